@@ -1,0 +1,31 @@
+import type { Metadata } from "next";
+import { PageHead } from "@/components/layout/EmptyState";
+import { Tabs } from "@/components/layout/Nav";
+import { requireOperator } from "@/server/auth/page-guard";
+import { settingsTabs } from "./tabs";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const operator = await requireOperator();
+  return (
+    <>
+      <PageHead title="Settings" />
+      <Tabs tabs={settingsTabs(operator.role === "admin")} />
+      <section className="panel">
+        <table>
+          <tbody>
+            <tr><th scope="row">Name</th><td>{operator.name}</td></tr>
+            <tr><th scope="row">E-mail</th><td>{operator.email}</td></tr>
+            <tr><th scope="row">Role</th><td>{operator.role}</td></tr>
+          </tbody>
+        </table>
+        <p className="muted">
+          {operator.role === "admin"
+            ? "As an admin you manage accounts and roles under Accounts."
+            : "Accounts and roles are managed by admins."}
+        </p>
+      </section>
+    </>
+  );
+}

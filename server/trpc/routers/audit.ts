@@ -1,0 +1,9 @@
+import { z } from "zod";
+import { listAudit } from "../../audit";
+import { adminProcedure, createTRPCRouter } from "../init";
+
+export const auditRouter = createTRPCRouter({
+  list: adminProcedure
+    .input(z.object({ cursor: z.bigint().optional(), limit: z.number().int().min(1).max(200).default(50) }).default({ limit: 50 }))
+    .query(({ ctx, input }) => listAudit(ctx.db, input)),
+});

@@ -1,0 +1,6 @@
+import { checkReadiness } from "../../health";
+import { createTRPCRouter, publicProcedure } from "../init";
+
+export const healthRouter = createTRPCRouter({
+  ready: publicProcedure.query(({ ctx }) => checkReadiness(ctx.db)),
+});

@@ -1,0 +1,12 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  resolve: { alias: { "@": new URL(".", import.meta.url).pathname.replace(/\/$/, "") } },
+  test: {
+    include: ["server/**/*.test.ts", "cron/**/*.test.ts", "components/**/*.test.ts"],
+    globalSetup: ["server/testing/global-setup.ts"],
+    pool: "forks",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
