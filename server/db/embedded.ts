@@ -52,15 +52,20 @@ export async function startEmbeddedPostgres({ dir, port, password, database, log
   };
 }
 
-/** As root, PostgreSQL runs as the `postgres` user, which must be able to traverse every folder above its data. */
+/**
+ * As root, PostgreSQL runs as the `postgres` user, which must be able to traverse every folder above
+ * its data and its binaries (under this project's node_modules).
+ */
 async function assertReachableByPostgresUser(dir: string): Promise<void> {
-  for (let folder = path.dirname(dir); ; folder = path.dirname(folder)) {
-    const { mode } = await stat(folder);
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `The embedded PostgreSQL runs as the "postgres" user, which cannot enter ${folder} (mode ${(mode & 0o777).toString(8)}); set DATA_DIR to a folder it can reach, or chmod o+x ${folder}.`,
-      );
+  for (const start of [path.dirname(dir), process.cwd()]) {
+    for (let folder = start; ; folder = path.dirname(folder)) {
+      const { mode } = await stat(folder);
+      if ((mode & 0o001) === 0) {
+        throw new Error(
+          `The embedded PostgreSQL runs as the "postgres" user when started by root, and that user cannot enter ${folder} (mode ${(mode & 0o777).toString(8)}); run \`chmod o+x ${folder}\`, or set DATABASE_URL.`,
+        );
+      }
+      if (folder === path.dirname(folder)) break;
     }
-    if (folder === path.dirname(folder)) return;
   }
 }
