@@ -45,6 +45,19 @@ export const envSchema = z
     PORT: port(3000),
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_PG_PORT: port(54329),
+    DATA_LAKE_DIR: optionalString,
+    SCHEDULER: z.enum(["on", "off"]).default("on"),
+    INGEST_SCHEDULE: z
+      .string()
+      .default("0 2 * * *")
+      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 2 * * *`"),
+    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
+    INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
+    INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
+    INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic"),
+    SIMULATOR_SEED: z.coerce.number().int().default(42),
   })
   .superRefine((env, ctx) => {
     if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { ensureFirstAdmin, type FirstAdmin } from "./auth/accounts";
-import { createDb } from "./db/client";
+import { createDatabase } from "./db/client";
 import { startEmbeddedPostgres } from "./db/embedded";
 import { migrate, type MigrationReport } from "./db/migrations";
 import { assertDatabaseReachable } from "./db/reachability";
@@ -47,11 +47,11 @@ export interface Runtime extends Database {
 /** Everything the app needs before it serves: the database, the secrets and a first admin. */
 export async function prepareRuntime(env: Env, log: (line: string) => void): Promise<Runtime> {
   const database = await openDatabase(env, log);
-  const db = createDb(database.url);
+  const connection = createDatabase(database.url, 2);
   try {
     // Generated secrets serve the embedded default and development; production brings its own (checked in env.ts).
     const secrets = database.embedded || !env.NEXTAUTH_SECRET ? await localSecrets(env.DATA_DIR) : undefined;
-    const firstAdmin = await ensureFirstAdmin(db, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD });
+    const firstAdmin = await ensureFirstAdmin(connection.db, { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD });
     return {
       ...database,
       nextauthSecret: env.NEXTAUTH_SECRET ?? secrets!.nextauthSecret,
@@ -62,6 +62,6 @@ export async function prepareRuntime(env: Env, log: (line: string) => void): Pro
     await database.stop();
     throw error;
   } finally {
-    await db.$disconnect();
+    await connection.close();
   }
 }

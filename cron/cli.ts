@@ -1,0 +1,66 @@
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { createDatabase, type Database } from "../server/db/client";
+import { ConfigError, parseEnv, type Env } from "../server/env";
+import { runSummary } from "../server/pipeline/summary";
+import { RunInProgressError } from "../server/pipeline/types";
+import { openDatabase } from "../server/runtime";
+import { startBuiltInSimulator } from "../server/simulator/built-in";
+import { findJob, JOBS } from "./jobs";
+import { progressReporter } from "./progress";
+
+// `npm run job -- <name> [--replay <runId>]`: runs a job in this process; exit code 0 only on success.
+async function main(): Promise<number> {
+  const { positionals, values } = parseArgs({ allowPositionals: true, options: { replay: { type: "string" } } });
+  const name = positionals[0];
+  const job = name ? findJob(name) : undefined;
+  if (!job) {
+    console.error(`usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId>]`);
+    return 2;
+  }
+  const replayOf = values.replay === undefined ? undefined : Number(values.replay);
+  if (replayOf !== undefined && !(Number.isInteger(replayOf) && replayOf > 0)) {
+    console.error(`--replay takes a run id, not ${values.replay}`);
+    return 2;
+  }
+  let env: Env = parseEnv();
+  const cleanups: (() => Promise<void>)[] = [];
+  try {
+    if (!env.MOOVITAMIX_URL && replayOf === undefined) {
+      const simulator = await startBuiltInSimulator(env);
+      cleanups.push(simulator.close);
+      env = { ...env, MOOVITAMIX_URL: simulator.url };
+    }
+    const opened = await openDatabase(env, (line) => console.error(line));
+    cleanups.push(opened.stop);
+    const database: Database = createDatabase(opened.url, 12);
+    cleanups.unshift(database.close);
+    const progress = progressReporter();
+    const started = await job.start(
+      { database, env },
+      { trigger: "cli", triggeredBy: `cli:${os.userInfo().username}`, params: replayOf === undefined ? {} : { replayOf } },
+      progress,
+    );
+    if (started.deduped) console.error(`run ${started.run.id} already exists for this key; waiting for it`);
+    const ended = await started.finished;
+    progress.stop();
+    console.log(await runSummary(database.db, ended.id));
+    return ended.status === "success" ? 0 : 1;
+  } catch (error) {
+    if (error instanceof RunInProgressError) {
+      console.error(`${error.message} Wait for it to end, or look at it in the console.`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  },
+);

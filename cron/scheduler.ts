@@ -1,0 +1,42 @@
+import { Cron } from "croner";
+import type { PipelineRun } from "../server/db/generated/client";
+import { RunInProgressError } from "../server/pipeline/types";
+import { JOBS, type Job, type JobContext } from "./jobs";
+
+export interface Scheduler {
+  stop(): void;
+}
+
+/** The scheduled slot a tick belongs to, so the same slot delivered twice gives the same run. */
+export const slotKey = (job: Job, slot: Date) => `schedule:${job.name}:${slot.toISOString().slice(0, 16)}`;
+
+async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void): Promise<PipelineRun | null> {
+  try {
+    const started = await job.start(ctx, { trigger: "cron", idempotencyKey, triggeredBy: "scheduler" });
+    log(`${job.name}: ${started.deduped ? "slot already ran as" : "started"} run ${started.run.id}`);
+    return started.run;
+  } catch (error) {
+    if (error instanceof RunInProgressError) log(`${job.name}: skipped, ${error.message}`);
+    else log(`${job.name}: could not start: ${error instanceof Error ? error.message : String(error)}`);
+    return null;
+  }
+}
+
+/**
+ * Runs every job on its schedule (UTC) in this process. On the very first start (no run of the
+ * job's pipeline yet) it runs the job at once, so a new install shows data within a minute.
+ */
+export async function startScheduler(ctx: JobContext, log: (line: string) => void): Promise<Scheduler> {
+  const crons: Cron[] = [];
+  for (const job of Object.values(JOBS)) {
+    const expression = job.schedule(ctx.env);
+    const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {
+      await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log);
+    });
+    crons.push(cron);
+    log(`${job.name}: scheduled "${expression}" (UTC), next at ${cron.nextRun()?.toISOString() ?? "never"}`);
+    const anyRun = await ctx.database.db.pipelineRun.findFirst({ where: { pipeline: job.pipeline }, select: { id: true } });
+    if (!anyRun) void fire(ctx, job, `first-start:${job.name}`, log);
+  }
+  return { stop: () => crons.forEach((c) => c.stop()) };
+}

@@ -1,0 +1,14 @@
+import path from "node:path";
+import type { Env } from "../env";
+import { DEFAULT_INGESTION, type IngestionConfig } from "./pipeline";
+
+export function ingestionConfig(env: Env): IngestionConfig {
+  return {
+    ...DEFAULT_INGESTION,
+    sourceUrl: env.MOOVITAMIX_URL,
+    lakeDir: path.resolve(env.DATA_LAKE_DIR ?? path.join(env.DATA_DIR, "lake")),
+    pageSize: env.INGEST_PAGE_SIZE,
+    concurrency: env.INGEST_CONCURRENCY,
+    fetchPolicy: { ...DEFAULT_INGESTION.fetchPolicy, timeoutMs: env.INGEST_TIMEOUT_MS, maxAttempts: env.INGEST_MAX_ATTEMPTS },
+  };
+}

@@ -1,0 +1,92 @@
+import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
+
+export interface FetchPolicy {
+  /** per request, including reading the body */
+  timeoutMs: number;
+  maxAttempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_FETCH_POLICY: FetchPolicy = { timeoutMs: 10_000, maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
+
+export class SourceError extends Error {
+  constructor(message: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+    super(message);
+    this.name = "SourceError";
+  }
+}
+
+export type RetryNotice = { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Seconds or an HTTP date, as RFC 9110 allows. */
+export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** Exponential backoff with full jitter, or the server's Retry-After when longer; capped either way. */
+export function retryDelay(attempt: number, policy: FetchPolicy, retryAfterMs?: number, random = Math.random): number {
+  const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  return Math.min(policy.maxDelayMs, Math.max(backoff, retryAfterMs ?? 0));
+}
+
+async function fetchOnce(url: string, timeoutMs: number): Promise<PageEnvelope> {
+  let response: Response;
+  let body: string;
+  try {
+    const signal = AbortSignal.timeout(timeoutMs);
+    response = await fetch(url, { signal, headers: { accept: "application/json" } });
+    body = await response.text();
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+    const cause = (error as { cause?: { code?: string } }).cause?.code;
+    throw new SourceError(timedOut ? `no answer within ${timeoutMs} ms` : `network error (${cause ?? String(error)})`, true);
+  }
+  if (response.status === 429 || response.status >= 500) {
+    throw new SourceError(`HTTP ${response.status}`, true, parseRetryAfter(response.headers.get("retry-after")));
+  }
+  if (!response.ok) throw new SourceError(`HTTP ${response.status}: ${body.slice(0, 300)}`, false);
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    // A proxy's error page in place of JSON is usually passing.
+    throw new SourceError(`answer is not JSON: ${JSON.stringify(body.slice(0, 60))}`, true);
+  }
+  const envelope = pageEnvelope.safeParse(json);
+  if (!envelope.success) throw new SourceError(`answer is not a page: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, true);
+  return envelope.data;
+}
+
+/** One page of one dataset, retried as the policy says; the error names the URL and every try's reason. */
+export async function fetchPage(
+  baseUrl: string,
+  dataset: Dataset,
+  page: number,
+  size: number,
+  policy: FetchPolicy = DEFAULT_FETCH_POLICY,
+  onRetry?: (notice: RetryNotice) => void,
+): Promise<PageEnvelope> {
+  const url = `${baseUrl.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
+  const reasons: string[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(url, policy.timeoutMs);
+    } catch (error) {
+      if (!(error instanceof SourceError)) throw error;
+      reasons.push(error.message);
+      if (!error.retryable || attempt >= policy.maxAttempts) {
+        throw new SourceError(`GET ${url} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${reasons.join("; ")}`, false);
+      }
+      const delayMs = retryDelay(attempt, policy, error.retryAfterMs);
+      onRetry?.({ url, attempt, maxAttempts: policy.maxAttempts, delayMs, reason: error.message });
+      await sleep(delayMs);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { z } from "zod";
+import type { PipelineDefinition, TaskContext } from "../pipeline/types";
+import { DatasetIngestor } from "./dataset-ingestor";
+import { extractFromLake, extractFromSource } from "./extract";
+import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
+import type { Dataset } from "./records";
+import { reconcileRun } from "./reconcile";
+import { loadHistoriesWhoseUserArrived } from "./waiting";
+
+export const INGEST_PIPELINE = "ingest";
+
+export interface IngestionConfig {
+  /** MooVitamix base URL; may be unset only for replays */
+  sourceUrl: string | undefined;
+  lakeDir: string;
+  pageSize: number;
+  concurrency: number;
+  batchSize: number;
+  fetchPolicy: FetchPolicy;
+}
+
+export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
+  pageSize: 100,
+  concurrency: 8,
+  batchSize: 2000,
+  fetchPolicy: DEFAULT_FETCH_POLICY,
+};
+
+/** What a run was asked to do; stored as the run's params. */
+export const ingestParams = z.object({ replayOf: z.number().int().positive().optional() });
+export type IngestParams = z.infer<typeof ingestParams>;
+
+const paramsOf = (ctx: TaskContext): IngestParams => ingestParams.parse(ctx.run.params ?? {});
+
+async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
+  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize);
+  const { replayOf } = paramsOf(ctx);
+  if (replayOf !== undefined) {
+    await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
+  } else {
+    if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
+    await extractFromSource(ctx, dataset, { url: config.sourceUrl, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, config.lakeDir, ingestor);
+  }
+  await ingestor.finish();
+}
+
+/**
+ * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
+ * reconciliation proving every source record is in its table or in quarantine.
+ */
+export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
+  return {
+    name: INGEST_PIPELINE,
+    tasks: [
+      { name: "tracks", run: (ctx) => ingestDataset(ctx, "tracks", config) },
+      { name: "users", run: (ctx) => ingestDataset(ctx, "users", config) },
+      {
+        name: "listen_history",
+        needs: ["tracks", "users"],
+        run: async (ctx) => {
+          await ingestDataset(ctx, "listen_history", config);
+          await loadHistoriesWhoseUserArrived(ctx);
+        },
+      },
+      {
+        name: "reconcile",
+        needs: ["listen_history"],
+        run: (ctx) => reconcileRun(ctx, config.lakeDir, paramsOf(ctx).replayOf ?? ctx.run.id),
+      },
+    ],
+  };
+}

@@ -1,0 +1,93 @@
+import { z } from "zod";
+
+/** The datasets of the MooVitamix API, in the order their dependencies need. */
+export const DATASETS = ["tracks", "users", "listen_history"] as const;
+export type Dataset = (typeof DATASETS)[number];
+
+const NAIVE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$/;
+
+/**
+ * The source sends timestamps without a zone, sometimes with microseconds; they are UTC. Kept as an
+ * ISO string with its full precision, for PostgreSQL to parse into timestamptz(6).
+ */
+export const sourceTimestamp = z.string().transform((value, ctx) => {
+  const match = NAIVE_TIMESTAMP.exec(value);
+  const zone = match?.[8] ?? "Z";
+  const iso = match ? `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}${match[7] ?? ""}${zone}` : "";
+  const date = new Date(iso);
+  // Round-tripping the date part rejects impossible days such as 2025-02-30.
+  const real = match && !Number.isNaN(date.getTime()) && (zone !== "Z" || date.toISOString().slice(0, 10) === value.slice(0, 10));
+  if (!real) {
+    ctx.addIssue({ code: "custom", message: `not a timestamp: ${JSON.stringify(value).slice(0, 40)}` });
+    return z.NEVER;
+  }
+  return iso;
+});
+
+/** Ids must fit PostgreSQL's integer; the source draws them from 1 to 100000. */
+export const sourceId = z.number().int().min(1).max(2_147_483_647);
+
+const text = z.string().max(10_000);
+
+export const trackRecord = z.object({
+  id: sourceId,
+  name: text,
+  artist: text,
+  songwriters: text,
+  duration: z.string().regex(/^\d{1,4}:[0-5]\d$/, 'duration must be "MM:SS"'),
+  genres: text,
+  album: text,
+  created_at: sourceTimestamp,
+  updated_at: sourceTimestamp,
+});
+
+export const userRecord = z.object({
+  id: sourceId,
+  first_name: text,
+  last_name: text,
+  email: text,
+  gender: text,
+  favorite_genres: text,
+  created_at: sourceTimestamp,
+  updated_at: sourceTimestamp,
+});
+
+export const listenHistoryRecord = z.object({
+  user_id: sourceId,
+  items: z.array(sourceId).max(10_000),
+  created_at: sourceTimestamp,
+  updated_at: sourceTimestamp,
+});
+
+export const recordSchemas = {
+  tracks: trackRecord,
+  users: userRecord,
+  listen_history: listenHistoryRecord,
+} as const;
+
+export type TrackRecord = z.output<typeof trackRecord>;
+export type UserRecord = z.output<typeof userRecord>;
+export type ListenHistoryRecord = z.output<typeof listenHistoryRecord>;
+export type SourceRecord<D extends Dataset> = z.input<(typeof recordSchemas)[D]>;
+export type LoadedRecord<D extends Dataset> = z.output<(typeof recordSchemas)[D]>;
+
+/** The source's page envelope (fastapi-pagination). */
+export const pageEnvelope = z.object({
+  items: z.array(z.unknown()),
+  total: z.number().int().min(0),
+  page: z.number().int().min(1),
+  size: z.number().int().min(1),
+  pages: z.number().int().min(0),
+});
+export type PageEnvelope = z.infer<typeof pageEnvelope>;
+
+/** The natural key of a record: `id`, or `user_id@created_at` for a listen_history record. */
+export function recordKey<D extends Dataset>(dataset: D, record: LoadedRecord<D>): string {
+  if (dataset === "listen_history") {
+    const history = record as ListenHistoryRecord;
+    return `${history.user_id}@${history.created_at}`;
+  }
+  return String((record as TrackRecord | UserRecord).id);
+}
+
+export const knownFields = (dataset: Dataset): string[] => Object.keys(recordSchemas[dataset].shape);

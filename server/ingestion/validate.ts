@@ -1,0 +1,27 @@
+import { knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
+
+export type Validation<D extends Dataset> =
+  | { ok: true; record: LoadedRecord<D>; key: string; unknownFields: string[] }
+  | { ok: false; reason: string; key: string | null; unknownFields: string[] };
+
+const known = Object.fromEntries((["tracks", "users", "listen_history"] as const).map((d) => [d, new Set(knownFields(d))])) as Record<Dataset, Set<string>>;
+
+function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const r = raw as Record<string, unknown>;
+  const id = dataset === "listen_history" ? r.user_id : r.id;
+  if (id === undefined) return null;
+  return dataset === "listen_history" ? `${String(id)}@${String(r.created_at)}` : String(id);
+}
+
+/** Checks one raw record against the source contract; the reason names every field that is wrong. */
+export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Validation<D> {
+  const unknownFields = typeof raw === "object" && raw !== null ? Object.keys(raw).filter((k) => !known[dataset].has(k)) : [];
+  const parsed = recordSchemas[dataset].safeParse(raw);
+  if (parsed.success) {
+    const record = parsed.data as LoadedRecord<D>;
+    return { ok: true, record, key: recordKey(dataset, record), unknownFields };
+  }
+  const reason = parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
+  return { ok: false, reason, key: bestEffortKey(dataset, raw), unknownFields };
+}

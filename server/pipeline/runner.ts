@@ -1,0 +1,201 @@
+import type { Database } from "../db/client";
+import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
+import { tryLockPipeline, type PipelineLock } from "./lock";
+import { sampleResources } from "./resources";
+import { TaskRecorder } from "./task-recorder";
+import {
+  RunInProgressError,
+  type PipelineDefinition,
+  type RunObserver,
+  type TaskDefinition,
+  type TriggerRequest,
+} from "./types";
+
+export interface StartedRun {
+  run: PipelineRun;
+  /** True when the idempotency key matched an existing run, which is returned instead. */
+  deduped: boolean;
+  /** Resolves with the run once it has ended. */
+  finished: Promise<PipelineRun>;
+}
+
+const TERMINAL = new Set(["success", "failed"]);
+
+export async function waitForRun(database: Database, runId: number, pollMs = 500): Promise<PipelineRun> {
+  for (;;) {
+    const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
+    if (TERMINAL.has(run.status)) return run;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+function assertTopological(definition: PipelineDefinition) {
+  const seen = new Set<string>();
+  for (const task of definition.tasks) {
+    for (const need of task.needs ?? []) {
+      if (!seen.has(need)) throw new Error(`${definition.name}: task ${task.name} needs ${need}, which is not declared before it`);
+    }
+    seen.add(task.name);
+  }
+}
+
+/** Runs of this pipeline left running by a process that died; only called while holding the lock. */
+async function failAbandonedRuns(database: Database, pipeline: string) {
+  const abandoned = await database.db.pipelineRun.findMany({ where: { pipeline, status: { in: ["queued", "running"] } }, select: { id: true } });
+  if (abandoned.length === 0) return;
+  const ids = abandoned.map((r) => r.id);
+  const error = "abandoned: the process running it stopped before it finished";
+  await database.db.$transaction([
+    database.db.taskRun.updateMany({ where: { runId: { in: ids }, status: { in: ["queued", "running"] } }, data: { status: "failed", error, finishedAt: new Date() } }),
+    database.db.pipelineRun.updateMany({ where: { id: { in: ids } }, data: { status: "failed", error, finishedAt: new Date() } }),
+  ]);
+  console.warn(`[pipeline ${pipeline}] marked run(s) ${ids.join(", ")} failed: ${error}`);
+}
+
+async function findByKey(database: Database, pipeline: string, idempotencyKey: string | undefined) {
+  if (!idempotencyKey) return null;
+  return database.db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline, idempotencyKey } } });
+}
+
+/**
+ * Starts a run of `definition` unless one is going (RunInProgressError, with its id) or the
+ * idempotency key names an existing run (returned as is). The run goes on in the background.
+ */
+export async function startRun(
+  database: Database,
+  definition: PipelineDefinition,
+  request: TriggerRequest,
+  observer: RunObserver = {},
+): Promise<StartedRun> {
+  assertTopological(definition);
+  const pipeline = definition.name;
+  const existing = await findByKey(database, pipeline, request.idempotencyKey);
+  if (existing) return { run: existing, deduped: true, finished: waitForRun(database, existing.id) };
+
+  const lock = await tryLockPipeline(database.pool, pipeline);
+  if (!lock) {
+    const running = await database.db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" } });
+    throw new RunInProgressError(pipeline, running?.id ?? null);
+  }
+  try {
+    // Checked again under the lock: the same slot may have been delivered twice at once.
+    const raced = await findByKey(database, pipeline, request.idempotencyKey);
+    if (raced) {
+      await lock.release();
+      return { run: raced, deduped: true, finished: waitForRun(database, raced.id) };
+    }
+    await failAbandonedRuns(database, pipeline);
+    const run = await database.db.pipelineRun.create({
+      data: {
+        pipeline,
+        trigger: request.trigger,
+        idempotencyKey: request.idempotencyKey,
+        triggeredBy: request.triggeredBy,
+        params: (request.params ?? {}) as Prisma.InputJsonValue,
+        status: "running",
+        startedAt: new Date(),
+        tasks: { create: definition.tasks.map((t) => ({ task: t.name, tryNumber: 1, status: "queued" as const })) },
+      },
+      include: { tasks: true },
+    });
+    const taskRunIds = new Map(run.tasks.map((t) => [t.task, t.id]));
+    const finished = executeRun(database, definition, run, taskRunIds, new Set(), lock, observer);
+    return { run, deduped: false, finished };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+/**
+ * Runs the given task tries in dependency order (independent tasks at once); tasks in `succeeded`
+ * count as done. A failed task skips what needs it. Releases the lock at the end.
+ */
+export async function executeRun(
+  database: Database,
+  definition: PipelineDefinition,
+  run: PipelineRun,
+  taskRunIds: Map<string, number>,
+  succeeded: Set<string>,
+  lock: PipelineLock,
+  observer: RunObserver,
+): Promise<PipelineRun> {
+  const resources = sampleResources();
+  const errors: string[] = [];
+  try {
+    const outcomes = new Map<string, Promise<TaskStatus>>();
+    for (const task of definition.tasks) {
+      outcomes.set(
+        task.name,
+        (async (): Promise<TaskStatus> => {
+          if (succeeded.has(task.name)) return "success";
+          const needs = await Promise.all((task.needs ?? []).map((n) => outcomes.get(n)!));
+          const taskRunId = taskRunIds.get(task.name)!;
+          if (needs.some((s) => s !== "success")) {
+            await database.db.taskRun.update({
+              where: { id: taskRunId },
+              data: { status: "skipped", error: `not run: ${(task.needs ?? []).join(", ")} did not succeed`, finishedAt: new Date() },
+            });
+            return "skipped";
+          }
+          const error = await runTask(database, definition, run, task, taskRunId, observer);
+          if (error) errors.push(`${task.name}: ${error}`);
+          return error ? "failed" : "success";
+        })(),
+      );
+    }
+    await Promise.all(outcomes.values());
+  } catch (error) {
+    errors.push(`pipeline: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await lock.release();
+  }
+  const { cpuMs, peakRssBytes } = resources.stop();
+  const ended = await database.db.pipelineRun.update({
+    where: { id: run.id },
+    data: { status: errors.length ? "failed" : "success", error: errors.length ? errors.join("\n") : null, finishedAt: new Date(), cpuMs, peakRssBytes },
+  });
+  console.log(`[pipeline ${definition.name} run ${run.id}] ${ended.status}${ended.error ? `: ${ended.error}` : ""}`);
+  return ended;
+}
+
+/** Runs one task try and records it; returns its error message, or null on success. */
+async function runTask(
+  database: Database,
+  definition: PipelineDefinition,
+  run: PipelineRun,
+  task: TaskDefinition,
+  taskRunId: number,
+  observer: RunObserver,
+): Promise<string | null> {
+  const taskRun = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId } });
+  const recorder = new TaskRecorder(database.db, taskRunId, `[pipeline ${definition.name} run ${run.id} ${task.name}#${taskRun.tryNumber}]`);
+  await recorder.start();
+  const started = Date.now();
+  try {
+    await task.run({
+      database,
+      run,
+      task: task.name,
+      tryNumber: taskRun.tryNumber,
+      log: (line) => {
+        recorder.log(line);
+        observer.onLog?.(task.name, line);
+      },
+      progress: (done, total) => {
+        recorder.progress(done, total);
+        observer.onProgress?.(task.name, done, total);
+      },
+      count: (rows) => recorder.count(rows),
+      detail: (values) => recorder.detail(values),
+    });
+    recorder.log(`succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await recorder.finish("success");
+    return null;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    recorder.log(`failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${message}`);
+    await recorder.finish("failed", message);
+    return message;
+  }
+}

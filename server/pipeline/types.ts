@@ -1,0 +1,56 @@
+import type { Database } from "../db/client";
+import type { PipelineRun, RunTrigger } from "../db/generated/client";
+
+export interface RowCounts {
+  rowsFetched: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  rowsUnchanged: number;
+  rowsRejected: number;
+}
+
+export const NO_ROWS: RowCounts = { rowsFetched: 0, rowsInserted: 0, rowsUpdated: 0, rowsUnchanged: 0, rowsRejected: 0 };
+
+export interface TaskContext {
+  database: Database;
+  run: PipelineRun;
+  task: string;
+  tryNumber: number;
+  log(line: string): void;
+  progress(done: number, total: number | null): void;
+  count(rows: Partial<RowCounts>): void;
+  /** Merged into the task's `details` (measures a reader needs, e.g. reconciliation counts). */
+  detail(values: Record<string, unknown>): void;
+}
+
+export interface TaskDefinition {
+  name: string;
+  /** Tasks that must succeed first; they must be declared earlier. */
+  needs?: string[];
+  run(ctx: TaskContext): Promise<void>;
+}
+
+export interface PipelineDefinition {
+  name: string;
+  tasks: TaskDefinition[];
+}
+
+export interface TriggerRequest {
+  trigger: RunTrigger;
+  idempotencyKey?: string;
+  triggeredBy?: string;
+  params?: Record<string, unknown>;
+}
+
+/** What the CLI and the console hear while a run goes. */
+export interface RunObserver {
+  onLog?(task: string, line: string): void;
+  onProgress?(task: string, done: number, total: number | null): void;
+}
+
+export class RunInProgressError extends Error {
+  constructor(readonly pipeline: string, readonly runId: number | null) {
+    super(runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
+    this.name = "RunInProgressError";
+  }
+}

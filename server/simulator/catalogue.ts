@@ -1,0 +1,237 @@
+import type { Dataset, SourceRecord } from "../ingestion/records";
+import { Random, WeightedSampler } from "./random";
+import { EMAIL_DOMAINS, FIRST_NAMES, GENDERS, GENRES, LAST_NAMES, WORDS } from "./vocabulary";
+
+export type SimulatorMode = "original" | "realistic";
+
+export interface CatalogueOptions {
+  mode: SimulatorMode;
+  seed: number;
+  tracks: number;
+  users: number;
+  histories: number;
+  itemsPerHistory: number;
+  /** The simulated "now"; records are dated before it. */
+  epoch: Date;
+}
+
+export const ORIGINAL_SIZES = { tracks: 1000, users: 1000, histories: 1000, itemsPerHistory: 5 } as const;
+export const REALISTIC_SIZES = { tracks: 5000, users: 2000, histories: 10000, itemsPerHistory: 20 } as const;
+
+const DAY_MS = 86_400_000;
+const FACTORS = 8;
+const ORIGINAL_MAX_ID = 100_000;
+
+type Track = SourceRecord<"tracks">;
+type User = SourceRecord<"users">;
+type History = SourceRecord<"listen_history">;
+
+/** "2025-07-08T16:23:29", a quarter of them with microseconds, as the original server writes them. */
+function naiveTimestamp(ms: number, random: Random): string {
+  const iso = new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19);
+  return random.next() < 0.25 ? `${iso}.${String(random.int(0, 999_999)).padStart(6, "0")}` : iso;
+}
+
+const dot = (a: Float32Array, b: Float32Array) => {
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * b[i]!;
+  return sum;
+};
+
+function vector(random: Random, around?: Float32Array, spread = 1): Float32Array {
+  const v = new Float32Array(FACTORS);
+  for (let i = 0; i < FACTORS; i++) v[i] = (around?.[i] ?? 0) + random.normal() * spread;
+  return v;
+}
+
+/**
+ * The simulated MooVitamix data. `original` mimics the original server (random words, random ids,
+ * histories of random track ids); `realistic` gives listeners tastes that their histories follow.
+ */
+export class Catalogue {
+  readonly records: { tracks: Track[]; users: User[]; listen_history: History[] } = { tracks: [], users: [], listen_history: [] };
+  now: Date;
+  private readonly random: Random;
+  private readonly takenIds = { tracks: new Set<number>(), users: new Set<number>() };
+  private readonly historyKeys = new Set<string>();
+  // Realistic mode's hidden structure.
+  private readonly genreCentroids: Float32Array[] = [];
+  private readonly tracksByGenre: number[][] = GENRES.map(() => []);
+  private genreSamplers: WeightedSampler[] = [];
+  private readonly trackPopularity: number[] = [];
+  private readonly userTaste = new Map<number, WeightedSampler>();
+  private readonly userActivity: number[] = [];
+
+  constructor(readonly options: CatalogueOptions) {
+    this.random = new Random(options.seed);
+    this.now = options.epoch;
+    if (options.mode === "realistic") {
+      for (let g = 0; g < GENRES.length; g++) this.genreCentroids.push(vector(this.random, undefined, 1));
+    }
+    this.addTracks(options.tracks, this.now.getTime() - 365 * DAY_MS, this.now.getTime());
+    this.addUsers(options.users, this.now.getTime() - 365 * DAY_MS, this.now.getTime());
+    this.addHistories(options.histories, this.now.getTime() - 120 * DAY_MS, this.now.getTime());
+  }
+
+  list(dataset: Dataset): readonly SourceRecord<Dataset>[] {
+    return this.records[dataset];
+  }
+
+  /** Moves the clock on: each day brings new tracks, users and histories, and edits some existing ones. */
+  advance(days: number): void {
+    for (let day = 0; day < days; day++) {
+      const from = this.now.getTime();
+      const to = from + DAY_MS;
+      this.now = new Date(to);
+      const r = this.random;
+      this.addTracks(Math.max(1, Math.round(this.records.tracks.length * 0.01)), from, to);
+      this.addUsers(Math.max(1, Math.round(this.records.users.length * 0.01)), from, to);
+      this.addHistories(Math.max(1, Math.round(this.records.listen_history.length * 0.05)), from, to);
+      for (const track of this.sample(this.records.tracks, 0.01)) {
+        track.album = `${r.pick(WORDS)} ${r.pick(WORDS)}`;
+        track.updated_at = naiveTimestamp(r.int(from, to - 1), r);
+      }
+      for (const user of this.sample(this.records.users, 0.01)) {
+        user.email = this.email(user.first_name, user.last_name);
+        user.updated_at = naiveTimestamp(r.int(from, to - 1), r);
+      }
+    }
+  }
+
+  /** Inserts `count` new records at the head of a dataset, as a source that changes while it is read. */
+  insertAtHead(dataset: Dataset, count: number): void {
+    const before = this.records[dataset].length;
+    const at = this.now.getTime();
+    if (dataset === "tracks") this.addTracks(count, at - DAY_MS, at);
+    else if (dataset === "users") this.addUsers(count, at - DAY_MS, at);
+    else this.addHistories(count, at - DAY_MS, at);
+    const list = this.records[dataset] as SourceRecord<Dataset>[];
+    const added = list.splice(before);
+    list.unshift(...added);
+  }
+
+  private sample<T>(items: T[], share: number): T[] {
+    return items.filter(() => this.random.next() < share);
+  }
+
+  private newId(kind: "tracks" | "users"): number {
+    const taken = this.takenIds[kind];
+    if (this.options.mode === "original") {
+      // The original server draws ids independently, so the same id can come twice.
+      return this.random.int(1, ORIGINAL_MAX_ID);
+    }
+    const max = Math.max(ORIGINAL_MAX_ID, 2 * (this.options.tracks + this.options.users + taken.size));
+    return this.random.distinctInts(1, 1, max, taken)[0]!;
+  }
+
+  private email(first: string, last: string): string {
+    const r = this.random;
+    return `${first}.${last}${r.int(1, 999)}@${r.pick(EMAIL_DOMAINS)}`.toLowerCase();
+  }
+
+  private person() {
+    return `${this.random.pick(FIRST_NAMES)} ${this.random.pick(LAST_NAMES)}`;
+  }
+
+  private timestamps(from: number, to: number): { created_at: string; updated_at: string } {
+    const r = this.random;
+    const created = r.int(from, to - 1);
+    if (this.options.mode === "original") {
+      // Independent draws: the original's updated_at is sometimes before created_at.
+      return { created_at: naiveTimestamp(created, r), updated_at: naiveTimestamp(r.int(from, to - 1), r) };
+    }
+    return { created_at: naiveTimestamp(created, r), updated_at: naiveTimestamp(r.int(created, to - 1), r) };
+  }
+
+  private addTracks(count: number, from: number, to: number): void {
+    const r = this.random;
+    const realistic = this.options.mode === "realistic";
+    for (let i = 0; i < count; i++) {
+      const genre = realistic ? r.int(0, GENRES.length - 1) : -1;
+      const index = this.records.tracks.length;
+      this.records.tracks.push({
+        id: this.newId("tracks"),
+        name: realistic ? `${r.pick(WORDS)} ${r.pick(WORDS)}` : r.pick(WORDS),
+        artist: this.person(),
+        songwriters: this.person(),
+        duration: realistic ? `${String(r.int(1, 7)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}` : `${String(r.int(0, 59)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}`,
+        genres: realistic ? GENRES[genre]! : r.pick(WORDS),
+        album: r.pick(WORDS),
+        ...this.timestamps(from, to),
+      });
+      if (realistic) {
+        this.tracksByGenre[genre]!.push(index);
+        // Power-law popularity: most plays go to few tracks.
+        this.trackPopularity.push(1 / Math.pow(r.int(1, Math.max(1, this.options.tracks)), 1.1));
+      }
+    }
+    if (realistic) {
+      this.genreSamplers = this.tracksByGenre.map((indices) => new WeightedSampler(indices.map((i) => this.trackPopularity[i]!)));
+    }
+  }
+
+  private addUsers(count: number, from: number, to: number): void {
+    const r = this.random;
+    const realistic = this.options.mode === "realistic";
+    for (let i = 0; i < count; i++) {
+      const first = r.pick(FIRST_NAMES);
+      const last = r.pick(LAST_NAMES);
+      const favourite = r.int(0, GENRES.length - 1);
+      const id = this.newId("users");
+      this.records.users.push({
+        id,
+        first_name: first,
+        last_name: last,
+        email: this.email(first, last),
+        gender: r.pick(GENDERS),
+        favorite_genres: GENRES[favourite]!,
+        ...this.timestamps(from, to),
+      });
+      if (realistic) {
+        const taste = vector(r, this.genreCentroids[favourite], 0.6);
+        const affinity = this.genreCentroids.map((c) => Math.exp(1.5 * dot(taste, c)));
+        this.userTaste.set(id, new WeightedSampler(affinity));
+        this.userActivity.push(Math.exp(r.normal()));
+      }
+    }
+  }
+
+  private addHistories(count: number, from: number, to: number): void {
+    const users = this.records.users;
+    if (users.length === 0) return;
+    const r = this.random;
+    const realistic = this.options.mode === "realistic";
+    const activity = realistic ? new WeightedSampler(this.userActivity) : undefined;
+    for (let i = 0; i < count; i++) {
+      // The original server writes one history per user, in the users' order.
+      const user = realistic ? users[activity!.draw(r)]! : users[(this.records.listen_history.length + i) % users.length]!;
+      let stamps = this.timestamps(from, to);
+      for (let tries = 0; this.historyKeys.has(`${user.id}@${stamps.created_at.slice(0, 19)}`) && tries < 20; tries++) {
+        stamps = this.timestamps(from, to);
+      }
+      this.historyKeys.add(`${user.id}@${stamps.created_at.slice(0, 19)}`);
+      this.records.listen_history.push({
+        user_id: user.id,
+        items: realistic ? this.listenFor(user.id) : r.distinctInts(this.options.itemsPerHistory, 1, ORIGINAL_MAX_ID),
+        ...stamps,
+      });
+    }
+  }
+
+  /** Tracks a listener plays: mostly from the genres they like, popular ones more often. */
+  private listenFor(userId: number): number[] {
+    const r = this.random;
+    const taste = this.userTaste.get(userId)!;
+    const chosen = new Set<number>();
+    const wanted = Math.min(this.options.itemsPerHistory, this.records.tracks.length);
+    for (let tries = 0; chosen.size < wanted && tries < wanted * 20; tries++) {
+      const explore = r.next() < 0.1;
+      const genre = explore ? r.int(0, GENRES.length - 1) : taste.draw(r);
+      const sampler = this.genreSamplers[genre];
+      const pool = this.tracksByGenre[genre]!;
+      if (!sampler || pool.length === 0) continue;
+      chosen.add(this.records.tracks[pool[sampler.draw(r)]!]!.id);
+    }
+    return [...chosen];
+  }
+}

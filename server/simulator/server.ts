@@ -1,0 +1,204 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { DATASETS, type Dataset } from "../ingestion/records";
+import { Catalogue, type CatalogueOptions } from "./catalogue";
+import { corrupt, faultsSchema, NO_FAULTS, type Faults } from "./faults";
+import { Random } from "./random";
+
+export interface Simulator {
+  url: string;
+  port: number;
+  catalogue: Catalogue;
+  setFaults(faults: Partial<Faults>): void;
+  stats(): SimulatorStats;
+  close(): Promise<void>;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  faultsServed: Record<string, number>;
+  counts: Record<Dataset, number>;
+  now: string;
+}
+
+type Served = Record<string, unknown>;
+
+/** FastAPI's 422 answer for a query parameter out of bounds. */
+function validationError(param: string, type: string, msg: string, input: string | null) {
+  return { detail: [{ type, loc: ["query", param], msg, input }] };
+}
+
+function parsePaging(url: URL): { page: number; size: number } | { error: object } {
+  const rawPage = url.searchParams.get("page");
+  const rawSize = url.searchParams.get("size");
+  const page = rawPage === null ? 1 : Number(rawPage);
+  const size = rawSize === null ? 100 : Number(rawSize);
+  if (!Number.isInteger(page)) return { error: validationError("page", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawPage) };
+  if (page < 1) return { error: validationError("page", "greater_than_equal", "Input should be greater than or equal to 1", rawPage) };
+  if (!Number.isInteger(size)) return { error: validationError("size", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawSize) };
+  if (size < 1) return { error: validationError("size", "greater_than_equal", "Input should be greater than or equal to 1", rawSize) };
+  if (size > 100) return { error: validationError("size", "less_than_equal", "Input should be less than or equal to 100", rawSize) };
+  return { page, size };
+}
+
+/**
+ * A MooVitamix-compatible HTTP server: `GET /tracks|/users|/listen_history?page&size`, plus
+ * `/admin/advance`, `/admin/faults` and `/admin/stats` to drive it from tests and the console.
+ */
+export async function startSimulator(options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults> }): Promise<Simulator> {
+  const catalogue = new Catalogue(options);
+  let faults: Faults = { ...NO_FAULTS, ...options.faults };
+  const chance = new Random(options.seed ^ 0x5eed);
+  const faultsServed: Record<string, number> = {};
+  let requests = 0;
+  let views: Partial<Record<Dataset, Served[]>> = {};
+
+  const count = (fault: string) => (faultsServed[fault] = (faultsServed[fault] ?? 0) + 1);
+  const invalidate = () => (views = {});
+
+  /** The dataset as served: with the configured broken and repeated records. */
+  function view(dataset: Dataset): Served[] {
+    const cached = views[dataset];
+    if (cached) return cached;
+    let served = catalogue.list(dataset) as readonly Served[];
+    if (faults.invalidRecords > 0) {
+      const every = Math.max(1, Math.floor(served.length / faults.invalidRecords));
+      const broken = (i: number) => i % every === every - 1 && Math.floor(i / every) < faults.invalidRecords;
+      served = served.map((r, i) => (broken(i) ? corrupt(r, Math.floor(i / every)) : r));
+    }
+    if (faults.duplicateRecords > 0) {
+      // Each repeated record comes again 150 places later: on a later page for any page size up to 100.
+      const every = Math.max(1, Math.floor(served.length / faults.duplicateRecords));
+      const out: Served[] = [];
+      const repeatAt = new Map<number, Served[]>();
+      served.forEach((record, i) => {
+        out.push(record, ...(repeatAt.get(i) ?? []));
+        if (i % every === 0 && i / every < faults.duplicateRecords) repeatAt.set(i + 150, [...(repeatAt.get(i + 150) ?? []), record]);
+      });
+      for (const [at, records] of repeatAt) if (at >= served.length) out.push(...records);
+      served = out;
+    }
+    return (views[dataset] = [...served]);
+  }
+
+  async function serveData(dataset: Dataset, url: URL, res: http.ServerResponse) {
+    requests++;
+    if (faults.totalChangeAfterRequests !== null && requests === faults.totalChangeAfterRequests) {
+      for (const d of DATASETS) catalogue.insertAtHead(d, faults.totalChangeBy);
+      invalidate();
+      count("totalChange");
+    }
+    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (chance.next() < faults.hangRate) {
+      count("hang");
+      await new Promise((r) => setTimeout(r, faults.hangMs));
+    }
+    if (chance.next() < faults.errorRate) {
+      const status = chance.pick([500, 502, 503]);
+      count(`http${status}`);
+      return send(res, status, { detail: "simulated failure" });
+    }
+    if (chance.next() < faults.rateLimitRate) {
+      count("http429");
+      res.setHeader("Retry-After", String(faults.retryAfterSeconds));
+      return send(res, 429, { detail: "Too Many Requests" });
+    }
+    const paging = parsePaging(url);
+    if ("error" in paging) return send(res, 422, paging.error);
+    if (chance.next() < faults.badJsonRate) {
+      count("badJson");
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end("<html>upstream proxy error</html>");
+    }
+    const all = view(dataset);
+    const { page, size } = paging;
+    const items = all.slice((page - 1) * size, page * size);
+    send(res, 200, { items, total: all.length, page, size, pages: Math.ceil(all.length / size) });
+  }
+
+  async function serveAdmin(path: string, req: http.IncomingMessage, res: http.ServerResponse) {
+    if (path === "/admin/stats" && req.method === "GET") return send(res, 200, stats());
+    const body = await readJson(req).catch(() => undefined);
+    if (body === undefined) return send(res, 400, { detail: "body must be JSON" });
+    if (path === "/admin/advance" && req.method === "POST") {
+      const parsed = z.object({ days: z.number().int().min(1).max(365).default(1) }).safeParse(body ?? {});
+      if (!parsed.success) return send(res, 422, { detail: z.flattenError(parsed.error) });
+      catalogue.advance(parsed.data.days);
+      invalidate();
+      return send(res, 200, stats());
+    }
+    if (path === "/admin/faults" && req.method === "PUT") {
+      const parsed = faultsSchema.partial().safeParse(body ?? {});
+      if (!parsed.success) return send(res, 422, { detail: z.flattenError(parsed.error) });
+      setFaults(parsed.data);
+      return send(res, 200, faults);
+    }
+    send(res, 404, { detail: "Not Found" });
+  }
+
+  function setFaults(next: Partial<Faults>) {
+    faults = { ...faults, ...next };
+    invalidate();
+  }
+
+  function stats(): SimulatorStats {
+    return {
+      requests,
+      faultsServed: { ...faultsServed },
+      counts: { tracks: catalogue.records.tracks.length, users: catalogue.records.users.length, listen_history: catalogue.records.listen_history.length },
+      now: catalogue.now.toISOString(),
+    };
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://simulator");
+    const path = url.pathname.replace(/\/$/, "");
+    const dataset = DATASETS.find((d) => `/${d}` === path);
+    const handled = dataset && req.method === "GET" ? serveData(dataset, url, res) : path.startsWith("/admin/") ? serveAdmin(path, req, res) : Promise.resolve(send(res, 404, { detail: "Not Found" }));
+    handled.catch((error: unknown) => {
+      if (!res.headersSent) send(res, 500, { detail: String(error) });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    catalogue,
+    setFaults,
+    stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown) {
+  if (res.writableEnded || res.destroyed) return;
+  const json = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+  res.end(json);
+}
+
+function readJson(req: http.IncomingMessage): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const text = Buffer.concat(chunks).toString("utf8").trim();
+      try {
+        resolve(text === "" ? null : JSON.parse(text));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    req.on("error", reject);
+  });
+}
