@@ -6,7 +6,9 @@ export default defineConfig({
     include: ["server/**/*.test.ts", "cron/**/*.test.ts", "components/**/*.test.ts"],
     globalSetup: ["server/testing/global-setup.ts"],
     pool: "forks",
-    testTimeout: 30_000,
+    testTimeout: 60_000,
+    // Pipeline logs are noise when a test passes and evidence when it fails.
+    silent: "passed-only",
     hookTimeout: 60_000,
   },
 });

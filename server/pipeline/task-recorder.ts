@@ -21,7 +21,10 @@ export class TaskRecorder {
   ) {}
 
   start() {
-    this.timer = setInterval(() => void this.flush(), FLUSH_EVERY_MS);
+    this.timer = setInterval(() => {
+      // A failed periodic write is retried by the next one; the final write reports its own error.
+      this.flush().catch((error: unknown) => console.error(`${this.prefix} could not write progress: ${String(error)}`));
+    }, FLUSH_EVERY_MS);
     this.timer.unref();
     return this.db.taskRun.update({ where: { id: this.taskRunId }, data: { status: "running", startedAt: new Date() } });
   }
@@ -50,10 +53,10 @@ export class TaskRecorder {
 
   /** Serialised, so a slow write never overlaps the next one. */
   flush(final?: { status: TaskStatus; error?: string }): Promise<void> {
-    this.flushing = this.flushing.then(async () => {
+    this.flushing = this.flushing.catch(() => undefined).then(async () => {
       const logs = this.pendingLogs;
       this.pendingLogs = [];
-      await this.db.taskRun.update({
+      const write = this.db.taskRun.update({
         where: { id: this.taskRunId },
         data: {
           ...this.rows,
@@ -63,6 +66,10 @@ export class TaskRecorder {
           ...(logs.length ? { logs: { push: logs } } : {}),
           ...(final ? { status: final.status, error: final.error ?? null, finishedAt: new Date() } : {}),
         },
+      });
+      await write.catch((error: unknown) => {
+        this.pendingLogs = [...logs, ...this.pendingLogs];
+        throw error;
       });
     });
     return this.flushing;

@@ -9,7 +9,9 @@ import { Random } from "./random";
 export interface Simulator {
   url: string;
   port: number;
+  /** Read it for expectations; change it through `advance`, which the served pages follow. */
   catalogue: Catalogue;
+  advance(days: number): void;
   setFaults(faults: Partial<Faults>): void;
   stats(): SimulatorStats;
   close(): Promise<void>;
@@ -124,8 +126,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     if (path === "/admin/advance" && req.method === "POST") {
       const parsed = z.object({ days: z.number().int().min(1).max(365).default(1) }).safeParse(body ?? {});
       if (!parsed.success) return send(res, 422, { detail: z.flattenError(parsed.error) });
-      catalogue.advance(parsed.data.days);
-      invalidate();
+      advance(parsed.data.days);
       return send(res, 200, stats());
     }
     if (path === "/admin/faults" && req.method === "PUT") {
@@ -135,6 +136,11 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       return send(res, 200, faults);
     }
     send(res, 404, { detail: "Not Found" });
+  }
+
+  function advance(days: number) {
+    catalogue.advance(days);
+    invalidate();
   }
 
   function setFaults(next: Partial<Faults>) {
@@ -170,6 +176,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     url: `http://127.0.0.1:${port}`,
     port,
     catalogue,
+    advance,
     setFaults,
     stats,
     close: () =>

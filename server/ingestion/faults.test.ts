@@ -1,0 +1,130 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Faults } from "../simulator/faults";
+import type { Simulator } from "../simulator/server";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
+import type { IngestionConfig } from "./pipeline";
+import type { DatasetReconciliation } from "./reconcile";
+
+let database: TestDatabase;
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let simulator: Simulator;
+
+beforeAll(async () => {
+  lake = await tempLake();
+});
+afterAll(() => lake.remove());
+afterEach(async () => {
+  await simulator?.close();
+  await database?.drop();
+});
+
+async function runWith(faults: Partial<Faults>, config: Partial<IngestionConfig> = {}) {
+  database = await createTestDatabase();
+  simulator = await startTestSimulator("realistic", 11, faults);
+  const run = await ingest(database, testConfig(simulator.url, lake.dir, config));
+  const tasks = await taskRows(database, run.id);
+  const logs = Object.values(tasks).flatMap((t) => t.logs);
+  return { run, tasks, logs };
+}
+
+function reconciliation(tasks: Awaited<ReturnType<typeof taskRows>>) {
+  return (tasks.reconcile!.details as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
+}
+
+describe("the source's faults", () => {
+  it("500/502/503 answers are retried until the run succeeds with exact counts", async () => {
+    const { run, tasks } = await runWith({ errorRate: 0.3 });
+    expect(run.status).toBe("success");
+    const served = simulator.stats().faultsServed;
+    expect((served.http500 ?? 0) + (served.http502 ?? 0) + (served.http503 ?? 0)).toBeGreaterThan(0);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    expect(Object.values(reconciliation(tasks)).every((r) => r.holds)).toBe(true);
+  });
+
+  it("added latency only slows the run", async () => {
+    const { run } = await runWith({ latencyMs: 40 });
+    expect(run.status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("429 answers are retried after their Retry-After", async () => {
+    const { run, logs } = await runWith({ rateLimitRate: 0.2, retryAfterSeconds: 1 });
+    expect(run.status).toBe("success");
+    expect(simulator.stats().faultsServed.http429).toBeGreaterThan(0);
+    // The backoff here is at most a few ms, so a 1000 ms wait can only come from Retry-After.
+    expect(logs.some((l) => /HTTP 429; retry \d+\/\d+ in 1000 ms/.test(l))).toBe(true);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("a request that hangs past the timeout is abandoned and retried", async () => {
+    const { run, logs } = await runWith({ hangRate: 0.15, hangMs: 5000 }, { fetchPolicy: { timeoutMs: 300, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 500 } });
+    expect(run.status).toBe("success");
+    expect(simulator.stats().faultsServed.hang).toBeGreaterThan(0);
+    expect(logs.some((l) => l.includes("no answer within 300 ms"))).toBe(true);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("a body that is not JSON is retried", async () => {
+    const { run, logs } = await runWith({ badJsonRate: 0.3 });
+    expect(run.status).toBe("success");
+    expect(logs.some((l) => l.includes("answer is not JSON"))).toBe(true);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("records that fail validation are quarantined with their reason, and nothing else is lost", async () => {
+    const { run, tasks } = await runWith({ invalidRecords: 8 });
+    expect(run.status).toBe("success");
+    const invalid = await database.db.quarantinedRecord.findMany({ where: { runId: run.id, reasonCode: "invalid" } });
+    expect(invalid).toHaveLength(24);
+    const reasons = invalid.map((q) => q.reason).join("\n");
+    expect(reasons).toMatch(/created_at: .*expected string/);
+    expect(reasons).toMatch(/(id|user_id): .*expected number/);
+    expect(reasons).toMatch(/updated_at: not a timestamp/);
+    expect(reasons).toMatch(/(id|user_id): .*>=1/);
+    expect(tasks.tracks!.rowsRejected).toBe(8);
+    const counts = reconciliation(tasks);
+    expect(counts.tracks).toMatchObject({ invalid: 8, invalidQuarantined: 8, holds: true });
+    // Histories of the broken users wait in quarantine for them.
+    const waiting = await database.db.quarantinedRecord.count({ where: { runId: run.id, reasonCode: "unknown_user" } });
+    expect(counts.listen_history!.waitingForUser).toBe(waiting);
+
+    // Once the source sends the users intact, the waiting histories are loaded.
+    simulator.setFaults({ invalidRecords: 0 });
+    const next = await ingest(database, testConfig(simulator.url, lake.dir));
+    expect(next.status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    expect(waiting).toBeGreaterThan(0);
+    expect(await database.db.quarantinedRecord.count({ where: { reasonCode: "unknown_user", resolvedRunId: next.id } })).toBe(waiting);
+  });
+
+  it("the same record on two pages is loaded once", async () => {
+    const { run, tasks } = await runWith({ duplicateRecords: 10 });
+    expect(run.status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    expect(reconciliation(tasks).users).toMatchObject({ repeats: 10, holds: true });
+  });
+
+  it("a total that changes mid-run is detected, and the run still ends with every record", async () => {
+    const { run, logs } = await runWith({ totalChangeAfterRequests: 4, totalChangeBy: 30 });
+    expect(run.status).toBe("success");
+    expect(simulator.stats().faultsServed.totalChange).toBe(1);
+    expect(logs.some((l) => /total changed during pass 1/.test(l))).toBe(true);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("a source that never answers fails the run with a clear error and loads nothing twice", async () => {
+    const { run, tasks } = await runWith({ errorRate: 1 }, { fetchPolicy: { timeoutMs: 500, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/tracks: GET http:\/\/127\.0\.0\.1:\d+\/tracks\?page=1&size=100 failed after 3 attempts: HTTP 50\d; HTTP 50\d; HTTP 50\d/);
+    expect(tasks.listen_history).toMatchObject({ status: "skipped" });
+    expect(tasks.reconcile).toMatchObject({ status: "skipped" });
+    expect(await tableCounts(database)).toEqual({ tracks: 0, users: 0, listen_history: 0 });
+  });
+
+  it("a request the source refuses (422) fails at once, without retries", async () => {
+    const { run } = await runWith({}, { pageSize: 500 });
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/failed after 1 attempt: HTTP 422: .*less than or equal to 100/);
+  });
+});

@@ -1,0 +1,112 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
+import type { Simulator } from "../simulator/server";
+
+let database: TestDatabase;
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let simulator: Simulator | undefined;
+
+beforeAll(async () => {
+  lake = await tempLake();
+});
+afterAll(() => lake.remove());
+afterEach(async () => {
+  await simulator?.close();
+  simulator = undefined;
+  await database?.drop();
+});
+
+/** Row versions: unchanged when a second run rewrites nothing. */
+async function rowVersions(db: TestDatabase) {
+  const { rows } = await db.pool.query<{ v: string }>(
+    `SELECT string_agg(xmin::text, ',' ORDER BY t, id) AS v FROM (
+       SELECT 'tracks' AS t, id, xmin FROM tracks UNION ALL SELECT 'users', id, xmin FROM users UNION ALL SELECT 'history', id, xmin FROM listen_history) x`,
+  );
+  return rows[0]!.v;
+}
+
+describe("ingestion of the realistic simulator", () => {
+  it("loads exact counts, and a second run inserts and rewrites nothing", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator();
+    const config = testConfig(simulator.url, lake.dir);
+    const first = await ingest(database, config);
+    expect(first.status).toBe("success");
+    const expected = expectedCounts(simulator.catalogue);
+    expect(await tableCounts(database)).toEqual(expected);
+    const tasks = await taskRows(database, first.id);
+    expect(tasks.tracks!.rowsInserted).toBe(expected.tracks);
+    expect(tasks.users!.rowsInserted).toBe(expected.users);
+    expect(tasks.listen_history!.rowsInserted).toBe(expected.listen_history);
+    expect(tasks.reconcile!.status).toBe("success");
+    expect(first.cpuMs).toBeGreaterThan(0);
+    expect(Number(first.peakRssBytes)).toBeGreaterThan(0);
+
+    const before = await rowVersions(database);
+    const second = await ingest(database, config);
+    expect(second.status).toBe("success");
+    const again = await taskRows(database, second.id);
+    for (const task of ["tracks", "users", "listen_history"]) {
+      expect(again[task]).toMatchObject({ rowsInserted: 0, rowsUpdated: 0, rowsRejected: 0 });
+      expect(again[task]!.rowsUnchanged).toBe(again[task]!.rowsFetched);
+    }
+    expect(await rowVersions(database)).toBe(before);
+  });
+
+  it("takes a simulated day: new records are inserted, edited ones updated, the rest untouched", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator();
+    const config = testConfig(simulator.url, lake.dir);
+    await ingest(database, config);
+    const trackTimes = new Map(simulator.catalogue.records.tracks.map((t) => [t.id, t.updated_at]));
+    simulator.advance(1);
+    const edited = simulator.catalogue.records.tracks.filter((t) => trackTimes.has(t.id) && trackTimes.get(t.id) !== t.updated_at).length;
+    const added = simulator.catalogue.records.tracks.length - trackTimes.size;
+    const run = await ingest(database, config);
+    expect(run.status).toBe("success");
+    const tasks = await taskRows(database, run.id);
+    expect(tasks.tracks).toMatchObject({ rowsInserted: added, rowsUpdated: edited });
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  });
+
+  it("replays a run from the data lake without the source", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator();
+    const first = await ingest(database, testConfig(simulator.url, lake.dir));
+    const expected = await tableCounts(database);
+    await database.pool.query("TRUNCATE listen_history, tracks, users");
+    await simulator.close();
+    simulator = undefined;
+    const replay = await ingest(database, testConfig(undefined, lake.dir), { trigger: "cli", params: { replayOf: first.id } });
+    expect(replay.status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expected);
+  });
+});
+
+describe("ingestion of the original server's data", () => {
+  it("loads cleanly, and after a restart with new data the newer updated_at wins", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator("original", 1);
+    const lakeDir = lake.dir;
+    const first = await ingest(database, testConfig(simulator.url, lakeDir));
+    expect(first.status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    const firstTracks = simulator.catalogue.records.tracks;
+    await simulator.close();
+
+    simulator = await startTestSimulator("original", 2);
+    const second = await ingest(database, testConfig(simulator.url, lakeDir));
+    expect(second.status).toBe("success");
+    // For every id, the row holds the version with the newest updated_at across both servers.
+    const newest = new Map<number, number>();
+    for (const t of [...firstTracks, ...simulator.catalogue.records.tracks]) {
+      newest.set(t.id, Math.max(newest.get(t.id) ?? 0, Date.parse(`${t.updated_at}Z`)));
+    }
+    const { rows } = await database.pool.query<{ id: number; updated_at: Date }>(`SELECT id, updated_at FROM tracks`);
+    expect(rows).toHaveLength(newest.size);
+    for (const row of rows) expect(row.updated_at.getTime()).toBe(newest.get(row.id));
+    const orphans = (await taskRows(database, second.id)).listen_history!.details as { orphanItems: number };
+    expect(orphans.orphanItems).toBeGreaterThan(0);
+  });
+});
