@@ -11,6 +11,8 @@ if (!process.env.E2E_DATA_DIR) {
 }
 
 export const E2E_ADMIN = { email: "admin@e2e.test", password: "e2e-admin-password-0123" };
+/** Test-only value for this throwaway server; real deployments set their own. */
+export const E2E_CRON_SECRET = "e2e-cron-secret-0123456789";
 
 function chromiumExecutable(): string | undefined {
   if (process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE) return process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE;
@@ -39,13 +41,16 @@ export default defineConfig({
     url: `http://localhost:${port}/api/health/ready`,
     timeout: 300_000,
     reuseExistingServer: false,
-    stdout: "pipe",
+    stdout: "ignore",
     env: {
       PORT: String(port),
       DATA_DIR: process.env.E2E_DATA_DIR,
       EMBEDDED_PG_PORT: String(port + 1),
       ADMIN_EMAIL: E2E_ADMIN.email,
       ADMIN_PASSWORD: E2E_ADMIN.password,
+      CRON_SECRET: E2E_CRON_SECRET,
+      // Runs start only when a test triggers them, so tests do not race the first-start run.
+      SCHEDULER: "off",
     },
   },
 });

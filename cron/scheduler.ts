@@ -1,5 +1,6 @@
 import { Cron } from "croner";
 import type { PipelineRun } from "../server/db/generated/client";
+import type { Env } from "../server/env";
 import { RunInProgressError } from "../server/pipeline/types";
 import { JOBS, type Job, type JobContext } from "./jobs";
 
@@ -9,6 +10,12 @@ export interface Scheduler {
 
 /** The scheduled slot a tick belongs to, so the same slot delivered twice gives the same run. */
 export const slotKey = (job: Job, slot: Date) => `schedule:${job.name}:${slot.toISOString().slice(0, 16)}`;
+
+/** The latest slot of the job's schedule at or before `now`: what a cron delivery at `now` stands for. */
+export function currentSlot(job: Job, env: Env, now = new Date()): Date {
+  const cron = new Cron(job.schedule(env), { timezone: "UTC", paused: true });
+  return cron.previousRuns(1, new Date(now.getTime() + 1000))[0] ?? now;
+}
 
 async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void): Promise<PipelineRun | null> {
   try {

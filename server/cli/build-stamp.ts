@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-const SOURCES = ["app", "components", "server", "cron", "proxy.ts", "next.config.mjs", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const SOURCES = ["app", "components", "server", "cron", "proxy.ts", "instrumentation.ts", "next.config.mjs", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
 const SKIP = new Set(["node_modules", "generated"]);
 const STAMP = path.join(".next", "encore-source-hash");
 

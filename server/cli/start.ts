@@ -1,6 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { startScheduler, type Scheduler } from "../../cron/scheduler";
+import { createDatabase, type Database } from "../db/client";
 import { ConfigError, parseEnv, type Env } from "../env";
+import { startBuiltInSimulator } from "../simulator/built-in";
+import type { Simulator } from "../simulator/server";
 import { portIsFree } from "../net";
 import { prepareRuntime, type Runtime } from "../runtime";
 import { buildIsStale, recordBuild } from "./build-stamp";
@@ -43,6 +47,7 @@ function announce(env: Env, runtime: Runtime) {
   } else {
     log("Sign in with your Encore account.");
   }
+  if (runtime.embedded && !env.CRON_SECRET) log(`Cron routes take the CRON_SECRET kept in ${env.DATA_DIR}/secrets.json.`);
 }
 
 async function main() {
@@ -57,26 +62,38 @@ async function main() {
     await recordBuild();
   }
   const runtime = await prepareRuntime(env, log);
+  let simulator: Simulator | undefined;
+  if (!env.MOOVITAMIX_URL) {
+    simulator = await startBuiltInSimulator(env);
+    log(`MOOVITAMIX_URL is unset: serving the built-in MooVitamix simulator (${env.SIMULATOR_MODE}, seed ${env.SIMULATOR_SEED}) at ${simulator.url}`);
+  }
+  const sourceUrl = env.MOOVITAMIX_URL ?? simulator!.url;
   const next = run(["start", "--port", String(env.PORT)], {
     ...process.env,
     NODE_ENV: "production",
     DATABASE_URL: runtime.url,
+    MOOVITAMIX_URL: sourceUrl,
     NEXTAUTH_SECRET: runtime.nextauthSecret,
     NEXTAUTH_URL: env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`,
     ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
   });
 
+  let scheduler: Scheduler | undefined;
+  let jobsDatabase: Database | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     log(`${reason}: stopping…`);
+    scheduler?.stop();
     if (next.exitCode === null) {
       next.kill("SIGTERM");
       const killer = setTimeout(() => next.kill("SIGKILL"), 10_000);
       await exitCode(next);
       clearTimeout(killer);
     }
+    await jobsDatabase?.close().catch(() => undefined);
+    await simulator?.close();
     await runtime.stop();
     log("Stopped.");
     process.exit(code);
@@ -87,6 +104,13 @@ async function main() {
 
   await waitUntilServing(env.PORT, next);
   announce(env, runtime);
+  if (env.SCHEDULER === "on") {
+    // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.
+    jobsDatabase = createDatabase(runtime.url, 12);
+    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, MOOVITAMIX_URL: sourceUrl } }, (line) => log(`scheduler: ${line}`));
+  } else {
+    log("Scheduler off (SCHEDULER=off): jobs run only when triggered.");
+  }
 }
 
 main().catch((error: unknown) => {

@@ -29,7 +29,7 @@ async function runWith(faults: Partial<Faults>, config: Partial<IngestionConfig>
 }
 
 function reconciliation(tasks: Awaited<ReturnType<typeof taskRows>>) {
-  return (tasks.reconcile!.details as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
+  return (tasks.reconcile!.details as unknown as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
 }
 
 describe("the source's faults", () => {

@@ -52,6 +52,16 @@ async function failAbandonedRuns(database: Database, pipeline: string) {
   console.warn(`[pipeline ${pipeline}] marked run(s) ${ids.join(", ")} failed: ${error}`);
 }
 
+/** The run holding the lock; it may take a moment to be recorded when both triggers came at once. */
+async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const running = await database.db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" }, select: { id: true } });
+    if (running) return running.id;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return null;
+}
+
 async function findByKey(database: Database, pipeline: string, idempotencyKey: string | undefined) {
   if (!idempotencyKey) return null;
   return database.db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline, idempotencyKey } } });
@@ -73,10 +83,7 @@ export async function startRun(
   if (existing) return { run: existing, deduped: true, finished: waitForRun(database, existing.id) };
 
   const lock = await tryLockPipeline(database.pool, pipeline);
-  if (!lock) {
-    const running = await database.db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" } });
-    throw new RunInProgressError(pipeline, running?.id ?? null);
-  }
+  if (!lock) throw new RunInProgressError(pipeline, await runningRunId(database, pipeline));
   try {
     // Checked again under the lock: the same slot may have been delivered twice at once.
     const raced = await findByKey(database, pipeline, request.idempotencyKey);

@@ -17,7 +17,7 @@ const procedures = Object.entries(appRouter._def.procedures as unknown as Record
 );
 
 function context(role: Role | null): Context {
-  return { db: database.db, ip: "127.0.0.1", operator: role && { id: 999_999, email: `${role}@test`, name: role, role } };
+  return { db: database.db, database, ip: "127.0.0.1", operator: role && { id: 999_999, email: `${role}@test`, name: role, role } };
 }
 
 /** Calls a procedure by its dotted path, with no input: access is checked before input is parsed. */

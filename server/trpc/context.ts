@@ -1,8 +1,8 @@
-import { db } from "../db/client";
+import { database } from "../db/client";
 import { clientIp } from "../auth/client-ip";
 import { currentOperator } from "../auth/session";
 import type { Context } from "./init";
 
 export async function createContext(headers: Headers): Promise<Context> {
-  return { db, operator: await currentOperator(), ip: clientIp(headers) };
+  return { db: database.db, database, operator: await currentOperator(), ip: clientIp(headers) };
 }

@@ -1,13 +1,15 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
-import type { Db } from "../db/client";
+import type { Database, Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
 
 export interface Context {
   db: Db;
+  /** the same connections, with the pg pool for set-based work */
+  database: Database;
   operator: SessionUser | null;
   ip: string;
 }

@@ -1,0 +1,30 @@
+import { currentSlot, slotKey } from "@/cron/scheduler";
+import { findJob } from "@/cron/jobs";
+import { hasBearer } from "@/server/auth/bearer";
+import { env } from "@/server/config";
+import { triggerJob } from "@/server/jobs";
+
+export const dynamic = "force-dynamic";
+
+const answer = (status: number, body: unknown) => Response.json(body, { status, headers: { "Cache-Control": "no-store" } });
+
+/**
+ * A scheduler's tick: `Authorization: Bearer $CRON_SECRET`. The run stands for the schedule's slot
+ * (`?slot=<ISO time>`, or the latest slot now), so a slot delivered twice gives the same run.
+ */
+async function handler(request: Request, { params }: { params: Promise<{ job: string }> }) {
+  if (!hasBearer(request.headers.get("authorization"), env().CRON_SECRET)) {
+    return answer(401, { error: "Missing or wrong bearer token: send Authorization: Bearer $CRON_SECRET." });
+  }
+  const job = findJob((await params).job);
+  if (!job) return answer(404, { error: "No such job." });
+  const rawSlot = new URL(request.url).searchParams.get("slot");
+  const slot = rawSlot === null ? currentSlot(job, env()) : new Date(rawSlot);
+  if (Number.isNaN(slot.getTime())) return answer(400, { error: `slot must be an ISO date-time, not ${JSON.stringify(rawSlot)}.` });
+  const outcome = await triggerJob(job, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
+  if (outcome.kind === "busy") return answer(409, { error: outcome.error.message, runId: outcome.error.runId });
+  const { run, deduped } = outcome.started;
+  return answer(deduped ? 200 : 202, { runId: run.id, status: run.status, deduped, slot: slot.toISOString() });
+}
+
+export { handler as GET, handler as POST };

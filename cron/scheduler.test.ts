@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseEnv } from "../server/env";
+import { waitForRun } from "../server/pipeline/runner";
+import type { Simulator } from "../server/simulator/server";
+import { createTestDatabase, type TestDatabase } from "../server/testing/database";
+import { expectedCounts, startTestSimulator, tableCounts, tempLake } from "../server/testing/ingestion";
+import { JOBS } from "./jobs";
+import { currentSlot, slotKey, startScheduler } from "./scheduler";
+
+let database: TestDatabase;
+let simulator: Simulator;
+let lake: Awaited<ReturnType<typeof tempLake>>;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  simulator = await startTestSimulator();
+  lake = await tempLake();
+});
+afterAll(async () => {
+  await simulator.close();
+  await database.drop();
+  await lake.remove();
+});
+
+describe("schedule slots", () => {
+  const env = parseEnv({ INGEST_SCHEDULE: "0 2 * * *" });
+  it.each([
+    ["2026-11-27T10:00:00Z", "2026-11-27T02:00:00.000Z"],
+    ["2026-11-27T02:00:00Z", "2026-11-27T02:00:00.000Z"],
+    ["2026-11-27T01:59:59Z", "2026-11-26T02:00:00.000Z"],
+  ])("a delivery at %s stands for the slot %s", (now, slot) => {
+    expect(currentSlot(JOBS.ingest!, env, new Date(now)).toISOString()).toBe(slot);
+  });
+
+  it("names the slot the same way for the scheduler and the cron route", () => {
+    expect(slotKey(JOBS.ingest!, new Date("2026-11-27T02:00:00Z"))).toBe("schedule:ingest:2026-11-27T02:00");
+  });
+});
+
+describe("the built-in scheduler", () => {
+  it("runs the ingestion at once on the very first start, and not again on the next start", async () => {
+    const env = parseEnv({ DATABASE_URL: database.url, MOOVITAMIX_URL: simulator.url, DATA_LAKE_DIR: lake.dir });
+    const lines: string[] = [];
+    const scheduler = await startScheduler({ database, env }, (line) => lines.push(line));
+    let run = null;
+    for (let i = 0; i < 100 && !run; i++) {
+      run = await database.db.pipelineRun.findFirst({ where: { pipeline: "ingest" } });
+      if (!run) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(run).toMatchObject({ trigger: "cron", idempotencyKey: "first-start:ingest" });
+    expect((await waitForRun(database, run!.id, 100)).status).toBe("success");
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    scheduler.stop();
+    expect(lines.some((l) => /ingest: scheduled "0 2 \* \* \*" \(UTC\), next at \d{4}-/.test(l))).toBe(true);
+
+    const again = await startScheduler({ database, env }, () => undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    again.stop();
+    expect(await database.db.pipelineRun.count()).toBe(1);
+  });
+});

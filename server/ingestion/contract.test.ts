@@ -1,0 +1,53 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { DATASETS, pageEnvelope, sourceTimestamp } from "./records";
+import { validateRecord } from "./validate";
+
+// Pages served by the original MooVitamix server (see fixtures/README.md).
+const fixture = async (dataset: string) =>
+  JSON.parse(await readFile(path.join(process.cwd(), "server", "ingestion", "fixtures", `${dataset}.page2.size3.json`), "utf8")) as unknown;
+
+describe("the original server's pages", () => {
+  it.each(DATASETS)("%s: every record passes validation, with no unknown field", async (dataset) => {
+    const page = pageEnvelope.parse(await fixture(dataset));
+    expect(page.items).toHaveLength(3);
+    for (const item of page.items) {
+      const result = validateRecord(dataset, item);
+      expect(result).toMatchObject({ ok: true, unknownFields: [] });
+    }
+  });
+});
+
+describe("source timestamps", () => {
+  it.each([
+    ["2025-07-08T16:23:29", "2025-07-08T16:23:29Z"],
+    ["2025-07-08T16:23:29.123456", "2025-07-08T16:23:29.123456Z"],
+    ["2025-07-08T16:23:29+02:00", "2025-07-08T16:23:29+02:00"],
+  ])("%s is read as %s", (input, expected) => {
+    expect(sourceTimestamp.parse(input)).toBe(expected);
+  });
+
+  it.each(["2025-02-30T10:00:00", "2025-13-45T99:99:99", "yesterday", "2025-07-08 16:23:29", ""])("%s is refused", (input) => {
+    expect(sourceTimestamp.safeParse(input).success).toBe(false);
+  });
+});
+
+describe("record validation", () => {
+  it("names each wrong field, and keeps the key when it can", () => {
+    const result = validateRecord("listen_history", { user_id: 5, items: [1, "x"], created_at: "2025-01-01T00:00:00", updated_at: 3, extra: 1 });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toMatch(/items\.1: .*expected number/);
+    expect(result.reason).toMatch(/updated_at: .*expected string/);
+    expect(result.key).toBe("5@2025-01-01T00:00:00");
+    expect(result.unknownFields).toEqual(["extra"]);
+  });
+
+  it("refuses ids that do not fit an integer column and durations that are not MM:SS", () => {
+    const track = { id: 3_000_000_000, name: "a", artist: "b", songwriters: "c", duration: "3 min", genres: "Pop", album: "d", created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" };
+    const result = validateRecord("tracks", track);
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.reason).toMatch(/id: .*<=2147483647.*duration: duration must be "MM:SS"/);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { startRun } from "./runner";
+import { RunInProgressError, type PipelineDefinition } from "./types";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+});
+afterAll(() => database.drop());
+
+/** A pipeline whose first task waits until released, so a run stays in progress as long as a test needs. */
+function gatedPipeline(name: string) {
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const definition: PipelineDefinition = {
+    name,
+    tasks: [
+      { name: "wait", run: () => gate },
+      { name: "fail", needs: ["wait"], run: async () => { throw new Error("boom"); } },
+      { name: "after", needs: ["fail"], run: async () => {} },
+    ],
+  };
+  return { definition, release: () => open() };
+}
+
+describe("starting runs", () => {
+  it("two triggers at once make one run; the other is told which run is going", async () => {
+    const { definition, release } = gatedPipeline("p-concurrent");
+    const outcomes = await Promise.allSettled([
+      startRun(database, definition, { trigger: "console" }),
+      startRun(database, definition, { trigger: "cron" }),
+    ]);
+    const started = outcomes.filter((o) => o.status === "fulfilled");
+    const refused = outcomes.filter((o) => o.status === "rejected");
+    expect(started).toHaveLength(1);
+    expect(refused).toHaveLength(1);
+    const runId = (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startRun>>>).value.run.id;
+    const reason = (refused[0] as PromiseRejectedResult).reason as RunInProgressError;
+    expect(reason).toBeInstanceOf(RunInProgressError);
+    expect(reason.runId).toBe(runId);
+    release();
+    await (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startRun>>>).value.finished;
+    expect(await database.db.pipelineRun.count({ where: { pipeline: "p-concurrent" } })).toBe(1);
+  });
+
+  it("the same idempotency key gives back the same run, even delivered twice at once", async () => {
+    const { definition, release } = gatedPipeline("p-idempotent");
+    const [a, b] = await Promise.all([
+      startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" }).catch((e: unknown) => e),
+      startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" }).catch((e: unknown) => e),
+    ]);
+    release();
+    const runs = await database.db.pipelineRun.findMany({ where: { pipeline: "p-idempotent" } });
+    expect(runs).toHaveLength(1);
+    // One started it; the other got it back, or (racing the lock) was told it is in progress.
+    for (const outcome of [a, b]) {
+      if (outcome instanceof RunInProgressError) expect(outcome.runId).toBe(runs[0]!.id);
+      else expect((outcome as { run: { id: number } }).run.id).toBe(runs[0]!.id);
+    }
+    await (await startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" })).finished;
+    const later = await startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" });
+    expect(later).toMatchObject({ deduped: true, run: { id: runs[0]!.id } });
+  });
+
+  it("records each task try; a failed task fails the run and skips what needs it", async () => {
+    const { definition, release } = gatedPipeline("p-failing");
+    release();
+    const run = await (await startRun(database, definition, { trigger: "cli" })).finished;
+    expect(run.status).toBe("failed");
+    expect(run.error).toBe("fail: boom");
+    const tasks = await database.db.taskRun.findMany({ where: { runId: run.id }, orderBy: { id: "asc" } });
+    expect(tasks.map((t) => [t.task, t.tryNumber, t.status])).toEqual([
+      ["wait", 1, "success"],
+      ["fail", 1, "failed"],
+      ["after", 1, "skipped"],
+    ]);
+    expect(tasks[1]!.logs.some((l) => l.includes("failed after") && l.includes("boom"))).toBe(true);
+  });
+
+  it("a run left running by a dead process is marked failed by the next one", async () => {
+    const { definition, release } = gatedPipeline("p-abandoned");
+    release();
+    const ghost = await database.db.pipelineRun.create({
+      data: { pipeline: "p-abandoned", trigger: "cli", status: "running", startedAt: new Date(), tasks: { create: [{ task: "wait", tryNumber: 1, status: "running" }] } },
+    });
+    await (await startRun(database, definition, { trigger: "cli" })).finished;
+    const after = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: ghost.id }, include: { tasks: true } });
+    expect(after.status).toBe("failed");
+    expect(after.error).toMatch(/abandoned/);
+    expect(after.tasks[0]!.status).toBe("failed");
+  });
+});
