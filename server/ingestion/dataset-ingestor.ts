@@ -1,57 +1,83 @@
 import type { TaskContext } from "../pipeline/types";
-import { loadBatch, type Rejected } from "./load";
-import { recordKey, type Dataset, type ListenHistoryRecord, type TrackRecord, type UserRecord } from "./records";
+import { writeManifest } from "./lake";
+import { loadBatch, type Keyed, type Rejected } from "./load";
+import type { Dataset, ListenHistoryRecord } from "./records";
 import { validateRecord } from "./validate";
 
-type AnyRecord = TrackRecord | UserRecord | ListenHistoryRecord;
+const WRITERS = 2;
 
 /**
  * Validates the records of incoming pages and loads them in batches of `batchSize`, one batch at a
  * time, so memory stays bounded however large the source is.
  */
 export class DatasetIngestor {
-  private valid: AnyRecord[] = [];
+  private valid: Keyed[] = [];
   private rejected: Rejected[] = [];
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writing = new Set<Promise<void>>();
   private readonly unknownFields = new Map<string, number>();
   private orphanItems = 0;
   private waitingForUser = 0;
+  private fetched = 0;
+  private invalid = 0;
+  private readonly keys = new Set<string>();
 
+  /**
+   * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
+   * `knownTracks`: for listen_history, the ids in `tracks`, to count items that point elsewhere.
+   */
   constructor(
     private readonly ctx: TaskContext,
     private readonly dataset: Dataset,
     private readonly batchSize: number,
+    private readonly manifestDir: string,
+    private readonly knownTracks?: Set<number>,
   ) {}
 
   async addPage(items: unknown[]): Promise<void> {
     for (const raw of items) {
       const result = validateRecord(this.dataset, raw);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
-      if (result.ok) this.valid.push(result.record as AnyRecord);
-      else this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
+      if (result.ok) {
+        this.valid.push({ key: result.key, record: result.record });
+        this.keys.add(result.key);
+        if (this.knownTracks) for (const item of (result.record as ListenHistoryRecord).items) if (!this.knownTracks.has(item)) this.orphanItems++;
+      } else {
+        this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
+        this.invalid++;
+      }
     }
+    this.fetched += items.length;
     this.ctx.count({ rowsFetched: items.length });
     if (this.valid.length + this.rejected.length >= this.batchSize) await this.flush();
   }
 
-  /** Writes what is buffered; batches are written one after another, never at once. */
-  flush(): Promise<void> {
+  /**
+   * Writes what is buffered. Up to WRITERS batches are written at once (the database has cores to
+   * spare while this process parses pages); past that, the caller waits, which holds back the reader.
+   */
+  async flush(): Promise<void> {
     const valid = this.valid;
     const rejected = this.rejected;
     this.valid = [];
     this.rejected = [];
-    this.writing = this.writing.then(async () => {
-      if (valid.length === 0 && rejected.length === 0) return;
-      const result = await loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected, (r) => recordKey(this.dataset, r));
-      this.orphanItems += result.orphanItems;
+    if (valid.length === 0 && rejected.length === 0) return;
+    while (this.writing.size >= WRITERS) await Promise.race(this.writing);
+    const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected).then((result) => {
       this.waitingForUser += result.quarantined - rejected.length;
       this.ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged, rowsRejected: result.quarantined });
     });
-    return this.writing;
+    this.writing.add(write);
+    try {
+      await write;
+    } finally {
+      this.writing.delete(write);
+    }
   }
 
   async finish(): Promise<void> {
     await this.flush();
+    await Promise.all(this.writing);
+    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, keys: [...this.keys] });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     this.ctx.detail({

@@ -1,7 +1,7 @@
 import type { TaskContext } from "../pipeline/types";
 import type { DatasetIngestor } from "./dataset-ingestor";
 import { fetchPage, type FetchPolicy } from "./http-source";
-import { landingDir, landPage, readLandedPages } from "./lake";
+import { LandingFile, readLanded } from "./lake";
 import type { Dataset } from "./records";
 
 export interface SourceSettings {
@@ -37,44 +37,53 @@ async function forEachPage(from: number, to: number, limit: number, work: (page:
  * records to the ingestor. When `total` changes while reading (records added or removed under us),
  * reads every page again, so the run ends with every record the source has.
  */
-export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, lakeDir: string, ingestor: DatasetIngestor) {
-  const dir = landingDir(lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
+export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, dir: string, ingestor: DatasetIngestor) {
   const onRetry = (n: { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
     ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt}/${n.maxAttempts - 1} in ${Math.round(n.delayMs)} ms`);
   for (let pass = 1; ; pass++) {
+    const landing = await LandingFile.open(dir, `try${ctx.tryNumber}-pass${pass}`);
     const take = async (page: number) => {
-      const envelope = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry);
-      await landPage(dir, `try${ctx.tryNumber}-pass${pass}-page${String(page).padStart(6, "0")}`, envelope.items);
+      const { page: envelope, raw } = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry);
+      await landing.write(raw);
       await ingestor.addPage(envelope.items);
       return envelope;
     };
-    const first = await take(1);
-    const totals = new Set([first.total]);
-    let done = 1;
-    ctx.progress(done, first.pages);
-    ctx.log(`pass ${pass}: ${first.total} records in ${first.pages} pages of ${source.pageSize}`);
-    await forEachPage(2, first.pages, source.concurrency, async (page) => {
-      const envelope = await take(page);
-      if (!totals.has(envelope.total)) {
-        totals.add(envelope.total);
-        ctx.log(`total changed during pass ${pass}: ${first.total} at page 1, ${envelope.total} at page ${page}`);
-      }
-      ctx.progress(++done, first.pages);
-    });
+    const totals = new Set<number>();
+    try {
+      const first = await take(1);
+      totals.add(first.total);
+      let done = 1;
+      ctx.progress(done, first.pages);
+      ctx.log(`pass ${pass}: ${first.total} records in ${first.pages} pages of ${source.pageSize}`);
+      await forEachPage(2, first.pages, source.concurrency, async (page) => {
+        const envelope = await take(page);
+        if (!totals.has(envelope.total)) {
+          totals.add(envelope.total);
+          ctx.log(`total changed during pass ${pass}: ${first.total} at page 1, ${envelope.total} at page ${page}`);
+        }
+        ctx.progress(++done, first.pages);
+      });
+    } catch (error) {
+      await landing.abandon();
+      throw error;
+    }
+    await landing.close();
     if (totals.size === 1) return;
     if (pass >= MAX_PASSES) throw new Error(`the source's total kept changing through ${MAX_PASSES} full reads (${[...totals].join(", ")}); try again later`);
     ctx.log(`reading every page again so that no record shifted between pages is missed`);
   }
 }
 
-/** Reads the pages an earlier run landed, instead of the source. */
+/** Reads the records an earlier run landed, instead of the source. */
 export async function extractFromLake(ctx: TaskContext, dataset: Dataset, lakeDir: string, runId: number, ingestor: DatasetIngestor) {
   let pages = 0;
-  for await (const page of readLandedPages(lakeDir, dataset, runId)) {
+  let records = 0;
+  for await (const page of readLanded(lakeDir, dataset, runId)) {
     await ingestor.addPage(page.items);
+    records += page.items.length;
     ctx.progress(++pages, null);
   }
   if (pages === 0) throw new Error(`run ${runId} landed no ${dataset} pages in ${lakeDir}`);
   ctx.progress(pages, pages);
-  ctx.log(`replayed ${pages} landed pages of run ${runId}`);
+  ctx.log(`replayed ${records} records from ${pages} landed pages of run ${runId}`);
 }

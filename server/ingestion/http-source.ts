@@ -1,3 +1,5 @@
+import http from "node:http";
+import https from "node:https";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 export interface FetchPolicy {
@@ -36,22 +38,49 @@ export function retryDelay(attempt: number, policy: FetchPolicy, retryAfterMs?: 
   return Math.min(policy.maxDelayMs, Math.max(backoff, retryAfterMs ?? 0));
 }
 
-async function fetchOnce(url: string, timeoutMs: number): Promise<PageEnvelope> {
-  let response: Response;
-  let body: string;
-  try {
-    const signal = AbortSignal.timeout(timeoutMs);
-    response = await fetch(url, { signal, headers: { accept: "application/json" } });
-    body = await response.text();
-  } catch (error) {
-    const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
-    const cause = (error as { cause?: { code?: string } }).cause?.code;
-    throw new SourceError(timedOut ? `no answer within ${timeoutMs} ms` : `network error (${cause ?? String(error)})`, true);
-  }
-  if (response.status === 429 || response.status >= 500) {
-    throw new SourceError(`HTTP ${response.status}`, true, parseRetryAfter(response.headers.get("retry-after")));
-  }
-  if (!response.ok) throw new SourceError(`HTTP ${response.status}: ${body.slice(0, 300)}`, false);
+/** A page as parsed, and the body exactly as the source sent it (for the data lake). */
+export interface FetchedPage {
+  page: PageEnvelope;
+  raw: string;
+}
+
+// Plain keep-alive agents: per request they cost a fraction of fetch()'s machinery, which shows at thousands of pages.
+const agents = { "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }), "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }) };
+
+interface RawResponse {
+  status: number;
+  retryAfter: string | null;
+  body: string;
+}
+
+function get(url: string, timeoutMs: number): Promise<RawResponse> {
+  const target = new URL(url);
+  const client = target.protocol === "https:" ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json" } }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", () => {
+        clearTimeout(timer);
+        const retryAfter = response.headers["retry-after"];
+        resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks).toString("utf8") });
+      });
+      response.on("error", reject);
+    });
+    // One deadline for the whole exchange, body included: a source that stalls mid-body is abandoned too.
+    const timer = setTimeout(() => request.destroy(new SourceError(`no answer within ${timeoutMs} ms`, true)), timeoutMs);
+    request.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error instanceof SourceError ? error : new SourceError(`network error (${(error as NodeJS.ErrnoException).code ?? error.message})`, true));
+    });
+  });
+}
+
+async function fetchOnce(url: string, timeoutMs: number): Promise<FetchedPage> {
+  const response = await get(url, timeoutMs);
+  const { status, body } = response;
+  if (status === 429 || status >= 500) throw new SourceError(`HTTP ${status}`, true, parseRetryAfter(response.retryAfter));
+  if (status < 200 || status >= 300) throw new SourceError(`HTTP ${status}: ${body.slice(0, 300)}`, false);
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -61,7 +90,7 @@ async function fetchOnce(url: string, timeoutMs: number): Promise<PageEnvelope> 
   }
   const envelope = pageEnvelope.safeParse(json);
   if (!envelope.success) throw new SourceError(`answer is not a page: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, true);
-  return envelope.data;
+  return { page: envelope.data, raw: body };
 }
 
 /** One page of one dataset, retried as the policy says; the error names the URL and every try's reason. */
@@ -72,7 +101,7 @@ export async function fetchPage(
   size: number,
   policy: FetchPolicy = DEFAULT_FETCH_POLICY,
   onRetry?: (notice: RetryNotice) => void,
-): Promise<PageEnvelope> {
+): Promise<FetchedPage> {
   const url = `${baseUrl.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
   const reasons: string[] = [];
   for (let attempt = 1; ; attempt++) {

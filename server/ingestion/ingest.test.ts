@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
 import type { Simulator } from "../simulator/server";
+import { reconcileDataset } from "./reconcile";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -81,6 +82,20 @@ describe("ingestion of the realistic simulator", () => {
     const replay = await ingest(database, testConfig(undefined, lake.dir), { trigger: "cli", params: { replayOf: first.id } });
     expect(replay.status).toBe("success");
     expect(await tableCounts(database)).toEqual(expected);
+  });
+});
+
+describe("reconciliation", () => {
+  it("fails when a record the run saw is neither in its table nor in quarantine", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator();
+    const run = await ingest(database, testConfig(simulator.url, lake.dir));
+    const victim = simulator.catalogue.records.tracks[0]!.id;
+    await database.pool.query("DELETE FROM tracks WHERE id = $1", [victim]);
+    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {} };
+    const result = await reconcileDataset(ctx, "tracks", lake.dir);
+    expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
+    expect(result.inTable).toBe(result.distinct - 1);
   });
 });
 

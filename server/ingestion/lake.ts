@@ -1,8 +1,11 @@
+import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { createInterface } from "node:readline";
+import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
-import { gunzip, gzip } from "node:zlib";
-import type { Dataset } from "./records";
+import { createGunzip, createGzip, gunzip, gzip, type Gzip } from "node:zlib";
+import { pageEnvelope, type Dataset } from "./records";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -20,13 +23,82 @@ export function landingDir(lakeDir: string, dataset: Dataset, runId: number, day
   return path.join(lakeDir, dataset, day.toISOString().slice(0, 10), runFolder(runId));
 }
 
-/** Writes one raw page as gzip JSON lines; atomically, so a crash never leaves half a file. */
-export async function landPage(dir: string, name: string, items: unknown[]): Promise<void> {
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${name}.jsonl.gz`);
-  const body = await gzipAsync(items.map((item) => JSON.stringify(item)).join("\n") + (items.length ? "\n" : ""));
-  await writeFile(`${file}.tmp`, body);
+/** gzip level 1: the lake is written once and rarely read, so CPU matters more than a few per cent of disk. */
+const compress = (text: string) => gzipAsync(text, { level: 1 });
+
+/**
+ * One gzip JSON-lines file per dataset, try and pass of a run: each line is one page exactly as the
+ * source sent it, written as pages arrive. It is `<name>.jsonl.gz.partial` until closed, so a file
+ * cut short by a crash is told apart.
+ */
+export class LandingFile {
+  private constructor(
+    private readonly gzip: Gzip,
+    private readonly file: WriteStream,
+    private readonly final: string,
+  ) {}
+
+  static async open(dir: string, name: string): Promise<LandingFile> {
+    await mkdir(dir, { recursive: true });
+    const final = path.join(dir, `${name}.jsonl.gz`);
+    const gzip = createGzip({ level: 1 });
+    const file = createWriteStream(`${final}.partial`);
+    gzip.pipe(file);
+    return new LandingFile(gzip, file, final);
+  }
+
+  /** Resolves when the compressor can take more, so a slow disk slows the reader instead of filling memory. */
+  async write(rawPage: string): Promise<void> {
+    // A pretty-printed body spans lines; one line per page keeps the file JSON lines.
+    const line = rawPage.includes("\n") ? JSON.stringify(JSON.parse(rawPage)) : rawPage;
+    const ok = this.gzip.write(`${line}\n`);
+    if (!ok) await new Promise((resolve) => this.gzip.once("drain", resolve));
+  }
+
+  async close(): Promise<void> {
+    this.gzip.end();
+    await finished(this.file);
+    await rename(`${this.final}.partial`, this.final);
+  }
+
+  /** Leaves what was written as a .partial file. */
+  async abandon(): Promise<void> {
+    this.gzip.end();
+    await finished(this.file).catch(() => undefined);
+  }
+}
+
+/** Through a temporary file and a rename; makes the folder on first use instead of checking every time. */
+async function writeAtomically(dir: string, file: string, body: Buffer): Promise<void> {
+  try {
+    await writeFile(`${file}.tmp`, body);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    await mkdir(dir, { recursive: true });
+    await writeFile(`${file}.tmp`, body);
+  }
   await rename(`${file}.tmp`, file);
+}
+
+/** What an ingest task saw of one dataset: the proof reconciliation checks against the tables. */
+export interface Manifest {
+  fetched: number;
+  invalid: number;
+  /** natural keys of the valid records, each once */
+  keys: string[];
+}
+
+export async function writeManifest(dir: string, tryNumber: number, manifest: Manifest): Promise<void> {
+  await writeAtomically(dir, path.join(dir, `manifest-try${String(tryNumber).padStart(3, "0")}.json.gz`), await compress(JSON.stringify(manifest)));
+}
+
+/** The manifest of the latest try of a run's dataset, or null when no try got that far. */
+export async function readManifest(lakeDir: string, dataset: Dataset, runId: number): Promise<Manifest | null> {
+  for (const dir of (await runDirs(lakeDir, dataset, runId)).reverse()) {
+    const latest = (await readdir(dir)).filter((f) => f.startsWith("manifest-")).sort().at(-1);
+    if (latest) return JSON.parse((await gunzipAsync(await readFile(path.join(dir, latest)))).toString("utf8")) as Manifest;
+  }
+  return null;
 }
 
 /** The folders holding a run's pages of `dataset`, whatever day they landed on. */
@@ -41,20 +113,21 @@ async function runDirs(lakeDir: string, dataset: Dataset, runId: number): Promis
   return dirs;
 }
 
-/** Reads back every page a run landed for `dataset`, one at a time, in file order. */
-export async function* readLandedPages(lakeDir: string, dataset: Dataset, runId: number): AsyncGenerator<LandedPage> {
+/** Reads back every page a run landed for `dataset`. A `.partial` file (its run was cut short) is read as far as it is intact. */
+export async function* readLanded(lakeDir: string, dataset: Dataset, runId: number): AsyncGenerator<LandedPage> {
   for (const dir of await runDirs(lakeDir, dataset, runId)) {
-    const files = (await readdir(dir)).filter((f) => f.endsWith(".jsonl.gz")).sort();
+    const files = (await readdir(dir)).filter((f) => f.endsWith(".jsonl.gz") || f.endsWith(".jsonl.gz.partial")).sort();
     for (const name of files) {
       const file = path.join(dir, name);
-      const text = (await gunzipAsync(await readFile(file))).toString("utf8");
-      const items = text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as unknown);
-      yield { dataset, file, items };
+      const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+      try {
+        for await (const line of lines) {
+          if (line !== "") yield { dataset, file, items: pageEnvelope.parse(JSON.parse(line)).items };
+        }
+      } catch (error) {
+        // A crash cuts a .partial file mid-line or mid-block; what came before is intact.
+        if (!name.endsWith(".partial")) throw error;
+      }
     }
   }
-}
-
-export async function hasLandedPages(lakeDir: string, runId: number, datasets: readonly Dataset[]): Promise<boolean> {
-  for (const dataset of datasets) if ((await runDirs(lakeDir, dataset, runId)).length > 0) return true;
-  return false;
 }

@@ -13,118 +13,92 @@ export interface BatchResult {
   updated: number;
   unchanged: number;
   quarantined: number;
-  /** track ids in loaded histories that are not in `tracks` */
-  orphanItems: number;
 }
 
+type AnyRecord = TrackRecord | UserRecord | ListenHistoryRecord;
+
+/** A valid record with its natural key, computed once when it was validated. */
+export interface Keyed {
+  key: string;
+  record: AnyRecord;
+}
 type Counted = { inserted: string; updated: string };
 
+const COUNT_UPSERTED = "SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted";
+
+// Batches travel as one JSON parameter: PostgreSQL parses it faster than pg serialises arrays.
 // A row is rewritten only when the source's updated_at is newer; (xmax = 0) tells inserts from updates.
-const UPSERT_TRACKS = `
+const UPSERTS: Record<Dataset, string> = {
+  tracks: `
 WITH upserted AS (
   INSERT INTO tracks AS t (id, name, artist, songwriters, duration, genres, album, created_at, updated_at)
-  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[], $9::timestamptz[])
+  SELECT id, name, artist, songwriters, duration, genres, album, created_at, updated_at
+    FROM json_to_recordset($1::json) AS r(id int, name text, artist text, songwriters text, duration text, genres text, album text, created_at timestamptz, updated_at timestamptz)
   ON CONFLICT (id) DO UPDATE SET
     name = EXCLUDED.name, artist = EXCLUDED.artist, songwriters = EXCLUDED.songwriters, duration = EXCLUDED.duration,
     genres = EXCLUDED.genres, album = EXCLUDED.album, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
   WHERE t.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted`;
-
-const UPSERT_USERS = `
+${COUNT_UPSERTED}`,
+  users: `
 WITH upserted AS (
   INSERT INTO users AS u (id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at)
-  SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[], $8::timestamptz[])
+  SELECT id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at
+    FROM json_to_recordset($1::json) AS r(id int, first_name text, last_name text, email text, gender text, favorite_genres text, created_at timestamptz, updated_at timestamptz)
   ON CONFLICT (id) DO UPDATE SET
     first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, email = EXCLUDED.email, gender = EXCLUDED.gender,
     favorite_genres = EXCLUDED.favorite_genres, created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at
   WHERE u.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted`;
-
-// Items travel as array literals ('{1,2,3}') because unnest cannot take ragged int[][].
-const UPSERT_HISTORIES = `
+${COUNT_UPSERTED}`,
+  listen_history: `
 WITH upserted AS (
   INSERT INTO listen_history AS h (user_id, items, created_at, updated_at)
-  SELECT user_id, items::int[], created_at, updated_at
-    FROM unnest($1::int[], $2::text[], $3::timestamptz[], $4::timestamptz[]) AS s(user_id, items, created_at, updated_at)
+  SELECT user_id, items, created_at, updated_at
+    FROM json_to_recordset($1::json) AS r(user_id int, items int[], created_at timestamptz, updated_at timestamptz)
   ON CONFLICT (user_id, created_at) DO UPDATE SET items = EXCLUDED.items, updated_at = EXCLUDED.updated_at
   WHERE h.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted`;
+${COUNT_UPSERTED}`,
+};
 
 const INSERT_QUARANTINE = `
 INSERT INTO quarantine (run_id, dataset, reason_code, reason, record_key, payload)
-SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::jsonb[])`;
+SELECT $1, $2, reason_code, reason, record_key, payload
+  FROM json_to_recordset($3::json) AS r(reason_code text, reason text, record_key text, payload jsonb)`;
 
-/** Within one batch the same key can come twice (a record repeated across pages); the newest wins. */
-function newestByKey<T extends { updated_at: string }>(records: T[], key: (r: T) => string): T[] {
-  const byKey = new Map<string, T>();
-  for (const record of records) {
-    const k = key(record);
-    const current = byKey.get(k);
-    if (!current || Date.parse(current.updated_at) <= Date.parse(record.updated_at)) byKey.set(k, record);
+/**
+ * Within one batch the same key can come twice (a record repeated across pages); the newest wins.
+ * Sorted by key, so batches written at once lock rows in the same order and cannot deadlock.
+ */
+function newestByKey(records: Keyed[]): Keyed[] {
+  const byKey = new Map<string, Keyed>();
+  for (const keyed of records) {
+    const current = byKey.get(keyed.key);
+    if (!current || Date.parse(current.record.updated_at) <= Date.parse(keyed.record.updated_at)) byKey.set(keyed.key, keyed);
   }
-  return [...byKey.values()];
-}
-
-async function upsert(client: pg.ClientBase, dataset: Dataset, records: (TrackRecord | UserRecord | ListenHistoryRecord)[]) {
-  if (records.length === 0) return { inserted: 0, updated: 0 };
-  let result: pg.QueryResult<Counted>;
-  if (dataset === "tracks") {
-    const rows = records as TrackRecord[];
-    result = await client.query<Counted>(UPSERT_TRACKS, [
-      rows.map((r) => r.id), rows.map((r) => r.name), rows.map((r) => r.artist), rows.map((r) => r.songwriters),
-      rows.map((r) => r.duration), rows.map((r) => r.genres), rows.map((r) => r.album), rows.map((r) => r.created_at), rows.map((r) => r.updated_at),
-    ]);
-  } else if (dataset === "users") {
-    const rows = records as UserRecord[];
-    result = await client.query<Counted>(UPSERT_USERS, [
-      rows.map((r) => r.id), rows.map((r) => r.first_name), rows.map((r) => r.last_name), rows.map((r) => r.email),
-      rows.map((r) => r.gender), rows.map((r) => r.favorite_genres), rows.map((r) => r.created_at), rows.map((r) => r.updated_at),
-    ]);
-  } else {
-    const rows = records as ListenHistoryRecord[];
-    result = await client.query<Counted>(UPSERT_HISTORIES, [
-      rows.map((r) => r.user_id), rows.map((r) => `{${r.items.join(",")}}`), rows.map((r) => r.created_at), rows.map((r) => r.updated_at),
-    ]);
-  }
-  return { inserted: Number(result.rows[0]!.inserted), updated: Number(result.rows[0]!.updated) };
+  return [...byKey.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 export async function quarantine(client: pg.ClientBase, runId: number, dataset: Dataset, rejected: Rejected[]) {
   if (rejected.length === 0) return;
-  await client.query(INSERT_QUARANTINE, [
-    runId,
-    dataset,
-    rejected.map((r) => r.reasonCode),
-    rejected.map((r) => r.reason),
-    rejected.map((r) => r.key),
-    rejected.map((r) => JSON.stringify(r.payload ?? null)),
-  ]);
+  const rows = rejected.map((r) => ({ reason_code: r.reasonCode, reason: r.reason, record_key: r.key, payload: r.payload ?? null }));
+  await client.query(INSERT_QUARANTINE, [runId, dataset, JSON.stringify(rows)]);
 }
 
 /** Histories whose user is not in `users` yet: they wait in quarantine. */
-async function splitByKnownUser(client: pg.ClientBase, histories: ListenHistoryRecord[]) {
-  const userIds = [...new Set(histories.map((h) => h.user_id))];
+async function splitByKnownUser(client: pg.ClientBase, histories: Keyed[]) {
+  const userOf = (h: Keyed) => (h.record as ListenHistoryRecord).user_id;
+  const userIds = [...new Set(histories.map(userOf))];
   const { rows } = await client.query<{ id: number }>(`SELECT id FROM users WHERE id = ANY($1::int[])`, [userIds]);
   const known = new Set(rows.map((r) => r.id));
   return {
-    known: histories.filter((h) => known.has(h.user_id)),
-    waiting: histories.filter((h) => !known.has(h.user_id)),
+    known: histories.filter((h) => known.has(userOf(h))),
+    waiting: histories.filter((h) => !known.has(userOf(h))),
   };
-}
-
-async function countOrphans(client: pg.ClientBase, histories: ListenHistoryRecord[]): Promise<number> {
-  if (histories.length === 0) return 0;
-  const { rows } = await client.query<{ orphans: string }>(
-    `SELECT count(*) AS orphans FROM unnest($1::int[]) AS i(id) WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = i.id)`,
-    [histories.flatMap((h) => h.items)],
-  );
-  return Number(rows[0]!.orphans);
 }
 
 /**
@@ -135,34 +109,36 @@ export async function loadBatch(
   pool: pg.Pool,
   runId: number,
   dataset: Dataset,
-  valid: (TrackRecord | UserRecord | ListenHistoryRecord)[],
+  valid: Keyed[],
   rejected: Rejected[],
-  keyOf: (record: TrackRecord | UserRecord | ListenHistoryRecord) => string,
 ): Promise<BatchResult> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    const unique = newestByKey(valid, keyOf);
+    // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
+    if (dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
+    const unique = newestByKey(valid);
     let toLoad = unique;
     const toQuarantine = [...rejected];
-    let orphanItems = 0;
     if (dataset === "listen_history") {
-      const { known, waiting } = await splitByKnownUser(client, unique as ListenHistoryRecord[]);
+      const { known, waiting } = await splitByKnownUser(client, unique);
       toLoad = known;
       for (const h of waiting) {
-        toQuarantine.push({ reasonCode: "unknown_user", reason: `user ${h.user_id} is not in users (yet)`, key: keyOf(h), payload: h });
+        const reason = `user ${(h.record as ListenHistoryRecord).user_id} is not in users (yet)`;
+        toQuarantine.push({ reasonCode: "unknown_user", reason, key: h.key, payload: h.record });
       }
-      orphanItems = await countOrphans(client, known);
     }
-    const { inserted, updated } = await upsert(client, dataset, toLoad);
+    let counted: Counted = { inserted: "0", updated: "0" };
+    if (toLoad.length > 0) counted = (await client.query<Counted>(UPSERTS[dataset], [JSON.stringify(toLoad.map((k) => k.record))])).rows[0]!;
     await quarantine(client, runId, dataset, toQuarantine);
     await client.query("COMMIT");
+    const inserted = Number(counted.inserted);
+    const updated = Number(counted.updated);
     return {
       inserted,
       updated,
       unchanged: toLoad.length - inserted - updated + (valid.length - unique.length),
       quarantined: toQuarantine.length,
-      orphanItems,
     };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);

@@ -3,6 +3,7 @@ import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
 import { extractFromLake, extractFromSource } from "./extract";
 import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
+import { landingDir } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
@@ -32,14 +33,21 @@ export type IngestParams = z.infer<typeof ingestParams>;
 
 const paramsOf = (ctx: TaskContext): IngestParams => ingestParams.parse(ctx.run.params ?? {});
 
+/** Every id in `tracks`; listen_history runs after tracks, so this is the catalogue its items refer to. */
+async function trackIds(ctx: TaskContext): Promise<Set<number>> {
+  const { rows } = await ctx.database.pool.query<{ id: number }>("SELECT id FROM tracks");
+  return new Set(rows.map((r) => r.id));
+}
+
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
-  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize);
+  const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
+  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, dataset === "listen_history" ? await trackIds(ctx) : undefined);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
     await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
   } else {
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
-    await extractFromSource(ctx, dataset, { url: config.sourceUrl, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, config.lakeDir, ingestor);
+    await extractFromSource(ctx, dataset, { url: config.sourceUrl, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, dir, ingestor);
   }
   await ingestor.finish();
 }
@@ -65,7 +73,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
       {
         name: "reconcile",
         needs: ["listen_history"],
-        run: (ctx) => reconcileRun(ctx, config.lakeDir, paramsOf(ctx).replayOf ?? ctx.run.id),
+        run: (ctx) => reconcileRun(ctx, config.lakeDir),
       },
     ],
   };

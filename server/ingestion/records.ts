@@ -4,24 +4,29 @@ import { z } from "zod";
 export const DATASETS = ["tracks", "users", "listen_history"] as const;
 export type Dataset = (typeof DATASETS)[number];
 
-const NAIVE_TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):(\d{2}))?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function isRealTime(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i]));
+  const leap = year! % 4 === 0 && (year! % 100 !== 0 || year! % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month! - 1];
+  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
+  return days !== undefined && day! >= 1 && day! <= days && hour! <= 23 && minute! <= 59 && second! <= 59 && offsetOk;
+}
 
 /**
  * The source sends timestamps without a zone, sometimes with microseconds; they are UTC. Kept as an
- * ISO string with its full precision, for PostgreSQL to parse into timestamptz(6).
+ * ISO string with its full precision, for PostgreSQL to parse into timestamptz(6). Checked without
+ * building a Date: this runs for every record.
  */
 export const sourceTimestamp = z.string().transform((value, ctx) => {
-  const match = NAIVE_TIMESTAMP.exec(value);
-  const zone = match?.[8] ?? "Z";
-  const iso = match ? `${match[1]}-${match[2]}-${match[3]}T${match[4]}:${match[5]}:${match[6]}${match[7] ?? ""}${zone}` : "";
-  const date = new Date(iso);
-  // Round-tripping the date part rejects impossible days such as 2025-02-30.
-  const real = match && !Number.isNaN(date.getTime()) && (zone !== "Z" || date.toISOString().slice(0, 10) === value.slice(0, 10));
-  if (!real) {
+  const match = TIMESTAMP.exec(value);
+  if (!match || !isRealTime(match)) {
     ctx.addIssue({ code: "custom", message: `not a timestamp: ${JSON.stringify(value).slice(0, 40)}` });
     return z.NEVER;
   }
-  return iso;
+  return match[8] === undefined ? `${value}Z` : value;
 });
 
 /** Ids must fit PostgreSQL's integer; the source draws them from 1 to 100000. */

@@ -16,7 +16,8 @@ function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
 
 /** Checks one raw record against the source contract; the reason names every field that is wrong. */
 export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Validation<D> {
-  const unknownFields = typeof raw === "object" && raw !== null ? Object.keys(raw).filter((k) => !known[dataset].has(k)) : [];
+  const unknownFields: string[] = [];
+  if (typeof raw === "object" && raw !== null) for (const field in raw) if (!known[dataset].has(field)) unknownFields.push(field);
   const parsed = recordSchemas[dataset].safeParse(raw);
   if (parsed.success) {
     const record = parsed.data as LoadedRecord<D>;

@@ -20,8 +20,11 @@ export async function loadHistoriesWhoseUserArrived(ctx: TaskContext): Promise<v
     [ctx.run.id],
   );
   if (rows.length === 0) return;
-  const records = rows.map((r) => listenHistoryRecord.parse(r.payload));
-  const result = await loadBatch(pool, ctx.run.id, "listen_history", records, [], (r) => recordKey("listen_history", r as typeof records[number]));
+  const records = rows.map((r) => {
+    const record = listenHistoryRecord.parse(r.payload);
+    return { key: recordKey("listen_history", record), record };
+  });
+  const result = await loadBatch(pool, ctx.run.id, "listen_history", records, []);
   await pool.query(`UPDATE quarantine SET resolved_at = now(), resolved_run_id = $1 WHERE id = ANY($2::bigint[])`, [ctx.run.id, rows.map((r) => r.id)]);
   ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged });
   ctx.log(`loaded ${rows.length} history record(s) from quarantine whose user has arrived (${result.inserted} new, ${result.updated} updated)`);

@@ -82,9 +82,6 @@ CREATE TABLE "sign_in_attempts" (
 );
 
 -- CreateIndex
-CREATE INDEX "listen_history_user_id_idx" ON "listen_history"("user_id");
-
--- CreateIndex
 CREATE INDEX "listen_history_items_idx" ON "listen_history" USING GIN ("items");
 
 -- CreateIndex
