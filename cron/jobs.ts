@@ -2,7 +2,8 @@ import type { Database } from "../server/db/client";
 import type { Env } from "../server/env";
 import { ingestionConfig } from "../server/ingestion/config";
 import { INGEST_PIPELINE, ingestionPipeline } from "../server/ingestion/pipeline";
-import { startRun, type StartedRun } from "../server/pipeline/runner";
+import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
+import { retryFailedTasks, startRun, type StartedRun } from "../server/pipeline/runner";
 import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
 
 export interface JobContext {
@@ -17,6 +18,8 @@ export interface Job {
   /** cron expression (UTC) the built-in scheduler and vercel.json use */
   schedule(env: Env): string;
   start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
+  /** Runs the failed and skipped tasks of an ended run again. */
+  retry(ctx: JobContext, runId: number): Promise<StartedRun>;
 }
 
 /** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
@@ -26,9 +29,21 @@ export const JOBS: Record<string, Job> = {
     description: "Ingest tracks, users and listening history from the MooVitamix API",
     pipeline: INGEST_PIPELINE,
     schedule: (env) => env.INGEST_SCHEDULE,
-    start: (ctx, request, observer) => startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer),
+    start: (ctx, request, observer) => withAlerts(ctx, INGEST_PIPELINE, startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, INGEST_PIPELINE, retryFailedTasks(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), runId)),
   },
 };
+
+/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute). */
+async function withAlerts(ctx: JobContext, pipeline: string, starting: Promise<StartedRun>): Promise<StartedRun> {
+  const started = await starting;
+  if (started.deduped) return started;
+  const finished = started.finished.then(async (run) => {
+    await evaluateAlerts(ctx.database, pipeline, alertPolicy(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
+    return run;
+  });
+  return { ...started, finished };
+}
 
 export function findJob(name: string): Job | undefined {
   return Object.hasOwn(JOBS, name) ? JOBS[name] : undefined;

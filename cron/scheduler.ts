@@ -1,4 +1,6 @@
+import os from "node:os";
 import { Cron } from "croner";
+import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
 import type { PipelineRun } from "../server/db/generated/client";
 import type { Env } from "../server/env";
 import { RunInProgressError } from "../server/pipeline/types";
@@ -29,6 +31,13 @@ async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (lin
   }
 }
 
+export const SCHEDULER_NAME = "built-in";
+
+function beat(ctx: JobContext) {
+  const data = { beatAt: new Date(), hostname: os.hostname(), pid: process.pid };
+  return ctx.database.db.schedulerHeartbeat.upsert({ where: { name: SCHEDULER_NAME }, create: { name: SCHEDULER_NAME, ...data }, update: data });
+}
+
 /**
  * Runs every job on its schedule (UTC) in this process. On the very first start (no run of the
  * job's pipeline yet) it runs the job at once, so a new install shows data within a minute.
@@ -45,5 +54,14 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
     const anyRun = await ctx.database.db.pipelineRun.findFirst({ where: { pipeline: job.pipeline }, select: { id: true } });
     if (!anyRun) void fire(ctx, job, `first-start:${job.name}`, log);
   }
+  // Every minute: a heartbeat for monitoring, and alerts that depend on time (deadlines, slow runs).
+  const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {
+    await beat(ctx).catch((error: unknown) => log(`heartbeat failed: ${String(error)}`));
+    for (const job of Object.values(JOBS)) {
+      await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env)).catch((error: unknown) => log(`alert evaluation failed: ${String(error)}`));
+    }
+  });
+  crons.push(monitor);
+  await beat(ctx);
   return { stop: () => crons.forEach((c) => c.stop()) };
 }

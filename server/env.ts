@@ -55,6 +55,14 @@ export const envSchema = z
     INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
     INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
     INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    ALERT_WEBHOOK_URL: httpUrl,
+    /** "HH:MM" (UTC): a missing successful run by then is an incident */
+    ALERT_DEADLINE_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (UTC), e.g. 06:00").default("06:00"),
+    FRESHNESS_WARN_HOURS: z.coerce.number().positive().default(36),
+    FRESHNESS_ERROR_HOURS: z.coerce.number().positive().default(72),
+    /** share of listen_history items pointing at unknown tracks that fails the run; unset: warn only */
+    CHECK_ORPHAN_ERROR_SHARE: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().min(0).max(1).optional()),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
     SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic"),
     SIMULATOR_SEED: z.coerce.number().int().default(42),

@@ -1,16 +1,14 @@
 import { TRPCError } from "@trpc/server";
-import { findJob, type Job } from "../cron/jobs";
-import { env } from "./config";
-import { database } from "./db/client";
+import { findJob, type Job, type JobContext } from "../cron/jobs";
 import type { StartedRun } from "./pipeline/runner";
 import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
 
 export type TriggerOutcome = { kind: "started"; started: StartedRun } | { kind: "busy"; error: RunInProgressError };
 
 /** Starts a job from this (web) process; the run goes on in the background after the answer. */
-export async function triggerJob(job: Job, request: TriggerRequest): Promise<TriggerOutcome> {
+export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequest): Promise<TriggerOutcome> {
   try {
-    const started = await job.start({ database, env: env() }, request);
+    const started = await job.start(ctx, request);
     started.finished.catch((error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
     return { kind: "started", started };
   } catch (error) {

@@ -10,5 +10,6 @@ export function ingestionConfig(env: Env): IngestionConfig {
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     fetchPolicy: { ...DEFAULT_INGESTION.fetchPolicy, timeoutMs: env.INGEST_TIMEOUT_MS, maxAttempts: env.INGEST_MAX_ATTEMPTS },
+    checkPolicy: { freshnessWarnHours: env.FRESHNESS_WARN_HOURS, freshnessErrorHours: env.FRESHNESS_ERROR_HOURS, orphanErrorShare: env.CHECK_ORPHAN_ERROR_SHARE },
   };
 }

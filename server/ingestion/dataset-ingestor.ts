@@ -19,7 +19,10 @@ export class DatasetIngestor {
   private waitingForUser = 0;
   private fetched = 0;
   private invalid = 0;
-  private readonly keys = new Set<string>();
+  /** each key seen, with the read (pass) it was last seen in */
+  private readonly keys = new Map<string, number>();
+  private pass = 1;
+  private sourceRepeats = 0;
 
   /**
    * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
@@ -39,7 +42,8 @@ export class DatasetIngestor {
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
       if (result.ok) {
         this.valid.push({ key: result.key, record: result.record });
-        this.keys.add(result.key);
+        if (this.keys.get(result.key) === this.pass) this.sourceRepeats++;
+        this.keys.set(result.key, this.pass);
         if (this.knownTracks) for (const item of (result.record as ListenHistoryRecord).items) if (!this.knownTracks.has(item)) this.orphanItems++;
       } else {
         this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
@@ -49,6 +53,11 @@ export class DatasetIngestor {
     this.fetched += items.length;
     this.ctx.count({ rowsFetched: items.length });
     if (this.valid.length + this.rejected.length >= this.batchSize) await this.flush();
+  }
+
+  /** A new full read of the source begins: keys seen again are re-reads, not the source repeating itself. */
+  startPass(pass: number) {
+    this.pass = pass;
   }
 
   /**
@@ -77,7 +86,7 @@ export class DatasetIngestor {
   async finish(): Promise<void> {
     await this.flush();
     await Promise.all(this.writing);
-    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, keys: [...this.keys] });
+    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, keys: [...this.keys.keys()] });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     this.ctx.detail({

@@ -41,8 +41,10 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
   const onRetry = (n: { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
     ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt}/${n.maxAttempts - 1} in ${Math.round(n.delayMs)} ms`);
   for (let pass = 1; ; pass++) {
+    ingestor.startPass(pass);
     const landing = await LandingFile.open(dir, `try${ctx.tryNumber}-pass${pass}`);
     const take = async (page: number) => {
+      ctx.signal.throwIfAborted();
       const { page: envelope, raw } = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry);
       await landing.write(raw);
       await ingestor.addPage(envelope.items);
@@ -79,6 +81,7 @@ export async function extractFromLake(ctx: TaskContext, dataset: Dataset, lakeDi
   let pages = 0;
   let records = 0;
   for await (const page of readLanded(lakeDir, dataset, runId)) {
+    ctx.signal.throwIfAborted();
     await ingestor.addPage(page.items);
     records += page.items.length;
     ctx.progress(++pages, null);

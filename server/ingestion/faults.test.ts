@@ -102,7 +102,7 @@ describe("the source's faults", () => {
     const { run, tasks } = await runWith({ duplicateRecords: 10 });
     expect(run.status).toBe("success");
     expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
-    expect(reconciliation(tasks).users).toMatchObject({ repeats: 10, holds: true });
+    expect(reconciliation(tasks).users).toMatchObject({ repeats: 10, sourceRepeats: 10, holds: true });
   });
 
   it("a total that changes mid-run is detected, and the run still ends with every record", async () => {

@@ -84,6 +84,8 @@ async function writeAtomically(dir: string, file: string, body: Buffer): Promise
 export interface Manifest {
   fetched: number;
   invalid: number;
+  /** records the source sent twice within one read (not counting a whole second read) */
+  sourceRepeats: number;
   /** natural keys of the valid records, each once */
   keys: string[];
 }

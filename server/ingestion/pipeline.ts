@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { runDataChecks, type CheckPolicy } from "../pipeline/checks";
 import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
 import { extractFromLake, extractFromSource } from "./extract";
@@ -11,6 +12,7 @@ import { loadHistoriesWhoseUserArrived } from "./waiting";
 export const INGEST_PIPELINE = "ingest";
 
 export interface IngestionConfig {
+  checkPolicy: CheckPolicy;
   /** MooVitamix base URL; may be unset only for replays */
   sourceUrl: string | undefined;
   lakeDir: string;
@@ -21,6 +23,7 @@ export interface IngestionConfig {
 }
 
 export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
+  checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72 },
   pageSize: 100,
   concurrency: 8,
   batchSize: 2000,
@@ -52,9 +55,20 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   await ingestor.finish();
 }
 
+/** The data checks of the run; any ERROR fails this task, so the run fails and what comes after is blocked. */
+async function checkRun(ctx: TaskContext, policy: CheckPolicy) {
+  const outcomes = await runDataChecks({ database: ctx.database, run: ctx.run, policy, now: new Date() });
+  for (const o of outcomes) if (o.level !== "ok") ctx.log(`${o.level.toUpperCase()} ${o.check}${o.dataset ? `(${o.dataset})` : ""}: ${o.message}`);
+  const count = (level: string) => outcomes.filter((o) => o.level === level).length;
+  ctx.detail({ checks: { ok: count("ok"), warn: count("warn"), error: count("error") } });
+  ctx.log(`${outcomes.length} checks: ${count("ok")} ok, ${count("warn")} warn, ${count("error")} error`);
+  const errors = outcomes.filter((o) => o.level === "error");
+  if (errors.length) throw new Error(`ERROR checks: ${errors.map((o) => `${o.check}${o.dataset ? `(${o.dataset})` : ""}: ${o.message}`).join("; ")}`);
+}
+
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
- * reconciliation proving every source record is in its table or in quarantine.
+ * reconciliation proving every source record is in its table or in quarantine, then the data checks.
  */
 export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
   return {
@@ -75,6 +89,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
         needs: ["listen_history"],
         run: (ctx) => reconcileRun(ctx, config.lakeDir),
       },
+      { name: "checks", needs: ["reconcile"], run: (ctx) => checkRun(ctx, config.checkPolicy) },
     ],
   };
 }

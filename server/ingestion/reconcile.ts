@@ -11,7 +11,10 @@ export interface DatasetReconciliation {
   invalidQuarantined: number;
   /** distinct natural keys among the valid records */
   distinct: number;
+  /** fetched again: by the source within one read, or by a second read */
   repeats: number;
+  /** of which the source sent twice within one read */
+  sourceRepeats: number;
   inTable: number;
   /** histories waiting in quarantine for their user */
   waitingForUser: number;
@@ -56,6 +59,7 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
     invalidQuarantined,
     distinct: manifest.keys.length,
     repeats: manifest.fetched - manifest.invalid - manifest.keys.length,
+    sourceRepeats: manifest.sourceRepeats,
     inTable: present.size,
     waitingForUser: waitingKeys.size,
     missing: missing.slice(0, 20),

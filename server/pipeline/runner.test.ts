@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { startRun } from "./runner";
+import { requestCancel, retryFailedTasks, startRun } from "./runner";
 import { RunInProgressError, type PipelineDefinition } from "./types";
 
 let database: TestDatabase;
@@ -89,5 +89,56 @@ describe("starting runs", () => {
     expect(after.status).toBe("failed");
     expect(after.error).toMatch(/abandoned/);
     expect(after.tasks[0]!.status).toBe("failed");
+  });
+});
+
+describe("operator actions", () => {
+  it("retrying runs the failed task and what it blocked as new tries, keeping the first tries", async () => {
+    let broken = true;
+    const definition: PipelineDefinition = {
+      name: "p-retry",
+      tasks: [
+        { name: "load", run: async () => {} },
+        { name: "check", needs: ["load"], run: async () => { if (broken) throw new Error("source was down"); } },
+        { name: "publish", needs: ["check"], run: async () => {} },
+      ],
+    };
+    const first = await (await startRun(database, definition, { trigger: "cron" })).finished;
+    expect(first.status).toBe("failed");
+    broken = false;
+    const again = await (await retryFailedTasks(database, definition, first.id)).finished;
+    expect(again).toMatchObject({ id: first.id, status: "success", error: null });
+    const tries = await database.db.taskRun.findMany({ where: { runId: first.id }, orderBy: { id: "asc" } });
+    expect(tries.map((t) => [t.task, t.tryNumber, t.status])).toEqual([
+      ["load", 1, "success"],
+      ["check", 1, "failed"],
+      ["publish", 1, "skipped"],
+      ["check", 2, "success"],
+      ["publish", 2, "success"],
+    ]);
+    await expect(retryFailedTasks(database, definition, first.id)).rejects.toThrow(/no failed or skipped task/);
+  });
+
+  it("a cancelled run stops at the task's next check and ends failed, saying who cancelled it", async () => {
+    const definition: PipelineDefinition = {
+      name: "p-cancel",
+      tasks: [
+        {
+          name: "pages",
+          run: async (ctx) => {
+            for (;;) {
+              ctx.signal.throwIfAborted();
+              await new Promise((r) => setTimeout(r, 20));
+            }
+          },
+        },
+      ],
+    };
+    const started = await startRun(database, definition, { trigger: "console" });
+    expect(await requestCancel(database, started.run.id, "ops@example.test")).toBe(true);
+    const ended = await started.finished;
+    expect(ended.status).toBe("failed");
+    expect(ended.error).toBe("pages: cancelled by ops@example.test");
+    expect(await requestCancel(database, started.run.id, "ops@example.test")).toBe(false);
   });
 });

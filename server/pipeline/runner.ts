@@ -129,6 +129,7 @@ export async function executeRun(
 ): Promise<PipelineRun> {
   const resources = sampleResources();
   const errors: string[] = [];
+  const cancel = watchForCancel(database, run.id);
   try {
     const outcomes = new Map<string, Promise<TaskStatus>>();
     for (const task of definition.tasks) {
@@ -145,7 +146,7 @@ export async function executeRun(
             });
             return "skipped";
           }
-          const error = await runTask(database, definition, run, task, taskRunId, observer);
+          const error = await runTask(database, definition, run, task, taskRunId, observer, cancel.signal);
           if (error) errors.push(`${task.name}: ${error}`);
           return error ? "failed" : "success";
         })(),
@@ -155,6 +156,7 @@ export async function executeRun(
   } catch (error) {
     errors.push(`pipeline: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
+    cancel.stop();
     await lock.release();
   }
   const { cpuMs, peakRssBytes } = resources.stop();
@@ -166,6 +168,60 @@ export async function executeRun(
   return ended;
 }
 
+/** Polls the ledger for a cancel request (it may come from another process) and aborts the signal then. */
+function watchForCancel(database: Database, runId: number, everyMs = 500) {
+  const controller = new AbortController();
+  const timer = setInterval(() => {
+    database.db.pipelineRun
+      .findUnique({ where: { id: runId }, select: { cancelRequestedBy: true } })
+      .then((r) => {
+        if (r?.cancelRequestedBy && !controller.signal.aborted) controller.abort(new Error(`cancelled by ${r.cancelRequestedBy}`));
+      })
+      .catch(() => undefined);
+  }, everyMs);
+  timer.unref();
+  return { signal: controller.signal, stop: () => clearInterval(timer) };
+}
+
+/** Asks a running run to stop; its tasks end at their next page. False when the run is not running. */
+export async function requestCancel(database: Database, runId: number, by: string): Promise<boolean> {
+  const done = await database.db.pipelineRun.updateMany({ where: { id: runId, status: "running", cancelRequestedBy: null }, data: { cancelRequestedBy: by } });
+  return done.count === 1;
+}
+
+export class NothingToRetryError extends Error {
+  constructor(runId: number) {
+    super(`Run ${runId} has no failed or skipped task to retry.`);
+    this.name = "NothingToRetryError";
+  }
+}
+
+/**
+ * Runs again the tasks of an ended run whose latest try failed or was skipped, each as a new try
+ * (earlier tries and their logs stay). Tasks that succeeded count as done.
+ */
+export async function retryFailedTasks(database: Database, definition: PipelineDefinition, runId: number, observer: RunObserver = {}): Promise<StartedRun> {
+  const lock = await tryLockPipeline(database.pool, definition.name);
+  if (!lock) throw new RunInProgressError(definition.name, await runningRunId(database, definition.name));
+  try {
+    const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { tasks: { orderBy: { tryNumber: "asc" } } } });
+    if (run.status === "running" || run.status === "queued") throw new RunInProgressError(definition.name, run.id);
+    const latest = new Map(run.tasks.map((t) => [t.task, t]));
+    const again = definition.tasks.filter((t) => latest.get(t.name)?.status !== "success");
+    if (again.length === 0) throw new NothingToRetryError(runId);
+    const created = await database.db.$transaction([
+      ...again.map((t) => database.db.taskRun.create({ data: { runId, task: t.name, tryNumber: (latest.get(t.name)?.tryNumber ?? 0) + 1, status: "queued" } })),
+    ]);
+    const restarted = await database.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null } });
+    const succeeded = new Set(definition.tasks.filter((t) => latest.get(t.name)?.status === "success").map((t) => t.name));
+    const finished = executeRun(database, definition, restarted, new Map(created.map((t) => [t.task, t.id])), succeeded, lock, observer);
+    return { run: restarted, deduped: false, finished };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
 /** Runs one task try and records it; returns its error message, or null on success. */
 async function runTask(
   database: Database,
@@ -174,6 +230,7 @@ async function runTask(
   task: TaskDefinition,
   taskRunId: number,
   observer: RunObserver,
+  signal: AbortSignal,
 ): Promise<string | null> {
   const taskRun = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId } });
   const recorder = new TaskRecorder(database.db, taskRunId, `[pipeline ${definition.name} run ${run.id} ${task.name}#${taskRun.tryNumber}]`);
@@ -195,7 +252,9 @@ async function runTask(
       },
       count: (rows) => recorder.count(rows),
       detail: (values) => recorder.detail(values),
+      signal,
     });
+    signal.throwIfAborted();
     recorder.log(`succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await recorder.finish("success");
     return null;

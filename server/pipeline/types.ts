@@ -21,6 +21,8 @@ export interface TaskContext {
   count(rows: Partial<RowCounts>): void;
   /** Merged into the task's `details` (measures a reader needs, e.g. reconciliation counts). */
   detail(values: Record<string, unknown>): void;
+  /** Aborted when an operator cancels the run; long tasks check it between pages. */
+  signal: AbortSignal;
 }
 
 export interface TaskDefinition {

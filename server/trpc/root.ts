@@ -3,6 +3,10 @@ import { accountsRouter } from "./routers/accounts";
 import { auditRouter } from "./routers/audit";
 import { healthRouter } from "./routers/health";
 import { ingestionRouter } from "./routers/ingestion";
+import { alertsRouter } from "./routers/alerts";
+import { dataRouter } from "./routers/data";
+import { overviewRouter } from "./routers/overview";
+import { runsRouter } from "./routers/runs";
 import { meRouter } from "./routers/me";
 
 export const appRouter = createTRPCRouter({
@@ -11,6 +15,10 @@ export const appRouter = createTRPCRouter({
   accounts: accountsRouter,
   audit: auditRouter,
   ingestion: ingestionRouter,
+  overview: overviewRouter,
+  runs: runsRouter,
+  alerts: alertsRouter,
+  data: dataRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,5 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { recordAudit } from "../../audit";
+import { env } from "../../config";
 import { ingestionStatus } from "../../ingestion/status";
 import { requireJob, triggerJob } from "../../jobs";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
@@ -7,7 +8,7 @@ import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init"
 export const ingestionRouter = createTRPCRouter({
   status: signedInProcedure.query(({ ctx }) => ingestionStatus(ctx.db)),
   trigger: operatorProcedure.mutation(async ({ ctx }) => {
-    const outcome = await triggerJob(requireJob("ingest"), { trigger: "console", triggeredBy: ctx.operator.email });
+    const outcome = await triggerJob(requireJob("ingest"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
     if (outcome.kind === "busy") {
       throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.`, cause: outcome.error });
     }

@@ -2,6 +2,7 @@ import { currentSlot, slotKey } from "@/cron/scheduler";
 import { findJob } from "@/cron/jobs";
 import { hasBearer } from "@/server/auth/bearer";
 import { env } from "@/server/config";
+import { database } from "@/server/db/client";
 import { triggerJob } from "@/server/jobs";
 
 export const dynamic = "force-dynamic";
@@ -21,7 +22,7 @@ async function handler(request: Request, { params }: { params: Promise<{ job: st
   const rawSlot = new URL(request.url).searchParams.get("slot");
   const slot = rawSlot === null ? currentSlot(job, env()) : new Date(rawSlot);
   if (Number.isNaN(slot.getTime())) return answer(400, { error: `slot must be an ISO date-time, not ${JSON.stringify(rawSlot)}.` });
-  const outcome = await triggerJob(job, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
+  const outcome = await triggerJob(job, { database, env: env() }, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
   if (outcome.kind === "busy") return answer(409, { error: outcome.error.message, runId: outcome.error.runId });
   const { run, deduped } = outcome.started;
   return answer(deduped ? 200 : 202, { runId: run.id, status: run.status, deduped, slot: slot.toISOString() });

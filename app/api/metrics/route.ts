@@ -1,0 +1,17 @@
+import { hasBearer } from "@/server/auth/bearer";
+import { env } from "@/server/config";
+import { database } from "@/server/db/client";
+import { metricsRegistry } from "@/server/monitoring/metrics";
+
+export const dynamic = "force-dynamic";
+
+const registry = metricsRegistry(database);
+
+// Prometheus text format; behind `Authorization: Bearer $METRICS_TOKEN` when that is set.
+export async function GET(request: Request) {
+  const token = env().METRICS_TOKEN;
+  if (token && !hasBearer(request.headers.get("authorization"), token)) {
+    return Response.json({ error: "Missing or wrong bearer token: send Authorization: Bearer $METRICS_TOKEN." }, { status: 401 });
+  }
+  return new Response(await registry.metrics(), { headers: { "Content-Type": registry.contentType, "Cache-Control": "no-store" } });
+}

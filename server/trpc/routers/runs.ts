@@ -1,0 +1,65 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { recordAudit } from "../../audit";
+import { INGEST_PIPELINE } from "../../ingestion/pipeline";
+import { requireJob } from "../../jobs";
+import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
+import { NothingToRetryError, requestCancel } from "../../pipeline/runner";
+import { RunInProgressError } from "../../pipeline/types";
+import { browseQuarantine } from "../../data/browse";
+import { env } from "../../config";
+import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
+import { paging, runId } from "../inputs";
+
+const pipeline = z.string().default(INGEST_PIPELINE);
+
+export const runsRouter = createTRPCRouter({
+  list: signedInProcedure
+    .input(
+      z.object({
+        pipeline,
+        status: z.enum(["queued", "running", "success", "failed"]).optional(),
+        trigger: z.enum(["cron", "console", "cli", "api"]).optional(),
+        from: z.date().optional(),
+        to: z.date().optional(),
+        ...paging,
+      }),
+    )
+    .query(({ ctx, input }) => {
+      const { page, pageSize, ...filter } = input;
+      return listRuns(ctx.db, filter, page, pageSize);
+    }),
+  grid: signedInProcedure.input(z.object({ pipeline, runs: z.number().int().min(1).max(100).default(25) })).query(({ ctx, input }) => runGrid(ctx.db, input.pipeline, input.runs)),
+  get: signedInProcedure.input(z.object({ runId })).query(async ({ ctx, input }) => {
+    const run = await runDetail(ctx.db, input.runId);
+    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
+    return run;
+  }),
+  quarantine: signedInProcedure
+    .input(z.object({ runId: runId.optional(), dataset: z.string().optional(), reasonCode: z.string().optional(), unresolvedOnly: z.boolean().default(false), ...paging }))
+    .query(({ ctx, input }) => {
+      const { page, pageSize, ...filter } = input;
+      return browseQuarantine(ctx.db, filter, { page, pageSize });
+    }),
+  retry: operatorProcedure.input(z.object({ runId })).mutation(async ({ ctx, input }) => {
+    const run = await ctx.db.pipelineRun.findUnique({ where: { id: input.runId }, select: { pipeline: true } });
+    if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
+    try {
+      const started = await requireJob(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
+      started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
+    } catch (error) {
+      if (error instanceof RunInProgressError) throw new TRPCError({ code: "CONFLICT", message: `${error.message} Wait for it to end.` });
+      if (error instanceof NothingToRetryError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+      throw error;
+    }
+    await recordAudit(ctx.db, { action: "pipeline.retry", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `${run.pipeline} run ${input.runId}` });
+    return { runId: input.runId };
+  }),
+  cancel: operatorProcedure.input(z.object({ runId })).mutation(async ({ ctx, input }) => {
+    if (!(await requestCancel(ctx.database, input.runId, ctx.operator.email))) {
+      throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Run ${input.runId} is not running (or a cancel was already asked).` });
+    }
+    await recordAudit(ctx.db, { action: "pipeline.cancel", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `run ${input.runId}` });
+    return { runId: input.runId };
+  }),
+});
