@@ -6,6 +6,7 @@ import { usePathname } from "next/navigation";
 export const SECTIONS = [
   { href: "/", label: "Overview" },
   { href: "/runs", label: "Runs" },
+  { href: "/alerts", label: "Alerts" },
   { href: "/data", label: "Data" },
   { href: "/models", label: "Models" },
   { href: "/experiments", label: "Experiments" },

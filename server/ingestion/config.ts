@@ -6,7 +6,7 @@ export function ingestionConfig(env: Env): IngestionConfig {
   return {
     ...DEFAULT_INGESTION,
     sourceUrl: env.MOOVITAMIX_URL,
-    lakeDir: path.resolve(env.DATA_LAKE_DIR ?? path.join(env.DATA_DIR, "lake")),
+    lakeDir: path.resolve(/* turbopackIgnore: true */ env.DATA_LAKE_DIR ?? path.join(env.DATA_DIR, "lake")),
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     fetchPolicy: { ...DEFAULT_INGESTION.fetchPolicy, timeoutMs: env.INGEST_TIMEOUT_MS, maxAttempts: env.INGEST_MAX_ATTEMPTS },

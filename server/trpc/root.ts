@@ -1,3 +1,4 @@
+import type { inferRouterOutputs } from "@trpc/server";
 import { createCallerFactory, createTRPCRouter } from "./init";
 import { accountsRouter } from "./routers/accounts";
 import { auditRouter } from "./routers/audit";
@@ -24,3 +25,5 @@ export const appRouter = createTRPCRouter({
 export type AppRouter = typeof appRouter;
 
 export const createCaller = createCallerFactory(appRouter);
+
+export type RouterOutputs = inferRouterOutputs<AppRouter>;

@@ -1,15 +1,193 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
+import { formatUtc } from "@/components/format";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
+import type { RouterOutputs } from "@/server/trpc/root";
+import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Data" };
 
-export default async function DataPage() {
+const TABS = ["tracks", "users", "listen_history", "quarantine"] as const;
+const positive = z.coerce.number().int().positive().optional().catch(undefined);
+const params = z.object({
+  tab: z.enum(TABS).catch("tracks").default("tracks"),
+  q: z.string().trim().max(100).catch("").default(""),
+  user: positive,
+  track: positive,
+  run: positive,
+  dataset: z.enum(["tracks", "users", "listen_history"]).optional().catch(undefined),
+  reason: z.enum(["invalid", "unknown_user"]).optional().catch(undefined),
+  page: z.coerce.number().int().min(1).catch(1).default(1),
+});
+
+const PAGE_SIZE = 25;
+
+export default async function DataPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   await requireOperator();
+  const query = params.parse(await searchParams);
+  const caller = await serverCaller();
+  const paging = { page: query.page, pageSize: PAGE_SIZE };
+  const str = (n: number | undefined) => (n === undefined ? undefined : String(n));
+
   return (
     <>
-      <PageHead title="Data" subtitle="Tracks, users and listening history" />
-      <EmptyState title="No data ingested">Tracks, users and listening history will be browsable here after the first ingestion.</EmptyState>
+      <PageHead title="Data" subtitle="What ingestion loaded, and what it quarantined. Times in UTC." />
+      <nav className="tabs" aria-label="Datasets">
+        {TABS.map((t) => (
+          <Link key={t} href={`/data?tab=${t}`} aria-current={query.tab === t ? "page" : undefined}>
+            {t}
+          </Link>
+        ))}
+      </nav>
+
+      {(query.tab === "tracks" || query.tab === "users") && (
+        <form className="form-row" method="get" role="search" style={{ marginBottom: 12 }}>
+          <input type="hidden" name="tab" value={query.tab} />
+          <label>
+            Search {query.tab === "tracks" ? "(id, name, artist, genre)" : "(id, name, e-mail, genre)"}
+            <input name="q" defaultValue={query.q} />
+          </label>
+          <button type="submit">Search</button>
+        </form>
+      )}
+      {query.tab === "listen_history" && (
+        <form className="form-row" method="get" role="search" style={{ marginBottom: 12 }}>
+          <input type="hidden" name="tab" value="listen_history" />
+          <label>User id<input name="user" inputMode="numeric" defaultValue={str(query.user)} /></label>
+          <label>Contains track id<input name="track" inputMode="numeric" defaultValue={str(query.track)} /></label>
+          <button type="submit">Filter</button>
+        </form>
+      )}
+      {query.tab === "quarantine" && (
+        <form className="form-row" method="get" style={{ marginBottom: 12 }} aria-label="Filter quarantine">
+          <input type="hidden" name="tab" value="quarantine" />
+          <label>Run<input name="run" inputMode="numeric" defaultValue={str(query.run)} /></label>
+          <label>
+            Dataset
+            <select name="dataset" defaultValue={query.dataset ?? ""}>
+              <option value="">any</option>
+              <option>tracks</option><option>users</option><option>listen_history</option>
+            </select>
+          </label>
+          <label>
+            Reason
+            <select name="reason" defaultValue={query.reason ?? ""}>
+              <option value="">any</option>
+              <option value="invalid">invalid</option>
+              <option value="unknown_user">unknown_user</option>
+            </select>
+          </label>
+          <button type="submit">Filter</button>
+        </form>
+      )}
+
+      {query.tab === "tracks" && <TracksTable {...await caller.data.tracks({ search: query.q, ...paging })} page={query.page} q={query.q} />}
+      {query.tab === "users" && <UsersTable {...await caller.data.users({ search: query.q, ...paging })} page={query.page} q={query.q} />}
+      {query.tab === "listen_history" && (
+        <HistoriesTable {...await caller.data.histories({ userId: query.user, trackId: query.track, ...paging })} page={query.page} params={{ tab: "listen_history", user: str(query.user), track: str(query.track) }} />
+      )}
+      {query.tab === "quarantine" && (
+        <QuarantineTable
+          {...await caller.runs.quarantine({ runId: query.run, dataset: query.dataset, reasonCode: query.reason, ...paging })}
+          page={query.page}
+          params={{ tab: "quarantine", run: str(query.run), dataset: query.dataset, reason: query.reason }}
+        />
+      )}
     </>
+  );
+}
+
+type Rows<T> = { total: number; rows: T[]; page: number };
+
+function TracksTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["tracks"]["rows"][number]> & { q: string }) {
+  if (rows.length === 0) return <EmptyState title={q ? "No track matches" : "No tracks ingested yet"} />;
+  return (
+    <div className="panel" style={{ overflowX: "auto" }}>
+      <table aria-label="Tracks">
+        <thead><tr><th>Id</th><th>Name</th><th>Artist</th><th>Songwriters</th><th>Duration</th><th>Genres</th><th>Album</th><th>Updated</th><th /></tr></thead>
+        <tbody>
+          {rows.map((t) => (
+            <tr key={t.id}>
+              <td>{t.id}</td><td>{t.name}</td><td>{t.artist}</td><td>{t.songwriters}</td><td>{t.duration}</td><td>{t.genres}</td><td>{t.album}</td><td>{formatUtc(t.updatedAt)}</td>
+              <td><Link href={`/data?tab=listen_history&track=${t.id}`}>histories</Link></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "tracks", q }} />
+    </div>
+  );
+}
+
+function UsersTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["users"]["rows"][number]> & { q: string }) {
+  if (rows.length === 0) return <EmptyState title={q ? "No user matches" : "No users ingested yet"} />;
+  return (
+    <div className="panel" style={{ overflowX: "auto" }}>
+      <table aria-label="Users">
+        <thead><tr><th>Id</th><th>Name</th><th>E-mail</th><th>Gender</th><th>Favourite genres</th><th>Updated</th><th /></tr></thead>
+        <tbody>
+          {rows.map((u) => (
+            <tr key={u.id}>
+              <td>{u.id}</td><td>{u.firstName} {u.lastName}</td><td>{u.email}</td><td>{u.gender}</td><td>{u.favoriteGenres}</td><td>{formatUtc(u.updatedAt)}</td>
+              <td><Link href={`/data?tab=listen_history&user=${u.id}`}>listening history</Link></td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "users", q }} />
+    </div>
+  );
+}
+
+function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs["data"]["histories"]["rows"][number]> & { params: Record<string, string | undefined> }) {
+  if (rows.length === 0) return <EmptyState title="No listening history matches" />;
+  return (
+    <div className="panel" style={{ overflowX: "auto" }}>
+      <table aria-label="Listening history">
+        <thead><tr><th>User</th><th>Listened</th><th>Tracks</th><th>Updated</th></tr></thead>
+        <tbody>
+          {rows.map((h) => (
+            <tr key={h.id}>
+              <td><Link href={`/data?tab=listen_history&user=${h.userId}`}>{h.userId}</Link> <span className="muted">{h.user.firstName} {h.user.lastName}</span></td>
+              <td>{formatUtc(h.createdAt)}</td>
+              <td>
+                {h.tracks.map((t, i) => (
+                  <span key={`${t.id}-${i}`}>
+                    {i > 0 && ", "}
+                    {t.name ? `${t.name} (${t.artist})` : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}
+                  </span>
+                ))}
+              </td>
+              <td>{formatUtc(h.updatedAt)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
+    </div>
+  );
+}
+
+function QuarantineTable({ total, rows, page, params: keep }: Rows<RouterOutputs["runs"]["quarantine"]["rows"][number]> & { params: Record<string, string | undefined> }) {
+  if (rows.length === 0) return <EmptyState title="Nothing in quarantine matches" />;
+  return (
+    <div className="panel" style={{ overflowX: "auto" }}>
+      <table aria-label="Quarantined records">
+        <thead><tr><th>Run</th><th>Dataset</th><th>Key</th><th>Reason</th><th>Payload</th><th>Loaded later</th></tr></thead>
+        <tbody>
+          {rows.map((q) => (
+            <tr key={String(q.id)}>
+              <td><Link href={`/runs/${q.runId}`}>{q.runId}</Link></td><td>{q.dataset}</td><td>{q.recordKey ?? "—"}</td><td>{q.reason}</td>
+              <td><code style={{ fontSize: 12 }}>{JSON.stringify(q.payload).slice(0, 160)}</code></td>
+              <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
+    </div>
   );
 }

@@ -1,15 +1,130 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
+import { formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { Pagination } from "@/components/layout/Pagination";
+import { RunGrid } from "@/components/runs/RunGrid";
+import { TriggerRunButton } from "@/components/runs/RunActions";
+import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
+import { hasRole } from "@/server/auth/roles";
+import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Runs" };
 
-export default async function RunsPage() {
-  await requireOperator();
+const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const filters = z.object({
+  status: z.enum(["queued", "running", "success", "failed"]).optional().catch(undefined),
+  trigger: z.enum(["cron", "console", "cli", "api"]).optional().catch(undefined),
+  from: day,
+  to: day,
+  page: z.coerce.number().int().min(1).catch(1).default(1),
+});
+
+export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const operator = await requireOperator();
+  const params = filters.parse(await searchParams);
+  const caller = await serverCaller();
+  const [grid, list] = await Promise.all([
+    caller.runs.grid({}),
+    caller.runs.list({
+      status: params.status,
+      trigger: params.trigger,
+      from: params.from ? new Date(`${params.from}T00:00:00Z`) : undefined,
+      // The "to" day is included: runs before the next midnight.
+      to: params.to ? new Date(new Date(`${params.to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
+      page: params.page,
+      pageSize: 25,
+    }),
+  ]);
+  const running = grid.runs.some((r) => r.status === "running");
   return (
     <>
-      <PageHead title="Runs" subtitle="Pipeline runs and their tasks" />
-      <EmptyState title="No runs recorded">Pipeline runs will be listed here, with their tasks, tries and logs, once ingestion is set up.</EmptyState>
+      <PageHead title="Runs" subtitle="Ingestion runs and their tasks. Times in UTC.">
+        <span className="toolbar">
+          <AutoRefresh active={running} />
+          {hasRole(operator.role, "operator") && <TriggerRunButton />}
+        </span>
+      </PageHead>
+      {grid.runs.length === 0 ? (
+        <EmptyState title="No runs recorded yet">Runs appear here as soon as the first ingestion starts.</EmptyState>
+      ) : (
+        <>
+          <RunGrid grid={grid} />
+          <h2>All runs</h2>
+          <form className="form-row panel" method="get" aria-label="Filter runs">
+            <label>
+              Status
+              <select name="status" defaultValue={params.status ?? ""}>
+                <option value="">any</option>
+                {["running", "success", "failed", "queued"].map((s) => (
+                  <option key={s}>{s}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Trigger
+              <select name="trigger" defaultValue={params.trigger ?? ""}>
+                <option value="">any</option>
+                {["cron", "console", "cli", "api"].map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
+              </select>
+            </label>
+            <label>
+              From (UTC day)
+              <input type="date" name="from" defaultValue={params.from} />
+            </label>
+            <label>
+              To (UTC day)
+              <input type="date" name="to" defaultValue={params.to} />
+            </label>
+            <button type="submit">Filter</button>
+            <Link href="/runs">Clear</Link>
+          </form>
+          <div className="panel" style={{ overflowX: "auto", marginTop: 12 }}>
+            <table aria-label="Runs">
+              <thead>
+                <tr>
+                  <th>Run</th>
+                  <th>Status</th>
+                  <th>Trigger</th>
+                  <th>Created</th>
+                  <th>Duration</th>
+                  <th>Rows fetched</th>
+                  <th>Quarantined</th>
+                  <th>Failed tasks</th>
+                </tr>
+              </thead>
+              <tbody>
+                {list.runs.map((run) => (
+                  <tr key={run.id}>
+                    <td>
+                      <Link href={`/runs/${run.id}`}>#{run.id}</Link>
+                    </td>
+                    <td>
+                      <StatusBadge status={run.status} />
+                    </td>
+                    <td>
+                      {run.trigger}
+                      {run.triggeredBy && <span className="muted"> · {run.triggeredBy}</span>}
+                    </td>
+                    <td>{formatUtc(run.createdAt)}</td>
+                    <td>{formatDuration(secondsBetween(run.startedAt, run.finishedAt))}</td>
+                    <td>{run.rowsFetched.toLocaleString("en-GB")}</td>
+                    <td>{run.rowsRejected.toLocaleString("en-GB")}</td>
+                    <td>{run.failedTasks.join(", ")}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+            {list.runs.length === 0 && <p className="muted">No run matches these filters.</p>}
+            <Pagination page={list.page} pageSize={list.pageSize} total={list.total} path="/runs" params={{ status: params.status, trigger: params.trigger, from: params.from, to: params.to }} />
+          </div>
+        </>
+      )}
     </>
   );
 }

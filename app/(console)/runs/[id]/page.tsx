@@ -1,0 +1,162 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { formatBytes, formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { AutoRefresh } from "@/components/layout/AutoRefresh";
+import { PageHead } from "@/components/layout/EmptyState";
+import { Pagination } from "@/components/layout/Pagination";
+import { CancelRunButton, RetryRunButton } from "@/components/runs/RunActions";
+import { StatusBadge } from "@/components/runs/StatusBadge";
+import { Timeline } from "@/components/runs/Timeline";
+import { requireOperator } from "@/server/auth/page-guard";
+import { hasRole } from "@/server/auth/roles";
+import { serverCaller } from "@/server/trpc/server-caller";
+
+export const metadata: Metadata = { title: "Run" };
+
+const params = z.object({
+  task: z.string().optional().catch(undefined),
+  try: z.coerce.number().int().optional().catch(undefined),
+  qdataset: z.enum(["tracks", "users", "listen_history"]).optional().catch(undefined),
+  qpage: z.coerce.number().int().min(1).catch(1).default(1),
+});
+
+export default async function RunPage({ params: route, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const operator = await requireOperator();
+  const runId = Number((await route).id);
+  if (!Number.isInteger(runId) || runId < 1) notFound();
+  const query = params.parse(await searchParams);
+  const caller = await serverCaller();
+  const run = await caller.runs.get({ runId }).catch(() => null);
+  if (!run) notFound();
+  const quarantine = await caller.runs.quarantine({ runId, dataset: query.qdataset, page: query.qpage, pageSize: 20 });
+  const canAct = hasRole(operator.role, "operator");
+  const latest = new Map(run.tasks.map((t) => [t.task, t]));
+  const retryable = run.status === "failed" && [...latest.values()].some((t) => t.status !== "success");
+  const selected = run.tasks.find((t) => t.task === query.task && (query.try === undefined || t.tryNumber === query.try));
+  const now = new Date();
+
+  return (
+    <>
+      <PageHead title={`Run #${run.id}`} subtitle={`${run.pipeline} · triggered by ${run.trigger}${run.triggeredBy ? ` (${run.triggeredBy})` : ""} · times in UTC`}>
+        <span className="toolbar">
+          <StatusBadge status={run.status} />
+          <AutoRefresh active={run.status === "running"} />
+          {canAct && run.status === "running" && <CancelRunButton runId={run.id} />}
+          {canAct && retryable && <RetryRunButton runId={run.id} />}
+        </span>
+      </PageHead>
+
+      <div className="cards">
+        <div className="card"><div className="label">Created</div><div className="sub">{formatUtc(run.createdAt)}</div></div>
+        <div className="card"><div className="label">Duration</div><div className="value">{formatDuration(secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)))}</div></div>
+        <div className="card"><div className="label">CPU time</div><div className="value">{run.cpuMs === null ? "—" : formatDuration(run.cpuMs / 1000)}</div></div>
+        <div className="card"><div className="label">Peak memory</div><div className="value">{formatBytes(run.peakRssBytes)}</div></div>
+      </div>
+      {run.cancelRequestedBy && <p className="notice">Cancel asked by {run.cancelRequestedBy}.</p>}
+      {run.error && (
+        <pre className="log" role="alert" style={{ marginBottom: 16 }}>
+          {run.error}
+        </pre>
+      )}
+
+      <section className="panel">
+        <h2 style={{ marginTop: 0 }}>Timeline</h2>
+        <Timeline tries={run.tasks} now={now} />
+      </section>
+
+      <h2>Task tries</h2>
+      {run.tasks.map((t) => {
+        const isSelected = selected?.id === t.id;
+        return (
+          <details key={t.id} id={`try-${t.id}`} className={`try${isSelected ? " row-highlight" : ""}`} open={isSelected || t.status === "failed" || t.status === "running"} data-testid={`try-${t.task}-${t.tryNumber}`}>
+            <summary>
+              <strong>{t.task}</strong> <span className="muted">try {t.tryNumber}</span> <StatusBadge status={t.status} />
+              <span className="muted">{formatDuration(secondsBetween(t.startedAt, t.finishedAt))}</span>
+              {t.pagesTotal !== null && (
+                <span>
+                  <span className="progress" aria-label="pages done">
+                    <span style={{ width: `${t.pagesTotal ? Math.min(100, (t.pagesDone / t.pagesTotal) * 100) : 0}%` }} />
+                  </span>{" "}
+                  {t.pagesDone}/{t.pagesTotal} pages
+                </span>
+              )}
+            </summary>
+            <div className="body">
+              <p>
+                fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected}
+                <span className="muted"> · started {formatUtc(t.startedAt)} · finished {formatUtc(t.finishedAt)}</span>
+              </p>
+              {t.error && <p className="error">{t.error}</p>}
+              {t.details && Object.keys(t.details as object).length > 0 && (
+                <details>
+                  <summary>Details</summary>
+                  <pre className="log">{JSON.stringify(t.details, null, 2)}</pre>
+                </details>
+              )}
+              <pre className="log" aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
+            </div>
+          </details>
+        );
+      })}
+
+      <h2>Data checks</h2>
+      {run.checks.length === 0 ? (
+        <p className="muted">No check results: the checks task has not run.</p>
+      ) : (
+        <div className="panel" style={{ overflowX: "auto" }}>
+          <table aria-label="Data checks">
+            <thead>
+              <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
+            </thead>
+            <tbody>
+              {run.checks.map((c) => (
+                <tr key={c.id}>
+                  <td>{c.check}</td>
+                  <td>{c.dataset || "—"}</td>
+                  <td><StatusBadge status={c.level} /></td>
+                  <td>{c.message}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <h2>Quarantine</h2>
+      <p>
+        {run.quarantine.length === 0
+          ? "Nothing was quarantined in this run."
+          : run.quarantine.map((q) => `${q.count} ${q.dataset} (${q.reasonCode})`).join(" · ")}
+      </p>
+      {quarantine.total > 0 && (
+        <div className="panel" style={{ overflowX: "auto" }}>
+          <nav className="toolbar" aria-label="Quarantine by dataset">
+            <Link href={`/runs/${run.id}`}>all</Link>
+            {(["tracks", "users", "listen_history"] as const).map((d) => (
+              <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
+            ))}
+          </nav>
+          <table aria-label="Quarantined records">
+            <thead>
+              <tr><th>Dataset</th><th>Key</th><th>Reason</th><th>Payload</th><th>Loaded later</th></tr>
+            </thead>
+            <tbody>
+              {quarantine.rows.map((q) => (
+                <tr key={String(q.id)}>
+                  <td>{q.dataset}</td>
+                  <td>{q.recordKey ?? "—"}</td>
+                  <td>{q.reason}</td>
+                  <td><code style={{ fontSize: 12 }}>{JSON.stringify(q.payload).slice(0, 160)}</code></td>
+                  <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pagination page={query.qpage} pageSize={20} total={quarantine.total} path={`/runs/${run.id}`} params={{ qdataset: query.qdataset }} pageParam="qpage" />
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,86 @@
+"use client";
+
+import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import type { PipelineOverview } from "@/server/monitoring/overview";
+import { ChartPanel } from "./ChartPanel";
+
+const DATASET_COLOURS = { tracks: "#5b3cc4", users: "#2e9e62", listen_history: "#e08a2e" } as const;
+const utcTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)} UTC`;
+
+export function DurationChart({ data }: { data: PipelineOverview["charts"]["durations"] }) {
+  return (
+    <ChartPanel title="Run duration (seconds)" empty={data.length === 0}>
+      <ResponsiveContainer>
+        <LineChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="run" tickFormatter={(run: number) => `#${run}`} />
+          <YAxis />
+          <Tooltip
+            labelFormatter={(_, payload) => {
+              const point = payload?.[0]?.payload as (typeof data)[number] | undefined;
+              return point ? `run ${point.run} · ${point.status} · started ${utcTime(point.startedAt)}` : "";
+            }}
+            formatter={(value) => [`${value} s`, "duration"]}
+          />
+          <Line type="monotone" dataKey="seconds" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartPanel>
+  );
+}
+
+export function RowsPerRunChart({ data }: { data: PipelineOverview["charts"]["rowsPerRun"] }) {
+  return (
+    <ChartPanel title="Rows fetched per run, by dataset" empty={data.length === 0}>
+      <ResponsiveContainer>
+        <BarChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="run" tickFormatter={(run: number) => `#${run}`} />
+          <YAxis />
+          <Tooltip labelFormatter={(run) => `run ${run}`} formatter={(value, name) => [Number(value).toLocaleString("en-GB"), name]} />
+          <Legend />
+          {(Object.keys(DATASET_COLOURS) as (keyof typeof DATASET_COLOURS)[]).map((d) => (
+            <Bar key={d} dataKey={d} stackId="rows" fill={DATASET_COLOURS[d]} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartPanel>
+  );
+}
+
+export function RowsPerDayChart({ data }: { data: PipelineOverview["charts"]["rowsPerDay"] }) {
+  return (
+    <ChartPanel title="Rows written per day (inserted + updated), UTC days" empty={data.length === 0}>
+      <ResponsiveContainer>
+        <BarChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis />
+          <Tooltip labelFormatter={(day) => `${day} (UTC)`} formatter={(value, name) => [Number(value).toLocaleString("en-GB"), name]} />
+          <Legend />
+          {(Object.keys(DATASET_COLOURS) as (keyof typeof DATASET_COLOURS)[]).map((d) => (
+            <Bar key={d} dataKey={d} stackId="rows" fill={DATASET_COLOURS[d]} isAnimationActive={false} />
+          ))}
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartPanel>
+  );
+}
+
+export function OutcomesPerDayChart({ data }: { data: PipelineOverview["charts"]["outcomesPerDay"] }) {
+  return (
+    <ChartPanel title="Runs by outcome per day (UTC)" empty={data.length === 0}>
+      <ResponsiveContainer>
+        <BarChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis allowDecimals={false} />
+          <Tooltip labelFormatter={(day) => `${day} (UTC)`} />
+          <Legend />
+          <Bar dataKey="success" stackId="runs" fill="#2e9e62" isAnimationActive={false} />
+          <Bar dataKey="failed" stackId="runs" fill="#d9453b" isAnimationActive={false} />
+        </BarChart>
+      </ResponsiveContainer>
+    </ChartPanel>
+  );
+}
