@@ -13,6 +13,8 @@ if (!process.env.E2E_DATA_DIR) {
 export const E2E_ADMIN = { email: "admin@e2e.test", password: "e2e-admin-password-0123" };
 /** Test-only value for this throwaway server; real deployments set their own. */
 export const E2E_CRON_SECRET = "e2e-cron-secret-0123456789";
+/** The built-in simulator, on a known port so tests can turn its fault knobs. */
+export const E2E_SIMULATOR_URL = `http://127.0.0.1:${port + 2}`;
 
 function chromiumExecutable(): string | undefined {
   if (process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE) return process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE;
@@ -51,6 +53,9 @@ export default defineConfig({
       CRON_SECRET: E2E_CRON_SECRET,
       // Runs start only when a test triggers them, so tests do not race the first-start run.
       SCHEDULER: "off",
+      SIMULATOR_PORT: String(port + 2),
+      // Failing fast keeps the test that breaks the source short.
+      INGEST_MAX_ATTEMPTS: "2",
     },
   },
 });

@@ -3,7 +3,7 @@ import type { CheckPolicy } from "../pipeline/checks";
 
 const DAY = 86_400_000;
 
-interface RateRow { window: string; ended: number; succeeded: number }
+interface RateRow { span: string; ended: number; succeeded: number }
 interface DurationRow { p50: number | null; p95: number | null }
 
 /** What the Overview shows: the last run, success rates, durations, rows, freshness, open alerts, and the chart series. */
@@ -13,10 +13,10 @@ export async function pipelineOverview(database: Database, pipeline: string, pol
   const [lastRun, rates, durations, durationSeries, rowsPerRun, outcomesPerDay, rowsPerDay, freshness, openAlerts] = await Promise.all([
     db.pipelineRun.findFirst({ where: { pipeline }, orderBy: { id: "desc" }, select: { id: true, status: true, trigger: true, createdAt: true, startedAt: true, finishedAt: true, error: true } }),
     pool.query<RateRow>(
-      `SELECT w.window, count(r.id)::int AS ended, count(r.id) FILTER (WHERE r.status = 'success')::int AS succeeded
-         FROM (VALUES ('7d', $2::timestamptz - interval '7 days'), ('30d', $2::timestamptz - interval '30 days')) AS w(window, since)
+      `SELECT w.span, count(r.id)::int AS ended, count(r.id) FILTER (WHERE r.status = 'success')::int AS succeeded
+         FROM (VALUES ('7d', $2::timestamptz - interval '7 days'), ('30d', $2::timestamptz - interval '30 days')) AS w(span, since)
          LEFT JOIN pipeline_runs r ON r.pipeline = $1 AND r.status IN ('success', 'failed') AND r.created_at >= w.since
-        GROUP BY w.window`,
+        GROUP BY w.span`,
       [pipeline, now],
     ),
     pool.query<DurationRow>(
@@ -58,7 +58,7 @@ export async function pipelineOverview(database: Database, pipeline: string, pol
   ]);
 
   const rate = (w: string) => {
-    const row = rates.rows.find((r) => r.window === w);
+    const row = rates.rows.find((r) => r.span === w);
     return row && row.ended > 0 ? { ended: row.ended, succeeded: row.succeeded, share: row.succeeded / row.ended } : { ended: 0, succeeded: 0, share: null };
   };
   const runsById = new Map<number, Record<string, number>>();
