@@ -29,15 +29,17 @@ export function DurationChart({ data }: { data: PipelineOverview["charts"]["dura
   );
 }
 
-export function RowsPerRunChart({ data }: { data: PipelineOverview["charts"]["rowsPerRun"] }) {
+type DatasetRows = { tracks: number; users: number; listen_history: number };
+
+function RowsByDatasetChart({ title, data, xKey, tick, label }: { title: string; data: (DatasetRows & ({ run: number } | { day: string }))[]; xKey: "run" | "day"; tick?: (value: number) => string; label: (value: unknown) => string }) {
   return (
-    <ChartPanel title="Rows fetched per run, by dataset" empty={data.length === 0}>
+    <ChartPanel title={title} empty={data.length === 0}>
       <ResponsiveContainer>
         <BarChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="run" tickFormatter={(run: number) => `#${run}`} />
+          <XAxis dataKey={xKey} tickFormatter={tick} />
           <YAxis />
-          <Tooltip labelFormatter={(run) => `run ${run}`} formatter={(value, name) => [Number(value).toLocaleString("en-GB"), name]} />
+          <Tooltip labelFormatter={label} formatter={(value, name) => [Number(value).toLocaleString("en-GB"), name]} />
           <Legend />
           {(Object.keys(DATASET_COLOURS) as (keyof typeof DATASET_COLOURS)[]).map((d) => (
             <Bar key={d} dataKey={d} stackId="rows" fill={DATASET_COLOURS[d]} isAnimationActive={false} />
@@ -48,23 +50,12 @@ export function RowsPerRunChart({ data }: { data: PipelineOverview["charts"]["ro
   );
 }
 
+export function RowsPerRunChart({ data }: { data: PipelineOverview["charts"]["rowsPerRun"] }) {
+  return <RowsByDatasetChart title="Rows fetched per run, by dataset" data={data} xKey="run" tick={(run: number) => `#${run}`} label={(run) => `run ${String(run)}`} />;
+}
+
 export function RowsPerDayChart({ data }: { data: PipelineOverview["charts"]["rowsPerDay"] }) {
-  return (
-    <ChartPanel title="Rows written per day (inserted + updated), UTC days" empty={data.length === 0}>
-      <ResponsiveContainer>
-        <BarChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="day" />
-          <YAxis />
-          <Tooltip labelFormatter={(day) => `${day} (UTC)`} formatter={(value, name) => [Number(value).toLocaleString("en-GB"), name]} />
-          <Legend />
-          {(Object.keys(DATASET_COLOURS) as (keyof typeof DATASET_COLOURS)[]).map((d) => (
-            <Bar key={d} dataKey={d} stackId="rows" fill={DATASET_COLOURS[d]} isAnimationActive={false} />
-          ))}
-        </BarChart>
-      </ResponsiveContainer>
-    </ChartPanel>
-  );
+  return <RowsByDatasetChart title="Rows written per day (inserted + updated), UTC days" data={data} xKey="day" label={(day) => `${String(day)} (UTC)`} />;
 }
 
 export function OutcomesPerDayChart({ data }: { data: PipelineOverview["charts"]["outcomesPerDay"] }) {
