@@ -48,3 +48,8 @@ async function withAlerts(ctx: JobContext, pipeline: string, starting: Promise<S
 export function findJob(name: string): Job | undefined {
   return Object.hasOwn(JOBS, name) ? JOBS[name] : undefined;
 }
+
+/** The job whose runs are recorded under `pipeline`. */
+export function jobOfPipeline(pipeline: string): Job | undefined {
+  return Object.values(JOBS).find((job) => job.pipeline === pipeline);
+}

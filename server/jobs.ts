@@ -1,5 +1,5 @@
 import { TRPCError } from "@trpc/server";
-import { findJob, type Job, type JobContext } from "../cron/jobs";
+import { findJob, jobOfPipeline, type Job, type JobContext } from "../cron/jobs";
 import type { StartedRun } from "./pipeline/runner";
 import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
 
@@ -20,5 +20,11 @@ export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequ
 export function requireJob(name: string): Job {
   const job = findJob(name);
   if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No job named ${name}.` });
+  return job;
+}
+
+export function requireJobOfPipeline(pipeline: string): Job {
+  const job = jobOfPipeline(pipeline);
+  if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No job runs the ${pipeline} pipeline.` });
   return job;
 }

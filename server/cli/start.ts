@@ -68,13 +68,14 @@ async function main() {
     log(`MOOVITAMIX_URL is unset: serving the built-in MooVitamix simulator (${env.SIMULATOR_MODE}, seed ${env.SIMULATOR_SEED}) at ${simulator.url}`);
   }
   const sourceUrl = env.MOOVITAMIX_URL ?? simulator!.url;
+  const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
   const next = run(["start", "--port", String(env.PORT)], {
     ...process.env,
     NODE_ENV: "production",
     DATABASE_URL: runtime.url,
     MOOVITAMIX_URL: sourceUrl,
     NEXTAUTH_SECRET: runtime.nextauthSecret,
-    NEXTAUTH_URL: env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`,
+    NEXTAUTH_URL: publicUrl,
     ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
   });
 
@@ -107,7 +108,7 @@ async function main() {
   if (env.SCHEDULER === "on") {
     // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.
     jobsDatabase = createDatabase(runtime.url, 12);
-    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, MOOVITAMIX_URL: sourceUrl } }, (line) => log(`scheduler: ${line}`));
+    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } }, (line) => log(`scheduler: ${line}`));
   } else {
     log("Scheduler off (SCHEDULER=off): jobs run only when triggered.");
   }

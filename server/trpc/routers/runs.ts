@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { INGEST_PIPELINE } from "../../ingestion/pipeline";
-import { requireJob } from "../../jobs";
+import { requireJobOfPipeline } from "../../jobs";
 import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
 import { NothingToRetryError, requestCancel } from "../../pipeline/runner";
 import { RunInProgressError } from "../../pipeline/types";
@@ -45,7 +45,7 @@ export const runsRouter = createTRPCRouter({
     const run = await ctx.db.pipelineRun.findUnique({ where: { id: input.runId }, select: { pipeline: true } });
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
     try {
-      const started = await requireJob(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
+      const started = await requireJobOfPipeline(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
       started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
     } catch (error) {
       if (error instanceof RunInProgressError) throw new TRPCError({ code: "CONFLICT", message: `${error.message} Wait for it to end.` });
