@@ -85,8 +85,7 @@ export const requiredFieldsCheck: DataCheck = async ({ database, run }) => {
   const tasks = await datasetTasks(database, run.id);
   const invalid = await database.db.quarantinedRecord.groupBy({ by: ["dataset"], where: { runId: run.id, reasonCode: "invalid" }, _count: true });
   const invalidBy = new Map(invalid.map((r) => [r.dataset, r._count]));
-  const outcomes: CheckOutcome[] = [];
-  for (const dataset of DATASETS) {
+  return Promise.all(DATASETS.map(async (dataset): Promise<CheckOutcome> => {
     const fetched = tasks.get(dataset)?.rowsFetched ?? 0;
     const rejected = invalidBy.get(dataset) ?? 0;
     const { rows } = await database.pool.query<{ total: string; empty: string }>(
@@ -97,15 +96,14 @@ export const requiredFieldsCheck: DataCheck = async ({ database, run }) => {
     const rejectedShare = fetched > 0 ? rejected / fetched : 0;
     const emptyShare = total > 0 ? empty / total : 0;
     const share = Math.max(rejectedShare, emptyShare);
-    outcomes.push({
+    return {
       check: "required_fields",
       dataset,
       level: grade(share, 0.01, 0.05),
       measured: { rejected, fetched, rejectedShare, empty, rows: total, emptyShare, warnAbove: 0.01, errorAbove: 0.05 },
       message: `${rejected} of ${fetched} fetched records lacked a required field (${percent(rejectedShare)}); ${empty} of ${total} rows have an empty one (${percent(emptyShare)})`,
-    });
-  }
-  return outcomes;
+    };
+  }));
 };
 
 /** The same natural key sent more than once within one read of the source (a record on two pages). */
@@ -211,14 +209,12 @@ export const DATA_CHECKS: DataCheck[] = [
 /** Runs every check, stores the outcomes on the run (a retry replaces them) and returns them. */
 export async function runDataChecks(ctx: CheckContext, checks: DataCheck[] = DATA_CHECKS): Promise<CheckOutcome[]> {
   const outcomes = (await Promise.all(checks.map((check) => check(ctx)))).flat();
-  await ctx.database.db.$transaction(
-    outcomes.map((o) =>
-      ctx.database.db.checkResult.upsert({
-        where: { runId_check_dataset: { runId: ctx.run.id, check: o.check, dataset: o.dataset } },
-        create: { runId: ctx.run.id, check: o.check, dataset: o.dataset, level: o.level, measured: o.measured as Prisma.InputJsonValue, message: o.message },
-        update: { level: o.level, measured: o.measured as Prisma.InputJsonValue, message: o.message, createdAt: new Date() },
-      }),
-    ),
-  );
+  const { db } = ctx.database;
+  await db.$transaction([
+    db.checkResult.deleteMany({ where: { runId: ctx.run.id } }),
+    db.checkResult.createMany({
+      data: outcomes.map((o) => ({ runId: ctx.run.id, check: o.check, dataset: o.dataset, level: o.level, measured: o.measured as Prisma.InputJsonValue, message: o.message })),
+    }),
+  ]);
   return outcomes;
 }
