@@ -2,6 +2,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../server/db/client";
 import { ConfigError, parseEnv, type Env } from "../server/env";
+import { waitForRun } from "../server/pipeline/runner";
 import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
 import { openDatabase } from "../server/runtime";
@@ -42,7 +43,7 @@ async function main(): Promise<number> {
       progress,
     );
     if (started.deduped) console.error(`run ${started.run.id} already exists for this key; waiting for it`);
-    const ended = await started.finished;
+    const ended = started.deduped ? await waitForRun(database, started.run.id) : await started.finished;
     progress.stop();
     console.log(await runSummary(database.db, ended.id));
     return ended.status === "success" ? 0 : 1;

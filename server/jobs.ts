@@ -9,7 +9,7 @@ export type TriggerOutcome = { kind: "started"; started: StartedRun } | { kind: 
 export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequest): Promise<TriggerOutcome> {
   try {
     const started = await job.start(ctx, request);
-    started.finished.catch((error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
+    if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
     return { kind: "started", started };
   } catch (error) {
     if (error instanceof RunInProgressError) return { kind: "busy", error };

@@ -7,8 +7,8 @@ import { validateRecord } from "./validate";
 const WRITERS = 2;
 
 /**
- * Validates the records of incoming pages and loads them in batches of `batchSize`, one batch at a
- * time, so memory stays bounded however large the source is.
+ * Validates the records of incoming pages and loads them in batches of `batchSize`, at most WRITERS
+ * at once, so memory stays bounded however large the source is.
  */
 export class DatasetIngestor {
   private valid: Keyed[] = [];

@@ -32,11 +32,18 @@ const compress = (text: string) => gzipAsync(text, { level: 1 });
  * cut short by a crash is told apart.
  */
 export class LandingFile {
+  /** A write error (disk full, folder gone) fails the next write instead of crashing the process. */
+  private failure: Error | undefined;
+
   private constructor(
     private readonly gzip: Gzip,
     private readonly file: WriteStream,
     private readonly final: string,
-  ) {}
+  ) {
+    const keep = (error: Error) => (this.failure ??= error);
+    gzip.on("error", keep);
+    file.on("error", keep);
+  }
 
   static async open(dir: string, name: string): Promise<LandingFile> {
     await mkdir(dir, { recursive: true });
@@ -49,6 +56,7 @@ export class LandingFile {
 
   /** Resolves when the compressor can take more, so a slow disk slows the reader instead of filling memory. */
   async write(rawPage: string): Promise<void> {
+    if (this.failure) throw new Error(`cannot land pages in ${this.final}: ${this.failure.message}`);
     // A pretty-printed body spans lines; one line per page keeps the file JSON lines.
     const line = rawPage.includes("\n") ? JSON.stringify(JSON.parse(rawPage)) : rawPage;
     const ok = this.gzip.write(`${line}\n`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { requestCancel, retryFailedTasks, startRun } from "./runner";
+import { requestCancel, retryFailedTasks, startRun, waitForRun, type StartedRun } from "./runner";
 import { RunInProgressError, type PipelineDefinition } from "./types";
 
 let database: TestDatabase;
@@ -8,6 +8,8 @@ beforeAll(async () => {
   database = await createTestDatabase();
 });
 afterAll(() => database.drop());
+
+const ended = (started: StartedRun) => (started.deduped ? waitForRun(database, started.run.id, 50) : started.finished);
 
 /** A pipeline whose first task waits until released, so a run stays in progress as long as a test needs. */
 function gatedPipeline(name: string) {
@@ -40,7 +42,7 @@ describe("starting runs", () => {
     expect(reason).toBeInstanceOf(RunInProgressError);
     expect(reason.runId).toBe(runId);
     release();
-    await (started[0] as PromiseFulfilledResult<Awaited<ReturnType<typeof startRun>>>).value.finished;
+    await ended((started[0] as PromiseFulfilledResult<StartedRun>).value);
     expect(await database.db.pipelineRun.count({ where: { pipeline: "p-concurrent" } })).toBe(1);
   });
 
@@ -58,7 +60,7 @@ describe("starting runs", () => {
       if (outcome instanceof RunInProgressError) expect(outcome.runId).toBe(runs[0]!.id);
       else expect((outcome as { run: { id: number } }).run.id).toBe(runs[0]!.id);
     }
-    await (await startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" })).finished;
+    await ended(await startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" }));
     const later = await startRun(database, definition, { trigger: "cron", idempotencyKey: "slot-1" });
     expect(later).toMatchObject({ deduped: true, run: { id: runs[0]!.id } });
   });
@@ -66,7 +68,7 @@ describe("starting runs", () => {
   it("records each task try; a failed task fails the run and skips what needs it", async () => {
     const { definition, release } = gatedPipeline("p-failing");
     release();
-    const run = await (await startRun(database, definition, { trigger: "cli" })).finished;
+    const run = await ended(await startRun(database, definition, { trigger: "cli" }));
     expect(run.status).toBe("failed");
     expect(run.error).toBe("fail: boom");
     const tasks = await database.db.taskRun.findMany({ where: { runId: run.id }, orderBy: { id: "asc" } });
@@ -84,7 +86,7 @@ describe("starting runs", () => {
     const ghost = await database.db.pipelineRun.create({
       data: { pipeline: "p-abandoned", trigger: "cli", status: "running", startedAt: new Date(), tasks: { create: [{ task: "wait", tryNumber: 1, status: "running" }] } },
     });
-    await (await startRun(database, definition, { trigger: "cli" })).finished;
+    await ended(await startRun(database, definition, { trigger: "cli" }));
     const after = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: ghost.id }, include: { tasks: true } });
     expect(after.status).toBe("failed");
     expect(after.error).toMatch(/abandoned/);
@@ -103,7 +105,7 @@ describe("operator actions", () => {
         { name: "publish", needs: ["check"], run: async () => {} },
       ],
     };
-    const first = await (await startRun(database, definition, { trigger: "cron" })).finished;
+    const first = await ended(await startRun(database, definition, { trigger: "cron" }));
     expect(first.status).toBe("failed");
     broken = false;
     const again = await (await retryFailedTasks(database, definition, first.id)).finished;
@@ -136,9 +138,9 @@ describe("operator actions", () => {
     };
     const started = await startRun(database, definition, { trigger: "console" });
     expect(await requestCancel(database, started.run.id, "ops@example.test")).toBe(true);
-    const ended = await started.finished;
-    expect(ended.status).toBe("failed");
-    expect(ended.error).toBe("pages: cancelled by ops@example.test");
+    const cancelled = await ended(started);
+    expect(cancelled.status).toBe("failed");
+    expect(cancelled.error).toBe("pages: cancelled by ops@example.test");
     expect(await requestCancel(database, started.run.id, "ops@example.test")).toBe(false);
   });
 });

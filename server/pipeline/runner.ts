@@ -11,13 +11,12 @@ import {
   type TriggerRequest,
 } from "./types";
 
-export interface StartedRun {
-  run: PipelineRun;
-  /** True when the idempotency key matched an existing run, which is returned instead. */
-  deduped: boolean;
-  /** Resolves with the run once it has ended. */
-  finished: Promise<PipelineRun>;
-}
+/**
+ * A run this call started (`finished` resolves when it ends), or the existing run its idempotency
+ * key named (`deduped`: whoever started it watches it; `waitForRun` waits for it).
+ */
+export type StartedRun = NewRun | { run: PipelineRun; deduped: true };
+export type NewRun = { run: PipelineRun; deduped: false; finished: Promise<PipelineRun> };
 
 const TERMINAL = new Set(["success", "failed"]);
 
@@ -80,7 +79,7 @@ export async function startRun(
   assertTopological(definition);
   const pipeline = definition.name;
   const existing = await findByKey(database, pipeline, request.idempotencyKey);
-  if (existing) return { run: existing, deduped: true, finished: waitForRun(database, existing.id) };
+  if (existing) return { run: existing, deduped: true };
 
   const lock = await tryLockPipeline(database.pool, pipeline);
   if (!lock) throw new RunInProgressError(pipeline, await runningRunId(database, pipeline));
@@ -89,7 +88,7 @@ export async function startRun(
     const raced = await findByKey(database, pipeline, request.idempotencyKey);
     if (raced) {
       await lock.release();
-      return { run: raced, deduped: true, finished: waitForRun(database, raced.id) };
+      return { run: raced, deduped: true };
     }
     await failAbandonedRuns(database, pipeline);
     const run = await database.db.pipelineRun.create({
@@ -200,7 +199,7 @@ export class NothingToRetryError extends Error {
  * Runs again the tasks of an ended run whose latest try failed or was skipped, each as a new try
  * (earlier tries and their logs stay). Tasks that succeeded count as done.
  */
-export async function retryFailedTasks(database: Database, definition: PipelineDefinition, runId: number, observer: RunObserver = {}): Promise<StartedRun> {
+export async function retryFailedTasks(database: Database, definition: PipelineDefinition, runId: number, observer: RunObserver = {}): Promise<NewRun> {
   const lock = await tryLockPipeline(database.pool, definition.name);
   if (!lock) throw new RunInProgressError(definition.name, await runningRunId(database, definition.name));
   try {

@@ -5,7 +5,7 @@ import type { Database } from "../db/client";
 import type { PipelineRun } from "../db/generated/client";
 import { DEFAULT_INGESTION, ingestionPipeline, type IngestionConfig } from "../ingestion/pipeline";
 import { recordKey, recordSchemas, type Dataset } from "../ingestion/records";
-import { startRun } from "../pipeline/runner";
+import { startRun, waitForRun } from "../pipeline/runner";
 import type { TriggerRequest } from "../pipeline/types";
 import type { Catalogue, CatalogueOptions } from "../simulator/catalogue";
 import type { Faults } from "../simulator/faults";
@@ -38,7 +38,7 @@ export function testConfig(sourceUrl: string | undefined, lakeDir: string, overr
 
 export async function ingest(database: Database, config: IngestionConfig, request: TriggerRequest = { trigger: "cli" }): Promise<PipelineRun> {
   const started = await startRun(database, ingestionPipeline(config), request);
-  return started.finished;
+  return started.deduped ? waitForRun(database, started.run.id) : started.finished;
 }
 
 export async function tableCounts(database: Database): Promise<Record<Dataset, number>> {

@@ -46,7 +46,7 @@ export const runsRouter = createTRPCRouter({
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
     try {
       const started = await requireJobOfPipeline(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
-      started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
+      if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
     } catch (error) {
       if (error instanceof RunInProgressError) throw new TRPCError({ code: "CONFLICT", message: `${error.message} Wait for it to end.` });
       if (error instanceof NothingToRetryError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
