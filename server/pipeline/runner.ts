@@ -115,7 +115,7 @@ export async function startRun(
 
 /**
  * Runs the given task tries in dependency order (independent tasks at once); tasks in `succeeded`
- * count as done. A failed task skips what needs it. Releases the lock at the end.
+ * count as done. A failed task skips what needs it. Releases the lock once the run is recorded as ended.
  */
 export async function executeRun(
   database: Database,
@@ -156,13 +156,18 @@ export async function executeRun(
     errors.push(`pipeline: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     cancel.stop();
-    await lock.release();
   }
   const { cpuMs, peakRssBytes } = resources.stop();
-  const ended = await database.db.pipelineRun.update({
-    where: { id: run.id },
-    data: { status: errors.length ? "failed" : "success", error: errors.length ? errors.join("\n") : null, finishedAt: new Date(), cpuMs, peakRssBytes },
-  });
+  let ended: PipelineRun;
+  try {
+    ended = await database.db.pipelineRun.update({
+      where: { id: run.id },
+      data: { status: errors.length ? "failed" : "success", error: errors.length ? errors.join("\n") : null, finishedAt: new Date(), cpuMs, peakRssBytes },
+    });
+  } finally {
+    // Released only once the run is recorded as ended, so the next run never takes it for abandoned.
+    await lock.release();
+  }
   console.log(`[pipeline ${definition.name} run ${run.id}] ${ended.status}${ended.error ? `: ${ended.error}` : ""}`);
   return ended;
 }
