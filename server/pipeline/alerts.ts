@@ -12,7 +12,7 @@ export interface AlertPolicy {
 }
 
 /** A condition that holds now; its incident is opened if none is open for the key. */
-export interface Condition {
+interface Condition {
   incidentKey: string;
   kind: "run_failed" | "check_error" | "deadline_missed" | "run_slow";
   severity: "error" | "warning";
@@ -38,7 +38,7 @@ function deadlineToday(deadlineUtc: string, now: Date): Date {
 }
 
 /** What holds right now for `pipeline`, from the run ledger. */
-export async function currentConditions(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<Evaluation> {
+async function currentConditions(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<Evaluation> {
   const { db } = database;
   const holding: Condition[] = [];
   const kinds: Condition["kind"][] = ["run_failed", "deadline_missed", "run_slow"];

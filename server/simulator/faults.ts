@@ -26,7 +26,6 @@ export const faultsSchema = z.object({
 });
 
 export type Faults = z.infer<typeof faultsSchema>;
-export type FaultsInput = z.input<typeof faultsSchema>;
 
 export const NO_FAULTS: Faults = faultsSchema.parse({});
 

@@ -64,10 +64,6 @@ export class WeightedSampler {
     for (let i = 0; i < weights.length; i++) this.cumulative[i] = sum += weights[i]!;
   }
 
-  get size(): number {
-    return this.cumulative.length;
-  }
-
   draw(random: Random): number {
     const target = random.next() * this.cumulative[this.cumulative.length - 1]!;
     let lo = 0;
