@@ -3,6 +3,7 @@ import Link from "next/link";
 import { z } from "zod";
 import { formatUtc } from "@/components/format";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
 import type { RouterOutputs } from "@/server/trpc/root";
@@ -65,21 +66,8 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
         <form className="form-row" method="get" style={{ marginBottom: 12 }} aria-label="Filter quarantine">
           <input type="hidden" name="tab" value="quarantine" />
           <label>Run<input name="run" inputMode="numeric" defaultValue={str(query.run)} /></label>
-          <label>
-            Dataset
-            <select name="dataset" defaultValue={query.dataset ?? ""}>
-              <option value="">any</option>
-              <option>tracks</option><option>users</option><option>listen_history</option>
-            </select>
-          </label>
-          <label>
-            Reason
-            <select name="reason" defaultValue={query.reason ?? ""}>
-              <option value="">any</option>
-              <option value="invalid">invalid</option>
-              <option value="unknown_user">unknown_user</option>
-            </select>
-          </label>
+          <FilterSelect label="Dataset" name="dataset" options={["tracks", "users", "listen_history"]} value={query.dataset} />
+          <FilterSelect label="Reason" name="reason" options={["invalid", "unknown_user"]} value={query.reason} />
           <button type="submit">Filter</button>
         </form>
       )}

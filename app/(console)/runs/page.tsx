@@ -4,6 +4,7 @@ import { z } from "zod";
 import { formatDuration, formatUtc, secondsBetween } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { RunGrid } from "@/components/runs/RunGrid";
 import { TriggerRunButton } from "@/components/runs/RunActions";
@@ -55,24 +56,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           <RunGrid grid={grid} />
           <h2>All runs</h2>
           <form className="form-row panel" method="get" aria-label="Filter runs">
-            <label>
-              Status
-              <select name="status" defaultValue={params.status ?? ""}>
-                <option value="">any</option>
-                {["running", "success", "failed", "queued"].map((s) => (
-                  <option key={s}>{s}</option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Trigger
-              <select name="trigger" defaultValue={params.trigger ?? ""}>
-                <option value="">any</option>
-                {["cron", "console", "cli", "api"].map((t) => (
-                  <option key={t}>{t}</option>
-                ))}
-              </select>
-            </label>
+            <FilterSelect label="Status" name="status" options={["running", "success", "failed", "queued"]} value={params.status} />
+            <FilterSelect label="Trigger" name="trigger" options={["cron", "console", "cli", "api"]} value={params.trigger} />
             <label>
               From (UTC day)
               <input type="date" name="from" defaultValue={params.from} />
