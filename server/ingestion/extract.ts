@@ -1,6 +1,6 @@
 import type { TaskContext } from "../pipeline/types";
 import type { DatasetIngestor } from "./dataset-ingestor";
-import { fetchPage, type FetchPolicy } from "./http-source";
+import { fetchPage, type FetchPolicy, type RetryNotice } from "./http-source";
 import { LandingFile, readLanded } from "./lake";
 import type { Dataset } from "./records";
 
@@ -38,7 +38,7 @@ async function forEachPage(from: number, to: number, limit: number, work: (page:
  * reads every page again, so the run ends with every record the source has.
  */
 export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, dir: string, ingestor: DatasetIngestor) {
-  const onRetry = (n: { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string }) =>
+  const onRetry = (n: RetryNotice) =>
     ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt}/${n.maxAttempts - 1} in ${Math.round(n.delayMs)} ms`);
   for (let pass = 1; ; pass++) {
     ingestor.startPass(pass);
