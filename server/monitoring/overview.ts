@@ -1,5 +1,5 @@
 import type { Database } from "../db/client";
-import type { CheckPolicy } from "../pipeline/checks";
+import { datasetFreshness, type CheckPolicy } from "../pipeline/checks";
 
 const DAY = 86_400_000;
 
@@ -49,11 +49,7 @@ export async function pipelineOverview(database: Database, pipeline: string, pol
         WHERE r.pipeline = $1 AND r.created_at >= $2 GROUP BY 1, 2 ORDER BY 1`,
       [pipeline, since30],
     ),
-    pool.query<{ dataset: string; newest: Date | null }>(
-      `SELECT 'tracks' AS dataset, max(updated_at) AS newest FROM tracks
-       UNION ALL SELECT 'users', max(updated_at) FROM users
-       UNION ALL SELECT 'listen_history', max(updated_at) FROM listen_history`,
-    ),
+    datasetFreshness(database, policy, now),
     db.alert.count({ where: { state: { not: "resolved" } } }),
   ]);
 
@@ -72,11 +68,7 @@ export async function pipelineOverview(database: Database, pipeline: string, pol
     successRate: { d7: rate("7d"), d30: rate("30d") },
     durationSeconds: { p50: durations.rows[0]?.p50 ?? null, p95: durations.rows[0]?.p95 ?? null },
     openAlerts,
-    freshness: freshness.rows.map(({ dataset, newest }) => {
-      const ageHours = newest ? (now.getTime() - newest.getTime()) / 3_600_000 : null;
-      const level = ageHours === null || ageHours > policy.freshnessErrorHours ? "error" : ageHours > policy.freshnessWarnHours ? "warn" : "ok";
-      return { dataset, newest, ageHours, level, warnHours: policy.freshnessWarnHours, errorHours: policy.freshnessErrorHours };
-    }),
+    freshness: freshness.map((f) => ({ ...f, warnHours: policy.freshnessWarnHours, errorHours: policy.freshnessErrorHours })),
     charts: {
       durations: durationSeries.rows.reverse().map((r) => ({ run: r.id, startedAt: r.started_at.toISOString(), seconds: Number(r.seconds.toFixed(2)), status: r.status })),
       rowsPerRun: [...runsById.entries()].map(([run, rows]) => ({ run, tracks: rows.tracks ?? 0, users: rows.users ?? 0, listen_history: rows.listen_history ?? 0 })),

@@ -162,23 +162,34 @@ export const waitingForUserCheck: DataCheck = async ({ database }) => {
   ];
 };
 
-/** Age of the newest updated_at per dataset against the freshness policy. */
-export const freshnessCheck: DataCheck = async ({ database, policy, now }) => {
+export interface Freshness {
+  dataset: Dataset;
+  newest: Date | null;
+  /** null when the table is empty */
+  ageHours: number | null;
+  level: CheckLevel;
+}
+
+/** Age of the newest updated_at per dataset, graded by the policy (an empty table is an error). Shared by the check and the Overview. */
+export async function datasetFreshness(database: Database, policy: Pick<CheckPolicy, "freshnessWarnHours" | "freshnessErrorHours">, now: Date): Promise<Freshness[]> {
   const { rows } = await database.pool.query<{ dataset: Dataset; newest: Date | null }>(`
     SELECT 'tracks' AS dataset, max(updated_at) AS newest FROM tracks
     UNION ALL SELECT 'users', max(updated_at) FROM users
     UNION ALL SELECT 'listen_history', max(updated_at) FROM listen_history`);
   return rows.map(({ dataset, newest }) => {
-    const ageHours = newest ? (now.getTime() - newest.getTime()) / 3_600_000 : Number.POSITIVE_INFINITY;
-    return {
-      check: "freshness",
-      dataset,
-      level: grade(ageHours, policy.freshnessWarnHours, policy.freshnessErrorHours),
-      measured: { newest: newest?.toISOString() ?? null, ageHours: Number.isFinite(ageHours) ? ageHours : null, warnAbove: policy.freshnessWarnHours, errorAbove: policy.freshnessErrorHours },
-      message: newest ? `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})` : "no rows at all",
-    };
+    const ageHours = newest ? (now.getTime() - newest.getTime()) / 3_600_000 : null;
+    return { dataset, newest, ageHours, level: grade(ageHours ?? Number.POSITIVE_INFINITY, policy.freshnessWarnHours, policy.freshnessErrorHours) };
   });
-};
+}
+
+export const freshnessCheck: DataCheck = async ({ database, policy, now }) =>
+  (await datasetFreshness(database, policy, now)).map(({ dataset, newest, ageHours, level }) => ({
+    check: "freshness",
+    dataset,
+    level,
+    measured: { newest: newest?.toISOString() ?? null, ageHours, warnAbove: policy.freshnessWarnHours, errorAbove: policy.freshnessErrorHours },
+    message: newest && ageHours !== null ? `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})` : "no rows at all",
+  }));
 
 /** Fields in source records the pipeline does not know: the source's schema moved. */
 export const schemaDriftCheck: DataCheck = async ({ database, run }) => {

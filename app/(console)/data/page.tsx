@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
+import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
 import { formatUtc } from "@/components/format";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
@@ -163,18 +164,7 @@ function QuarantineTable({ total, rows, page, params: keep }: Rows<RouterOutputs
   if (rows.length === 0) return <EmptyState title="Nothing in quarantine matches" />;
   return (
     <div className="panel" style={{ overflowX: "auto" }}>
-      <table aria-label="Quarantined records">
-        <thead><tr><th>Run</th><th>Dataset</th><th>Key</th><th>Reason</th><th>Payload</th><th>Loaded later</th></tr></thead>
-        <tbody>
-          {rows.map((q) => (
-            <tr key={String(q.id)}>
-              <td><Link href={`/runs/${q.runId}`}>{q.runId}</Link></td><td>{q.dataset}</td><td>{q.recordKey ?? "—"}</td><td>{q.reason}</td>
-              <td><code style={{ fontSize: 12 }}>{JSON.stringify(q.payload).slice(0, 160)}</code></td>
-              <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <QuarantinedRecords rows={rows} showRun />
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
   );

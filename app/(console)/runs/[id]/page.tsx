@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { formatBytes, formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { PageHead } from "@/components/layout/EmptyState";
 import { Pagination } from "@/components/layout/Pagination";
@@ -138,22 +139,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
               <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
             ))}
           </nav>
-          <table aria-label="Quarantined records">
-            <thead>
-              <tr><th>Dataset</th><th>Key</th><th>Reason</th><th>Payload</th><th>Loaded later</th></tr>
-            </thead>
-            <tbody>
-              {quarantine.rows.map((q) => (
-                <tr key={String(q.id)}>
-                  <td>{q.dataset}</td>
-                  <td>{q.recordKey ?? "—"}</td>
-                  <td>{q.reason}</td>
-                  <td><code style={{ fontSize: 12 }}>{JSON.stringify(q.payload).slice(0, 160)}</code></td>
-                  <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <QuarantinedRecords rows={quarantine.rows} />
           <Pagination page={query.qpage} pageSize={20} total={quarantine.total} path={`/runs/${run.id}`} params={{ qdataset: query.qdataset }} pageParam="qpage" />
         </div>
       )}
