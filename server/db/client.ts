@@ -12,7 +12,8 @@ export interface Database {
 }
 
 export function createDatabase(connectionString: string, maxConnections = 10): Database {
-  const pool = new pg.Pool({ connectionString, max: maxConnections });
+  // UTC sessions: the source's timestamps carry no zone and mean UTC, and day buckets are UTC days.
+  const pool = new pg.Pool({ connectionString, max: maxConnections, options: "-c TimeZone=UTC" });
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     db,

@@ -1,17 +1,24 @@
 import type { TaskContext } from "../pipeline/types";
 import { writeManifest } from "./lake";
-import { loadBatch, type Keyed, type Rejected } from "./load";
+import { copyLine, loadBatch, type Rejected } from "./load";
 import type { Dataset, ListenHistoryRecord } from "./records";
 import { validateRecord } from "./validate";
 
 const WRITERS = 2;
+
+/** What listen_history records refer to, read once when its task starts (tracks and users are loaded by then). */
+export interface KnownIds {
+  tracks: Set<number>;
+  users: Set<number>;
+}
 
 /**
  * Validates the records of incoming pages and loads them in batches of `batchSize`, at most WRITERS
  * at once, so memory stays bounded however large the source is.
  */
 export class DatasetIngestor {
-  private valid: Keyed[] = [];
+  /** valid records, as COPY lines */
+  private valid: string[] = [];
   private rejected: Rejected[] = [];
   private readonly writing = new Set<Promise<void>>();
   private readonly unknownFields = new Map<string, number>();
@@ -26,14 +33,15 @@ export class DatasetIngestor {
 
   /**
    * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
-   * `knownTracks`: for listen_history, the ids in `tracks`, to count items that point elsewhere.
+   * `known`: for listen_history, the ids in `tracks` (to count items that point elsewhere) and in
+   * `users` (a history whose user is not there yet waits in quarantine, exactly as it came).
    */
   constructor(
     private readonly ctx: TaskContext,
     private readonly dataset: Dataset,
     private readonly batchSize: number,
     private readonly manifestDir: string,
-    private readonly knownTracks?: Set<number>,
+    private readonly known?: KnownIds,
   ) {}
 
   async addPage(items: unknown[]): Promise<void> {
@@ -41,10 +49,16 @@ export class DatasetIngestor {
       const result = validateRecord(this.dataset, raw);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
       if (result.ok) {
-        this.valid.push({ key: result.key, record: result.record });
         if (this.keys.get(result.key) === this.pass) this.sourceRepeats++;
         this.keys.set(result.key, this.pass);
-        if (this.knownTracks) for (const item of (result.record as ListenHistoryRecord).items) if (!this.knownTracks.has(item)) this.orphanItems++;
+        const history = this.known && (result.record as ListenHistoryRecord);
+        if (history && !this.known!.users.has(history.user_id)) {
+          this.rejected.push({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
+          this.waitingForUser++;
+          continue;
+        }
+        if (history) for (const item of history.items) if (!this.known!.tracks.has(item)) this.orphanItems++;
+        this.valid.push(copyLine(this.dataset, result.record));
       } else {
         this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
         this.invalid++;
@@ -72,7 +86,6 @@ export class DatasetIngestor {
     if (valid.length === 0 && rejected.length === 0) return;
     while (this.writing.size >= WRITERS) await Promise.race(this.writing);
     const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected).then((result) => {
-      this.waitingForUser += result.quarantined - rejected.length;
       this.ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged, rowsRejected: result.quarantined });
     });
     this.writing.add(write);

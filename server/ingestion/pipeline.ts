@@ -36,15 +36,16 @@ export type IngestParams = z.infer<typeof ingestParams>;
 
 const paramsOf = (ctx: TaskContext): IngestParams => ingestParams.parse(ctx.run.params ?? {});
 
-/** Every id in `tracks`; listen_history runs after tracks, so this is the catalogue its items refer to. */
-async function trackIds(ctx: TaskContext): Promise<Set<number>> {
-  const { rows } = await ctx.database.pool.query<{ id: number }>("SELECT id FROM tracks");
+/** Every id in `table`: listen_history runs after tracks and users, so these are what its records refer to. */
+async function idsOf(ctx: TaskContext, table: "tracks" | "users"): Promise<Set<number>> {
+  const { rows } = await ctx.database.pool.query<{ id: number }>(`SELECT id FROM ${table}`);
   return new Set(rows.map((r) => r.id));
 }
 
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
   const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
-  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, dataset === "listen_history" ? await trackIds(ctx) : undefined);
+  const known = dataset === "listen_history" ? { tracks: await idsOf(ctx, "tracks"), users: await idsOf(ctx, "users") } : undefined;
+  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, known);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
     await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);

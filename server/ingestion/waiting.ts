@@ -1,6 +1,6 @@
 import type { TaskContext } from "../pipeline/types";
-import { listenHistoryRecord, recordKey } from "./records";
-import { loadBatch } from "./load";
+import { listenHistoryRecord } from "./records";
+import { copyLine, loadBatch } from "./load";
 
 interface WaitingRow {
   id: string;
@@ -20,11 +20,11 @@ export async function loadHistoriesWhoseUserArrived(ctx: TaskContext): Promise<v
     [ctx.run.id],
   );
   if (rows.length === 0) return;
-  const records = rows.map((r) => {
+  const lines = rows.map((r) => {
     const record = listenHistoryRecord.parse(r.payload);
-    return { key: recordKey("listen_history", record), record };
+    return copyLine("listen_history", record);
   });
-  const result = await loadBatch(pool, ctx.run.id, "listen_history", records, []);
+  const result = await loadBatch(pool, ctx.run.id, "listen_history", lines, []);
   await pool.query(`UPDATE quarantine SET resolved_at = now(), resolved_run_id = $1 WHERE id = ANY($2::bigint[])`, [ctx.run.id, rows.map((r) => r.id)]);
   ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged });
   ctx.log(`loaded ${rows.length} history record(s) from quarantine whose user has arrived (${result.inserted} new, ${result.updated} updated)`);

@@ -26,6 +26,12 @@ export interface SimulatorStats {
 
 type Served = Record<string, unknown>;
 
+/** A dataset as served, with each record's JSON kept once made: a full read serialises each record once. */
+interface View {
+  records: Served[];
+  json: (string | undefined)[];
+}
+
 /** FastAPI's 422 answer for a query parameter out of bounds. */
 function validationError(param: string, type: string, msg: string, input: string | null) {
   return { detail: [{ type, loc: ["query", param], msg, input }] };
@@ -54,13 +60,13 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
   const chance = new Random(options.seed ^ 0x5eed);
   const faultsServed: Record<string, number> = {};
   let requests = 0;
-  let views: Partial<Record<Dataset, Served[]>> = {};
+  let views: Partial<Record<Dataset, View>> = {};
 
   const count = (fault: string) => (faultsServed[fault] = (faultsServed[fault] ?? 0) + 1);
   const invalidate = () => (views = {});
 
   /** The dataset as served: with the configured broken and repeated records. */
-  function view(dataset: Dataset): Served[] {
+  function view(dataset: Dataset): View {
     const cached = views[dataset];
     if (cached) return cached;
     let served = catalogue.list(dataset) as readonly Served[];
@@ -81,7 +87,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       for (const [at, records] of repeatAt) if (at >= served.length) out.push(...records);
       served = out;
     }
-    return (views[dataset] = [...served]);
+    return (views[dataset] = { records: [...served], json: [] });
   }
 
   async function serveData(dataset: Dataset, url: URL, res: http.ServerResponse) {
@@ -113,10 +119,11 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       res.writeHead(200, { "content-type": "application/json" });
       return res.end("<html>upstream proxy error</html>");
     }
-    const all = view(dataset);
+    const { records, json } = view(dataset);
     const { page, size } = paging;
-    const items = all.slice((page - 1) * size, page * size);
-    send(res, 200, { items, total: all.length, page, size, pages: Math.ceil(all.length / size) });
+    const items: string[] = [];
+    for (let i = (page - 1) * size; i < Math.min(records.length, page * size); i++) items.push((json[i] ??= JSON.stringify(records[i])));
+    sendJson(res, 200, `{"items":[${items.join(",")}],"total":${records.length},"page":${page},"size":${size},"pages":${Math.ceil(records.length / size)}}`);
   }
 
   async function serveAdmin(path: string, req: http.IncomingMessage, res: http.ServerResponse) {
@@ -187,9 +194,10 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
   };
 }
 
-function send(res: http.ServerResponse, status: number, body: unknown) {
+const send = (res: http.ServerResponse, status: number, body: unknown) => sendJson(res, status, JSON.stringify(body));
+
+function sendJson(res: http.ServerResponse, status: number, json: string) {
   if (res.writableEnded || res.destroyed) return;
-  const json = JSON.stringify(body);
   res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
   res.end(json);
 }

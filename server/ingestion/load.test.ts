@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { seedRun } from "../testing/ledger";
+import { copyLine, loadBatch } from "./load";
+import type { Dataset, LoadedRecord } from "./records";
+
+let database: TestDatabase;
+let runId: number;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  runId = (await seedRun(database.db, { status: "running" })).id;
+});
+afterAll(() => database.drop());
+
+const lines = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => records.map((r) => copyLine(dataset, r));
+const load = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => loadBatch(database.pool, runId, dataset, lines(dataset, records), []);
+
+const track = (id: number, updatedAt: string, name = `track ${id}`): LoadedRecord<"tracks"> => ({
+  id,
+  name,
+  artist: "artist",
+  songwriters: "writer",
+  duration: "03:30",
+  genres: "Pop",
+  album: "album",
+  created_at: "2025-01-01T00:00:00",
+  updated_at: updatedAt,
+});
+
+describe("loading a batch", () => {
+  it("reads the source's zone-less timestamps as UTC, microseconds kept, and honours an explicit offset", async () => {
+    await load("tracks", [track(1, "2025-07-08T16:23:29"), track(2, "2025-07-08T16:23:29.123456"), track(3, "2025-07-08T16:23:29+02:00")]);
+    const { rows } = await database.pool.query<{ id: number; at: string }>(
+      `SELECT id, to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS at FROM tracks WHERE id <= 3 ORDER BY id`,
+    );
+    expect(rows.map((r) => r.at)).toEqual(["2025-07-08T16:23:29.000000", "2025-07-08T16:23:29.123456", "2025-07-08T14:23:29.000000"]);
+  });
+
+  it("keeps tabs, line breaks and backslashes in text exactly", async () => {
+    const name = "a\tb\nc\r\\d \\N é";
+    await load("tracks", [track(10, "2025-07-08T16:23:29", name)]);
+    const { rows } = await database.pool.query<{ name: string }>("SELECT name FROM tracks WHERE id = 10");
+    expect(rows[0]!.name).toBe(name);
+  });
+
+  it("keeps the newest version of a key that comes twice in one batch, and rewrites a row only for a newer updated_at", async () => {
+    const result = await load("tracks", [track(20, "2025-03-01T00:00:00", "newer"), track(20, "2025-02-01T00:00:00", "older")]);
+    expect(result).toEqual({ inserted: 1, updated: 0, unchanged: 1, quarantined: 0 });
+    expect(await load("tracks", [track(20, "2025-02-15T00:00:00", "stale")])).toEqual({ inserted: 0, updated: 0, unchanged: 1, quarantined: 0 });
+    expect(await load("tracks", [track(20, "2025-04-01T00:00:00", "newest")])).toEqual({ inserted: 0, updated: 1, unchanged: 0, quarantined: 0 });
+    const { rows } = await database.pool.query<{ name: string }>("SELECT name FROM tracks WHERE id = 20");
+    expect(rows[0]!.name).toBe("newest");
+  });
+
+  it("rolls back the whole batch when one record cannot be stored", async () => {
+    const before = await database.pool.query("SELECT count(*)::int AS n FROM tracks");
+    const broken = [...lines("tracks", [track(30, "2025-01-01T00:00:00")]), "31\tonly two fields\n"];
+    await expect(loadBatch(database.pool, runId, "tracks", broken, [{ reasonCode: "invalid", reason: "test", key: "x", payload: {} }])).rejects.toThrow();
+    const after = await database.pool.query("SELECT count(*)::int AS n FROM tracks");
+    expect(after.rows[0].n).toBe(before.rows[0].n);
+    expect(await database.db.quarantinedRecord.count({ where: { runId, reasonCode: "invalid" } })).toBe(0);
+  });
+});
