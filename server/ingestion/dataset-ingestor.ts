@@ -22,6 +22,8 @@ export class DatasetIngestor {
   private rejected: Rejected[] = [];
   private readonly writing = new Set<Promise<void>>();
   private readonly unknownFields = new Map<string, number>();
+  /** items of the loaded histories, and those naming a track not in `tracks` */
+  private items = 0;
   private orphanItems = 0;
   private waitingForUser = 0;
   private fetched = 0;
@@ -57,7 +59,10 @@ export class DatasetIngestor {
           this.waitingForUser++;
           continue;
         }
-        if (history) for (const item of history.items) if (!this.known!.tracks.has(item)) this.orphanItems++;
+        if (history) {
+          this.items += history.items.length;
+          for (const item of history.items) if (!this.known!.tracks.has(item)) this.orphanItems++;
+        }
         this.valid.push(copyLine(this.dataset, result.record));
       } else {
         this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
@@ -104,7 +109,7 @@ export class DatasetIngestor {
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     this.ctx.detail({
       unknownFields: unknown,
-      ...(this.dataset === "listen_history" ? { orphanItems: this.orphanItems, waitingForUser: this.waitingForUser } : {}),
+      ...(this.dataset === "listen_history" ? { items: this.items, orphanItems: this.orphanItems, waitingForUser: this.waitingForUser } : {}),
     });
   }
 }
