@@ -96,6 +96,12 @@ describe("reconciliation", () => {
     const result = await reconcileDataset(ctx, "tracks", lake.dir);
     expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
     expect(result.inTable).toBe(result.distinct - 1);
+
+    const history = simulator.catalogue.records.listen_history[5]!;
+    await database.pool.query("DELETE FROM listen_history WHERE user_id = $1 AND created_at = $2::timestamptz", [history.user_id, history.created_at]);
+    const histories = await reconcileDataset(ctx, "listen_history", lake.dir);
+    expect(histories).toMatchObject({ holds: false, missing: [`${history.user_id}@${history.created_at}`] });
+    expect(histories.inTable).toBe(histories.distinct - 1);
   });
 });
 
