@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DATASETS, pageEnvelope, sourceTimestamp } from "./records";
+import { DATASETS, isSourceTimestamp, pageEnvelope } from "./records";
 import { validateRecord } from "./validate";
 
 // Pages served by the original MooVitamix server (see fixtures/README.md).
@@ -22,11 +22,11 @@ describe("the original server's pages", () => {
 describe("source timestamps", () => {
   // How the database reads them (as UTC) is tested in load.test.ts.
   it.each(["2025-07-08T16:23:29", "2025-07-08T16:23:29.123456", "2025-07-08T16:23:29+02:00", "2024-02-29T00:00:00Z"])("%s is accepted as sent", (input) => {
-    expect(sourceTimestamp.parse(input)).toBe(input);
+    expect(isSourceTimestamp(input)).toBe(true);
   });
 
   it.each(["2025-02-30T10:00:00", "2025-13-45T99:99:99", "yesterday", "2025-07-08 16:23:29", ""])("%s is refused", (input) => {
-    expect(sourceTimestamp.safeParse(input).success).toBe(false);
+    expect(isSourceTimestamp(input)).toBe(false);
   });
 });
 
@@ -45,6 +45,15 @@ describe("record validation", () => {
     const track = { id: 3_000_000_000, name: "a", artist: "b", songwriters: "c", duration: "3 min", genres: "Pop", album: "d", created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" };
     const result = validateRecord("tracks", track);
     expect(result.ok).toBe(false);
-    if (!result.ok) expect(result.reason).toMatch(/id: .*<=2147483647.*duration: duration must be "MM:SS"/);
+    if (!result.ok) expect(result.reason).toMatch(/id: 3000000000 is not an id from 1 to 2147483647.*duration: duration must be "MM:SS"/);
+  });
+
+  it("refuses text PostgreSQL cannot store, track ids out of range and impossible dates, naming each", () => {
+    const user = { id: 1, first_name: "A\u0000", last_name: "B", email: "c", gender: "d", favorite_genres: "e", created_at: "2025-02-29T00:00:00", updated_at: "2025-01-01T00:00:00" };
+    const result = validateRecord("users", user);
+    expect(result).toMatchObject({ ok: false, key: "1" });
+    if (!result.ok) expect(result.reason).toBe('first_name: contains a NUL character, which PostgreSQL cannot store; created_at: not a timestamp: "2025-02-29T00:00:00"');
+    const history = validateRecord("listen_history", { user_id: 1, items: [4, 0, -1], created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" });
+    expect(history).toMatchObject({ ok: false, reason: "items: item 1: 0 is not a track id" });
   });
 });

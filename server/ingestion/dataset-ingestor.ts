@@ -17,8 +17,12 @@ export interface KnownIds {
  * at once, so memory stays bounded however large the source is.
  */
 export class DatasetIngestor {
-  /** valid records, as COPY lines */
-  private valid: string[] = [];
+  /**
+   * Valid records as COPY text, one buffer per page: made as the page is read, so the strings that
+   * build it die young and garbage collection never copies them.
+   */
+  private valid: Buffer[] = [];
+  private buffered = 0;
   private rejected: Rejected[] = [];
   private readonly writing = new Set<Promise<void>>();
   private readonly unknownFields = new Map<string, number>();
@@ -28,8 +32,8 @@ export class DatasetIngestor {
   private waitingForUser = 0;
   private fetched = 0;
   private invalid = 0;
-  /** each key seen, with the read (pass) it was last seen in */
-  private readonly keys = new Map<string, number>();
+  /** each key seen (a track's or user's id as a number: no string to keep), with the read (pass) it was last seen in */
+  private readonly keys = new Map<string | number, number>();
   private pass = 1;
   private sourceRepeats = 0;
 
@@ -47,12 +51,14 @@ export class DatasetIngestor {
   ) {}
 
   async addPage(items: unknown[]): Promise<void> {
+    let copyText = "";
     for (const raw of items) {
       const result = validateRecord(this.dataset, raw);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
       if (result.ok) {
-        if (this.keys.get(result.key) === this.pass) this.sourceRepeats++;
-        this.keys.set(result.key, this.pass);
+        const key = this.dataset === "listen_history" ? result.key : (result.record as { id: number }).id;
+        if (this.keys.get(key) === this.pass) this.sourceRepeats++;
+        this.keys.set(key, this.pass);
         const history = this.known && (result.record as ListenHistoryRecord);
         if (history && !this.known!.users.has(history.user_id)) {
           this.rejected.push({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
@@ -63,15 +69,17 @@ export class DatasetIngestor {
           this.items += history.items.length;
           for (const item of history.items) if (!this.known!.tracks.has(item)) this.orphanItems++;
         }
-        this.valid.push(copyLine(this.dataset, result.record));
+        copyText += copyLine(this.dataset, result.record);
       } else {
         this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
         this.invalid++;
       }
     }
+    if (copyText !== "") this.valid.push(Buffer.from(copyText));
+    this.buffered += items.length;
     this.fetched += items.length;
     this.ctx.count({ rowsFetched: items.length });
-    if (this.valid.length + this.rejected.length >= this.batchSize) await this.flush();
+    if (this.buffered >= this.batchSize) await this.flush();
   }
 
   /** A new full read of the source begins: keys seen again are re-reads, not the source repeating itself. */
@@ -88,6 +96,7 @@ export class DatasetIngestor {
     const rejected = this.rejected;
     this.valid = [];
     this.rejected = [];
+    this.buffered = 0;
     if (valid.length === 0 && rejected.length === 0) return;
     while (this.writing.size >= WRITERS) await Promise.race(this.writing);
     const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected).then((result) => {
@@ -104,7 +113,7 @@ export class DatasetIngestor {
   async finish(): Promise<void> {
     await this.flush();
     await Promise.all(this.writing);
-    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, keys: [...this.keys.keys()] });
+    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, keys: Array.from(this.keys.keys(), String) });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     this.ctx.detail({

@@ -81,7 +81,7 @@ describe("the source's faults", () => {
     expect(reasons).toMatch(/created_at: .*expected string/);
     expect(reasons).toMatch(/(id|user_id): .*expected number/);
     expect(reasons).toMatch(/updated_at: not a timestamp/);
-    expect(reasons).toMatch(/(id|user_id): .*>=1/);
+    expect(reasons).toMatch(/(id|user_id): -\d+ is not an id from 1 to 2147483647/);
     expect(tasks.tracks!.rowsRejected).toBe(8);
     const counts = reconciliation(tasks);
     expect(counts.tracks).toMatchObject({ invalid: 8, invalidQuarantined: 8, holds: true });

@@ -41,7 +41,7 @@ export function retryDelay(attempt: number, policy: FetchPolicy, retryAfterMs?: 
 /** A page as parsed, and the body exactly as the source sent it (for the data lake). */
 export interface FetchedPage {
   page: PageEnvelope;
-  raw: string;
+  raw: Buffer;
 }
 
 // Plain keep-alive agents: per request they cost a fraction of fetch()'s machinery, which shows at thousands of pages.
@@ -50,7 +50,7 @@ const agents = { "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }), "
 interface RawResponse {
   status: number;
   retryAfter: string | null;
-  body: string;
+  body: Buffer;
 }
 
 function get(url: string, timeoutMs: number): Promise<RawResponse> {
@@ -63,7 +63,7 @@ function get(url: string, timeoutMs: number): Promise<RawResponse> {
       response.on("end", () => {
         clearTimeout(timer);
         const retryAfter = response.headers["retry-after"];
-        resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks).toString("utf8") });
+        resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks) });
       });
       response.on("error", reject);
     });
@@ -78,7 +78,8 @@ function get(url: string, timeoutMs: number): Promise<RawResponse> {
 
 async function fetchOnce(url: string, timeoutMs: number): Promise<FetchedPage> {
   const response = await get(url, timeoutMs);
-  const { status, body } = response;
+  const { status } = response;
+  const body = response.body.toString("utf8");
   if (status === 429 || status >= 500) throw new SourceError(`HTTP ${status}`, true, parseRetryAfter(response.retryAfter));
   if (status < 200 || status >= 300) throw new SourceError(`HTTP ${status}: ${body.slice(0, 300)}`, false);
   let json: unknown;
@@ -90,7 +91,7 @@ async function fetchOnce(url: string, timeoutMs: number): Promise<FetchedPage> {
   }
   const envelope = pageEnvelope.safeParse(json);
   if (!envelope.success) throw new SourceError(`answer is not a page: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, true);
-  return { page: envelope.data, raw: body };
+  return { page: envelope.data, raw: response.body };
 }
 
 /** One page of one dataset, retried as the policy says; the error names the URL and every try's reason. */

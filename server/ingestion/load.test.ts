@@ -13,8 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const lines = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => records.map((r) => copyLine(dataset, r));
-const load = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => loadBatch(database.pool, runId, dataset, lines(dataset, records), []);
+const copyText = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => [Buffer.from(records.map((r) => copyLine(dataset, r)).join(""))];
+const load = <D extends Dataset>(dataset: D, records: LoadedRecord<D>[]) => loadBatch(database.pool, runId, dataset, copyText(dataset, records), []);
 
 const track = (id: number, updatedAt: string, name = `track ${id}`): LoadedRecord<"tracks"> => ({
   id,
@@ -55,7 +55,7 @@ describe("loading a batch", () => {
 
   it("rolls back the whole batch when one record cannot be stored", async () => {
     const before = await database.pool.query("SELECT count(*)::int AS n FROM tracks");
-    const broken = [...lines("tracks", [track(30, "2025-01-01T00:00:00")]), "31\tonly two fields\n"];
+    const broken = [...copyText("tracks", [track(30, "2025-01-01T00:00:00")]), Buffer.from("31\tonly two fields\n")];
     await expect(loadBatch(database.pool, runId, "tracks", broken, [{ reasonCode: "invalid", reason: "test", key: "x", payload: {} }])).rejects.toThrow();
     const after = await database.pool.query("SELECT count(*)::int AS n FROM tracks");
     expect(after.rows[0].n).toBe(before.rows[0].n);

@@ -111,27 +111,30 @@ export async function quarantine(client: pg.ClientBase, runId: number, dataset: 
 }
 
 /**
- * Loads one batch in one transaction: the valid records (as `copyLine`s) are COPYed into a staging table and merged
+ * Loads one batch in one transaction: the valid records (`copyLine`s, in chunks of any size) are COPYed into a staging table and merged
  * from there; the rejected ones are quarantined. All of it commits together or not at all, so a
  * crash never leaves half a batch.
  */
-export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, lines: string[], rejected: Rejected[]): Promise<BatchResult> {
+export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[]): Promise<BatchResult> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
     let counted: Counted = { inserted: "0", updated: "0" };
-    if (lines.length > 0) {
+    let staged = 0;
+    if (copyText.length > 0) {
       // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
       if (dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
       await client.query(STAGING[dataset]);
-      await pipeline(Readable.from([lines.join("")]), client.query(copyFrom(`COPY stage_${dataset} FROM STDIN`)));
+      const copy = copyFrom(`COPY stage_${dataset} FROM STDIN`);
+      await pipeline(Readable.from(copyText), client.query(copy));
+      staged = copy.rowCount;
       counted = (await client.query<Counted>(MERGES[dataset])).rows[0]!;
     }
     await quarantine(client, runId, dataset, rejected);
     await client.query("COMMIT");
     const inserted = Number(counted.inserted);
     const updated = Number(counted.updated);
-    return { inserted, updated, unchanged: lines.length - inserted - updated, quarantined: rejected.length };
+    return { inserted, updated, unchanged: staged - inserted - updated, quarantined: rejected.length };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;

@@ -44,7 +44,7 @@ async function idsOf(ctx: TaskContext, table: "tracks" | "users"): Promise<Set<n
 
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
   const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
-  const known = dataset === "listen_history" ? { tracks: await idsOf(ctx, "tracks"), users: await idsOf(ctx, "users") } : undefined;
+  const known = dataset === "listen_history" ? await Promise.all([idsOf(ctx, "tracks"), idsOf(ctx, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
   const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, known);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {

@@ -20,11 +20,8 @@ export async function loadHistoriesWhoseUserArrived(ctx: TaskContext): Promise<v
     [ctx.run.id],
   );
   if (rows.length === 0) return;
-  const lines = rows.map((r) => {
-    const record = listenHistoryRecord.parse(r.payload);
-    return copyLine("listen_history", record);
-  });
-  const result = await loadBatch(pool, ctx.run.id, "listen_history", lines, []);
+  const copyText = rows.map((r) => copyLine("listen_history", listenHistoryRecord.parse(r.payload))).join("");
+  const result = await loadBatch(pool, ctx.run.id, "listen_history", [Buffer.from(copyText)], []);
   await pool.query(`UPDATE quarantine SET resolved_at = now(), resolved_run_id = $1 WHERE id = ANY($2::bigint[])`, [ctx.run.id, rows.map((r) => r.id)]);
   ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged });
   ctx.log(`loaded ${rows.length} history record(s) from quarantine whose user has arrived (${result.inserted} new, ${result.updated} updated)`);
