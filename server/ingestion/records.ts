@@ -4,27 +4,52 @@ import { z } from "zod";
 export const DATASETS = ["tracks", "users", "listen_history"] as const;
 export type Dataset = (typeof DATASETS)[number];
 
-const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?(Z|[+-](\d{2}):(\d{2}))?$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function isRealTime(m: RegExpExecArray): boolean {
-  const year = Number(m[1]);
-  const month = Number(m[2]);
-  const day = Number(m[3]);
-  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
-  const offsetOk = m[9] === undefined || (Number(m[9]) <= 23 && Number(m[10]) <= 59);
-  return days !== undefined && day >= 1 && day <= days && Number(m[4]) <= 23 && Number(m[5]) <= 59 && Number(m[6]) <= 59 && offsetOk;
+const daysIn = (year: number, month: number) =>
+  month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]!;
+
+/** The number the ASCII digits of value[start, end) write, or -1 when one of them is not a digit. */
+function digits(value: string, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const digit = value.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    n = n * 10 + digit;
+  }
+  return n;
 }
 
 /**
  * The source sends timestamps without a zone, sometimes with microseconds; they are UTC (every
  * database session runs in UTC, see db/client.ts). Kept as sent, for PostgreSQL to parse into
- * timestamptz(6) with its full precision. Checked without building a Date.
+ * timestamptz(6) with its full precision. Accepted: YYYY-MM-DDTHH:MM:SS, then up to 6 fraction
+ * digits, then nothing, Z or ±HH:MM; the date must exist. Read character by character (this runs
+ * twice for every record; a regular expression with captures cost three times as much).
  */
 export function isSourceTimestamp(value: string): boolean {
-  const match = TIMESTAMP.exec(value);
-  return match !== null && isRealTime(match);
+  const length = value.length;
+  if (length < 19 || value[4] !== "-" || value[7] !== "-" || value[10] !== "T" || value[13] !== ":" || value[16] !== ":") return false;
+  const year = digits(value, 0, 4);
+  const month = digits(value, 5, 7);
+  if (year < 0 || month < 1 || month > 12) return false;
+  const day = digits(value, 8, 10);
+  const hour = digits(value, 11, 13);
+  const minute = digits(value, 14, 16);
+  const second = digits(value, 17, 19);
+  if (day < 1 || day > daysIn(year, month) || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return false;
+  let i = 19;
+  if (value[i] === ".") {
+    const start = ++i;
+    while (i < length && digits(value, i, i + 1) >= 0) i++;
+    if (i === start || i - start > 6) return false;
+  }
+  if (i === length) return true;
+  if (value[i] === "Z") return i + 1 === length;
+  if ((value[i] !== "+" && value[i] !== "-") || length !== i + 6 || value[i + 3] !== ":") return false;
+  const offsetHours = digits(value, i + 1, i + 3);
+  const offsetMinutes = digits(value, i + 4, i + 6);
+  return offsetHours >= 0 && offsetHours <= 23 && offsetMinutes >= 0 && offsetMinutes <= 59;
 }
 
 /** Ids must fit PostgreSQL's integer; the source draws them from 1 to 100000. */
