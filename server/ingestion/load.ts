@@ -27,8 +27,8 @@ const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n"
 const field = (value: string) => (/[\\\t\n\r]/.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]!) : value);
 
 /**
- * One record as one COPY line, in the column order of its staging table. Timestamps stay as the
- * source sent them (text); the merge casts them in the session's UTC.
+ * One record as one COPY line, in the column order of its staging table. Timestamps go as the
+ * source sent them; COPY reads them in the session's time zone, UTC.
  */
 export function copyLine<D extends Dataset>(dataset: D, record: LoadedRecord<D>): string {
   if (dataset === "tracks") {
@@ -45,9 +45,9 @@ export function copyLine<D extends Dataset>(dataset: D, record: LoadedRecord<D>)
 
 /** Per connection, dropped with it; emptied at every commit. Column order is copyLine's. */
 const STAGING: Record<Dataset, string> = {
-  tracks: `CREATE TEMP TABLE IF NOT EXISTS stage_tracks (id int, name text, artist text, songwriters text, duration text, genres text, album text, created_at text, updated_at text) ON COMMIT DELETE ROWS`,
-  users: `CREATE TEMP TABLE IF NOT EXISTS stage_users (id int, first_name text, last_name text, email text, gender text, favorite_genres text, created_at text, updated_at text) ON COMMIT DELETE ROWS`,
-  listen_history: `CREATE TEMP TABLE IF NOT EXISTS stage_listen_history (user_id int, items int[], created_at text, updated_at text) ON COMMIT DELETE ROWS`,
+  tracks: `CREATE TEMP TABLE IF NOT EXISTS stage_tracks (id int, name text, artist text, songwriters text, duration text, genres text, album text, created_at timestamptz, updated_at timestamptz) ON COMMIT DELETE ROWS`,
+  users: `CREATE TEMP TABLE IF NOT EXISTS stage_users (id int, first_name text, last_name text, email text, gender text, favorite_genres text, created_at timestamptz, updated_at timestamptz) ON COMMIT DELETE ROWS`,
+  listen_history: `CREATE TEMP TABLE IF NOT EXISTS stage_listen_history (user_id int, items int[], created_at timestamptz, updated_at timestamptz) ON COMMIT DELETE ROWS`,
 };
 
 const COUNT_UPSERTED = "count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated";
@@ -58,8 +58,8 @@ const COUNT_UPSERTED = "count(*) FILTER (WHERE inserted) AS inserted, count(*) F
 const MERGES: Record<Dataset, string> = {
   tracks: `
 WITH input AS (
-  SELECT DISTINCT ON (id) id, name, artist, songwriters, duration, genres, album, created_at::timestamptz AS created_at, updated_at::timestamptz AS updated_at
-    FROM stage_tracks ORDER BY id, updated_at::timestamptz DESC
+  SELECT DISTINCT ON (id) id, name, artist, songwriters, duration, genres, album, created_at, updated_at
+    FROM stage_tracks ORDER BY id, updated_at DESC
 ), upserted AS (
   INSERT INTO tracks AS t (id, name, artist, songwriters, duration, genres, album, created_at, updated_at)
   SELECT * FROM input
@@ -72,8 +72,8 @@ WITH input AS (
 SELECT ${COUNT_UPSERTED} FROM upserted`,
   users: `
 WITH input AS (
-  SELECT DISTINCT ON (id) id, first_name, last_name, email, gender, favorite_genres, created_at::timestamptz AS created_at, updated_at::timestamptz AS updated_at
-    FROM stage_users ORDER BY id, updated_at::timestamptz DESC
+  SELECT DISTINCT ON (id) id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at
+    FROM stage_users ORDER BY id, updated_at DESC
 ), upserted AS (
   INSERT INTO users AS u (id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at)
   SELECT * FROM input
@@ -87,8 +87,8 @@ SELECT ${COUNT_UPSERTED} FROM upserted`,
   // Histories reach this point only when their user is known (see DatasetIngestor); the foreign key makes sure.
   listen_history: `
 WITH input AS (
-  SELECT DISTINCT ON (user_id, created_at::timestamptz) user_id, items, created_at::timestamptz AS created_at, updated_at::timestamptz AS updated_at
-    FROM stage_listen_history ORDER BY user_id, created_at::timestamptz, updated_at::timestamptz DESC
+  SELECT DISTINCT ON (user_id, created_at) user_id, items, created_at, updated_at
+    FROM stage_listen_history ORDER BY user_id, created_at, updated_at DESC
 ), upserted AS (
   INSERT INTO listen_history AS h (user_id, items, created_at, updated_at)
   SELECT * FROM input
