@@ -3,22 +3,27 @@ import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
+import { parseArgs } from "node:util";
 import pg from "pg";
 import { createDatabase } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrations";
 import { freePort } from "../net";
+import { median } from "../stats";
 
-// `npm run bench:ingest`: the simulator and the pipeline each in a process of their own, as in production.
+// `npm run bench:ingest [-- --runs N]`: the simulator and the pipeline each in a process of their own,
+// as in production; each scenario N times (default 3), with the median.
 interface Scenario {
+  label: string;
   name: string;
   simulatorArgs: string[];
 }
 
 const SCENARIOS: Scenario[] = [
-  { name: "(a) original size: 1000 tracks, 1000 users, 1000 histories of 5", simulatorArgs: ["--mode", "original"] },
+  { label: "(a)", name: "original size: 1000 tracks, 1000 users, 1000 histories of 5", simulatorArgs: ["--mode", "original"] },
   {
-    name: "(b) 50,000 tracks, 100,000 users, 100,000 histories of 20",
+    label: "(b)",
+    name: "50,000 tracks, 100,000 users, 100,000 histories of 20",
     simulatorArgs: ["--mode", "realistic", "--tracks", "50000", "--users", "100000", "--histories", "100000", "--items", "20"],
   },
 ];
@@ -63,7 +68,17 @@ function watchPeakRss(pid: number): () => number {
   };
 }
 
-async function runScenario(adminUrl: string, scenario: Scenario, index: number) {
+/** CPU seconds a process has used; with `reaped`, also its ended children's (PostgreSQL's backends). */
+function cpuSeconds(pid: number | undefined, reaped = false): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+  return ticks / 100;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function runScenario(adminUrl: string, postmasterPid: number | undefined, scenario: Scenario, index: number) {
   const name = `encore_bench_${index}_${Date.now()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
@@ -77,12 +92,16 @@ async function runScenario(adminUrl: string, scenario: Scenario, index: number) 
   const simulator = tsx("server/simulator/cli.ts", ["--port", String(port), "--seed", "1", ...scenario.simulatorArgs], {});
   try {
     await waitForLine(simulator, /MooVitamix simulator/);
+    const sourceCpu = cpuSeconds(simulator.pid);
+    const databaseCpu = cpuSeconds(postmasterPid, true);
     const wallStart = process.hrtime.bigint();
     const job = spawnJob({ DATABASE_URL: url.toString(), MOOVITAMIX_URL: `http://127.0.0.1:${port}`, DATA_LAKE_DIR: lake });
     const peak = watchPeakRss(job.pid!);
     const code = await new Promise<number | null>((resolve) => job.once("exit", resolve));
     const wallSeconds = Number(process.hrtime.bigint() - wallStart) / 1e9;
     const peakRss = peak();
+    await sleep(200); // the job's database sessions end and are reaped
+    const cpu = { database: cpuSeconds(postmasterPid, true) - databaseCpu, source: cpuSeconds(simulator.pid) - sourceCpu };
     const database = createDatabase(url.toString(), 1);
     const run = await database.db.pipelineRun.findFirstOrThrow({ include: { tasks: true } });
     await database.close();
@@ -96,7 +115,7 @@ async function runScenario(adminUrl: string, scenario: Scenario, index: number) 
       "records/s": Math.round(records / runSeconds),
       "process wall (s)": Number(wallSeconds.toFixed(2)),
       "peak RSS (MB)": Math.round(Math.max(peakRss, Number(run.peakRssBytes ?? 0)) / 2 ** 20),
-      "CPU (s)": Number(((run.cpuMs ?? 0) / 1000).toFixed(1)),
+      "CPU s: pipeline/database/source": [(run.cpuMs ?? 0) / 1000, cpu.database, cpu.source].map((v) => (Number.isNaN(v) ? "?" : v.toFixed(1))).join(" / "),
       "tasks (s)": run.tasks.map((t) => `${t.task} ${((t.finishedAt!.getTime() - t.startedAt!.getTime()) / 1000).toFixed(1)}`).join(" · "),
     };
   } finally {
@@ -106,22 +125,41 @@ async function runScenario(adminUrl: string, scenario: Scenario, index: number) 
 }
 
 async function main() {
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
+  const runs = Number(values.runs);
+  if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs takes a count, not ${values.runs}`);
   let adminUrl = process.env.BENCH_DATABASE_URL;
   let stop = async () => {};
   let dir: string | undefined;
+  let postmasterPid: number | undefined;
   if (!adminUrl) {
     dir = await mkdtemp(path.join(os.tmpdir(), "encore-bench-pg-"));
     await chmod(dir, 0o755);
     const server = await startEmbeddedPostgres({ dir: path.join(dir, "data"), port: await freePort(), password: "bench", database: "postgres" });
     adminUrl = server.url;
     stop = server.stop;
+    postmasterPid = Number(readFileSync(path.join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
   }
   try {
-    const results = [];
+    const results: Record<string, string | number>[] = [];
     for (const [i, scenario] of SCENARIOS.entries()) {
-      console.error(`running ${scenario.name}…`);
-      results.push(await runScenario(adminUrl, scenario, i));
+      const rows = [];
+      for (let n = 1; n <= runs; n++) {
+        console.error(`running ${scenario.name}, ${n} of ${runs}…`);
+        rows.push(await runScenario(adminUrl, postmasterPid, scenario, i * 1000 + n));
+      }
+      results.push(...rows.map((row, n) => ({ ...row, scenario: `${scenario.label} #${n + 1}` })));
+      if (runs > 1) {
+        results.push({
+          scenario: `${scenario.label} median`,
+          records: rows[0]!.records,
+          "trigger→success (s)": median(rows.map((r) => r["trigger→success (s)"])),
+          "records/s": Math.round(median(rows.map((r) => r["records/s"]))),
+          "peak RSS (MB)": `max ${Math.max(...rows.map((r) => r["peak RSS (MB)"]))}`,
+        });
+      }
     }
+    for (const scenario of SCENARIOS) console.log(`${scenario.label} ${scenario.name}`);
     console.table(results);
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   } finally {

@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import type { CheckLevel, PipelineRun, Prisma } from "../db/generated/client";
 import { DATASETS, type Dataset } from "../ingestion/records";
 import type { DatasetReconciliation } from "../ingestion/reconcile";
+import { median } from "../stats";
 
 export interface CheckPolicy {
   freshnessWarnHours: number;
@@ -40,12 +41,6 @@ const percent = (share: number) => `${(share * 100).toFixed(share < 0.01 && shar
 async function datasetTasks(database: Database, runId: number) {
   const tasks = await database.db.taskRun.findMany({ where: { runId, status: "success" }, orderBy: { tryNumber: "asc" } });
   return new Map(tasks.map((t) => [t.task, t]));
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Rows fetched per dataset against the median of the last 7 successful runs: a drop over half is an error, over a fifth a warning. */

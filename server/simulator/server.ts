@@ -26,10 +26,13 @@ export interface SimulatorStats {
 
 type Served = Record<string, unknown>;
 
-/** A dataset as served, with each record's JSON kept once made: a full read serialises each record once. */
+/**
+ * A dataset as served, each record already rendered as JSON: rendered when the data changes (start,
+ * advance, faults), so serving a page only joins strings, as a real API's cache would.
+ */
 interface View {
   records: Served[];
-  json: (string | undefined)[];
+  json: string[];
 }
 
 /** FastAPI's 422 answer for a query parameter out of bounds. */
@@ -63,7 +66,10 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
   let views: Partial<Record<Dataset, View>> = {};
 
   const count = (fault: string) => (faultsServed[fault] = (faultsServed[fault] ?? 0) + 1);
-  const invalidate = () => (views = {});
+  const invalidate = () => {
+    views = {};
+    for (const dataset of DATASETS) view(dataset);
+  };
 
   /** The dataset as served: with the configured broken and repeated records. */
   function view(dataset: Dataset): View {
@@ -87,7 +93,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       for (const [at, records] of repeatAt) if (at >= served.length) out.push(...records);
       served = out;
     }
-    return (views[dataset] = { records: [...served], json: [] });
+    return (views[dataset] = { records: [...served], json: served.map((record) => JSON.stringify(record)) });
   }
 
   async function serveData(dataset: Dataset, url: URL, res: http.ServerResponse) {
@@ -121,8 +127,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     }
     const { records, json } = view(dataset);
     const { page, size } = paging;
-    const items: string[] = [];
-    for (let i = (page - 1) * size; i < Math.min(records.length, page * size); i++) items.push((json[i] ??= JSON.stringify(records[i])));
+    const items = json.slice((page - 1) * size, page * size);
     sendJson(res, 200, `{"items":[${items.join(",")}],"total":${records.length},"page":${page},"size":${size},"pages":${Math.ceil(records.length / size)}}`);
   }
 
@@ -164,6 +169,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     };
   }
 
+  invalidate();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://simulator");
     const path = url.pathname.replace(/\/$/, "");
