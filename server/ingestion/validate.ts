@@ -1,10 +1,13 @@
 import { knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
 
 export type Validation<D extends Dataset> =
-  | { ok: true; record: LoadedRecord<D>; key: string; unknownFields: string[] }
-  | { ok: false; reason: string; key: string | null; unknownFields: string[] };
+  | { ok: true; record: LoadedRecord<D>; key: string; unknownFields: readonly string[] }
+  | { ok: false; reason: string; key: string | null; unknownFields: readonly string[] };
 
 const known = Object.fromEntries((["tracks", "users", "listen_history"] as const).map((d) => [d, new Set(knownFields(d))])) as Record<Dataset, Set<string>>;
+
+/** Shared by every record without unknown fields (nearly all): no array made per record. */
+const NONE: readonly string[] = Object.freeze([]);
 
 function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
   if (typeof raw !== "object" || raw === null) return null;
@@ -16,8 +19,10 @@ function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
 
 /** Checks one raw record against the source contract; the reason names every field that is wrong. */
 export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Validation<D> {
-  const unknownFields: string[] = [];
-  if (typeof raw === "object" && raw !== null) for (const field in raw) if (!known[dataset].has(field)) unknownFields.push(field);
+  let unknownFields = NONE;
+  if (typeof raw === "object" && raw !== null) {
+    for (const field in raw) if (!known[dataset].has(field)) unknownFields = [...unknownFields, field];
+  }
   const parsed = recordSchemas[dataset].safeParse(raw);
   if (parsed.success) {
     const record = parsed.data as LoadedRecord<D>;
