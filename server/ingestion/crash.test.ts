@@ -12,8 +12,8 @@ let lake: Awaited<ReturnType<typeof tempLake>>;
 beforeAll(async () => {
   database = await createTestDatabase();
   lake = await tempLake();
-  // Slow pages, so the job is surely in the middle of loading when it is killed.
-  simulator = await startTestSimulator("realistic", 5, { latencyMs: 40 }, { tracks: 3000, users: 1500, histories: 6000, itemsPerHistory: 8 });
+  // Slow pages, so the job is surely in the middle of loading when it is killed; tracks span several batches.
+  simulator = await startTestSimulator("realistic", 5, { latencyMs: 40 }, { tracks: 12_000, users: 1500, histories: 6000, itemsPerHistory: 8 });
 });
 afterAll(async () => {
   await simulator.close();

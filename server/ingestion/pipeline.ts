@@ -26,7 +26,7 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> =
   checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72 },
   pageSize: 100,
   concurrency: 8,
-  batchSize: 2000,
+  batchSize: 5000,
   fetchPolicy: DEFAULT_FETCH_POLICY,
 };
 
