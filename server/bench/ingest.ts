@@ -153,7 +153,7 @@ async function main() {
         results.push({
           scenario: `${scenario.label} median`,
           records: rows[0]!.records,
-          "trigger→success (s)": median(rows.map((r) => r["trigger→success (s)"])),
+          "trigger→success (s)": Number(median(rows.map((r) => r["trigger→success (s)"])).toFixed(2)),
           "records/s": Math.round(median(rows.map((r) => r["records/s"]))),
           "peak RSS (MB)": `max ${Math.max(...rows.map((r) => r["peak RSS (MB)"]))}`,
         });
