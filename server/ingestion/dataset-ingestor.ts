@@ -22,6 +22,7 @@ export class DatasetIngestor {
    * build it die young and garbage collection never copies them.
    */
   private valid: Buffer[] = [];
+  /** records read since the last flush, valid or not */
   private buffered = 0;
   private rejected: Rejected[] = [];
   private readonly writing = new Set<Promise<void>>();
@@ -51,6 +52,7 @@ export class DatasetIngestor {
   ) {}
 
   async addPage(items: unknown[]): Promise<void> {
+    const known = this.known;
     let copyText = "";
     for (const raw of items) {
       const result = validateRecord(this.dataset, raw);
@@ -59,15 +61,15 @@ export class DatasetIngestor {
         const key = this.dataset === "listen_history" ? result.key : (result.record as { id: number }).id;
         if (this.keys.get(key) === this.pass) this.sourceRepeats++;
         this.keys.set(key, this.pass);
-        const history = this.known && (result.record as ListenHistoryRecord);
-        if (history && !this.known!.users.has(history.user_id)) {
-          this.rejected.push({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
-          this.waitingForUser++;
-          continue;
-        }
-        if (history) {
+        if (known) {
+          const history = result.record as ListenHistoryRecord;
+          if (!known.users.has(history.user_id)) {
+            this.rejected.push({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
+            this.waitingForUser++;
+            continue;
+          }
           this.items += history.items.length;
-          for (const item of history.items) if (!this.known!.tracks.has(item)) this.orphanItems++;
+          for (const item of history.items) if (!known.tracks.has(item)) this.orphanItems++;
         }
         copyText += copyLine(this.dataset, result.record);
       } else {
