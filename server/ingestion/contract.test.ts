@@ -64,10 +64,14 @@ describe("record validation", () => {
   });
 
   it("refuses text PostgreSQL cannot store, track ids out of range and impossible dates, naming each", () => {
-    const user = { id: 1, first_name: "A\u0000", last_name: "B", email: "c", gender: "d", favorite_genres: "e", created_at: "2025-02-29T00:00:00", updated_at: "2025-01-01T00:00:00" };
+    const user = { id: 1, first_name: "A\u0000", last_name: "B\ud800", email: "c\ud83c\udfb5", gender: "d", favorite_genres: "e", created_at: "2025-02-29T00:00:00", updated_at: "2025-01-01T00:00:00" };
     const result = validateRecord("users", user);
     expect(result).toMatchObject({ ok: false, key: "1" });
-    if (!result.ok) expect(result.reason).toBe('first_name: contains a NUL character, which PostgreSQL cannot store; created_at: not a timestamp: "2025-02-29T00:00:00"');
+    if (!result.ok) {
+      expect(result.reason).toBe(
+        'first_name: contains a NUL character, which PostgreSQL cannot store; last_name: contains an unpaired surrogate, which is not Unicode text; created_at: not a timestamp: "2025-02-29T00:00:00"',
+      );
+    }
     const history = validateRecord("listen_history", { user_id: 1, items: [4, 0, -1], created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" });
     expect(history).toMatchObject({ ok: false, reason: "items: item 1: 0 is not a track id" });
   });

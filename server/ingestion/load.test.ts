@@ -37,8 +37,8 @@ describe("loading a batch", () => {
     expect(rows.map((r) => r.at)).toEqual(["2025-07-08T16:23:29.000000", "2025-07-08T16:23:29.123456", "2025-07-08T14:23:29.000000"]);
   });
 
-  it("keeps tabs, line breaks and backslashes in text exactly", async () => {
-    const name = "a\tb\nc\r\\d \\N é";
+  it("keeps tabs, line breaks, backslashes and characters beyond the BMP in text exactly", async () => {
+    const name = "a\tb\nc\r\\d \\N é 🎵";
     await load("tracks", [track(10, "2025-07-08T16:23:29", name)]);
     const { rows } = await database.pool.query<{ name: string }>("SELECT name FROM tracks WHERE id = 10");
     expect(rows[0]!.name).toBe(name);

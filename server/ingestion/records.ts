@@ -63,9 +63,14 @@ const DURATION = /^\d{1,4}:[0-5]\d$/;
 type Rule<T> = (value: T) => string | undefined;
 
 const id: Rule<number> = (n) => (isSourceId(n) ? undefined : `${n} is not an id from 1 to 2147483647`);
-// PostgreSQL text holds any character but NUL.
-const text: Rule<string> = (value) =>
-  value.length > MAX_TEXT ? `longer than ${MAX_TEXT} characters` : value.includes("\u0000") ? "contains a NUL character, which PostgreSQL cannot store" : undefined;
+// What PostgreSQL text cannot hold: NUL, and half a surrogate pair (not Unicode; it would be stored as U+FFFD).
+const UNSTORABLE = /\u0000|\p{Cs}/u;
+const text: Rule<string> = (value) => {
+  if (value.length > MAX_TEXT) return `longer than ${MAX_TEXT} characters`;
+  const found = UNSTORABLE.exec(value)?.[0];
+  if (found === undefined) return undefined;
+  return found === "\u0000" ? "contains a NUL character, which PostgreSQL cannot store" : "contains an unpaired surrogate, which is not Unicode text";
+};
 const timestamp: Rule<string> = (value) => (isSourceTimestamp(value) ? undefined : `not a timestamp: ${JSON.stringify(value).slice(0, 40)}`);
 const duration: Rule<string> = (value) => (DURATION.test(value) ? undefined : 'duration must be "MM:SS"');
 
