@@ -4,6 +4,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { createDatabase } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
@@ -75,8 +76,6 @@ function cpuSeconds(pid: number | undefined, reaped = false): number {
   const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   return ticks / 100;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function runScenario(adminUrl: string, postmasterPid: number | undefined, scenario: Scenario, index: number) {
   const name = `encore_bench_${index}_${Date.now()}`;

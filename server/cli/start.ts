@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
+import { setTimeout as sleep } from "node:timers/promises";
 import { startScheduler, type Scheduler } from "../../cron/scheduler";
 import { createDatabase, type Database } from "../db/client";
 import { ConfigError, parseEnv, type Env } from "../env";
@@ -27,7 +28,7 @@ async function waitUntilServing(port: number, child: ChildProcess, timeoutMs = 6
     if (child.exitCode !== null) throw new Error(`Next.js exited with code ${child.exitCode} while starting.`);
     const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
     if (ok) return;
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
   throw new Error(`Next.js did not answer on port ${port} within ${timeoutMs / 1000} s.`);
 }

@@ -1,5 +1,6 @@
 import http from "node:http";
 import https from "node:https";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 export interface FetchPolicy {
@@ -20,8 +21,6 @@ export class SourceError extends Error {
 }
 
 export type RetryNotice = { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string };
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Seconds or an HTTP date, as RFC 9110 allows. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {

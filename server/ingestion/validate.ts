@@ -1,10 +1,10 @@
-import { knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
+import { DATASETS, knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
 
 export type Validation<D extends Dataset> =
   | { ok: true; record: LoadedRecord<D>; key: string; unknownFields: readonly string[] }
   | { ok: false; reason: string; key: string | null; unknownFields: readonly string[] };
 
-const known = Object.fromEntries((["tracks", "users", "listen_history"] as const).map((d) => [d, new Set(knownFields(d))])) as Record<Dataset, Set<string>>;
+const known = Object.fromEntries(DATASETS.map((d) => [d, new Set(knownFields(d))])) as Record<Dataset, Set<string>>;
 
 /** Shared by every record without unknown fields (nearly all): no array made per record. */
 const NONE: readonly string[] = Object.freeze([]);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Alert } from "../db/generated/client";
 
 export type AlertEvent = "opened" | "recovered";
@@ -43,7 +44,7 @@ export async function deliver(url: string | undefined, body: unknown, attempts =
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
-    if (attempt < attempts) await new Promise((r) => setTimeout(r, baseDelayMs * 2 ** (attempt - 1)));
+    if (attempt < attempts) await sleep(baseDelayMs * 2 ** (attempt - 1));
   }
   return { status: "failed", attempts, error };
 }

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import { Prisma, type Alert } from "../db/generated/client";
+import { percentile } from "../stats";
 import { alertMessage, deliver, type AlertEvent } from "./alert-webhook";
 
 export interface AlertPolicy {
@@ -28,8 +29,6 @@ interface Evaluation {
   holding: Condition[];
 }
 
-const p95 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.max(0, Math.ceil(values.length * 0.95) - 1)] ?? 0;
-
 function deadlineToday(deadlineUtc: string, now: Date): Date {
   const [h, m] = deadlineUtc.split(":").map(Number);
   const d = new Date(now);
@@ -43,11 +42,7 @@ async function currentConditions(database: Database, pipeline: string, policy: A
   const holding: Condition[] = [];
   const kinds: Condition["kind"][] = ["run_failed", "deadline_missed", "run_slow"];
 
-  const lastEnded = await db.pipelineRun.findFirst({
-    where: { pipeline, status: { in: ["success", "failed"] } },
-    orderBy: { id: "desc" },
-    include: { checks: { where: { level: "error" } } },
-  });
+  const lastEnded = await db.pipelineRun.findFirst({ where: { pipeline, status: { in: ["success", "failed"] } }, orderBy: { id: "desc" } });
   if (lastEnded?.status === "failed") {
     holding.push({
       incidentKey: `run_failed:${pipeline}`,
@@ -100,14 +95,15 @@ async function currentConditions(database: Database, pipeline: string, policy: A
     const durations = recent.filter((r) => r.startedAt && r.finishedAt).map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime());
     const elapsed = now.getTime() - running.startedAt.getTime();
     // Five runs at least, so one slow day does not make the baseline.
-    if (durations.length >= 5 && elapsed > 2 * p95(durations)) {
+    const p95 = durations.length >= 5 ? percentile(durations, 0.95) : Number.POSITIVE_INFINITY;
+    if (elapsed > 2 * p95) {
       holding.push({
         incidentKey: `run_slow:${pipeline}`,
         kind: "run_slow",
         severity: "warning",
         title: `${pipeline} run ${running.id} is taking long`,
-        detail: `running for ${Math.round(elapsed / 1000)} s, over twice the p95 of the last ${durations.length} runs (${Math.round(p95(durations) / 1000)} s)`,
-        fields: { pipeline, run: running.id, elapsedSeconds: Math.round(elapsed / 1000), p95Seconds: Math.round(p95(durations) / 1000) },
+        detail: `running for ${Math.round(elapsed / 1000)} s, over twice the p95 of the last ${durations.length} runs (${Math.round(p95 / 1000)} s)`,
+        fields: { pipeline, run: running.id, elapsedSeconds: Math.round(elapsed / 1000), p95Seconds: Math.round(p95 / 1000) },
         runId: running.id,
       });
     }

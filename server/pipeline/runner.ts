@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
 import { tryLockPipeline, type PipelineLock } from "./lock";
@@ -24,7 +25,7 @@ export async function waitForRun(database: Database, runId: number, pollMs = 500
   for (;;) {
     const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
     if (TERMINAL.has(run.status)) return run;
-    await new Promise((r) => setTimeout(r, pollMs));
+    await sleep(pollMs);
   }
 }
 
@@ -56,7 +57,7 @@ async function runningRunId(database: Database, pipeline: string): Promise<numbe
   for (let attempt = 0; attempt < 10; attempt++) {
     const running = await database.db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" }, select: { id: true } });
     if (running) return running.id;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
   return null;
 }

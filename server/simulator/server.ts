@@ -1,5 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { DATASETS, type Dataset } from "../ingestion/records";
 import { Catalogue, type CatalogueOptions } from "./catalogue";
@@ -103,10 +104,10 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       invalidate();
       count("totalChange");
     }
-    if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
+    if (faults.latencyMs > 0) await sleep(faults.latencyMs);
     if (chance.next() < faults.hangRate) {
       count("hang");
-      await new Promise((r) => setTimeout(r, faults.hangMs));
+      await sleep(faults.hangMs);
     }
     if (chance.next() < faults.errorRate) {
       const status = chance.pick([500, 502, 503]);

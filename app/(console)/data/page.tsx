@@ -7,12 +7,13 @@ import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
+import { DATASETS } from "@/server/ingestion/records";
 import type { RouterOutputs } from "@/server/trpc/root";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Data" };
 
-const TABS = ["tracks", "users", "listen_history", "quarantine"] as const;
+const TABS = [...DATASETS, "quarantine"] as const;
 const positive = z.coerce.number().int().positive().optional().catch(undefined);
 const params = z.object({
   tab: z.enum(TABS).catch("tracks").default("tracks"),
@@ -20,7 +21,7 @@ const params = z.object({
   user: positive,
   track: positive,
   run: positive,
-  dataset: z.enum(["tracks", "users", "listen_history"]).optional().catch(undefined),
+  dataset: z.enum(DATASETS).optional().catch(undefined),
   reason: z.enum(["invalid", "unknown_user"]).optional().catch(undefined),
   page: z.coerce.number().int().min(1).catch(1).default(1),
 });
@@ -67,7 +68,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
         <form className="form-row" method="get" style={{ marginBottom: 12 }} aria-label="Filter quarantine">
           <input type="hidden" name="tab" value="quarantine" />
           <label>Run<input name="run" inputMode="numeric" defaultValue={str(query.run)} /></label>
-          <FilterSelect label="Dataset" name="dataset" options={["tracks", "users", "listen_history"]} value={query.dataset} />
+          <FilterSelect label="Dataset" name="dataset" options={DATASETS} value={query.dataset} />
           <FilterSelect label="Reason" name="reason" options={["invalid", "unknown_user"]} value={query.reason} />
           <button type="submit">Filter</button>
         </form>

@@ -13,13 +13,14 @@ import { Timeline } from "@/components/runs/Timeline";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { DATASETS } from "@/server/ingestion/records";
 
 export const metadata: Metadata = { title: "Run" };
 
 const params = z.object({
   task: z.string().optional().catch(undefined),
   try: z.coerce.number().int().optional().catch(undefined),
-  qdataset: z.enum(["tracks", "users", "listen_history"]).optional().catch(undefined),
+  qdataset: z.enum(DATASETS).optional().catch(undefined),
   qpage: z.coerce.number().int().min(1).catch(1).default(1),
 });
 
@@ -135,7 +136,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
         <div className="panel" style={{ overflowX: "auto" }}>
           <nav className="toolbar" aria-label="Quarantine by dataset">
             <Link href={`/runs/${run.id}`}>all</Link>
-            {(["tracks", "users", "listen_history"] as const).map((d) => (
+            {DATASETS.map((d) => (
               <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
             ))}
           </nav>
