@@ -20,11 +20,26 @@ export function QuarantinedRecords({ rows, showRun }: { rows: Quarantined[]; sho
             <td>{q.dataset}</td>
             <td>{q.recordKey ?? "—"}</td>
             <td>{q.reason}</td>
-            <td><code style={{ fontSize: 12 }}>{JSON.stringify(q.payload).slice(0, 160)}</code></td>
+            <td><Payload json={q.payload} /></td>
             <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
           </tr>
         ))}
       </tbody>
     </table>
+  );
+}
+
+const PREVIEW = 160;
+const SHOWN = 20_000;
+
+/** The raw record as JSON text: a preview, and the whole of it (up to SHOWN characters) on demand. */
+function Payload({ json }: { json: string }) {
+  if (json.length <= PREVIEW) return <code style={{ fontSize: 12 }}>{json}</code>;
+  return (
+    <details>
+      <summary><code style={{ fontSize: 12 }}>{json.slice(0, PREVIEW)}…</code></summary>
+      <pre className="payload">{json.slice(0, SHOWN)}</pre>
+      {json.length > SHOWN && <p className="muted">{(json.length - SHOWN).toLocaleString("en")} more characters not shown</p>}
+    </details>
   );
 }

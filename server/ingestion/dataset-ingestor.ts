@@ -37,6 +37,8 @@ export class DatasetIngestor {
   private readonly keys = new Map<string | number, number>();
   private pass = 1;
   private sourceRepeats = 0;
+  /** what the source said it holds, and how many records its latest full read gave */
+  private source: { total: number; fetched: number } | undefined;
 
   /**
    * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
@@ -89,6 +91,11 @@ export class DatasetIngestor {
     this.pass = pass;
   }
 
+  /** At the end of a full read: the source's `total`, and the records that read gave, for reconciliation. */
+  sourceSaid(total: number, fetched: number) {
+    this.source = { total, fetched };
+  }
+
   /**
    * Writes what is buffered. Up to WRITERS batches are written at once (the database has cores to
    * spare while this process parses pages); past that, the caller waits, which holds back the reader.
@@ -115,7 +122,7 @@ export class DatasetIngestor {
   async finish(): Promise<void> {
     await this.flush();
     await Promise.all(this.writing);
-    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, keys: Array.from(this.keys.keys(), String) });
+    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, source: this.source, keys: Array.from(this.keys.keys(), String) });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     this.ctx.detail({

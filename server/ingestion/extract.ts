@@ -51,20 +51,36 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
       return envelope;
     };
     const totals = new Set<number>();
+    let fetched = 0;
     try {
       const first = await take(1);
       totals.add(first.total);
+      fetched += first.items.length;
+      // `pages` may understate what `total` says (a source's bug): read as far as either goes.
+      const pages = Math.max(first.pages, Math.ceil(first.total / first.size));
       let done = 1;
-      ctx.progress(done, first.pages);
-      ctx.log(`pass ${pass}: ${first.total} records in ${first.pages} pages of ${source.pageSize}`);
-      await forEachPage(2, first.pages, source.concurrency, async (page) => {
+      ctx.progress(done, pages);
+      ctx.log(`pass ${pass}: ${first.total} records in ${pages} pages of ${first.size}${pages !== first.pages ? ` (the source said ${first.pages} pages)` : ""}`);
+      let lastPageFull = pages === 1 && first.items.length >= first.size;
+      await forEachPage(2, pages, source.concurrency, async (page) => {
         const envelope = await take(page);
+        fetched += envelope.items.length;
+        if (page === pages) lastPageFull = envelope.items.length >= envelope.size;
         if (!totals.has(envelope.total)) {
           totals.add(envelope.total);
           ctx.log(`total changed during pass ${pass}: ${first.total} at page 1, ${envelope.total} at page ${page}`);
         }
-        ctx.progress(++done, first.pages);
+        ctx.progress(++done, pages);
       });
+      // A full last page may not be the last: read on until a page comes back short.
+      for (let page = pages + 1; lastPageFull; page++) {
+        const envelope = await take(page);
+        fetched += envelope.items.length;
+        lastPageFull = envelope.items.length > 0 && envelope.items.length >= envelope.size;
+        if (envelope.items.length > 0) ctx.log(`page ${page}, past the ${pages} pages the source announced, held ${envelope.items.length} records`);
+        ctx.progress(++done, Math.max(done, pages));
+      }
+      ingestor.sourceSaid(first.total, fetched);
     } catch (error) {
       await landing.abandon();
       throw error;

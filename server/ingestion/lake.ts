@@ -98,6 +98,8 @@ export interface Manifest {
   invalid: number;
   /** records the source sent twice within one read (not counting a whole second read) */
   sourceRepeats: number;
+  /** the source's `total` and what its latest full read gave (absent for a replay from the lake) */
+  source?: { total: number; fetched: number };
   /** natural keys of the valid records, each once */
   keys: string[];
 }

@@ -8,6 +8,7 @@ export interface Rejected {
   reasonCode: "invalid" | "unknown_user";
   reason: string;
   key: string | null;
+  /** the record as parsed; stored as JSON text, which keeps any value JSON can carry */
   payload: unknown;
 }
 
@@ -102,11 +103,11 @@ SELECT ${COUNT_UPSERTED} FROM upserted`,
 const INSERT_QUARANTINE = `
 INSERT INTO quarantine (run_id, dataset, reason_code, reason, record_key, payload)
 SELECT $1, $2, reason_code, reason, record_key, payload
-  FROM json_to_recordset($3::json) AS r(reason_code text, reason text, record_key text, payload jsonb)`;
+  FROM json_to_recordset($3::json) AS r(reason_code text, reason text, record_key text, payload text)`;
 
 export async function quarantine(client: pg.ClientBase, runId: number, dataset: Dataset, rejected: Rejected[]) {
   if (rejected.length === 0) return;
-  const rows = rejected.map((r) => ({ reason_code: r.reasonCode, reason: r.reason, record_key: r.key, payload: r.payload ?? null }));
+  const rows = rejected.map((r) => ({ reason_code: r.reasonCode, reason: r.reason, record_key: r.key, payload: JSON.stringify(r.payload) }));
   await client.query(INSERT_QUARANTINE, [runId, dataset, JSON.stringify(rows)]);
 }
 

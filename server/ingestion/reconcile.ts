@@ -18,6 +18,9 @@ export interface DatasetReconciliation {
   inTable: number;
   /** histories waiting in quarantine for their user */
   waitingForUser: number;
+  /** what the source said it holds, and what its latest full read gave: a shortfall means records were never read */
+  source: { total: number; fetched: number } | null;
+  shortfall: number;
   /** keys neither in the table nor in quarantine (the first 20): must be none */
   missing: string[];
   holds: boolean;
@@ -65,6 +68,7 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
   );
   const missing = absent.filter((k) => !waitingKeys.has(k));
   const invalidQuarantined = Number(quarantined[0]!.n);
+  const shortfall = manifest.source ? Math.max(0, manifest.source.total - manifest.source.fetched) : 0;
   return {
     fetched: manifest.fetched,
     invalid: manifest.invalid,
@@ -74,8 +78,10 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
     sourceRepeats: manifest.sourceRepeats,
     inTable: manifest.keys.length - absent.length,
     waitingForUser: waitingKeys.size,
+    source: manifest.source ?? null,
+    shortfall,
     missing: missing.slice(0, 20),
-    holds: missing.length === 0 && invalidQuarantined >= manifest.invalid,
+    holds: missing.length === 0 && invalidQuarantined >= manifest.invalid && shortfall === 0,
   };
 }
 
@@ -90,10 +96,17 @@ export async function reconcileRun(ctx: TaskContext, lakeDir: string): Promise<v
     ctx.log(
       `${dataset}: fetched ${r.fetched} = ${r.distinct} distinct + ${r.repeats} repeats + ${r.invalid} invalid; ` +
         `${r.inTable} in table + ${r.waitingForUser} waiting for their user; ${r.invalidQuarantined} quarantined as invalid` +
-        (r.holds ? "" : `; MISSING ${r.missing.join(", ")}`),
+        (r.shortfall ? `; SHORT: the source said it holds ${r.source!.total}, its read gave ${r.source!.fetched}` : "") +
+        (r.missing.length ? `; MISSING ${r.missing.join(", ")}` : ""),
     );
   }
   ctx.detail({ reconciliation: results });
   const broken = DATASETS.filter((d) => !results[d]!.holds);
-  if (broken.length) throw new Error(`reconciliation does not hold for ${broken.join(", ")}: see the task's details`);
+  if (broken.length) {
+    const why = (d: Dataset) => {
+      const r = results[d]!;
+      return r.shortfall ? `${d}: the source said it holds ${r.source!.total} records, ${r.source!.fetched} were fetched` : `${d}: records missing from the table, see the task's details`;
+    };
+    throw new Error(`reconciliation does not hold: ${broken.map(why).join("; ")}`);
+  }
 }

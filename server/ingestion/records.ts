@@ -65,6 +65,12 @@ type Rule<T> = (value: T) => string | undefined;
 const id: Rule<number> = (n) => (isSourceId(n) ? undefined : `${n} is not an id from 1 to 2147483647`);
 // What PostgreSQL text cannot hold: NUL, and half a surrogate pair (not Unicode; it would be stored as U+FFFD).
 const UNSTORABLE = /\u0000|\p{Cs}/u;
+const UNSTORABLE_ALL = /\u0000|\p{Cs}/gu;
+
+/** `value` with what PostgreSQL text cannot hold written as visible `\uXXXX` escapes (for reasons, keys and field names). */
+export const escapeUnstorable = (value: string): string =>
+  UNSTORABLE.test(value) ? value.replace(UNSTORABLE_ALL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : value;
+
 const text: Rule<string> = (value) => {
   if (value.length > MAX_TEXT) return `longer than ${MAX_TEXT} characters`;
   const found = UNSTORABLE.exec(value)?.[0];

@@ -1,4 +1,4 @@
-import { DATASETS, knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
+import { DATASETS, escapeUnstorable, knownFields, recordKey, recordSchemas, type Dataset, type LoadedRecord } from "./records";
 
 export type Validation<D extends Dataset> =
   | { ok: true; record: LoadedRecord<D>; key: string; unknownFields: readonly string[] }
@@ -9,25 +9,29 @@ const known = Object.fromEntries(DATASETS.map((d) => [d, new Set(knownFields(d))
 /** Shared by every record without unknown fields (nearly all): no array made per record. */
 const NONE: readonly string[] = Object.freeze([]);
 
+/** What the database can store of text the source chose: no NUL, no half surrogate, not too long. */
+const storable = (value: string, max: number) => escapeUnstorable(value.length > max ? `${value.slice(0, max)}…` : value);
+
 function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
   if (typeof raw !== "object" || raw === null) return null;
   const r = raw as Record<string, unknown>;
   const id = dataset === "listen_history" ? r.user_id : r.id;
   if (id === undefined) return null;
-  return dataset === "listen_history" ? `${String(id)}@${String(r.created_at)}` : String(id);
+  const key = dataset === "listen_history" ? `${String(id)}@${String(r.created_at)}` : String(id);
+  return storable(key, 200);
 }
 
 /** Checks one raw record against the source contract; the reason names every field that is wrong. */
 export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Validation<D> {
   let unknownFields = NONE;
-  if (typeof raw === "object" && raw !== null) {
-    for (const field in raw) if (!known[dataset].has(field)) unknownFields = [...unknownFields, field];
+  if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
+    for (const field in raw) if (!known[dataset].has(field)) unknownFields = [...unknownFields, storable(field, 100)];
   }
   const parsed = recordSchemas[dataset].safeParse(raw);
   if (parsed.success) {
     const record = parsed.data as LoadedRecord<D>;
     return { ok: true, record, key: recordKey(dataset, record), unknownFields };
   }
-  const reason = parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; ");
+  const reason = storable(parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; "), 2000);
   return { ok: false, reason, key: bestEffortKey(dataset, raw), unknownFields };
 }

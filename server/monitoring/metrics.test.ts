@@ -16,8 +16,8 @@ it("exposes the ledger in Prometheus text format, with the documented names and 
   await database.db.checkResult.create({ data: { runId: ok.id, check: "freshness", dataset: "tracks", level: "warn", measured: {}, message: "40 h" } });
   await database.db.quarantinedRecord.createMany({
     data: [
-      { runId: ok.id, dataset: "tracks", reasonCode: "invalid", reason: "bad", payload: {} },
-      { runId: ok.id, dataset: "tracks", reasonCode: "invalid", reason: "bad", payload: {}, resolvedAt: new Date() },
+      { runId: ok.id, dataset: "tracks", reasonCode: "invalid", reason: "bad", payload: "{}" },
+      { runId: ok.id, dataset: "tracks", reasonCode: "invalid", reason: "bad", payload: "{}", resolvedAt: new Date() },
     ],
   });
   await database.db.schedulerHeartbeat.create({ data: { name: "built-in", beatAt: new Date("2026-11-27T04:00:00Z"), hostname: "h", pid: 1 } });

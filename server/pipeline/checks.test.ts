@@ -55,7 +55,7 @@ describe("row_count", () => {
 describe("required_fields", () => {
   it("counts records rejected this run and empty values in the table", async () => {
     const run = await seedRun(database.db, { status: "running", tasks: datasetTasks({ tracks: 100, users: 100, listen_history: 100 }) });
-    await database.db.quarantinedRecord.createMany({ data: Array.from({ length: 3 }, () => ({ runId: run.id, dataset: "tracks", reasonCode: "invalid", reason: "created_at: missing", payload: {} })) });
+    await database.db.quarantinedRecord.createMany({ data: Array.from({ length: 3 }, () => ({ runId: run.id, dataset: "tracks", reasonCode: "invalid", reason: "created_at: missing", payload: "{}" })) });
     await addUser(1, hoursAgo(1), "");
     for (let i = 2; i <= 60; i++) await addUser(i);
     await addHistory(2, [1, 2]);
@@ -92,7 +92,7 @@ describe("waiting_for_user", () => {
     await addUser(1);
     for (let i = 0; i < 20; i++) await addHistory(1, [1], hoursAgo(i + 1));
     expect(await levels(waitingForUserCheck, run.id)).toEqual({ listen_history: "ok" });
-    const wait = (key: string) => ({ runId: run.id, dataset: "listen_history", reasonCode: "unknown_user", reason: "user 9 is not in users (yet)", recordKey: key, payload: {} });
+    const wait = (key: string) => ({ runId: run.id, dataset: "listen_history", reasonCode: "unknown_user", reason: "user 9 is not in users (yet)", recordKey: key, payload: "{}" });
     await database.db.quarantinedRecord.createMany({ data: [wait("9@a"), wait("9@a")] });
     expect(await levels(waitingForUserCheck, run.id)).toEqual({ listen_history: "warn" });
     await database.db.quarantinedRecord.createMany({ data: [wait("9@b"), wait("9@c")] });
