@@ -62,6 +62,9 @@ export const envSchema = z
     FRESHNESS_ERROR_HOURS: z.coerce.number().positive().default(72),
     /** share of listen_history items pointing at unknown tracks that fails the run; unset: warn only */
     CHECK_ORPHAN_ERROR_SHARE: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().min(0).max(1).optional()),
+    /** share of the previous read's keys a read may no longer hold before the vanished_records check warns / fails the run */
+    CHECK_VANISHED_WARN_SHARE: z.coerce.number().min(0).max(1).default(0.01),
+    CHECK_VANISHED_ERROR_SHARE: z.coerce.number().min(0).max(1).default(0.2),
     METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
     SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic"),

@@ -51,6 +51,16 @@ export async function browseHistories(db: Db, filter: { userId?: number; trackId
   };
 }
 
+/** Rows the source no longer serves, newest first; they stay in their tables. */
+export async function browseVanished(db: Db, filter: { dataset?: string }, paging: Paging) {
+  const where: Prisma.VanishedRecordWhereInput = { dataset: filter.dataset };
+  const [total, rows] = await Promise.all([
+    db.vanishedRecord.count({ where }),
+    db.vanishedRecord.findMany({ where, orderBy: [{ firstMissedAt: "desc" }, { dataset: "asc" }, { recordKey: "asc" }], ...skip(paging) }),
+  ]);
+  return { total, rows };
+}
+
 export async function browseQuarantine(db: Db, filter: { runId?: number; dataset?: string; reasonCode?: string; unresolvedOnly?: boolean }, paging: Paging) {
   const where: Prisma.QuarantinedRecordWhereInput = {
     runId: filter.runId,

@@ -10,6 +10,9 @@ export function ingestionConfig(env: Env): IngestionConfig {
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     fetchPolicy: { ...DEFAULT_INGESTION.fetchPolicy, timeoutMs: env.INGEST_TIMEOUT_MS, maxAttempts: env.INGEST_MAX_ATTEMPTS },
-    checkPolicy: { freshnessWarnHours: env.FRESHNESS_WARN_HOURS, freshnessErrorHours: env.FRESHNESS_ERROR_HOURS, orphanErrorShare: env.CHECK_ORPHAN_ERROR_SHARE },
+    checkPolicy: { freshnessWarnHours: env.FRESHNESS_WARN_HOURS, freshnessErrorHours: env.FRESHNESS_ERROR_HOURS, orphanErrorShare: env.CHECK_ORPHAN_ERROR_SHARE,
+      vanishedWarnShare: env.CHECK_VANISHED_WARN_SHARE,
+      vanishedErrorShare: env.CHECK_VANISHED_ERROR_SHARE,
+    },
   };
 }

@@ -31,6 +31,8 @@ export class DatasetIngestor {
   private items = 0;
   private orphanItems = 0;
   private waitingForUser = 0;
+  /** records older than the stored version of their key */
+  private backwards = 0;
   private fetched = 0;
   private invalid = 0;
   /** each key seen (a track's or user's id as a number: no string to keep), with the read (pass) it was last seen in */
@@ -110,6 +112,7 @@ export class DatasetIngestor {
     while (this.writing.size >= WRITERS) await Promise.race(this.writing);
     const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected).then((result) => {
       this.ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged, rowsRejected: result.quarantined });
+      this.backwards += result.backwards;
     });
     this.writing.add(write);
     try {
@@ -125,8 +128,10 @@ export class DatasetIngestor {
     await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, source: this.source, keys: Array.from(this.keys.keys(), String) });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
+    if (this.backwards > 0) this.ctx.log(`${this.backwards} records came with an updated_at older than the stored version of their key; the stored version was kept`);
     this.ctx.detail({
       unknownFields: unknown,
+      updatedAtBackwards: this.backwards,
       ...(this.dataset === "listen_history" ? { items: this.items, orphanItems: this.orphanItems, waitingForUser: this.waitingForUser } : {}),
     });
   }

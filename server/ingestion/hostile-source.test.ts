@@ -125,3 +125,64 @@ describe("a source that misreports how much it holds", () => {
     expect((await reconciliation(run.id)).tracks).toMatchObject({ shortfall: 100, holds: false });
   });
 });
+
+describe("records that vanish from the source", () => {
+  const levels = async (runId: number, check: string) =>
+    Object.fromEntries((await database.db.checkResult.findMany({ where: { runId, check } })).map((c) => [c.dataset, c.level]));
+  const gone = async (dataset: string) =>
+    (await database.db.vanishedRecord.findMany({ where: { dataset }, orderBy: { recordKey: "asc" } })).map((v) => [v.recordKey, v.firstMissedRunId]);
+
+  it("are kept and marked gone with the run that first missed them, back when they return; the check warns past 1%, fails past 20%", async () => {
+    const tracks = range(1, 200).map((id) => validTrack(id));
+    const users = range(1, 200).map((id) => validUser(id));
+    const histories = range(1, 200).map((id) => validHistory(id, [id]));
+    source = await startScriptedSource({ tracks, users, listen_history: histories });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+
+    const first = await ingest(database, config);
+    expect(first.status).toBe("success");
+    expect(await levels(first.id, "vanished_records")).toEqual({ tracks: "ok", users: "ok", listen_history: "ok" });
+
+    // 4 tracks (2%) and 1 history stop being served.
+    source.set("tracks", tracks.slice(4));
+    source.set("listen_history", histories.slice(1));
+    const second = await ingest(database, config);
+    expect(second.status).toBe("success");
+    expect(await levels(second.id, "vanished_records")).toEqual({ tracks: "warn", users: "ok", listen_history: "ok" });
+    expect(await database.db.track.count()).toBe(200);
+    expect(await gone("tracks")).toEqual([["1", second.id], ["2", second.id], ["3", second.id], ["4", second.id]]);
+    const [historyKey] = await gone("listen_history");
+    expect(historyKey![0]).toBe(`1@${JSON.parse(histories[0]!).created_at}.000000`);
+
+    // Two come back; nothing new vanishes, so the check is ok, and the others stay gone since the second run.
+    source.set("tracks", [...tracks.slice(0, 2), ...tracks.slice(4)]);
+    const third = await ingest(database, config);
+    expect(third.status).toBe("success");
+    expect(await levels(third.id, "vanished_records")).toEqual({ tracks: "ok", users: "ok", listen_history: "ok" });
+    expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
+
+    // A source restarted with other data: half the users are gone, which fails the run.
+    source.set("users", users.slice(100));
+    const fourth = await ingest(database, config);
+    expect(fourth.status).toBe("failed");
+    expect(await levels(fourth.id, "vanished_records")).toMatchObject({ users: "error" });
+    expect(fourth.error).toMatch(/vanished_records\(users\): 100 of the 200 records/);
+    expect(await database.db.user.count()).toBe(200);
+  });
+
+  it("a record older than the stored version of its key is counted and reported, and the stored one kept", async () => {
+    source = await startScriptedSource({ tracks: range(1, 100).map((id) => validTrack(id, 10)), users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+    expect((await ingest(database, config)).status).toBe("success");
+    source.set("tracks", range(1, 100).map((id) => validTrack(id, id <= 3 ? 5 : 10)));
+    const reset = await ingest(database, config);
+    expect(reset.status).toBe("success");
+    expect(await levels(reset.id, "updated_at_backwards")).toEqual({ tracks: "warn", users: "ok", listen_history: "ok" });
+    const check = await database.db.checkResult.findFirstOrThrow({ where: { runId: reset.id, check: "updated_at_backwards", dataset: "tracks" } });
+    expect(check.measured).toEqual({ backwards: 3 });
+    const stored = await database.db.track.findUniqueOrThrow({ where: { id: 1 } });
+    expect(stored.updatedAt.toISOString().slice(0, 19)).toBe(JSON.parse(validTrack(1, 10)).updated_at);
+  });
+});

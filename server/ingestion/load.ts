@@ -16,10 +16,12 @@ export interface BatchResult {
   inserted: number;
   updated: number;
   unchanged: number;
+  /** of the unchanged, records older than the stored version of their key (a source that was reset?) */
+  backwards: number;
   quarantined: number;
 }
 
-type Counted = { inserted: string; updated: string };
+type Counted = { inserted: string; updated: string; backwards: string };
 
 const ESCAPED = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
@@ -52,6 +54,9 @@ const STAGING: Record<Dataset, string> = {
 };
 
 const COUNT_UPSERTED = "count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated";
+/** The statement's snapshot predates its own writes, so this compares with the stored versions. */
+const countBackwards = (table: string, matches: string) =>
+  `(SELECT count(*) FROM input i JOIN ${table} t ON ${matches} WHERE t.updated_at > i.updated_at) AS backwards`;
 
 // The same key can come twice in one batch (a record repeated across pages): DISTINCT ON keeps the
 // newest, and its sort makes batches written at once lock rows in the same order (no deadlock).
@@ -70,7 +75,7 @@ WITH input AS (
   WHERE t.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED} FROM upserted`,
+SELECT ${COUNT_UPSERTED}, ${countBackwards("tracks", "t.id = i.id")} FROM upserted`,
   users: `
 WITH input AS (
   SELECT DISTINCT ON (id) id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at
@@ -84,7 +89,7 @@ WITH input AS (
   WHERE u.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED} FROM upserted`,
+SELECT ${COUNT_UPSERTED}, ${countBackwards("users", "t.id = i.id")} FROM upserted`,
   // Histories reach this point only when their user is known (see DatasetIngestor); the foreign key makes sure.
   listen_history: `
 WITH input AS (
@@ -97,7 +102,7 @@ WITH input AS (
   WHERE h.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED} FROM upserted`,
+SELECT ${COUNT_UPSERTED}, ${countBackwards("listen_history", "t.user_id = i.user_id AND t.created_at = i.created_at")} FROM upserted`,
 };
 
 const INSERT_QUARANTINE = `
@@ -120,7 +125,7 @@ export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, 
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    let counted: Counted = { inserted: "0", updated: "0" };
+    let counted: Counted = { inserted: "0", updated: "0", backwards: "0" };
     let staged = 0;
     if (copyText.length > 0) {
       // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
@@ -135,7 +140,7 @@ export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, 
     await client.query("COMMIT");
     const inserted = Number(counted.inserted);
     const updated = Number(counted.updated);
-    return { inserted, updated, unchanged: staged - inserted - updated, quarantined: rejected.length };
+    return { inserted, updated, unchanged: staged - inserted - updated, backwards: Number(counted.backwards), quarantined: rejected.length };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;

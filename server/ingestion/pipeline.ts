@@ -23,7 +23,7 @@ export interface IngestionConfig {
 }
 
 export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
-  checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72 },
+  checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 },
   pageSize: 100,
   concurrency: 8,
   batchSize: 5000,

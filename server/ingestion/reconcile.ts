@@ -2,6 +2,7 @@ import type pg from "pg";
 import type { TaskContext } from "../pipeline/types";
 import { readManifest } from "./lake";
 import { DATASETS, type Dataset } from "./records";
+import { markVanished, type VanishedCount } from "./vanished";
 
 export interface DatasetReconciliation {
   /** records the source sent, repeats included */
@@ -24,6 +25,8 @@ export interface DatasetReconciliation {
   /** keys neither in the table nor in quarantine (the first 20): must be none */
   missing: string[];
   holds: boolean;
+  /** rows this full read no longer held (null for a replay, or when the read did not add up) */
+  vanished: VanishedCount | null;
 }
 
 /**
@@ -32,23 +35,34 @@ export interface DatasetReconciliation {
  */
 const arrayLiteral = (values: string[]) => `{${values.join(",")}}`;
 
+/** The keys as array literals: ids, or a history's user ids and created_at times (its key is user_id@created_at). */
+function keyArrays(dataset: Dataset, keys: string[]): [string] | [string, string] {
+  if (dataset !== "listen_history") return [arrayLiteral(keys)];
+  const at = keys.map((k) => k.indexOf("@"));
+  return [arrayLiteral(keys.map((k, n) => k.slice(0, at[n]))), arrayLiteral(keys.map((k, n) => k.slice(at[n]! + 1)))];
+}
+
 /** The keys of `keys` with no row in the dataset's table: normally none, so next to nothing comes back. */
-async function absentKeys(pool: pg.Pool, dataset: Dataset, keys: string[]): Promise<string[]> {
+async function absentKeys(pool: pg.Pool, dataset: Dataset, keys: string[], arrays: [string] | [string, string]): Promise<string[]> {
   if (dataset !== "listen_history") {
     const { rows } = await pool.query<{ key: string }>(
       `SELECT k.id::text AS key FROM unnest($1::int[]) AS k(id) WHERE NOT EXISTS (SELECT 1 FROM ${dataset} t WHERE t.id = k.id)`,
-      [arrayLiteral(keys)],
+      arrays,
     );
     return rows.map((r) => r.key);
   }
-  // A history's key is user_id@created_at.
-  const at = keys.map((k) => k.indexOf("@"));
   const { rows } = await pool.query<{ i: number }>(
     `SELECT k.i FROM unnest($1::int[], $2::timestamptz[]) WITH ORDINALITY AS k(user_id, created_at, i)
       WHERE NOT EXISTS (SELECT 1 FROM listen_history h WHERE h.user_id = k.user_id AND h.created_at = k.created_at)`,
-    [arrayLiteral(keys.map((k, n) => k.slice(0, at[n]))), arrayLiteral(keys.map((k, n) => k.slice(at[n]! + 1)))],
+    arrays,
   );
   return rows.map((r) => keys[Number(r.i) - 1]!);
+}
+
+/** Rows the dataset's task inserted in this run (its latest successful try). */
+async function rowsInserted(ctx: TaskContext, dataset: Dataset): Promise<number> {
+  const task = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: dataset, status: "success" }, orderBy: { tryNumber: "desc" }, select: { rowsInserted: true } });
+  return task?.rowsInserted ?? 0;
 }
 
 /** Checks one dataset of the run: every record its ingest task saw is in its table or in this run's quarantine. */
@@ -56,7 +70,8 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
   const { pool } = ctx.database;
   const manifest = await readManifest(lakeDir, dataset, ctx.run.id);
   if (!manifest) throw new Error(`no manifest for ${dataset} in run ${ctx.run.id}: its ingest task did not finish`);
-  const absent = await absentKeys(pool, dataset, manifest.keys);
+  const arrays = keyArrays(dataset, manifest.keys);
+  const absent = await absentKeys(pool, dataset, manifest.keys, arrays);
   const { rows: waiting } = await pool.query<{ record_key: string }>(
     `SELECT DISTINCT record_key FROM quarantine WHERE run_id = $1 AND dataset = $2 AND reason_code = 'unknown_user' AND record_key = ANY($3::text[])`,
     [ctx.run.id, dataset, absent],
@@ -69,6 +84,9 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
   const missing = absent.filter((k) => !waitingKeys.has(k));
   const invalidQuarantined = Number(quarantined[0]!.n);
   const shortfall = manifest.source ? Math.max(0, manifest.source.total - manifest.source.fetched) : 0;
+  const holds = missing.length === 0 && invalidQuarantined >= manifest.invalid && shortfall === 0;
+  // Only a read of the source that added up tells what it no longer holds.
+  const vanished = holds && manifest.source ? await markVanished(pool, dataset, { id: ctx.run.id, rowsInserted: await rowsInserted(ctx, dataset) }, arrays) : null;
   return {
     fetched: manifest.fetched,
     invalid: manifest.invalid,
@@ -81,7 +99,8 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
     source: manifest.source ?? null,
     shortfall,
     missing: missing.slice(0, 20),
-    holds: missing.length === 0 && invalidQuarantined >= manifest.invalid && shortfall === 0,
+    holds,
+    vanished,
   };
 }
 
@@ -97,7 +116,8 @@ export async function reconcileRun(ctx: TaskContext, lakeDir: string): Promise<v
       `${dataset}: fetched ${r.fetched} = ${r.distinct} distinct + ${r.repeats} repeats + ${r.invalid} invalid; ` +
         `${r.inTable} in table + ${r.waitingForUser} waiting for their user; ${r.invalidQuarantined} quarantined as invalid` +
         (r.shortfall ? `; SHORT: the source said it holds ${r.source!.total}, its read gave ${r.source!.fetched}` : "") +
-        (r.missing.length ? `; MISSING ${r.missing.join(", ")}` : ""),
+        (r.missing.length ? `; MISSING ${r.missing.join(", ")}` : "") +
+        (r.vanished ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all` : ""),
     );
   }
   ctx.detail({ reconciliation: results });

@@ -20,7 +20,7 @@ beforeEach(async () => {
 afterEach(() => database.drop());
 
 const NOW = new Date("2026-11-27T12:00:00Z");
-const policy = { freshnessWarnHours: 36, freshnessErrorHours: 72 };
+const policy = { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 };
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
 
 async function levels(check: DataCheck, runId: number, extra: Partial<CheckContext> = {}) {
@@ -108,7 +108,7 @@ describe("freshness", () => {
     await addUser(1, hoursAgo(40));
     await addHistory(1, [1], hoursAgo(2));
     expect(await levels(freshnessCheck, run.id)).toEqual({ tracks: "error", users: "warn", listen_history: "ok" });
-    expect((await levels(freshnessCheck, run.id, { policy: { freshnessWarnHours: 100, freshnessErrorHours: 200 } })).tracks).toBe("ok");
+    expect((await levels(freshnessCheck, run.id, { policy: { ...policy, freshnessWarnHours: 100, freshnessErrorHours: 200 } })).tracks).toBe("ok");
   });
 });
 

@@ -9,6 +9,9 @@ export interface CheckPolicy {
   freshnessErrorHours: number;
   /** unset: orphans only warn (the source's items may name tracks it never sends) */
   orphanErrorShare?: number;
+  /** share of the previous read's keys a full read no longer holds */
+  vanishedWarnShare: number;
+  vanishedErrorShare: number;
 }
 
 export interface CheckOutcome {
@@ -193,6 +196,40 @@ export const freshnessCheck: DataCheck = async ({ database, policy, now }) =>
     message: newest && ageHours !== null ? `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})` : "no rows at all",
   }));
 
+/** Rows a full read of the source no longer held, against what the previous reads held (measured by reconciliation). */
+export const vanishedRecordsCheck: DataCheck = async ({ database, run, policy }) => {
+  const reconcile = (await datasetTasks(database, run.id)).get("reconcile");
+  const counts = (reconcile?.details as { reconciliation?: Record<Dataset, DatasetReconciliation> } | undefined)?.reconciliation;
+  return DATASETS.map((dataset): CheckOutcome => {
+    const v = counts?.[dataset]?.vanished;
+    const thresholds = { warnAbove: policy.vanishedWarnShare, errorAbove: policy.vanishedErrorShare };
+    if (!v) return { check: "vanished_records", dataset, level: "ok", measured: { ...thresholds }, message: "not measured: this run did not read the source in full (a replay)" };
+    const share = v.previousRead > 0 ? v.vanished / v.previousRead : 0;
+    return {
+      check: "vanished_records",
+      dataset,
+      level: grade(share, policy.vanishedWarnShare, policy.vanishedErrorShare),
+      measured: { ...v, share, ...thresholds },
+      message: `${v.vanished} of the ${v.previousRead} records of earlier reads are no longer served (${percent(share)}); ${v.returned} came back; ${v.gone} gone from the source in all, kept in the table`,
+    };
+  });
+};
+
+/** Records that came with an updated_at older than the stored version of their key: a source restored or reset. */
+export const updatedAtBackwardsCheck: DataCheck = async ({ database, run }) => {
+  const tasks = await datasetTasks(database, run.id);
+  return DATASETS.map((dataset) => {
+    const backwards = (tasks.get(dataset)?.details as { updatedAtBackwards?: number } | undefined)?.updatedAtBackwards ?? 0;
+    return {
+      check: "updated_at_backwards",
+      dataset,
+      level: backwards > 0 ? "warn" : "ok",
+      measured: { backwards },
+      message: backwards > 0 ? `${backwards} records came older than the version already stored (was the source reset?); the stored versions were kept` : "no record went back in time",
+    };
+  });
+};
+
 /** Fields in source records the pipeline does not know: the source's schema moved. */
 export const schemaDriftCheck: DataCheck = async ({ database, run }) => {
   const tasks = await datasetTasks(database, run.id);
@@ -217,6 +254,8 @@ export const DATA_CHECKS: DataCheck[] = [
   waitingForUserCheck,
   freshnessCheck,
   schemaDriftCheck,
+  vanishedRecordsCheck,
+  updatedAtBackwardsCheck,
 ];
 
 /** Runs every check, stores the outcomes on the run (a retry replaces them) and returns them. */

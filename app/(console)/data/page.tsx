@@ -13,7 +13,7 @@ import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Data" };
 
-const TABS = [...DATASETS, "quarantine"] as const;
+const TABS = [...DATASETS, "quarantine", "vanished"] as const;
 const positive = z.coerce.number().int().positive().optional().catch(undefined);
 const params = z.object({
   tab: z.enum(TABS).catch("tracks").default("tracks"),
@@ -37,7 +37,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
 
   return (
     <>
-      <PageHead title="Data" subtitle="What ingestion loaded, and what it quarantined. Times in UTC." />
+      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves. Times in UTC." />
       <nav className="tabs" aria-label="Datasets">
         {TABS.map((t) => (
           <Link key={t} href={`/data?tab=${t}`} aria-current={query.tab === t ? "page" : undefined}>
@@ -73,6 +73,13 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
           <button type="submit">Filter</button>
         </form>
       )}
+      {query.tab === "vanished" && (
+        <form className="form-row" method="get" style={{ marginBottom: 12 }} aria-label="Filter vanished records">
+          <input type="hidden" name="tab" value="vanished" />
+          <FilterSelect label="Dataset" name="dataset" options={DATASETS} value={query.dataset} />
+          <button type="submit">Filter</button>
+        </form>
+      )}
 
       {query.tab === "tracks" && <TracksTable {...await caller.data.tracks({ search: query.q, ...paging })} page={query.page} q={query.q} />}
       {query.tab === "users" && <UsersTable {...await caller.data.users({ search: query.q, ...paging })} page={query.page} q={query.q} />}
@@ -85,6 +92,9 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
           page={query.page}
           params={{ tab: "quarantine", run: str(query.run), dataset: query.dataset, reason: query.reason }}
         />
+      )}
+      {query.tab === "vanished" && (
+        <VanishedTable {...await caller.data.vanished({ dataset: query.dataset, ...paging })} page={query.page} params={{ tab: "vanished", dataset: query.dataset }} />
       )}
     </>
   );
@@ -166,6 +176,33 @@ function QuarantineTable({ total, rows, page, params: keep }: Rows<RouterOutputs
   return (
     <div className="panel" style={{ overflowX: "auto" }}>
       <QuarantinedRecords rows={rows} showRun />
+      <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
+    </div>
+  );
+}
+
+function VanishedTable({ total, rows, page, params: keep }: Rows<RouterOutputs["data"]["vanished"]["rows"][number]> & { params: Record<string, string | undefined> }) {
+  if (rows.length === 0) return <EmptyState title="Nothing has vanished from the source" />;
+  const linkTo = (dataset: string, key: string) =>
+    dataset === "tracks" ? `/data?tab=tracks&q=${key}` : dataset === "users" ? `/data?tab=users&q=${key}` : `/data?tab=listen_history&user=${key.split("@")[0]}`;
+  return (
+    <div className="panel" style={{ overflowX: "auto" }}>
+      <p className="muted" style={{ marginTop: 0 }}>
+        {total} record{total === 1 ? "" : "s"} a full read of the source no longer held. They stay in their tables and are never trained on or recommended; each is cleared when the source serves it again.
+      </p>
+      <table aria-label="Vanished records">
+        <thead><tr><th>Dataset</th><th>Key</th><th>First missed</th><th>By run</th></tr></thead>
+        <tbody>
+          {rows.map((v) => (
+            <tr key={`${v.dataset}:${v.recordKey}`}>
+              <td>{v.dataset}</td>
+              <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
+              <td>{formatUtc(v.firstMissedAt)}</td>
+              <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
   );

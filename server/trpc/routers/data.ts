@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { browseHistories, browseTracks, browseUsers } from "../../data/browse";
+import { browseHistories, browseTracks, browseUsers, browseVanished } from "../../data/browse";
+import { DATASETS } from "../../ingestion/records";
 import { createTRPCRouter, signedInProcedure } from "../init";
 import { paging } from "../inputs";
 
@@ -11,4 +12,7 @@ export const dataRouter = createTRPCRouter({
   histories: signedInProcedure
     .input(z.object({ userId: z.number().int().positive().optional(), trackId: z.number().int().positive().optional(), ...paging }))
     .query(({ ctx, input }) => browseHistories(ctx.db, input, input)),
+  vanished: signedInProcedure
+    .input(z.object({ dataset: z.enum(DATASETS).optional(), ...paging }))
+    .query(({ ctx, input }) => browseVanished(ctx.db, input, input)),
 });
