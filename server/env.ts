@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustProxy } from "./auth/client-ip";
 
 /** Thrown when the environment is invalid; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -43,6 +44,16 @@ export const envSchema = z
       "must be at least 12 characters",
     ),
     PORT: port(3000),
+    /** the address the console listens on; unset: every interface */
+    HOSTNAME: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:[\]%-]{1,253}$/.test(v), "must be a host name or an IP address"),
+    /** which proxies in front may name the client (X-Forwarded-For): unset, a hop count, or addresses/CIDR blocks */
+    TRUST_PROXY: optionalString.superRefine((v, ctx) => {
+      try {
+        parseTrustProxy(v);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: `must be ${(error as Error).message}` });
+      }
+    }),
     DATA_DIR: z.string().default(".data"),
     EMBEDDED_PG_PORT: port(54329),
     DATA_LAKE_DIR: optionalString,

@@ -106,7 +106,7 @@ describe("reconciliation", () => {
 });
 
 describe("ingestion of the original server's data", () => {
-  it("loads cleanly, and after a restart with new data the newer updated_at wins", async () => {
+  it("loads cleanly; after a restart with new data the newer updated_at wins, and the run fails on the records that vanished", async () => {
     database = await createTestDatabase();
     simulator = await startTestSimulator("original", 1);
     const lakeDir = lake.dir;
@@ -118,7 +118,12 @@ describe("ingestion of the original server's data", () => {
 
     simulator = await startTestSimulator("original", 2);
     const second = await ingest(database, testConfig(simulator.url, lakeDir));
-    expect(second.status).toBe("success");
+    // The restarted server serves none of its earlier records: every dataset trips vanished_records.
+    expect(second.status).toBe("failed");
+    expect(second.error).toMatch(/vanished_records\(tracks\)/);
+    const served = new Set(simulator.catalogue.records.tracks.map((t) => String(t.id)));
+    const gone = await database.db.vanishedRecord.findMany({ where: { dataset: "tracks" } });
+    expect(gone.map((v) => v.recordKey).sort()).toEqual([...new Set(firstTracks.map((t) => String(t.id)))].filter((id) => !served.has(id)).sort());
     // For every id, the row holds the version with the newest updated_at across both servers.
     const newest = new Map<number, number>();
     for (const t of [...firstTracks, ...simulator.catalogue.records.tracks]) {

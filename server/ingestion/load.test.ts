@@ -46,9 +46,9 @@ describe("loading a batch", () => {
 
   it("keeps the newest version of a key that comes twice in one batch, and rewrites a row only for a newer updated_at", async () => {
     const result = await load("tracks", [track(20, "2025-03-01T00:00:00", "newer"), track(20, "2025-02-01T00:00:00", "older")]);
-    expect(result).toEqual({ inserted: 1, updated: 0, unchanged: 1, quarantined: 0 });
-    expect(await load("tracks", [track(20, "2025-02-15T00:00:00", "stale")])).toEqual({ inserted: 0, updated: 0, unchanged: 1, quarantined: 0 });
-    expect(await load("tracks", [track(20, "2025-04-01T00:00:00", "newest")])).toEqual({ inserted: 0, updated: 1, unchanged: 0, quarantined: 0 });
+    expect(result).toEqual({ inserted: 1, updated: 0, unchanged: 1, backwards: 0, quarantined: 0 });
+    expect(await load("tracks", [track(20, "2025-02-15T00:00:00", "stale")])).toEqual({ inserted: 0, updated: 0, unchanged: 1, backwards: 1, quarantined: 0 });
+    expect(await load("tracks", [track(20, "2025-04-01T00:00:00", "newest")])).toEqual({ inserted: 0, updated: 1, unchanged: 0, backwards: 0, quarantined: 0 });
     const { rows } = await database.pool.query<{ name: string }>("SELECT name FROM tracks WHERE id = 20");
     expect(rows[0]!.name).toBe("newest");
   });
