@@ -2,7 +2,8 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../server/db/client";
 import { ConfigError, parseEnv, type Env } from "../server/env";
-import { waitForRun } from "../server/pipeline/runner";
+import { onParentExit } from "../server/cli/parent";
+import { stopLocalRuns, waitForRun } from "../server/pipeline/runner";
 import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
 import { openDatabase } from "../server/runtime";
@@ -26,6 +27,20 @@ async function main(): Promise<number> {
   }
   let env: Env = parseEnv();
   const cleanups: (() => Promise<void>)[] = [];
+  let running = false;
+  // SIGTERM/SIGINT (or npm exiting on one): the run stops at its next page and is recorded as ended, then the database closes.
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.error(`${signal}: stopping…`);
+    setTimeout(() => process.exit(1), 9500).unref();
+    if (running) void stopLocalRuns(`stopped: the job received ${signal}`);
+    else void Promise.allSettled(cleanups.map((cleanup) => cleanup())).then(() => process.exit(1));
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+  onParentExit(() => stop("SIGTERM (npm exited)"));
   try {
     if (!env.MOOVITAMIX_URL && replayOf === undefined) {
       const simulator = await startBuiltInSimulator(env);
@@ -37,6 +52,7 @@ async function main(): Promise<number> {
     const database: Database = createDatabase(opened.url, 12);
     cleanups.unshift(database.close);
     const progress = progressReporter();
+    running = true;
     const started = await job.start(
       { database, env },
       { trigger: "cli", triggeredBy: `cli:${os.userInfo().username}`, params: replayOf === undefined ? {} : { replayOf } },

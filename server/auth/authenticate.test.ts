@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { changeRole, createOperator, ensureFirstAdmin, setDisabled } from "./accounts";
 import { authenticate } from "./authenticate";
 import { verifyPassword } from "./password";
-import { SignInThrottledError, THROTTLE_MAX_FAILURES } from "./throttle";
+import { accountDelaySeconds, ADDRESS_MAX_FAILURES, PAIR_MAX_FAILURES, SignInThrottledError } from "./throttle";
 
 let database: TestDatabase;
 /** The admin who makes the changes; created by the first test. */
@@ -47,24 +47,48 @@ describe("authenticate", () => {
     expect(await database.db.auditLog.count({ where: { action: "auth.sign_in_failed", ip: "10.0.0.2" } })).toBe(3);
   });
 
-  it("throttles an account after too many failures, even with the right password, from any address", async () => {
+});
+
+describe("sign-in throttling", () => {
+  const T0 = new Date("2026-11-27T10:00:00Z");
+  const at = (seconds: number) => new Date(T0.getTime() + seconds * 1000);
+  const tryOnce = (email: string, password: string, ip: string, now: Date) => authenticate(database.db, { email, password, ip, now });
+
+  it("blocks one account from one address after 5 failures, even with the right password; other addresses still sign in", async () => {
     await createOperator(database.db, null, { email: "cy@example.test", name: "Cy", role: "viewer", password: "cy-password-1234" });
-    for (let i = 0; i < THROTTLE_MAX_FAILURES; i++) {
-      await authenticate(database.db, { email: "cy@example.test", password: "wrong", ip: `10.1.0.${i}` });
-    }
-    const attempt = authenticate(database.db, { email: "cy@example.test", password: "cy-password-1234", ip: "10.9.9.9" });
-    await expect(attempt).rejects.toBeInstanceOf(SignInThrottledError);
-    await expect(attempt).rejects.toThrow(/Too many failed sign-ins .* Try again in 15 minutes/);
+    for (let i = 0; i < PAIR_MAX_FAILURES; i++) expect(await tryOnce("cy@example.test", "wrong", "10.1.0.1", at(i))).toBeNull();
+    const blocked = tryOnce("cy@example.test", "cy-password-1234", "10.1.0.1", at(10));
+    await expect(blocked).rejects.toBeInstanceOf(SignInThrottledError);
+    await expect(blocked).rejects.toThrow(/for this account from your address\. Try again in 15 minutes/);
+    expect(await tryOnce("cy@example.test", "cy-password-1234", "10.1.0.2", at(11))).not.toBeNull();
+    // The window passes.
+    expect(await tryOnce("cy@example.test", "cy-password-1234", "10.1.0.1", at(15 * 60 + 1))).not.toBeNull();
   });
 
-  it("throttles an address after too many failures across accounts", async () => {
-    for (let i = 0; i < THROTTLE_MAX_FAILURES; i++) {
-      await authenticate(database.db, { email: `guess${i}@example.test`, password: "wrong", ip: "10.2.0.1" });
-    }
-    await expect(authenticate(database.db, { email: "ann@example.test", password: "ann-password-123", ip: "10.2.0.1" })).rejects.toBeInstanceOf(
-      SignInThrottledError,
-    );
-    expect(await authenticate(database.db, { email: "ann@example.test", password: "ann-password-123", ip: "10.2.0.2" })).not.toBeNull();
+  it("an attacker rotating addresses cannot lock the real user out: their usual address gets in, a new one waits seconds, not minutes", async () => {
+    await createOperator(database.db, null, { email: "dana@example.test", name: "Dana", role: "viewer", password: "dana-password-123" });
+    expect(await tryOnce("dana@example.test", "dana-password-123", "10.3.0.1", at(0))).not.toBeNull();
+    for (let i = 0; i < 14; i++) expect(await tryOnce("dana@example.test", "wrong", `10.4.0.${i}`, at(100 + i * 20))).toBeNull();
+    // 14 failures, the latest at 360 s: each try from an address the account never used waits 2^4 = 16 s after it.
+    expect(accountDelaySeconds(14)).toBe(16);
+    await expect(tryOnce("dana@example.test", "wrong", "10.4.1.1", at(361))).rejects.toThrow(/for this account\. Try again in 15 seconds/);
+    await expect(tryOnce("dana@example.test", "dana-password-123", "10.5.0.1", at(366))).rejects.toThrow(/Try again in 10 seconds/);
+    expect(await tryOnce("dana@example.test", "dana-password-123", "10.3.0.1", at(366))).not.toBeNull();
+    expect(await tryOnce("dana@example.test", "dana-password-123", "10.5.0.1", at(376))).not.toBeNull();
+  });
+
+  it("counts concurrent tries one after another: of 40 at once from one address, 5 are checked", async () => {
+    await createOperator(database.db, null, { email: "eve@example.test", name: "Eve", role: "viewer", password: "eve-password-1234" });
+    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, () => tryOnce("eve@example.test", "wrong", "10.6.0.1", at(0))));
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(PAIR_MAX_FAILURES);
+    expect(outcomes.filter((o) => o.status === "rejected" && o.reason instanceof SignInThrottledError)).toHaveLength(40 - PAIR_MAX_FAILURES);
+    expect(await database.db.signInAttempt.count({ where: { email: "eve@example.test" } })).toBe(PAIR_MAX_FAILURES);
+  });
+
+  it("blocks an address after 50 failures across accounts", async () => {
+    for (let i = 0; i < ADDRESS_MAX_FAILURES; i++) await tryOnce(`guess${i}@example.test`, "wrong", "10.2.0.1", at(i));
+    await expect(tryOnce("ann@example.test", "ann-password-123", "10.2.0.1", at(60))).rejects.toThrow(/from your address/);
+    expect(await tryOnce("ann@example.test", "ann-password-123", "10.2.0.2", at(60))).not.toBeNull();
   });
 });
 

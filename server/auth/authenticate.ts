@@ -2,7 +2,7 @@ import type { Db } from "../db/client";
 import type { Operator } from "../db/generated/client";
 import { recordAudit } from "../audit";
 import { hashPassword, verifyPassword } from "./password";
-import { assertNotThrottled, recordSignInAttempt } from "./throttle";
+import { recordSuccess, reserveSignInAttempt } from "./throttle";
 
 export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 
@@ -12,14 +12,14 @@ let decoyHash: Promise<string> | undefined;
 /** Checks e-mail and password; records the attempt. Returns the operator, or null when the pair is wrong. */
 export async function authenticate(
   db: Db,
-  input: { email: string; password: string; ip: string },
+  input: { email: string; password: string; ip: string; now?: Date },
 ): Promise<Operator | null> {
   const email = normaliseEmail(input.email);
-  await assertNotThrottled(db, email, input.ip);
+  // Recorded as a failure before the password is checked, so concurrent tries all count.
+  const attemptId = await reserveSignInAttempt(db, email, input.ip, input.now);
   const operator = await db.operator.findUnique({ where: { email } });
   const valid = await verifyPassword(input.password, operator?.passwordHash ?? (await (decoyHash ??= hashPassword("decoy"))));
   const ok = valid && operator !== null && !operator.disabled;
-  await recordSignInAttempt(db, email, input.ip, ok);
   if (!ok) {
     await recordAudit(db, {
       action: "auth.sign_in_failed",
@@ -30,6 +30,7 @@ export async function authenticate(
     });
     return null;
   }
+  await recordSuccess(db, attemptId);
   await recordAudit(db, { action: "auth.sign_in", actorId: operator.id, actorEmail: email, ip: input.ip });
   return db.operator.update({ where: { id: operator.id }, data: { lastSignInAt: new Date() } });
 }

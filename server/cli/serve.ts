@@ -2,6 +2,7 @@ import http from "node:http";
 import next from "next";
 import { CLIENT_IP_HEADER, parseTrustProxy, resolveClientAddress, SERVED_BY_ENCORE } from "../auth/client-ip";
 import { ConfigError, parseEnv } from "../env";
+import { onParentExit } from "./parent";
 import { API_CSP, securityHeaders } from "../http/security-headers";
 
 /** Requests to the API larger than this are refused before any handler reads them. */
@@ -47,6 +48,8 @@ async function main() {
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
+  // start.ts killed outright: this server does not outlive it.
+  onParentExit(stop);
 }
 
 main().catch((error: unknown) => {

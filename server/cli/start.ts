@@ -1,32 +1,45 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { JOBS } from "../../cron/jobs";
 import { startScheduler, type Scheduler } from "../../cron/scheduler";
 import { createDatabase, type Database } from "../db/client";
 import { ConfigError, parseEnv, type Env } from "../env";
 import { startBuiltInSimulator } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
 import { portIsFree } from "../net";
+import { endRunsOfStoppedProcesses, stopLocalRuns } from "../pipeline/runner";
 import { prepareRuntime, type Runtime } from "../runtime";
 import { buildIsStale, recordBuild } from "./build-stamp";
+import { onParentExit } from "./parent";
 
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
+const serveScript = fileURLToPath(new URL("./serve.ts", import.meta.url));
 const log = (line: string) => console.log(`[encore] ${line}`);
 
-function run(args: string[], env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, ...args], { stdio: "inherit", env });
+function build(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
+}
+
+/** The console's server (serve.ts), in a process of its own. */
+function serve(env: NodeJS.ProcessEnv): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", serveScript], { stdio: "inherit", env });
 }
 
 function exitCode(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => child.once("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0))));
 }
 
-async function waitUntilServing(port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+async function waitUntilServing(host: string, port: number, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const url = new URL("http://127.0.0.1/api/health");
+  url.hostname = host;
+  url.port = String(port);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Next.js exited with code ${child.exitCode} while starting.`);
-    const ok = await fetch(`http://127.0.0.1:${port}/api/health`).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
     if (ok) return;
     await sleep(250);
   }
@@ -34,7 +47,7 @@ async function waitUntilServing(port: number, child: ChildProcess, timeoutMs = 6
 }
 
 function announce(env: Env, runtime: Runtime) {
-  const url = `http://localhost:${env.PORT}`;
+  const url = `http://${env.HOSTNAME ?? "localhost"}:${env.PORT}`;
   log(`Encore is ready at ${url}`);
   log(`Database: ${runtime.embedded ? `embedded PostgreSQL, data in ${env.DATA_DIR}/pg` : "DATABASE_URL"}`);
   if (runtime.migrations.applied.length) log(`Applied migrations: ${runtime.migrations.applied.join(", ")}`);
@@ -53,12 +66,12 @@ function announce(env: Env, runtime: Runtime) {
 
 async function main() {
   const env = parseEnv({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? "production" });
-  if (!(await portIsFree(env.PORT))) {
+  if (!(await portIsFree(env.PORT, env.HOSTNAME))) {
     throw new Error(`Port ${env.PORT} is already in use; stop what holds it or set PORT to another port.`);
   }
   if (await buildIsStale()) {
     log("Building the console (first start or sources changed)…");
-    const code = await exitCode(run(["build"], { ...process.env, NODE_ENV: "production" }));
+    const code = await exitCode(build({ ...process.env, NODE_ENV: "production" }));
     if (code !== 0) throw new Error(`next build failed with code ${code}.`);
     await recordBuild();
   }
@@ -70,7 +83,7 @@ async function main() {
   }
   const sourceUrl = env.MOOVITAMIX_URL ?? simulator!.url;
   const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
-  const next = run(["start", "--port", String(env.PORT)], {
+  const next = serve({
     ...process.env,
     NODE_ENV: "production",
     DATABASE_URL: runtime.url,
@@ -87,14 +100,21 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log(`${reason}: stopping…`);
+    // Supervisors allow about 10 s: whatever still runs then is killed.
+    setTimeout(() => process.exit(code || 1), 9500).unref();
     scheduler?.stop();
-    if (next.exitCode === null) {
-      next.kill("SIGTERM");
-      const killer = setTimeout(() => next.kill("SIGKILL"), 10_000);
-      await exitCode(next);
-      clearTimeout(killer);
-    }
-    await jobsDatabase?.close().catch(() => undefined);
+    const serverExited = next.exitCode === null ? exitCode(next) : Promise.resolve(0);
+    if (next.exitCode === null) next.kill("SIGTERM");
+    const killer = setTimeout(() => next.kill("SIGKILL"), 6000);
+    const stopped = await stopLocalRuns(`stopped: Encore received ${reason}`);
+    if (stopped.length) log(`stopped run(s) ${stopped.join(", ")}`);
+    await serverExited;
+    clearTimeout(killer);
+    // Runs the web server was executing (triggered from the console or a cron route) are recorded as ended too.
+    const ledger = jobsDatabase ?? createDatabase(runtime.url, 2);
+    const orphaned = await endRunsOfStoppedProcesses(ledger, Object.values(JOBS).map((j) => j.pipeline), `stopped: Encore received ${reason}`).catch(() => []);
+    if (orphaned.length) log(`recorded run(s) ${orphaned.join(", ")} of the web server as stopped`);
+    await ledger.close().catch(() => undefined);
     await simulator?.close();
     await runtime.stop();
     log("Stopped.");
@@ -102,9 +122,11 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
   process.on("SIGINT", () => void shutdown("SIGINT", 0));
+  // npm may exit on a signal without passing it on: this process then stops with it.
+  onParentExit(() => void shutdown("SIGTERM (npm exited)", 0));
   next.once("exit", (code) => void shutdown(`Next.js exited (code ${code})`, code ?? 1));
 
-  await waitUntilServing(env.PORT, next);
+  await waitUntilServing(env.HOSTNAME ?? "127.0.0.1", env.PORT, next);
   announce(env, runtime);
   if (env.SCHEDULER === "on") {
     // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.

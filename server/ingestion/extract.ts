@@ -45,7 +45,7 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
     const landing = await LandingFile.open(dir, `try${ctx.tryNumber}-pass${pass}`);
     const take = async (page: number) => {
       ctx.signal.throwIfAborted();
-      const { page: envelope, raw } = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry);
+      const { page: envelope, raw } = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry, ctx.signal);
       await landing.write(raw);
       await ingestor.addPage(envelope.items);
       return envelope;

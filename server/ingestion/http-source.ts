@@ -52,11 +52,11 @@ interface RawResponse {
   body: Buffer;
 }
 
-function get(url: string, timeoutMs: number): Promise<RawResponse> {
+function get(url: string, timeoutMs: number, signal?: AbortSignal): Promise<RawResponse> {
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json" } }, (response) => {
+    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json" }, signal }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => {
@@ -70,13 +70,15 @@ function get(url: string, timeoutMs: number): Promise<RawResponse> {
     const timer = setTimeout(() => request.destroy(new SourceError(`no answer within ${timeoutMs} ms`, true)), timeoutMs);
     request.on("error", (error) => {
       clearTimeout(timer);
+      // Stopped from outside (cancel, shutdown): not the source's fault, not retried.
+      if (signal?.aborted) return reject(signal.reason);
       reject(error instanceof SourceError ? error : new SourceError(`network error (${(error as NodeJS.ErrnoException).code ?? error.message})`, true));
     });
   });
 }
 
-async function fetchOnce(url: string, timeoutMs: number): Promise<FetchedPage> {
-  const response = await get(url, timeoutMs);
+async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal): Promise<FetchedPage> {
+  const response = await get(url, timeoutMs, signal);
   const { status } = response;
   const body = response.body.toString("utf8");
   if (status === 429 || status >= 500) throw new SourceError(`HTTP ${status}`, true, parseRetryAfter(response.retryAfter));
@@ -101,12 +103,14 @@ export async function fetchPage(
   size: number,
   policy: FetchPolicy = DEFAULT_FETCH_POLICY,
   onRetry?: (notice: RetryNotice) => void,
+  signal?: AbortSignal,
 ): Promise<FetchedPage> {
   const url = `${baseUrl.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
   const reasons: string[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
-      return await fetchOnce(url, policy.timeoutMs);
+      signal?.throwIfAborted();
+      return await fetchOnce(url, policy.timeoutMs, signal);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
       reasons.push(error.message);
@@ -115,7 +119,8 @@ export async function fetchPage(
       }
       const delayMs = retryDelay(attempt, policy, error.retryAfterMs);
       onRetry?.({ url, attempt, maxAttempts: policy.maxAttempts, delayMs, reason: error.message });
-      await sleep(delayMs);
+      // Aborted: the signal's own reason (cancel, shutdown) rather than a bare AbortError.
+      await sleep(delayMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
     }
   }
 }

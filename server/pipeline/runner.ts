@@ -21,6 +21,21 @@ export type NewRun = { run: PipelineRun; deduped: false; finished: Promise<Pipel
 
 const TERMINAL = new Set(["success", "failed"]);
 
+/** Runs executing in this process: stopped and recorded as ended when the process shuts down. */
+const localRuns = new Map<number, { stop(reason: Error): void; ended: Promise<unknown> }>();
+
+/**
+ * Asks every run of this process to stop (its tasks end at their next page or request) and waits,
+ * at most `timeoutMs`, until each is recorded as ended. Returns the ids of the runs it stopped.
+ */
+export async function stopLocalRuns(reason: string, timeoutMs = 7000): Promise<number[]> {
+  const runs = [...localRuns.entries()];
+  for (const [, run] of runs) run.stop(new Error(reason));
+  const deadline = sleep(timeoutMs, undefined, { ref: false });
+  await Promise.race([Promise.allSettled(runs.map(([, run]) => run.ended)), deadline]);
+  return runs.map(([id]) => id);
+}
+
 export async function waitForRun(database: Database, runId: number, pollMs = 500): Promise<PipelineRun> {
   for (;;) {
     const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
@@ -40,16 +55,34 @@ function assertTopological(definition: PipelineDefinition) {
 }
 
 /** Runs of this pipeline left running by a process that died; only called while holding the lock. */
-async function failAbandonedRuns(database: Database, pipeline: string) {
+async function failAbandonedRuns(database: Database, pipeline: string, error = "abandoned: the process running it stopped before it finished"): Promise<number[]> {
   const abandoned = await database.db.pipelineRun.findMany({ where: { pipeline, status: { in: ["queued", "running"] } }, select: { id: true } });
-  if (abandoned.length === 0) return;
+  if (abandoned.length === 0) return [];
   const ids = abandoned.map((r) => r.id);
-  const error = "abandoned: the process running it stopped before it finished";
   await database.db.$transaction([
     database.db.taskRun.updateMany({ where: { runId: { in: ids }, status: { in: ["queued", "running"] } }, data: { status: "failed", error, finishedAt: new Date() } }),
     database.db.pipelineRun.updateMany({ where: { id: { in: ids } }, data: { status: "failed", error, finishedAt: new Date() } }),
   ]);
   console.warn(`[pipeline ${pipeline}] marked run(s) ${ids.join(", ")} failed: ${error}`);
+  return ids;
+}
+
+/**
+ * After a process that ran jobs stopped (e.g. the web server): its runs no longer hold their
+ * pipeline's lock, so each is recorded as ended with `reason`. A run another process still holds is left alone.
+ */
+export async function endRunsOfStoppedProcesses(database: Database, pipelines: string[], reason: string): Promise<number[]> {
+  const ended: number[] = [];
+  for (const pipeline of pipelines) {
+    const lock = await tryLockPipeline(database.pool, pipeline);
+    if (!lock) continue;
+    try {
+      ended.push(...(await failAbandonedRuns(database, pipeline, reason)));
+    } finally {
+      await lock.release();
+    }
+  }
+  return ended;
 }
 
 /** The run holding the lock; it may take a moment to be recorded when both triggers came at once. */
@@ -130,6 +163,8 @@ export async function executeRun(
   const resources = sampleResources();
   const errors: string[] = [];
   const cancel = watchForCancel(database, run.id);
+  let recorded!: () => void;
+  localRuns.set(run.id, { stop: cancel.abort, ended: new Promise<void>((resolve) => (recorded = resolve)) });
   try {
     const outcomes = new Map<string, Promise<TaskStatus>>();
     for (const task of definition.tasks) {
@@ -168,6 +203,8 @@ export async function executeRun(
   } finally {
     // Released only once the run is recorded as ended, so the next run never takes it for abandoned.
     await lock.release();
+    localRuns.delete(run.id);
+    recorded();
   }
   console.log(`[pipeline ${definition.name} run ${run.id}] ${ended.status}${ended.error ? `: ${ended.error}` : ""}`);
   return ended;
@@ -185,7 +222,8 @@ function watchForCancel(database: Database, runId: number, everyMs = 500) {
       .catch(() => undefined);
   }, everyMs);
   timer.unref();
-  return { signal: controller.signal, stop: () => clearInterval(timer) };
+  const abort = (reason: Error) => controller.signal.aborted || controller.abort(reason);
+  return { signal: controller.signal, abort, stop: () => clearInterval(timer) };
 }
 
 /** Asks a running run to stop; its tasks end at their next page. False when the run is not running. */

@@ -1,0 +1,4 @@
+import { recordBuild } from "./build-stamp";
+
+// `npm run build` (postbuild): stamps the build with its sources, so `npm start` does not build again.
+await recordBuild();
