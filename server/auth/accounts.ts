@@ -5,6 +5,7 @@ import { Prisma } from "../db/generated/client";
 import { recordAudit } from "../audit";
 import { generatePassword, hashPassword } from "./password";
 import { normaliseEmail } from "./authenticate";
+import { endSessionsOf } from "./sessions";
 
 export interface Actor {
   id: number;
@@ -80,6 +81,8 @@ async function updateOperator(
     const losesAdmin = before.role === "admin" && !before.disabled && (change.disabled === true || (change.role !== undefined && change.role !== "admin"));
     if (losesAdmin) await assertAnotherAdminRemains(tx, operatorId);
     const after = await tx.operator.update({ where: { id: operatorId }, data: change, select: operatorPublicFields });
+    if (after.disabled && !before.disabled) await endSessionsOf(tx, operatorId, "disabled");
+    if (after.role !== before.role) await endSessionsOf(tx, operatorId, "role_change");
     await recordAudit(tx, {
       action,
       actorId: actor.id,
@@ -101,7 +104,10 @@ export const setDisabled = (db: Db, actor: Actor, operatorId: number, disabled: 
 export async function resetPassword(db: Db, actor: Actor, operatorId: number, password: string) {
   const passwordHash = await hashPassword(password);
   return db.$transaction(async (tx) => {
+    const found = await tx.operator.findUnique({ where: { id: operatorId }, select: { id: true } });
+    if (!found) throw new TRPCError({ code: "NOT_FOUND", message: `No account with id ${operatorId}.` });
     const operator = await tx.operator.update({ where: { id: operatorId }, data: { passwordHash }, select: operatorPublicFields });
+    await endSessionsOf(tx, operatorId, "password_reset");
     await recordAudit(tx, { action: "account.password_reset", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: operator.email });
     return operator;
   });

@@ -5,7 +5,9 @@ import { db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { recordAudit } from "../audit";
 import { authenticate } from "./authenticate";
+import { safeCallbackUrl } from "./callback-url";
 import { clientIp } from "./client-ip";
+import { endSession, liveSession, startSession } from "./sessions";
 
 export interface SessionUser {
   id: number;
@@ -24,6 +26,8 @@ declare module "next-auth" {
 declare module "next-auth/jwt" {
   interface JWT {
     operatorId?: number;
+    /** the row in operator_sessions this cookie stands for */
+    sessionId?: string;
     role?: Role;
     /** Set when the account was disabled or removed after sign-in. */
     revoked?: boolean;
@@ -56,16 +60,19 @@ export const authOptions: NextAuthOptions = {
     async jwt({ token, user }) {
       if (user) {
         token.operatorId = Number(user.id);
+        token.sessionId = await startSession(db, token.operatorId, SESSION_MAX_AGE_SECONDS);
         return token;
       }
       if (token.operatorId === undefined) return token;
-      // Re-read on every request so role changes and disabled accounts take effect at once.
-      const operator = await db.operator.findUnique({
-        where: { id: token.operatorId },
-        select: { email: true, name: true, role: true, disabled: true },
-      });
-      if (!operator || operator.disabled) return { ...token, revoked: true };
+      // Re-read on every request: an ended session (sign-out, password reset, disabling, role change) is refused at once.
+      const operator = token.sessionId ? await liveSession(db, token.sessionId) : null;
+      if (!operator || operator.operatorId !== token.operatorId) return { ...token, revoked: true };
       return { ...token, email: operator.email, name: operator.name, role: operator.role, revoked: false };
+    },
+    // Only this console's own paths, whatever a link asked for.
+    redirect({ url, baseUrl }) {
+      const target = new URL(url, baseUrl);
+      return target.origin === new URL(baseUrl).origin ? `${baseUrl}${safeCallbackUrl(target.pathname + target.search)}` : baseUrl;
     },
     async session({ session, token }) {
       if (token.revoked || token.operatorId === undefined || !token.role) {
@@ -77,6 +84,7 @@ export const authOptions: NextAuthOptions = {
   },
   events: {
     async signOut({ token }) {
+      if (token?.sessionId) await endSession(db, token.sessionId, "sign_out");
       if (token?.operatorId !== undefined) {
         await recordAudit(db, { action: "auth.sign_out", actorId: token.operatorId, actorEmail: token.email });
       }

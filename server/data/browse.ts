@@ -8,11 +8,13 @@ export interface Paging {
 
 const skip = ({ page, pageSize }: Paging) => ({ skip: (page - 1) * pageSize, take: pageSize });
 const asId = (search: string) => (/^\d{1,9}$/.test(search) ? Number(search) : undefined);
+/** `contains` is a LIKE pattern: the search's own `%`, `_` and `\` must match themselves. */
+const literal = (search: string) => search.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function browseTracks(db: Db, search: string, paging: Paging) {
   const id = asId(search);
   const where: Prisma.TrackWhereInput = search
-    ? { OR: [...(id ? [{ id }] : []), { name: { contains: search, mode: "insensitive" } }, { artist: { contains: search, mode: "insensitive" } }, { genres: { contains: search, mode: "insensitive" } }] }
+    ? { OR: [...(id ? [{ id }] : []), { name: { contains: literal(search), mode: "insensitive" } }, { artist: { contains: literal(search), mode: "insensitive" } }, { genres: { contains: literal(search), mode: "insensitive" } }] }
     : {};
   const [total, rows] = await Promise.all([db.track.count({ where }), db.track.findMany({ where, orderBy: { id: "asc" }, ...skip(paging) })]);
   return { total, rows };
@@ -24,10 +26,10 @@ export async function browseUsers(db: Db, search: string, paging: Paging) {
     ? {
         OR: [
           ...(id ? [{ id }] : []),
-          { firstName: { contains: search, mode: "insensitive" } },
-          { lastName: { contains: search, mode: "insensitive" } },
-          { email: { contains: search, mode: "insensitive" } },
-          { favoriteGenres: { contains: search, mode: "insensitive" } },
+          { firstName: { contains: literal(search), mode: "insensitive" } },
+          { lastName: { contains: literal(search), mode: "insensitive" } },
+          { email: { contains: literal(search), mode: "insensitive" } },
+          { favoriteGenres: { contains: literal(search), mode: "insensitive" } },
         ],
       }
     : {};

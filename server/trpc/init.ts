@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
@@ -5,6 +6,7 @@ import type { Database, Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
+import { containsNul } from "./inputs";
 
 export interface Context {
   db: Db;
@@ -25,10 +27,20 @@ const t = initTRPC
   .create({
     transformer: superjson,
     defaultMeta: { access: "public" },
-    errorFormatter({ shape, error }) {
+    errorFormatter({ shape, error, path }) {
+      if (error.code === "INTERNAL_SERVER_ERROR") {
+        // What went wrong inside stays in the server log, found by the id the caller is given.
+        const errorId = randomBytes(6).toString("hex");
+        console.error(`[error ${errorId}] tRPC ${path ?? "?"} failed:`, error.cause ?? error);
+        return {
+          ...shape,
+          message: `Something went wrong on the server (error id ${errorId}); it is in the server's log.`,
+          data: { code: shape.data.code, httpStatus: shape.data.httpStatus, path: shape.data.path, errorId, zodError: null },
+        };
+      }
       return {
         ...shape,
-        data: { ...shape.data, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
+        data: { ...shape.data, stack: undefined, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
       };
     },
   });
@@ -36,11 +48,17 @@ const t = initTRPC
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-export const publicProcedure = t.procedure;
+/** NUL cannot be stored in PostgreSQL text: refused here, whichever field holds it, before any schema or query. */
+const inputGuard = t.procedure.use(async ({ getRawInput, next }) => {
+  if (containsNul(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Input must not contain NUL characters." });
+  return next();
+});
+
+export const publicProcedure = inputGuard;
 
 /** Signed in with at least `role`; `meta.access` records the rule so a test can check every procedure against it. */
 const withRole = (role: Role) =>
-  t.procedure.meta({ access: role }).use(({ ctx, next }) => {
+  inputGuard.meta({ access: role }).use(({ ctx, next }) => {
     if (!ctx.operator) throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in first." });
     if (!hasRole(ctx.operator.role, role)) {
       throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.operator.role}.` });

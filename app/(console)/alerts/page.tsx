@@ -8,13 +8,14 @@ import { Pagination } from "@/components/layout/Pagination";
 import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
+import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Alerts" };
 
 const params = z.object({
   state: z.enum(["open", "acknowledged", "resolved"]).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).catch(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1),
 });
 
 export default async function AlertsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

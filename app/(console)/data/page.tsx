@@ -9,21 +9,22 @@ import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
 import { DATASETS } from "@/server/ingestion/records";
 import type { RouterOutputs } from "@/server/trpc/root";
+import { hasNul, INT4_MAX, MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Data" };
 
 const TABS = [...DATASETS, "quarantine", "vanished"] as const;
-const positive = z.coerce.number().int().positive().optional().catch(undefined);
+const positive = z.coerce.number().int().positive().max(INT4_MAX).optional().catch(undefined);
 const params = z.object({
   tab: z.enum(TABS).catch("tracks").default("tracks"),
-  q: z.string().trim().max(100).catch("").default(""),
+  q: z.string().trim().max(100).refine((v) => !hasNul(v)).catch("").default(""),
   user: positive,
   track: positive,
   run: positive,
   dataset: z.enum(DATASETS).optional().catch(undefined),
   reason: z.enum(["invalid", "unknown_user"]).optional().catch(undefined),
-  page: z.coerce.number().int().min(1).catch(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1),
 });
 
 const PAGE_SIZE = 25;

@@ -11,6 +11,7 @@ import { TriggerRunButton } from "@/components/runs/RunActions";
 import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
+import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Runs" };
@@ -21,7 +22,7 @@ const filters = z.object({
   trigger: z.enum(["cron", "console", "cli", "api"]).optional().catch(undefined),
   from: day,
   to: day,
-  page: z.coerce.number().int().min(1).catch(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1),
 });
 
 export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -12,3 +12,17 @@ CREATE TABLE "source_vanished" (
     CONSTRAINT "source_vanished_pkey" PRIMARY KEY ("dataset", "record_key")
 );
 ALTER TABLE "source_vanished" ADD CONSTRAINT "source_vanished_first_missed_run_id_fkey" FOREIGN KEY ("first_missed_run_id") REFERENCES "pipeline_runs"("id") ON DELETE SET NULL ON UPDATE CASCADE;
+
+-- Console sessions: the JWT cookie names one, and a session ended here (sign-out, password reset,
+-- disabling, role change) is refused on the next request.
+CREATE TABLE "operator_sessions" (
+    "id" TEXT NOT NULL,
+    "operator_id" INTEGER NOT NULL,
+    "created_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "expires_at" TIMESTAMPTZ(3) NOT NULL,
+    "ended_at" TIMESTAMPTZ(3),
+    "end_reason" TEXT,
+    CONSTRAINT "operator_sessions_pkey" PRIMARY KEY ("id")
+);
+CREATE INDEX "operator_sessions_operator_id_ended_at_idx" ON "operator_sessions"("operator_id", "ended_at");
+ALTER TABLE "operator_sessions" ADD CONSTRAINT "operator_sessions_operator_id_fkey" FOREIGN KEY ("operator_id") REFERENCES "operators"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -2,15 +2,16 @@ import { z } from "zod";
 import { ROLES } from "../../auth/roles";
 import { changeRole, createOperator, listOperators, resetPassword, setDisabled } from "../../auth/accounts";
 import { adminProcedure, createTRPCRouter } from "../init";
+import { recordId, text } from "../inputs";
 
 const password = z.string().min(12, "at least 12 characters").max(200);
-const operatorId = z.number().int().positive();
+const operatorId = recordId;
 const role = z.enum(ROLES);
 
 export const accountsRouter = createTRPCRouter({
   list: adminProcedure.query(({ ctx }) => listOperators(ctx.db)),
   create: adminProcedure
-    .input(z.object({ email: z.email(), name: z.string().trim().min(1).max(100), role, password }))
+    .input(z.object({ email: z.email(), name: text(100).pipe(z.string().min(1)), role, password }))
     .mutation(({ ctx, input }) => createOperator(ctx.db, { ...ctx.operator, ip: ctx.ip }, input)),
   setRole: adminProcedure
     .input(z.object({ operatorId, role }))

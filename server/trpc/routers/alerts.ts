@@ -3,7 +3,7 @@ import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { acknowledgeAlert } from "../../pipeline/alerts";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
-import { paging } from "../inputs";
+import { paging, recordId } from "../inputs";
 
 export const alertsRouter = createTRPCRouter({
   list: signedInProcedure
@@ -16,8 +16,9 @@ export const alertsRouter = createTRPCRouter({
       ]);
       return { total, alerts };
     }),
-  acknowledge: operatorProcedure.input(z.object({ alertId: z.number().int().positive() })).mutation(async ({ ctx, input }) => {
+  acknowledge: operatorProcedure.input(z.object({ alertId: recordId })).mutation(async ({ ctx, input }) => {
     if (!(await acknowledgeAlert(ctx.database, input.alertId, ctx.operator.email))) {
+      if (!(await ctx.db.alert.findUnique({ where: { id: input.alertId }, select: { id: true } }))) throw new TRPCError({ code: "NOT_FOUND", message: `No alert ${input.alertId}.` });
       throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Alert ${input.alertId} is not open.` });
     }
     await recordAudit(ctx.db, { action: "alert.acknowledge", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `alert ${input.alertId}` });

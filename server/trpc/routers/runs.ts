@@ -9,9 +9,10 @@ import { RunInProgressError } from "../../pipeline/types";
 import { browseQuarantine } from "../../data/browse";
 import { env } from "../../config";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
-import { paging, runId } from "../inputs";
+import { paging, runId, text } from "../inputs";
+import { DATASETS } from "../../ingestion/records";
 
-const pipeline = z.string().default(INGEST_PIPELINE);
+const pipeline = text(50).default(INGEST_PIPELINE);
 
 export const runsRouter = createTRPCRouter({
   list: signedInProcedure
@@ -36,7 +37,7 @@ export const runsRouter = createTRPCRouter({
     return run;
   }),
   quarantine: signedInProcedure
-    .input(z.object({ runId: runId.optional(), dataset: z.string().optional(), reasonCode: z.string().optional(), unresolvedOnly: z.boolean().default(false), ...paging }))
+    .input(z.object({ runId: runId.optional(), dataset: z.enum(DATASETS).optional(), reasonCode: z.enum(["invalid", "unknown_user"]).optional(), unresolvedOnly: z.boolean().default(false), ...paging }))
     .query(({ ctx, input }) => {
       const { page, pageSize, ...filter } = input;
       return browseQuarantine(ctx.db, filter, { page, pageSize });
@@ -57,6 +58,7 @@ export const runsRouter = createTRPCRouter({
   }),
   cancel: operatorProcedure.input(z.object({ runId })).mutation(async ({ ctx, input }) => {
     if (!(await requestCancel(ctx.database, input.runId, ctx.operator.email))) {
+      if (!(await ctx.db.pipelineRun.findUnique({ where: { id: input.runId }, select: { id: true } }))) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
       throw new TRPCError({ code: "PRECONDITION_FAILED", message: `Run ${input.runId} is not running (or a cancel was already asked).` });
     }
     await recordAudit(ctx.db, { action: "pipeline.cancel", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `run ${input.runId}` });

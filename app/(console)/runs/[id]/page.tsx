@@ -13,6 +13,7 @@ import { Timeline } from "@/components/runs/Timeline";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { MAX_PAGE } from "@/server/trpc/inputs";
 import { DATASETS } from "@/server/ingestion/records";
 
 export const metadata: Metadata = { title: "Run" };
@@ -21,7 +22,7 @@ const params = z.object({
   task: z.string().optional().catch(undefined),
   try: z.coerce.number().int().optional().catch(undefined),
   qdataset: z.enum(DATASETS).optional().catch(undefined),
-  qpage: z.coerce.number().int().min(1).catch(1).default(1),
+  qpage: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1),
 });
 
 export default async function RunPage({ params: route, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {

@@ -1,16 +1,26 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { readBoundedBody } from "@/server/http/body";
 import { createContext } from "@/server/trpc/context";
 import { appRouter } from "@/server/trpc/root";
+import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from "@/server/trpc/limits";
 
-function handler(req: Request) {
+const tooLarge = () =>
+  Response.json({ error: { json: { message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`, code: -32600, data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413 } } } }, { status: 413 });
+
+async function handler(req: Request) {
+  let request = req;
+  if (req.method === "POST") {
+    const body = await readBoundedBody(req, MAX_BODY_BYTES);
+    if (body === null) return tooLarge();
+    request = new Request(req.url, { method: "POST", headers: req.headers, body });
+  }
   return fetchRequestHandler({
     endpoint: "/api/trpc",
-    req,
+    req: request,
     router: appRouter,
+    // One request may not make the server do unbounded work: more calls than this get a 400.
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: () => createContext(req.headers),
-    onError({ path, error }) {
-      if (error.code === "INTERNAL_SERVER_ERROR") console.error(`tRPC ${path ?? "?"} failed:`, error);
-    },
   });
 }
 
