@@ -32,6 +32,8 @@ export const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     DATABASE_URL: postgresUrl,
     MOOVITAMIX_URL: httpUrl,
+    /** sent as `Authorization: Bearer …` to the source; user:password in MOOVITAMIX_URL are sent as Basic instead */
+    MOOVITAMIX_TOKEN: optionalString,
     NEXTAUTH_SECRET: optionalString.refine(
       (v) => v === undefined || v.length >= 32,
       "must be at least 32 characters (e.g. `openssl rand -base64 32`)",

@@ -6,6 +6,7 @@ export function ingestionConfig(env: Env): IngestionConfig {
   return {
     ...DEFAULT_INGESTION,
     sourceUrl: env.MOOVITAMIX_URL,
+    sourceToken: env.MOOVITAMIX_TOKEN,
     lakeDir: path.resolve(/* turbopackIgnore: true */ env.DATA_LAKE_DIR ?? path.join(env.DATA_DIR, "lake")),
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,

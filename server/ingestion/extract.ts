@@ -1,11 +1,11 @@
 import type { TaskContext } from "../pipeline/types";
 import type { DatasetIngestor } from "./dataset-ingestor";
-import { fetchPage, type FetchPolicy, type RetryNotice } from "./http-source";
+import { fetchPage, type FetchPolicy, type RetryNotice, type SourceEndpoint } from "./http-source";
 import { LandingFile, readLanded } from "./lake";
 import type { Dataset } from "./records";
 
 export interface SourceSettings {
-  url: string;
+  endpoint: SourceEndpoint;
   pageSize: number;
   concurrency: number;
   policy: FetchPolicy;
@@ -45,7 +45,7 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
     const landing = await LandingFile.open(dir, `try${ctx.tryNumber}-pass${pass}`);
     const take = async (page: number) => {
       ctx.signal.throwIfAborted();
-      const { page: envelope, raw } = await fetchPage(source.url, dataset, page, source.pageSize, source.policy, onRetry, ctx.signal);
+      const { page: envelope, raw } = await fetchPage(source.endpoint, dataset, page, source.pageSize, source.policy, onRetry, ctx.signal);
       await landing.write(raw);
       await ingestor.addPage(envelope.items);
       return envelope;

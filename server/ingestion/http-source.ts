@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
+import { redactSecrets } from "../redact";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 export interface FetchPolicy {
@@ -18,6 +19,12 @@ export class SourceError extends Error {
     super(message);
     this.name = "SourceError";
   }
+}
+
+/** The source's base URL, without credentials, and the Authorization header that carries them. */
+export interface SourceEndpoint {
+  url: string;
+  authorization?: string;
 }
 
 export type RetryNotice = { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string };
@@ -52,11 +59,11 @@ interface RawResponse {
   body: Buffer;
 }
 
-function get(url: string, timeoutMs: number, signal?: AbortSignal): Promise<RawResponse> {
+function get(url: string, timeoutMs: number, signal?: AbortSignal, authorization?: string): Promise<RawResponse> {
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json" }, signal }, (response) => {
+    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json", ...(authorization ? { authorization } : {}) }, signal }, (response) => {
       const chunks: Buffer[] = [];
       response.on("data", (chunk: Buffer) => chunks.push(chunk));
       response.on("end", () => {
@@ -77,8 +84,8 @@ function get(url: string, timeoutMs: number, signal?: AbortSignal): Promise<RawR
   });
 }
 
-async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal): Promise<FetchedPage> {
-  const response = await get(url, timeoutMs, signal);
+async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal, authorization?: string): Promise<FetchedPage> {
+  const response = await get(url, timeoutMs, signal, authorization);
   const { status } = response;
   const body = response.body.toString("utf8");
   if (status === 429 || status >= 500) throw new SourceError(`HTTP ${status}`, true, parseRetryAfter(response.retryAfter));
@@ -97,7 +104,7 @@ async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal): 
 
 /** One page of one dataset, retried as the policy says; the error names the URL and every try's reason. */
 export async function fetchPage(
-  baseUrl: string,
+  source: SourceEndpoint,
   dataset: Dataset,
   page: number,
   size: number,
@@ -105,20 +112,21 @@ export async function fetchPage(
   onRetry?: (notice: RetryNotice) => void,
   signal?: AbortSignal,
 ): Promise<FetchedPage> {
-  const url = `${baseUrl.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
+  const url = `${source.url.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
+  const shown = redactSecrets(url);
   const reasons: string[] = [];
   for (let attempt = 1; ; attempt++) {
     try {
       signal?.throwIfAborted();
-      return await fetchOnce(url, policy.timeoutMs, signal);
+      return await fetchOnce(url, policy.timeoutMs, signal, source.authorization);
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
       reasons.push(error.message);
       if (!error.retryable || attempt >= policy.maxAttempts) {
-        throw new SourceError(`GET ${url} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${reasons.join("; ")}`, false);
+        throw new SourceError(`GET ${shown} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${reasons.join("; ")}`, false);
       }
       const delayMs = retryDelay(attempt, policy, error.retryAfterMs);
-      onRetry?.({ url, attempt, maxAttempts: policy.maxAttempts, delayMs, reason: error.message });
+      onRetry?.({ url: shown, attempt, maxAttempts: policy.maxAttempts, delayMs, reason: error.message });
       // Aborted: the signal's own reason (cancel, shutdown) rather than a bare AbortError.
       await sleep(delayMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
     }

@@ -7,6 +7,7 @@ import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
 import { landingDir } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
+import { splitCredentials } from "../redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
 
 export const INGEST_PIPELINE = "ingest";
@@ -15,6 +16,8 @@ export interface IngestionConfig {
   checkPolicy: CheckPolicy;
   /** MooVitamix base URL; may be unset only for replays */
   sourceUrl: string | undefined;
+  /** bearer token for the source (MOOVITAMIX_TOKEN) */
+  sourceToken?: string;
   lakeDir: string;
   pageSize: number;
   concurrency: number;
@@ -51,7 +54,9 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
     await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
   } else {
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
-    await extractFromSource(ctx, dataset, { url: config.sourceUrl, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, dir, ingestor);
+    // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
+    const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
+    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, dir, ingestor);
   }
   await ingestor.finish();
 }

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Alert } from "../db/generated/client";
+import { redactSecrets } from "../redact";
 
 export type AlertEvent = "opened" | "recovered";
 
@@ -11,12 +12,29 @@ export interface Delivery {
 
 const COLOURS: Record<string, string> = { error: "danger", warning: "warning", recovered: "good" };
 
+const MAX_TEXT = 500;
+const MAX_FIELD = 300;
+
+/**
+ * Text from elsewhere (a source's error body, a run's error) as Slack shows it literally: `&`, `<`
+ * and `>` escaped as Slack asks, so `<!channel>` or `<http://x|click here>` stay plain text;
+ * credentials taken out; cut to `max` characters.
+ */
+export function slackText(value: string, max: number): string {
+  const plain = redactSecrets(value);
+  const cut = plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
+  return cut.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
 /** A Slack-compatible message: `text` for people, `attachments[].fields` for structure, `encore` for machines. */
 export function alertMessage(alert: Alert, event: AlertEvent, consoleUrl?: string) {
-  const fields = Object.entries(alert.fields as Record<string, unknown>).map(([title, value]) => ({ title, value: String(value), short: String(value).length < 40 }));
+  const fields = Object.entries(alert.fields as Record<string, unknown>).map(([title, value]) => {
+    const shown = slackText(String(value), MAX_FIELD);
+    return { title: slackText(title, 100), value: shown, short: shown.length < 40 };
+  });
   const prefix = event === "recovered" ? "Recovered" : alert.severity === "error" ? "Alert" : "Warning";
   return {
-    text: `${prefix}: ${alert.title}${event === "recovered" ? "" : ` (${alert.detail})`}`,
+    text: slackText(`${prefix}: ${alert.title}${event === "recovered" ? "" : ` (${alert.detail})`}`, MAX_TEXT),
     attachments: [
       {
         color: COLOURS[event === "recovered" ? "recovered" : alert.severity] ?? "warning",

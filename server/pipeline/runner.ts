@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
 import { tryLockPipeline, type PipelineLock } from "./lock";
+import { redactSecrets } from "../redact";
 import { sampleResources } from "./resources";
 import { TaskRecorder } from "./task-recorder";
 import {
@@ -198,7 +199,7 @@ export async function executeRun(
   try {
     ended = await database.db.pipelineRun.update({
       where: { id: run.id },
-      data: { status: errors.length ? "failed" : "success", error: errors.length ? errors.join("\n") : null, finishedAt: new Date(), cpuMs, peakRssBytes },
+      data: { status: errors.length ? "failed" : "success", error: errors.length ? redactSecrets(errors.join("\n")) : null, finishedAt: new Date(), cpuMs, peakRssBytes },
     });
   } finally {
     // Released only once the run is recorded as ended, so the next run never takes it for abandoned.
@@ -287,7 +288,7 @@ async function runTask(
       tryNumber: taskRun.tryNumber,
       log: (line) => {
         recorder.log(line);
-        observer.onLog?.(task.name, line);
+        observer.onLog?.(task.name, redactSecrets(line));
       },
       progress: (done, total) => {
         recorder.progress(done, total);
@@ -302,7 +303,7 @@ async function runTask(
     await recorder.finish("success");
     return null;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = redactSecrets(error instanceof Error ? error.message : String(error));
     recorder.log(`failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${message}`);
     await recorder.finish("failed", message);
     return message;

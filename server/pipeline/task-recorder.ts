@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { Prisma, TaskStatus } from "../db/generated/client";
+import { redactSecrets } from "../redact";
 import { NO_ROWS, type RowCounts } from "./types";
 
 const FLUSH_EVERY_MS = 1000;
@@ -29,7 +30,9 @@ export class TaskRecorder {
     return this.db.taskRun.update({ where: { id: this.taskRunId }, data: { status: "running", startedAt: new Date() } });
   }
 
-  log(line: string) {
+  /** Viewers read task logs: whatever a source or a proxy put in a message, no credential is kept. */
+  log(raw: string) {
+    const line = redactSecrets(raw);
     const stamped = `${new Date().toISOString()} ${line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE)}…` : line}`;
     this.pendingLogs.push(stamped);
     console.log(`${this.prefix} ${line}`);
@@ -77,6 +80,6 @@ export class TaskRecorder {
 
   async finish(status: TaskStatus, error?: string) {
     clearInterval(this.timer);
-    await this.flush({ status, error });
+    await this.flush({ status, error: error === undefined ? undefined : redactSecrets(error) });
   }
 }

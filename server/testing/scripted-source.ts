@@ -14,13 +14,21 @@ export interface ScriptedSource {
   url: string;
   set(dataset: Dataset, records: string[]): void;
   lie(dataset: Dataset, envelope: EnvelopeLie | undefined): void;
+  /** Answers 401 with `body` to any request whose Authorization header is not `expected`. */
+  requireAuthorization(expected: string, body: string): void;
+  /** the Authorization header of every request, in order */
+  authorizations: (string | undefined)[];
   close(): Promise<void>;
 }
 
 export async function startScriptedSource(records: Partial<Record<Dataset, string[]>> = {}): Promise<ScriptedSource> {
   const data = new Map<string, string[]>(Object.entries(records));
   const lies = new Map<string, EnvelopeLie>();
+  const authorizations: (string | undefined)[] = [];
+  let auth: { expected: string; body: string } | undefined;
   const server = http.createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
+    if (auth && req.headers.authorization !== auth.expected) return res.writeHead(401, { "content-type": "text/plain" }).end(auth.body);
     const url = new URL(req.url ?? "/", "http://source.test");
     const items = data.get(url.pathname.slice(1)) ?? [];
     const page = Number(url.searchParams.get("page") ?? 1);
@@ -35,6 +43,8 @@ export async function startScriptedSource(records: Partial<Record<Dataset, strin
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     set: (dataset, list) => data.set(dataset, list),
     lie: (dataset, envelope) => (envelope ? lies.set(dataset, envelope) : lies.delete(dataset)),
+    requireAuthorization: (expected, body) => (auth = { expected, body }),
+    authorizations,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
