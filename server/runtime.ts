@@ -5,6 +5,8 @@ import { startEmbeddedPostgres } from "./db/embedded";
 import { migrate, type MigrationReport } from "./db/migrations";
 import { assertDatabaseReachable } from "./db/reachability";
 import type { Env } from "./env";
+import { ingestionConfig } from "./ingestion/config";
+import { ensurePrivateDir } from "./private-files";
 import { localSecrets } from "./secrets";
 
 export interface Database {
@@ -16,6 +18,9 @@ export interface Database {
 
 /** The database in DATABASE_URL, or an embedded one under DATA_DIR; reachable and migrated. */
 export async function openDatabase(env: Env, log: (line: string) => void): Promise<Database> {
+  // What lands there (pages with e-mail addresses, generated secrets) is for this user alone.
+  await ensurePrivateDir(env.DATA_DIR, { traversable: env.DATABASE_URL === undefined && process.getuid?.() === 0 });
+  await ensurePrivateDir(ingestionConfig(env).lakeDir);
   let url = env.DATABASE_URL;
   let stop = async () => {};
   if (url === undefined) {

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
+import { PRIVATE_DIR, PRIVATE_FILE } from "./private-files";
 
 const localSecretsSchema = z.object({
   nextauthSecret: z.string().min(32),
@@ -23,7 +24,8 @@ export async function localSecrets(dataDir: string): Promise<LocalSecrets> {
   const file = path.join(dataDir, "secrets.json");
   if (existsSync(file)) return localSecretsSchema.parse(JSON.parse(await readFile(file, "utf8")));
   const secrets = generate();
-  await mkdir(dataDir, { recursive: true });
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: "wx" });
+  // Its mode is set where the database is opened (runtime.ts), which knows whether PostgreSQL must pass through.
+  await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: PRIVATE_FILE, flag: "wx" });
   return secrets;
 }

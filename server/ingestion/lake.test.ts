@@ -1,9 +1,10 @@
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempLake } from "../testing/ingestion";
-import { LandingFile, landingDir, readLanded } from "./lake";
+import { LandingFile, landingDir, readLanded, writeManifest } from "./lake";
 
 let lake: Awaited<ReturnType<typeof tempLake>>;
 beforeEach(async () => {
@@ -25,4 +26,25 @@ it("lands each page as one line of gzip JSON lines, a pretty-printed one include
   const pages = [];
   for await (const page of readLanded(lake.dir, "users", 7)) pages.push(page.items);
   expect(pages).toEqual([compact.items, pretty.items]);
+});
+
+describe("the lake's files", () => {
+  it("are private to this user: folders 0700, files 0600", async () => {
+    const root = await mkdtemp(path.join(os.tmpdir(), "encore-lake-modes-"));
+    try {
+      const dir = landingDir(root, "users", 7, new Date("2026-11-27T00:00:00Z"));
+      const landing = await LandingFile.open(dir, "try1-pass1");
+      await landing.write(Buffer.from(JSON.stringify({ items: [{ email: "a@b.test" }], total: 1, page: 1, size: 100, pages: 1 })));
+      await landing.close();
+      await writeManifest(dir, 1, { fetched: 1, invalid: 0, sourceRepeats: 0, keys: ["1"] });
+      const modes: string[] = [];
+      for (let d = dir; d !== root; d = path.dirname(d)) modes.push(`${path.relative(root, d)} ${((await stat(d)).mode & 0o777).toString(8)}`);
+      for (const f of await readdir(dir)) modes.push(`${f} ${((await stat(path.join(dir, f))).mode & 0o777).toString(8)}`);
+      expect(modes.sort()).toEqual(
+        ["users 700", "users/2026-11-27 700", "users/2026-11-27/run-7 700", "try1-pass1.jsonl.gz 600", "manifest-try001.json.gz 600"].sort(),
+      );
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGunzip, createGzip, gunzip, gzip, type Gzip } from "node:zlib";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files";
 import { pageEnvelope, type Dataset } from "./records";
 
 const gzipAsync = promisify(gzip);
@@ -48,11 +49,11 @@ export class LandingFile {
   }
 
   static async open(dir: string, name: string): Promise<LandingFile> {
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
     const final = path.join(dir, `${name}.jsonl.gz`);
     // Large output chunks: fewer hand-offs between the compressor's thread and this one.
     const gzip = createGzip({ level: 1, chunkSize: 256 * 1024 });
-    const file = createWriteStream(`${final}.partial`);
+    const file = createWriteStream(`${final}.partial`, { mode: PRIVATE_FILE });
     gzip.pipe(file);
     return new LandingFile(gzip, file, final);
   }
@@ -83,11 +84,11 @@ export class LandingFile {
 /** Through a temporary file and a rename; makes the folder on first use instead of checking every time. */
 async function writeAtomically(dir: string, file: string, body: Buffer): Promise<void> {
   try {
-    await writeFile(`${file}.tmp`, body);
+    await writeFile(`${file}.tmp`, body, { mode: PRIVATE_FILE });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    await mkdir(dir, { recursive: true });
-    await writeFile(`${file}.tmp`, body);
+    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
+    await writeFile(`${file}.tmp`, body, { mode: PRIVATE_FILE });
   }
   await rename(`${file}.tmp`, file);
 }
