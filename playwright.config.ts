@@ -39,9 +39,10 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: "npx tsx server/cli/start.ts",
+    // As an operator would deploy it: build, then start (which must not build again; lifecycle.spec reads the log).
+    command: `npm run build && npm start > "${process.env.E2E_DATA_DIR}/start.log" 2>&1`,
     url: `http://localhost:${port}/api/health/ready`,
-    timeout: 300_000,
+    timeout: 600_000,
     reuseExistingServer: false,
     stdout: "ignore",
     env: {
