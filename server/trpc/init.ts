@@ -7,6 +7,7 @@ import type { Role } from "../db/generated/enums";
 import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
 import { containsNul } from "./inputs";
+import { MAX_BATCH_SIZE } from "./limits";
 
 export interface Context {
   db: Db;
@@ -40,7 +41,9 @@ const t = initTRPC
       }
       return {
         ...shape,
-        data: { ...shape.data, stack: undefined, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
+        // tRPC's own words for an oversized batch do not say the limit.
+        message: error.code === "BAD_REQUEST" && error.message.startsWith("Batch call exceeds") ? `A batch may hold at most ${MAX_BATCH_SIZE} calls; send the rest in another request.` : shape.message,
+        data: { ...shape.data, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
       };
     },
   });
