@@ -87,6 +87,26 @@ test("the data browser searches with server-side paging and shows a history's tr
   await expect(histories.locator("tbody tr").first().locator("td").nth(2)).toHaveText(/^[^#]+ \([^)]+\)/);
 });
 
+test("records the source stops serving are listed on the Data page, and leave it when they come back", async ({ page }) => {
+  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  await setFaults(page, { withheldRecords: 3 });
+  try {
+    const runId = await runFromConsole(page, "success");
+    await page.goto("/data?tab=vanished");
+    const vanished = page.getByRole("table", { name: "Vanished records" });
+    await expect(vanished.locator("tbody tr")).toHaveCount(9);
+    await expect(vanished.locator("tbody tr").first().getByRole("link").last()).toHaveText(String(runId));
+    await page.getByLabel("Dataset").selectOption("tracks");
+    await page.getByRole("button", { name: "Filter" }).click();
+    await expect(vanished.locator("tbody tr")).toHaveCount(3);
+  } finally {
+    await setFaults(page, {});
+  }
+  await runFromConsole(page, "success");
+  await page.goto("/data?tab=vanished");
+  await expect(page.getByText("Nothing has vanished from the source")).toBeVisible();
+});
+
 test("a viewer sees everything but no trigger or retry button, and the server refuses the calls anyway", async ({ page, browser }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("viewer");

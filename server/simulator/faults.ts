@@ -18,6 +18,8 @@ export const faultsSchema = z.object({
   badJsonRate: rate,
   /** this many records of each dataset are served broken (missing field, wrong type, bad timestamp, id out of range) */
   invalidRecords: z.number().int().min(0).default(0),
+  /** the first this many records of each dataset are no longer served, as after a restart that lost them */
+  withheldRecords: z.number().int().min(0).default(0),
   /** this many records of each dataset are served twice, the second time on a later page */
   duplicateRecords: z.number().int().min(0).default(0),
   /** after this many data requests, new records are inserted at the head of every dataset, so `total` changes mid-run */

@@ -77,6 +77,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     const cached = views[dataset];
     if (cached) return cached;
     let served = catalogue.list(dataset) as readonly Served[];
+    if (faults.withheldRecords > 0) served = served.slice(faults.withheldRecords);
     if (faults.invalidRecords > 0) {
       const every = Math.max(1, Math.floor(served.length / faults.invalidRecords));
       const broken = (i: number) => i % every === every - 1 && Math.floor(i / every) < faults.invalidRecords;
