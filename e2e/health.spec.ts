@@ -96,7 +96,7 @@ test("records the source stops serving are listed on the Data page, and leave it
     const vanished = page.getByRole("table", { name: "Vanished records" });
     await expect(vanished.locator("tbody tr")).toHaveCount(9);
     await expect(vanished.locator("tbody tr").first().getByRole("link").last()).toHaveText(String(runId));
-    await page.getByLabel("Dataset").selectOption("tracks");
+    await page.getByRole("form", { name: "Filter vanished records" }).getByLabel("Dataset").selectOption("tracks");
     await page.getByRole("button", { name: "Filter" }).click();
     await expect(vanished.locator("tbody tr")).toHaveCount(3);
   } finally {
