@@ -51,7 +51,8 @@ test("security headers: a nonce-based CSP on pages that the console runs under, 
   // The console works under its CSP: sign-in, the Overview's charts and client navigation.
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Runs" }).click();
-  await expect(page.getByRole("heading", { name: "Runs" })).toBeVisible();
+  await expect(page).toHaveURL(/\/runs$/);
+  await expect(page.getByRole("heading", { name: "Runs", exact: true })).toBeVisible({ timeout: 15_000 });
   expect(violations).toEqual([]);
 });
 
