@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { runDataChecks, type CheckPolicy } from "../pipeline/checks";
+import { runDataChecks, type CheckPolicy } from "./checks";
 import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
 import { extractFromLake, extractFromSource } from "./extract";

@@ -1,5 +1,5 @@
 import type { Database } from "../db/client";
-import { datasetFreshness, type CheckPolicy } from "../pipeline/checks";
+import { datasetFreshness, type CheckPolicy } from "../ingestion/checks";
 
 const DAY = 86_400_000;
 

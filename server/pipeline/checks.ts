@@ -1,35 +1,23 @@
 import type { Database } from "../db/client";
 import type { CheckLevel, PipelineRun, Prisma } from "../db/generated/client";
-import { DATASETS, type Dataset } from "../ingestion/records";
-import type { DatasetReconciliation } from "../ingestion/reconcile";
-import { median } from "../stats";
 
-export interface CheckPolicy {
-  freshnessWarnHours: number;
-  freshnessErrorHours: number;
-  /** unset: orphans only warn (the source's items may name tracks it never sends) */
-  orphanErrorShare?: number;
-  /** share of the previous read's keys a full read no longer holds */
-  vanishedWarnShare: number;
-  vanishedErrorShare: number;
-}
-
+/** One check's verdict on one run (and dataset, where it has one), with what it measured. */
 export interface CheckOutcome {
   check: string;
-  dataset: Dataset | "";
+  dataset: string;
   level: CheckLevel;
   measured: Record<string, unknown>;
   message: string;
 }
 
-export interface CheckContext {
+export interface CheckContext<Policy> {
   database: Database;
   run: PipelineRun;
-  policy: CheckPolicy;
+  policy: Policy;
   now: Date;
 }
 
-export type DataCheck = (ctx: CheckContext) => Promise<CheckOutcome[]>;
+export type DataCheck<Policy> = (ctx: CheckContext<Policy>) => Promise<CheckOutcome[]>;
 
 /** error above `errorAbove`, else warn above `warnAbove`, else ok; a threshold left undefined never trips. */
 export function grade(value: number, warnAbove: number | undefined, errorAbove?: number): CheckLevel {
@@ -38,228 +26,10 @@ export function grade(value: number, warnAbove: number | undefined, errorAbove?:
   return "ok";
 }
 
-const percent = (share: number) => `${(share * 100).toFixed(share < 0.01 && share > 0 ? 2 : 1)}%`;
-
-/** The latest successful try of each dataset task of a run. */
-async function datasetTasks(database: Database, runId: number) {
-  const tasks = await database.db.taskRun.findMany({ where: { runId, status: "success" }, orderBy: { tryNumber: "asc" } });
-  return new Map(tasks.map((t) => [t.task, t]));
-}
-
-/** Rows fetched per dataset against the median of the last 7 successful runs: a drop over half is an error, over a fifth a warning. */
-export const rowCountCheck: DataCheck = async ({ database, run }) => {
-  const current = await datasetTasks(database, run.id);
-  const previous = await database.db.pipelineRun.findMany({
-    where: { pipeline: run.pipeline, status: "success", id: { lt: run.id } },
-    orderBy: { id: "desc" },
-    take: 7,
-    include: { tasks: { where: { status: "success" }, select: { task: true, rowsFetched: true } } },
-  });
-  return DATASETS.map((dataset) => {
-    const rows = current.get(dataset)?.rowsFetched ?? 0;
-    const history = previous.flatMap((r) => r.tasks.filter((t) => t.task === dataset).map((t) => t.rowsFetched));
-    if (history.length === 0) return { check: "row_count", dataset, level: "ok", measured: { rows, baselineRuns: 0 }, message: `${rows} rows; no earlier successful run to compare with yet` };
-    const baseline = median(history);
-    const drop = baseline > 0 ? Math.max(0, 1 - rows / baseline) : 0;
-    const level = grade(drop, 0.2, 0.5);
-    return {
-      check: "row_count",
-      dataset,
-      level,
-      measured: { rows, baseline, baselineRuns: history.length, drop, warnAbove: 0.2, errorAbove: 0.5 },
-      message: `${rows} rows against a median of ${baseline} over the last ${history.length} successful runs (${drop > 0 ? `${percent(drop)} fewer` : "no drop"})`,
-    };
-  });
-};
-
-const EMPTY_REQUIRED: Record<Dataset, string> = {
-  tracks: "name = '' OR artist = '' OR duration = '' OR genres = '' OR album = ''",
-  users: "first_name = '' OR last_name = '' OR email = '' OR favorite_genres = ''",
-  listen_history: "cardinality(items) = 0",
-};
-
-/** Records missing a required field: rejected ones this run (missing or mistyped) plus empty values in the table. */
-export const requiredFieldsCheck: DataCheck = async ({ database, run }) => {
-  const tasks = await datasetTasks(database, run.id);
-  const invalid = await database.db.quarantinedRecord.groupBy({ by: ["dataset"], where: { runId: run.id, reasonCode: "invalid" }, _count: true });
-  const invalidBy = new Map(invalid.map((r) => [r.dataset, r._count]));
-  return Promise.all(DATASETS.map(async (dataset): Promise<CheckOutcome> => {
-    const fetched = tasks.get(dataset)?.rowsFetched ?? 0;
-    const rejected = invalidBy.get(dataset) ?? 0;
-    const { rows } = await database.pool.query<{ total: string; empty: string }>(
-      `SELECT count(*) AS total, count(*) FILTER (WHERE ${EMPTY_REQUIRED[dataset]}) AS empty FROM ${dataset}`,
-    );
-    const total = Number(rows[0]!.total);
-    const empty = Number(rows[0]!.empty);
-    const rejectedShare = fetched > 0 ? rejected / fetched : 0;
-    const emptyShare = total > 0 ? empty / total : 0;
-    const share = Math.max(rejectedShare, emptyShare);
-    return {
-      check: "required_fields",
-      dataset,
-      level: grade(share, 0.01, 0.05),
-      measured: { rejected, fetched, rejectedShare, empty, rows: total, emptyShare, warnAbove: 0.01, errorAbove: 0.05 },
-      message: `${rejected} of ${fetched} fetched records lacked a required field (${percent(rejectedShare)}); ${empty} of ${total} rows have an empty one (${percent(emptyShare)})`,
-    };
-  }));
-};
-
-/** The same natural key sent more than once within one read of the source (a record on two pages). */
-export const duplicateKeysCheck: DataCheck = async ({ database, run }) => {
-  const reconcile = (await datasetTasks(database, run.id)).get("reconcile");
-  const counts = (reconcile?.details as { reconciliation?: Record<Dataset, DatasetReconciliation> } | undefined)?.reconciliation;
-  return DATASETS.map((dataset) => {
-    const r = counts?.[dataset];
-    const repeats = r?.sourceRepeats ?? 0;
-    const share = r && r.fetched > 0 ? repeats / r.fetched : 0;
-    return {
-      check: "duplicate_keys",
-      dataset,
-      level: grade(share, 0, 0.05),
-      measured: { repeats, fetched: r?.fetched ?? 0, share, warnAbove: 0, errorAbove: 0.05 },
-      message: `${repeats} records came more than once (${percent(share)} of ${r?.fetched ?? 0}); each was loaded once`,
-    };
-  });
-};
-
-/** What the listen_history task counted as it loaded this run's histories (DatasetIngestor). */
-interface HistoryItemCounts {
-  items?: number;
-  orphanItems?: number;
-}
-
-/**
- * Share of the items in this run's histories naming a track that is not in `tracks`: counted by the
- * listen_history task against the track ids it read, so the check costs no pass over the table.
- */
-export const orphanItemsCheck: DataCheck = async ({ database, run, policy }) => {
-  const counted = ((await datasetTasks(database, run.id)).get("listen_history")?.details ?? {}) as HistoryItemCounts;
-  const items = counted.items ?? 0;
-  const orphans = counted.orphanItems ?? 0;
-  const share = items > 0 ? orphans / items : 0;
-  return [
-    {
-      check: "orphan_items",
-      dataset: "listen_history",
-      level: grade(share, 0.05, policy.orphanErrorShare),
-      measured: { items, orphans, share, warnAbove: 0.05, errorAbove: policy.orphanErrorShare ?? null },
-      message: `${orphans} of the ${items} items in this run's histories name a track not in tracks (${percent(share)})`,
-    },
-  ];
-};
-
-/** Histories waiting in quarantine for a user the source has not sent. */
-export const waitingForUserCheck: DataCheck = async ({ database }) => {
-  const { rows } = await database.pool.query<{ waiting: string; loaded: string }>(`
-    SELECT (SELECT count(DISTINCT record_key) FROM quarantine WHERE reason_code = 'unknown_user' AND resolved_at IS NULL) AS waiting,
-           (SELECT count(*) FROM listen_history) AS loaded`);
-  const waiting = Number(rows[0]!.waiting);
-  const loaded = Number(rows[0]!.loaded);
-  const share = waiting + loaded > 0 ? waiting / (waiting + loaded) : 0;
-  return [
-    {
-      check: "waiting_for_user",
-      dataset: "listen_history",
-      level: grade(share, 0.01, 0.1),
-      measured: { waiting, loaded, share, warnAbove: 0.01, errorAbove: 0.1 },
-      message: `${waiting} histories wait in quarantine for their user (${percent(share)} of all histories)`,
-    },
-  ];
-};
-
-export interface Freshness {
-  dataset: Dataset;
-  newest: Date | null;
-  /** null when the table is empty */
-  ageHours: number | null;
-  level: CheckLevel;
-}
-
-/** Age of the newest updated_at per dataset, graded by the policy (an empty table is an error). Shared by the check and the Overview. */
-export async function datasetFreshness(database: Database, policy: Pick<CheckPolicy, "freshnessWarnHours" | "freshnessErrorHours">, now: Date): Promise<Freshness[]> {
-  const { rows } = await database.pool.query<{ dataset: Dataset; newest: Date | null }>(`
-    SELECT 'tracks' AS dataset, max(updated_at) AS newest FROM tracks
-    UNION ALL SELECT 'users', max(updated_at) FROM users
-    UNION ALL SELECT 'listen_history', max(updated_at) FROM listen_history`);
-  return rows.map(({ dataset, newest }) => {
-    const ageHours = newest ? (now.getTime() - newest.getTime()) / 3_600_000 : null;
-    return { dataset, newest, ageHours, level: grade(ageHours ?? Number.POSITIVE_INFINITY, policy.freshnessWarnHours, policy.freshnessErrorHours) };
-  });
-}
-
-export const freshnessCheck: DataCheck = async ({ database, policy, now }) =>
-  (await datasetFreshness(database, policy, now)).map(({ dataset, newest, ageHours, level }) => ({
-    check: "freshness",
-    dataset,
-    level,
-    measured: { newest: newest?.toISOString() ?? null, ageHours, warnAbove: policy.freshnessWarnHours, errorAbove: policy.freshnessErrorHours },
-    message: newest && ageHours !== null ? `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})` : "no rows at all",
-  }));
-
-/** Rows a full read of the source no longer held, against what the previous reads held (measured by reconciliation). */
-export const vanishedRecordsCheck: DataCheck = async ({ database, run, policy }) => {
-  const reconcile = (await datasetTasks(database, run.id)).get("reconcile");
-  const counts = (reconcile?.details as { reconciliation?: Record<Dataset, DatasetReconciliation> } | undefined)?.reconciliation;
-  return DATASETS.map((dataset): CheckOutcome => {
-    const v = counts?.[dataset]?.vanished;
-    const thresholds = { warnAbove: policy.vanishedWarnShare, errorAbove: policy.vanishedErrorShare };
-    if (!v) return { check: "vanished_records", dataset, level: "ok", measured: { ...thresholds }, message: "not measured: this run did not read the source in full (a replay)" };
-    const share = v.previousRead > 0 ? v.vanished / v.previousRead : 0;
-    return {
-      check: "vanished_records",
-      dataset,
-      level: grade(share, policy.vanishedWarnShare, policy.vanishedErrorShare),
-      measured: { ...v, share, ...thresholds },
-      message: `${v.vanished} of the ${v.previousRead} records of earlier reads are no longer served (${percent(share)}); ${v.returned} came back; ${v.gone} gone from the source in all, kept in the table`,
-    };
-  });
-};
-
-/** Records that came with an updated_at older than the stored version of their key: a source restored or reset. */
-export const updatedAtBackwardsCheck: DataCheck = async ({ database, run }) => {
-  const tasks = await datasetTasks(database, run.id);
-  return DATASETS.map((dataset) => {
-    const backwards = (tasks.get(dataset)?.details as { updatedAtBackwards?: number } | undefined)?.updatedAtBackwards ?? 0;
-    return {
-      check: "updated_at_backwards",
-      dataset,
-      level: backwards > 0 ? "warn" : "ok",
-      measured: { backwards },
-      message: backwards > 0 ? `${backwards} records came older than the version already stored (was the source reset?); the stored versions were kept` : "no record went back in time",
-    };
-  });
-};
-
-/** Fields in source records the pipeline does not know: the source's schema moved. */
-export const schemaDriftCheck: DataCheck = async ({ database, run }) => {
-  const tasks = await datasetTasks(database, run.id);
-  return DATASETS.map((dataset) => {
-    const unknown = ((tasks.get(dataset)?.details as { unknownFields?: Record<string, number> } | undefined)?.unknownFields ?? {});
-    const fields = Object.keys(unknown);
-    return {
-      check: "schema_drift",
-      dataset,
-      level: fields.length ? "warn" : "ok",
-      measured: { unknownFields: unknown },
-      message: fields.length ? `the source sent fields the pipeline does not know: ${fields.join(", ")}` : "no unknown fields",
-    };
-  });
-};
-
-export const DATA_CHECKS: DataCheck[] = [
-  rowCountCheck,
-  requiredFieldsCheck,
-  duplicateKeysCheck,
-  orphanItemsCheck,
-  waitingForUserCheck,
-  freshnessCheck,
-  schemaDriftCheck,
-  vanishedRecordsCheck,
-  updatedAtBackwardsCheck,
-];
+export const percent = (share: number) => `${(share * 100).toFixed(share < 0.01 && share > 0 ? 2 : 1)}%`;
 
 /** Runs every check, stores the outcomes on the run (a retry replaces them) and returns them. */
-export async function runDataChecks(ctx: CheckContext, checks: DataCheck[] = DATA_CHECKS): Promise<CheckOutcome[]> {
+export async function runChecks<Policy>(ctx: CheckContext<Policy>, checks: DataCheck<Policy>[]): Promise<CheckOutcome[]> {
   const outcomes = (await Promise.all(checks.map((check) => check(ctx)))).flat();
   const { db } = ctx.database;
   await db.$transaction([

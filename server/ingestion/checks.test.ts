@@ -9,9 +9,9 @@ import {
   rowCountCheck,
   schemaDriftCheck,
   waitingForUserCheck,
-  type CheckContext,
-  type DataCheck,
+  type CheckPolicy,
 } from "./checks";
+import type { CheckContext, DataCheck } from "../pipeline/checks";
 
 let database: TestDatabase;
 beforeEach(async () => {
@@ -23,7 +23,7 @@ const NOW = new Date("2026-11-27T12:00:00Z");
 const policy = { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 };
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
 
-async function levels(check: DataCheck, runId: number, extra: Partial<CheckContext> = {}) {
+async function levels(check: DataCheck<CheckPolicy>, runId: number, extra: Partial<CheckContext<CheckPolicy>> = {}) {
   const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
   const outcomes = await check({ database, run, policy, now: NOW, ...extra });
   return Object.fromEntries(outcomes.map((o) => [o.dataset, o.level]));
