@@ -1,0 +1,68 @@
+import type { Csr } from "./csr";
+import type { History, Model } from "./families/types";
+import { MetricAccumulator, type MetricSet } from "./metrics";
+import { topK } from "./topk";
+
+/** Fills `out` with a score for every track for `user` (higher is better). */
+export type Scorer = (user: number, out: Float32Array) => void;
+
+export interface Evaluation {
+  overall: MetricSet;
+  /** users with at most 5 tracks in training, and the rest */
+  segments: { light: MetricSet; regular: MetricSet };
+  /** share of the catalogue that appears in some user's top 10 */
+  coverage: number;
+  /** mean popularity (share of training users who listened) of the tracks in the top 10s */
+  popularityBias: number;
+}
+
+export const LIGHT_USER_MAX_TRACKS = 5;
+
+/**
+ * Full-ranking evaluation: every track of the catalogue is scored for every user with held-out
+ * tracks, the user's training tracks are excluded, and the top 20 are compared with the held-out ones.
+ */
+export function evaluate(score: Scorer, train: Csr, test: Csr): Evaluation {
+  const overall = new MetricAccumulator();
+  const light = new MetricAccumulator();
+  const regular = new MetricAccumulator();
+  const scores = new Float32Array(train.cols);
+  const recommended = new Uint8Array(train.cols);
+  const listeners = new Float64Array(train.cols);
+  for (let p = 0; p < train.indices.length; p++) listeners[train.indices[p]!]!++;
+  let popularitySum = 0;
+  let popularityCount = 0;
+  const relevant = new Set<number>();
+  for (let user = 0; user < test.rows; user++) {
+    if (test.indptr[user] === test.indptr[user + 1]) continue;
+    relevant.clear();
+    for (let p = test.indptr[user]!; p < test.indptr[user + 1]!; p++) relevant.add(test.indices[p]!);
+    score(user, scores);
+    for (let p = train.indptr[user]!; p < train.indptr[user + 1]!; p++) scores[train.indices[p]!] = Number.NEGATIVE_INFINITY;
+    const ranked = topK(scores, 20);
+    overall.add(ranked, relevant);
+    (train.indptr[user + 1]! - train.indptr[user]! <= LIGHT_USER_MAX_TRACKS ? light : regular).add(ranked, relevant);
+    for (let i = 0; i < Math.min(10, ranked.length); i++) {
+      recommended[ranked[i]!] = 1;
+      popularitySum += listeners[ranked[i]!]! / train.rows;
+      popularityCount++;
+    }
+  }
+  let covered = 0;
+  for (const r of recommended) covered += r;
+  return {
+    overall: overall.result(),
+    segments: { light: light.result(), regular: regular.result() },
+    coverage: train.cols ? covered / train.cols : 0,
+    popularityBias: popularityCount ? popularitySum / popularityCount : 0,
+  };
+}
+
+/** A user's row of a count matrix as a history (views, no copy). */
+export const historyOf = (matrix: Csr, user: number): History => ({
+  items: matrix.indices.subarray(matrix.indptr[user]!, matrix.indptr[user + 1]!),
+  counts: matrix.data.subarray(matrix.indptr[user]!, matrix.indptr[user + 1]!),
+});
+
+/** Scores users of `matrix` with a model fitted on the same catalogue. */
+export const scorerOf = (model: Model, matrix: Csr): Scorer => (user, out) => model.scoreHistory(historyOf(matrix, user), out);

@@ -1,0 +1,226 @@
+import { Random } from "../../random";
+import { transpose, type Csr } from "../csr";
+import { solveSpd } from "../linalg";
+import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
+
+/**
+ * Implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008): preference p = 1 for a
+ * listened track, confidence c = 1 + alpha·listens; minimises Σ_all c·(p − x_u·y_i)² + λ(‖X‖² + ‖Y‖²).
+ * Each half-step solves every row's normal equations with a few conjugate-gradient steps from its
+ * previous value, as the `implicit` library does (Takács et al. 2011). Factors are float32.
+ */
+export interface AlsParams {
+  factors: number;
+  regularization: number;
+  alpha: number;
+  iterations: number;
+  cgSteps: number;
+}
+
+export interface AlsFactors {
+  factors: number;
+  users: Float32Array;
+  items: Float32Array;
+  /** the loss after each iteration */
+  curve: number[];
+}
+
+/** YᵀY + λI for rows of `m` (n × f), in float64. */
+export function gram(m: Float32Array, n: number, f: number, lambda: number): Float64Array {
+  const g = new Float64Array(f * f);
+  for (let r = 0; r < n; r++) {
+    const o = r * f;
+    for (let a = 0; a < f; a++) {
+      const va = m[o + a]!;
+      if (va === 0) continue;
+      for (let b = a; b < f; b++) g[a * f + b]! += va * m[o + b]!;
+    }
+  }
+  for (let a = 0; a < f; a++) {
+    for (let b = 0; b < a; b++) g[a * f + b] = g[b * f + a]!;
+    g[a * f + a]! += lambda;
+  }
+  return g;
+}
+
+/**
+ * One half-step: for each row u of `c` (confidences), x_u ← CG on (YᵀY + λI + Yᵀ(C_u − I)Y) x = Yᵀ C_u p_u,
+ * `steps` steps from x_u's current value. Rows without entries get x_u = 0 (the exact solution).
+ */
+export function solveRows(c: Csr, x: Float32Array, y: Float32Array, f: number, lambda: number, steps: number): void {
+  const yty = gram(y, c.cols, f, lambda);
+  const r = new Float64Array(f);
+  const p = new Float64Array(f);
+  const ap = new Float64Array(f);
+  const xu = new Float64Array(f);
+  for (let u = 0; u < c.rows; u++) {
+    const start = c.indptr[u]!;
+    const end = c.indptr[u + 1]!;
+    const o = u * f;
+    if (start === end) {
+      x.fill(0, o, o + f);
+      continue;
+    }
+    for (let a = 0; a < f; a++) xu[a] = x[o + a]!;
+    // r = b − A·x = −(YᵀY + λI)x + Σ_i (c − (c − 1)·y_i·x) y_i
+    for (let a = 0; a < f; a++) {
+      let s = 0;
+      for (let b = 0; b < f; b++) s += yty[a * f + b]! * xu[b]!;
+      r[a] = -s;
+    }
+    for (let q = start; q < end; q++) {
+      const io = c.indices[q]! * f;
+      const conf = c.data[q]!;
+      let dot = 0;
+      for (let a = 0; a < f; a++) dot += y[io + a]! * xu[a]!;
+      const w = conf - (conf - 1) * dot;
+      for (let a = 0; a < f; a++) r[a]! += w * y[io + a]!;
+    }
+    p.set(r);
+    let rsOld = 0;
+    for (let a = 0; a < f; a++) rsOld += r[a]! * r[a]!;
+    for (let step = 0; step < steps && rsOld > 1e-20; step++) {
+      for (let a = 0; a < f; a++) {
+        let s = 0;
+        for (let b = 0; b < f; b++) s += yty[a * f + b]! * p[b]!;
+        ap[a] = s;
+      }
+      for (let q = start; q < end; q++) {
+        const io = c.indices[q]! * f;
+        let dot = 0;
+        for (let a = 0; a < f; a++) dot += y[io + a]! * p[a]!;
+        const w = (c.data[q]! - 1) * dot;
+        for (let a = 0; a < f; a++) ap[a]! += w * y[io + a]!;
+      }
+      let pAp = 0;
+      for (let a = 0; a < f; a++) pAp += p[a]! * ap[a]!;
+      const alpha = rsOld / pAp;
+      let rsNew = 0;
+      for (let a = 0; a < f; a++) {
+        xu[a]! += alpha * p[a]!;
+        r[a]! -= alpha * ap[a]!;
+        rsNew += r[a]! * r[a]!;
+      }
+      for (let a = 0; a < f; a++) p[a] = r[a]! + (rsNew / rsOld) * p[a]!;
+      rsOld = rsNew;
+    }
+    for (let a = 0; a < f; a++) x[o + a] = xu[a]!;
+  }
+}
+
+/** The objective: Σ_u [x_uᵀ(YᵀY)x_u + Σ_{i∈u} (c(1 − s)² − s²)] + λ(‖X‖² + ‖Y‖²), s = x_u·y_i; O(nnz·f + U·f²). */
+export function alsLoss(c: Csr, x: Float32Array, y: Float32Array, f: number, lambda: number): number {
+  const yty = gram(y, c.cols, f, 0);
+  let loss = 0;
+  for (let u = 0; u < c.rows; u++) {
+    const o = u * f;
+    for (let a = 0; a < f; a++) {
+      let s = 0;
+      for (let b = 0; b < f; b++) s += yty[a * f + b]! * x[o + b]!;
+      loss += x[o + a]! * s;
+    }
+    for (let q = c.indptr[u]!; q < c.indptr[u + 1]!; q++) {
+      const io = c.indices[q]! * f;
+      let s = 0;
+      for (let a = 0; a < f; a++) s += x[o + a]! * y[io + a]!;
+      const conf = c.data[q]!;
+      loss += conf * (1 - s) ** 2 - s * s;
+    }
+  }
+  let norms = 0;
+  for (const v of x) norms += v * v;
+  for (const v of y) norms += v * v;
+  return loss + lambda * norms;
+}
+
+export function fitAls(counts: Csr, params: AlsParams, seed: number): AlsFactors {
+  const f = params.factors;
+  const cu: Csr = { ...counts, data: counts.data.map((v) => 1 + params.alpha * v) };
+  const ci = transpose(cu);
+  const random = new Random(seed);
+  // Small random starts, as `implicit` does; the first half-step solves the users from them.
+  const users = new Float32Array(counts.rows * f);
+  const items = Float32Array.from({ length: counts.cols * f }, () => random.next() * 0.01);
+  const curve: number[] = [];
+  for (let it = 0; it < params.iterations; it++) {
+    solveRows(cu, users, items, f, params.regularization, params.cgSteps);
+    solveRows(ci, items, users, f, params.regularization, params.cgSteps);
+    curve.push(alsLoss(cu, users, items, f, params.regularization));
+  }
+  return { factors: f, users, items, curve };
+}
+
+/**
+ * A user's factors from their history, solved exactly against fixed item factors (the user half-step
+ * of ALS for one row): (YᵀY + λI + Yᵀ(C − I)Y) x = YᵀCp. Serves users and listens the fit never saw.
+ */
+export function foldIn(items: Float32Array, yty: Float64Array, f: number, alpha: number, history: History): Float64Array {
+  const a = Float64Array.from(yty);
+  const b = new Float64Array(f);
+  for (let p = 0; p < history.items.length; p++) {
+    const io = history.items[p]! * f;
+    const conf = 1 + alpha * history.counts[p]!;
+    for (let i = 0; i < f; i++) {
+      const yi = items[io + i]!;
+      b[i]! += conf * yi;
+      for (let j = 0; j < f; j++) a[i * f + j]! += (conf - 1) * yi * items[io + j]!;
+    }
+  }
+  return solveSpd(a, b, f);
+}
+
+/** x·y_i for every track, four tracks per pass so each value of x loaded serves four products. */
+export function factorScores(x: Float64Array, items: Float32Array, f: number, out: Float32Array): void {
+  const n = out.length;
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const a = i * f;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let k = 0; k < f; k++) {
+      const xk = x[k]!;
+      s0 += xk * items[a + k]!;
+      s1 += xk * items[a + f + k]!;
+      s2 += xk * items[a + 2 * f + k]!;
+      s3 += xk * items[a + 3 * f + k]!;
+    }
+    out[i] = s0;
+    out[i + 1] = s1;
+    out[i + 2] = s2;
+    out[i + 3] = s3;
+  }
+  for (; i < n; i++) {
+    let s = 0;
+    for (let k = 0; k < f; k++) s += x[k]! * items[i * f + k]!;
+    out[i] = s;
+  }
+}
+
+export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[]): Model {
+  const f = params.factors!;
+  const yty = gram(items, trackIds.length, f, params.regularization!);
+  return {
+    family: "als",
+    params,
+    trackIds,
+    curve,
+    scoreHistory: (history, out) => {
+      if (history.items.length === 0) return void out.fill(0);
+      factorScores(foldIn(items, yty, f, params.alpha!, history), items, f, out);
+    },
+    artefact: () => ({ meta: {}, arrays: { items } }),
+  };
+}
+
+const asAls = (p: Params): AlsParams => ({ factors: p.factors!, regularization: p.regularization!, alpha: p.alpha!, iterations: p.iterations!, cgSteps: p.cgSteps! });
+
+export const als: FamilyDefinition = {
+  family: "als",
+  grid: [
+    { factors: 48, regularization: 0.05, alpha: 4, iterations: 12, cgSteps: 3 },
+    { factors: 48, regularization: 0.05, alpha: 16, iterations: 12, cgSteps: 3 },
+  ],
+  fit: (data: TrainingData, params) => {
+    const fitted = fitAls(data.matrix, asAls(params), data.seed);
+    return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);
+  },
+};

@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { csrFromTriplets, transpose } from "../csr";
+import { invertSpd } from "../linalg";
+import { alsLoss, fitAls, foldIn, gram, solveRows } from "./als";
+import { fitEase } from "./ease";
+import { itemNeighbours, neighbourScores } from "./item-knn";
+import { standardise } from "./hybrid";
+
+/** users × tracks counts from rows of [track, count] pairs */
+function matrix(rows: [number, number][][], tracks: number) {
+  const u: number[] = [];
+  const t: number[] = [];
+  const v: number[] = [];
+  rows.forEach((row, user) => row.forEach(([track, count]) => (u.push(user), t.push(track), v.push(count))));
+  return csrFromTriplets(rows.length, tracks, Int32Array.from(u), Int32Array.from(t), Float32Array.from(v));
+}
+
+/** Gauss–Jordan inverse with partial pivoting: another way than the Cholesky the code uses. */
+function gaussJordan(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let pivot = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[pivot]![c]!)) pivot = r;
+    [m[c], m[pivot]] = [m[pivot]!, m[c]!];
+    const d = m[c]![c]!;
+    for (let j = 0; j < 2 * n; j++) m[c]![j]! /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const factor = m[r]![c]!;
+      for (let j = 0; j < 2 * n; j++) m[r]![j]! -= factor * m[c]![j]!;
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
+
+const X = matrix(
+  [
+    [[0, 3], [1, 1], [2, 2]],
+    [[0, 1], [2, 1]],
+    [[1, 4], [3, 1]],
+    [[0, 2], [1, 1], [3, 5]],
+    [[2, 1], [3, 1], [4, 2]],
+  ],
+  5,
+);
+
+describe("item_knn", () => {
+  it("cosine with shrinkage on log(1 + listens) matches a hand computation", () => {
+    const w = (c: number) => Math.log1p(c);
+    // Tracks 0 and 2 are shared by users 0 (3 and 2 listens), 1 (1 and 1); track 0 also by user 3 (2), track 2 by user 4 (1).
+    const dot = w(3) * w(2) + w(1) * w(1);
+    const norm0 = Math.sqrt(w(3) ** 2 + w(1) ** 2 + w(2) ** 2);
+    const norm2 = Math.sqrt(w(2) ** 2 + w(1) ** 2 + w(1) ** 2);
+    const n = itemNeighbours(X, 4, 10);
+    const of0 = Array.from(n.indices.subarray(n.indptr[0]!, n.indptr[1]!));
+    const sim02 = n.similarity[n.indptr[0]! + of0.indexOf(2)]!;
+    expect(sim02).toBeCloseTo(dot / (norm0 * norm2 + 10), 6);
+    // Track 4 shares no listener with track 0: no neighbour.
+    expect(of0).not.toContain(4);
+    // Neighbours come best first.
+    const sims = Array.from(n.similarity.subarray(n.indptr[0]!, n.indptr[1]!));
+    expect(sims).toEqual([...sims].sort((a, b) => b - a));
+    // A history scores Σ w·sim.
+    const out = new Float32Array(5);
+    neighbourScores(n, { items: Int32Array.from([0]), counts: Float32Array.from([3]) }, out);
+    expect(out[2]).toBeCloseTo(w(3) * sim02, 6);
+  });
+});
+
+describe("ease", () => {
+  it("matches the closed form B = I − P·diag(1/diag(P)), P = (XᵀX + λI)⁻¹, computed by Gauss–Jordan", () => {
+    const lambda = 2;
+    const dense = Array.from({ length: 5 }, () => Array.from({ length: 5 }, () => 0));
+    for (let u = 0; u < X.rows; u++) {
+      const items = X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!);
+      for (const a of items) for (const b of items) dense[a]![b]!++;
+    }
+    for (let i = 0; i < 5; i++) dense[i]![i]! += lambda;
+    const p = gaussJordan(dense);
+    const { items, b } = fitEase(X, lambda, 10);
+    expect(Array.from(items)).toEqual([0, 1, 2, 3, 4]);
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) expect(b[i * 5 + j]).toBeCloseTo(i === j ? 0 : -p[i]![j]! / p[j]![j]!, 5);
+  });
+
+  it("caps the catalogue at the most listened tracks (ties: the lower index)", () => {
+    // Tracks 0 to 3 have 3 listeners each, track 4 one.
+    expect(Array.from(fitEase(X, 1, 3).items)).toEqual([0, 1, 2]);
+    expect(Array.from(fitEase(X, 1, 4).items)).toEqual([0, 1, 2, 3]);
+  });
+
+  it("the Cholesky inverse is an inverse", () => {
+    const a = [4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2];
+    const inv = invertSpd(Float64Array.from(a), 3);
+    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
+      let s = 0;
+      for (let k = 0; k < 3; k++) s += a[i * 3 + k]! * inv[k * 3 + j]!;
+      expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+    }
+  });
+});
+
+describe("als", () => {
+  const params = { factors: 3, regularization: 0.1, alpha: 2, iterations: 8, cgSteps: 3 };
+
+  it("the loss falls at every iteration", () => {
+    const { curve } = fitAls(X, params, 7);
+    for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeLessThanOrEqual(curve[i - 1]! + 1e-6);
+    expect(curve.at(-1)).toBeLessThan(curve[0]!);
+  });
+
+  it("with enough CG steps a half-step equals the direct solve of each user's normal equations", () => {
+    const f = 3;
+    const { items } = fitAls(X, params, 7);
+    const conf = { ...X, data: X.data.map((v) => 1 + params.alpha * v) };
+    const users = new Float32Array(X.rows * f);
+    solveRows(conf, users, items, f, params.regularization, 50);
+    const yty = gram(items, X.cols, f, params.regularization);
+    for (let u = 0; u < X.rows; u++) {
+      const direct = foldIn(items, yty, f, params.alpha, { items: X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!), counts: X.data.subarray(X.indptr[u]!, X.indptr[u + 1]!) });
+      for (let k = 0; k < f; k++) expect(users[u * f + k]).toBeCloseTo(direct[k]!, 4);
+    }
+  });
+
+  it("the loss computed by the O(nnz·f) identity equals the sum over every user–track pair", () => {
+    const f = 3;
+    const { items } = fitAls(X, params, 7);
+    const conf = { ...X, data: X.data.map((v) => 1 + params.alpha * v) };
+    const users = new Float32Array(X.rows * f);
+    solveRows(conf, users, items, f, params.regularization, 3);
+    let brute = 0;
+    for (let u = 0; u < X.rows; u++) for (let i = 0; i < X.cols; i++) {
+      let s = 0;
+      for (let k = 0; k < f; k++) s += users[u * f + k]! * items[i * f + k]!;
+      const at = Array.from(X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!)).indexOf(i);
+      const c = at >= 0 ? conf.data[X.indptr[u]! + at]! : 1;
+      brute += c * ((at >= 0 ? 1 : 0) - s) ** 2;
+    }
+    let norms = 0;
+    for (const v of users) norms += v * v;
+    for (const v of items) norms += v * v;
+    expect(alsLoss(conf, users, items, f, params.regularization)).toBeCloseTo(brute + params.regularization * norms, 6);
+    expect(transpose(transpose(X)).indices).toEqual(X.indices);
+  });
+});
+
+describe("hybrid", () => {
+  it("standardises finite scores and puts −∞ at the lowest", () => {
+    const s = Float32Array.from([1, 2, 3, Number.NEGATIVE_INFINITY]);
+    standardise(s);
+    const sd = Math.sqrt(2 / 3);
+    expect(Array.from(s)).toEqual([-1 / sd, 0, 1 / sd, -1 / sd].map((v) => Math.fround(v)));
+  });
+});

@@ -1,0 +1,97 @@
+import { transpose, type Csr } from "../csr";
+import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
+
+/** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1], best first. */
+export interface Neighbours {
+  indptr: Int32Array;
+  indices: Int32Array;
+  similarity: Float32Array;
+}
+
+/**
+ * Item–item cosine with shrinkage (Sarwar et al. 2001; shrinkage as in Koren 2008):
+ * sim(i, j) = Σ_u w_ui·w_uj / (‖w_i‖·‖w_j‖ + shrink), with w = log(1 + listens); the top
+ * `neighbours` per track are kept.
+ */
+export function itemNeighbours(matrix: Csr, neighbours: number, shrink: number): Neighbours {
+  const weights: Csr = { ...matrix, data: matrix.data.map((c) => Math.log1p(c)) };
+  const byItem = transpose(weights);
+  const norms = new Float64Array(byItem.rows);
+  for (let i = 0; i < byItem.rows; i++) {
+    let sum = 0;
+    for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) sum += byItem.data[p]! ** 2;
+    norms[i] = Math.sqrt(sum);
+  }
+  const acc = new Float64Array(byItem.rows);
+  const touched = new Int32Array(byItem.rows);
+  const indptr = new Int32Array(byItem.rows + 1);
+  const indices: number[] = [];
+  const similarity: number[] = [];
+  const best = new Int32Array(neighbours);
+  const bestSim = new Float64Array(neighbours);
+  for (let i = 0; i < byItem.rows; i++) {
+    let nTouched = 0;
+    for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) {
+      const user = byItem.indices[p]!;
+      const wi = byItem.data[p]!;
+      for (let q = weights.indptr[user]!; q < weights.indptr[user + 1]!; q++) {
+        const j = weights.indices[q]!;
+        if (j === i) continue;
+        if (acc[j] === 0) touched[nTouched++] = j;
+        acc[j]! += wi * weights.data[q]!;
+      }
+    }
+    let size = 0;
+    for (let t = 0; t < nTouched; t++) {
+      const j = touched[t]!;
+      const sim = acc[j]! / (norms[i]! * norms[j]! + shrink);
+      acc[j] = 0;
+      if (size === neighbours && sim <= bestSim[neighbours - 1]!) continue;
+      let at = size < neighbours ? size++ : neighbours - 1;
+      while (at > 0 && (bestSim[at - 1]! < sim || (bestSim[at - 1] === sim && best[at - 1]! > j))) {
+        best[at] = best[at - 1]!;
+        bestSim[at] = bestSim[at - 1]!;
+        at--;
+      }
+      best[at] = j;
+      bestSim[at] = sim;
+    }
+    for (let n = 0; n < size; n++) {
+      indices.push(best[n]!);
+      similarity.push(bestSim[n]!);
+    }
+    indptr[i + 1] = indices.length;
+  }
+  return { indptr, indices: Int32Array.from(indices), similarity: Float32Array.from(similarity) };
+}
+
+/** Scores every track from a history: Σ over its tracks i of log(1 + listens_i)·sim(i, j). */
+export function neighbourScores(n: Neighbours, history: History, out: Float32Array): void {
+  out.fill(0);
+  for (let p = 0; p < history.items.length; p++) {
+    const i = history.items[p]!;
+    const w = Math.log1p(history.counts[p]!);
+    for (let q = n.indptr[i]!; q < n.indptr[i + 1]!; q++) out[n.indices[q]!]! += w * n.similarity[q]!;
+  }
+}
+
+export function itemKnnModel(trackIds: Int32Array, n: Neighbours, params: Params): Model {
+  return {
+    family: "item_knn",
+    params,
+    trackIds,
+    scoreHistory: (history, out) => neighbourScores(n, history, out),
+    artefact: () => ({ meta: {}, arrays: { indptr: n.indptr, indices: n.indices, similarity: n.similarity } }),
+  };
+}
+
+export const itemKnn: FamilyDefinition = {
+  family: "item_knn",
+  grid: [
+    { neighbours: 100, shrink: 10 },
+    { neighbours: 200, shrink: 0 },
+    { neighbours: 200, shrink: 50 },
+    { neighbours: 50, shrink: 10 },
+  ],
+  fit: (data: TrainingData, params) => itemKnnModel(data.snapshot.trackIds, itemNeighbours(data.matrix, params.neighbours!, params.shrink!), params),
+};

@@ -1,0 +1,46 @@
+import type { Csr } from "../csr";
+import type { Listens } from "../split";
+import type { Snapshot } from "../snapshot";
+
+export const FAMILIES = ["popularity", "item_knn", "als", "ease", "hybrid"] as const;
+export type Family = (typeof FAMILIES)[number];
+
+export type Params = Record<string, number>;
+export type TypedArrays = Record<string, Float32Array | Int32Array | Float64Array>;
+
+/** What every family fits on: training listens as a count matrix, the listens themselves, the catalogue. */
+export interface TrainingData {
+  /** users × tracks, listen counts */
+  matrix: Csr;
+  listens: Listens;
+  snapshot: Snapshot;
+  seed: number;
+}
+
+/** A user's listening as a model sees it: track indices (in the model's catalogue) and listen counts. */
+export interface History {
+  items: Int32Array;
+  counts: Float32Array;
+}
+
+/**
+ * A fitted model. It scores every track of its catalogue (`trackIds`, by index) from a listening
+ * history, so it serves users it never saw and listens that arrived after it was trained.
+ */
+export interface Model {
+  family: Family;
+  params: Params;
+  trackIds: Int32Array;
+  scoreHistory(history: History, out: Float32Array): void;
+  /** loss after each iteration, for families that iterate */
+  curve?: number[];
+  /** what to store so any process can load it again */
+  artefact(): { meta: Record<string, unknown>; arrays: TypedArrays };
+}
+
+export interface FamilyDefinition {
+  family: Exclude<Family, "hybrid">;
+  /** hyperparameters tried on the validation split; the first is the default */
+  grid: Params[];
+  fit(data: TrainingData, params: Params): Model;
+}
