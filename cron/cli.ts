@@ -11,20 +11,33 @@ import { startBuiltInSimulator } from "../server/simulator/built-in";
 import { findJob, JOBS } from "./jobs";
 import { progressReporter } from "./progress";
 
-// `npm run job -- <name> [--replay <runId>]`: runs a job in this process; exit code 0 only on success.
+const USAGE = `usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId> (ingest)] [--snapshot <snapshotId> (train)]`;
+
+const positiveId = (flag: string, value: string | undefined): number | undefined | null => {
+  if (value === undefined) return undefined;
+  const id = Number(value);
+  if (Number.isInteger(id) && id > 0 && id <= 2_147_483_647) return id;
+  console.error(`--${flag} takes an id, not ${value}`);
+  return null;
+};
+
+// `npm run job -- <name> [--replay <runId>] [--snapshot <id>]`: runs a job in this process; exit code 0 only on success.
+// --trigger and --by are for the web server, which starts heavy jobs in a process like this one.
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({ allowPositionals: true, options: { replay: { type: "string" } } });
+  const { positionals, values } = parseArgs({
+    allowPositionals: true,
+    options: { replay: { type: "string" }, snapshot: { type: "string" }, trigger: { type: "string" }, by: { type: "string" } },
+  });
   const name = positionals[0];
   const job = name ? findJob(name) : undefined;
   if (!job) {
-    console.error(`usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId>]`);
+    console.error(USAGE);
     return 2;
   }
-  const replayOf = values.replay === undefined ? undefined : Number(values.replay);
-  if (replayOf !== undefined && !(Number.isInteger(replayOf) && replayOf > 0)) {
-    console.error(`--replay takes a run id, not ${values.replay}`);
-    return 2;
-  }
+  const replayOf = positiveId("replay", values.replay);
+  const snapshotId = positiveId("snapshot", values.snapshot);
+  if (replayOf === null || snapshotId === null) return 2;
+  const trigger = values.trigger === "console" || values.trigger === "cron" ? values.trigger : "cli";
   let env: Env = parseEnv();
   const cleanups: (() => Promise<void>)[] = [];
   let running = false;
@@ -55,13 +68,18 @@ async function main(): Promise<number> {
     running = true;
     const started = await job.start(
       { database, env },
-      { trigger: "cli", triggeredBy: `cli:${os.userInfo().username}`, params: replayOf === undefined ? {} : { replayOf } },
+      {
+        trigger,
+        triggeredBy: values.by ?? `cli:${os.userInfo().username}`,
+        params: { ...(replayOf === undefined ? {} : { replayOf }), ...(snapshotId === undefined ? {} : { snapshotId }) },
+      },
       progress,
     );
     if (started.deduped) console.error(`run ${started.run.id} already exists for this key; waiting for it`);
     const ended = started.deduped ? await waitForRun(database, started.run.id) : await started.finished;
     progress.stop();
     console.log(await runSummary(database.db, ended.id));
+    // A run the data gate skipped did not train: not a success for a script waiting on it.
     return ended.status === "success" ? 0 : 1;
   } catch (error) {
     if (error instanceof RunInProgressError) {

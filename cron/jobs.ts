@@ -4,6 +4,9 @@ import { ingestionConfig } from "../server/ingestion/config";
 import { INGEST_PIPELINE, ingestionPipeline } from "../server/ingestion/pipeline";
 import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
 import { retryFailedTasks, startRun, type StartedRun } from "../server/pipeline/runner";
+import { trainConfig } from "../server/recommender/config";
+import { TRAIN_PIPELINE, trainPipeline } from "../server/recommender/pipeline";
+import { forgetTrainSession } from "../server/recommender/session";
 import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
 
 export interface JobContext {
@@ -20,6 +23,10 @@ export interface Job {
   start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
   /** Runs the failed and skipped tasks of an ended run again. */
   retry(ctx: JobContext, runId: number): Promise<StartedRun>;
+  /** the job the built-in scheduler starts after each successful run of this one */
+  then?: string;
+  /** heavy work: started from the web server, it runs in a job process of its own */
+  ownProcess?: boolean;
 }
 
 /** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
@@ -31,6 +38,16 @@ export const JOBS: Record<string, Job> = {
     schedule: (env) => env.INGEST_SCHEDULE,
     start: (ctx, request, observer) => withAlerts(ctx, INGEST_PIPELINE, startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer)),
     retry: (ctx, runId) => withAlerts(ctx, INGEST_PIPELINE, retryFailedTasks(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), runId)),
+    then: "train",
+  },
+  train: {
+    name: "train",
+    description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
+    pipeline: TRAIN_PIPELINE,
+    schedule: (env) => env.TRAIN_SCHEDULE,
+    start: (ctx, request, observer) => withAlerts(ctx, TRAIN_PIPELINE, startRun(ctx.database, trainPipeline(trainConfig(ctx.env)), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, TRAIN_PIPELINE, retryFailedTasks(ctx.database, trainPipeline(trainConfig(ctx.env)), runId)),
+    ownProcess: true,
   },
 };
 
@@ -39,6 +56,8 @@ async function withAlerts(ctx: JobContext, pipeline: string, starting: Promise<S
   const started = await starting;
   if (started.deduped) return started;
   const finished = started.finished.then(async (run) => {
+    // A train run's splits and fitted models are shared by its tasks until it ends.
+    forgetTrainSession(run.id);
     await evaluateAlerts(ctx.database, pipeline, alertPolicy(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
     return run;
   });

@@ -64,6 +64,18 @@ export const envSchema = z
       .string()
       .default("0 2 * * *")
       .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 2 * * *`"),
+    /** cron expression (UTC) of the scheduled train run; the scheduler also trains after every successful ingestion */
+    TRAIN_SCHEDULE: z
+      .string()
+      .default("0 4 * * *")
+      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 4 * * *`"),
+    TRAIN_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(42),
+    /** a candidate replaces the champion when its NDCG@10 is at least this share better on the same test split */
+    PROMOTION_MARGIN: z.coerce.number().min(0).max(10).default(0.01),
+    /** and loses at most this share of the champion's coverage and recall@20 */
+    PROMOTION_GUARDRAIL_DROP: z.coerce.number().min(0).max(1).default(0.1),
+    /** model artefacts kept on disk (aliased versions always are) */
+    MODEL_ARTEFACTS_KEEP: z.coerce.number().int().min(1).max(10_000).default(20),
     INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
     INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),

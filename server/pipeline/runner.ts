@@ -7,6 +7,7 @@ import { sampleResources } from "./resources";
 import { TaskRecorder } from "./task-recorder";
 import {
   RunInProgressError,
+  SkipRunError,
   type PipelineDefinition,
   type RunObserver,
   type TaskDefinition,
@@ -20,7 +21,7 @@ import {
 export type StartedRun = NewRun | { run: PipelineRun; deduped: true };
 export type NewRun = { run: PipelineRun; deduped: false; finished: Promise<PipelineRun> };
 
-const TERMINAL = new Set(["success", "failed"]);
+const TERMINAL = new Set(["success", "failed", "skipped"]);
 
 /** Runs executing in this process: stopped and recorded as ended when the process shuts down. */
 const localRuns = new Map<number, { stop(reason: Error): void; ended: Promise<unknown> }>();
@@ -48,7 +49,7 @@ export async function waitForRun(database: Database, runId: number, pollMs = 500
 function assertTopological(definition: PipelineDefinition) {
   const seen = new Set<string>();
   for (const task of definition.tasks) {
-    for (const need of task.needs ?? []) {
+    for (const need of [...(task.needs ?? []), ...(task.after ?? [])]) {
       if (!seen.has(need)) throw new Error(`${definition.name}: task ${task.name} needs ${need}, which is not declared before it`);
     }
     seen.add(task.name);
@@ -163,6 +164,7 @@ export async function executeRun(
 ): Promise<PipelineRun> {
   const resources = sampleResources();
   const errors: string[] = [];
+  let skipped: string | null = null;
   const cancel = watchForCancel(database, run.id);
   let recorded!: () => void;
   localRuns.set(run.id, { stop: cancel.abort, ended: new Promise<void>((resolve) => (recorded = resolve)) });
@@ -174,7 +176,12 @@ export async function executeRun(
         (async (): Promise<TaskStatus> => {
           if (succeeded.has(task.name)) return "success";
           const needs = await Promise.all((task.needs ?? []).map((n) => outcomes.get(n)!));
+          await Promise.all((task.after ?? []).map((n) => outcomes.get(n)!));
           const taskRunId = taskRunIds.get(task.name)!;
+          if (skipped !== null) {
+            await database.db.taskRun.update({ where: { id: taskRunId }, data: { status: "skipped", error: `not run: ${skipped}`, finishedAt: new Date() } });
+            return "skipped";
+          }
           if (needs.some((s) => s !== "success")) {
             await database.db.taskRun.update({
               where: { id: taskRunId },
@@ -182,9 +189,13 @@ export async function executeRun(
             });
             return "skipped";
           }
-          const error = await runTask(database, definition, run, task, taskRunId, observer, cancel.signal);
-          if (error) errors.push(`${task.name}: ${error}`);
-          return error ? "failed" : "success";
+          const outcome = await runTask(database, definition, run, task, taskRunId, observer, cancel.signal);
+          if (outcome.kind === "skipped") {
+            skipped = outcome.reason;
+            return "skipped";
+          }
+          if (outcome.kind === "failed") errors.push(`${task.name}: ${outcome.error}`);
+          return outcome.kind;
         })(),
       );
     }
@@ -199,7 +210,13 @@ export async function executeRun(
   try {
     ended = await database.db.pipelineRun.update({
       where: { id: run.id },
-      data: { status: errors.length ? "failed" : "success", error: errors.length ? redactSecrets(errors.join("\n")) : null, finishedAt: new Date(), cpuMs, peakRssBytes },
+      data: {
+        status: errors.length ? "failed" : skipped !== null ? "skipped" : "success",
+        error: errors.length ? redactSecrets(errors.join("\n")) : skipped,
+        finishedAt: new Date(),
+        cpuMs,
+        peakRssBytes,
+      },
     });
   } finally {
     // Released only once the run is recorded as ended, so the next run never takes it for abandoned.
@@ -266,7 +283,9 @@ export async function retryFailedTasks(database: Database, definition: PipelineD
   }
 }
 
-/** Runs one task try and records it; returns its error message, or null on success. */
+type TaskOutcome = { kind: "success" } | { kind: "failed"; error: string } | { kind: "skipped"; reason: string };
+
+/** Runs one task try and records it. */
 async function runTask(
   database: Database,
   definition: PipelineDefinition,
@@ -275,7 +294,7 @@ async function runTask(
   taskRunId: number,
   observer: RunObserver,
   signal: AbortSignal,
-): Promise<string | null> {
+): Promise<TaskOutcome> {
   const taskRun = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId } });
   const recorder = new TaskRecorder(database.db, taskRunId, `[pipeline ${definition.name} run ${run.id} ${task.name}#${taskRun.tryNumber}]`);
   await recorder.start();
@@ -301,11 +320,16 @@ async function runTask(
     signal.throwIfAborted();
     recorder.log(`succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await recorder.finish("success");
-    return null;
+    return { kind: "success" };
   } catch (error) {
+    if (error instanceof SkipRunError) {
+      recorder.log(`skipped the run: ${error.message}`);
+      await recorder.finish("skipped", error.message);
+      return { kind: "skipped", reason: error.message };
+    }
     const message = redactSecrets(error instanceof Error ? error.message : String(error));
     recorder.log(`failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${message}`);
     await recorder.finish("failed", message);
-    return message;
+    return { kind: "failed", error: message };
   }
 }

@@ -29,6 +29,8 @@ export interface TaskDefinition {
   name: string;
   /** Tasks that must succeed first; they must be declared earlier. */
   needs?: string[];
+  /** Tasks that must have ended first, whatever their outcome (e.g. a blend of whichever families trained). */
+  after?: string[];
   run(ctx: TaskContext): Promise<void>;
 }
 
@@ -48,6 +50,17 @@ export interface TriggerRequest {
 export interface RunObserver {
   onLog?(task: string, line: string): void;
   onProgress?(task: string, done: number, total: number | null): void;
+}
+
+/**
+ * Thrown by a task when the whole run has nothing to do (e.g. the data gate is closed): the run ends
+ * `skipped` with this message, and so do its remaining tasks.
+ */
+export class SkipRunError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SkipRunError";
+  }
 }
 
 export class RunInProgressError extends Error {

@@ -1,0 +1,55 @@
+import { decodeBinary, encodeBinary, readVerified, writeContentAddressed } from "./binary";
+import { alsModel } from "./families/als";
+import { easeModel } from "./families/ease";
+import { hybridModel } from "./families/hybrid";
+import { itemKnnModel } from "./families/item-knn";
+import { popularityModel } from "./families/popularity";
+import type { Family, Model, Params, TypedArrays } from "./families/types";
+
+interface ArtefactMeta {
+  family: Family;
+  params: Params;
+  components?: { family: Family; params: Params; weight: number }[];
+}
+
+export interface StoredArtefact {
+  path: string;
+  digest: string;
+  bytes: number;
+}
+
+/** Writes a model's artefact (with its catalogue's track ids) under `dir`, content-addressed. */
+export async function saveArtefact(dir: string, model: Model): Promise<StoredArtefact> {
+  const { meta, arrays } = model.artefact();
+  const bytes = encodeBinary<ArtefactMeta>({ ...meta, family: model.family, params: model.params }, { trackIds: model.trackIds, ...arrays });
+  const { file, digest } = await writeContentAddressed(dir, "model", bytes);
+  return { path: file, digest, bytes: bytes.length };
+}
+
+function rebuild(family: Family, params: Params, trackIds: Int32Array, arrays: TypedArrays, components?: ArtefactMeta["components"]): Model {
+  switch (family) {
+    case "popularity":
+      return popularityModel(trackIds, arrays.scores as Float32Array, params);
+    case "item_knn":
+      return itemKnnModel(trackIds, { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array }, params);
+    case "als":
+      return alsModel(trackIds, arrays.items as Float32Array, params);
+    case "ease":
+      return easeModel(trackIds, { items: arrays.items as Int32Array, b: arrays.b as Float32Array }, params);
+    case "hybrid":
+      return hybridModel(
+        (components ?? []).map((c) => {
+          const prefix = `${c.family}.`;
+          const own = Object.fromEntries(Object.entries(arrays).filter(([name]) => name.startsWith(prefix)).map(([name, a]) => [name.slice(prefix.length), a]));
+          return { model: rebuild(c.family, c.params, trackIds, own), weight: c.weight };
+        }),
+      );
+  }
+}
+
+/** Loads a stored model, refusing an artefact whose checksum does not match. */
+export async function loadArtefact(artefact: { path: string; digest: string }): Promise<Model> {
+  const { meta, arrays } = decodeBinary<ArtefactMeta>(await readVerified(artefact.path, artefact.digest));
+  const { trackIds, ...rest } = arrays;
+  return rebuild(meta.family, meta.params, trackIds as Int32Array, rest, meta.components);
+}

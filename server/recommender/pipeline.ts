@@ -1,0 +1,245 @@
+import path from "node:path";
+import { z } from "zod";
+import type { Database } from "../db/client";
+import type { Prisma } from "../db/generated/client";
+import { INGEST_PIPELINE } from "../ingestion/pipeline";
+import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
+import { loadArtefact, saveArtefact, type StoredArtefact } from "./artefacts";
+import { inCatalogue } from "./catalogue";
+import type { Evaluation } from "./evaluate";
+import { hybridModel, tuneWeights } from "./families/hybrid";
+import type { Family, FamilyDefinition, Model, Params } from "./families/types";
+import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
+import { batchScore } from "./scoring";
+import { BASE_FAMILIES, sessionOf, type TrainSession } from "./session";
+import { loadSnapshot, takeSnapshot } from "./snapshot";
+
+export const TRAIN_PIPELINE = "train";
+
+export interface TrainConfig {
+  lakeDir: string;
+  seed: number;
+  /** users averaged when tuning on validation, and when reporting on the test split */
+  tuneUsers: number;
+  evalUsers: number;
+  /** a candidate must beat the champion's NDCG@10 by this share to replace it */
+  promotionMargin: number;
+  /** and may lose at most this share of the champion's coverage and recall@20 */
+  guardrailDrop: number;
+  /** artefacts kept on disk (aliased versions always are) */
+  keepArtefacts: number;
+}
+
+export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers: 1500, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
+
+export const trainParams = z.object({ snapshotId: z.number().int().positive().optional() });
+
+/** What each family task leaves on its task, for registration and the console. */
+export interface FamilyOutcome {
+  family: Family;
+  params: Params;
+  /** NDCG@10 of each candidate tried on the validation split */
+  tuning: { params: Params; ndcg10: number }[];
+  test: Evaluation;
+  training: { seconds: number; cpuSeconds: number; peakRssBytes: number; curve?: number[] };
+  artefact: StoredArtefact;
+}
+
+const FAMILY_TASKS: Family[] = ["popularity", "item_knn", "als", "ease", "hybrid"];
+
+/** The data gate: no training on data whose latest ingestion failed or tripped an ERROR check. */
+async function assertDataGate(database: Database): Promise<void> {
+  const latest = await database.db.pipelineRun.findFirst({
+    where: { pipeline: INGEST_PIPELINE, status: { in: ["success", "failed"] } },
+    orderBy: { id: "desc" },
+    include: { checks: { where: { level: "error" }, select: { check: true, dataset: true } } },
+  });
+  if (!latest) throw new SkipRunError("data gate: no ingestion has run yet");
+  if (latest.status === "failed") throw new SkipRunError(`data gate: the latest ingestion (run ${latest.id}) failed`);
+  if (latest.checks.length) throw new SkipRunError(`data gate: the latest ingestion (run ${latest.id}) tripped ERROR checks: ${latest.checks.map((c) => `${c.check}(${c.dataset})`).join(", ")}`);
+}
+
+async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
+  const { snapshotId } = trainParams.parse(ctx.run.params ?? {});
+  if (snapshotId !== undefined) {
+    const { row } = await loadSnapshot(ctx.database, snapshotId);
+    ctx.log(`retraining on snapshot ${row.id} (${row.digest.slice(0, 12)}…)`);
+    ctx.detail({ snapshotId: row.id });
+    return;
+  }
+  await assertDataGate(ctx.database);
+  const { row } = await takeSnapshot(ctx.database, config.lakeDir, ctx.run.id);
+  ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
+  ctx.detail({ snapshotId: row.id });
+}
+
+/** The run's snapshot, from its snapshot task. */
+async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainSession> {
+  const task = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "snapshot", status: "success" }, orderBy: { tryNumber: "desc" } });
+  const snapshotId = (task?.details as { snapshotId?: number } | null)?.snapshotId;
+  if (!snapshotId) throw new Error("the run has no snapshot");
+  return sessionOf(ctx.database, ctx.run.id, snapshotId, config.seed);
+}
+
+function measured<T>(work: () => T): { value: T; seconds: number; cpuSeconds: number } {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  const value = work();
+  const used = process.cpuUsage(cpu);
+  return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+const artefactDir = (config: TrainConfig) => path.join(config.lakeDir, "models");
+
+async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit<FamilyOutcome, "artefact" | "training">, final: Model, timing: { seconds: number; cpuSeconds: number }, curve?: number[]) {
+  const artefact = await saveArtefact(artefactDir(config), final);
+  const result: FamilyOutcome = { ...outcome, training: { ...timing, peakRssBytes: process.resourceUsage().maxRSS * 1024, curve }, artefact };
+  ctx.log(`${outcome.family}: NDCG@10 ${outcome.test.overall["ndcg@10"].toFixed(4)}, recall@20 ${outcome.test.overall["recall@20"].toFixed(4)} on ${outcome.test.overall.users} test users; ${timing.seconds.toFixed(1)} s`);
+  ctx.detail({ outcome: result });
+}
+
+/** Tunes a family on the validation split, reports it on the test split, refits it on everything and stores it. */
+async function familyTask(ctx: TaskContext, config: TrainConfig, definition: FamilyDefinition) {
+  const session = await sessionFor(ctx, config);
+  const { value, seconds, cpuSeconds } = measured(() => {
+    const tuning = definition.grid.map((params) => {
+      ctx.signal.throwIfAborted();
+      const model = session.fit(definition, params, "validation");
+      return { params, ndcg10: session.evaluate(model, "validation", config.tuneUsers).overall["ndcg@10"] };
+    });
+    const best = tuning.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
+    const test = session.evaluate(session.fit(definition, best.params, "test"), "test", config.evalUsers);
+    const final = session.fit(definition, best.params, "final");
+    return { tuning, params: best.params, test, final };
+  });
+  await finishFamily(ctx, config, { family: definition.family, params: value.params, tuning: value.tuning, test: value.test }, value.final, { seconds, cpuSeconds }, value.final.curve);
+}
+
+/** The outcomes of this run's family tasks that succeeded (latest try of each). */
+async function familyOutcomes(ctx: TaskContext): Promise<FamilyOutcome[]> {
+  const tasks = await ctx.database.db.taskRun.findMany({ where: { runId: ctx.run.id, task: { in: FAMILY_TASKS }, status: "success" }, orderBy: { tryNumber: "asc" } });
+  const latest = new Map(tasks.map((t) => [t.task, (t.details as { outcome?: FamilyOutcome }).outcome]));
+  return FAMILY_TASKS.map((f) => latest.get(f)).filter((o): o is FamilyOutcome => o !== undefined);
+}
+
+/** A weighted blend of whichever families trained, weights chosen on validation. */
+async function hybridTask(ctx: TaskContext, config: TrainConfig) {
+  const session = await sessionFor(ctx, config);
+  const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
+  const definitions = trained.map((o) => ({ definition: BASE_FAMILIES.find((d) => d.family === o.family)!, params: o.params }));
+  if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
+  const { value, seconds, cpuSeconds } = measured(() => {
+    const stage = (s: "validation" | "test" | "final") => definitions.map((d) => session.fit(d.definition, d.params, s));
+    const { weights, ndcg } = tuneWeights(stage("validation"), session.validation.data.matrix, session.validation.heldOut!, config.tuneUsers);
+    const blend = (s: "test" | "final") => hybridModel(stage(s).map((model, k) => ({ model, weight: weights[k]! })));
+    const test = session.evaluate(blend("test"), "test", config.evalUsers);
+    return { weights, ndcg, test, final: blend("final") };
+  });
+  ctx.log(`blend weights: ${definitions.map((d, k) => `${d.definition.family} ${value.weights[k]}`).join(", ")} (validation NDCG@10 ${value.ndcg.toFixed(4)})`);
+  await finishFamily(ctx, config, { family: "hybrid", params: value.final.params, tuning: [{ params: value.final.params, ndcg10: value.ndcg }], test: value.test }, value.final, { seconds, cpuSeconds });
+}
+
+/** Each trained family becomes an immutable version (a retried run registers each family once). */
+async function registerTask(ctx: TaskContext) {
+  const outcomes = await familyOutcomes(ctx);
+  if (outcomes.length === 0) throw new Error("no family trained");
+  const snapshotId = ((await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "snapshot", status: "success" } }))?.details as { snapshotId: number }).snapshotId;
+  const baseline = outcomes.find((o) => o.family === "popularity")?.test ?? null;
+  const versions: Record<string, number> = {};
+  for (const o of outcomes) {
+    const existing = await ctx.database.db.modelVersion.findFirst({ where: { runId: ctx.run.id, family: o.family }, select: { id: true } });
+    const version =
+      existing ??
+      (await ctx.database.db.modelVersion.create({
+        data: {
+          family: o.family,
+          params: o.params,
+          codeVersion: codeVersion(),
+          snapshotId,
+          runId: ctx.run.id,
+          metrics: o.test as unknown as Prisma.InputJsonValue,
+          baselineMetrics: (baseline ?? {}) as unknown as Prisma.InputJsonValue,
+          training: { ...o.training, tuning: o.tuning } as unknown as Prisma.InputJsonValue,
+          artefactPath: o.artefact.path,
+          artefactDigest: o.artefact.digest,
+          artefactBytes: o.artefact.bytes,
+        },
+        select: { id: true },
+      }));
+    versions[o.family] = version.id;
+  }
+  ctx.log(`registered ${Object.entries(versions).map(([f, id]) => `${f} as version ${id}`).join(", ")}`);
+  ctx.detail({ versions });
+}
+
+/**
+ * The best candidate of the run replaces the champion when it beats the champion's NDCG@10, judged on
+ * this run's test split, by the margin, and loses no more than the allowed share of coverage and recall@20.
+ */
+async function promoteTask(ctx: TaskContext, config: TrainConfig) {
+  const versions = (await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "register", status: "success" }, orderBy: { tryNumber: "desc" } }))?.details as { versions: Record<string, number> };
+  const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions.versions) } } });
+  const ndcg = (m: unknown) => (m as Evaluation).overall["ndcg@10"];
+  const best = candidates.reduce((a, b) => (ndcg(b.metrics) > ndcg(a.metrics) ? b : a));
+  const metrics = best.metrics as unknown as Evaluation;
+  const champion = await championOf(ctx.database.db);
+  let decision: string;
+  let promote = false;
+  if (!champion) {
+    promote = true;
+    decision = `first champion: NDCG@10 ${metrics.overall["ndcg@10"].toFixed(4)}`;
+  } else {
+    const session = await sessionFor(ctx, config);
+    // The champion may know another catalogue: judged through this one, on this run's split.
+    const stored = await loadArtefact({ path: champion.version.artefactPath!, digest: champion.version.artefactDigest });
+    const current = session.evaluate(inCatalogue(stored, session.snapshot.trackIds), "test", config.evalUsers);
+    const [mine, theirs] = [metrics.overall["ndcg@10"], current.overall["ndcg@10"]];
+    const drops = [
+      ["coverage", metrics.coverage, current.coverage],
+      ["recall@20", metrics.overall["recall@20"], current.overall["recall@20"]],
+    ].filter(([, m, c]) => (m as number) < (c as number) * (1 - config.guardrailDrop));
+    if (mine < theirs * (1 + config.promotionMargin)) decision = `kept version ${champion.versionId}: NDCG@10 ${mine.toFixed(4)} does not beat its ${theirs.toFixed(4)} by ${config.promotionMargin * 100}% on this split`;
+    else if (drops.length) decision = `kept version ${champion.versionId}: ${drops.map(([name, m, c]) => `${name} ${(m as number).toFixed(4)} falls more than ${config.guardrailDrop * 100}% below ${(c as number).toFixed(4)}`).join("; ")}`;
+    else {
+      promote = true;
+      decision = `replaced version ${champion.versionId}: NDCG@10 ${mine.toFixed(4)} against ${theirs.toFixed(4)} on this split`;
+    }
+  }
+  await ctx.database.db.modelVersion.update({ where: { id: best.id }, data: { decision } });
+  if (promote) await setAlias(ctx.database.db, "champion", best.id, { email: `train run ${ctx.run.id}` }, decision);
+  ctx.log(`${best.family} (version ${best.id}) ${promote ? "promoted" : "not promoted"}: ${decision}`);
+  ctx.detail({ best: best.id, promoted: promote, decision });
+  const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);
+  if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);
+}
+
+/** The champion's top 100 for every user of the snapshot, stored for serving. */
+async function scoreTask(ctx: TaskContext, config: TrainConfig) {
+  const champion = await championOf(ctx.database.db);
+  if (!champion) throw new Error("no champion to score with");
+  const session = await sessionFor(ctx, config);
+  const model = inCatalogue(await loadArtefact({ path: champion.version.artefactPath!, digest: champion.version.artefactDigest }), session.snapshot.trackIds);
+  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix);
+  ctx.log(`stored the top ${stored.perUser} of version ${champion.versionId} for ${stored.users} users`);
+  ctx.detail({ scoredVersion: champion.versionId, users: stored.users });
+}
+
+/**
+ * The train pipeline: snapshot → one task per family (a failing family leaves the others) → register
+ * → promote → score. The data gate in the snapshot task skips the whole run when the data is not fit.
+ */
+export function trainPipeline(config: TrainConfig): PipelineDefinition {
+  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, definition) }));
+  const families = [...bases.map((b) => b.name), "hybrid"];
+  return {
+    name: TRAIN_PIPELINE,
+    tasks: [
+      { name: "snapshot", run: (ctx) => snapshotTask(ctx, config) },
+      ...bases,
+      { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config) },
+      { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx) },
+      { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config) },
+      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config) },
+    ],
+  };
+}

@@ -1,0 +1,75 @@
+import { execFileSync } from "node:child_process";
+import { rm } from "node:fs/promises";
+import { recordAudit } from "../audit";
+import type { Db } from "../db/client";
+import type { ModelVersion, Prisma } from "../db/generated/client";
+
+export const ALIASES = ["champion", "challenger"] as const;
+export type Alias = (typeof ALIASES)[number];
+
+let commit: string | undefined;
+/** The code that trains: ENCORE_COMMIT when the deployment sets it, else the checkout's HEAD. */
+export function codeVersion(): string {
+  commit ??=
+    process.env.ENCORE_COMMIT ??
+    (() => {
+      try {
+        return execFileSync("git", ["rev-parse", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+      } catch {
+        return "unknown";
+      }
+    })();
+  return commit;
+}
+
+export const championOf = (db: Db) => db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
+
+export class UnknownVersionError extends Error {
+  constructor(versionId: number) {
+    super(`No model version ${versionId}.`);
+    this.name = "UnknownVersionError";
+  }
+}
+
+/**
+ * Points `alias` at a version and audits it; versions never change. A version whose artefact was
+ * pruned cannot be served, so it cannot become champion.
+ */
+export async function setAlias(db: Db, alias: Alias, versionId: number, actor: { id?: number; email: string; ip?: string }, reason: string): Promise<ModelVersion> {
+  return db.$transaction(async (tx) => {
+    const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
+    if (!version) throw new UnknownVersionError(versionId);
+    if (version.artefactPrunedAt) throw new Error(`Version ${versionId}'s artefact was pruned; it cannot be served.`);
+    const before = await tx.modelAlias.findUnique({ where: { alias } });
+    await tx.modelAlias.upsert({
+      where: { alias },
+      create: { alias, versionId, updatedBy: actor.email, reason },
+      update: { versionId, updatedBy: actor.email, reason, updatedAt: new Date() },
+    });
+    await recordAudit(tx, {
+      action: alias === "champion" ? "model.promote" : `model.${alias}`,
+      actorId: actor.id ?? null,
+      actorEmail: actor.email,
+      ip: actor.ip ?? null,
+      target: `version ${versionId}`,
+      detail: { alias, from: before?.versionId ?? null, to: versionId, reason } as Prisma.InputJsonValue,
+    });
+    return version;
+  });
+}
+
+/** Removes the artefact files of versions past the newest `keep` that no alias points at; their rows stay. */
+export async function pruneArtefacts(db: Db, keep: number): Promise<number[]> {
+  const aliased = new Set((await db.modelAlias.findMany({ select: { versionId: true } })).map((a) => a.versionId));
+  const old = await db.modelVersion.findMany({ where: { artefactPrunedAt: null }, orderBy: { id: "desc" }, skip: keep, select: { id: true, artefactPath: true, artefactDigest: true } });
+  const pruned: number[] = [];
+  for (const version of old) {
+    if (aliased.has(version.id)) continue;
+    // Content-addressed files may be shared by versions with identical models: only the last user removes it.
+    const sharing = await db.modelVersion.count({ where: { artefactDigest: version.artefactDigest, artefactPrunedAt: null, id: { not: version.id } } });
+    if (sharing === 0 && version.artefactPath) await rm(version.artefactPath, { force: true });
+    await db.modelVersion.update({ where: { id: version.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
+    pruned.push(version.id);
+  }
+  return pruned;
+}

@@ -1,0 +1,77 @@
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { from as copyFrom } from "pg-copy-streams";
+import type { Database } from "../db/client";
+import type { Csr } from "./csr";
+import { historyOf } from "./evaluate";
+import { standardise } from "./families/hybrid";
+import type { Model } from "./families/types";
+import type { Snapshot } from "./snapshot";
+import { topK } from "./topk";
+
+export const TOP_PER_USER = 100;
+/** Users with fewer tracks than this get the model blended with what is popular in their favourite genres. */
+export const LIGHT_HISTORY = 3;
+
+/** Listens per track over the whole snapshot. */
+export function trackPopularity(snapshot: Snapshot): Float32Array {
+  const popularity = new Float32Array(snapshot.trackIds.length);
+  for (const t of snapshot.listenTrack) popularity[t]!++;
+  return popularity;
+}
+
+/** Cold start: popularity among the tracks of the user's favourite genres (all tracks when none matches). */
+export function genrePopularity(snapshot: Snapshot, popularity: Float32Array, favourite: readonly string[], out: Float32Array): void {
+  const wanted = new Set(favourite.map((g) => g.toLowerCase()));
+  let matched = 0;
+  for (let t = 0; t < out.length; t++) {
+    const inGenre = snapshot.tracks.genres[t]!.some((g) => wanted.has(g.toLowerCase()));
+    out[t] = inGenre ? popularity[t]! : Number.NEGATIVE_INFINITY;
+    if (inGenre) matched++;
+  }
+  if (matched === 0) out.set(popularity);
+}
+
+/**
+ * Scores for one user of the snapshot: the model from their history; popularity in their favourite
+ * genres when they have none; an even blend of the two (standardised) when they have little.
+ */
+export function userScores(model: Model, snapshot: Snapshot, popularity: Float32Array, matrix: Csr, user: number, out: Float32Array, scratch: Float32Array): void {
+  const history = historyOf(matrix, user);
+  if (history.items.length === 0) return genrePopularity(snapshot, popularity, snapshot.users.favoriteGenres[user]!, out);
+  model.scoreHistory(history, out);
+  if (history.items.length >= LIGHT_HISTORY) return;
+  standardise(out);
+  genrePopularity(snapshot, popularity, snapshot.users.favoriteGenres[user]!, scratch);
+  standardise(scratch);
+  for (let t = 0; t < out.length; t++) out[t]! += scratch[t]!;
+}
+
+/** The version's top 100 unheard tracks for every user of the snapshot (the model must see the snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. */
+export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr): Promise<{ users: number; perUser: number }> {
+  const popularity = trackPopularity(snapshot);
+  const scores = new Float32Array(snapshot.trackIds.length);
+  const scratch = new Float32Array(snapshot.trackIds.length);
+  const lines: string[] = [];
+  for (let user = 0; user < snapshot.userIds.length; user++) {
+    userScores(model, snapshot, popularity, matrix, user, scores, scratch);
+    for (const item of historyOf(matrix, user).items) scores[item] = Number.NEGATIVE_INFINITY;
+    const top = topK(scores, TOP_PER_USER);
+    const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
+    const values = Array.from(top, (t) => Math.fround(scores[t]!));
+    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\n`);
+  }
+  const client = await database.pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
+    await pipeline(Readable.from(lines), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores) FROM STDIN")));
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+  return { users: snapshot.userIds.length, perUser: TOP_PER_USER };
+}

@@ -1,0 +1,93 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { PipelineRun } from "../db/generated/client";
+import { startRun, waitForRun } from "../pipeline/runner";
+import type { Simulator } from "../simulator/server";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { ingest, startTestSimulator, taskRows, tempLake, testConfig } from "../testing/ingestion";
+import type { Evaluation } from "./evaluate";
+import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
+
+let database: TestDatabase;
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let simulator: Simulator | undefined;
+
+beforeAll(async () => {
+  lake = await tempLake();
+});
+afterAll(() => lake.remove());
+afterEach(async () => {
+  await simulator?.close();
+  simulator = undefined;
+  await database?.drop();
+});
+
+const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, lakeDir: lake.dir, ...overrides });
+
+async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}): Promise<PipelineRun> {
+  const started = await startRun(database, trainPipeline(config(overrides)), { trigger: "cli", params });
+  return started.deduped ? waitForRun(database, started.run.id) : started.finished;
+}
+
+async function ingested() {
+  database = await createTestDatabase();
+  simulator = await startTestSimulator("realistic", 5, {}, { tracks: 600, users: 300, histories: 3000, itemsPerHistory: 8 });
+  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
+}
+
+const ndcg = (metrics: unknown) => (metrics as Evaluation).overall["ndcg@10"];
+
+describe("the train pipeline", () => {
+  it("trains every family on a snapshot, registers them, makes the best champion (beating popularity) and scores every user", async () => {
+    await ingested();
+    const run = await train();
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("success");
+    const versions = await database.db.modelVersion.findMany({ orderBy: { id: "asc" } });
+    expect(versions.map((v) => v.family).sort()).toEqual(["als", "ease", "hybrid", "item_knn", "popularity"]);
+    const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" }, include: { version: true } });
+    const popularity = versions.find((v) => v.family === "popularity")!;
+    expect(ndcg(champion.version.metrics)).toBe(Math.max(...versions.map((v) => ndcg(v.metrics))));
+    expect(ndcg(champion.version.metrics)).toBeGreaterThan(ndcg(popularity.metrics));
+    expect(champion.version.decision).toMatch(/first champion/);
+    const users = await database.db.user.count();
+    expect(await database.db.recommendation.count({ where: { versionId: champion.versionId } })).toBe(users);
+    // Nothing a user listened to is recommended to them.
+    const { rows } = await database.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM recommendations r JOIN listen_history h ON h.user_id = r.user_id WHERE r.track_ids && h.items`,
+    );
+    expect(Number(rows[0]!.n)).toBe(0);
+    const audit = await database.db.auditLog.findFirst({ where: { action: "model.promote" } });
+    expect(audit?.actorEmail).toBe(`train run ${run.id}`);
+  }, 120_000);
+
+  it("retraining on the same snapshot gives the same metrics, and the same model is not promoted over itself", async () => {
+    await ingested();
+    const first = await train();
+    const firstChampion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
+    const snapshotId = (await database.db.trainSnapshot.findFirstOrThrow()).id;
+    const again = await train({}, { snapshotId });
+    expect(again.status).toBe("success");
+    const byRun = async (run: number) => Object.fromEntries((await database.db.modelVersion.findMany({ where: { runId: run } })).map((v) => [v.family, v]));
+    const [a, b] = [await byRun(first.id), await byRun(again.id)];
+    for (const family of Object.keys(a)) {
+      expect(b[family]!.metrics).toEqual(a[family]!.metrics);
+      expect(b[family]!.artefactDigest).toBe(a[family]!.artefactDigest);
+    }
+    // The same model cannot beat itself by the margin: the first run's champion stays.
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(firstChampion);
+    expect(Object.values(b).find((v) => v.decision)?.decision).toMatch(new RegExp(`^kept version ${firstChampion}: NDCG@10`));
+  }, 180_000);
+
+  it("the data gate skips the run with the reason when the latest ingestion failed, and the champion stays", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator("realistic", 5, { errorRate: 1 }, { tracks: 100, users: 50, histories: 200, itemsPerHistory: 5 });
+    const failed = await ingest(database, testConfig(simulator.url, lake.dir, { fetchPolicy: { timeoutMs: 500, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+    expect(failed.status).toBe("failed");
+    const run = await train();
+    expect(run.status).toBe("skipped");
+    expect(run.error).toBe(`data gate: the latest ingestion (run ${failed.id}) failed`);
+    const tasks = await taskRows(database, run.id);
+    expect(Object.values(tasks).every((t) => t.status === "skipped")).toBe(true);
+    expect(await database.db.modelVersion.count()).toBe(0);
+  });
+});
