@@ -64,6 +64,12 @@ export class WeightedSampler {
     for (let i = 0; i < weights.length; i++) this.cumulative[i] = sum += weights[i]!;
   }
 
+  /** The chance that `draw` returns `index`. */
+  probability(index: number): number {
+    const total = this.cumulative[this.cumulative.length - 1]!;
+    return total > 0 ? (this.cumulative[index]! - (index > 0 ? this.cumulative[index - 1]! : 0)) / total : 0;
+  }
+
   draw(random: Random): number {
     const target = random.next() * this.cumulative[this.cumulative.length - 1]!;
     let lo = 0;

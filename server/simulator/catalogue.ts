@@ -218,6 +218,21 @@ export class Catalogue {
     }
   }
 
+  /**
+   * The simulator's own chance that a track `userId` plays is each track (by id), as `listenFor`
+   * draws them: the oracle no model can beat, for benchmarks. Realistic mode only.
+   */
+  listenChances(userId: number): Map<number, number> {
+    const taste = this.userTaste.get(userId);
+    const chances = new Map<number, number>();
+    if (!taste) return chances;
+    GENRES.forEach((_, genre) => {
+      const inGenre = 0.9 * taste.probability(genre) + 0.1 / GENRES.length;
+      this.tracksByGenre[genre]!.forEach((index, position) => chances.set(this.records.tracks[index]!.id, inGenre * this.genreSamplers[genre]!.probability(position)));
+    });
+    return chances;
+  }
+
   /** Tracks a listener plays: mostly from the genres they like, popular ones more often. */
   private listenFor(userId: number): number[] {
     const r = this.random;

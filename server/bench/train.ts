@@ -1,0 +1,161 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { createDatabase, type Database } from "../db/client";
+import { startEmbeddedPostgres } from "../db/embedded";
+import { migrate } from "../db/migrations";
+import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
+import { freePort } from "../net";
+import { startRun } from "../pipeline/runner";
+import type { Evaluation } from "../recommender/evaluate";
+import { DEFAULT_TRAIN } from "../recommender/pipeline";
+import { TrainSession } from "../recommender/session";
+import { loadSnapshot } from "../recommender/snapshot";
+import type { CatalogueOptions } from "../simulator/catalogue";
+import { catalogueOptions } from "../simulator/options";
+import { startSimulator, type Simulator } from "../simulator/server";
+
+// `npm run bench:train [-- --only a,b,c]`: ingests a simulated catalogue into a fresh embedded database,
+// then times `npm run job -- train` in a process of its own and prints each family's quality, time and memory.
+interface Scenario {
+  label: string;
+  name: string;
+  sizes: Partial<CatalogueOptions>;
+  /** the simulator knows each listener's taste: rank by it too */
+  oracle?: boolean;
+  target: string;
+}
+
+const SCENARIOS: Scenario[] = [
+  { label: "a", name: "realistic simulator, default size and seed", sizes: {}, oracle: true, target: "best NDCG@10 ≥ 2 × popularity" },
+  { label: "b", name: "2,000 users, 17,000 tracks, ~90,000 listens, long-tailed", sizes: { users: 2000, tracks: 17000, histories: 4600, itemsPerHistory: 20 }, target: "train run ≤ 15 s, ≤ 1.5 GB" },
+  { label: "c", name: "20,000 users, 50,000 tracks, 2 million listens", sizes: { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 }, target: "train run ≤ 120 s, ≤ 1.5 GB" },
+];
+
+const SEED = 42;
+
+/** `npm run job -- train` exactly as the package script runs it, node flags included; wall time and peak RSS. */
+function runTrainJob(env: Record<string, string>): Promise<{ code: number; seconds: number; peakRssBytes: number; output: string }> {
+  const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+  const [, ...args] = scripts.job!.split(/\s+/);
+  const started = performance.now();
+  const child = spawn(process.execPath, [...args, "train"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  let peak = 0;
+  const timer = setInterval(() => {
+    try {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1];
+      if (kb) peak = Math.max(peak, Number(kb) * 1024);
+    } catch {
+      // ended between polls
+    }
+  }, 50);
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, peakRssBytes: peak, output });
+    }),
+  );
+}
+
+async function ingest(database: Database, simulator: Simulator, lakeDir: string) {
+  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }), { trigger: "cli" });
+  const run = started.deduped ? null : await started.finished;
+  if (run?.status !== "success") throw new Error(`ingestion failed: ${run?.error}`);
+}
+
+/** The oracle's metrics on the train run's own test split: held-out tracks ranked by the simulator's true chances. */
+async function oracle(database: Database, simulator: Simulator): Promise<Evaluation> {
+  const row = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
+  const { snapshot } = await loadSnapshot(database, row.id);
+  const session = new TrainSession(row, snapshot, SEED);
+  const index = new Map<number, number>();
+  snapshot.trackIds.forEach((id, i) => index.set(id, i));
+  return session.evaluateScorer((user, out) => {
+    out.fill(0);
+    for (const [track, chance] of simulator.catalogue.listenChances(snapshot.userIds[user]!)) {
+      const i = index.get(track);
+      if (i !== undefined) out[i] = chance;
+    }
+  }, "test", DEFAULT_TRAIN.evalUsers);
+}
+
+async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
+  const name = `bench_train_${scenario.label}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  const database = createDatabase(url.toString());
+  const lakeDir = path.join(root, scenario.label);
+  const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, scenario.sizes) });
+  try {
+    process.stderr.write(`(${scenario.label}) ingesting ${scenario.name}…\n`);
+    await ingest(database, simulator, lakeDir);
+    process.stderr.write(`(${scenario.label}) training…\n`);
+    const job = await runTrainJob({ DATABASE_URL: url.toString(), DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
+    if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
+    const run = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" }, include: { tasks: true } });
+    const snapshot = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
+    const versions = await database.db.modelVersion.findMany({ where: { runId: run.id }, orderBy: { id: "asc" } });
+    const champion = await database.db.modelAlias.findUnique({ where: { alias: "champion" } });
+    const popularity = (versions.find((v) => v.family === "popularity")?.metrics as unknown as Evaluation | undefined)?.overall["ndcg@10"] ?? 0;
+    const rows = versions.map((v) => {
+      const m = v.metrics as unknown as Evaluation;
+      const t = v.training as { seconds: number; peakRssBytes: number };
+      return {
+        family: v.family + (champion?.versionId === v.id ? " (champion)" : ""),
+        "NDCG@10": Number(m.overall["ndcg@10"].toFixed(4)),
+        "recall@20": Number(m.overall["recall@20"].toFixed(4)),
+        "× popularity": popularity ? Number((m.overall["ndcg@10"] / popularity).toFixed(2)) : null,
+        coverage: Number(m.coverage.toFixed(3)),
+        "task s": Number(t.seconds.toFixed(1)),
+        "process peak RSS MB": Math.round(t.peakRssBytes / 2 ** 20),
+      };
+    });
+    const tasks = run.tasks.map((t) => `${t.task} ${t.startedAt && t.finishedAt ? ((t.finishedAt.getTime() - t.startedAt.getTime()) / 1000).toFixed(1) : "?"}`).join(" · ");
+    console.log(`\n(${scenario.label}) ${scenario.name}: ${snapshot.users} users, ${snapshot.tracks} tracks, ${snapshot.listens} listens, ${snapshot.pairs} user–track pairs`);
+    console.table(rows);
+    const runSeconds = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : Number.NaN;
+    console.log(`train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB); target: ${scenario.target}`);
+    console.log(`tasks (s): ${tasks}`);
+    if (scenario.oracle) {
+      const best = Math.max(...versions.map((v) => (v.metrics as unknown as Evaluation).overall["ndcg@10"]));
+      const o = await oracle(database, simulator);
+      console.log(`oracle (the simulator's true tastes): NDCG@10 ${o.overall["ndcg@10"].toFixed(4)}, recall@20 ${o.overall["recall@20"].toFixed(4)}; best model ÷ oracle = ${(best / o.overall["ndcg@10"]).toFixed(2)}; best ÷ popularity = ${(best / popularity).toFixed(2)}`);
+    }
+  } finally {
+    await simulator.close();
+    await database.close();
+  }
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { only: { type: "string" } } });
+  const only = values.only?.split(",");
+  const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-train-"));
+  await chmod(root, 0o755);
+  const server = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-train", database: "postgres" });
+  try {
+    for (const scenario of SCENARIOS) if (!only || only.includes(scenario.label)) await runScenario(scenario, server.url, root);
+    console.log(`\nmachine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  } finally {
+    await server.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
