@@ -30,7 +30,7 @@ export interface TrainConfig {
   keepArtefacts: number;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers: 1500, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
+export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers: 600, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
 
 export const trainParams = z.object({ snapshotId: z.number().int().positive().optional() });
 

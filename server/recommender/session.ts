@@ -48,7 +48,8 @@ export class TrainSession {
 
   /** A family fitted with `params` at a stage; kept for the run's other tasks (the blend reuses them). */
   fit(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final"): Model {
-    const key = `${definition.family}:${JSON.stringify(params)}:${stage}`;
+    // Sorted keys: parameters read back from the ledger (jsonb) come in another key order.
+    const key = `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
     let model = this.models.get(key);
     if (!model) {
       model = definition.fit(this[stage].data, params);

@@ -216,8 +216,8 @@ const asAls = (p: Params): AlsParams => ({ factors: p.factors!, regularization: 
 export const als: FamilyDefinition = {
   family: "als",
   grid: [
-    { factors: 48, regularization: 0.05, alpha: 4, iterations: 12, cgSteps: 3 },
-    { factors: 48, regularization: 0.05, alpha: 16, iterations: 12, cgSteps: 3 },
+    { factors: 32, regularization: 0.05, alpha: 4, iterations: 10, cgSteps: 3 },
+    { factors: 32, regularization: 0.05, alpha: 16, iterations: 10, cgSteps: 3 },
   ],
   fit: (data: TrainingData, params) => {
     const fitted = fitAls(data.matrix, asAls(params), data.seed);

@@ -72,7 +72,6 @@ export const ease: FamilyDefinition = {
   family: "ease",
   grid: [
     { lambda: 200, maxItems: 1000 },
-    { lambda: 50, maxItems: 1000 },
     { lambda: 800, maxItems: 1000 },
   ],
   fit: (data: TrainingData, params) => easeModel(data.snapshot.trackIds, fitEase(data.matrix, params.lambda!, params.maxItems!), params),
