@@ -52,7 +52,8 @@ export class TrainSession {
     const key = `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
     let model = this.models.get(key);
     if (!model) {
-      model = definition.fit(this[stage].data, params);
+      const warm = stage === "final" ? this.models.get(key.replace(/:final$/, ":test")) : undefined;
+      model = definition.fit(this[stage].data, params, warm);
       this.models.set(key, model);
     }
     return model;

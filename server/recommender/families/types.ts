@@ -42,5 +42,6 @@ export interface FamilyDefinition {
   family: Exclude<Family, "hybrid">;
   /** hyperparameters tried on the validation split; the first is the default */
   grid: Params[];
-  fit(data: TrainingData, params: Params): Model;
+  /** `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS) */
+  fit(data: TrainingData, params: Params, warm?: Model): Model;
 }
