@@ -22,11 +22,11 @@ const positiveId = (flag: string, value: string | undefined): number | undefined
 };
 
 // `npm run job -- <name> [--replay <runId>] [--snapshot <id>]`: runs a job in this process; exit code 0 only on success.
-// --trigger and --by are for the web server, which starts heavy jobs in a process like this one.
+// --trigger, --by and --key are for the web server, which starts heavy jobs in a process like this one.
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { replay: { type: "string" }, snapshot: { type: "string" }, trigger: { type: "string" }, by: { type: "string" } },
+    options: { replay: { type: "string" }, snapshot: { type: "string" }, trigger: { type: "string" }, by: { type: "string" }, key: { type: "string" } },
   });
   const name = positionals[0];
   const job = name ? findJob(name) : undefined;
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
-  onParentExit(() => stop("SIGTERM (npm exited)"));
+  onParentExit(() => stop("SIGTERM (its parent process exited)"));
   try {
     if (!env.MOOVITAMIX_URL && replayOf === undefined) {
       const simulator = await startBuiltInSimulator(env);
@@ -70,6 +70,7 @@ async function main(): Promise<number> {
       { database, env },
       {
         trigger,
+        idempotencyKey: values.key,
         triggeredBy: values.by ?? `cli:${os.userInfo().username}`,
         params: { ...(replayOf === undefined ? {} : { replayOf }), ...(snapshotId === undefined ? {} : { snapshotId }) },
       },

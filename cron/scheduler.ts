@@ -3,8 +3,9 @@ import { Cron } from "croner";
 import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
 import type { PipelineRun } from "../server/db/generated/client";
 import type { Env } from "../server/env";
-import { RunInProgressError } from "../server/pipeline/types";
-import { JOBS, type Job, type JobContext } from "./jobs";
+import { triggerJob } from "../server/jobs";
+import { waitForRun } from "../server/pipeline/runner";
+import { findJob, JOBS, type Job, type JobContext } from "./jobs";
 
 export interface Scheduler {
   stop(): void;
@@ -19,14 +20,22 @@ export function currentSlot(job: Job, env: Env, now = new Date()): Date {
   return cron.previousRuns(1, new Date(now.getTime() + 1000))[0] ?? now;
 }
 
+/** Starts a job for a slot; when it succeeds, the job that follows it (ingest → train) starts too. */
 async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void): Promise<PipelineRun | null> {
   try {
-    const started = await job.start(ctx, { trigger: "cron", idempotencyKey, triggeredBy: "scheduler" });
-    log(`${job.name}: ${started.deduped ? "slot already ran as" : "started"} run ${started.run.id}`);
-    return started.run;
+    const outcome = await triggerJob(job, ctx, { trigger: "cron", idempotencyKey, triggeredBy: "scheduler" });
+    if (outcome.kind === "busy") {
+      log(`${job.name}: skipped, ${outcome.error.message}`);
+      return null;
+    }
+    log(`${job.name}: ${outcome.deduped ? "slot already ran as" : "started"} run ${outcome.run.id}`);
+    const next = job.then ? findJob(job.then) : undefined;
+    if (next && !outcome.deduped) {
+      void waitForRun(ctx.database, outcome.run.id).then((run) => (run.status === "success" ? fire(ctx, next, `after:${job.name}:${run.id}`, log) : null));
+    }
+    return outcome.run;
   } catch (error) {
-    if (error instanceof RunInProgressError) log(`${job.name}: skipped, ${error.message}`);
-    else log(`${job.name}: could not start: ${error instanceof Error ? error.message : String(error)}`);
+    log(`${job.name}: could not start: ${error instanceof Error ? error.message : String(error)}`);
     return null;
   }
 }
@@ -44,6 +53,7 @@ function beat(ctx: JobContext) {
  */
 export async function startScheduler(ctx: JobContext, log: (line: string) => void): Promise<Scheduler> {
   const crons: Cron[] = [];
+  const followers = new Set(Object.values(JOBS).map((job) => job.then));
   for (const job of Object.values(JOBS)) {
     const expression = job.schedule(ctx.env);
     const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {
@@ -52,7 +62,8 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
     crons.push(cron);
     log(`${job.name}: scheduled "${expression}" (UTC), next at ${cron.nextRun()?.toISOString() ?? "never"}`);
     const anyRun = await ctx.database.db.pipelineRun.findFirst({ where: { pipeline: job.pipeline }, select: { id: true } });
-    if (!anyRun) void fire(ctx, job, `first-start:${job.name}`, log);
+    // A job that follows another (train after ingest) starts with it rather than on its own.
+    if (!anyRun && !followers.has(job.name)) void fire(ctx, job, `first-start:${job.name}`, log);
   }
   // Every minute: a heartbeat for monitoring, and alerts that depend on time (deadlines, slow runs).
   const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {

@@ -1,16 +1,21 @@
 import { TRPCError } from "@trpc/server";
 import { findJob, jobOfPipeline, type Job, type JobContext } from "../cron/jobs";
-import type { StartedRun } from "./pipeline/runner";
+import type { PipelineRun } from "./db/generated/client";
+import { startInJobProcess } from "./job-process";
 import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
 
-export type TriggerOutcome = { kind: "started"; started: StartedRun } | { kind: "busy"; error: RunInProgressError };
+export type TriggerOutcome = { kind: "started"; run: PipelineRun; deduped: boolean } | { kind: "busy"; error: RunInProgressError };
 
-/** Starts a job from this (web) process; the run goes on in the background after the answer. */
+/**
+ * Starts a job from this (web) process; the run goes on in the background after the answer. Heavy
+ * jobs run in a job process of their own instead.
+ */
 export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequest): Promise<TriggerOutcome> {
+  if (job.ownProcess) return startInJobProcess(job, ctx, request);
   try {
     const started = await job.start(ctx, request);
     if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
-    return { kind: "started", started };
+    return { kind: "started", run: started.run, deduped: started.deduped };
   } catch (error) {
     if (error instanceof RunInProgressError) return { kind: "busy", error };
     throw error;

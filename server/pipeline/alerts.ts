@@ -15,7 +15,7 @@ export interface AlertPolicy {
 /** A condition that holds now; its incident is opened if none is open for the key. */
 interface Condition {
   incidentKey: string;
-  kind: "run_failed" | "check_error" | "deadline_missed" | "run_slow";
+  kind: "run_failed" | "run_skipped" | "check_error" | "deadline_missed" | "run_slow";
   severity: "error" | "warning";
   title: string;
   detail: string;
@@ -40,9 +40,21 @@ function deadlineToday(deadlineUtc: string, now: Date): Date {
 async function currentConditions(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<Evaluation> {
   const { db } = database;
   const holding: Condition[] = [];
-  const kinds: Condition["kind"][] = ["run_failed", "deadline_missed", "run_slow"];
+  const kinds: Condition["kind"][] = ["run_failed", "run_skipped", "deadline_missed", "run_slow"];
 
-  const lastEnded = await db.pipelineRun.findFirst({ where: { pipeline, status: { in: ["success", "failed"] } }, orderBy: { id: "desc" } });
+  const lastEnded = await db.pipelineRun.findFirst({ where: { pipeline, status: { in: ["success", "failed", "skipped"] } }, orderBy: { id: "desc" } });
+  // A run that did nothing (e.g. the data gate kept a train run from bad data) is worth a look, not a page.
+  if (lastEnded?.status === "skipped") {
+    holding.push({
+      incidentKey: `run_skipped:${pipeline}`,
+      kind: "run_skipped",
+      severity: "warning",
+      title: `${pipeline} run ${lastEnded.id} was skipped`,
+      detail: (lastEnded.error ?? "no reason recorded").slice(0, 300),
+      fields: { pipeline, run: lastEnded.id, trigger: lastEnded.trigger },
+      runId: lastEnded.id,
+    });
+  }
   if (lastEnded?.status === "failed") {
     holding.push({
       incidentKey: `run_failed:${pipeline}`,

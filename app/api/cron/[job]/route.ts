@@ -24,7 +24,7 @@ async function handler(request: Request, { params }: { params: Promise<{ job: st
   if (Number.isNaN(slot.getTime())) return answer(400, { error: `slot must be an ISO date-time, not ${JSON.stringify(rawSlot)}.` });
   const outcome = await triggerJob(job, { database, env: env() }, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
   if (outcome.kind === "busy") return answer(409, { error: outcome.error.message, runId: outcome.error.runId });
-  const { run, deduped } = outcome.started;
+  const { run, deduped } = outcome;
   return answer(deduped ? 200 : 202, { runId: run.id, status: run.status, deduped, slot: slot.toISOString() });
 }
 

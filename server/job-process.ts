@@ -1,0 +1,39 @@
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Job, JobContext } from "../cron/jobs";
+import type { PipelineRun } from "./db/generated/client";
+import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
+
+export type ProcessOutcome = { kind: "started"; run: PipelineRun; deduped: boolean } | { kind: "busy"; error: RunInProgressError };
+
+/**
+ * Starts a heavy job (training) in a job process of its own, as `npm run job` would, so its loops never
+ * hold the web server's event loop. Answers once the run is recorded (its id), or busy.
+ */
+export async function startInJobProcess(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<ProcessOutcome> {
+  const { db } = ctx.database;
+  if (request.idempotencyKey) {
+    const existing = await db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } } });
+    if (existing) return { kind: "started", run: existing, deduped: true };
+  }
+  const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const args = ["--import", "tsx", path.join(process.cwd(), "cron", "cli.ts"), job.name, "--trigger", request.trigger, "--by", by];
+  if (request.idempotencyKey) args.push("--key", request.idempotencyKey);
+  const child = spawn(process.execPath, args, { cwd: process.cwd(), env: process.env, stdio: "ignore", detached: true });
+  child.unref();
+  let exited = false;
+  child.once("exit", () => (exited = true));
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const run = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, triggeredBy: by } });
+    if (run) return { kind: "started", run, deduped: false };
+    if (exited) {
+      const running = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, status: "running" }, orderBy: { id: "desc" }, select: { id: true } });
+      if (running) return { kind: "busy", error: new RunInProgressError(job.pipeline, running.id) };
+      throw new Error(`the ${job.name} job process ended before recording a run`);
+    }
+    await sleep(100);
+  }
+  throw new Error(`the ${job.name} job process recorded no run within ${waitMs / 1000} s`);
+}
