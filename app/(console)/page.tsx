@@ -4,6 +4,7 @@ import { DurationChart, OutcomesPerDayChart, RowsPerDayChart, RowsPerRunChart } 
 import { formatAge, formatDuration, formatPercent, formatUtc } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { ChampionCards } from "@/components/models/ChampionCards";
 import { TriggerRunButton } from "@/components/runs/RunActions";
 import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
@@ -14,7 +15,8 @@ export const metadata: Metadata = { title: "Overview" };
 
 export default async function OverviewPage() {
   const operator = await requireOperator();
-  const overview = await (await serverCaller()).overview.get();
+  const caller = await serverCaller();
+  const [overview, models] = await Promise.all([caller.overview.get(), caller.models.champion()]);
   const { lastRun, successRate, durationSeconds, freshness, charts, openAlerts } = overview;
   const canTrigger = hasRole(operator.role, "operator");
   return (
@@ -64,6 +66,8 @@ export default async function OverviewPage() {
               <div className="sub">open or acknowledged</div>
             </div>
           </div>
+
+          <ChampionCards summary={models} />
 
           <section className="panel" style={{ marginBottom: 16 }}>
             <h2 style={{ marginTop: 0 }}>Freshness</h2>

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
@@ -231,6 +232,8 @@ export async function executeRun(
 /** Polls the ledger for a cancel request (it may come from another process) and aborts the signal then. */
 function watchForCancel(database: Database, runId: number, everyMs = 500) {
   const controller = new AbortController();
+  // Every request and backoff in flight listens to it (8 pages at once, per dataset, at once).
+  setMaxListeners(256, controller.signal);
   const timer = setInterval(() => {
     database.db.pipelineRun
       .findUnique({ where: { id: runId }, select: { cancelRequestedBy: true } })

@@ -20,19 +20,24 @@ export function csrFromTriplets(rows: number, cols: number, rowOf: Int32Array, c
   const indices = new Int32Array(n);
   const data = new Float32Array(n);
   let nnz = 0;
-  const scratch = new Map<number, number>();
   for (let r = 0; r < rows; r++) {
-    scratch.clear();
-    for (let p = counts[r]!; p < counts[r + 1]!; p++) {
-      const k = order[p]!;
+    const start = counts[r]!;
+    const length = counts[r + 1]! - start;
+    // Sort the row's entries by column with one native numeric sort: key = column · 2^31 + position (exact in float64 for any catalogue under 2^22 tracks).
+    const keys = new Float64Array(length);
+    for (let p = 0; p < length; p++) keys[p] = colOf[order[start + p]!]! * 2_147_483_648 + p;
+    keys.sort();
+    let last = -1;
+    for (let p = 0; p < length; p++) {
+      const col = Math.floor(keys[p]! / 2_147_483_648);
+      const k = order[start + (keys[p]! - col * 2_147_483_648)]!;
       const v = typeof value === "number" ? value : value[k]!;
-      scratch.set(colOf[k]!, (scratch.get(colOf[k]!) ?? 0) + v);
-    }
-    const colsOfRow = [...scratch.keys()].sort((a, b) => a - b);
-    for (const c of colsOfRow) {
-      indices[nnz] = c;
-      data[nnz] = scratch.get(c)!;
-      nnz++;
+      if (col === last) data[nnz - 1]! += v;
+      else {
+        indices[nnz] = col;
+        data[nnz++] = v;
+        last = col;
+      }
     }
     indptr[r + 1] = nnz;
   }

@@ -24,6 +24,13 @@ export function codeVersion(): string {
 
 export const championOf = (db: Db) => db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
 
+export class PrunedArtefactError extends Error {
+  constructor(versionId: number) {
+    super(`Version ${versionId}'s artefact was pruned; it cannot be served.`);
+    this.name = "PrunedArtefactError";
+  }
+}
+
 export class UnknownVersionError extends Error {
   constructor(versionId: number) {
     super(`No model version ${versionId}.`);
@@ -39,7 +46,7 @@ export async function setAlias(db: Db, alias: Alias, versionId: number, actor: {
   return db.$transaction(async (tx) => {
     const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
     if (!version) throw new UnknownVersionError(versionId);
-    if (version.artefactPrunedAt) throw new Error(`Version ${versionId}'s artefact was pruned; it cannot be served.`);
+    if (version.artefactPrunedAt) throw new PrunedArtefactError(versionId);
     const before = await tx.modelAlias.findUnique({ where: { alias } });
     await tx.modelAlias.upsert({
       where: { alias },

@@ -30,8 +30,9 @@ export const MIN_TRACKS_TO_HOLD_OUT = 5;
 export function holdOut(listens: Listens, users: number, tracks: number, seed: number, share = HOLDOUT_SHARE, minTracks = MIN_TRACKS_TO_HOLD_OUT): Holdout {
   const random = new Random(seed);
   const keep = new Uint8Array(listens.user.length).fill(1);
-  const testUser: number[] = [];
-  const testTrack: number[] = [];
+  const testUser = new Int32Array(listens.user.length);
+  const testTrack = new Int32Array(listens.user.length);
+  let held = 0;
   const firstAt = new Map<number, number>();
   const heldOut = new Set<number>();
   for (let start = 0; start < listens.user.length; ) {
@@ -46,12 +47,12 @@ export function holdOut(listens: Listens, users: number, tracks: number, seed: n
       // Draw a key per track for the ties, in the order tracks were met, so the seed alone decides.
       const order = [...firstAt].map(([track, at]) => ({ track, at, tie: random.next() }));
       order.sort((a, b) => a.at - b.at || a.tie - b.tie);
-      const held = Math.max(1, Math.round(share * order.length));
+      const count = Math.max(1, Math.round(share * order.length));
       heldOut.clear();
-      for (const { track } of order.slice(order.length - held)) {
+      for (const { track } of order.slice(order.length - count)) {
         heldOut.add(track);
-        testUser.push(user);
-        testTrack.push(track);
+        testUser[held] = user;
+        testTrack[held++] = track;
       }
       for (let i = start; i < end; i++) if (heldOut.has(listens.track[i]!)) keep[i] = 0;
     }
@@ -60,7 +61,7 @@ export function holdOut(listens: Listens, users: number, tracks: number, seed: n
   const kept = (a: Int32Array | Float64Array) => a.filter((_, i) => keep[i] === 1);
   return {
     train: { user: kept(listens.user) as Int32Array, track: kept(listens.track) as Int32Array, time: kept(listens.time) as Float64Array },
-    test: csrFromTriplets(users, tracks, Int32Array.from(testUser), Int32Array.from(testTrack), 1),
+    test: csrFromTriplets(users, tracks, testUser.subarray(0, held), testTrack.subarray(0, held), 1),
   };
 }
 

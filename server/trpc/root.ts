@@ -9,6 +9,7 @@ import { dataRouter } from "./routers/data";
 import { overviewRouter } from "./routers/overview";
 import { runsRouter } from "./routers/runs";
 import { meRouter } from "./routers/me";
+import { modelsRouter } from "./routers/models";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
@@ -20,6 +21,7 @@ export const appRouter = createTRPCRouter({
   runs: runsRouter,
   alerts: alertsRouter,
   data: dataRouter,
+  models: modelsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,15 +1,67 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { z } from "zod";
+import { formatUtc } from "@/components/format";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
+import { Pagination } from "@/components/layout/Pagination";
+import { ChampionCards } from "@/components/models/ChampionCards";
+import { TrainNowButton } from "@/components/models/ModelActions";
+import { QualityChart } from "@/components/models/ModelCharts";
 import { requireOperator } from "@/server/auth/page-guard";
+import { hasRole } from "@/server/auth/roles";
+import { MAX_PAGE } from "@/server/trpc/inputs";
+import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Models" };
 
-export default async function ModelsPage() {
-  await requireOperator();
+const params = z.object({ page: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1) });
+const PAGE_SIZE = 25;
+const num = (v: number | null, digits = 4) => (v === null ? "—" : v.toFixed(digits));
+
+export default async function ModelsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const operator = await requireOperator();
+  const { page } = params.parse(await searchParams);
+  const caller = await serverCaller();
+  const [{ total, versions }, quality, summary] = await Promise.all([caller.models.list({ page, pageSize: PAGE_SIZE }), caller.models.quality(), caller.models.champion()]);
+  const { champion } = summary;
   return (
     <>
-      <PageHead title="Models" subtitle="Recommendation model versions and offline metrics" />
-      <EmptyState title="No models trained">Model versions, their precision, recall and NDCG, and the champion will appear here once training is set up.</EmptyState>
+      <PageHead title="Models" subtitle="Model versions, their offline quality on each run's test split, and the champion that is served. Times in UTC.">
+        {hasRole(operator.role, "operator") && <TrainNowButton />}
+      </PageHead>
+      <ChampionCards summary={summary} />
+      <QualityChart data={quality} />
+      {versions.length === 0 ? (
+        <EmptyState title="No model trained yet">Train now, or wait for the scheduler: it trains after every successful ingestion.</EmptyState>
+      ) : (
+        <div className="panel" style={{ overflowX: "auto" }}>
+          <table aria-label="Model versions">
+            <thead>
+              <tr><th>Version</th><th>Family</th><th>Created</th><th>Snapshot</th><th>NDCG@10</th><th>Recall@20</th><th>Coverage</th><th>Lift over popularity</th><th>Status</th><th /></tr>
+            </thead>
+            <tbody>
+              {versions.map((v) => (
+                <tr key={v.id} data-testid={`version-${v.id}`}>
+                  <td><Link href={`/models/${v.id}`}>v{v.id}</Link></td>
+                  <td>{v.family}</td>
+                  <td>{formatUtc(v.createdAt)}</td>
+                  <td>{v.snapshotId}</td>
+                  <td>{num(v.ndcg10)}</td>
+                  <td>{num(v.recall20)}</td>
+                  <td>{num(v.coverage, 3)}</td>
+                  <td>{v.lift === null ? "—" : `${v.lift.toFixed(2)}×`}</td>
+                  <td>
+                    {v.aliases.map((a) => <span key={a} className="badge success">{a}</span>)}
+                    {v.aliases.length === 0 && (v.pruned ? <span className="muted">pruned</span> : <span className="muted">candidate</span>)}
+                  </td>
+                  <td>{champion && champion.id !== v.id && <Link href={`/models/compare?a=${champion.id}&b=${v.id}`}>compare with champion</Link>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/models" params={{}} />
+        </div>
+      )}
     </>
   );
 }

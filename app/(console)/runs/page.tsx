@@ -7,6 +7,7 @@ import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { RunGrid } from "@/components/runs/RunGrid";
+import { TrainNowButton } from "@/components/models/ModelActions";
 import { TriggerRunButton } from "@/components/runs/RunActions";
 import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
@@ -17,8 +18,11 @@ import { serverCaller } from "@/server/trpc/server-caller";
 export const metadata: Metadata = { title: "Runs" };
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+const PIPELINES = ["ingest", "train"] as const;
+const STATUSES = ["running", "success", "failed", "skipped", "queued"] as const;
 const filters = z.object({
-  status: z.enum(["queued", "running", "success", "failed"]).optional().catch(undefined),
+  pipeline: z.enum(PIPELINES).catch("ingest").default("ingest"),
+  status: z.enum(STATUSES).optional().catch(undefined),
   trigger: z.enum(["cron", "console", "cli", "api"]).optional().catch(undefined),
   from: day,
   to: day,
@@ -30,8 +34,9 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const params = filters.parse(await searchParams);
   const caller = await serverCaller();
   const [grid, list] = await Promise.all([
-    caller.runs.grid({}),
+    caller.runs.grid({ pipeline: params.pipeline }),
     caller.runs.list({
+      pipeline: params.pipeline,
       status: params.status,
       trigger: params.trigger,
       from: params.from ? new Date(`${params.from}T00:00:00Z`) : undefined,
@@ -44,12 +49,19 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const running = grid.runs.some((r) => r.status === "running");
   return (
     <>
-      <PageHead title="Runs" subtitle="Ingestion runs and their tasks. Times in UTC.">
+      <PageHead title="Runs" subtitle={`${params.pipeline === "ingest" ? "Ingestion" : "Training"} runs and their tasks. Times in UTC.`}>
         <span className="toolbar">
           <AutoRefresh active={running} />
-          {hasRole(operator.role, "operator") && <TriggerRunButton />}
+          {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : <TrainNowButton />)}
         </span>
       </PageHead>
+      <nav className="tabs" aria-label="Pipelines">
+        {PIPELINES.map((p) => (
+          <Link key={p} href={`/runs?pipeline=${p}`} aria-current={params.pipeline === p ? "page" : undefined}>
+            {p}
+          </Link>
+        ))}
+      </nav>
       {grid.runs.length === 0 ? (
         <EmptyState title="No runs recorded yet">Runs appear here as soon as the first ingestion starts.</EmptyState>
       ) : (
@@ -57,7 +69,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           <RunGrid grid={grid} />
           <h2>All runs</h2>
           <form className="form-row panel" method="get" aria-label="Filter runs">
-            <FilterSelect label="Status" name="status" options={["running", "success", "failed", "queued"]} value={params.status} />
+            <input type="hidden" name="pipeline" value={params.pipeline} />
+            <FilterSelect label="Status" name="status" options={STATUSES} value={params.status} />
             <FilterSelect label="Trigger" name="trigger" options={["cron", "console", "cli", "api"]} value={params.trigger} />
             <label>
               From (UTC day)
@@ -68,7 +81,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
               <input type="date" name="to" defaultValue={params.to} />
             </label>
             <button type="submit">Filter</button>
-            <Link href="/runs">Clear</Link>
+            <Link href={`/runs?pipeline=${params.pipeline}`}>Clear</Link>
           </form>
           <div className="panel" style={{ overflowX: "auto", marginTop: 12 }}>
             <table aria-label="Runs">
@@ -107,7 +120,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
               </tbody>
             </table>
             {list.runs.length === 0 && <p className="muted">No run matches these filters.</p>}
-            <Pagination page={list.page} pageSize={list.pageSize} total={list.total} path="/runs" params={{ status: params.status, trigger: params.trigger, from: params.from, to: params.to }} />
+            <Pagination page={list.page} pageSize={list.pageSize} total={list.total} path="/runs" params={{ pipeline: params.pipeline, status: params.status, trigger: params.trigger, from: params.from, to: params.to }} />
           </div>
         </>
       )}

@@ -25,8 +25,10 @@ export function itemNeighbours(matrix: Csr, neighbours: number, shrink: number):
   const acc = new Float64Array(byItem.rows);
   const touched = new Int32Array(byItem.rows);
   const indptr = new Int32Array(byItem.rows + 1);
-  const indices: number[] = [];
-  const similarity: number[] = [];
+  // At most `neighbours` per track: typed arrays of that size, trimmed at the end (no JS arrays of millions).
+  const indices = new Int32Array(byItem.rows * neighbours);
+  const similarity = new Float32Array(byItem.rows * neighbours);
+  let filled = 0;
   const best = new Int32Array(neighbours);
   const bestSim = new Float64Array(neighbours);
   for (let i = 0; i < byItem.rows; i++) {
@@ -57,12 +59,12 @@ export function itemNeighbours(matrix: Csr, neighbours: number, shrink: number):
       bestSim[at] = sim;
     }
     for (let n = 0; n < size; n++) {
-      indices.push(best[n]!);
-      similarity.push(bestSim[n]!);
+      indices[filled] = best[n]!;
+      similarity[filled++] = bestSim[n]!;
     }
-    indptr[i + 1] = indices.length;
+    indptr[i + 1] = filled;
   }
-  return { indptr, indices: Int32Array.from(indices), similarity: Float32Array.from(similarity) };
+  return { indptr, indices: indices.slice(0, filled), similarity: similarity.slice(0, filled) };
 }
 
 /** Scores every track from a history: Σ over its tracks i of log(1 + listens_i)·sim(i, j). */

@@ -19,7 +19,7 @@ export const runsRouter = createTRPCRouter({
     .input(
       z.object({
         pipeline,
-        status: z.enum(["queued", "running", "success", "failed"]).optional(),
+        status: z.enum(["queued", "running", "success", "failed", "skipped"]).optional(),
         trigger: z.enum(["cron", "console", "cli", "api"]).optional(),
         from: z.date().optional(),
         to: z.date().optional(),

@@ -1,0 +1,116 @@
+import type { Db } from "../db/client";
+import type { ModelVersion } from "../db/generated/client";
+import type { Evaluation } from "./evaluate";
+import type { FamilyOutcome } from "./pipeline";
+import { setAlias } from "./registry";
+
+const evaluation = (v: Pick<ModelVersion, "metrics">) => v.metrics as unknown as Evaluation;
+const baseline = (v: Pick<ModelVersion, "baselineMetrics">) => v.baselineMetrics as unknown as Evaluation | Record<string, never>;
+
+/** A version's headline numbers and its lift over popularity on the same split. */
+function headline(v: ModelVersion, aliases: string[]) {
+  const m = evaluation(v);
+  const b = baseline(v);
+  const popularity = "overall" in b ? b.overall["ndcg@10"] : null;
+  return {
+    id: v.id,
+    family: v.family,
+    createdAt: v.createdAt,
+    snapshotId: v.snapshotId,
+    runId: v.runId,
+    aliases,
+    pruned: v.artefactPrunedAt !== null,
+    decision: v.decision,
+    ndcg10: m.overall["ndcg@10"],
+    recall20: m.overall["recall@20"],
+    coverage: m.coverage,
+    popularityNdcg10: popularity,
+    lift: popularity ? m.overall["ndcg@10"] / popularity : null,
+  };
+}
+
+export type VersionHeadline = ReturnType<typeof headline>;
+
+async function aliasesByVersion(db: Db): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>();
+  for (const a of await db.modelAlias.findMany()) map.set(a.versionId, [...(map.get(a.versionId) ?? []), a.alias]);
+  return map;
+}
+
+/** Versions newest first, with their headline numbers. */
+export async function listVersions(db: Db, { page, pageSize }: { page: number; pageSize: number }) {
+  const [total, versions, aliases] = await Promise.all([
+    db.modelVersion.count(),
+    db.modelVersion.findMany({ orderBy: { id: "desc" }, skip: (page - 1) * pageSize, take: pageSize }),
+    aliasesByVersion(db),
+  ]);
+  return { total, versions: versions.map((v) => headline(v, aliases.get(v.id) ?? [])) };
+}
+
+/** NDCG@10 and recall@20 of every version over time, with popularity on the same split beside each. */
+export async function qualityOverTime(db: Db, limit = 200) {
+  const versions = await db.modelVersion.findMany({ orderBy: { id: "desc" }, take: limit });
+  return versions.reverse().map((v) => {
+    const b = baseline(v);
+    return {
+      id: v.id,
+      family: v.family,
+      createdAt: v.createdAt,
+      ndcg10: evaluation(v).overall["ndcg@10"],
+      recall20: evaluation(v).overall["recall@20"],
+      popularityNdcg10: "overall" in b ? b.overall["ndcg@10"] : null,
+    };
+  });
+}
+
+export async function versionDetail(db: Db, id: number) {
+  const v = await db.modelVersion.findUnique({ where: { id }, include: { snapshot: true, aliases: true } });
+  if (!v) return null;
+  const training = v.training as unknown as FamilyOutcome["training"] & { tuning: FamilyOutcome["tuning"] };
+  return {
+    ...headline(v, v.aliases.map((a) => a.alias)),
+    params: v.params as Record<string, number>,
+    codeVersion: v.codeVersion,
+    metrics: evaluation(v),
+    baseline: baseline(v),
+    training,
+    artefact: { digest: v.artefactDigest, bytes: v.artefactBytes, prunedAt: v.artefactPrunedAt },
+    snapshot: v.snapshot,
+  };
+}
+
+export const championSummary = async (db: Db) => {
+  const champion = await db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
+  const lastRun = await db.pipelineRun.findFirst({ where: { pipeline: "train" }, orderBy: { id: "desc" }, select: { id: true, status: true, finishedAt: true, startedAt: true } });
+  return {
+    champion: champion ? { ...headline(champion.version, ["champion"]), since: champion.updatedAt, reason: champion.reason } : null,
+    lastRun,
+  };
+};
+
+export class NoEarlierChampionError extends Error {
+  constructor() {
+    super("There is no earlier champion to roll back to.");
+    this.name = "NoEarlierChampionError";
+  }
+}
+
+/** The champion before the current one, from the audit log of promotions. */
+export async function previousChampion(db: Db): Promise<number> {
+  const current = await db.modelAlias.findUnique({ where: { alias: "champion" } });
+  const promotions = await db.auditLog.findMany({ where: { action: "model.promote" }, orderBy: { id: "desc" }, take: 50 });
+  for (const p of promotions) {
+    const from = (p.detail as { from?: number | null } | null)?.from;
+    if (from && from !== current?.versionId) return from;
+  }
+  throw new NoEarlierChampionError();
+}
+
+export async function promote(db: Db, versionId: number, actor: { id: number; email: string; ip: string }, reason: string) {
+  return setAlias(db, "champion", versionId, actor, reason);
+}
+
+export async function rollback(db: Db, actor: { id: number; email: string; ip: string }, reason: string) {
+  return setAlias(db, "champion", await previousChampion(db), actor, `rollback: ${reason}`);
+}
+

@@ -1,0 +1,50 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import { recordAudit } from "../../audit";
+import { env } from "../../config";
+import { requireJob, triggerJob } from "../../jobs";
+import { listVersions, NoEarlierChampionError, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
+import { PrunedArtefactError, UnknownVersionError } from "../../recommender/registry";
+import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
+import { paging, recordId, text } from "../inputs";
+
+const reason = text(500).pipe(z.string().min(3, "say why, in a few words"));
+
+/** Registry errors a person can act on become 4xx; anything else is an internal error. */
+function asClientError(error: unknown): never {
+  if (error instanceof UnknownVersionError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
+  if (error instanceof NoEarlierChampionError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+  if (error instanceof PrunedArtefactError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+  throw error;
+}
+
+export const modelsRouter = createTRPCRouter({
+  list: signedInProcedure.input(z.object({ ...paging }).default({ page: 1, pageSize: 25 })).query(({ ctx, input }) => listVersions(ctx.db, input)),
+  quality: signedInProcedure.query(({ ctx }) => qualityOverTime(ctx.db)),
+  champion: signedInProcedure.query(({ ctx }) => championSummary(ctx.db)),
+  get: signedInProcedure.input(z.object({ versionId: recordId })).query(async ({ ctx, input }) => {
+    const version = await versionDetail(ctx.db, input.versionId);
+    if (!version) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${input.versionId}.` });
+    return version;
+  }),
+  compare: signedInProcedure.input(z.object({ a: recordId, b: recordId })).query(async ({ ctx, input }) => {
+    const [a, b] = await Promise.all([versionDetail(ctx.db, input.a), versionDetail(ctx.db, input.b)]);
+    if (!a || !b) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${!a ? input.a : input.b}.` });
+    return { a, b };
+  }),
+  train: operatorProcedure.mutation(async ({ ctx }) => {
+    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
+    if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
+    await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `train run ${outcome.run.id}` });
+    return { runId: outcome.run.id };
+  }),
+  promote: operatorProcedure.input(z.object({ versionId: recordId, reason })).mutation(async ({ ctx, input }) => {
+    const version = await promote(ctx.db, input.versionId, { ...ctx.operator, ip: ctx.ip }, input.reason).catch(asClientError);
+    return { versionId: version.id };
+  }),
+  rollback: operatorProcedure.input(z.object({ reason })).mutation(async ({ ctx, input }) => {
+    const version = await rollback(ctx.db, { ...ctx.operator, ip: ctx.ip }, input.reason).catch(asClientError);
+    return { versionId: version.id };
+  }),
+  previousChampion: signedInProcedure.query(({ ctx }) => previousChampion(ctx.db).catch(() => null)),
+});
