@@ -13,6 +13,7 @@ import { freePort } from "../net";
 import { startRun } from "../pipeline/runner";
 import type { Evaluation } from "../recommender/evaluate";
 import { DEFAULT_TRAIN } from "../recommender/pipeline";
+import { unpaced } from "../recommender/pacer";
 import { TrainSession } from "../recommender/session";
 import { loadSnapshot } from "../recommender/snapshot";
 import type { CatalogueOptions } from "../simulator/catalogue";
@@ -74,7 +75,7 @@ async function ingest(database: Database, simulator: Simulator, lakeDir: string)
 async function oracle(database: Database, simulator: Simulator): Promise<Evaluation> {
   const row = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
   const { snapshot } = await loadSnapshot(database, row.id);
-  const session = new TrainSession(row, snapshot, SEED);
+  const session = new TrainSession(row, snapshot, SEED, unpaced());
   const index = new Map<number, number>();
   snapshot.trackIds.forEach((id, i) => index.set(id, i));
   return session.evaluateScorer((user, out) => {

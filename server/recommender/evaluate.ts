@@ -1,5 +1,6 @@
 import type { Csr } from "./csr";
 import type { History, Model } from "./families/types";
+import type { Pacer } from "./pacer";
 import { MetricAccumulator, type MetricSet } from "./metrics";
 import { topK } from "./topk";
 
@@ -22,7 +23,7 @@ export const LIGHT_USER_MAX_TRACKS = 5;
  * Full-ranking evaluation: every track of the catalogue is scored for every user with held-out
  * tracks, the user's training tracks are excluded, and the top 20 are compared with the held-out ones.
  */
-export function evaluate(score: Scorer, train: Csr, test: Csr): Evaluation {
+export async function evaluate(score: Scorer, train: Csr, test: Csr, pace: Pacer): Promise<Evaluation> {
   const overall = new MetricAccumulator();
   const light = new MetricAccumulator();
   const regular = new MetricAccumulator();
@@ -35,6 +36,7 @@ export function evaluate(score: Scorer, train: Csr, test: Csr): Evaluation {
   const relevant = new Set<number>();
   for (let user = 0; user < test.rows; user++) {
     if (test.indptr[user] === test.indptr[user + 1]) continue;
+    await pace.breathe();
     relevant.clear();
     for (let p = test.indptr[user]!; p < test.indptr[user + 1]!; p++) relevant.add(test.indices[p]!);
     score(user, scores);

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import type { Database } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
 import { loadArtefact, saveArtefact, type StoredArtefact } from "./artefacts";
@@ -43,6 +43,14 @@ export interface FamilyOutcome {
   test: Evaluation;
   training: { seconds: number; cpuSeconds: number; peakRssBytes: number; curve?: number[] };
   artefact: StoredArtefact;
+  /** a blend's families, their parameters and weights */
+  components?: Component[];
+}
+
+interface Component {
+  family: Family;
+  params: Params;
+  weight: number;
 }
 
 const FAMILY_TASKS: Family[] = ["popularity", "item_knn", "als", "ease", "hybrid"];
@@ -78,13 +86,14 @@ async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainS
   const task = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "snapshot", status: "success" }, orderBy: { tryNumber: "desc" } });
   const snapshotId = (task?.details as { snapshotId?: number } | null)?.snapshotId;
   if (!snapshotId) throw new Error("the run has no snapshot");
-  return sessionOf(ctx.database, ctx.run.id, snapshotId, config.seed);
+  return sessionOf(ctx.database, ctx.run.id, snapshotId, config.seed, ctx.signal);
 }
 
-function measured<T>(work: () => T): { value: T; seconds: number; cpuSeconds: number } {
+/** Wall and CPU time of `work` (CPU is the process's: other tasks of the run interleave with it). */
+async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const value = work();
+  const value = await work();
   const used = process.cpuUsage(cpu);
   return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
@@ -101,15 +110,15 @@ async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit
 /** Tunes a family on the validation split, reports it on the test split, refits it on everything and stores it. */
 async function familyTask(ctx: TaskContext, config: TrainConfig, definition: FamilyDefinition) {
   const session = await sessionFor(ctx, config);
-  const { value, seconds, cpuSeconds } = measured(() => {
-    const tuning = definition.grid.map((params) => {
-      ctx.signal.throwIfAborted();
-      const model = session.fit(definition, params, "validation");
-      return { params, ndcg10: session.evaluate(model, "validation", config.tuneUsers).overall["ndcg@10"] };
-    });
+  const { value, seconds, cpuSeconds } = await measured(async () => {
+    const tuning: FamilyOutcome["tuning"] = [];
+    for (const params of definition.grid) {
+      const model = await session.fit(definition, params, "validation");
+      tuning.push({ params, ndcg10: (await session.evaluate(model, "validation", config.tuneUsers)).overall["ndcg@10"] });
+    }
     const best = tuning.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
-    const test = session.evaluate(session.fit(definition, best.params, "test"), "test", config.evalUsers);
-    const final = session.fit(definition, best.params, "final");
+    const test = await session.evaluate(await session.fit(definition, best.params, "test"), "test", config.evalUsers);
+    const final = await session.fit(definition, best.params, "final");
     return { tuning, params: best.params, test, final };
   });
   await finishFamily(ctx, config, { family: definition.family, params: value.params, tuning: value.tuning, test: value.test }, value.final, { seconds, cpuSeconds }, value.final.curve);
@@ -128,15 +137,16 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig) {
   const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
   const definitions = trained.map((o) => ({ definition: BASE_FAMILIES.find((d) => d.family === o.family)!, params: o.params }));
   if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
-  const { value, seconds, cpuSeconds } = measured(() => {
-    const stage = (s: "validation" | "test" | "final") => definitions.map((d) => session.fit(d.definition, d.params, s));
-    const { weights, ndcg } = tuneWeights(stage("validation"), session.validation.data.matrix, session.validation.heldOut!, config.tuneUsers);
-    const blend = (s: "test" | "final") => hybridModel(stage(s).map((model, k) => ({ model, weight: weights[k]! })));
-    const test = session.evaluate(blend("test"), "test", config.evalUsers);
-    return { weights, ndcg, test, final: blend("final") };
+  const { value, seconds, cpuSeconds } = await measured(async () => {
+    const stage = (s: "validation" | "test" | "final") => Promise.all(definitions.map((d) => session.fit(d.definition, d.params, s)));
+    const { weights, ndcg } = await tuneWeights(await stage("validation"), session.validation.data.matrix, session.validation.heldOut!, config.tuneUsers, session.pace);
+    const blend = async (s: "test" | "final") => hybridModel((await stage(s)).map((model, k) => ({ model, weight: weights[k]! })));
+    const test = await session.evaluate(await blend("test"), "test", config.evalUsers);
+    return { weights, ndcg, test, final: await blend("final") };
   });
   ctx.log(`blend weights: ${definitions.map((d, k) => `${d.definition.family} ${value.weights[k]}`).join(", ")} (validation NDCG@10 ${value.ndcg.toFixed(4)})`);
-  await finishFamily(ctx, config, { family: "hybrid", params: value.final.params, tuning: [{ params: value.final.params, ndcg10: value.ndcg }], test: value.test }, value.final, { seconds, cpuSeconds });
+  const components = definitions.map((d, k) => ({ family: d.definition.family, params: d.params, weight: value.weights[k]! }));
+  await finishFamily(ctx, config, { family: "hybrid", params: value.final.params, tuning: [{ params: value.final.params, ndcg10: value.ndcg }], test: value.test, components }, value.final, { seconds, cpuSeconds });
 }
 
 /** Each trained family becomes an immutable version (a retried run registers each family once). */
@@ -159,7 +169,7 @@ async function registerTask(ctx: TaskContext) {
           runId: ctx.run.id,
           metrics: o.test as unknown as Prisma.InputJsonValue,
           baselineMetrics: (baseline ?? {}) as unknown as Prisma.InputJsonValue,
-          training: { ...o.training, tuning: o.tuning } as unknown as Prisma.InputJsonValue,
+          training: { ...o.training, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) } as unknown as Prisma.InputJsonValue,
           artefactPath: o.artefact.path,
           artefactDigest: o.artefact.digest,
           artefactBytes: o.artefact.bytes,
@@ -172,9 +182,22 @@ async function registerTask(ctx: TaskContext) {
   ctx.detail({ versions });
 }
 
+/** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
+async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
+  const definitionOf = (family: Family) => {
+    const definition = BASE_FAMILIES.find((d) => d.family === family);
+    if (!definition) throw new Error(`version ${version.id}: no family ${family}`);
+    return definition;
+  };
+  if (version.family !== "hybrid") return session.fit(definitionOf(version.family as Family), version.params as Params, "test");
+  const components = (version.training as { components?: Component[] }).components ?? [];
+  return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(definitionOf(c.family), c.params, "test"), weight: c.weight }))));
+}
+
 /**
- * The best candidate of the run replaces the champion when it beats the champion's NDCG@10, judged on
- * this run's test split, by the margin, and loses no more than the allowed share of coverage and recall@20.
+ * The best candidate of the run replaces the champion when it beats the champion's NDCG@10 by the
+ * margin on this run's test split (the champion's configuration refitted on this run's training data,
+ * so neither has seen the held-out listens), and loses no more than the allowed share of coverage and recall@20.
  */
 async function promoteTask(ctx: TaskContext, config: TrainConfig) {
   const versions = (await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "register", status: "success" }, orderBy: { tryNumber: "desc" } }))?.details as { versions: Record<string, number> };
@@ -190,9 +213,8 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
     decision = `first champion: NDCG@10 ${metrics.overall["ndcg@10"].toFixed(4)}`;
   } else {
     const session = await sessionFor(ctx, config);
-    // The champion may know another catalogue: judged through this one, on this run's split.
-    const stored = await loadArtefact({ path: champion.version.artefactPath!, digest: champion.version.artefactDigest });
-    const current = session.evaluate(inCatalogue(stored, session.snapshot.trackIds), "test", config.evalUsers);
+    // The champion's own artefact has seen this split's held-out listens: its configuration is refitted on this run's training split instead.
+    const current = await session.evaluate(await refitOnTestSplit(session, champion.version), "test", config.evalUsers);
     const [mine, theirs] = [metrics.overall["ndcg@10"], current.overall["ndcg@10"]];
     const drops = [
       ["coverage", metrics.coverage, current.coverage],
@@ -219,7 +241,7 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig) {
   if (!champion) throw new Error("no champion to score with");
   const session = await sessionFor(ctx, config);
   const model = inCatalogue(await loadArtefact({ path: champion.version.artefactPath!, digest: champion.version.artefactDigest }), session.snapshot.trackIds);
-  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix);
+  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix, session.pace);
   ctx.log(`stored the top ${stored.perUser} of version ${champion.versionId} for ${stored.users} users`);
   ctx.detail({ scoredVersion: champion.versionId, users: stored.users });
 }

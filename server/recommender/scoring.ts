@@ -6,6 +6,7 @@ import type { Csr } from "./csr";
 import { historyOf } from "./evaluate";
 import { standardise } from "./families/hybrid";
 import type { Model } from "./families/types";
+import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
 import { topK } from "./topk";
 
@@ -48,12 +49,13 @@ export function userScores(model: Model, snapshot: Snapshot, popularity: Float32
 }
 
 /** The version's top 100 unheard tracks for every user of the snapshot (the model must see the snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. */
-export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr): Promise<{ users: number; perUser: number }> {
+export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, pace: Pacer): Promise<{ users: number; perUser: number }> {
   const popularity = trackPopularity(snapshot);
   const scores = new Float32Array(snapshot.trackIds.length);
   const scratch = new Float32Array(snapshot.trackIds.length);
   const lines: string[] = [];
   for (let user = 0; user < snapshot.userIds.length; user++) {
+    await pace.breathe();
     userScores(model, snapshot, popularity, matrix, user, scores, scratch);
     for (const item of historyOf(matrix, user).items) scores[item] = Number.NEGATIVE_INFINITY;
     const top = topK(scores, TOP_PER_USER);

@@ -7,6 +7,7 @@ import { ease } from "./families/ease";
 import { itemKnn } from "./families/item-knn";
 import { popularity } from "./families/popularity";
 import type { FamilyDefinition, Model, Params, TrainingData } from "./families/types";
+import { Pacer } from "./pacer";
 import { loadSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 
@@ -28,12 +29,14 @@ export class TrainSession {
   readonly validation: Stage;
   readonly test: Stage;
   readonly final: Stage;
-  private readonly models = new Map<string, Model>();
+  private readonly models = new Map<string, Promise<Model>>();
 
   constructor(
     readonly snapshotRow: TrainSnapshot,
     readonly snapshot: Snapshot,
     readonly seed: number,
+    /** lets signals and the ledger through during the long loops, and stops them when the run is stopped */
+    readonly pace: Pacer,
   ) {
     const users = snapshot.userIds.length;
     const tracks = snapshot.trackIds.length;
@@ -47,25 +50,27 @@ export class TrainSession {
   }
 
   /** A family fitted with `params` at a stage; kept for the run's other tasks (the blend reuses them). */
-  fit(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final"): Model {
+  fit(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final"): Promise<Model> {
     // Sorted keys: parameters read back from the ledger (jsonb) come in another key order.
     const key = `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
     let model = this.models.get(key);
     if (!model) {
       const warm = stage === "final" ? this.models.get(key.replace(/:final$/, ":test")) : undefined;
-      model = definition.fit(this[stage].data, params, warm);
+      model = (async () => definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm }))();
+      // A failed fit is not kept: a retry fits again.
+      model.catch(() => this.models.delete(key));
       this.models.set(key, model);
     }
     return model;
   }
 
-  evaluate(model: Model, stage: "validation" | "test", maxUsers: number): Evaluation {
+  evaluate(model: Model, stage: "validation" | "test", maxUsers: number): Promise<Evaluation> {
     return this.evaluateScorer(scorerOf(model, this[stage].data.matrix), stage, maxUsers);
   }
 
-  evaluateScorer(scorer: Scorer, stage: "validation" | "test", maxUsers: number): Evaluation {
+  evaluateScorer(scorer: Scorer, stage: "validation" | "test", maxUsers: number): Promise<Evaluation> {
     const { data, heldOut } = this[stage];
-    return evaluate(scorer, data.matrix, sampleUsers(heldOut!, maxUsers, this.seed));
+    return evaluate(scorer, data.matrix, sampleUsers(heldOut!, maxUsers, this.seed), this.pace);
   }
 }
 
@@ -93,10 +98,10 @@ function sampleUsers(heldOut: Csr, maxUsers: number, seed: number): Csr {
 const sessions = new Map<number, Promise<TrainSession>>();
 
 /** The session of a run: built once per process from the run's snapshot. */
-export function sessionOf(database: Database, runId: number, snapshotId: number, seed: number): Promise<TrainSession> {
+export function sessionOf(database: Database, runId: number, snapshotId: number, seed: number, signal: AbortSignal): Promise<TrainSession> {
   let session = sessions.get(runId);
   if (!session) {
-    session = loadSnapshot(database, snapshotId).then(({ row, snapshot }) => new TrainSession(row, snapshot, seed));
+    session = loadSnapshot(database, snapshotId).then(({ row, snapshot }) => new TrainSession(row, snapshot, seed, new Pacer(signal)));
     sessions.set(runId, session);
   }
   return session;

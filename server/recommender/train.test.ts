@@ -5,7 +5,11 @@ import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, taskRows, tempLake, testConfig } from "../testing/ingestion";
 import type { Evaluation } from "./evaluate";
+import { spawn } from "node:child_process";
+import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
+import { createOperator } from "../auth/accounts";
+import { previousChampion, promote, rollback } from "./queries";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -23,8 +27,11 @@ afterEach(async () => {
 
 const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, lakeDir: lake.dir, ...overrides });
 
-async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}): Promise<PipelineRun> {
-  const started = await startRun(database, trainPipeline(config(overrides)), { trigger: "cli", params });
+async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}, failing?: string): Promise<PipelineRun> {
+  const definition = trainPipeline(config(overrides));
+  // A family that breaks, as one might (out of memory, a bug): the others must carry on.
+  if (failing) definition.tasks.find((t) => t.name === failing)!.run = () => Promise.reject(new Error(`${failing} broke`));
+  const started = await startRun(database, definition, { trigger: "cli", params });
   return started.deduped ? waitForRun(database, started.run.id) : started.finished;
 }
 
@@ -90,4 +97,70 @@ describe("the train pipeline", () => {
     expect(Object.values(tasks).every((t) => t.status === "skipped")).toBe(true);
     expect(await database.db.modelVersion.count()).toBe(0);
   });
+});
+
+describe("promotion and the registry", () => {
+  it("a failing family leaves the others registered and blended; the run says which failed", async () => {
+    await ingested();
+    const run = await train({}, {}, "als");
+    expect(run.status).toBe("failed");
+    expect(run.error).toBe("als: als broke");
+    const families = (await database.db.modelVersion.findMany({ where: { runId: run.id } })).map((v) => v.family).sort();
+    expect(families).toEqual(["ease", "hybrid", "item_knn", "popularity"]);
+    const hybrid = await database.db.modelVersion.findFirstOrThrow({ where: { runId: run.id, family: "hybrid" } });
+    expect(Object.keys(hybrid.params as object).sort()).toEqual(["weight.ease", "weight.item_knn", "weight.popularity"]);
+    expect(await database.db.modelAlias.count({ where: { alias: "champion" } })).toBe(1);
+  }, 120_000);
+
+  it("the margin and the guardrails decide; people promote and roll back by hand, audited", async () => {
+    await ingested();
+    await train();
+    const first = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
+    const snapshotId = (await database.db.trainSnapshot.findFirstOrThrow()).id;
+    // Any candidate clears a negative margin, but none passes a guardrail that allows no loss at all and asks for a gain.
+    const guarded = await train({ promotionMargin: -0.5, guardrailDrop: -1 }, { snapshotId });
+    const kept = await database.db.modelVersion.findFirstOrThrow({ where: { runId: guarded.id, decision: { not: null } } });
+    expect(kept.decision).toMatch(new RegExp(`^kept version ${first}: coverage .* falls more than -100% below`));
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(first);
+    const loose = await train({ promotionMargin: -0.5 }, { snapshotId });
+    const replaced = await database.db.modelVersion.findFirstOrThrow({ where: { runId: loose.id, decision: { not: null } } });
+    expect(replaced.decision).toMatch(new RegExp(`^replaced version ${first}: NDCG@10`));
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(replaced.id);
+
+    const operator = await createOperator(database.db, null, { email: "ops@example.test", name: "Ops", role: "operator", password: "ops-password-123" });
+    const admin = { id: operator.id, email: operator.email, ip: "10.0.0.9" };
+    const candidate = await database.db.modelVersion.findFirstOrThrow({ where: { family: "popularity" } });
+    await promote(database.db, candidate.id, admin, "checking the baseline in production");
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(candidate.id);
+    expect(await previousChampion(database.db)).toBe(replaced.id);
+    await rollback(database.db, admin, "baseline is worse");
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(replaced.id);
+    const audit = await database.db.auditLog.findMany({ where: { action: "model.promote", actorEmail: admin.email }, orderBy: { id: "asc" } });
+    expect(audit.map((a) => a.detail)).toEqual([
+      { alias: "champion", from: replaced.id, to: candidate.id, reason: "checking the baseline in production" },
+      { alias: "champion", from: candidate.id, to: replaced.id, reason: "rollback: baseline is worse" },
+    ]);
+  }, 240_000);
+
+  it("a train process killed mid-run leaves the registry as it was; the next run finishes the work", async () => {
+    await ingested();
+    await train();
+    const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
+    const versions = await database.db.modelVersion.count();
+    const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], {
+      env: { ...process.env, DATABASE_URL: database.url, DATA_LAKE_DIR: lake.dir, NODE_ENV: "test" },
+      stdio: "ignore",
+    });
+    const running = async () => (await database.db.taskRun.findFirst({ where: { task: "als", status: "running", run: { status: "running", id: { gt: 0 } } } })) !== null;
+    for (let i = 0; i < 600 && !(await running()); i++) await sleep(50);
+    expect(await running()).toBe(true);
+    job.kill("SIGKILL");
+    await new Promise((resolve) => job.once("exit", resolve));
+    expect(await database.db.modelVersion.count()).toBe(versions);
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(champion);
+    const next = await train();
+    expect(next.status).toBe("success");
+    const abandoned = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train", id: { lt: next.id } }, orderBy: { id: "desc" } });
+    expect(abandoned).toMatchObject({ status: "failed", error: "abandoned: the process running it stopped before it finished" });
+  }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { Random } from "../../random";
 import { transpose, type Csr } from "../csr";
 import { solveSpd } from "../linalg";
+import type { Pacer } from "../pacer";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 /**
@@ -137,7 +138,7 @@ export function alsLoss(c: Csr, x: Float32Array, y: Float32Array, f: number, lam
  * Fits from small random item factors (as `implicit` does; the first half-step solves the users from
  * them), or from `startItems` (a fit on part of this data) for `iterations` iterations.
  */
-export function fitAls(counts: Csr, params: AlsParams, seed: number, startItems?: Float32Array, iterations = params.iterations): AlsFactors {
+export async function fitAls(counts: Csr, params: AlsParams, seed: number, pace: Pacer, startItems?: Float32Array, iterations = params.iterations): Promise<AlsFactors> {
   const f = params.factors;
   const cu: Csr = { ...counts, data: counts.data.map((v) => 1 + params.alpha * v) };
   const ci = transpose(cu);
@@ -147,7 +148,9 @@ export function fitAls(counts: Csr, params: AlsParams, seed: number, startItems?
   const curve: number[] = [];
   for (let it = 0; it < iterations; it++) {
     solveRows(cu, users, items, f, params.regularization, params.cgSteps);
+    await pace.breathe();
     solveRows(ci, items, users, f, params.regularization, params.cgSteps);
+    await pace.breathe();
     curve.push(alsLoss(cu, users, items, f, params.regularization));
   }
   return { factors: f, users, items, curve };
@@ -223,9 +226,9 @@ export const als: FamilyDefinition = {
     { factors: 32, regularization: 0.05, alpha: 16, iterations: 10, cgSteps: 3 },
   ],
   // Warm from a fit on most of the same data (the test split's), a third of the iterations reach the same loss.
-  fit: (data: TrainingData, params, warm) => {
+  fit: async (data: TrainingData, params, { pace, warm }) => {
     const start = warm?.artefact().arrays.items as Float32Array | undefined;
-    const fitted = fitAls(data.matrix, asAls(params), data.seed, start, start ? Math.ceil(params.iterations! / 3) : params.iterations);
+    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, start ? Math.ceil(params.iterations! / 3) : params.iterations);
     return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);
   },
 };

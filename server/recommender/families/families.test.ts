@@ -5,6 +5,7 @@ import { alsLoss, fitAls, foldIn, gram, solveRows } from "./als";
 import { fitEase } from "./ease";
 import { itemNeighbours, neighbourScores } from "./item-knn";
 import { standardise } from "./hybrid";
+import { unpaced } from "../pacer";
 
 /** users × tracks counts from rows of [track, count] pairs */
 function matrix(rows: [number, number][][], tracks: number) {
@@ -46,13 +47,13 @@ const X = matrix(
 );
 
 describe("item_knn", () => {
-  it("cosine with shrinkage on log(1 + listens) matches a hand computation", () => {
+  it("cosine with shrinkage on log(1 + listens) matches a hand computation", async () => {
     const w = (c: number) => Math.log1p(c);
     // Tracks 0 and 2 are shared by users 0 (3 and 2 listens), 1 (1 and 1); track 0 also by user 3 (2), track 2 by user 4 (1).
     const dot = w(3) * w(2) + w(1) * w(1);
     const norm0 = Math.sqrt(w(3) ** 2 + w(1) ** 2 + w(2) ** 2);
     const norm2 = Math.sqrt(w(2) ** 2 + w(1) ** 2 + w(1) ** 2);
-    const n = itemNeighbours(X, 4, 10);
+    const n = await itemNeighbours(X, 4, 10, unpaced());
     const of0 = Array.from(n.indices.subarray(n.indptr[0]!, n.indptr[1]!));
     const sim02 = n.similarity[n.indptr[0]! + of0.indexOf(2)]!;
     expect(sim02).toBeCloseTo(dot / (norm0 * norm2 + 10), 6);
@@ -103,15 +104,15 @@ describe("ease", () => {
 describe("als", () => {
   const params = { factors: 3, regularization: 0.1, alpha: 2, iterations: 8, cgSteps: 3 };
 
-  it("the loss falls at every iteration", () => {
-    const { curve } = fitAls(X, params, 7);
+  it("the loss falls at every iteration", async () => {
+    const { curve } = await fitAls(X, params, 7, unpaced());
     for (let i = 1; i < curve.length; i++) expect(curve[i]).toBeLessThanOrEqual(curve[i - 1]! + 1e-6);
     expect(curve.at(-1)).toBeLessThan(curve[0]!);
   });
 
-  it("with enough CG steps a half-step equals the direct solve of each user's normal equations", () => {
+  it("with enough CG steps a half-step equals the direct solve of each user's normal equations", async () => {
     const f = 3;
-    const { items } = fitAls(X, params, 7);
+    const { items } = await fitAls(X, params, 7, unpaced());
     const conf = { ...X, data: X.data.map((v) => 1 + params.alpha * v) };
     const users = new Float32Array(X.rows * f);
     solveRows(conf, users, items, f, params.regularization, 50);
@@ -122,9 +123,9 @@ describe("als", () => {
     }
   });
 
-  it("the loss computed by the O(nnz·f) identity equals the sum over every user–track pair", () => {
+  it("the loss computed by the O(nnz·f) identity equals the sum over every user–track pair", async () => {
     const f = 3;
-    const { items } = fitAls(X, params, 7);
+    const { items } = await fitAls(X, params, 7, unpaced());
     const conf = { ...X, data: X.data.map((v) => 1 + params.alpha * v) };
     const users = new Float32Array(X.rows * f);
     solveRows(conf, users, items, f, params.regularization, 3);

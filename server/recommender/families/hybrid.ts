@@ -1,5 +1,6 @@
 import { historyOf } from "../evaluate";
 import type { Csr } from "../csr";
+import type { Pacer } from "../pacer";
 import { atK } from "../metrics";
 import { topK } from "../topk";
 import type { History, Model, Params, TypedArrays } from "./types";
@@ -69,12 +70,13 @@ const CANDIDATES = 100;
  * computed once per user over the union of the components' top 100, then every weight combination
  * (0, 0.5 or 1 each) is ranked there and judged by NDCG@10.
  */
-export function tuneWeights(models: Model[], train: Csr, validation: Csr, maxUsers: number): { weights: number[]; ndcg: number } {
+export async function tuneWeights(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<{ weights: number[]; ndcg: number }> {
   const tracks = train.cols;
   const buffers = models.map(() => new Float32Array(tracks));
   const users: { candidates: Int32Array; z: Float32Array[]; relevant: Set<number> }[] = [];
   for (let user = 0; user < validation.rows && users.length < maxUsers; user++) {
     if (validation.indptr[user] === validation.indptr[user + 1]) continue;
+    await pace.breathe();
     const history = historyOf(train, user);
     const pool = new Set<number>();
     models.forEach((model, m) => {

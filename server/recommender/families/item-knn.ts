@@ -1,4 +1,5 @@
 import { transpose, type Csr } from "../csr";
+import type { Pacer } from "../pacer";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 /** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1], best first. */
@@ -13,7 +14,7 @@ export interface Neighbours {
  * sim(i, j) = Σ_u w_ui·w_uj / (‖w_i‖·‖w_j‖ + shrink), with w = log(1 + listens); the top
  * `neighbours` per track are kept.
  */
-export function itemNeighbours(matrix: Csr, neighbours: number, shrink: number): Neighbours {
+export async function itemNeighbours(matrix: Csr, neighbours: number, shrink: number, pace: Pacer): Promise<Neighbours> {
   const weights: Csr = { ...matrix, data: matrix.data.map((c) => Math.log1p(c)) };
   const byItem = transpose(weights);
   const norms = new Float64Array(byItem.rows);
@@ -32,6 +33,7 @@ export function itemNeighbours(matrix: Csr, neighbours: number, shrink: number):
   const best = new Int32Array(neighbours);
   const bestSim = new Float64Array(neighbours);
   for (let i = 0; i < byItem.rows; i++) {
+    if ((i & 255) === 0) await pace.breathe();
     let nTouched = 0;
     for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) {
       const user = byItem.indices[p]!;
@@ -95,5 +97,5 @@ export const itemKnn: FamilyDefinition = {
     { neighbours: 200, shrink: 50 },
     { neighbours: 50, shrink: 10 },
   ],
-  fit: (data: TrainingData, params) => itemKnnModel(data.snapshot.trackIds, itemNeighbours(data.matrix, params.neighbours!, params.shrink!), params),
+  fit: async (data: TrainingData, params, { pace }) => itemKnnModel(data.snapshot.trackIds, await itemNeighbours(data.matrix, params.neighbours!, params.shrink!, pace), params),
 };

@@ -29,5 +29,5 @@ export const popularity: FamilyDefinition = {
   family: "popularity",
   // 0: no decay (JSON has no Infinity)
   grid: [{ halfLifeDays: 30 }, { halfLifeDays: 7 }, { halfLifeDays: 0 }],
-  fit: (data, params) => popularityModel(data.snapshot.trackIds, popularityScores(data, params.halfLifeDays || Number.POSITIVE_INFINITY), params),
+  fit: async (data, params) => popularityModel(data.snapshot.trackIds, popularityScores(data, params.halfLifeDays || Number.POSITIVE_INFINITY), params),
 };
