@@ -114,5 +114,20 @@ export function metricsRegistry(database: Database): Registry {
     sql: `SELECT kind, count(*)::int AS n FROM alerts WHERE state <> 'resolved' GROUP BY 1`,
     samples: (r) => [{ labels: { kind: r.kind }, value: r.n }],
   });
+  gauge<{ version: number; family: string; ndcg10: number; recall20: number; coverage: number }>({
+    name: "encore_champion_offline_metric",
+    help: "The served model (alias champion): its offline NDCG@10 and recall@20 on its test split, its catalogue coverage; absent before the first champion.",
+    labelNames: ["version", "family", "metric"],
+    sql: `SELECT v.id AS version, v.family, (v.metrics->'overall'->>'ndcg@10')::float AS ndcg10, (v.metrics->'overall'->>'recall@20')::float AS recall20,
+                 (v.metrics->>'coverage')::float AS coverage
+            FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.alias = 'champion'`,
+    samples: (r) => (["ndcg10", "recall20", "coverage"] as const).map((metric) => ({ labels: { version: String(r.version), family: r.family, metric }, value: r[metric] })),
+  });
+  gauge<{ age: number }>({
+    name: "encore_champion_age_seconds",
+    help: "Seconds since the champion's version was trained.",
+    sql: `SELECT extract(epoch FROM now() - v.created_at)::float AS age FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.alias = 'champion'`,
+    samples: (r) => [{ value: r.age }],
+  });
   return registry;
 }

@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
 import { createOperator } from "../auth/accounts";
+import { metricsRegistry } from "../monitoring/metrics";
 import { previousChampion, promote, rollback } from "./queries";
 
 let database: TestDatabase;
@@ -65,6 +66,10 @@ describe("the train pipeline", () => {
     expect(Number(rows[0]!.n)).toBe(0);
     const audit = await database.db.auditLog.findFirst({ where: { action: "model.promote" } });
     expect(audit?.actorEmail).toBe(`train run ${run.id}`);
+    // Prometheus sees the champion.
+    const scraped = await metricsRegistry(database).metrics();
+    expect(scraped).toContain(`encore_champion_offline_metric{version="${champion.versionId}",family="${champion.version.family}",metric="ndcg10"} ${ndcg(champion.version.metrics)}`);
+    expect(scraped).toMatch(/encore_champion_age_seconds \d/);
   }, 120_000);
 
   it("retraining on the same snapshot gives the same metrics, and the same model is not promoted over itself", async () => {
