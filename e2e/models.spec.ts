@@ -4,9 +4,20 @@ import { signInFresh, trpcMutation, trpcQuery, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
 
+type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
+
 test("an operator trains from the console, sees the versions and the champion, promotes another and rolls back", async ({ page }) => {
   page.on("dialog", (dialog) => void dialog.accept());
-  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password, "/models");
+  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  // The data gate wants a successful ingestion first.
+  await trpcMutation(page.request, "ingestion.trigger", {});
+  await expect
+    .poll(async () => {
+      const { running, lastEnded } = ((await (await trpcQuery(page.request, "ingestion.status")).json()) as { result: { data: { json: Status } } }).result.data.json;
+      return running === null ? lastEnded?.status : "running";
+    }, { timeout: 60_000 })
+    .toBe("success");
+  await page.goto("/models");
   await page.getByRole("button", { name: "Train now" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   const runId = Number(page.url().split("/").pop());
@@ -21,8 +32,8 @@ test("an operator trains from the console, sees the versions and the champion, p
   await expect(page.getByTestId(`version-${championId}`)).toContainText("champion");
 
   // Another version, promoted by hand with a reason.
-  const other = await versions.locator("tbody tr").filter({ hasNotText: "champion" }).filter({ hasText: "item_knn" }).getAttribute("data-testid");
-  const otherId = Number(other!.replace("version-", ""));
+  const ids = await versions.locator("tbody tr").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-testid")!.replace("version-", ""))));
+  const otherId = ids.find((id) => id !== championId)!;
   await page.goto(`/models/${otherId}`);
   await expect(page.getByRole("table", { name: "Metrics" })).toContainText("ndcg@10");
   await expect(page.getByRole("region", { name: "Lineage" })).toContainText(`run ${runId}`);
