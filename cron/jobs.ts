@@ -2,9 +2,11 @@ import type { Database } from "../server/db/client";
 import type { Env } from "../server/env";
 import { ingestionConfig } from "../server/ingestion/config";
 import { INGEST_PIPELINE, ingestionPipeline } from "../server/ingestion/pipeline";
-import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
+import type { PipelineRun } from "../server/db/generated/client";
+import { alertPolicy, evaluateAlerts, type ConditionSource } from "../server/pipeline/alerts";
+import { measureChampionOnline, modelConditions } from "../server/recommender/online";
 import { retryFailedTasks, startRun, type StartedRun } from "../server/pipeline/runner";
-import { trainConfig } from "../server/recommender/config";
+import { modelAlertPolicy, trainConfig } from "../server/recommender/config";
 import { TRAIN_PIPELINE, trainPipeline } from "../server/recommender/pipeline";
 import { forgetTrainSession } from "../server/recommender/session";
 import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
@@ -27,6 +29,10 @@ export interface Job {
   then?: string;
   /** heavy work: started from the web server, it runs in a job process of its own */
   ownProcess?: boolean;
+  /** incidents of its own, judged with the ledger's */
+  conditions?(env: Env): ConditionSource;
+  /** after each successful run, in the process that ran it */
+  afterSuccess?(ctx: JobContext, run: PipelineRun): Promise<void>;
 }
 
 /** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
@@ -36,29 +42,38 @@ export const JOBS: Record<string, Job> = {
     description: "Ingest tracks, users and listening history from the MooVitamix API",
     pipeline: INGEST_PIPELINE,
     schedule: (env) => env.INGEST_SCHEDULE,
-    start: (ctx, request, observer) => withAlerts(ctx, INGEST_PIPELINE, startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer)),
-    retry: (ctx, runId) => withAlerts(ctx, INGEST_PIPELINE, retryFailedTasks(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), runId)),
+    start: (ctx, request, observer) => withAlerts(ctx, "ingest", startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, "ingest", retryFailedTasks(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), runId)),
     then: "train",
+    // The served model, judged on the listening this run brought.
+    afterSuccess: async (ctx, run) => {
+      const online = await measureChampionOnline(ctx.database, run.id);
+      if (online) console.log(`[models] version ${online.versionId} on new listening of ${online.users} users: NDCG@10 ${online.metrics["ndcg@10"].toFixed(4)}`);
+      await evaluateAlerts(ctx.database, TRAIN_PIPELINE, alertPolicy(ctx.env), new Date(), modelConditions(modelAlertPolicy(ctx.env)));
+    },
   },
   train: {
     name: "train",
     description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
     pipeline: TRAIN_PIPELINE,
     schedule: (env) => env.TRAIN_SCHEDULE,
-    start: (ctx, request, observer) => withAlerts(ctx, TRAIN_PIPELINE, startRun(ctx.database, trainPipeline(trainConfig(ctx.env)), request, observer)),
-    retry: (ctx, runId) => withAlerts(ctx, TRAIN_PIPELINE, retryFailedTasks(ctx.database, trainPipeline(trainConfig(ctx.env)), runId)),
+    start: (ctx, request, observer) => withAlerts(ctx, "train", startRun(ctx.database, trainPipeline(trainConfig(ctx.env)), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, "train", retryFailedTasks(ctx.database, trainPipeline(trainConfig(ctx.env)), runId)),
     ownProcess: true,
+    conditions: (env) => modelConditions(modelAlertPolicy(env)),
   },
 };
 
-/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute). */
-async function withAlerts(ctx: JobContext, pipeline: string, starting: Promise<StartedRun>): Promise<StartedRun> {
+/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute), and a success has its follow-up. */
+async function withAlerts(ctx: JobContext, name: string, starting: Promise<StartedRun>): Promise<StartedRun> {
   const started = await starting;
   if (started.deduped) return started;
+  const job = JOBS[name]!;
   const finished = started.finished.then(async (run) => {
     // A train run's splits and fitted models are shared by its tasks until it ends.
     forgetTrainSession(run.id);
-    await evaluateAlerts(ctx.database, pipeline, alertPolicy(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
+    if (run.status === "success" && job.afterSuccess) await job.afterSuccess(ctx, run).catch((error: unknown) => console.error(`[${name}] after run ${run.id}:`, error));
+    await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
     return run;
   });
   return { ...started, finished };

@@ -69,7 +69,7 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
   const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {
     await beat(ctx).catch((error: unknown) => log(`heartbeat failed: ${String(error)}`));
     for (const job of Object.values(JOBS)) {
-      await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env)).catch((error: unknown) => log(`alert evaluation failed: ${String(error)}`));
+      await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => log(`alert evaluation failed: ${String(error)}`));
     }
   });
   crons.push(monitor);

@@ -75,6 +75,12 @@ export const envSchema = z
     /** and loses at most this share of the champion's coverage and recall@20 */
     PROMOTION_GUARDRAIL_DROP: z.coerce.number().min(0).max(1).default(0.1),
     /** model artefacts kept on disk (aliased versions always are) */
+    /** alerts on the served model: the champion older than this many days… */
+    CHAMPION_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
+    /** …its NDCG@10 on new listening below its offline value by more than this share… */
+    ONLINE_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
+    /** …a new version's NDCG@10 below the champion's by more than this share */
+    NEW_VERSION_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.2),
     MODEL_ARTEFACTS_KEEP: z.coerce.number().int().min(1).max(10_000).default(20),
     INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),

@@ -51,3 +51,34 @@ export function TrainingCurve({ curve }: { curve: number[] }) {
     </ChartPanel>
   );
 }
+
+export interface OnlinePoint {
+  day: string;
+  users: number;
+  ndcg10: number;
+  recall20: number;
+  offlineNdcg10: number;
+}
+
+/** The champion on the listening that arrived after its snapshot, per day, with its offline NDCG@10 as the line to hold. */
+export function OnlineChart({ data }: { data: OnlinePoint[] }) {
+  return (
+    <ChartPanel title="Champion on new listening, per day" empty={data.length === 0}>
+      <ResponsiveContainer>
+        <LineChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="day" />
+          <YAxis />
+          <Tooltip labelFormatter={(_, payload) => {
+            const point = payload?.[0]?.payload as OnlinePoint | undefined;
+            return point ? `${point.day} · ${point.users} users with new listening` : "";
+          }} formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))} />
+          <Legend />
+          <Line dataKey="ndcg10" name="NDCG@10" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
+          <Line dataKey="recall20" name="recall@20" stroke="#2e9e62" dot={{ r: 2 }} isAnimationActive={false} />
+          <Line dataKey="offlineNdcg10" name="offline NDCG@10" stroke="#999" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartPanel>
+  );
+}

@@ -12,10 +12,11 @@ export interface AlertPolicy {
   retryDelayMs?: number;
 }
 
-/** A condition that holds now; its incident is opened if none is open for the key. */
-interface Condition {
+/** A condition that holds now; its incident is opened if none is open for the key (`<kind>:<pipeline>…`). */
+export interface Condition {
   incidentKey: string;
-  kind: "run_failed" | "run_skipped" | "check_error" | "deadline_missed" | "run_slow";
+  /** the ledger's own kinds, or a pipeline's (e.g. the models' `champion_stale`) */
+  kind: string;
   severity: "error" | "warning";
   title: string;
   detail: string;
@@ -24,10 +25,13 @@ interface Condition {
 }
 
 /** Which incident keys this evaluation speaks for: those of these kinds not in `holding` are over. */
-interface Evaluation {
+export interface Evaluation {
   kinds: Condition["kind"][];
   holding: Condition[];
 }
+
+/** Conditions a pipeline adds to the ledger's own (e.g. the served model's quality). */
+export type ConditionSource = (database: Database, now: Date) => Promise<Evaluation>;
 
 function deadlineToday(deadlineUtc: string, now: Date): Date {
   const [h, m] = deadlineUtc.split(":").map(Number);
@@ -137,9 +141,12 @@ async function notify(database: Database, alert: Alert, event: AlertEvent, polic
  * whose condition is over; each opening and each recovery is sent once. Safe to run from several
  * processes: a unique index allows one open incident per key.
  */
-export async function evaluateAlerts(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<{ opened: Alert[]; resolved: Alert[] }> {
+export async function evaluateAlerts(database: Database, pipeline: string, policy: AlertPolicy, now = new Date(), extra?: ConditionSource): Promise<{ opened: Alert[]; resolved: Alert[] }> {
   const { db } = database;
-  const { kinds, holding } = await currentConditions(database, pipeline, policy, now);
+  const own = await currentConditions(database, pipeline, policy, now);
+  const more = extra ? await extra(database, now) : { kinds: [], holding: [] };
+  const kinds = [...own.kinds, ...more.kinds];
+  const holding = [...own.holding, ...more.holding];
   const open = await db.alert.findMany({ where: { state: { not: "resolved" }, kind: { in: kinds } } });
   const mine = open.filter((a) => a.incidentKey.split(":")[1] === pipeline);
   const holdingKeys = new Set(holding.map((c) => c.incidentKey));

@@ -1,5 +1,6 @@
 import path from "node:path";
 import type { Env } from "../env";
+import type { ModelAlertPolicy } from "./online";
 import { DEFAULT_TRAIN, type TrainConfig } from "./pipeline";
 
 export function trainConfig(env: Env): TrainConfig {
@@ -12,3 +13,9 @@ export function trainConfig(env: Env): TrainConfig {
     keepArtefacts: env.MODEL_ARTEFACTS_KEEP,
   };
 }
+
+export const modelAlertPolicy = (env: Env): ModelAlertPolicy => ({
+  championMaxAgeDays: env.CHAMPION_MAX_AGE_DAYS,
+  onlineDropShare: env.ONLINE_DROP_SHARE,
+  newVersionDropShare: env.NEW_VERSION_DROP_SHARE,
+});

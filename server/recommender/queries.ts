@@ -114,3 +114,15 @@ export async function rollback(db: Db, actor: { id: number; email: string; ip: s
   return setAlias(db, "champion", await previousChampion(db), actor, `rollback: ${reason}`);
 }
 
+
+/** The champion's metrics on new listening, per day, beside its offline NDCG@10. */
+export async function championOnline(db: Db, days = 60) {
+  const champion = await db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
+  if (!champion) return [];
+  const rows = await db.modelOnlineMetric.findMany({ where: { versionId: champion.versionId }, orderBy: { day: "desc" }, take: days });
+  const offline = evaluation(champion.version).overall["ndcg@10"];
+  return rows.reverse().map((r) => {
+    const m = r.metrics as Record<string, number>;
+    return { day: r.day.toISOString().slice(0, 10), users: r.users, ndcg10: m["ndcg@10"] ?? 0, recall20: m["recall@20"] ?? 0, offlineNdcg10: offline };
+  });
+}

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
 import { createOperator } from "../auth/accounts";
 import { metricsRegistry } from "../monitoring/metrics";
+import { measureChampionOnline, modelConditions } from "./online";
 import { previousChampion, promote, rollback } from "./queries";
 
 let database: TestDatabase;
@@ -168,4 +169,27 @@ describe("promotion and the registry", () => {
     const abandoned = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train", id: { lt: next.id } }, orderBy: { id: "desc" } });
     expect(abandoned).toMatchObject({ status: "failed", error: "abandoned: the process running it stopped before it finished" });
   }, 240_000);
+});
+
+describe("the served model, watched", () => {
+  it("after an ingestion it is judged on the new listening, stored per day, and alerts fire past their thresholds", async () => {
+    await ingested();
+    expect((await train()).status).toBe("success");
+    const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" }, include: { version: true } })).version;
+    // A new day of listening, ingested.
+    simulator!.advance(2);
+    const next = await ingest(database, testConfig(simulator!.url, lake.dir));
+    expect(next.status).toBe("success");
+    const online = await measureChampionOnline(database, next.id, new Date("2026-11-28T08:00:00Z"));
+    expect(online).not.toBeNull();
+    expect(online!.users).toBeGreaterThan(10);
+    expect(online!.metrics["ndcg@10"]).toBeGreaterThan(0);
+    const stored = await database.db.modelOnlineMetric.findUniqueOrThrow({ where: { versionId_day: { versionId: champion.id, day: new Date("2026-11-28T00:00:00Z") } } });
+    expect(stored.users).toBe(online!.users);
+
+    const quiet = await modelConditions({ championMaxAgeDays: 7, onlineDropShare: 1, newVersionDropShare: 1 })(database, new Date());
+    expect(quiet.holding).toEqual([]);
+    const loud = await modelConditions({ championMaxAgeDays: 0, onlineDropShare: 0, newVersionDropShare: 1 })(database, new Date(Date.now() + 86_400_000));
+    expect(loud.holding.map((c) => c.incidentKey).sort()).toEqual(["champion_stale:train", ...(online!.metrics["ndcg@10"] < ndcg(champion.metrics) ? ["model_online_drop:train"] : [])].sort());
+  }, 180_000);
 });

@@ -6,7 +6,7 @@ import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { Pagination } from "@/components/layout/Pagination";
 import { ChampionCards } from "@/components/models/ChampionCards";
 import { TrainNowButton } from "@/components/models/ModelActions";
-import { QualityChart } from "@/components/models/ModelCharts";
+import { OnlineChart, QualityChart } from "@/components/models/ModelCharts";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
@@ -22,7 +22,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
   const operator = await requireOperator();
   const { page } = params.parse(await searchParams);
   const caller = await serverCaller();
-  const [{ total, versions }, quality, summary] = await Promise.all([caller.models.list({ page, pageSize: PAGE_SIZE }), caller.models.quality(), caller.models.champion()]);
+  const [{ total, versions }, quality, summary, online] = await Promise.all([caller.models.list({ page, pageSize: PAGE_SIZE }), caller.models.quality(), caller.models.champion(), caller.models.online()]);
   const { champion } = summary;
   return (
     <>
@@ -30,7 +30,10 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
         {hasRole(operator.role, "operator") && <TrainNowButton />}
       </PageHead>
       <ChampionCards summary={summary} />
-      <QualityChart data={quality} />
+      <div className="grid-2">
+        <QualityChart data={quality} />
+        <OnlineChart data={online} />
+      </div>
       {versions.length === 0 ? (
         <EmptyState title="No model trained yet">Train now, or wait for the scheduler: it trains after every successful ingestion.</EmptyState>
       ) : (

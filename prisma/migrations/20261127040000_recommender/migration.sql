@@ -63,3 +63,15 @@ CREATE TABLE "recommendations" (
     CONSTRAINT "recommendations_pkey" PRIMARY KEY ("version_id", "user_id")
 );
 ALTER TABLE "recommendations" ADD CONSTRAINT "recommendations_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "model_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;
+
+-- The champion judged on the listening that arrived after its snapshot, per day.
+CREATE TABLE "model_online_metrics" (
+    "version_id" INTEGER NOT NULL,
+    "day" DATE NOT NULL,
+    "computed_at" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,
+    "ingestion_run_id" INTEGER,
+    "users" INTEGER NOT NULL,
+    "metrics" JSONB NOT NULL,
+    CONSTRAINT "model_online_metrics_pkey" PRIMARY KEY ("version_id", "day")
+);
+ALTER TABLE "model_online_metrics" ADD CONSTRAINT "model_online_metrics_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "model_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { env } from "../../config";
 import { requireJob, triggerJob } from "../../jobs";
-import { listVersions, NoEarlierChampionError, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
+import { championOnline, listVersions, NoEarlierChampionError, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
 import { PrunedArtefactError, UnknownVersionError } from "../../recommender/registry";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { paging, recordId, text } from "../inputs";
@@ -22,6 +22,7 @@ export const modelsRouter = createTRPCRouter({
   list: signedInProcedure.input(z.object({ ...paging }).default({ page: 1, pageSize: 25 })).query(({ ctx, input }) => listVersions(ctx.db, input)),
   quality: signedInProcedure.query(({ ctx }) => qualityOverTime(ctx.db)),
   champion: signedInProcedure.query(({ ctx }) => championSummary(ctx.db)),
+  online: signedInProcedure.query(({ ctx }) => championOnline(ctx.db)),
   get: signedInProcedure.input(z.object({ versionId: recordId })).query(async ({ ctx, input }) => {
     const version = await versionDetail(ctx.db, input.versionId);
     if (!version) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${input.versionId}.` });
