@@ -228,7 +228,8 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
     }
   }
   await ctx.database.db.modelVersion.update({ where: { id: best.id }, data: { decision } });
-  if (promote) await setAlias(ctx.database.db, "champion", best.id, { email: `train run ${ctx.run.id}` }, decision);
+  // The best candidate that did not win waits as challenger (e.g. for an A/B experiment against the champion).
+  await setAlias(ctx.database.db, promote ? "champion" : "challenger", best.id, { email: `train run ${ctx.run.id}` }, decision);
   ctx.log(`${best.family} (version ${best.id}) ${promote ? "promoted" : "not promoted"}: ${decision}`);
   ctx.detail({ best: best.id, promoted: promote, decision });
   const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);

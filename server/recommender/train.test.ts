@@ -127,6 +127,7 @@ describe("promotion and the registry", () => {
     const guarded = await train({ promotionMargin: -0.5, guardrailDrop: -1 }, { snapshotId });
     const kept = await database.db.modelVersion.findFirstOrThrow({ where: { runId: guarded.id, decision: { not: null } } });
     expect(kept.decision).toMatch(new RegExp(`^kept version ${first}: coverage .* falls more than -100% below`));
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "challenger" } })).versionId).toBe(kept.id);
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(first);
     const loose = await train({ promotionMargin: -0.5 }, { snapshotId });
     const replaced = await database.db.modelVersion.findFirstOrThrow({ where: { runId: loose.id, decision: { not: null } } });
