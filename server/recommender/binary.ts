@@ -65,7 +65,7 @@ export const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).dige
 export async function writeContentAddressed(dir: string, ext: string, bytes: Buffer): Promise<{ file: string; digest: string }> {
   const digest = sha256(bytes);
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-  const file = path.join(dir, `${digest}.${ext}`);
+  const file = path.join(/* turbopackIgnore: true */ dir, `${digest}.${ext}`);
   await writeFile(`${file}.tmp`, bytes, { mode: PRIVATE_FILE });
   await rename(`${file}.tmp`, file);
   return { file, digest };
