@@ -26,7 +26,8 @@ export async function saveArtefact(dir: string, model: Model): Promise<StoredArt
   return { path: file, digest, bytes: bytes.length };
 }
 
-function rebuild(family: Family, params: Params, trackIds: Int32Array, arrays: TypedArrays, components?: ArtefactMeta["components"]): Model {
+/** A model from its stored arrays (an artefact's, or a worker thread's). */
+export function modelFromArrays(family: Family, params: Params, trackIds: Int32Array, arrays: TypedArrays, components?: ArtefactMeta["components"]): Model {
   switch (family) {
     case "popularity":
       return popularityModel(trackIds, arrays.scores as Float32Array, params);
@@ -41,7 +42,7 @@ function rebuild(family: Family, params: Params, trackIds: Int32Array, arrays: T
         (components ?? []).map((c) => {
           const prefix = `${c.family}.`;
           const own = Object.fromEntries(Object.entries(arrays).filter(([name]) => name.startsWith(prefix)).map(([name, a]) => [name.slice(prefix.length), a]));
-          return { model: rebuild(c.family, c.params, trackIds, own), weight: c.weight };
+          return { model: modelFromArrays(c.family, c.params, trackIds, own), weight: c.weight };
         }),
       );
   }
@@ -51,5 +52,5 @@ function rebuild(family: Family, params: Params, trackIds: Int32Array, arrays: T
 export async function loadArtefact(artefact: { path: string; digest: string }): Promise<Model> {
   const { meta, arrays } = decodeBinary<ArtefactMeta>(await readVerified(artefact.path, artefact.digest));
   const { trackIds, ...rest } = arrays;
-  return rebuild(meta.family, meta.params, trackIds as Int32Array, rest, meta.components);
+  return modelFromArrays(meta.family, meta.params, trackIds as Int32Array, rest, meta.components);
 }

@@ -4,7 +4,9 @@ import type { Database } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
-import { loadArtefact, saveArtefact, type StoredArtefact } from "./artefacts";
+import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from "./artefacts";
+import { trainFamilyInWorker } from "./in-worker";
+import { trainFamily, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
 import type { Evaluation } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
@@ -107,21 +109,30 @@ async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit
   ctx.detail({ outcome: result });
 }
 
-/** Tunes a family on the validation split, reports it on the test split, refits it on everything and stores it. */
+/**
+ * Tunes a family on the validation split, reports it on the test split, refits it on everything and
+ * stores it; on a worker thread when the process can run one, its models then adopted for the blend.
+ */
 async function familyTask(ctx: TaskContext, config: TrainConfig, definition: FamilyDefinition) {
   const session = await sessionFor(ctx, config);
-  const { value, seconds, cpuSeconds } = await measured(async () => {
-    const tuning: FamilyOutcome["tuning"] = [];
-    for (const params of definition.grid) {
-      const model = await session.fit(definition, params, "validation");
-      tuning.push({ params, ndcg10: (await session.evaluate(model, "validation", config.tuneUsers)).overall["ndcg@10"] });
+  const users = { tune: config.tuneUsers, evaluate: config.evalUsers };
+  const { value, seconds, cpuSeconds } = await measured(async (): Promise<FamilyTraining> => {
+    const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
+    const threaded = await trainFamilyInWorker({ family: definition.family, snapshot, seed: config.seed, users }, ctx.signal);
+    if ("unavailable" in threaded) {
+      ctx.log(`training on the job's own thread: no worker thread here (${threaded.unavailable.slice(0, 120)})`);
+      return trainFamily(session, definition, users);
     }
-    const best = tuning.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
-    const test = await session.evaluate(await session.fit(definition, best.params, "test"), "test", config.evalUsers);
-    const final = await session.fit(definition, best.params, "final");
-    return { tuning, params: best.params, test, final };
+    const models = Object.fromEntries(
+      threaded.stages.map((s) => {
+        const model = { ...modelFromArrays(definition.family, threaded.params, session.snapshot.trackIds, s.arrays), curve: s.curve };
+        session.adopt(definition, threaded.params, s.stage, model);
+        return [s.stage, model];
+      }),
+    ) as FamilyTraining["models"];
+    return { params: threaded.params, tuning: threaded.tuning, test: threaded.test, models };
   });
-  await finishFamily(ctx, config, { family: definition.family, params: value.params, tuning: value.tuning, test: value.test }, value.final, { seconds, cpuSeconds }, value.final.curve);
+  await finishFamily(ctx, config, { family: definition.family, params: value.params, tuning: value.tuning, test: value.test }, value.models.final, { seconds, cpuSeconds }, value.models.test.curve);
 }
 
 /** The outcomes of this run's family tasks that succeeded (latest try of each). */

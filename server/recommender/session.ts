@@ -11,7 +11,8 @@ import { Pacer } from "./pacer";
 import { loadSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 
-export const BASE_FAMILIES: FamilyDefinition[] = [popularity, itemKnn, als, ease];
+/** The longest first: they take the two worker threads in this order. */
+export const BASE_FAMILIES: FamilyDefinition[] = [als, ease, itemKnn, popularity];
 
 /** Data of one stage: what is fitted on, and what it is judged against. */
 interface Stage {
@@ -51,17 +52,26 @@ export class TrainSession {
 
   /** A family fitted with `params` at a stage; kept for the run's other tasks (the blend reuses them). */
   fit(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final"): Promise<Model> {
-    // Sorted keys: parameters read back from the ledger (jsonb) come in another key order.
-    const key = `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
+    const key = this.key(definition, params, stage);
     let model = this.models.get(key);
     if (!model) {
       const warm = stage === "final" ? this.models.get(key.replace(/:final$/, ":test")) : undefined;
-      model = (async () => definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm }))();
+      model = (async () => definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm, stage }))();
       // A failed fit is not kept: a retry fits again.
       model.catch(() => this.models.delete(key));
       this.models.set(key, model);
     }
     return model;
+  }
+
+  /** A model fitted elsewhere (a worker thread) with `params` at `stage`, for the run's other tasks. */
+  adopt(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final", model: Model): void {
+    this.models.set(this.key(definition, params, stage), Promise.resolve(model));
+  }
+
+  private key(definition: FamilyDefinition, params: Params, stage: string): string {
+    // Sorted keys: parameters read back from the ledger (jsonb) come in another key order.
+    return `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
   }
 
   evaluate(model: Model, stage: "validation" | "test", maxUsers: number): Promise<Evaluation> {

@@ -14,20 +14,22 @@ export function standardise(scores: Float32Array): void {
   let sum = 0;
   let sumSq = 0;
   let min = Number.POSITIVE_INFINITY;
-  for (const s of scores) {
-    if (!Number.isFinite(s)) continue;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (s === Number.NEGATIVE_INFINITY) continue;
     n++;
     sum += s;
     sumSq += s * s;
+    if (s < min) min = s;
   }
   const mean = n ? sum / n : 0;
   const sd = n ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0;
+  const scale = sd > 0 ? 1 / sd : 0;
+  const floor = n ? (min - mean) * scale : 0;
   for (let i = 0; i < scores.length; i++) {
-    if (!Number.isFinite(scores[i]!)) continue;
-    scores[i] = sd > 0 ? (scores[i]! - mean) / sd : 0;
-    if (scores[i]! < min) min = scores[i]!;
+    const s = scores[i]!;
+    scores[i] = s === Number.NEGATIVE_INFINITY ? floor : (s - mean) * scale;
   }
-  for (let i = 0; i < scores.length; i++) if (!Number.isFinite(scores[i]!)) scores[i] = Number.isFinite(min) ? min : 0;
 }
 
 export interface Component {

@@ -44,5 +44,5 @@ export interface FamilyDefinition {
   /** hyperparameters tried on the validation split; the first is the default */
   grid: Params[];
   /** `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS) */
-  fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model }): Promise<Model>;
+  fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model; stage: "validation" | "test" | "final" }): Promise<Model>;
 }
