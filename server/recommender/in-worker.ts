@@ -1,3 +1,6 @@
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Evaluation } from "./evaluate";
 import type { FamilyJob } from "./family-worker";
@@ -8,6 +11,15 @@ export interface WorkerTraining {
   tuning: { params: Params; ndcg10: number }[];
   test: Evaluation;
   stages: { stage: "validation" | "test" | "final"; meta: Record<string, unknown>; arrays: TypedArrays; curve?: number[] }[];
+}
+
+/**
+ * The worker's first module: Node's worker threads do not inherit tsx's loader, so the thread
+ * registers it itself, then loads the TypeScript entry.
+ */
+function bootstrap(entry: string): string {
+  const tsxApi = createRequire(path.join(process.cwd(), "package.json")).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs");
+  return `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
 }
 
 /** Two threads at a time: the machines have two cores, and each thread holds the run's splits. */
@@ -37,17 +49,20 @@ export async function trainFamilyInWorker(job: FamilyJob, signal: AbortSignal): 
       let ready = false;
       let worker: Worker;
       try {
-        // V8 heap flags of the job process do not apply to threads; each thread sizes its own heap.
-        worker = new Worker(new URL("./family-worker.ts", import.meta.url), { workerData: job, execArgv: process.execArgv.filter((a) => !a.startsWith("--max-")) });
+        // The job's V8 heap flags do not apply to threads: each sizes its own heap.
+        const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--max-"));
+        worker = new Worker(bootstrap(new URL("./family-worker.ts", import.meta.url).href), { eval: true, workerData: job, execArgv });
       } catch (error) {
         return resolve({ unavailable: error instanceof Error ? error.message : String(error) });
       }
       const stop = () => void worker.terminate();
       signal.addEventListener("abort", stop, { once: true });
       const done = () => signal.removeEventListener("abort", stop);
+      let settled = false;
       worker.on("message", (message: { ready?: true } & Partial<WorkerTraining>) => {
         if (message.ready) ready = true;
         else {
+          settled = true;
           done();
           resolve(message as WorkerTraining);
         }
@@ -59,8 +74,9 @@ export async function trainFamilyInWorker(job: FamilyJob, signal: AbortSignal): 
       });
       worker.on("exit", (code) => {
         done();
+        if (settled) return;
         if (signal.aborted) reject(signal.reason);
-        else if (code !== 0) reject(new Error(`the ${job.family} thread exited with code ${code}`));
+        else reject(new Error(`the ${job.family} thread ended (code ${code}) without a result`));
       });
     });
   } finally {

@@ -149,15 +149,13 @@ describe("promotion and the registry", () => {
     ]);
   }, 240_000);
 
-  it("a train process killed mid-run leaves the registry as it was; the next run finishes the work", async () => {
+  it("a train process killed mid-run leaves the registry as it was; the next run finishes the work, its families on worker threads", async () => {
     await ingested();
     await train();
     const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
     const versions = await database.db.modelVersion.count();
-    const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], {
-      env: { ...process.env, DATABASE_URL: database.url, DATA_LAKE_DIR: lake.dir, NODE_ENV: "test" },
-      stdio: "ignore",
-    });
+    const jobEnv = () => ({ ...process.env, DATABASE_URL: database.url, DATA_LAKE_DIR: lake.dir, NODE_ENV: "test" as const });
+    const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], { env: jobEnv(), stdio: "ignore" });
     const running = async () => (await database.db.taskRun.findFirst({ where: { task: "als", status: "running", run: { status: "running", id: { gt: 0 } } } })) !== null;
     for (let i = 0; i < 600 && !(await running()); i++) await sleep(50);
     expect(await running()).toBe(true);
@@ -165,8 +163,13 @@ describe("promotion and the registry", () => {
     await new Promise((resolve) => job.once("exit", resolve));
     expect(await database.db.modelVersion.count()).toBe(versions);
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(champion);
-    const next = await train();
+    // The next run, as `npm run job -- train` runs it: to the end, its families on worker threads.
+    const rerun = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], { env: jobEnv(), stdio: "ignore" });
+    expect(await new Promise((resolve) => rerun.once("exit", resolve))).toBe(0);
+    const next = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" } });
     expect(next.status).toBe("success");
+    const logs = Object.values(await taskRows(database, next.id)).flatMap((t) => t.logs);
+    expect(logs.filter((l) => l.includes("no worker thread here"))).toEqual([]);
     const abandoned = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train", id: { lt: next.id } }, orderBy: { id: "desc" } });
     expect(abandoned).toMatchObject({ status: "failed", error: "abandoned: the process running it stopped before it finished" });
   }, 240_000);
