@@ -22,14 +22,22 @@ export function inCatalogue(model: Model, trackIds: Int32Array): Model {
   const toModel = catalogueMap(trackIds, model.trackIds);
   const fromModel = catalogueMap(model.trackIds, trackIds);
   const scores = new Float32Array(model.trackIds.length);
+  const intoModel = (history: History): History => {
+    const keep = Array.from(history.items.keys()).filter((p) => toModel[history.items[p]!]! >= 0);
+    return { items: Int32Array.from(keep, (p) => toModel[history.items[p]!]!), counts: Float32Array.from(keep, (p) => history.counts[p]!) };
+  };
   return {
     ...model,
     trackIds,
     scoreHistory: (history: History, out: Float32Array) => {
-      const keep = Array.from(history.items.keys()).filter((p) => toModel[history.items[p]!]! >= 0);
-      model.scoreHistory({ items: Int32Array.from(keep, (p) => toModel[history.items[p]!]!), counts: Float32Array.from(keep, (p) => history.counts[p]!) }, scores);
+      model.scoreHistory(intoModel(history), scores);
       out.fill(Number.NEGATIVE_INFINITY);
       for (let i = 0; i < scores.length; i++) if (fromModel[i]! >= 0) out[fromModel[i]!] = scores[i]!;
+    },
+    because: (history, item, limit) => {
+      const inModel = toModel[item]!;
+      if (inModel < 0) return new Int32Array();
+      return model.because(intoModel(history), inModel, limit).map((t) => fromModel[t]!);
     },
   };
 }

@@ -8,6 +8,7 @@ import { standardise } from "./families/hybrid";
 import type { Model } from "./families/types";
 import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
+import { reasonFor, REASONS_PER_USER } from "./reasons";
 import { topK } from "./topk";
 
 export const TOP_PER_USER = 100;
@@ -61,13 +62,17 @@ export async function batchScore(database: Database, versionId: number, model: M
     const top = topK(scores, TOP_PER_USER);
     const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
     const values = Array.from(top, (t) => Math.fround(scores[t]!));
-    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\n`);
+    const history = historyOf(matrix, user);
+    const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, snapshot, history, t, snapshot.users.favoriteGenres[user]!));
+    // JSON in COPY text: only backslash needs escaping (genre names are the source's text).
+    const reasonsText = JSON.stringify(reasons).replace(/\\/g, "\\\\");
+    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${reasonsText}\n`);
   }
   const client = await database.pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
-    await pipeline(Readable.from(lines), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores) FROM STDIN")));
+    await pipeline(Readable.from(lines), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);

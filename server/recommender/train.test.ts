@@ -60,6 +60,19 @@ describe("the train pipeline", () => {
     expect(champion.version.decision).toMatch(/first champion/);
     const users = await database.db.user.count();
     expect(await database.db.recommendation.count({ where: { versionId: champion.versionId } })).toBe(users);
+    // Each of a user's first 10 tracks says why: their own listening (tracks they heard), a favourite genre, or popularity.
+    const sample = await database.db.recommendation.findMany({ where: { versionId: champion.versionId }, take: 50 });
+    const kinds = new Set<string>();
+    for (const r of sample) {
+      const heard = new Set((await database.db.listenHistory.findMany({ where: { userId: r.userId } })).flatMap((h) => h.items));
+      const reasons = r.reasons as { kind: string; trackIds?: number[] }[];
+      expect(reasons).toHaveLength(Math.min(10, r.trackIds.length));
+      for (const reason of reasons) {
+        kinds.add(reason.kind);
+        for (const id of reason.trackIds ?? []) expect(heard.has(id)).toBe(true);
+      }
+    }
+    expect(kinds.has("history")).toBe(true);
     // Nothing a user listened to is recommended to them.
     const { rows } = await database.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM recommendations r JOIN listen_history h ON h.user_id = r.user_id WHERE r.track_ids && h.items`,

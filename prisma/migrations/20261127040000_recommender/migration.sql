@@ -60,6 +60,7 @@ CREATE TABLE "recommendations" (
     "user_id" INTEGER NOT NULL,
     "track_ids" INTEGER[],
     "scores" REAL[],
+    "reasons" JSONB NOT NULL,
     CONSTRAINT "recommendations_pkey" PRIMARY KEY ("version_id", "user_id")
 );
 ALTER TABLE "recommendations" ADD CONSTRAINT "recommendations_version_id_fkey" FOREIGN KEY ("version_id") REFERENCES "model_versions"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -2,7 +2,7 @@ import { Random } from "../../random";
 import { transpose, type Csr } from "../csr";
 import { solveSpd } from "../linalg";
 import type { Pacer } from "../pacer";
-import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
 
 /**
  * Implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008): preference p = 1 for a
@@ -213,6 +213,13 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
       if (history.items.length === 0) return void out.fill(0);
       factorScores(foldIn(items, yty, f, params.alpha!, history), items, f, out);
     },
+    // The history tracks whose factors point most the item's way (y_i·y_item): an attribution, as fold-in mixes them all.
+    because: (history, item, limit) =>
+      strongest(history, Array.from(history.items, (i) => {
+        let s = 0;
+        for (let k = 0; k < f; k++) s += items[i * f + k]! * items[item * f + k]!;
+        return s;
+      }), limit),
     artefact: () => ({ meta: {}, arrays: { items } }),
   };
 }

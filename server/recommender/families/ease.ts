@@ -1,6 +1,6 @@
 import type { Csr } from "../csr";
 import { invertSpd } from "../linalg";
-import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
 
 export interface EaseWeights {
   /** the tracks EASE covers (the most listened), by track index */
@@ -64,6 +64,23 @@ export function easeModel(trackIds: Int32Array, w: EaseWeights, params: Params):
     params,
     trackIds,
     scoreHistory: easeScorer(trackIds.length, w),
+    // Each covered history track's share of the item's score: B[i][item].
+    because: (history, item, limit) => {
+      const n = w.items.length;
+      const at = (track: number) => {
+        let lo = 0;
+        let hi = n - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >> 1;
+          if (w.items[mid]! === track) return mid;
+          if (w.items[mid]! < track) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return -1;
+      };
+      const j = at(item);
+      return strongest(history, Array.from(history.items, (i) => (j < 0 || at(i) < 0 ? 0 : w.b[at(i) * n + j]!)), limit);
+    },
     artefact: () => ({ meta: {}, arrays: { items: w.items, b: w.b } }),
   };
 }

@@ -3,7 +3,7 @@ import { csrFromTriplets, transpose } from "../csr";
 import { invertSpd } from "../linalg";
 import { alsLoss, fitAls, foldIn, gram, solveRows } from "./als";
 import { fitEase } from "./ease";
-import { itemNeighbours, neighbourScores } from "./item-knn";
+import { itemKnnModel, itemNeighbours, neighbourScores } from "./item-knn";
 import { standardise } from "./hybrid";
 import { unpaced } from "../pacer";
 
@@ -66,6 +66,16 @@ describe("item_knn", () => {
     const out = new Float32Array(5);
     neighbourScores(n, { items: Int32Array.from([0]), counts: Float32Array.from([3]) }, out);
     expect(out[2]).toBeCloseTo(w(3) * sim02, 6);
+    // The reason: the history tracks with the largest w·sim towards the item, best first; none without a shared listener.
+    const model = itemKnnModel(Int32Array.from([10, 11, 12, 13, 14]), n, {});
+    const history = { items: Int32Array.from([0, 1]), counts: Float32Array.from([3, 1]) };
+    const share = (i: number, c: number) => {
+      const at = Array.from(n.indices.subarray(n.indptr[i]!, n.indptr[i + 1]!)).indexOf(2);
+      return at < 0 ? 0 : w(c) * n.similarity[n.indptr[i]! + at]!;
+    };
+    const expected = [[0, share(0, 3)], [1, share(1, 1)]].filter(([, v]) => v! > 0).sort((a, b) => b[1]! - a[1]!).map(([i]) => i);
+    expect(Array.from(model.because(history, 2, 2))).toEqual(expected);
+    expect(Array.from(model.because(history, 4, 2))).toEqual([]);
   });
 });
 

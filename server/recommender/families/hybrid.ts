@@ -55,6 +55,14 @@ export function hybridModel(components: Component[]): Model {
         for (let i = 0; i < tracks; i++) out[i]! += c.weight * buffer[i]!;
       }
     },
+    // The heaviest component that draws on the history explains the blend.
+    because: (history, item, limit) => {
+      for (const c of [...used].sort((a, b) => b.weight - a.weight)) {
+        const tracks = c.model.because(history, item, limit);
+        if (tracks.length) return tracks;
+      }
+      return new Int32Array();
+    },
     artefact: () => {
       const arrays: TypedArrays = {};
       const meta: Record<string, unknown> = { components: used.map((c) => ({ family: c.model.family, params: c.model.params, weight: c.weight })) };

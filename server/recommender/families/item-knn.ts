@@ -1,6 +1,6 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
 
 /** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1], best first. */
 export interface Neighbours {
@@ -85,6 +85,12 @@ export function itemKnnModel(trackIds: Int32Array, n: Neighbours, params: Params
     params,
     trackIds,
     scoreHistory: (history, out) => neighbourScores(n, history, out),
+    // Each history track's share of the item's score: log(1 + listens)·sim.
+    because: (history, item, limit) =>
+      strongest(history, Array.from(history.items, (i, p) => {
+        for (let q = n.indptr[i]!; q < n.indptr[i + 1]!; q++) if (n.indices[q] === item) return Math.log1p(history.counts[p]!) * n.similarity[q]!;
+        return 0;
+      }), limit),
     artefact: () => ({ meta: {}, arrays: { indptr: n.indptr, indices: n.indices, similarity: n.similarity } }),
   };
 }

@@ -21,6 +21,7 @@ export function popularityModel(trackIds: Int32Array, scores: Float32Array, para
     params,
     trackIds,
     scoreHistory: (_history, out) => out.set(scores),
+    because: () => new Int32Array(),
     artefact: () => ({ meta: {}, arrays: { scores } }),
   };
 }

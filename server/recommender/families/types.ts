@@ -33,6 +33,11 @@ export interface Model {
   params: Params;
   trackIds: Int32Array;
   scoreHistory(history: History, out: Float32Array): void;
+  /**
+   * The tracks of the history (model indices) that raise `item`'s score most, best first, at most
+   * `limit`; empty when its score does not come from the history (popularity).
+   */
+  because(history: History, item: number, limit: number): Int32Array;
   /** loss after each iteration, for families that iterate */
   curve?: number[];
   /** what to store so any process can load it again */
@@ -45,4 +50,12 @@ export interface FamilyDefinition {
   grid: Params[];
   /** `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS) */
   fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model; stage: "validation" | "test" | "final" }): Promise<Model>;
+}
+
+/** The `limit` positions of the largest positive `contributions`, best first, as history track indices. */
+export function strongest(history: History, contributions: ArrayLike<number>, limit: number): Int32Array {
+  const order = Array.from({ length: contributions.length }, (_, p) => p)
+    .filter((p) => contributions[p]! > 0)
+    .sort((a, b) => contributions[b]! - contributions[a]! || history.items[a]! - history.items[b]!);
+  return Int32Array.from(order.slice(0, limit), (p) => history.items[p]!);
 }

@@ -1,0 +1,19 @@
+import type { History, Model } from "./families/types";
+import type { Snapshot } from "./snapshot";
+
+/** Why a track is recommended; the words are made where it is shown, with the track names of that day. */
+export type Reason = { kind: "history"; trackIds: number[] } | { kind: "genre"; genre: string } | { kind: "popular" };
+
+export const REASONS_PER_USER = 10;
+
+/**
+ * From the user's own listening when the model draws on it ("because you listened to X and Y"),
+ * else the favourite genre the track belongs to ("popular in Rock"), else "popular now".
+ */
+export function reasonFor(model: Model, snapshot: Snapshot, history: History, item: number, favouriteGenres: readonly string[]): Reason {
+  const tracks = history.items.length ? model.because(history, item, 2) : new Int32Array();
+  if (tracks.length) return { kind: "history", trackIds: Array.from(tracks, (t) => snapshot.trackIds[t]!) };
+  const wanted = new Set(favouriteGenres.map((g) => g.toLowerCase()));
+  const genre = snapshot.tracks.genres[item]!.find((g) => wanted.has(g.toLowerCase()));
+  return genre ? { kind: "genre", genre } : { kind: "popular" };
+}
