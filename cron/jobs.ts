@@ -71,7 +71,7 @@ async function withAlerts(ctx: JobContext, name: string, starting: Promise<Start
   const job = JOBS[name]!;
   const finished = started.finished.then(async (run) => {
     // A train run's splits and fitted models are shared by its tasks until it ends.
-    forgetTrainSession(run.id);
+    forgetTrainSession(ctx.database, run.id);
     if (run.status === "success" && job.afterSuccess) await job.afterSuccess(ctx, run).catch((error: unknown) => console.error(`[${name}] after run ${run.id}:`, error));
     await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
     return run;

@@ -123,6 +123,16 @@ export function metricsRegistry(database: Database): Registry {
             FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.alias = 'champion'`,
     samples: (r) => (["ndcg10", "recall20", "coverage"] as const).map((metric) => ({ labels: { version: String(r.version), family: r.family, metric }, value: r[metric] })),
   });
+  gauge<{ metric: string; value: number }>({
+    name: "encore_champion_online_metric",
+    help: "The champion on the listening that arrived after its snapshot, latest day measured: NDCG@10, recall@20, users.",
+    labelNames: ["metric"],
+    sql: `SELECT m.key AS metric, m.value::float AS value
+            FROM (SELECT o.metrics, o.users FROM model_online_metrics o JOIN model_aliases a ON a.version_id = o.version_id AND a.alias = 'champion'
+                   ORDER BY o.day DESC LIMIT 1) latest,
+                 LATERAL jsonb_each_text(jsonb_build_object('ndcg10', latest.metrics->'ndcg@10', 'recall20', latest.metrics->'recall@20', 'users', latest.users)) m`,
+    samples: (r) => [{ labels: { metric: r.metric }, value: r.value }],
+  });
   gauge<{ age: number }>({
     name: "encore_champion_age_seconds",
     help: "Seconds since the champion's version was trained.",

@@ -15,6 +15,8 @@ import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { batchScore } from "./scoring";
 import { BASE_FAMILIES, sessionOf, type TrainSession } from "./session";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
+import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
+import { runChecks } from "../pipeline/checks";
 
 export const TRAIN_PIPELINE = "train";
 
@@ -71,16 +73,22 @@ async function assertDataGate(database: Database): Promise<void> {
 
 async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
   const { snapshotId } = trainParams.parse(ctx.run.params ?? {});
+  let taken;
   if (snapshotId !== undefined) {
-    const { row } = await loadSnapshot(ctx.database, snapshotId);
-    ctx.log(`retraining on snapshot ${row.id} (${row.digest.slice(0, 12)}…)`);
-    ctx.detail({ snapshotId: row.id });
-    return;
+    taken = await loadSnapshot(ctx.database, snapshotId);
+    ctx.log(`retraining on snapshot ${taken.row.id} (${taken.row.digest.slice(0, 12)}…)`);
+  } else {
+    await assertDataGate(ctx.database);
+    taken = await takeSnapshot(ctx.database, config.lakeDir, ctx.run.id);
+    const { row } = taken;
+    ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
   }
-  await assertDataGate(ctx.database);
-  const { row } = await takeSnapshot(ctx.database, config.lakeDir, ctx.run.id);
-  ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
-  ctx.detail({ snapshotId: row.id });
+  ctx.detail({ snapshotId: taken.row.id });
+  // The train pipeline's own checks: an ERROR stops the run before anything is fitted.
+  const outcomes = await runChecks({ database: ctx.database, run: ctx.run, policy: snapshotFacts(taken.snapshot), now: new Date() }, SNAPSHOT_CHECKS);
+  for (const o of outcomes) if (o.level !== "ok") ctx.log(`${o.level.toUpperCase()} ${o.check}: ${o.message}`);
+  const errors = outcomes.filter((o) => o.level === "error");
+  if (errors.length) throw new Error(`ERROR checks: ${errors.map((o) => `${o.check}: ${o.message}`).join("; ")}`);
 }
 
 /** The run's snapshot, from its snapshot task. */

@@ -118,6 +118,20 @@ describe("the train pipeline", () => {
   });
 });
 
+describe("the train pipeline's own checks", () => {
+  it("too few users with a history long enough to evaluate stop the run before anything is fitted", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator("realistic", 5, {}, { tracks: 100, users: 60, histories: 12, itemsPerHistory: 4 });
+    expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
+    const run = await train();
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/^snapshot: ERROR checks: evaluable_users: \d+ of \d+ users have 5 or more tracks/);
+    const check = await database.db.checkResult.findFirstOrThrow({ where: { runId: run.id, check: "evaluable_users" } });
+    expect(check.level).toBe("error");
+    expect(await database.db.modelVersion.count()).toBe(0);
+  });
+});
+
 describe("promotion and the registry", () => {
   it("a failing family leaves the others registered and blended; the run says which failed", async () => {
     await ingested();
@@ -203,6 +217,7 @@ describe("the served model, watched", () => {
     expect(online!.metrics["ndcg@10"]).toBeGreaterThan(0);
     const stored = await database.db.modelOnlineMetric.findUniqueOrThrow({ where: { versionId_day: { versionId: champion.id, day: new Date("2026-11-28T00:00:00Z") } } });
     expect(stored.users).toBe(online!.users);
+    expect(await metricsRegistry(database).metrics()).toContain(`encore_champion_online_metric{metric="users"} ${online!.users}`);
 
     const quiet = await modelConditions({ championMaxAgeDays: 7, onlineDropShare: 1, newVersionDropShare: 1 })(database, new Date());
     expect(quiet.holding).toEqual([]);
