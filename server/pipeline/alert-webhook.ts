@@ -20,7 +20,7 @@ const MAX_FIELD = 300;
  * and `>` escaped as Slack asks, so `<!channel>` or `<http://x|click here>` stay plain text;
  * credentials taken out; cut to `max` characters.
  */
-export function slackText(value: string, max: number): string {
+function slackText(value: string, max: number): string {
   const plain = redactSecrets(value);
   const cut = plain.length > max ? `${plain.slice(0, max - 1)}…` : plain;
   return cut.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");

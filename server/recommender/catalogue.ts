@@ -1,7 +1,7 @@
 import type { History, Model } from "./families/types";
 
 /** For each track of catalogue `from`, its position in catalogue `to` (−1 when absent); both are sorted track ids. */
-export function catalogueMap(from: Int32Array, to: Int32Array): Int32Array {
+function catalogueMap(from: Int32Array, to: Int32Array): Int32Array {
   const map = new Int32Array(from.length).fill(-1);
   for (let i = 0, j = 0; i < from.length && j < to.length; ) {
     if (from[i]! === to[j]!) map[i++] = j++;
