@@ -2,7 +2,7 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../server/db/client";
 import { ConfigError, parseEnv, type Env } from "../server/env";
-import { onParentExit } from "../server/cli/parent";
+import { onStopRequest } from "../server/cli/stop-signals";
 import { stopLocalRuns, waitForRun } from "../server/pipeline/runner";
 import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
@@ -42,18 +42,12 @@ async function main(): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [];
   let running = false;
   // SIGTERM/SIGINT (or npm exiting on one): the run stops at its next page and is recorded as ended, then the database closes.
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  onStopRequest((signal) => {
     console.error(`${signal}: stopping…`);
     setTimeout(() => process.exit(1), 9500).unref();
     if (running) void stopLocalRuns(`stopped: the job received ${signal}`);
     else void Promise.allSettled(cleanups.map((cleanup) => cleanup())).then(() => process.exit(1));
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
-  onParentExit(() => stop("SIGTERM (its parent process exited)"));
+  });
   try {
     if (!env.MOOVITAMIX_URL && replayOf === undefined) {
       const simulator = await startBuiltInSimulator(env);

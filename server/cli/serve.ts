@@ -2,7 +2,7 @@ import http from "node:http";
 import next from "next";
 import { CLIENT_IP_HEADER, parseTrustProxy, resolveClientAddress, SERVED_BY_ENCORE } from "../auth/client-ip";
 import { ConfigError, parseEnv } from "../env";
-import { onParentExit } from "./parent";
+import { onStopRequest } from "./stop-signals";
 import { API_CSP, securityHeaders } from "../http/security-headers";
 
 /** Requests to the API larger than this are refused before any handler reads them. */
@@ -37,19 +37,13 @@ async function main() {
   });
   server.listen(env.PORT, env.HOSTNAME);
 
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
+  // start.ts killed outright: this server does not outlive it either.
+  onStopRequest(() => {
     // In-flight requests get a few seconds; start.ts waits longer before it kills this process.
     setTimeout(() => process.exit(0), 5000).unref();
     server.close(() => void app.close().finally(() => process.exit(0)));
     server.closeIdleConnections();
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-  // start.ts killed outright: this server does not outlive it.
-  onParentExit(stop);
+  });
 }
 
 main().catch((error: unknown) => {

@@ -12,7 +12,7 @@ import { portIsFree } from "../net";
 import { endRunsOfStoppedProcesses, stopLocalRuns } from "../pipeline/runner";
 import { prepareRuntime, type Runtime } from "../runtime";
 import { buildIsStale, recordBuild } from "./build-stamp";
-import { onParentExit } from "./parent";
+import { onStopRequest } from "./stop-signals";
 
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
@@ -120,10 +120,7 @@ async function main() {
     log("Stopped.");
     process.exit(code);
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM", 0));
-  process.on("SIGINT", () => void shutdown("SIGINT", 0));
-  // npm may exit on a signal without passing it on: this process then stops with it.
-  onParentExit(() => void shutdown("SIGTERM (npm exited)", 0));
+  onStopRequest((reason) => void shutdown(reason, 0));
   next.once("exit", (code) => void shutdown(`Next.js exited (code ${code})`, code ?? 1));
 
   await waitUntilServing(env.HOSTNAME ?? "127.0.0.1", env.PORT, next);
