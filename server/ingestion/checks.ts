@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import type { CheckLevel } from "../db/generated/client";
-import { grade, percent, runChecks, type CheckContext, type CheckOutcome, type DataCheck } from "../pipeline/checks";
+import { grade, percent, type CheckOutcome, type DataCheck } from "../pipeline/checks";
 import { median } from "../stats";
 import { DATASETS, type Dataset } from "./records";
 import type { DatasetReconciliation } from "./reconcile";
@@ -236,5 +236,3 @@ export const DATA_CHECKS: IngestionCheck[] = [
   updatedAtBackwardsCheck,
 ];
 
-/** The ingestion run's checks, stored on the run. */
-export const runDataChecks = (ctx: CheckContext<CheckPolicy>, checks: IngestionCheck[] = DATA_CHECKS): Promise<CheckOutcome[]> => runChecks(ctx, checks);

@@ -27,7 +27,7 @@ const ESCAPED = /[\\\t\n\r]/g;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 
 /** A text field of COPY's text format: backslash, tab and line breaks escaped. */
-const field = (value: string) => (/[\\\t\n\r]/.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]!) : value);
+export const copyField = (value: string) => (/[\\\t\n\r]/.test(value) ? value.replace(ESCAPED, (c) => ESCAPES[c]!) : value);
 
 /**
  * One record as one COPY line, in the column order of its staging table. Timestamps go as the
@@ -36,11 +36,11 @@ const field = (value: string) => (/[\\\t\n\r]/.test(value) ? value.replace(ESCAP
 export function copyLine<D extends Dataset>(dataset: D, record: LoadedRecord<D>): string {
   if (dataset === "tracks") {
     const t = record as TrackRecord;
-    return `${t.id}\t${field(t.name)}\t${field(t.artist)}\t${field(t.songwriters)}\t${t.duration}\t${field(t.genres)}\t${field(t.album)}\t${t.created_at}\t${t.updated_at}\n`;
+    return `${t.id}\t${copyField(t.name)}\t${copyField(t.artist)}\t${copyField(t.songwriters)}\t${t.duration}\t${copyField(t.genres)}\t${copyField(t.album)}\t${t.created_at}\t${t.updated_at}\n`;
   }
   if (dataset === "users") {
     const u = record as UserRecord;
-    return `${u.id}\t${field(u.first_name)}\t${field(u.last_name)}\t${field(u.email)}\t${field(u.gender)}\t${field(u.favorite_genres)}\t${u.created_at}\t${u.updated_at}\n`;
+    return `${u.id}\t${copyField(u.first_name)}\t${copyField(u.last_name)}\t${copyField(u.email)}\t${copyField(u.gender)}\t${copyField(u.favorite_genres)}\t${u.created_at}\t${u.updated_at}\n`;
   }
   const h = record as ListenHistoryRecord;
   return `${h.user_id}\t{${h.items.join(",")}}\t${h.created_at}\t${h.updated_at}\n`;

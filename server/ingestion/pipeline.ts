@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { runDataChecks, type CheckPolicy } from "./checks";
+import { checkTask } from "../pipeline/checks";
+import { DATA_CHECKS, type CheckPolicy } from "./checks";
 import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
 import { extractFromLake, extractFromSource } from "./extract";
@@ -61,17 +62,6 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   await ingestor.finish();
 }
 
-/** The data checks of the run; any ERROR fails this task, so the run fails and what comes after is blocked. */
-async function checkRun(ctx: TaskContext, policy: CheckPolicy) {
-  const outcomes = await runDataChecks({ database: ctx.database, run: ctx.run, policy, now: new Date() });
-  for (const o of outcomes) if (o.level !== "ok") ctx.log(`${o.level.toUpperCase()} ${o.check}${o.dataset ? `(${o.dataset})` : ""}: ${o.message}`);
-  const count = (level: string) => outcomes.filter((o) => o.level === level).length;
-  ctx.detail({ checks: { ok: count("ok"), warn: count("warn"), error: count("error") } });
-  ctx.log(`${outcomes.length} checks: ${count("ok")} ok, ${count("warn")} warn, ${count("error")} error`);
-  const errors = outcomes.filter((o) => o.level === "error");
-  if (errors.length) throw new Error(`ERROR checks: ${errors.map((o) => `${o.check}${o.dataset ? `(${o.dataset})` : ""}: ${o.message}`).join("; ")}`);
-}
-
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
  * reconciliation proving every source record is in its table or in quarantine, then the data checks.
@@ -95,7 +85,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
         needs: ["listen_history"],
         run: (ctx) => reconcileRun(ctx, config.lakeDir),
       },
-      { name: "checks", needs: ["reconcile"], run: (ctx) => checkRun(ctx, config.checkPolicy) },
+      { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
     ],
   };
 }

@@ -1,5 +1,6 @@
 import type { Database } from "../db/client";
 import type { CheckLevel, PipelineRun, Prisma } from "../db/generated/client";
+import type { TaskContext } from "./types";
 
 /** One check's verdict on one run (and dataset, where it has one), with what it measured. */
 export interface CheckOutcome {
@@ -39,4 +40,20 @@ export async function runChecks<Policy>(ctx: CheckContext<Policy>, checks: DataC
     }),
   ]);
   return outcomes;
+}
+
+const named = (o: CheckOutcome) => `${o.check}${o.dataset ? `(${o.dataset})` : ""}`;
+
+/**
+ * A task's checks: run and stored on its run, counted and logged on the task; any ERROR fails the
+ * task, so the run fails and whatever comes after it is blocked.
+ */
+export async function checkTask<Policy>(ctx: TaskContext, checks: DataCheck<Policy>[], policy: Policy): Promise<void> {
+  const outcomes = await runChecks({ database: ctx.database, run: ctx.run, policy, now: new Date() }, checks);
+  for (const o of outcomes) if (o.level !== "ok") ctx.log(`${o.level.toUpperCase()} ${named(o)}: ${o.message}`);
+  const count = (level: CheckLevel) => outcomes.filter((o) => o.level === level).length;
+  ctx.detail({ checks: { ok: count("ok"), warn: count("warn"), error: count("error") } });
+  ctx.log(`${outcomes.length} checks: ${count("ok")} ok, ${count("warn")} warn, ${count("error")} error`);
+  const errors = outcomes.filter((o) => o.level === "error");
+  if (errors.length) throw new Error(`ERROR checks: ${errors.map((o) => `${named(o)}: ${o.message}`).join("; ")}`);
 }

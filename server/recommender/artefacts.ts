@@ -4,12 +4,12 @@ import { easeModel } from "./families/ease";
 import { hybridModel } from "./families/hybrid";
 import { itemKnnModel } from "./families/item-knn";
 import { popularityModel } from "./families/popularity";
-import type { Family, Model, Params, TypedArrays } from "./families/types";
+import type { BlendComponent, Family, Model, Params, TypedArrays } from "./families/types";
 
 interface ArtefactMeta {
   family: Family;
   params: Params;
-  components?: { family: Family; params: Params; weight: number }[];
+  components?: BlendComponent[];
 }
 
 export interface StoredArtefact {

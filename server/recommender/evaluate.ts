@@ -68,3 +68,6 @@ export const historyOf = (matrix: Csr, user: number): History => ({
 
 /** Scores users of `matrix` with a model fitted on the same catalogue. */
 export const scorerOf = (model: Model, matrix: Csr): Scorer => (user, out) => model.scoreHistory(historyOf(matrix, user), out);
+
+/** A registered version's NDCG@10 on its test split (its `metrics` column holds an Evaluation). */
+export const versionNdcg10 = (version: { metrics: unknown }) => (version.metrics as Evaluation).overall["ndcg@10"];

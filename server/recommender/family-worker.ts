@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { TrainSnapshot } from "../db/generated/client";
 import { readVerified } from "./binary";
 import { Pacer } from "./pacer";
-import { BASE_FAMILIES, TrainSession } from "./session";
+import { familyDefinition, TrainSession } from "./session";
 import { decodeSnapshot } from "./snapshot";
 import { trainFamily } from "./train-family";
 
@@ -19,7 +19,7 @@ parentPort!.postMessage({ ready: true });
 const job = workerData as FamilyJob;
 const snapshot = decodeSnapshot(await readVerified(job.snapshot.path, job.snapshot.digest));
 const session = new TrainSession({} as TrainSnapshot, snapshot, job.seed, new Pacer(undefined, 1_000));
-const definition = BASE_FAMILIES.find((d) => d.family === job.family)!;
+const definition = familyDefinition(job.family);
 const trained = await trainFamily(session, definition, job.users);
 const stages = (["validation", "test", "final"] as const).map((stage) => ({ stage, ...trained.models[stage].artefact(), curve: trained.models[stage].curve }));
 const buffers = stages.flatMap((s) => Object.values(s.arrays).map((a) => a.buffer as ArrayBuffer));

@@ -1,6 +1,7 @@
 import type { Database } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import type { Condition, ConditionSource } from "../pipeline/alerts";
+import { versionNdcg10 } from "./evaluate";
 import { MetricAccumulator, type MetricSet } from "./metrics";
 import { championOf } from "./registry";
 
@@ -56,7 +57,6 @@ export interface ModelAlertPolicy {
   newVersionDropShare: number;
 }
 
-const ndcg10 = (metrics: unknown) => (metrics as { overall?: { "ndcg@10"?: number } }).overall?.["ndcg@10"] ?? (metrics as { "ndcg@10"?: number })["ndcg@10"] ?? 0;
 
 /** The served model's incidents, judged with the train pipeline's alerts. */
 export const modelConditions =
@@ -67,7 +67,7 @@ export const modelConditions =
     const champion = await championOf(database.db);
     if (!champion) return { kinds, holding };
     const version = champion.version;
-    const offline = ndcg10(version.metrics);
+    const offline = versionNdcg10(version);
     const ageDays = (now.getTime() - version.createdAt.getTime()) / 86_400_000;
     if (ageDays > policy.championMaxAgeDays) {
       holding.push({
@@ -80,25 +80,26 @@ export const modelConditions =
       });
     }
     const online = await database.db.modelOnlineMetric.findFirst({ where: { versionId: version.id }, orderBy: { day: "desc" } });
-    if (online && ndcg10(online.metrics) < offline * (1 - policy.onlineDropShare)) {
+    const onlineNdcg10 = online ? (online.metrics as unknown as MetricSet)["ndcg@10"] : null;
+    if (online && onlineNdcg10 !== null && onlineNdcg10 < offline * (1 - policy.onlineDropShare)) {
       holding.push({
         incidentKey: "model_online_drop:train",
         kind: "model_online_drop",
         severity: "warning",
-        title: `the champion's NDCG@10 on new listening is ${ndcg10(online.metrics).toFixed(4)}, against ${offline.toFixed(4)} offline`,
+        title: `the champion's NDCG@10 on new listening is ${onlineNdcg10.toFixed(4)}, against ${offline.toFixed(4)} offline`,
         detail: `more than ${policy.onlineDropShare * 100}% below its offline value, on ${online.users} users' listening of ${online.day.toISOString().slice(0, 10)}`,
-        fields: { version: version.id, online: Number(ndcg10(online.metrics).toFixed(4)), offline: Number(offline.toFixed(4)) },
+        fields: { version: version.id, online: Number(onlineNdcg10.toFixed(4)), offline: Number(offline.toFixed(4)) },
       });
     }
     const latestRun = await database.db.pipelineRun.findFirst({ where: { pipeline: "train", modelVersions: { some: {} } }, orderBy: { id: "desc" }, include: { modelVersions: true } });
-    const best = latestRun?.modelVersions.reduce((a, b) => (ndcg10(b.metrics) > ndcg10(a.metrics) ? b : a));
-    if (best && best.id !== version.id && ndcg10(best.metrics) < offline * (1 - policy.newVersionDropShare)) {
+    const best = latestRun?.modelVersions.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
+    if (best && best.id !== version.id && versionNdcg10(best) < offline * (1 - policy.newVersionDropShare)) {
       holding.push({
         incidentKey: "model_regression:train",
         kind: "model_regression",
         severity: "warning",
         title: `train run ${latestRun!.id}'s best version (${best.id}, ${best.family}) is well below the champion`,
-        detail: `NDCG@10 ${ndcg10(best.metrics).toFixed(4)} against the champion's ${offline.toFixed(4)}: more than ${policy.newVersionDropShare * 100}% below`,
+        detail: `NDCG@10 ${versionNdcg10(best).toFixed(4)} against the champion's ${offline.toFixed(4)}: more than ${policy.newVersionDropShare * 100}% below`,
         fields: { version: best.id, champion: version.id },
         runId: latestRun!.id,
       });

@@ -8,15 +8,15 @@ import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from
 import { trainFamilyInWorker } from "./in-worker";
 import { trainFamily, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
-import type { Evaluation } from "./evaluate";
+import { versionNdcg10, type Evaluation } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
-import type { Family, FamilyDefinition, Model, Params } from "./families/types";
+import type { BlendComponent, Family, FamilyDefinition, Model, Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { batchScore } from "./scoring";
-import { BASE_FAMILIES, sessionOf, type TrainSession } from "./session";
+import { BASE_FAMILIES, familyDefinition, sessionOf, type TrainSession } from "./session";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
-import { runChecks } from "../pipeline/checks";
+import { checkTask } from "../pipeline/checks";
 
 export const TRAIN_PIPELINE = "train";
 
@@ -48,13 +48,7 @@ export interface FamilyOutcome {
   training: { seconds: number; cpuSeconds: number; peakRssBytes: number; curve?: number[] };
   artefact: StoredArtefact;
   /** a blend's families, their parameters and weights */
-  components?: Component[];
-}
-
-interface Component {
-  family: Family;
-  params: Params;
-  weight: number;
+  components?: BlendComponent[];
 }
 
 const FAMILY_TASKS: Family[] = ["popularity", "item_knn", "als", "ease", "hybrid"];
@@ -85,18 +79,24 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
   }
   ctx.detail({ snapshotId: taken.row.id });
   // The train pipeline's own checks: an ERROR stops the run before anything is fitted.
-  const outcomes = await runChecks({ database: ctx.database, run: ctx.run, policy: snapshotFacts(taken.snapshot), now: new Date() }, SNAPSHOT_CHECKS);
-  for (const o of outcomes) if (o.level !== "ok") ctx.log(`${o.level.toUpperCase()} ${o.check}: ${o.message}`);
-  const errors = outcomes.filter((o) => o.level === "error");
-  if (errors.length) throw new Error(`ERROR checks: ${errors.map((o) => `${o.check}: ${o.message}`).join("; ")}`);
+  await checkTask(ctx, SNAPSHOT_CHECKS, snapshotFacts(taken.snapshot));
 }
 
-/** The run's snapshot, from its snapshot task. */
-async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainSession> {
-  const task = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "snapshot", status: "success" }, orderBy: { tryNumber: "desc" } });
-  const snapshotId = (task?.details as { snapshotId?: number } | null)?.snapshotId;
+/** What an earlier task of this run left in its details (its latest successful try). */
+async function detailsOf<T>(ctx: TaskContext, task: string): Promise<Partial<T>> {
+  const row = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task, status: "success" }, orderBy: { tryNumber: "desc" } });
+  return (row?.details ?? {}) as Partial<T>;
+}
+
+async function snapshotIdOf(ctx: TaskContext): Promise<number> {
+  const { snapshotId } = await detailsOf<{ snapshotId: number }>(ctx, "snapshot");
   if (!snapshotId) throw new Error("the run has no snapshot");
-  return sessionOf(ctx.database, ctx.run.id, snapshotId, config.seed, ctx.signal);
+  return snapshotId;
+}
+
+/** The run's shared splits and models, from its snapshot. */
+async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainSession> {
+  return sessionOf(ctx.database, ctx.run.id, await snapshotIdOf(ctx), config.seed, ctx.signal);
 }
 
 /** Wall and CPU time of `work` (CPU is the process's: other tasks of the run interleave with it). */
@@ -154,7 +154,7 @@ async function familyOutcomes(ctx: TaskContext): Promise<FamilyOutcome[]> {
 async function hybridTask(ctx: TaskContext, config: TrainConfig) {
   const session = await sessionFor(ctx, config);
   const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
-  const definitions = trained.map((o) => ({ definition: BASE_FAMILIES.find((d) => d.family === o.family)!, params: o.params }));
+  const definitions = trained.map((o) => ({ definition: familyDefinition(o.family), params: o.params }));
   if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
   const { value, seconds, cpuSeconds } = await measured(async () => {
     const stage = (s: "validation" | "test" | "final") => Promise.all(definitions.map((d) => session.fit(d.definition, d.params, s)));
@@ -172,7 +172,7 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig) {
 async function registerTask(ctx: TaskContext) {
   const outcomes = await familyOutcomes(ctx);
   if (outcomes.length === 0) throw new Error("no family trained");
-  const snapshotId = ((await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "snapshot", status: "success" } }))?.details as { snapshotId: number }).snapshotId;
+  const snapshotId = await snapshotIdOf(ctx);
   const baseline = outcomes.find((o) => o.family === "popularity")?.test ?? null;
   const versions: Record<string, number> = {};
   for (const o of outcomes) {
@@ -203,14 +203,9 @@ async function registerTask(ctx: TaskContext) {
 
 /** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
 async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
-  const definitionOf = (family: Family) => {
-    const definition = BASE_FAMILIES.find((d) => d.family === family);
-    if (!definition) throw new Error(`version ${version.id}: no family ${family}`);
-    return definition;
-  };
-  if (version.family !== "hybrid") return session.fit(definitionOf(version.family as Family), version.params as Params, "test");
-  const components = (version.training as { components?: Component[] }).components ?? [];
-  return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(definitionOf(c.family), c.params, "test"), weight: c.weight }))));
+  if (version.family !== "hybrid") return session.fit(familyDefinition(version.family), version.params as Params, "test");
+  const components = (version.training as { components?: BlendComponent[] }).components ?? [];
+  return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))));
 }
 
 /**
@@ -219,10 +214,9 @@ async function refitOnTestSplit(session: TrainSession, version: ModelVersion): P
  * so neither has seen the held-out listens), and loses no more than the allowed share of coverage and recall@20.
  */
 async function promoteTask(ctx: TaskContext, config: TrainConfig) {
-  const versions = (await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: "register", status: "success" }, orderBy: { tryNumber: "desc" } }))?.details as { versions: Record<string, number> };
-  const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions.versions) } } });
-  const ndcg = (m: unknown) => (m as Evaluation).overall["ndcg@10"];
-  const best = candidates.reduce((a, b) => (ndcg(b.metrics) > ndcg(a.metrics) ? b : a));
+  const { versions = {} } = await detailsOf<{ versions: Record<string, number> }>(ctx, "register");
+  const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions) } } });
+  const best = candidates.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
   const metrics = best.metrics as unknown as Evaluation;
   const champion = await championOf(ctx.database.db);
   let decision: string;

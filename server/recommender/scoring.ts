@@ -2,6 +2,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Database } from "../db/client";
+import { copyField } from "../ingestion/load";
 import type { Csr } from "./csr";
 import { historyOf } from "./evaluate";
 import { standardise } from "./families/hybrid";
@@ -58,15 +59,13 @@ export async function batchScore(database: Database, versionId: number, model: M
   for (let user = 0; user < snapshot.userIds.length; user++) {
     await pace.breathe();
     userScores(model, snapshot, popularity, matrix, user, scores, scratch);
-    for (const item of historyOf(matrix, user).items) scores[item] = Number.NEGATIVE_INFINITY;
+    const history = historyOf(matrix, user);
+    for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
     const top = topK(scores, TOP_PER_USER);
     const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
     const values = Array.from(top, (t) => Math.fround(scores[t]!));
-    const history = historyOf(matrix, user);
     const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, snapshot, history, t, snapshot.users.favoriteGenres[user]!));
-    // JSON in COPY text: only backslash needs escaping (genre names are the source's text).
-    const reasonsText = JSON.stringify(reasons).replace(/\\/g, "\\\\");
-    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${reasonsText}\n`);
+    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`);
   }
   const client = await database.pool.connect();
   try {

@@ -14,6 +14,12 @@ import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 /** The longest first: they take the two worker threads in this order. */
 export const BASE_FAMILIES: FamilyDefinition[] = [als, ease, itemKnn, popularity];
 
+export function familyDefinition(family: string): FamilyDefinition {
+  const definition = BASE_FAMILIES.find((d) => d.family === family);
+  if (!definition) throw new Error(`no model family ${family}`);
+  return definition;
+}
+
 /** Data of one stage: what is fitted on, and what it is judged against. */
 interface Stage {
   data: TrainingData;

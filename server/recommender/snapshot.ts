@@ -101,20 +101,18 @@ export function decodeSnapshot(bytes: Buffer): Snapshot {
   };
 }
 
-/** Distinct user–track pairs (listens are sorted by user). */
-export function distinctPairs(s: Snapshot): number {
-  let pairs = 0;
+/** Distinct tracks each user listened to (listens are sorted by user). */
+export function tracksPerUser(s: Snapshot): Int32Array {
+  const counts = new Int32Array(s.userIds.length);
   const seen = new Set<number>();
-  let user = -1;
   for (let i = 0; i < s.listenUser.length; i++) {
-    if (s.listenUser[i] !== user) {
-      user = s.listenUser[i]!;
-      pairs += seen.size;
-      seen.clear();
+    if (i > 0 && s.listenUser[i] !== s.listenUser[i - 1]) seen.clear();
+    if (!seen.has(s.listenTrack[i]!)) {
+      seen.add(s.listenTrack[i]!);
+      counts[s.listenUser[i]!]!++;
     }
-    seen.add(s.listenTrack[i]!);
   }
-  return pairs + seen.size;
+  return counts;
 }
 
 /** Freezes the tables into a file under `<lake>/snapshots/` and records it with its lineage. */
@@ -133,7 +131,7 @@ export async function takeSnapshot(database: Database, lakeDir: string, runId: n
       users: snapshot.userIds.length,
       tracks: snapshot.trackIds.length,
       listens: snapshot.listenUser.length,
-      pairs: distinctPairs(snapshot),
+      pairs: tracksPerUser(snapshot).reduce((sum, n) => sum + n, 0),
       digest,
       path: file,
       bytes: bytes.length,

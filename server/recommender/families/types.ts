@@ -44,6 +44,13 @@ export interface Model {
   artefact(): { meta: Record<string, unknown>; arrays: TypedArrays };
 }
 
+/** One family of a blend: what it was fitted with and its weight. */
+export interface BlendComponent {
+  family: Family;
+  params: Params;
+  weight: number;
+}
+
 export interface FamilyDefinition {
   family: Exclude<Family, "hybrid">;
   /** hyperparameters tried on the validation split; the first is the default */
