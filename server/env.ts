@@ -97,6 +97,10 @@ export const envSchema = z
     CHECK_VANISHED_WARN_SHARE: z.coerce.number().min(0).max(1).default(0.01),
     CHECK_VANISHED_ERROR_SHARE: z.coerce.number().min(0).max(1).default(0.2),
     METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+    /** how often the serving API looks for a new champion or catalogue */
+    SERVING_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+    /** refused API-key attempts an address may make per second (burst 10×) before it gets 429 */
+    API_AUTH_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
     SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic"),
     SIMULATOR_SEED: z.coerce.number().int().default(42),

@@ -4,6 +4,8 @@ import { CLIENT_IP_HEADER, parseTrustProxy, resolveClientAddress, SERVED_BY_ENCO
 import { ConfigError, parseEnv } from "../env";
 import { onStopRequest } from "./stop-signals";
 import { API_CSP, securityHeaders } from "../http/security-headers";
+import { database } from "../db/client";
+import { isRestPath, serveRest } from "../serving/node-http";
 
 /** Requests to the API larger than this are refused before any handler reads them. */
 export const MAX_API_BODY_BYTES = 1024 * 1024;
@@ -31,6 +33,10 @@ async function main() {
     if (api && Number(req.headers["content-length"] ?? 0) > MAX_API_BODY_BYTES) {
       res.writeHead(413, { "content-type": "application/json", connection: "close" });
       res.end(JSON.stringify({ error: { code: "PAYLOAD_TOO_LARGE", message: `Request bodies are limited to ${MAX_API_BODY_BYTES} bytes.` } }));
+      return;
+    }
+    if (isRestPath(req.url ?? "")) {
+      void serveRest(req, res, database);
       return;
     }
     void handle(req, res);

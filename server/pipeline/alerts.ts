@@ -154,21 +154,46 @@ export async function evaluateAlerts(database: Database, pipeline: string, polic
   const opened: Alert[] = [];
   const resolved: Alert[] = [];
   for (const condition of holding.filter((c) => !openKeys.has(c.incidentKey))) {
-    try {
-      const { incidentKey, kind, severity, title, detail, fields, runId } = condition;
-      opened.push(await db.alert.create({ data: { incidentKey, kind, severity, title, detail, fields, runId, state: "open", openedAt: now } }));
-    } catch (error) {
-      // Another process opened it first.
-      if (!(error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002")) throw error;
-    }
+    const alert = await createIncident(database, condition, now);
+    if (alert) opened.push(alert);
   }
   for (const alert of mine.filter((a) => !holdingKeys.has(a.incidentKey))) {
-    const done = await db.alert.updateMany({ where: { id: alert.id, state: { not: "resolved" } }, data: { state: "resolved", resolvedAt: now } });
-    if (done.count === 1) resolved.push({ ...alert, state: "resolved", resolvedAt: now });
+    if (await markResolved(database, alert.id, now)) resolved.push({ ...alert, state: "resolved", resolvedAt: now });
   }
   for (const alert of opened) await notify(database, alert, "opened", policy);
   for (const alert of resolved) await notify(database, alert, "recovered", policy);
   return { opened, resolved };
+}
+
+/** The new incident, or null when one is open for its key already (opened here or by another process). */
+async function createIncident(database: Database, condition: Condition, now: Date): Promise<Alert | null> {
+  try {
+    const { incidentKey, kind, severity, title, detail, fields, runId } = condition;
+    return await database.db.alert.create({ data: { incidentKey, kind, severity, title, detail, fields, runId, state: "open", openedAt: now } });
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") return null;
+    throw error;
+  }
+}
+
+async function markResolved(database: Database, alertId: number, now: Date): Promise<boolean> {
+  const done = await database.db.alert.updateMany({ where: { id: alertId, state: { not: "resolved" } }, data: { state: "resolved", resolvedAt: now } });
+  return done.count === 1;
+}
+
+/** Opens and sends an incident found outside a pipeline's evaluation (e.g. by the serving engine), unless one is open for its key. */
+export async function raiseIncident(database: Database, condition: Condition, policy: AlertPolicy, now = new Date()): Promise<Alert | null> {
+  const alert = await createIncident(database, condition, now);
+  if (alert) await notify(database, alert, "opened", policy);
+  return alert;
+}
+
+/** Resolves and sends the recovery of the open incident with this key, if there is one. */
+export async function endIncident(database: Database, incidentKey: string, policy: AlertPolicy, now = new Date()): Promise<boolean> {
+  const alert = await database.db.alert.findFirst({ where: { incidentKey, state: { not: "resolved" } } });
+  if (!alert || !(await markResolved(database, alert.id, now))) return false;
+  await notify(database, { ...alert, state: "resolved", resolvedAt: now }, "recovered", policy);
+  return true;
 }
 
 /** True when the alert was open and is now acknowledged by `by`. */

@@ -1,5 +1,10 @@
 import type { History, Model } from "./families/types";
-import type { Snapshot } from "./snapshot";
+
+/** Track ids and genres by catalogue index: a snapshot's, or the serving catalogue's. */
+export interface GenreCatalogue {
+  trackIds: Int32Array;
+  genres: string[][];
+}
 
 /** Why a track is recommended; the words are made where it is shown, with the track names of that day. */
 export type Reason = { kind: "history"; trackIds: number[] } | { kind: "genre"; genre: string } | { kind: "popular" };
@@ -10,10 +15,10 @@ export const REASONS_PER_USER = 10;
  * From the user's own listening when the model draws on it ("because you listened to X and Y"),
  * else the favourite genre the track belongs to ("popular in Rock"), else "popular now".
  */
-export function reasonFor(model: Model, snapshot: Snapshot, history: History, item: number, favouriteGenres: readonly string[]): Reason {
-  const tracks = history.items.length ? model.because(history, item, 2) : new Int32Array();
-  if (tracks.length) return { kind: "history", trackIds: Array.from(tracks, (t) => snapshot.trackIds[t]!) };
+export function reasonFor(model: Model | null, catalogue: GenreCatalogue, history: History, item: number, favouriteGenres: readonly string[]): Reason {
+  const tracks = model && history.items.length ? model.because(history, item, 2) : new Int32Array();
+  if (tracks.length) return { kind: "history", trackIds: Array.from(tracks, (t) => catalogue.trackIds[t]!) };
   const wanted = new Set(favouriteGenres.map((g) => g.toLowerCase()));
-  const genre = snapshot.tracks.genres[item]!.find((g) => wanted.has(g.toLowerCase()));
+  const genre = catalogue.genres[item]!.find((g) => wanted.has(g.toLowerCase()));
   return genre ? { kind: "genre", genre } : { kind: "popular" };
 }

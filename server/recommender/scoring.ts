@@ -6,10 +6,10 @@ import { copyField } from "../ingestion/load";
 import type { Csr } from "./csr";
 import { historyOf } from "./evaluate";
 import { standardise } from "./families/hybrid";
-import type { Model } from "./families/types";
+import type { History, Model } from "./families/types";
 import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
-import { reasonFor, REASONS_PER_USER } from "./reasons";
+import { reasonFor, REASONS_PER_USER, type GenreCatalogue } from "./reasons";
 import { topK } from "./topk";
 
 export const TOP_PER_USER = 100;
@@ -24,11 +24,11 @@ export function trackPopularity(snapshot: Snapshot): Float32Array {
 }
 
 /** Cold start: popularity among the tracks of the user's favourite genres (all tracks when none matches). */
-export function genrePopularity(snapshot: Snapshot, popularity: Float32Array, favourite: readonly string[], out: Float32Array): void {
+export function genrePopularity(catalogue: GenreCatalogue, popularity: Float32Array, favourite: readonly string[], out: Float32Array): void {
   const wanted = new Set(favourite.map((g) => g.toLowerCase()));
   let matched = 0;
   for (let t = 0; t < out.length; t++) {
-    const inGenre = snapshot.tracks.genres[t]!.some((g) => wanted.has(g.toLowerCase()));
+    const inGenre = catalogue.genres[t]!.some((g) => wanted.has(g.toLowerCase()));
     out[t] = inGenre ? popularity[t]! : Number.NEGATIVE_INFINITY;
     if (inGenre) matched++;
   }
@@ -36,16 +36,15 @@ export function genrePopularity(snapshot: Snapshot, popularity: Float32Array, fa
 }
 
 /**
- * Scores for one user of the snapshot: the model from their history; popularity in their favourite
- * genres when they have none; an even blend of the two (standardised) when they have little.
+ * A user's scores: the model from their history; popularity in their favourite genres when they
+ * have none; an even blend of the two (standardised) when they have little.
  */
-export function userScores(model: Model, snapshot: Snapshot, popularity: Float32Array, matrix: Csr, user: number, out: Float32Array, scratch: Float32Array): void {
-  const history = historyOf(matrix, user);
-  if (history.items.length === 0) return genrePopularity(snapshot, popularity, snapshot.users.favoriteGenres[user]!, out);
+export function userScores(model: Model, catalogue: GenreCatalogue, popularity: Float32Array, history: History, favourite: readonly string[], out: Float32Array, scratch: Float32Array): void {
+  if (history.items.length === 0) return genrePopularity(catalogue, popularity, favourite, out);
   model.scoreHistory(history, out);
   if (history.items.length >= LIGHT_HISTORY) return;
   standardise(out);
-  genrePopularity(snapshot, popularity, snapshot.users.favoriteGenres[user]!, scratch);
+  genrePopularity(catalogue, popularity, favourite, scratch);
   standardise(scratch);
   for (let t = 0; t < out.length; t++) out[t]! += scratch[t]!;
 }
@@ -55,16 +54,18 @@ export async function batchScore(database: Database, versionId: number, model: M
   const popularity = trackPopularity(snapshot);
   const scores = new Float32Array(snapshot.trackIds.length);
   const scratch = new Float32Array(snapshot.trackIds.length);
+  const catalogue = { trackIds: snapshot.trackIds, genres: snapshot.tracks.genres };
   const lines: string[] = [];
   for (let user = 0; user < snapshot.userIds.length; user++) {
     await pace.breathe();
-    userScores(model, snapshot, popularity, matrix, user, scores, scratch);
     const history = historyOf(matrix, user);
+    const favourite = snapshot.users.favoriteGenres[user]!;
+    userScores(model, catalogue, popularity, history, favourite, scores, scratch);
     for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
     const top = topK(scores, TOP_PER_USER);
     const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
     const values = Array.from(top, (t) => Math.fround(scores[t]!));
-    const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, snapshot, history, t, snapshot.users.favoriteGenres[user]!));
+    const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
     lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`);
   }
   const client = await database.pool.connect();

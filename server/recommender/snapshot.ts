@@ -27,7 +27,8 @@ interface SnapshotMeta {
   users: Snapshot["users"];
 }
 
-const present = (dataset: "tracks" | "users" | "listen_history") =>
+/** SQL: the row `t` of `dataset` has not vanished from the source. */
+export const present = (dataset: "tracks" | "users" | "listen_history") =>
   `NOT EXISTS (SELECT 1 FROM source_vanished v WHERE v.dataset = '${dataset}' AND v.record_key = ${VANISHED_KEY[dataset]})`;
 
 /** "Rock, Indie pop" → ["Rock", "Indie pop"] */

@@ -4,5 +4,5 @@ import { currentOperator } from "../auth/session";
 import type { Context } from "./init";
 
 export async function createContext(headers: Headers): Promise<Context> {
-  return { db: database.db, database, operator: await currentOperator(), ip: clientIp(headers) };
+  return { db: database.db, database, operator: await currentOperator(), ip: clientIp(headers), authorization: headers.get("authorization") };
 }

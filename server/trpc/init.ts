@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { initTRPC, TRPCError } from "@trpc/server";
+import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import superjson from "superjson";
 import { z, ZodError } from "zod";
 import type { Database, Db } from "../db/client";
@@ -8,6 +9,9 @@ import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
 import { containsNul } from "./inputs";
 import { MAX_BATCH_SIZE } from "./limits";
+import { bearerKey, type Scope } from "../serving/api-keys";
+import { admitApiKey } from "../serving/gate";
+import { servingMetrics } from "../serving/metrics";
 
 export interface Context {
   db: Db;
@@ -15,11 +19,14 @@ export interface Context {
   database: Database;
   operator: SessionUser | null;
   ip: string;
+  /** the request's Authorization header: an API key lets clients other than the console call scoped procedures */
+  authorization: string | null;
 }
 
-/** Who may call a procedure. */
+/** Who may call a procedure: a session with at least `access`, or (when set) an API key with `scope`. */
 export interface Meta {
   access: "public" | Role;
+  scope?: Scope;
 }
 
 const t = initTRPC
@@ -67,6 +74,33 @@ const withRole = (role: Role) =>
       throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.operator.role}.` });
     }
     return next({ ctx: { ...ctx, operator: ctx.operator } });
+  });
+
+/** Latency and outcome of the serving operations, beside the REST routes' in /api/metrics. */
+const measured = inputGuard.use(async ({ path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  const status = result.ok ? 200 : getHTTPStatusCodeFromError(result.error);
+  servingMetrics().requests.observe({ route: `trpc.${path}`, method: type, status: String(status) }, (performance.now() - started) / 1000);
+  return result;
+});
+
+const REFUSAL_CODES = { 401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS" } as const;
+
+/**
+ * For the serving API's operations: the console's session with at least `role`, or an API key with
+ * `scope` (rate-limited like the REST API). `apiKey` is the key's id, null for a session.
+ */
+export const scopedProcedure = (scope: Scope, role: Role) =>
+  measured.meta({ access: role, scope }).use(async ({ ctx, next }) => {
+    if (ctx.operator || !bearerKey(ctx.authorization)) {
+      if (!ctx.operator) throw new TRPCError({ code: "UNAUTHORIZED", message: `Sign in, or send an API key with the ${scope} scope.` });
+      if (!hasRole(ctx.operator.role, role)) throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${role} role; you are ${ctx.operator.role}.` });
+      return next({ ctx: { ...ctx, apiKey: null } });
+    }
+    const admitted = await admitApiKey(ctx.database.pool, ctx.authorization, ctx.ip, scope);
+    if ("refusal" in admitted) throw new TRPCError({ code: REFUSAL_CODES[admitted.refusal.status], message: admitted.refusal.message });
+    return next({ ctx: { ...ctx, apiKey: admitted.key.id } });
   });
 
 export const signedInProcedure = withRole("viewer");

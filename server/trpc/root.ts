@@ -10,6 +10,9 @@ import { overviewRouter } from "./routers/overview";
 import { runsRouter } from "./routers/runs";
 import { meRouter } from "./routers/me";
 import { modelsRouter } from "./routers/models";
+import { apiKeysRouter } from "./routers/api-keys";
+import { listenersRouter } from "./routers/listeners";
+import { eventsRouter, recommendationsRouter } from "./routers/serving";
 
 export const appRouter = createTRPCRouter({
   health: healthRouter,
@@ -22,6 +25,10 @@ export const appRouter = createTRPCRouter({
   alerts: alertsRouter,
   data: dataRouter,
   models: modelsRouter,
+  apiKeys: apiKeysRouter,
+  listeners: listenersRouter,
+  recommendations: recommendationsRouter,
+  events: eventsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -2,6 +2,7 @@ import { hasBearer } from "@/server/auth/bearer";
 import { env } from "@/server/config";
 import { database } from "@/server/db/client";
 import { metricsRegistry } from "@/server/monitoring/metrics";
+import { servingMetrics } from "@/server/serving/metrics";
 
 export const dynamic = "force-dynamic";
 
@@ -13,5 +14,6 @@ export async function GET(request: Request) {
   if (token && !hasBearer(request.headers.get("authorization"), token)) {
     return Response.json({ error: "Missing or wrong bearer token: send Authorization: Bearer $METRICS_TOKEN." }, { status: 401 });
   }
-  return new Response(await registry.metrics(), { headers: { "Content-Type": registry.contentType, "Cache-Control": "no-store" } });
+  const text = `${await registry.metrics()}\n${await servingMetrics().registry.metrics()}`;
+  return new Response(text, { headers: { "Content-Type": registry.contentType, "Cache-Control": "no-store" } });
 }

@@ -1,0 +1,112 @@
+import { createHash, randomBytes } from "node:crypto";
+import type pg from "pg";
+import { recordAudit } from "../audit";
+import type { Db } from "../db/client";
+import type { ApiKey } from "../db/generated/client";
+
+export const SCOPES = ["recommendations:read", "events:write", "experiments:read"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const DEFAULT_RATE_PER_SECOND = 1000;
+export const DEFAULT_BURST = 2000;
+const KEY_PREFIX = "ek_";
+const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
+
+/** Who a request with a valid key is. */
+export interface ApiKeyPrincipal {
+  id: number;
+  name: string;
+  scopes: readonly string[];
+  ratePerSecond: number;
+  burst: number;
+}
+
+interface Actor {
+  id?: number;
+  email: string;
+  ip?: string;
+}
+
+// Keys carry 256 random bits, so a fast digest is enough: guessing one is as hard as guessing the key.
+const tokenHash = (key: string) => createHash("sha256").update(key).digest("hex");
+
+export interface NewApiKey {
+  name: string;
+  scopes: Scope[];
+  ratePerSecond?: number;
+  burst?: number;
+}
+
+/** Creates a key; the key itself is returned here once and stored only as its hash. */
+export async function createApiKey(db: Db, input: NewApiKey, actor: Actor): Promise<{ key: string; record: ApiKey }> {
+  const key = KEY_PREFIX + randomBytes(32).toString("base64url");
+  const record = await db.$transaction(async (tx) => {
+    const created = await tx.apiKey.create({
+      data: {
+        name: input.name,
+        prefix: key.slice(0, SHOWN_PREFIX_LENGTH),
+        tokenHash: tokenHash(key),
+        scopes: [...new Set(input.scopes)],
+        ratePerSecond: input.ratePerSecond ?? DEFAULT_RATE_PER_SECOND,
+        burst: input.burst ?? DEFAULT_BURST,
+        createdBy: actor.email,
+      },
+    });
+    await recordAudit(tx, {
+      action: "apikey.create",
+      actorId: actor.id ?? null,
+      actorEmail: actor.email,
+      ip: actor.ip ?? null,
+      target: `api key ${created.id}`,
+      detail: { name: created.name, prefix: created.prefix, scopes: created.scopes, ratePerSecond: created.ratePerSecond, burst: created.burst },
+    });
+    return created;
+  });
+  return { key, record };
+}
+
+/** Every key, newest first, without hashes. */
+export const listApiKeys = (db: Db) =>
+  db.apiKey.findMany({
+    orderBy: { id: "desc" },
+    select: { id: true, name: true, prefix: true, scopes: true, ratePerSecond: true, burst: true, createdAt: true, createdBy: true, lastUsedAt: true, revokedAt: true, revokedBy: true },
+  });
+
+/** Revokes a key (false when it is unknown or already revoked); the next request with it is refused. */
+export async function revokeApiKey(db: Db, id: number, actor: Actor): Promise<boolean> {
+  return db.$transaction(async (tx) => {
+    const done = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date(), revokedBy: actor.email } });
+    if (done.count === 0) return false;
+    await recordAudit(tx, { action: "apikey.revoke", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `api key ${id}` });
+    return true;
+  });
+}
+
+/** The key in `Authorization: Bearer ek_…`, or null when the header holds none. */
+export function bearerKey(authorization: string | null | undefined): string | null {
+  if (!authorization?.startsWith("Bearer ")) return null;
+  const key = authorization.slice("Bearer ".length).trim();
+  return key.startsWith(KEY_PREFIX) && key.length < 200 ? key : null;
+}
+
+const LAST_USED_EVERY_MS = 60_000;
+const lastUsedWritten = new Map<number, number>();
+
+/**
+ * The live key with this value, or null. Looked up by its hash on every request, so a revocation
+ * holds from the next request on; `last_used_at` is written at most once a minute per key.
+ */
+export async function authenticateKey(pool: pg.Pool, key: string): Promise<ApiKeyPrincipal | null> {
+  const { rows } = await pool.query<{ id: number; name: string; scopes: string[] | null; rate_per_second: number; burst: number }>(
+    "SELECT id, name, scopes, rate_per_second, burst FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL",
+    [tokenHash(key)],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const now = Date.now();
+  if (now - (lastUsedWritten.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
+    lastUsedWritten.set(row.id, now);
+    pool.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.id]).catch((error: unknown) => console.error("[encore] could not record an API key's last use:", error));
+  }
+  return { id: row.id, name: row.name, scopes: row.scopes ?? [], ratePerSecond: row.rate_per_second, burst: row.burst };
+}

@@ -1,0 +1,43 @@
+import type pg from "pg";
+import type { GenreCatalogue } from "../recommender/reasons";
+import { genreList, present } from "../recommender/snapshot";
+
+/** The tracks that may be served (in `tracks` and not vanished from the source), by index, with what an answer shows of them. */
+export interface ServingCatalogue extends GenreCatalogue {
+  /** sorted */
+  trackIds: Int32Array;
+  names: string[];
+  artists: string[];
+  genres: string[][];
+  /** lower-cased genres, for request filters */
+  genreKeys: string[][];
+  /** track id → index */
+  index: Map<number, number>;
+  /** listens per track over all listening: what "popular" means when no model answers */
+  popularity: Float32Array;
+}
+
+export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
+  const [tracks, listens] = await Promise.all([
+    pool.query<{ id: number; name: string; artist: string; genres: string }>(`SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`),
+    pool.query<{ id: number; n: number }>("SELECT item AS id, count(*)::int AS n FROM listen_history h, unnest(h.items) AS item GROUP BY item"),
+  ]);
+  const trackIds = Int32Array.from(tracks.rows, (t) => t.id);
+  const index = new Map<number, number>();
+  trackIds.forEach((trackId, i) => index.set(trackId, i));
+  const popularity = new Float32Array(trackIds.length);
+  for (const row of listens.rows) {
+    const i = index.get(row.id);
+    if (i !== undefined) popularity[i] = row.n;
+  }
+  const genres = tracks.rows.map((t) => genreList(t.genres));
+  return {
+    trackIds,
+    names: tracks.rows.map((t) => t.name),
+    artists: tracks.rows.map((t) => t.artist),
+    genres,
+    genreKeys: genres.map((g) => g.map((name) => name.toLowerCase())),
+    index,
+    popularity,
+  };
+}

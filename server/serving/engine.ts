@@ -1,0 +1,180 @@
+import type { Database } from "../db/client";
+import { endIncident, raiseIncident, type AlertPolicy } from "../pipeline/alerts";
+import { loadArtefact } from "../recommender/artefacts";
+import { inCatalogue } from "../recommender/catalogue";
+import type { Model } from "../recommender/families/types";
+import { PrunedArtefactError, UnknownVersionError } from "../recommender/registry";
+import { loadCatalogue, type ServingCatalogue } from "./catalogue";
+import { servingMetrics } from "./metrics";
+
+export interface ServedModel {
+  version: { id: number; family: string };
+  /** seen through the serving catalogue: indices are the catalogue's */
+  model: Model;
+}
+
+/**
+ * Everything one answer is computed from. Requests take the current state once, so an answer never
+ * mixes two versions or two catalogues; a refresh builds a new state and swaps it in whole.
+ */
+export interface ServingState {
+  catalogue: ServingCatalogue;
+  champion: ServedModel | null;
+  /** why the champion could not be read; popularity answers meanwhile */
+  failure: string | null;
+  /** scratch for scoring one request at a time (scoring is synchronous) */
+  scores: Float32Array;
+  scratch: Float32Array;
+  /** similar tracks by track index, computed once per state */
+  similar: Map<number, { indices: Int32Array; scores: Float32Array }>;
+}
+
+interface Stamp {
+  champion: number | null;
+  /** the last ingestion run that ended: the catalogue can only change through one */
+  ingestion: number | null;
+}
+
+/** A version's artefact is missing or damaged. */
+export class UnreadableArtefactError extends Error {
+  constructor(versionId: number, cause: unknown) {
+    super(`version ${versionId}'s artefact cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "UnreadableArtefactError";
+  }
+}
+
+export const FALLBACK_INCIDENT = "serving_fallback:serve";
+const MODELS_KEPT = 4;
+
+export interface EngineOptions {
+  refreshMs: number;
+  policy: AlertPolicy;
+}
+
+export class ServingEngine {
+  private state: ServingState | null = null;
+  private stamp: Stamp | null = null;
+  private refreshing: Promise<ServingState> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  /** loaded artefacts by version id, most recently used last */
+  private readonly models = new Map<number, Promise<{ family: string; model: Model }>>();
+
+  constructor(
+    private readonly database: Database,
+    private readonly options: EngineOptions,
+  ) {}
+
+  /** The state to answer from; the first call loads it, later ones never wait for a refresh. */
+  async current(): Promise<ServingState> {
+    if (this.state) return this.state;
+    this.timer ??= setInterval(() => void this.refresh().catch((error: unknown) => console.error("[encore] serving refresh failed:", error)), this.options.refreshMs).unref();
+    return this.refresh();
+  }
+
+  /** Reloads what changed since the last look: the champion alias, or the catalogue after an ingestion. */
+  refresh(): Promise<ServingState> {
+    this.refreshing ??= this.rebuild().finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  /** Any registry version seen through the current catalogue (the console compares versions with it). */
+  async version(versionId: number): Promise<ServedModel> {
+    const state = await this.current();
+    const { family, model } = await this.loadModel(versionId);
+    return { version: { id: versionId, family }, model: inCatalogue(model, state.catalogue.trackIds) };
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  private async rebuild(): Promise<ServingState> {
+    const stamp = await this.readStamp();
+    const previous = this.state;
+    const unchanged = this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion;
+    // A champion that could not be read is tried again at each refresh (its file may be restored).
+    if (previous && unchanged && !previous.failure) return previous;
+    const catalogue = previous && this.stamp?.ingestion === stamp.ingestion ? previous.catalogue : await loadCatalogue(this.database.pool);
+    let champion: ServedModel | null = null;
+    let failure: string | null = null;
+    if (stamp.champion !== null) {
+      try {
+        const { family, model } = await this.loadModel(stamp.champion);
+        champion = { version: { id: stamp.champion, family }, model: inCatalogue(model, catalogue.trackIds) };
+      } catch (error) {
+        failure = error instanceof Error ? error.message : String(error);
+      }
+    }
+    const state: ServingState = {
+      catalogue,
+      champion,
+      failure,
+      scores: new Float32Array(catalogue.trackIds.length),
+      scratch: new Float32Array(catalogue.trackIds.length),
+      similar: new Map(),
+    };
+    this.state = state;
+    this.stamp = stamp;
+    servingMetrics().servedVersion.set(champion?.version.id ?? 0);
+    if (failure !== previous?.failure) await this.reportHealth(stamp.champion, failure);
+    return state;
+  }
+
+  private async readStamp(): Promise<Stamp> {
+    const { rows } = await this.database.pool.query<Stamp>(
+      `SELECT (SELECT version_id FROM model_aliases WHERE alias = 'champion') AS champion,
+              (SELECT max(id) FROM pipeline_runs WHERE pipeline = 'ingest' AND finished_at IS NOT NULL) AS ingestion`,
+    );
+    return rows[0]!;
+  }
+
+  private loadModel(versionId: number): Promise<{ family: string; model: Model }> {
+    let loading = this.models.get(versionId);
+    if (loading) this.models.delete(versionId);
+    else {
+      loading = (async () => {
+        const version = await this.database.db.modelVersion.findUnique({ where: { id: versionId }, select: { family: true, artefactPath: true, artefactDigest: true } });
+        if (!version) throw new UnknownVersionError(versionId);
+        if (!version.artefactPath) throw new PrunedArtefactError(versionId);
+        try {
+          return { family: version.family, model: await loadArtefact({ path: version.artefactPath, digest: version.artefactDigest }) };
+        } catch (error) {
+          throw new UnreadableArtefactError(versionId, error);
+        }
+      })();
+      // A failed load is not kept: the next refresh tries again (the file may be back).
+      loading.catch(() => this.models.delete(versionId));
+    }
+    this.models.set(versionId, loading);
+    while (this.models.size > MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
+    return loading;
+  }
+
+  private async reportHealth(champion: number | null, failure: string | null): Promise<void> {
+    if (!failure) {
+      await endIncident(this.database, FALLBACK_INCIDENT, this.options.policy);
+      return;
+    }
+    console.error(`[encore] serving from popularity: the champion (version ${champion}) cannot be read: ${failure}`);
+    await raiseIncident(this.database, {
+      incidentKey: FALLBACK_INCIDENT,
+      kind: "serving_fallback",
+      severity: "error",
+      title: `the champion (version ${champion}) cannot be read; recommendations come from popularity`,
+      detail: failure.slice(0, 300),
+      fields: { version: champion ?? "-" },
+    }, this.options.policy);
+  }
+}
+
+// The HTTP server's REST path and Next.js's tRPC routes run in one process with two copies of this
+// module but one Database (server/db/client.ts keeps it on globalThis): one engine per database.
+const holder = globalThis as unknown as { encoreServingEngines?: WeakMap<Database, ServingEngine> };
+
+export function servingEngine(database: Database, options: () => EngineOptions): ServingEngine {
+  const engines = (holder.encoreServingEngines ??= new WeakMap());
+  let engine = engines.get(database);
+  if (!engine) engines.set(database, (engine = new ServingEngine(database, options())));
+  return engine;
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CLIENT_IP_HEADER } from "../auth/client-ip";
+import type { Database } from "../db/client";
+import { handleRest } from "./rest";
+
+export const isRestPath = (url: string) => url === "/api/v1" || url.startsWith("/api/v1/") || url.startsWith("/api/v1?");
+
+/** The request's body, or null as soon as it passes `maxBytes`. */
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(null);
+      } else chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+}
+
+/**
+ * The REST API straight from the HTTP server, not through Next.js: Next's request handling alone
+ * costs about 0.75 ms of CPU per request (1,340 requests/s for an empty route on this machine).
+ */
+export async function serveRest(req: IncomingMessage, res: ServerResponse, database: Database): Promise<void> {
+  const response = await handleRest(
+    {
+      method: req.method ?? "GET",
+      url: req.url ?? "/",
+      authorization: req.headers.authorization,
+      contentType: req.headers["content-type"],
+      ip: String(req.headers[CLIENT_IP_HEADER] ?? req.socket.remoteAddress ?? ""),
+      body: (maxBytes) => readBody(req, maxBytes),
+    },
+    database,
+  );
+  res.writeHead(response.status, response.headers);
+  res.end(req.method === "HEAD" ? undefined : response.body);
+}

@@ -1,0 +1,149 @@
+import type { z } from "zod";
+import type { History } from "../recommender/families/types";
+import { reasonFor, type Reason } from "../recommender/reasons";
+import { genrePopularity, userScores } from "../recommender/scoring";
+import { topK } from "../recommender/topk";
+import type { ServingCatalogue } from "./catalogue";
+import type { ServedModel, ServingState } from "./engine";
+import type { ListenerData } from "./listener";
+import { MAX_K, type recommendationsSchema, type similarSchema } from "./schemas";
+
+export type Recommendations = z.output<typeof recommendationsSchema>;
+export type SimilarTracks = z.output<typeof similarSchema>;
+
+export interface RecommendRequest {
+  userId: number;
+  k: number;
+  genre?: string;
+}
+
+/** A listener's listening in catalogue indices (tracks no longer served drop out). */
+function historyIn(catalogue: ServingCatalogue, heard: ListenerData["heard"]): History {
+  const items: number[] = [];
+  const counts: number[] = [];
+  heard.trackIds.forEach((trackId, p) => {
+    const i = catalogue.index.get(trackId);
+    if (i !== undefined) {
+      items.push(i);
+      counts.push(heard.counts[p]!);
+    }
+  });
+  return { items: Int32Array.from(items), counts: Float32Array.from(counts) };
+}
+
+function describe(reason: Reason, catalogue: ServingCatalogue) {
+  switch (reason.kind) {
+    case "history": {
+      const names = reason.trackIds.flatMap((id) => {
+        const i = catalogue.index.get(id);
+        return i === undefined ? [] : [`“${catalogue.names[i]}”`];
+      });
+      return { kind: reason.kind, text: names.length ? `Because you listened to ${names.join(" and ")}` : "Because of what you listened to", trackIds: reason.trackIds };
+    }
+    case "genre":
+      return { kind: reason.kind, text: `Popular in ${reason.genre}`, trackIds: [] };
+    case "popular":
+      return { kind: reason.kind, text: "Popular with listeners now", trackIds: [] };
+  }
+}
+
+/** Appends the best of `scores` not yet picked until there are `k`, scored below the last one so ranks and scores agree. */
+function backfill(scores: Float32Array, picked: { index: number; score: number }[], k: number): void {
+  for (const p of picked) scores[p.index] = Number.NEGATIVE_INFINITY;
+  const floor = picked.at(-1)?.score ?? 0;
+  topK(scores, k - picked.length).forEach((i, j) => picked.push({ index: i, score: floor - (j + 1) }));
+}
+
+const track = (catalogue: ServingCatalogue, i: number) => ({ trackId: catalogue.trackIds[i]!, name: catalogue.names[i]!, artist: catalogue.artists[i]!, genres: catalogue.genres[i]! });
+
+/**
+ * The top `k` for a listener from `served` (null: popularity, the fallback). Taken from the version's
+ * batch scores when enough of them survive the filters, else scored now from all their listening.
+ * Never a track they heard (however recently), disliked, or that is no longer in the catalogue.
+ */
+export function recommend(state: ServingState, served: ServedModel | null, listener: ListenerData, request: RecommendRequest, requestId: string): Recommendations {
+  const { catalogue } = state;
+  const history = historyIn(catalogue, listener.heard);
+  const blocked = new Set([...listener.heard.trackIds, ...listener.disliked]);
+  const genre = request.genre?.toLowerCase();
+  const allowed = (i: number) => !blocked.has(catalogue.trackIds[i]!) && (genre === undefined || catalogue.genreKeys[i]!.includes(genre));
+
+  let picked: { index: number; score: number; reason?: Reason }[] = [];
+  if (served && listener.batch) {
+    const { batch } = listener;
+    for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
+      const i = catalogue.index.get(batch.trackIds[p]!);
+      if (i !== undefined && allowed(i)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
+    }
+    // Too few left after the filters: rank the whole catalogue instead.
+    if (picked.length < request.k) picked = [];
+  }
+  if (picked.length === 0) {
+    const { scores, scratch } = state;
+    const mask = () => {
+      for (const id of blocked) {
+        const i = catalogue.index.get(id);
+        if (i !== undefined) scores[i] = Number.NEGATIVE_INFINITY;
+      }
+      if (genre !== undefined) for (let i = 0; i < scores.length; i++) if (!catalogue.genreKeys[i]!.includes(genre)) scores[i] = Number.NEGATIVE_INFINITY;
+    };
+    if (served) userScores(served.model, catalogue, catalogue.popularity, history, listener.favouriteGenres, scores, scratch);
+    else genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
+    mask();
+    picked = Array.from(topK(scores, request.k), (i) => ({ index: i, score: scores[i]! }));
+    if (picked.length < request.k) {
+      // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
+      scores.set(catalogue.popularity);
+      mask();
+      backfill(scores, picked, request.k);
+    }
+  }
+  return {
+    userId: request.userId,
+    requestId,
+    model: served ? { version: served.version.id, family: served.version.family } : null,
+    coldStart: history.items.length === 0,
+    fallback: served === null,
+    items: picked.map((p, rank) => ({
+      ...track(catalogue, p.index),
+      rank: rank + 1,
+      score: p.score,
+      reason: describe(p.reason ?? reasonFor(served?.model ?? null, catalogue, history, p.index, listener.favouriteGenres), catalogue),
+    })),
+  };
+}
+
+/** Tracks whose similar tracks are kept per state (about 800 bytes each). */
+const SIMILAR_CACHED = 20_000;
+
+/** "More like this": the tracks `served` scores highest for someone who heard only this one; null for a track not in the catalogue. */
+export function similarTracks(state: ServingState, served: ServedModel | null, trackId: number, k: number, requestId: string): SimilarTracks | null {
+  const { catalogue } = state;
+  const index = catalogue.index.get(trackId);
+  if (index === undefined) return null;
+  const useCache = served === state.champion;
+  let ranked = useCache ? state.similar.get(index) : undefined;
+  if (!ranked) {
+    const { scores } = state;
+    // Without a model: the most listened tracks sharing a genre with it.
+    if (served) served.model.scoreHistory({ items: Int32Array.of(index), counts: Float32Array.of(1) }, scores);
+    else genrePopularity(catalogue, catalogue.popularity, catalogue.genres[index]!, scores);
+    scores[index] = Number.NEGATIVE_INFINITY;
+    const picked = Array.from(topK(scores, MAX_K), (i) => ({ index: i, score: scores[i]! }));
+    scores.set(catalogue.popularity);
+    scores[index] = Number.NEGATIVE_INFINITY;
+    backfill(scores, picked, MAX_K);
+    ranked = { indices: Int32Array.from(picked, (p) => p.index), scores: Float32Array.from(picked, (p) => p.score) };
+    if (useCache) {
+      if (state.similar.size >= SIMILAR_CACHED) state.similar.clear();
+      state.similar.set(index, ranked);
+    }
+  }
+  return {
+    trackId,
+    requestId,
+    model: served ? { version: served.version.id, family: served.version.family } : null,
+    fallback: served === null,
+    items: Array.from(ranked.indices.subarray(0, k), (i, rank) => ({ ...track(catalogue, i), rank: rank + 1, score: ranked.scores[rank]! })),
+  };
+}
