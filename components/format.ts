@@ -37,3 +37,12 @@ export function formatBytes(bytes: bigint | number | null | undefined): string {
 export const formatPercent = (share: number | null) => (share === null ? "—" : `${(share * 100).toFixed(1)}%`);
 
 export const secondsBetween = (start: Date | null, end: Date | null) => (start && end ? (end.getTime() - start.getTime()) / 1000 : null);
+
+/** A tRPC error's message, with zod's field errors spelled out when there are any. */
+export function describeError(error: unknown): string {
+  if (!error || typeof error !== "object") return "Something went wrong.";
+  const data = (error as { data?: { zodError?: { fieldErrors?: Record<string, string[] | undefined> } | null } }).data;
+  const fields = Object.entries(data?.zodError?.fieldErrors ?? {}).filter(([, v]) => v?.length);
+  if (fields.length) return fields.map(([field, messages]) => `${field}: ${messages!.join(", ")}`).join("; ");
+  return (error as { message?: string }).message ?? "Something went wrong.";
+}

@@ -23,3 +23,29 @@ export function trpcQuery(request: APIRequestContext, path: string) {
 }
 
 export const uniqueEmail = (prefix: string) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}@e2e.test`;
+
+/** A tRPC query's result over HTTP with the page's cookies (superjson's envelope removed). */
+export async function trpcData<T>(request: APIRequestContext, path: string, input?: unknown): Promise<T> {
+  const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const response = await request.get(`/api/trpc/${path}${query}`);
+  expect(response.status(), await response.text()).toBe(200);
+  return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
+}
+
+/** A champion to serve: ingests and trains through the API (as the console's buttons do) when there is none yet. */
+export async function ensureChampion(request: APIRequestContext): Promise<number> {
+  type Summary = { champion: { id: number } | null };
+  const current = await trpcData<Summary>(request, "models.champion");
+  if (current.champion) return current.champion.id;
+  type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
+  await trpcMutation(request, "ingestion.trigger", {});
+  await expect
+    .poll(async () => {
+      const { running, lastEnded } = await trpcData<Status>(request, "ingestion.status");
+      return running === null ? lastEnded?.status : "running";
+    }, { timeout: 60_000 })
+    .toBe("success");
+  expect((await trpcMutation(request, "models.train", {})).status()).toBe(200);
+  await expect.poll(async () => (await trpcData<Summary>(request, "models.champion")).champion?.id ?? null, { timeout: 180_000 }).not.toBeNull();
+  return (await trpcData<Summary>(request, "models.champion")).champion!.id;
+}

@@ -3,20 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { EmptyState } from "@/components/layout/EmptyState";
-import { formatUtc } from "@/components/format";
+import { describeError, formatUtc } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
 import { ROLES } from "@/server/auth/roles";
 
 type Role = (typeof ROLES)[number];
-
-/** The server's message, with zod's field errors spelled out when there are any. */
-function describe(error: unknown): string {
-  if (!error || typeof error !== "object") return "Something went wrong.";
-  const data = (error as { data?: { zodError?: { fieldErrors?: Record<string, string[] | undefined> } | null } }).data;
-  const fields = Object.entries(data?.zodError?.fieldErrors ?? {}).filter(([, v]) => v?.length);
-  if (fields.length) return fields.map(([field, messages]) => `${field}: ${messages!.join(", ")}`).join("; ");
-  return (error as { message?: string }).message ?? "Something went wrong.";
-}
 
 export function AccountsManager({ selfId }: { selfId: number }) {
   const trpc = useTRPC();
@@ -88,12 +79,12 @@ export function AccountsManager({ selfId }: { selfId: number }) {
           </button>
         </form>
         {notice && <p className="notice" role="status">{notice}</p>}
-        {failure && <p className="error" role="alert">{describe(failure)}</p>}
+        {failure && <p className="error" role="alert">{describeError(failure)}</p>}
       </section>
 
       <h2>Accounts</h2>
       {accounts.isPending && <p className="muted">Loading…</p>}
-      {accounts.error && <p className="error" role="alert">{describe(accounts.error)}</p>}
+      {accounts.error && <p className="error" role="alert">{describeError(accounts.error)}</p>}
       {accounts.data?.length === 0 && <EmptyState title="No accounts" />}
       {accounts.data && accounts.data.length > 0 && (
         <div className="panel" style={{ overflowX: "auto" }}>

@@ -1,16 +1,11 @@
-import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { createDatabase, type Database } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { migrate } from "../db/migrations";
-import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
 import { freePort } from "../net";
-import { startRun } from "../pipeline/runner";
+import { freshDatabase, ingest, runJob } from "./harness";
 import type { Evaluation } from "../recommender/evaluate";
 import { DEFAULT_TRAIN } from "../recommender/pipeline";
 import { unpaced } from "../recommender/pacer";
@@ -39,38 +34,6 @@ const SCENARIOS: Scenario[] = [
 
 const SEED = 42;
 
-/** `npm run job -- train` exactly as the package script runs it, node flags included; wall time and peak RSS. */
-function runTrainJob(env: Record<string, string>): Promise<{ code: number; seconds: number; peakRssBytes: number; output: string }> {
-  const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
-  const [, ...args] = scripts.job!.split(/\s+/);
-  const started = performance.now();
-  const child = spawn(process.execPath, [...args, "train"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  let peak = 0;
-  const timer = setInterval(() => {
-    try {
-      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))?.[1];
-      if (kb) peak = Math.max(peak, Number(kb) * 1024);
-    } catch {
-      // ended between polls
-    }
-  }, 50);
-  return new Promise((resolve) =>
-    child.once("exit", (code) => {
-      clearInterval(timer);
-      resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, peakRssBytes: peak, output });
-    }),
-  );
-}
-
-async function ingest(database: Database, simulator: Simulator, lakeDir: string) {
-  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }), { trigger: "cli" });
-  const run = started.deduped ? null : await started.finished;
-  if (run?.status !== "success") throw new Error(`ingestion failed: ${run?.error}`);
-}
-
 /** The oracle's metrics on the train run's own test split: held-out tracks ranked by the simulator's true chances. */
 async function oracle(database: Database, simulator: Simulator): Promise<Evaluation> {
   const row = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
@@ -88,23 +51,15 @@ async function oracle(database: Database, simulator: Simulator): Promise<Evaluat
 }
 
 async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
-  const name = `bench_train_${scenario.label}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  await migrate(url.toString());
-  const database = createDatabase(url.toString());
+  const url = await freshDatabase(adminUrl, `bench_train_${scenario.label}`);
+  const database = createDatabase(url);
   const lakeDir = path.join(root, scenario.label);
   const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, scenario.sizes) });
   try {
     process.stderr.write(`(${scenario.label}) ingesting ${scenario.name}…\n`);
     await ingest(database, simulator, lakeDir);
     process.stderr.write(`(${scenario.label}) training…\n`);
-    const job = await runTrainJob({ DATABASE_URL: url.toString(), DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
+    const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
     if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
     const run = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" }, include: { tasks: true } });
     const snapshot = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });

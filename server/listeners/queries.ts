@@ -2,7 +2,7 @@ import type { Database, Db } from "../db/client";
 import { genreList } from "../recommender/snapshot";
 import { INT4_MAX } from "../trpc/inputs";
 
-/** Listeners whose id is the query, or whose name or e-mail holds every word of it. */
+/** Listeners whose id is the query, or whose name or e-mail holds every word of it; the first ones by id for an empty query. */
 export function searchListeners(db: Db, query: string, limit: number) {
   const words = query.split(/\s+/).filter(Boolean).slice(0, 5);
   const id = /^\d{1,10}$/.test(query) && Number(query) <= INT4_MAX ? Number(query) : null;
@@ -14,7 +14,7 @@ export function searchListeners(db: Db, query: string, limit: number) {
     ],
   }));
   return db.user.findMany({
-    where: { OR: [...(id === null ? [] : [{ id }]), ...(byText.length ? [{ AND: byText }] : [])] },
+    where: words.length ? { OR: [...(id === null ? [] : [{ id }]), { AND: byText }] } : {},
     orderBy: { id: "asc" },
     take: limit,
     select: { id: true, firstName: true, lastName: true, email: true, favoriteGenres: true },

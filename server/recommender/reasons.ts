@@ -9,7 +9,8 @@ export interface GenreCatalogue {
 /** Why a track is recommended; the words are made where it is shown, with the track names of that day. */
 export type Reason = { kind: "history"; trackIds: number[] } | { kind: "genre"; genre: string } | { kind: "popular" };
 
-export const REASONS_PER_USER = 10;
+/** Batch scores keep the reasons of each user's first 20 tracks (the API's default k), so most answers need no reason computed. */
+export const REASONS_PER_USER = 20;
 
 /**
  * From the user's own listening when the model draws on it ("because you listened to X and Y"),

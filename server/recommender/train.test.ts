@@ -11,6 +11,7 @@ import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
 import { createOperator } from "../auth/accounts";
 import { metricsRegistry } from "../monitoring/metrics";
 import { measureChampionOnline, modelConditions } from "./online";
+import { REASONS_PER_USER } from "./reasons";
 import { previousChampion, promote, rollback } from "./queries";
 
 let database: TestDatabase;
@@ -60,13 +61,13 @@ describe("the train pipeline", () => {
     expect(champion.version.decision).toMatch(/first champion/);
     const users = await database.db.user.count();
     expect(await database.db.recommendation.count({ where: { versionId: champion.versionId } })).toBe(users);
-    // Each of a user's first 10 tracks says why: their own listening (tracks they heard), a favourite genre, or popularity.
+    // Each of a user's first 20 tracks says why: their own listening (tracks they heard), a favourite genre, or popularity.
     const sample = await database.db.recommendation.findMany({ where: { versionId: champion.versionId }, take: 50 });
     const kinds = new Set<string>();
     for (const r of sample) {
       const heard = new Set((await database.db.listenHistory.findMany({ where: { userId: r.userId } })).flatMap((h) => h.items));
       const reasons = r.reasons as { kind: string; trackIds?: number[] }[];
-      expect(reasons).toHaveLength(Math.min(10, r.trackIds.length));
+      expect(reasons).toHaveLength(Math.min(REASONS_PER_USER, r.trackIds.length));
       for (const reason of reasons) {
         kinds.add(reason.kind);
         for (const id of reason.trackIds ?? []) expect(heard.has(id)).toBe(true);

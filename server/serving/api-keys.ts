@@ -3,12 +3,8 @@ import type pg from "pg";
 import { recordAudit } from "../audit";
 import type { Db } from "../db/client";
 import type { ApiKey } from "../db/generated/client";
+import { DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, type Scope } from "./scopes";
 
-export const SCOPES = ["recommendations:read", "events:write", "experiments:read"] as const;
-export type Scope = (typeof SCOPES)[number];
-
-export const DEFAULT_RATE_PER_SECOND = 1000;
-export const DEFAULT_BURST = 2000;
 const KEY_PREFIX = "ek_";
 const SHOWN_PREFIX_LENGTH = KEY_PREFIX.length + 8;
 
@@ -97,10 +93,11 @@ const lastUsedWritten = new Map<number, number>();
  * holds from the next request on; `last_used_at` is written at most once a minute per key.
  */
 export async function authenticateKey(pool: pg.Pool, key: string): Promise<ApiKeyPrincipal | null> {
-  const { rows } = await pool.query<{ id: number; name: string; scopes: string[] | null; rate_per_second: number; burst: number }>(
-    "SELECT id, name, scopes, rate_per_second, burst FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL",
-    [tokenHash(key)],
-  );
+  const { rows } = await pool.query<{ id: number; name: string; scopes: string[] | null; rate_per_second: number; burst: number }>({
+    name: "serving.api-key",
+    text: "SELECT id, name, scopes, rate_per_second, burst FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL",
+    values: [tokenHash(key)],
+  });
   const row = rows[0];
   if (!row) return null;
   const now = Date.now();

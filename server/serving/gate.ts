@@ -1,6 +1,7 @@
 import type pg from "pg";
 import { env } from "../config";
-import { authenticateKey, bearerKey, type ApiKeyPrincipal, type Scope } from "./api-keys";
+import { authenticateKey, bearerKey, type ApiKeyPrincipal } from "./api-keys";
+import type { Scope } from "./scopes";
 import { RateLimiter } from "./rate-limit";
 
 export type GateRefusal = { status: 401 | 403 | 429; code: "UNAUTHORIZED" | "FORBIDDEN" | "RATE_LIMITED"; message: string; retryAfterSeconds?: number };

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { Database } from "../db/client";
-import type { Scope } from "./api-keys";
+import type { Scope } from "./scopes";
 import { docsAsset, DOCS_CSP } from "./docs";
 import { recordEvents } from "./events";
 import { admitApiKey } from "./gate";

@@ -1,7 +1,7 @@
 import "zod-openapi";
 import { z } from "zod";
 import { INT4_MAX } from "../trpc/inputs";
-import { SCOPES } from "./api-keys";
+import { SCOPES } from "./scopes";
 
 // One set of schemas validates REST requests, tRPC inputs and describes both in the OpenAPI document.
 

@@ -5,7 +5,8 @@ import { ROLES } from "../auth/roles";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import type { Context, Meta } from "./init";
 import { appRouter, createCaller } from "./root";
-import { createApiKey, SCOPES, type Scope } from "../serving/api-keys";
+import { createApiKey } from "../serving/api-keys";
+import { SCOPES, type Scope } from "../serving/scopes";
 
 let database: TestDatabase;
 beforeAll(async () => {

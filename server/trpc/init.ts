@@ -9,7 +9,8 @@ import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
 import { containsNul } from "./inputs";
 import { MAX_BATCH_SIZE } from "./limits";
-import { bearerKey, type Scope } from "../serving/api-keys";
+import { bearerKey } from "../serving/api-keys";
+import type { Scope } from "../serving/scopes";
 import { admitApiKey } from "../serving/gate";
 import { servingMetrics } from "../serving/metrics";
 

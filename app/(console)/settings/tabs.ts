@@ -3,6 +3,7 @@ export const settingsTabs = (isAdmin: boolean) => [
   ...(isAdmin
     ? [
         { href: "/settings/accounts", label: "Accounts" },
+        { href: "/settings/api-keys", label: "API keys" },
         { href: "/settings/audit", label: "Audit log" },
       ]
     : []),

@@ -39,11 +39,16 @@ export function fitEase(matrix: Csr, lambda: number, maxItems: number): EaseWeig
   return { items, b };
 }
 
-/** Scores from a history: Σ over its covered tracks i of B[i][·]; tracks EASE does not cover get −∞. */
-export function easeScorer(tracks: number, w: EaseWeights) {
-  const n = w.items.length;
+/** For each track of the catalogue, its row in B (−1: not covered). */
+function positions(tracks: number, w: EaseWeights): Int32Array {
   const position = new Int32Array(tracks).fill(-1);
   w.items.forEach((item, p) => (position[item] = p));
+  return position;
+}
+
+/** Scores from a history: Σ over its covered tracks i of B[i][·]; tracks EASE does not cover get −∞. */
+export function easeScorer(tracks: number, w: EaseWeights, position = positions(tracks, w)) {
+  const n = w.items.length;
   const row = new Float32Array(n);
   return (history: History, out: Float32Array) => {
     row.fill(0);
@@ -59,27 +64,17 @@ export function easeScorer(tracks: number, w: EaseWeights) {
 }
 
 export function easeModel(trackIds: Int32Array, w: EaseWeights, params: Params): Model {
+  const n = w.items.length;
+  const position = positions(trackIds.length, w);
   return {
     family: "ease",
     params,
     trackIds,
-    scoreHistory: easeScorer(trackIds.length, w),
+    scoreHistory: easeScorer(trackIds.length, w, position),
     // Each covered history track's share of the item's score: B[i][item].
     because: (history, item, limit) => {
-      const n = w.items.length;
-      const at = (track: number) => {
-        let lo = 0;
-        let hi = n - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >> 1;
-          if (w.items[mid]! === track) return mid;
-          if (w.items[mid]! < track) lo = mid + 1;
-          else hi = mid - 1;
-        }
-        return -1;
-      };
-      const j = at(item);
-      return strongest(history, Array.from(history.items, (i) => (j < 0 || at(i) < 0 ? 0 : w.b[at(i) * n + j]!)), limit);
+      const j = position[item]!;
+      return strongest(history, Array.from(history.items, (i) => (j < 0 || position[i]! < 0 ? 0 : w.b[position[i]! * n + j]!)), limit);
     },
     artefact: () => ({ meta: {}, arrays: { items: w.items, b: w.b } }),
   };

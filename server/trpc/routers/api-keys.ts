@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { createApiKey, listApiKeys, revokeApiKey, SCOPES } from "../../serving/api-keys";
+import { createApiKey, listApiKeys, revokeApiKey } from "../../serving/api-keys";
+import { SCOPES } from "../../serving/scopes";
 import { adminProcedure, createTRPCRouter } from "../init";
 import { recordId, text } from "../inputs";
 

@@ -11,7 +11,7 @@ import { recordId, text } from "../inputs";
 export const listenersRouter = createTRPCRouter({
   search: signedInProcedure
     .input(z.object({ query: text(200), limit: z.number().int().min(1).max(100).default(25) }))
-    .query(({ ctx, input }) => (input.query ? searchListeners(ctx.db, input.query, input.limit) : [])),
+    .query(({ ctx, input }) => searchListeners(ctx.db, input.query, input.limit)),
   profile: signedInProcedure.input(z.object({ userId: recordId })).query(async ({ ctx, input }) => {
     const profile = await listenerProfile(ctx.database, input.userId);
     if (!profile) throw new TRPCError({ code: "NOT_FOUND", message: `No listener ${input.userId}.` });

@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import pg from "pg";
+import type { Database } from "../db/client";
+import { migrate } from "../db/migrations";
+import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
+import { startRun } from "../pipeline/runner";
+import type { Simulator } from "../simulator/server";
+
+// What the benchmarks share: a fresh database, an ingestion, and jobs run as `npm run job` runs them.
+
+/** Drops and creates `name` next to `adminUrl`'s database, migrated; its URL. */
+export async function freshDatabase(adminUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  await migrate(url.toString());
+  return url.toString();
+}
+
+export async function ingest(database: Database, simulator: Simulator, lakeDir: string): Promise<void> {
+  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }), { trigger: "cli" });
+  const run = started.deduped ? null : await started.finished;
+  if (run?.status !== "success") throw new Error(`ingestion failed: ${run?.error}`);
+}
+
+/** The peak resident memory of a running process so far (VmHWM), 0 once it has ended. */
+export function peakRss(pid: number): number {
+  try {
+    const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1];
+    return kb ? Number(kb) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** `npm run job -- <job>` exactly as the package script runs it, node flags included; wall time and peak RSS. */
+export function runJob(job: string, env: Record<string, string>): Promise<{ code: number; seconds: number; peakRssBytes: number; output: string }> {
+  const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
+  const [, ...args] = scripts.job!.split(/\s+/);
+  const started = performance.now();
+  const child = spawn(process.execPath, [...args, job], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
+  let peak = 0;
+  const timer = setInterval(() => (peak = Math.max(peak, peakRss(child.pid!))), 50);
+  return new Promise((resolve) =>
+    child.once("exit", (code) => {
+      clearInterval(timer);
+      resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, peakRssBytes: peak, output });
+    }),
+  );
+}

@@ -1,0 +1,160 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { createDatabase, type Database } from "../db/client";
+import { startEmbeddedPostgres } from "../db/embedded";
+import { freePort } from "../net";
+import { createApiKey } from "../serving/api-keys";
+import { catalogueOptions } from "../simulator/options";
+import { startSimulator } from "../simulator/server";
+import { freshDatabase, ingest, runJob } from "./harness";
+
+// `npm run bench:serve`: ingests and trains the realistic simulator at 20,000 users × 50,000 tracks,
+// starts the production server (`npm start`) on that database, and loads it with autocannon.
+
+const SEED = 42;
+const SIZES = { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 };
+
+interface Step {
+  label: string;
+  rate?: number;
+  connections: number;
+  seconds: number;
+}
+
+/** `npm start` against the bench's database and simulator; resolves once it answers. */
+async function startConsole(env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const child = spawn("npm", ["start"], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  let output = "";
+  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 600_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output.slice(-2000)}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`).then((r) => r.ok, () => false);
+    if (ready) return child;
+    await sleep(500);
+  }
+  throw new Error(`npm start did not become ready:\n${output.slice(-2000)}`);
+}
+
+function load(url: string, key: string, users: number[], step: Step): Promise<autocannon.Result> {
+  return autocannon({
+    url,
+    connections: step.connections,
+    duration: step.seconds,
+    ...(step.rate ? { overallRate: step.rate } : {}),
+    headers: { authorization: `Bearer ${key}` },
+    requests: [
+      {
+        method: "GET",
+        setupRequest: (request) => ({ ...request, path: `/api/v1/users/${users[Math.floor(Math.random() * users.length)]}/recommendations?k=20` }),
+      },
+    ],
+  });
+}
+
+function loadEvents(url: string, key: string, users: number[], tracks: number[], seconds: number): Promise<autocannon.Result> {
+  const pick = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)]!;
+  const types = ["impression", "impression", "impression", "play", "skip", "like", "dislike"];
+  return autocannon({
+    url,
+    connections: 4,
+    duration: seconds,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    requests: [
+      {
+        method: "POST",
+        path: "/api/v1/events",
+        setupRequest: (request) => {
+          const at = new Date().toISOString();
+          const events = Array.from({ length: 1000 }, () => ({ id: randomUUID(), userId: pick(users), trackId: pick(tracks), type: pick(types), at }));
+          return { ...request, body: JSON.stringify({ events }) };
+        },
+      },
+    ],
+  });
+}
+
+const row = (label: string, r: autocannon.Result) => ({
+  step: label,
+  "req/s": Math.round(r.requests.average),
+  "p50 ms": r.latency.p50,
+  "p99 ms": r.latency.p99,
+  "max ms": r.latency.max,
+  "non-2xx": r.non2xx,
+  errors: r.errors + r.timeouts,
+});
+
+async function prepare(database: Database, url: string, root: string) {
+  const lakeDir = path.join(root, "lake");
+  const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, SIZES) });
+  process.stderr.write(`ingesting ${SIZES.users} users, ${SIZES.tracks} tracks, ${SIZES.histories} histories…\n`);
+  await ingest(database, simulator, lakeDir);
+  process.stderr.write("training…\n");
+  const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
+  if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
+  process.stderr.write(`trained in ${job.seconds.toFixed(0)} s\n`);
+  return { simulator, lakeDir };
+}
+
+async function main() {
+  const { values } = parseArgs({ options: { seconds: { type: "string", default: "30" } } });
+  const seconds = Number(values.seconds);
+  const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-serve-"));
+  await chmod(root, 0o755);
+  const pg = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-serve", database: "postgres" });
+  let server: ChildProcess | undefined;
+  try {
+    const url = await freshDatabase(pg.url, "bench_serve");
+    const database = createDatabase(url, 2);
+    const { simulator, lakeDir } = await prepare(database, url, root);
+    // The app's backend is allowed more than the default 1,000 requests/s, as a deployment would configure it.
+    const { key } = await createApiKey(database.db, { name: "bench", scopes: ["recommendations:read", "events:write"], ratePerSecond: 100_000, burst: 100_000 }, { email: "bench" });
+    const users = (await database.db.user.findMany({ select: { id: true } })).map((u) => u.id);
+    const tracks = (await database.db.track.findMany({ select: { id: true } })).map((t) => t.id);
+    const port = await freePort();
+    process.stderr.write("starting npm start (builds first if the sources changed)…\n");
+    server = await startConsole(
+      { DATABASE_URL: url, MOOVITAMIX_URL: simulator.url, DATA_DIR: path.join(root, "data"), DATA_LAKE_DIR: lakeDir, NEXTAUTH_SECRET: randomBytes(32).toString("hex"), SCHEDULER: "off" },
+      port,
+    );
+    const base = `http://127.0.0.1:${port}`;
+    await load(base, key, users, { label: "warm-up", connections: 10, seconds: 5 });
+
+    const results = [];
+    const fixed = await load(base, key, users, { label: "fixed", rate: 500, connections: 20, seconds });
+    results.push(row(`500 req/s for ${seconds} s`, fixed));
+    let best: { rate: number; result: autocannon.Result } | undefined;
+    for (const connections of [8, 16, 32, 64]) {
+      const r = await load(base, key, users, { label: "open", connections, seconds: 10 });
+      results.push(row(`${connections} connections, 10 s, open loop`, r));
+      if (r.latency.p99 < 50 && r.non2xx === 0 && (!best || r.requests.average > best.rate)) best = { rate: r.requests.average, result: r };
+    }
+    const events = await loadEvents(base, key, users, tracks, 10);
+    const stored = await database.db.feedbackEvent.count();
+    console.log(`\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`);
+    console.table(results);
+    console.log(`at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms)`);
+    console.log(`highest throughput with p99 < 50 ms: ${best ? Math.round(best.rate) : "none"} req/s (target ≥ 1,500)`);
+    console.log(`events: ${stored} stored in 10 s from ${events.requests.total} batches of 1,000 = ${Math.round(stored / 10)} events/s, p99 ${events.latency.p99} ms per batch, non-2xx ${events.non2xx} (target ≥ 5,000/s)`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}; autocannon runs on the same machine`);
+    await simulator.close();
+    await database.close();
+  } finally {
+    if (server?.pid) process.kill(-server.pid, "SIGTERM");
+    await sleep(3000);
+    await pg.stop();
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
