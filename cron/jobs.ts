@@ -10,6 +10,7 @@ import { modelAlertPolicy, trainConfig } from "../server/recommender/config";
 import { TRAIN_PIPELINE, trainPipeline } from "../server/recommender/pipeline";
 import { forgetTrainSession } from "../server/recommender/session";
 import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
+import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../server/experiments/pipeline";
 
 export interface JobContext {
   database: Database;
@@ -25,8 +26,8 @@ export interface Job {
   start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
   /** Runs the failed and skipped tasks of an ended run again. */
   retry(ctx: JobContext, runId: number): Promise<StartedRun>;
-  /** the job the built-in scheduler starts after each successful run of this one */
-  then?: string;
+  /** the jobs the built-in scheduler starts after each successful run of this one */
+  then?: string[];
   /** heavy work: started from the web server, it runs in a job process of its own */
   ownProcess?: boolean;
   /** incidents of its own, judged with the ledger's */
@@ -44,7 +45,7 @@ export const JOBS: Record<string, Job> = {
     schedule: (env) => env.INGEST_SCHEDULE,
     start: (ctx, request, observer) => withAlerts(ctx, "ingest", startRun(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), request, observer)),
     retry: (ctx, runId) => withAlerts(ctx, "ingest", retryFailedTasks(ctx.database, ingestionPipeline(ingestionConfig(ctx.env)), runId)),
-    then: "train",
+    then: ["train", "analyze"],
     // The served model, judged on the listening this run brought.
     afterSuccess: async (ctx, run) => {
       const online = await measureChampionOnline(ctx.database, run.id);
@@ -61,6 +62,16 @@ export const JOBS: Record<string, Job> = {
     retry: (ctx, runId) => withAlerts(ctx, "train", retryFailedTasks(ctx.database, trainPipeline(trainConfig(ctx.env)), runId)),
     ownProcess: true,
     conditions: (env) => modelConditions(modelAlertPolicy(env)),
+  },
+  analyze: {
+    name: "analyze",
+    description: "Recompute every running experiment's results and keep the day's snapshot",
+    pipeline: ANALYZE_PIPELINE,
+    schedule: (env) => env.ANALYZE_SCHEDULE,
+    start: (ctx, request, observer) => withAlerts(ctx, "analyze", startRun(ctx.database, analyzePipeline({ deadlineUtc: ctx.env.ALERT_DEADLINE_UTC }), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, "analyze", retryFailedTasks(ctx.database, analyzePipeline({ deadlineUtc: ctx.env.ALERT_DEADLINE_UTC }), runId)),
+    ownProcess: true,
+    conditions: () => experimentConditions,
   },
 };
 

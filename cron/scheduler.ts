@@ -20,7 +20,7 @@ export function currentSlot(job: Job, env: Env, now = new Date()): Date {
   return cron.previousRuns(1, new Date(now.getTime() + 1000))[0] ?? now;
 }
 
-/** Starts a job for a slot; when it succeeds, the job that follows it (ingest → train) starts too. */
+/** Starts a job for a slot; when it succeeds, the jobs that follow it (ingest → train, analyze) start too. */
 async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void): Promise<PipelineRun | null> {
   try {
     const outcome = await triggerJob(job, ctx, { trigger: "cron", idempotencyKey, triggeredBy: "scheduler" });
@@ -29,9 +29,9 @@ async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (lin
       return null;
     }
     log(`${job.name}: ${outcome.deduped ? "slot already ran as" : "started"} run ${outcome.run.id}`);
-    const next = job.then ? findJob(job.then) : undefined;
-    if (next && !outcome.deduped) {
-      void waitForRun(ctx.database, outcome.run.id).then((run) => (run.status === "success" ? fire(ctx, next, `after:${job.name}:${run.id}`, log) : null));
+    const next = (job.then ?? []).map((name) => findJob(name)).filter((j) => j !== undefined);
+    if (next.length && !outcome.deduped) {
+      void waitForRun(ctx.database, outcome.run.id).then((run) => (run.status === "success" ? Promise.all(next.map((j) => fire(ctx, j, `after:${job.name}:${run.id}`, log))) : null));
     }
     return outcome.run;
   } catch (error) {
@@ -53,7 +53,7 @@ function beat(ctx: JobContext) {
  */
 export async function startScheduler(ctx: JobContext, log: (line: string) => void): Promise<Scheduler> {
   const crons: Cron[] = [];
-  const followers = new Set(Object.values(JOBS).map((job) => job.then));
+  const followers = new Set(Object.values(JOBS).flatMap((job) => job.then ?? []));
   for (const job of Object.values(JOBS)) {
     const expression = job.schedule(ctx.env);
     const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {

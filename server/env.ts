@@ -97,6 +97,11 @@ export const envSchema = z
     CHECK_VANISHED_WARN_SHARE: z.coerce.number().min(0).max(1).default(0.01),
     CHECK_VANISHED_ERROR_SHARE: z.coerce.number().min(0).max(1).default(0.2),
     METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
+    /** cron expression (UTC) of the scheduled experiment analysis (it also runs after every successful ingestion) */
+    ANALYZE_SCHEDULE: z
+      .string()
+      .default("30 5 * * *")
+      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `30 5 * * *`"),
     /** how often the serving API looks for a new champion or catalogue */
     SERVING_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
     /** refused API-key attempts an address may make per second (burst 10×) before it gets 429 */

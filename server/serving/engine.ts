@@ -4,6 +4,8 @@ import { loadArtefact } from "../recommender/artefacts";
 import { inCatalogue } from "../recommender/catalogue";
 import type { Model } from "../recommender/families/types";
 import { PrunedArtefactError, UnknownVersionError } from "../recommender/registry";
+import type { AssignmentDesign } from "../experiments/assignment";
+import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
 import { servingMetrics } from "./metrics";
 
@@ -17,9 +19,19 @@ export interface ServedModel {
  * Everything one answer is computed from. Requests take the current state once, so an answer never
  * mixes two versions or two catalogues; a refresh builds a new state and swaps it in whole.
  */
+/** A running experiment as serving needs it: how to assign, and each variant's loaded model. */
+export interface RunningExperiment {
+  id: number;
+  key: string;
+  design: AssignmentDesign;
+  variants: { key: string; served: ServedModel }[];
+}
+
 export interface ServingState {
   catalogue: ServingCatalogue;
   champion: ServedModel | null;
+  /** oldest first: a user in several is served (and exposed) by the first that includes them */
+  experiments: RunningExperiment[];
   /** why the champion could not be read; popularity answers meanwhile */
   failure: string | null;
   /** scratch for scoring one request at a time (scoring is synchronous) */
@@ -33,6 +45,8 @@ interface Stamp {
   champion: number | null;
   /** the last ingestion run that ended: the catalogue can only change through one */
   ingestion: number | null;
+  /** the last change to any experiment */
+  experiments: string | null;
 }
 
 /** A version's artefact is missing or damaged. */
@@ -58,11 +72,14 @@ export class ServingEngine {
   private timer: NodeJS.Timeout | null = null;
   /** loaded artefacts by version id, most recently used last */
   private readonly models = new Map<number, Promise<{ family: string; model: Model }>>();
+  readonly exposures: ExposureRecorder;
 
   constructor(
     private readonly database: Database,
     private readonly options: EngineOptions,
-  ) {}
+  ) {
+    this.exposures = new ExposureRecorder(database.pool);
+  }
 
   /** The state to answer from; the first call loads it, later ones never wait for a refresh. */
   async current(): Promise<ServingState> {
@@ -84,15 +101,17 @@ export class ServingEngine {
     return { version: { id: versionId, family }, model: inCatalogue(model, state.catalogue.trackIds) };
   }
 
-  stop(): void {
+  /** Stops refreshing and writes the exposures still pending. */
+  stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    return this.exposures.flush();
   }
 
   private async rebuild(): Promise<ServingState> {
     const stamp = await this.readStamp();
     const previous = this.state;
-    const unchanged = this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion;
+    const unchanged = this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion && stamp.experiments === this.stamp.experiments;
     // A champion that could not be read is tried again at each refresh (its file may be restored).
     if (previous && unchanged && !previous.failure) return previous;
     const catalogue = previous && this.stamp?.ingestion === stamp.ingestion ? previous.catalogue : await loadCatalogue(this.database.pool);
@@ -109,6 +128,7 @@ export class ServingEngine {
     const state: ServingState = {
       catalogue,
       champion,
+      experiments: await this.loadExperiments(catalogue, champion),
       failure,
       scores: new Float32Array(catalogue.trackIds.length),
       scratch: new Float32Array(catalogue.trackIds.length),
@@ -124,9 +144,33 @@ export class ServingEngine {
   private async readStamp(): Promise<Stamp> {
     const { rows } = await this.database.pool.query<Stamp>(
       `SELECT (SELECT version_id FROM model_aliases WHERE alias = 'champion') AS champion,
-              (SELECT max(id) FROM pipeline_runs WHERE pipeline = 'ingest' AND finished_at IS NOT NULL) AS ingestion`,
+              (SELECT max(id) FROM pipeline_runs WHERE pipeline = 'ingest' AND finished_at IS NOT NULL) AS ingestion,
+              (SELECT max(updated_at)::text FROM experiments) AS experiments`,
     );
     return rows[0]!;
+  }
+
+  /** Running experiments whose every variant's model can be read; one that cannot is left out (its users get the champion) and logged. */
+  private async loadExperiments(catalogue: ServingCatalogue, champion: ServedModel | null): Promise<RunningExperiment[]> {
+    const running = await this.database.db.experiment.findMany({ where: { status: "running" }, include: { variants: { orderBy: { position: "asc" } } }, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
+    const loaded: RunningExperiment[] = [];
+    for (const e of running) {
+      try {
+        const variants = [];
+        for (const v of e.variants) {
+          if (champion && v.versionId === champion.version.id) variants.push({ key: v.key, served: champion });
+          else {
+            const { family, model } = await this.loadModel(v.versionId);
+            variants.push({ key: v.key, served: { version: { id: v.versionId, family }, model: inCatalogue(model, catalogue.trackIds) } });
+          }
+        }
+        const design: AssignmentDesign = { seed: e.seed, weights: e.variants.map((v) => v.weight), coverage: e.coverage, namespace: e.namespace ? [e.namespace, e.namespaceStart, e.namespaceEnd] : null };
+        loaded.push({ id: e.id, key: e.key, design, variants });
+      } catch (error) {
+        console.error(`[encore] experiment ${e.key} is not served: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    return loaded;
   }
 
   private loadModel(versionId: number): Promise<{ family: string; model: Model }> {

@@ -12,15 +12,17 @@ export interface ListenerData {
   disliked: number[];
   /** the served version's batch scores for them, if it has any */
   batch: { trackIds: number[]; scores: number[]; reasons: Reason[] } | null;
+  /** their variant in each of the asked experiments they were exposed to */
+  exposures: Map<number, string>;
 }
 
 /** Arrays come as "1,2,3": splitting is several times faster than pg's array parser, and this runs on every request. */
-type Row = Record<"heard" | "counts" | "disliked" | "track_ids" | "scores", string | null> & { favorite_genres: string | null; reasons: Reason[] | null };
+type Row = Record<"heard" | "counts" | "disliked" | "track_ids" | "scores", string | null> & { favorite_genres: string | null; reasons: Reason[] | null; exposures: { e: number; v: string }[] | null };
 
 const numbers = (text: string | null): number[] => (text ? text.split(",").map(Number) : []);
 
-/** One round trip: profile, listening, dislikes and the version's batch scores (`versionId` null: none). */
-export async function readListener(pool: pg.Pool, userId: number, versionId: number | null): Promise<ListenerData> {
+/** One round trip: profile, listening, dislikes, the version's batch scores (`versionId` null: none) and their variants in `experimentIds`. */
+export async function readListener(pool: pg.Pool, userId: number, versionId: number | null, experimentIds: readonly number[] = []): Promise<ListenerData> {
   // Named: each connection plans it once, not on every request.
   const { rows } = await pool.query<Row>({
     name: "serving.listener",
@@ -29,9 +31,10 @@ export async function readListener(pool: pg.Pool, userId: number, versionId: num
             (SELECT string_agg(item::text, ',' ORDER BY item) FROM heard) AS heard,
             (SELECT string_agg(n::text, ',' ORDER BY item) FROM heard) AS counts,
             (SELECT string_agg(DISTINCT track_id::text, ',') FROM feedback_events WHERE user_id = $1 AND type = 'dislike') AS disliked,
-            array_to_string(r.track_ids, ',') AS track_ids, array_to_string(r.scores, ',') AS scores, r.reasons
+            array_to_string(r.track_ids, ',') AS track_ids, array_to_string(r.scores, ',') AS scores, r.reasons,
+            (SELECT json_agg(json_build_object('e', x.experiment_id, 'v', x.variant)) FROM experiment_exposures x WHERE x.user_id = $1 AND x.experiment_id = ANY($3::int[])) AS exposures
        FROM (SELECT 1) AS one LEFT JOIN recommendations r ON r.version_id = $2 AND r.user_id = $1`,
-    values: [userId, versionId],
+    values: [userId, versionId, experimentIds],
   });
   const row = rows[0]!;
   return {
@@ -40,5 +43,6 @@ export async function readListener(pool: pg.Pool, userId: number, versionId: num
     heard: { trackIds: numbers(row.heard), counts: numbers(row.counts) },
     disliked: numbers(row.disliked),
     batch: row.track_ids === null ? null : { trackIds: numbers(row.track_ids), scores: numbers(row.scores), reasons: row.reasons ?? [] },
+    exposures: new Map((row.exposures ?? []).map((x) => [x.e, x.v])),
   };
 }

@@ -1,6 +1,7 @@
 import { createDocument } from "zod-openapi";
 import { z } from "zod";
-import { errorSchema, eventsAcceptedSchema, eventsBatchSchema, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
+import { resultsSchema } from "../experiments/results-schema";
+import { errorSchema, experimentKeyParam, eventsAcceptedSchema, eventsBatchSchema, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
 
 const json = (schema: z.ZodType) => ({ "application/json": { schema } });
 const failure = (description: string) => ({ description, content: json(errorSchema) });
@@ -39,6 +40,15 @@ export function openApiDocument(serverUrl: string) {
           summary: "More like this (scope recommendations:read)",
           requestParams: { path: z.object({ trackId: trackIdParam }), query: similarQuery },
           responses: { "200": { description: "The k most similar tracks.", content: json(similarSchema) }, "400": failure("A parameter is invalid."), "404": failure("No such track in the catalogue."), ...common },
+        },
+      },
+      "/experiments/{key}/results": {
+        get: {
+          operationId: "experimentResults",
+          summary: "An experiment's latest results (scope experiments:read)",
+          description: "The results document of the latest analysis (the analyze pipeline keeps one per day); computed now when none is stored yet.",
+          requestParams: { path: z.object({ key: experimentKeyParam }) },
+          responses: { "200": { description: "The results.", content: json(resultsSchema) }, "400": failure("The key is not a valid experiment key."), "404": failure("No such experiment."), ...common },
         },
       },
       "/events": {

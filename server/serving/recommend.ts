@@ -104,6 +104,7 @@ export function recommend(state: ServingState, served: ServedModel | null, liste
     model: served ? { version: served.version.id, family: served.version.family } : null,
     coldStart: history.items.length === 0,
     fallback: served === null,
+    experiment: null,
     items: picked.map((p, rank) => ({
       ...track(catalogue, p.index),
       rank: rank + 1,

@@ -7,7 +7,8 @@ import { recordEvents } from "./events";
 import { admitApiKey } from "./gate";
 import { servingMetrics } from "./metrics";
 import { openApiDocument } from "./openapi";
-import { ERROR_CODES, eventsBatchSchema, recommendationsQuery, similarQuery, trackIdParam, userIdParam } from "./schemas";
+import { ERROR_CODES, eventsBatchSchema, experimentKeyParam, recommendationsQuery, similarQuery, trackIdParam, userIdParam } from "./schemas";
+import { experimentResults } from "../experiments/queries";
 import { recommendationsFor, similarTo } from "./service";
 
 /** An HTTP request as the REST API sees it, whichever server received it. */
@@ -126,6 +127,18 @@ const ROUTES: Route[] = [
     async handle({ request, database, keyId }) {
       const { events } = parse(eventsBatchSchema, await jsonBody(request), 422, "events");
       return json(202, await recordEvents(database.pool, events, keyId));
+    },
+  },
+  {
+    name: "experiment-results",
+    method: "GET",
+    pattern: /^\/experiments\/([^/]+)\/results$/,
+    scope: "experiments:read",
+    async handle({ params, database }) {
+      const { key } = parse(z.object({ key: experimentKeyParam }), { key: decodeURIComponent(params[0]!) }, 400, "experiment key");
+      const results = await experimentResults(database, key);
+      if (!results) throw new RestError(404, "NOT_FOUND", `No experiment "${key}".`);
+      return json(200, results);
     },
   },
   {

@@ -11,6 +11,7 @@ const printable = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 const id = (description: string) => z.coerce.number<string | number>().int().min(1).max(INT4_MAX).meta({ description, example: 42 });
 
 export const userIdParam = id("The listener's id in the MooVitamix app.");
+export const experimentKeyParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/, "an experiment key: 2 to 63 lower-case letters, digits, - and _").meta({ description: "The experiment's key.", example: "hybrid-vs-popularity" });
 export const trackIdParam = id("A track's id in the MooVitamix catalogue.");
 
 export const MAX_K = 100;
@@ -57,6 +58,10 @@ export const recommendationsSchema = z
     model: modelRef,
     coldStart: z.boolean().meta({ description: "The listener has no listening yet: popular tracks (in their favourite genres when known)." }),
     fallback: z.boolean().meta({ description: "The model could not be read; popular tracks answered instead." }),
+    experiment: z
+      .object({ key: z.string(), variant: z.string() })
+      .nullable()
+      .meta({ id: "ExperimentAssignment", description: "The running experiment the listener is in and their variant, whose model answered; null when in none." }),
     items: z.array(z.object({ ...trackFields, reason: reasonSchema }).meta({ id: "RecommendedTrack" })),
   })
   .meta({ id: "Recommendations" });

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { env } from "../config";
 import type { Database } from "../db/client";
 import { alertPolicy } from "../pipeline/alerts";
-import { servingEngine, type ServingEngine } from "./engine";
+import { assignVariant } from "../experiments/assignment";
+import { servingEngine, type RunningExperiment, type ServingEngine, type ServingState } from "./engine";
 import { readListener } from "./listener";
 import { servingMetrics } from "./metrics";
 import { recommend, similarTracks, type RecommendRequest, type Recommendations, type SimilarTracks } from "./recommend";
@@ -15,11 +16,47 @@ export const engineFor = (database: Database): ServingEngine =>
     return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e) };
   });
 
-/** The champion's answer (popularity when it cannot be read); `route` labels the fallback counter. */
+interface Placement {
+  experiment: RunningExperiment;
+  variant: RunningExperiment["variants"][number];
+}
+
+/**
+ * Which experiment serves the user: the first where they were exposed before (their variant stays
+ * theirs, whatever the weights are now), else the first whose assignment includes them.
+ */
+function place(state: ServingState, engine: ServingEngine, userId: number, stored: ReadonlyMap<number, string>): Placement | null {
+  for (const experiment of state.experiments) {
+    const key = stored.get(experiment.id) ?? engine.exposures.variantOf(experiment.id, userId);
+    const variant = experiment.variants.find((v) => v.key === key);
+    if (variant) return { experiment, variant };
+  }
+  for (const experiment of state.experiments) {
+    const index = assignVariant(experiment.design, userId);
+    if (index >= 0) return { experiment, variant: experiment.variants[index]! };
+  }
+  return null;
+}
+
+/**
+ * The answer of the champion (popularity when it cannot be read), or of the user's variant when a
+ * running experiment includes them, which records their exposure. `route` labels the fallback counter.
+ */
 export async function recommendationsFor(database: Database, request: RecommendRequest, route: string): Promise<Recommendations> {
-  const state = await engineFor(database).current();
-  const listener = await readListener(database.pool, request.userId, state.champion?.version.id ?? null);
-  const answer = recommend(state, state.champion, listener, request, randomUUID());
+  const engine = engineFor(database);
+  const state = await engine.current();
+  const experimentIds = state.experiments.map((e) => e.id);
+  const guess = place(state, engine, request.userId, new Map());
+  let listener = await readListener(database.pool, request.userId, (guess?.variant.served ?? state.champion)?.version.id ?? null, experimentIds);
+  const placement = listener.exposures.size ? place(state, engine, request.userId, listener.exposures) : guess;
+  const served = placement?.variant.served ?? state.champion;
+  // Rare: a stored variant other than the hash's (weights changed since): read that version's batch instead.
+  if (served !== (guess?.variant.served ?? state.champion)) listener = await readListener(database.pool, request.userId, served?.version.id ?? null, experimentIds);
+  const answer = recommend(state, served, listener, request, randomUUID());
+  if (placement) {
+    answer.experiment = { key: placement.experiment.key, variant: placement.variant.key };
+    engine.exposures.record(placement.experiment.id, request.userId, placement.variant.key, answer.items.map((i) => i.trackId));
+  }
   if (answer.fallback) servingMetrics().fallbacks.inc({ route });
   return answer;
 }

@@ -99,7 +99,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  engineFor(database).stop();
+  await engineFor(database).stop();
   await server?.close();
   await simulator?.close();
   await database?.drop();

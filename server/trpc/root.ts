@@ -11,6 +11,7 @@ import { runsRouter } from "./routers/runs";
 import { meRouter } from "./routers/me";
 import { modelsRouter } from "./routers/models";
 import { apiKeysRouter } from "./routers/api-keys";
+import { experimentsRouter } from "./routers/experiments";
 import { listenersRouter } from "./routers/listeners";
 import { eventsRouter, recommendationsRouter } from "./routers/serving";
 
@@ -29,6 +30,7 @@ export const appRouter = createTRPCRouter({
   listeners: listenersRouter,
   recommendations: recommendationsRouter,
   events: eventsRouter,
+  experiments: experimentsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,176 @@
+import { recordAudit } from "../audit";
+import type { Database, Db } from "../db/client";
+import type { Prisma } from "../db/generated/client";
+import { setAlias } from "../recommender/registry";
+import { METRICS } from "./metrics";
+import { usersNeeded } from "./stats";
+
+export interface Actor {
+  id?: number;
+  email: string;
+  ip?: string;
+}
+
+export interface ExperimentDesign {
+  key: string;
+  name: string;
+  hypothesis: string;
+  variants: { key: string; versionId: number; weight: number }[];
+  coverage: number;
+  namespace?: { name: string; start: number; end: number } | null;
+  seed?: string;
+  primaryMetric: string;
+  secondaryMetrics: string[];
+  guardrailMetrics: string[];
+  correction: "holm" | "bh" | "none";
+  sequential: boolean;
+  alpha: number;
+}
+
+/** A person can act on it: the message says what to change. */
+export class ExperimentError extends Error {
+  constructor(
+    message: string,
+    readonly code: "NOT_FOUND" | "CONFLICT" | "PRECONDITION_FAILED",
+  ) {
+    super(message);
+    this.name = "ExperimentError";
+  }
+}
+
+const withVariants = { variants: { orderBy: { position: "asc" as const } } };
+
+export const getExperiment = (db: Db, key: string) => db.experiment.findUnique({ where: { key }, include: withVariants });
+
+async function mustGet(db: Db | Prisma.TransactionClient, key: string) {
+  const experiment = await db.experiment.findUnique({ where: { key }, include: withVariants });
+  if (!experiment) throw new ExperimentError(`No experiment "${key}".`, "NOT_FOUND");
+  return experiment;
+}
+
+/** A draft; weights are scaled to sum to 1. Every variant must be a version that can be served. */
+export async function createExperiment(db: Db, design: ExperimentDesign, actor: Actor) {
+  const total = design.variants.reduce((s, v) => s + v.weight, 0);
+  const versions = await db.modelVersion.findMany({ where: { id: { in: design.variants.map((v) => v.versionId) } }, select: { id: true, artefactPrunedAt: true } });
+  for (const v of design.variants) {
+    const version = versions.find((x) => x.id === v.versionId);
+    if (!version) throw new ExperimentError(`Variant ${v.key}: no model version ${v.versionId}.`, "PRECONDITION_FAILED");
+    if (version.artefactPrunedAt) throw new ExperimentError(`Variant ${v.key}: version ${v.versionId}'s artefact was pruned; it cannot be served.`, "PRECONDITION_FAILED");
+  }
+  if (await db.experiment.findUnique({ where: { key: design.key }, select: { id: true } })) throw new ExperimentError(`An experiment "${design.key}" exists already.`, "CONFLICT");
+  return db.$transaction(async (tx) => {
+    const created = await tx.experiment.create({
+      data: {
+        key: design.key,
+        name: design.name,
+        hypothesis: design.hypothesis,
+        namespace: design.namespace?.name ?? null,
+        namespaceStart: design.namespace?.start ?? 0,
+        namespaceEnd: design.namespace?.end ?? 1,
+        coverage: design.coverage,
+        seed: design.seed ?? design.key,
+        primaryMetric: design.primaryMetric,
+        secondaryMetrics: design.secondaryMetrics,
+        guardrailMetrics: design.guardrailMetrics,
+        correction: design.correction,
+        sequential: design.sequential,
+        alpha: design.alpha,
+        createdBy: actor.email,
+        variants: { create: design.variants.map((v, position) => ({ key: v.key, versionId: v.versionId, weight: v.weight / total, position })) },
+      },
+      include: withVariants,
+    });
+    await recordAudit(tx, { action: "experiment.create", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${created.key}` });
+    return created;
+  });
+}
+
+/**
+ * draft → running. Experiments of one namespace must own disjoint ranges of it, so no user is in
+ * two of them; the transaction holds a lock so two starts cannot both pass the check.
+ */
+export async function startExperiment(db: Db, key: string, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('encore.experiments.start'))`;
+    const experiment = await mustGet(tx, key);
+    if (experiment.status !== "draft") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; only a draft starts.`, "PRECONDITION_FAILED");
+    if (experiment.namespace) {
+      const overlapping = await tx.experiment.findFirst({
+        where: { status: "running", namespace: experiment.namespace, namespaceStart: { lt: experiment.namespaceEnd }, namespaceEnd: { gt: experiment.namespaceStart } },
+        select: { key: true },
+      });
+      if (overlapping) throw new ExperimentError(`Experiment "${overlapping.key}" runs in the same part of namespace "${experiment.namespace}"; pick a range it does not use.`, "CONFLICT");
+    }
+    const now = new Date();
+    const started = await tx.experiment.update({ where: { key }, data: { status: "running", startedAt: now, updatedAt: now }, include: withVariants });
+    await recordAudit(tx, { action: "experiment.start", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}` });
+    return started;
+  });
+}
+
+/** running → stopped: no more exposures; the results stay. */
+export async function stopExperiment(db: Db, key: string, actor: Actor) {
+  return db.$transaction(async (tx) => {
+    const experiment = await mustGet(tx, key);
+    if (experiment.status !== "running") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; only a running one stops.`, "PRECONDITION_FAILED");
+    const now = new Date();
+    const stopped = await tx.experiment.update({ where: { key }, data: { status: "stopped", stoppedAt: now, updatedAt: now }, include: withVariants });
+    await recordAudit(tx, { action: "experiment.stop", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}` });
+    return stopped;
+  });
+}
+
+/** Ends an experiment: ships a variant (its version becomes champion through the registry, audited) or none. */
+export async function decideExperiment(db: Db, key: string, decision: { variant: string | null; note: string }, actor: Actor) {
+  const experiment = await mustGet(db, key);
+  if (experiment.status !== "running" && experiment.status !== "stopped") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; it cannot be decided.`, "PRECONDITION_FAILED");
+  const variant = decision.variant === null ? null : experiment.variants.find((v) => v.key === decision.variant);
+  if (decision.variant !== null && !variant) throw new ExperimentError(`Experiment "${key}" has no variant "${decision.variant}".`, "NOT_FOUND");
+  if (variant) await setAlias(db, "champion", variant.versionId, actor, `experiment ${key}: shipped ${variant.key}. ${decision.note}`);
+  const now = new Date();
+  const decided = await db.experiment.update({
+    where: { key },
+    data: { status: "decided", decidedAt: now, decidedBy: actor.email, shippedVariant: variant?.key ?? null, decisionNote: decision.note, stoppedAt: experiment.stoppedAt ?? now, updatedAt: now },
+    include: withVariants,
+  });
+  await recordAudit(db, {
+    action: "experiment.decide",
+    actorId: actor.id ?? null,
+    actorEmail: actor.email,
+    ip: actor.ip ?? null,
+    target: `experiment ${key}`,
+    detail: { shipped: variant?.key ?? null, version: variant?.versionId ?? null, note: decision.note },
+  });
+  return decided;
+}
+
+/**
+ * The power calculator: users needed for `mde` on the primary metric, from the recent listening
+ * (per user over the last 14 days of data: listens per day, or distinct tracks as new_tracks' baseline), and the days to reach them: the first d
+ * whose distinct listeners, times coverage and namespace share, reach that many.
+ */
+export async function powerEstimate(database: Database, input: { metric: string; mde: number; alpha: number; power: number; weights: number[]; coverage: number; namespaceShare: number; mean?: number; sd?: number }) {
+  let { mean, sd } = input;
+  if (mean === undefined || sd === undefined) {
+    if (input.metric !== "listens_per_day" && input.metric !== "new_tracks") throw new ExperimentError(`Give the baseline mean and standard deviation of ${input.metric}: the listening history does not tell them.`, "PRECONDITION_FAILED");
+    const { rows } = await database.pool.query<{ mean: number | null; sd: number | null }>(
+      `WITH newest AS (SELECT max(created_at) AS t FROM listen_history),
+            per_user AS (SELECT h.user_id, ${input.metric === "listens_per_day" ? "sum(cardinality(h.items))::float8 / 14" : "count(DISTINCT item)::float8"} AS v
+                           FROM listen_history h CROSS JOIN newest CROSS JOIN LATERAL unnest(h.items) AS item
+                          WHERE h.created_at > newest.t - interval '14 days' GROUP BY h.user_id)
+       SELECT avg(v) AS mean, stddev_samp(v) AS sd FROM per_user`,
+    );
+    mean = rows[0]?.mean ?? 0;
+    sd = rows[0]?.sd ?? 0;
+  }
+  const total = input.weights.reduce((s, w) => s + w, 0);
+  const users = usersNeeded({ mean, sd, mde: input.mde, alpha: input.alpha, power: input.power, weights: input.weights.map((w) => w / total) });
+  const { rows: reach } = await database.pool.query<{ days: number; users: number }>(
+    `WITH newest AS (SELECT max(created_at) AS t FROM listen_history)
+     SELECT d AS days, (SELECT count(DISTINCT user_id)::int FROM listen_history h WHERE h.created_at > newest.t - make_interval(days => d)) AS users
+       FROM newest, generate_series(1, 28) AS d`,
+  );
+  const share = input.coverage * input.namespaceShare;
+  const days = reach.find((r) => r.users * share >= users)?.days ?? null;
+  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: reach.map((r) => ({ days: r.days, users: Math.round(r.users * share) })) };
+}

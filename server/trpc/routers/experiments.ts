@@ -1,0 +1,97 @@
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { ResultsDocument } from "../../experiments/analysis";
+import { analyzeExperiment } from "../../experiments/analysis";
+import { createExperiment, decideExperiment, ExperimentError, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
+import { METRIC_KEYS, METRICS } from "../../experiments/metrics";
+import { env } from "../../config";
+import { experimentKeyParam } from "../../serving/schemas";
+import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
+import { recordId, text } from "../inputs";
+
+const experimentKey = experimentKeyParam;
+const metric = z.enum(METRIC_KEYS as [string, ...string[]]);
+
+export const experimentDesign = z
+  .object({
+    key: experimentKey,
+    name: text(200).pipe(z.string().min(1, "give it a name")),
+    hypothesis: text(2000).pipe(z.string().min(1, "say what you expect and why")),
+    variants: z
+      .array(z.object({ key: z.string().regex(/^[a-z0-9_-]{1,32}$/, "use lower-case letters, digits, - and _"), versionId: recordId, weight: z.number().positive().max(1000) }))
+      .min(2, "an experiment needs a control and at least one variant")
+      .max(6)
+      .refine((vs) => new Set(vs.map((v) => v.key)).size === vs.length, "variant keys must differ"),
+    coverage: z.number().gt(0).max(1).default(1),
+    namespace: z
+      .object({ name: z.string().regex(/^[a-z0-9_-]{1,40}$/), start: z.number().min(0).max(1), end: z.number().min(0).max(1) })
+      .refine((ns) => ns.start < ns.end, "the range must not be empty")
+      .nullable()
+      .default(null),
+    primaryMetric: metric,
+    secondaryMetrics: z.array(metric).max(10).default([]),
+    guardrailMetrics: z.array(metric).max(10).default([]),
+    correction: z.enum(["holm", "bh", "none"]).default("holm"),
+    sequential: z.boolean().default(true),
+    alpha: z.number().min(0.001).max(0.2).default(0.05),
+  });
+
+/** Lifecycle errors a person can act on become 4xx. */
+function asClientError(error: unknown): never {
+  if (error instanceof ExperimentError) throw new TRPCError({ code: error.code, message: error.message });
+  throw error;
+}
+
+const latestResults = async (db: Parameters<typeof getExperiment>[0], experimentId: number) => db.experimentResult.findMany({ where: { experimentId }, orderBy: { day: "asc" } });
+
+export const experimentsRouter = createTRPCRouter({
+  metrics: signedInProcedure.query(() => METRIC_KEYS.map((key) => ({ key, label: METRICS[key].label, description: METRICS[key].description, kind: METRICS[key].kind, direction: METRICS[key].direction, windowDays: METRICS[key].windowDays }))),
+  list: signedInProcedure.query(async ({ ctx }) => {
+    const experiments = await ctx.db.experiment.findMany({ orderBy: { id: "desc" }, include: { variants: { orderBy: { position: "asc" } }, results: { orderBy: { day: "desc" }, take: 1 } } });
+    return experiments.map(({ results, ...e }) => ({ ...e, latest: (results[0]?.results as unknown as ResultsDocument | undefined) ?? null }));
+  }),
+  get: signedInProcedure.input(z.object({ key: experimentKey })).query(async ({ ctx, input }) => {
+    const experiment = await getExperiment(ctx.db, input.key);
+    if (!experiment) throw new TRPCError({ code: "NOT_FOUND", message: `No experiment "${input.key}".` });
+    const [history, exposuresPerDay] = await Promise.all([
+      latestResults(ctx.db, experiment.id),
+      ctx.database.pool.query<{ day: string; variant: string; users: number }>(
+        `SELECT to_char(date_trunc('day', first_exposed_at), 'YYYY-MM-DD') AS day, variant, count(*)::int AS users FROM experiment_exposures WHERE experiment_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [experiment.id],
+      ),
+    ]);
+    return {
+      experiment,
+      results: (history.at(-1)?.results as unknown as ResultsDocument | undefined) ?? null,
+      history: history.map((h) => ({ day: h.day.toISOString().slice(0, 10), results: h.results as unknown as ResultsDocument })),
+      exposuresPerDay: exposuresPerDay.rows,
+    };
+  }),
+  power: signedInProcedure
+    .input(
+      z.object({
+        metric,
+        mde: z.number().gt(0).max(10),
+        alpha: z.number().min(0.001).max(0.2).default(0.05),
+        power: z.number().min(0.5).max(0.99).default(0.8),
+        weights: z.array(z.number().positive()).min(2).max(6),
+        coverage: z.number().gt(0).max(1).default(1),
+        namespaceShare: z.number().gt(0).max(1).default(1),
+        mean: z.number().finite().optional(),
+        sd: z.number().finite().positive().optional(),
+      }),
+    )
+    .query(({ ctx, input }) => powerEstimate(ctx.database, input).catch(asClientError)),
+  create: operatorProcedure.input(experimentDesign).mutation(({ ctx, input }) => createExperiment(ctx.db, input, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+  start: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => startExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+  stop: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => stopExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+  decide: operatorProcedure
+    .input(z.object({ key: experimentKey, variant: z.string().max(32).nullable(), note: text(1000).pipe(z.string().min(3, "say why, in a few words")) }))
+    .mutation(({ ctx, input }) => decideExperiment(ctx.db, input.key, { variant: input.variant, note: input.note }, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+  /** The results as the data stands now, not stored (the analyze pipeline keeps the day's). */
+  analyze: operatorProcedure.input(z.object({ key: experimentKey })).mutation(async ({ ctx, input }) => {
+    const experiment = await getExperiment(ctx.db, input.key);
+    if (!experiment) throw new TRPCError({ code: "NOT_FOUND", message: `No experiment "${input.key}".` });
+    return analyzeExperiment(ctx.database, experiment, { deadlineUtc: env().ALERT_DEADLINE_UTC });
+  }),
+});
