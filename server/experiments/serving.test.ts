@@ -1,0 +1,156 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRun, waitForRun } from "../pipeline/runner";
+import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";
+import { createApiKey } from "../serving/api-keys";
+import type { Recommendations } from "../serving/recommend";
+import { engineFor } from "../serving/service";
+import type { Simulator } from "../simulator/server";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
+import { contractOf, type Contract } from "../testing/openapi-contract";
+import { startRestServer, type RestServer } from "../testing/rest-server";
+import type { ResultsDocument } from "./analysis";
+import { assignVariant } from "./assignment";
+import { createExperiment, decideExperiment, ExperimentError, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
+import { analyzePipeline } from "./pipeline";
+
+process.env.SERVING_REFRESH_MS = "200";
+
+let database: TestDatabase;
+let simulator: Simulator;
+let lake: Awaited<ReturnType<typeof tempLake>>;
+let server: RestServer;
+let contract: Contract;
+let key: string;
+const actor = { email: "scientist@test" };
+
+async function get<T>(path: string, bearer = key): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${bearer}` } });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+const design = (overrides: Partial<ExperimentDesign> & Pick<ExperimentDesign, "key" | "variants">): ExperimentDesign => ({
+  name: overrides.key,
+  hypothesis: "the model beats popularity",
+  coverage: 1,
+  namespace: null,
+  primaryMetric: "hit_rate",
+  secondaryMetrics: ["listens_per_day"],
+  guardrailMetrics: ["skips_per_impression"],
+  correction: "holm",
+  sequential: true,
+  alpha: 0.05,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  lake = await tempLake();
+  database = await createTestDatabase();
+  simulator = await startTestSimulator("realistic", 11, {}, { tracks: 500, users: 300, histories: 2500, itemsPerHistory: 8 });
+  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
+  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
+  expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
+  server = await startRestServer(database);
+  key = (await createApiKey(database.db, { name: "app", scopes: ["recommendations:read", "experiments:read"] }, actor)).key;
+  contract = await contractOf((await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as unknown);
+}, 180_000);
+
+afterAll(async () => {
+  await engineFor(database).stop();
+  await server?.close();
+  await simulator?.close();
+  await database?.drop();
+  await lake?.remove();
+});
+
+const versions = async () => {
+  const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
+  const popularity = (await database.db.modelVersion.findFirstOrThrow({ where: { family: "popularity" } })).id;
+  return { champion, popularity };
+};
+
+describe("experiments in serving", () => {
+  it("serves each listener their variant's model, names it, and records one exposure per listener however many requests come at once", async () => {
+    const { champion, popularity } = await versions();
+    await createExperiment(database.db, design({ key: "model-vs-popularity", variants: [{ key: "control", versionId: popularity, weight: 1 }, { key: "model", versionId: champion, weight: 1 }] }), actor);
+    const started = await startExperiment(database.db, "model-vs-popularity", actor);
+    await engineFor(database).refresh();
+    const users = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((u) => u.id);
+    const designOf = { seed: started.seed, weights: started.variants.map((v) => v.weight), coverage: started.coverage };
+    for (const userId of users.slice(0, 60)) {
+      const { status, body } = await get<Recommendations>(`/users/${userId}/recommendations?k=5`);
+      contract.check("/users/{userId}/recommendations", "GET", status, body);
+      const expected = started.variants[assignVariant(designOf, userId)]!;
+      expect(body.experiment).toEqual({ key: "model-vs-popularity", variant: expected.key });
+      expect(body.model?.version).toBe(expected.versionId);
+    }
+    // Twenty requests at once for one listener: one exposure, counted twenty times.
+    const busy = users[100]!;
+    await Promise.all(Array.from({ length: 20 }, () => get(`/users/${busy}/recommendations?k=5`)));
+    await engineFor(database).exposures.flush();
+    const exposures = await database.db.experimentExposure.findMany({ where: { userId: busy } });
+    expect(exposures).toHaveLength(1);
+    expect(exposures[0]!.exposures).toBe(20);
+    expect(exposures[0]!.servedTrackIds.length).toBeGreaterThanOrEqual(5);
+    expect(await database.db.experimentExposure.count()).toBe(61);
+  });
+
+  it("keeps an exposed listener's variant when the weights change", async () => {
+    const experiment = await database.db.experiment.findUniqueOrThrow({ where: { key: "model-vs-popularity" }, include: { variants: true } });
+    const before = await database.db.experimentExposure.findMany({ where: { experimentId: experiment.id } });
+    // Everyone new would now get the model.
+    await database.db.experimentVariant.update({ where: { experimentId_key: { experimentId: experiment.id, key: "control" } }, data: { weight: 0.0001 } });
+    await database.db.experiment.update({ where: { id: experiment.id }, data: { updatedAt: new Date() } });
+    await engineFor(database).refresh();
+    const controls = before.filter((e) => e.variant === "control").slice(0, 10);
+    expect(controls.length).toBeGreaterThan(3);
+    for (const exposure of controls) expect((await get<Recommendations>(`/users/${exposure.userId}/recommendations?k=3`)).body.experiment?.variant).toBe("control");
+    await database.db.experimentVariant.update({ where: { experimentId_key: { experimentId: experiment.id, key: "control" } }, data: { weight: 0.5 } });
+  });
+
+  it("refuses to start an experiment in a part of a namespace another running one uses", async () => {
+    const { champion, popularity } = await versions();
+    const variants = [{ key: "a", versionId: popularity, weight: 1 }, { key: "b", versionId: champion, weight: 1 }];
+    await createExperiment(database.db, design({ key: "ns-first", variants, namespace: { name: "home", start: 0, end: 0.6 } }), actor);
+    await createExperiment(database.db, design({ key: "ns-second", variants, namespace: { name: "home", start: 0.5, end: 1 } }), actor);
+    await createExperiment(database.db, design({ key: "ns-third", variants, namespace: { name: "home", start: 0.6, end: 1 } }), actor);
+    await startExperiment(database.db, "ns-first", actor);
+    await expect(startExperiment(database.db, "ns-second", actor)).rejects.toMatchObject({ code: "CONFLICT" });
+    await expect(startExperiment(database.db, "ns-third", actor)).resolves.toMatchObject({ status: "running" });
+    await stopExperiment(database.db, "ns-first", actor);
+    await stopExperiment(database.db, "ns-third", actor);
+    await expect(stopExperiment(database.db, "ns-third", actor)).rejects.toBeInstanceOf(ExperimentError);
+  });
+
+  it("analyses on the ledger, serves the results by REST (scope experiments:read), and shipping a variant promotes its version", async () => {
+    // Outcomes need listening dated after the exposures: a day passes and is ingested.
+    simulator.advance(1);
+    expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
+    const run = await startRun(database, analyzePipeline({ deadlineUtc: "06:00" }), { trigger: "cli" });
+    expect((run.deduped ? await waitForRun(database, run.run.id) : await run.finished).status).toBe("success");
+    const stored = await database.db.experimentResult.findMany();
+    expect(stored.length).toBe(1);
+    const { status, body } = await get<ResultsDocument>("/experiments/model-vs-popularity/results");
+    contract.check("/experiments/{key}/results", "GET", status, body);
+    expect(status).toBe(200);
+    expect(body.variants.map((v) => v.key)).toEqual(["control", "model"]);
+    expect(body.variants[0]!.metrics.hit_rate!.uplift).toBeUndefined();
+    expect(body.variants[1]!.metrics.hit_rate!.uplift?.ci).toHaveLength(2);
+    expect(body.srm.pValue).toBeGreaterThan(0);
+    const unknown = await get("/experiments/nope-nope/results");
+    contract.check("/experiments/{key}/results", "GET", unknown.status, unknown.body);
+    expect(unknown.status).toBe(404);
+    const forbidden = await get("/experiments/model-vs-popularity/results", (await createApiKey(database.db, { name: "recs only", scopes: ["recommendations:read"] }, actor)).key);
+    expect(forbidden.status).toBe(403);
+    expect((await get("/experiments/Bad%20Key/results")).status).toBe(400);
+
+    const { popularity } = await versions();
+    await decideExperiment(database.db, "model-vs-popularity", { variant: "control", note: "test: ship control" }, actor);
+    expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(popularity);
+    const audit = await database.db.auditLog.findMany({ where: { OR: [{ action: "experiment.decide" }, { action: "model.promote", target: `version ${popularity}` }] } });
+    expect(audit.map((a) => a.action).sort()).toEqual(["experiment.decide", "model.promote"]);
+    // Decided: no longer served as an experiment.
+    await engineFor(database).refresh();
+    expect((await get<Recommendations>("/users/1/recommendations?k=1")).body.experiment).toBeNull();
+  });
+});
