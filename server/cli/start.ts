@@ -6,7 +6,7 @@ import { JOBS } from "../../cron/jobs";
 import { startScheduler, type Scheduler } from "../../cron/scheduler";
 import { createDatabase, type Database } from "../db/client";
 import { ConfigError, parseEnv, type Env } from "../env";
-import { startBuiltInSimulator } from "../simulator/built-in";
+import { startBuiltInSimulator, wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
 import { portIsFree } from "../net";
 import { endRunsOfStoppedProcesses, stopLocalRuns } from "../pipeline/runner";
@@ -124,6 +124,11 @@ async function main() {
   next.once("exit", (code) => void shutdown(`Next.js exited (code ${code})`, code ?? 1));
 
   await waitUntilServing(env.HOSTNAME ?? "127.0.0.1", env.PORT, next);
+  if (simulator) {
+    const keys = createDatabase(runtime.url, 1);
+    await wireToEncore(simulator, keys.db, `http://${env.HOSTNAME ?? "127.0.0.1"}:${env.PORT}`).finally(() => keys.close());
+    log("The simulator's listeners ask this console for recommendations when a simulated day passes.");
+  }
   announce(env, runtime);
   if (env.SCHEDULER === "on") {
     // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.

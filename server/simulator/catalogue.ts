@@ -79,22 +79,29 @@ export class Catalogue {
 
   /** Moves the clock on: each day brings new tracks, users and histories, and edits some existing ones. */
   advance(days: number): void {
-    for (let day = 0; day < days; day++) {
-      const from = this.now.getTime();
-      const to = from + DAY_MS;
-      this.now = new Date(to);
-      const r = this.random;
-      this.addTracks(Math.max(1, Math.round(this.records.tracks.length * 0.01)), from, to);
-      this.addUsers(Math.max(1, Math.round(this.records.users.length * 0.01)), from, to);
-      this.addHistories(Math.max(1, Math.round(this.records.listen_history.length * 0.05)), from, to);
-      for (const track of this.sample(this.records.tracks, 0.01)) {
-        track.album = `${r.pick(WORDS)} ${r.pick(WORDS)}`;
-        track.updated_at = naiveTimestamp(r.int(from, to - 1), r);
-      }
-      for (const user of this.sample(this.records.users, 0.01)) {
-        user.email = this.email(user.first_name, user.last_name);
-        user.updated_at = naiveTimestamp(r.int(from, to - 1), r);
-      }
+    for (let day = 0; day < days; day++) this.advanceDay();
+  }
+
+  /**
+   * One day: new tracks, users and histories, some edits, and `plays` (listener → tracks they
+   * played from what was recommended to them) as one more history each, dated that day.
+   */
+  advanceDay(plays: ReadonlyMap<number, readonly number[]> = new Map()): void {
+    const from = this.now.getTime();
+    const to = from + DAY_MS;
+    this.now = new Date(to);
+    const r = this.random;
+    this.addTracks(Math.max(1, Math.round(this.records.tracks.length * 0.01)), from, to);
+    this.addUsers(Math.max(1, Math.round(this.records.users.length * 0.01)), from, to);
+    this.addHistories(Math.max(1, Math.round(this.records.listen_history.length * 0.05)), from, to);
+    for (const [userId, items] of plays) if (items.length) this.addHistory(userId, [...new Set(items)], from, to);
+    for (const track of this.sample(this.records.tracks, 0.01)) {
+      track.album = `${r.pick(WORDS)} ${r.pick(WORDS)}`;
+      track.updated_at = naiveTimestamp(r.int(from, to - 1), r);
+    }
+    for (const user of this.sample(this.records.users, 0.01)) {
+      user.email = this.email(user.first_name, user.last_name);
+      user.updated_at = naiveTimestamp(r.int(from, to - 1), r);
     }
   }
 
@@ -205,17 +212,45 @@ export class Catalogue {
     for (let i = 0; i < count; i++) {
       // The original server writes one history per user, in the users' order.
       const user = realistic ? users[activity!.draw(r)]! : users[(this.records.listen_history.length + i) % users.length]!;
-      let stamps = this.timestamps(from, to);
-      for (let tries = 0; this.historyKeys.has(`${user.id}@${stamps.created_at.slice(0, 19)}`) && tries < 20; tries++) {
-        stamps = this.timestamps(from, to);
-      }
-      this.historyKeys.add(`${user.id}@${stamps.created_at.slice(0, 19)}`);
-      this.records.listen_history.push({
-        user_id: user.id,
-        items: realistic ? this.listenFor(user.id) : r.distinctInts(this.options.itemsPerHistory, 1, ORIGINAL_MAX_ID),
-        ...stamps,
-      });
+      this.addHistory(user.id, realistic ? this.listenFor(user.id) : r.distinctInts(this.options.itemsPerHistory, 1, ORIGINAL_MAX_ID), from, to);
     }
+  }
+
+  private addHistory(userId: number, items: number[], from: number, to: number): void {
+    let stamps = this.timestamps(from, to);
+    for (let tries = 0; this.historyKeys.has(`${userId}@${stamps.created_at.slice(0, 19)}`) && tries < 20; tries++) stamps = this.timestamps(from, to);
+    this.historyKeys.add(`${userId}@${stamps.created_at.slice(0, 19)}`);
+    this.records.listen_history.push({ user_id: userId, items, ...stamps });
+  }
+
+  /** The listeners who open the app on a day, drawn by how active they are (realistic mode; every user otherwise). */
+  activeListeners(share: number): number[] {
+    const users = this.records.users;
+    if (this.options.mode !== "realistic") return users.map((u) => u.id);
+    const activity = new WeightedSampler(this.userActivity);
+    const chosen = new Set<number>();
+    const wanted = Math.max(1, Math.round(users.length * share));
+    for (let tries = 0; chosen.size < wanted && tries < wanted * 10; tries++) chosen.add(users[activity.draw(this.random)]!.id);
+    return [...chosen];
+  }
+
+  /**
+   * Whether a listener plays a track recommended to them: more likely the more they like its genre
+   * (their true taste, which no model sees); 0.1 for a track the simulator does not know.
+   */
+  playsRecommended(userId: number, trackId: number): boolean {
+    const taste = this.userTaste.get(userId);
+    const genre = this.genreOf(trackId);
+    const chance = taste && genre >= 0 ? Math.min(0.9, 0.05 + 2 * taste.probability(genre)) : 0.1;
+    return this.random.next() < chance;
+  }
+
+  private genreIndex: Map<number, number> | null = null;
+  private genreOf(trackId: number): number {
+    if (!this.genreIndex || this.genreIndex.size !== this.records.tracks.length) {
+      this.genreIndex = new Map(this.records.tracks.map((t) => [t.id, GENRES.indexOf(t.genres as (typeof GENRES)[number])]));
+    }
+    return this.genreIndex.get(trackId) ?? -1;
   }
 
   /**

@@ -6,13 +6,17 @@ import { DATASETS, type Dataset } from "../ingestion/records";
 import { Catalogue, type CatalogueOptions } from "./catalogue";
 import { corrupt, faultsSchema, NO_FAULTS, type Faults } from "./faults";
 import { Random } from "../random";
+import { recommendedPlays, type RecommenderClient } from "./listeners";
 
 export interface Simulator {
   url: string;
   port: number;
   /** Read it for expectations; change it through `advance`, which the served pages follow. */
   catalogue: Catalogue;
-  advance(days: number): void;
+  /** Days pass; with a recommender set, its listeners ask it for recommendations each day and play some. */
+  advance(days: number): Promise<void>;
+  /** The app's recommendations come from here from now on (null: none, listeners follow their taste only). */
+  setRecommender(client: RecommenderClient | null): void;
   setFaults(faults: Partial<Faults>): void;
   stats(): SimulatorStats;
   close(): Promise<void>;
@@ -58,7 +62,7 @@ function parsePaging(url: URL): { page: number; size: number } | { error: object
  * A MooVitamix-compatible HTTP server: `GET /tracks|/users|/listen_history?page&size`, plus
  * `/admin/advance`, `/admin/faults` and `/admin/stats` to drive it from tests and the console.
  */
-export async function startSimulator(options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults> }): Promise<Simulator> {
+export async function startSimulator(options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults>; recommender?: RecommenderClient }): Promise<Simulator> {
   const catalogue = new Catalogue(options);
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   const chance = new Random(options.seed ^ 0x5eed);
@@ -140,7 +144,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     if (path === "/admin/advance" && req.method === "POST") {
       const parsed = z.object({ days: z.number().int().min(1).max(365).default(1) }).safeParse(body ?? {});
       if (!parsed.success) return send(res, 422, { detail: z.flattenError(parsed.error) });
-      advance(parsed.data.days);
+      await advance(parsed.data.days);
       return send(res, 200, stats());
     }
     if (path === "/admin/faults" && req.method === "PUT") {
@@ -152,8 +156,12 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     send(res, 404, { detail: "Not Found" });
   }
 
-  function advance(days: number) {
-    catalogue.advance(days);
+  let recommender: RecommenderClient | null = options.recommender ?? null;
+  async function advance(days: number) {
+    for (let day = 0; day < days; day++) {
+      const { plays } = recommender ? await recommendedPlays(catalogue, recommender) : { plays: new Map<number, number[]>() };
+      catalogue.advanceDay(plays);
+    }
     invalidate();
   }
 
@@ -192,6 +200,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     port,
     catalogue,
     advance,
+    setRecommender: (client) => (recommender = client),
     setFaults,
     stats,
     close: () =>
