@@ -6,7 +6,7 @@ import { engineFor } from "../serving/service";
 import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
-import { startRestServer, type RestServer } from "../testing/rest-server";
+import { listenRest, type RestServer } from "../serving/node-http";
 import { analyzeExperiment } from "./analysis";
 import { createExperiment, getExperiment, startExperiment } from "./experiments";
 
@@ -24,7 +24,7 @@ beforeAll(async () => {
   expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
   const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
   expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await startRestServer(database);
+  server = await listenRest(database);
 }, 180_000);
 
 afterAll(async () => {

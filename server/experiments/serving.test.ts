@@ -8,7 +8,7 @@ import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
-import { startRestServer, type RestServer } from "../testing/rest-server";
+import { listenRest, type RestServer } from "../serving/node-http";
 import type { ResultsDocument } from "./analysis";
 import { assignVariant } from "./assignment";
 import { createExperiment, decideExperiment, ExperimentError, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
@@ -50,7 +50,7 @@ beforeAll(async () => {
   expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
   const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
   expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await startRestServer(database);
+  server = await listenRest(database);
   key = (await createApiKey(database.db, { name: "app", scopes: ["recommendations:read", "experiments:read"] }, actor)).key;
   contract = await contractOf((await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as unknown);
 }, 180_000);

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { CLIENT_IP_HEADER } from "../auth/client-ip";
 import type { Database } from "../db/client";
 import { handleRest } from "./rest";
@@ -41,4 +42,26 @@ export async function serveRest(req: IncomingMessage, res: ServerResponse, datab
   );
   res.writeHead(response.status, response.headers);
   res.end(req.method === "HEAD" ? undefined : response.body);
+}
+
+export interface RestServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The REST API alone on a socket of its own (tests and the experiment demo), answered as `npm start` answers it. */
+export async function listenRest(database: Database, port = 0): Promise<RestServer> {
+  const server = http.createServer((req, res) => {
+    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
+    void serveRest(req, res, database);
+  });
+  await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -14,7 +14,7 @@ import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
-import { startRestServer, type RestServer } from "../testing/rest-server";
+import { listenRest, type RestServer } from "./node-http";
 import { createApiKey, revokeApiKey } from "./api-keys";
 import type { Scope } from "./scopes";
 import { FALLBACK_INCIDENT } from "./engine";
@@ -91,7 +91,7 @@ beforeAll(async () => {
   expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
   const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
   expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await startRestServer(database);
+  server = await listenRest(database);
   key = await newKey(["recommendations:read", "events:write"]);
   const document = await api("/openapi.json", { key: null });
   expect(document.status).toBe(200);
