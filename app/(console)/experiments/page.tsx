@@ -1,15 +1,56 @@
 import type { Metadata } from "next";
+import Link from "next/link";
+import { formatUtc } from "@/components/format";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
+import { hasRole } from "@/server/auth/roles";
+import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Experiments" };
 
+const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+
 export default async function ExperimentsPage() {
-  await requireOperator();
+  const operator = await requireOperator();
+  const experiments = await (await serverCaller()).experiments.list();
   return (
     <>
-      <PageHead title="Experiments" subtitle="A/B experiments between model versions" />
-      <EmptyState title="No experiments">A/B experiments between model versions and their results will appear here once models exist.</EmptyState>
+      <PageHead title="Experiments" subtitle="A/B experiments between model versions · times in UTC">
+        {hasRole(operator.role, "operator") && <Link className="button primary" href="/experiments/new">New experiment</Link>}
+      </PageHead>
+      {experiments.length === 0 ? (
+        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; `npm run demo:experiment` shows one on the simulator.</EmptyState>
+      ) : (
+        <div className="panel" style={{ overflowX: "auto" }}>
+          <table aria-label="Experiments">
+            <thead>
+              <tr><th>Experiment</th><th>Status</th><th>Variants</th><th>Days</th><th>Exposed</th><th>SRM</th><th>Primary metric</th></tr>
+            </thead>
+            <tbody>
+              {experiments.map((e) => {
+                const end = e.stoppedAt ?? new Date();
+                const days = e.startedAt ? Math.max(0, Math.floor((end.getTime() - e.startedAt.getTime()) / 86_400_000)) : null;
+                const latest = e.latest;
+                const primary = latest?.variants[1]?.metrics[e.primaryMetric];
+                return (
+                  <tr key={e.key} data-testid={`experiment-${e.key}`}>
+                    <td><Link href={`/experiments/${e.key}`}>{e.name}</Link> <span className="muted">{e.key}</span></td>
+                    <td><span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>{e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}</td>
+                    <td>{e.variants.map((v) => `${v.key} v${v.versionId} (${Math.round(v.weight * 100)}%)`).join(" · ")}</td>
+                    <td>{days ?? "—"}{e.startedAt && <span className="muted" title={formatUtc(e.startedAt)}> since {e.startedAt.toISOString().slice(0, 10)}</span>}</td>
+                    <td>{latest ? latest.variants.map((v) => v.users).join(" / ") : "—"}</td>
+                    <td>{latest ? <span className={`badge ${latest.srm.flagged ? "error" : "ok"}`}>{latest.srm.flagged ? "SRM" : "ok"}</span> : "—"}</td>
+                    <td>
+                      {e.primaryMetric}
+                      {primary?.uplift && <> {pct(primary.uplift.relative)} <span className="muted">[{pct(primary.uplift.ci[0])}, {pct(primary.uplift.ci[1])}]</span></>}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
     </>
   );
 }
