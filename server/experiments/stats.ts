@@ -93,7 +93,7 @@ export function cuped(variants: Moments[]): { estimates: Estimate[]; varianceRed
   });
   const before = variants.reduce((s, v) => s + (v.n ? v.varY / v.n : 0), 0);
   const after = estimates.reduce((s, e) => s + e.varianceOfMean, 0);
-  return { estimates, varianceReduction: before > 0 ? 1 - after / before : 0, theta };
+  return { estimates, varianceReduction: before > 1e-12 ? 1 - after / before : 0, theta };
 }
 
 export interface Comparison {
