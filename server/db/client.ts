@@ -14,6 +14,8 @@ export interface Database {
 export function createDatabase(connectionString: string, maxConnections = 10): Database {
   // UTC sessions: the source's timestamps carry no zone and mean UTC, and day buckets are UTC days.
   const pool = new pg.Pool({ connectionString, max: maxConnections, options: "-c TimeZone=UTC" });
+  // An idle connection the server ends (a restart, a dropped database) is replaced on next use; unhandled, its error would end the process.
+  pool.on("error", (error) => console.error(`[encore] an idle database connection was closed: ${error.message}`));
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     db,
