@@ -9,6 +9,7 @@ import autocannon from "autocannon";
 import { createDatabase, type Database } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { freePort } from "../net";
+import { createExperiment, startExperiment } from "../experiments/experiments";
 import { createApiKey } from "../serving/api-keys";
 import { catalogueOptions } from "../simulator/options";
 import { startSimulator } from "../simulator/server";
@@ -137,11 +138,25 @@ async function main() {
       results.push(row(`${connections} connections, 10 s, open loop`, r));
       if (r.latency.p99 < 50 && r.non2xx === 0 && (!best || r.requests.average > best.rate)) best = { rate: r.requests.average, result: r };
     }
+    // Exposure logging's cost: the same fixed rate with every listener in an A/A experiment on the champion (its batch scores serve both variants).
+    const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } });
+    const actor = { email: "bench" };
+    await createExperiment(
+      database.db,
+      { key: "bench-aa", name: "bench", hypothesis: "none", variants: [{ key: "a", versionId: champion.versionId, weight: 1 }, { key: "b", versionId: champion.versionId, weight: 1 }], coverage: 1, primaryMetric: "hit_rate", secondaryMetrics: [], guardrailMetrics: [], correction: "holm", sequential: true, alpha: 0.05 },
+      actor,
+    );
+    await startExperiment(database.db, "bench-aa", actor);
+    await sleep(5000);
+    const exposed = await load(base, key, users, { label: "fixed, in an experiment", rate: 500, connections: 10, seconds });
+    results.push(row(`500 req/s for ${seconds} s, in an A/A experiment`, exposed));
+    const exposures = await database.db.experimentExposure.count();
     const events = await loadEvents(base, key, users, tracks, 10);
     const stored = await database.db.feedbackEvent.count();
     console.log(`\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`);
     console.table(results);
     console.log(`at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms)`);
+    console.log(`in an experiment (every answer assigns and records an exposure; ${exposures} listeners exposed): p50 ${exposed.latency.p50} ms, p99 ${exposed.latency.p99} ms, ${exposed.latency.p99 - fixed.latency.p99 >= 0 ? "+" : ""}${exposed.latency.p99 - fixed.latency.p99} ms at p99 (target ≤ 2 ms)`);
     console.log(`highest throughput with p99 < 50 ms: ${best ? Math.round(best.rate) : "none"} req/s (target ≥ 1,500)`);
     console.log(`events: ${stored} stored in 10 s from ${events.requests.total} batches of 1,000 = ${Math.round(stored / 10)} events/s, p99 ${events.latency.p99} ms per batch, non-2xx ${events.non2xx} (target ≥ 5,000/s)`);
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}; autocannon runs on the same machine`);
