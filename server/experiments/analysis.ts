@@ -5,9 +5,9 @@ import type { Experiment, ExperimentVariant } from "../db/generated/client";
 import { METRICS, variantMoments, type MetricKey } from "./metrics";
 import { benjaminiHochberg, compare, cuped, holm, meanEstimate, Moments, ratioEstimate, sampleRatioMismatch, type Estimate } from "./stats";
 
-export const SRM_THRESHOLD = 0.001;
+const SRM_THRESHOLD = 0.001;
 /** the sample size always-valid intervals are tightest at (GrowthBook's default tuning) */
-export const SEQUENTIAL_TUNING = 5000;
+const SEQUENTIAL_TUNING = 5000;
 
 export type MetricResult = z.infer<typeof metricResultSchema>;
 export type ResultsDocument = z.infer<typeof resultsSchema>;

@@ -12,10 +12,10 @@ export function fnv32a(text: string): number {
 }
 
 /** The SDK's unbiased hash (version 2): a number in [0, 1) with 4 decimals. */
-export const hashV2 = (seed: string, value: string) => (fnv32a(String(fnv32a(seed + value))) % 10000) / 10000;
+const hashV2 = (seed: string, value: string) => (fnv32a(String(fnv32a(seed + value))) % 10000) / 10000;
 
 /** Namespaces hash with version 1 on "__" + the namespace: experiments with disjoint ranges of one namespace never share a user. */
-export const namespaceHash = (namespace: string, value: string) => (fnv32a(value + "__" + namespace) % 1000) / 1000;
+const namespaceHash = (namespace: string, value: string) => (fnv32a(value + "__" + namespace) % 1000) / 1000;
 
 export interface AssignmentDesign {
   seed: string;
@@ -28,7 +28,7 @@ export interface AssignmentDesign {
 }
 
 /** Each variant's [start, end) of the hash: its weight's slice, of which `coverage` is used. */
-export function bucketRanges(weights: readonly number[], coverage: number): [number, number][] {
+function bucketRanges(weights: readonly number[], coverage: number): [number, number][] {
   let cumulative = 0;
   return weights.map((w) => {
     const start = cumulative;

@@ -11,7 +11,7 @@ interface Pending {
 }
 
 /** Tracks kept per exposure for the hit rate. */
-export const SERVED_KEPT = 200;
+const SERVED_KEPT = 200;
 
 /**
  * Exposures as the serving API makes them, written in batches (every `flushMs`, one set-based

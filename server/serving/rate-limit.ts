@@ -36,8 +36,4 @@ export class RateLimiter {
     const now = this.now();
     for (const [key, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * b.rate >= b.burst) this.buckets.delete(key);
   }
-
-  get size(): number {
-    return this.buckets.size;
-  }
 }

@@ -30,7 +30,7 @@ export interface RestResponse {
   body: string | Buffer;
 }
 
-export const MAX_EVENTS_BODY_BYTES = 1024 * 1024;
+const MAX_EVENTS_BODY_BYTES = 1024 * 1024;
 const PREFIX = "/api/v1";
 
 type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,7 +1,6 @@
 import "zod-openapi";
 import { z } from "zod";
 import { INT4_MAX } from "../trpc/inputs";
-import { SCOPES } from "./scopes";
 
 // One set of schemas validates REST requests, tRPC inputs and describes both in the OpenAPI document.
 
@@ -15,7 +14,7 @@ export const experimentKeyParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/,
 export const trackIdParam = id("A track's id in the MooVitamix catalogue.");
 
 export const MAX_K = 100;
-export const MAX_EVENTS_PER_BATCH = 1000;
+const MAX_EVENTS_PER_BATCH = 1000;
 
 export const recommendationsQuery = z.object({
   k: z.coerce.number<string | number>().int().min(1).max(MAX_K).default(20).meta({ description: "How many tracks (1 to 100).", example: 20 }),
@@ -34,7 +33,7 @@ const modelRef = z
   .nullable()
   .meta({ id: "ModelRef", description: "The registry version that ranked the tracks; null when no model could be read (popularity answered)." });
 
-export const reasonSchema = z
+const reasonSchema = z
   .object({
     kind: z.enum(["history", "genre", "popular"]),
     text: z.string().meta({ example: "Because you listened to Hey Jude and Let It Be" }),
@@ -76,11 +75,11 @@ export const similarSchema = z
   })
   .meta({ id: "SimilarTracks" });
 
-export const FEEDBACK_TYPES = ["impression", "play", "skip", "like", "dislike"] as const;
+const FEEDBACK_TYPES = ["impression", "play", "skip", "like", "dislike"] as const;
 const EARLIEST_EVENT = Date.UTC(2000, 0, 1);
 const FUTURE_SLACK_MS = 24 * 3600 * 1000;
 
-export const feedbackEventSchema = z
+const feedbackEventSchema = z
   .object({
     id: z
       .string()
@@ -117,5 +116,3 @@ export const errorSchema = z
     }),
   })
   .meta({ id: "Error" });
-
-export const scopeSchema = z.enum(SCOPES);
