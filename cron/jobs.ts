@@ -11,6 +11,7 @@ import { TRAIN_PIPELINE, trainPipeline } from "../server/recommender/pipeline";
 import { forgetTrainSession } from "../server/recommender/session";
 import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
 import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../server/experiments/pipeline";
+import { DEMO_PIPELINE, demoPipeline } from "../server/experiments/demo";
 
 export interface JobContext {
   database: Database;
@@ -21,8 +22,8 @@ export interface Job {
   name: string;
   description: string;
   pipeline: string;
-  /** cron expression (UTC) the built-in scheduler and vercel.json use */
-  schedule(env: Env): string;
+  /** cron expression (UTC) the built-in scheduler and vercel.json use; none: started by people only */
+  schedule?(env: Env): string;
   start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
   /** Runs the failed and skipped tasks of an ended run again. */
   retry(ctx: JobContext, runId: number): Promise<StartedRun>;
@@ -73,7 +74,17 @@ export const JOBS: Record<string, Job> = {
     ownProcess: true,
     conditions: () => experimentConditions,
   },
+  demo: {
+    name: "demo",
+    description: "Run the champion against popularity for a week of the built-in simulator, whose listeners answer the recommendations",
+    pipeline: DEMO_PIPELINE,
+    start: (ctx, request, observer) => withAlerts(ctx, "demo", startRun(ctx.database, demoPipeline(demoConfig(ctx.env)), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, "demo", retryFailedTasks(ctx.database, demoPipeline(demoConfig(ctx.env)), runId)),
+    ownProcess: true,
+  },
 };
+
+const demoConfig = (env: Env) => ({ ingestion: ingestionConfig(env), deadlineUtc: env.ALERT_DEADLINE_UTC, days: 7 });
 
 /** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute), and a success has its follow-up. */
 async function withAlerts(ctx: JobContext, name: string, starting: Promise<StartedRun>): Promise<StartedRun> {

@@ -28,7 +28,7 @@ describe("schedule slots", () => {
     ["2026-11-27T02:00:00Z", "2026-11-27T02:00:00.000Z"],
     ["2026-11-27T01:59:59Z", "2026-11-26T02:00:00.000Z"],
   ])("a delivery at %s stands for the slot %s", (now, slot) => {
-    expect(currentSlot(JOBS.ingest!, env, new Date(now)).toISOString()).toBe(slot);
+    expect(currentSlot(JOBS.ingest!.schedule!(env), new Date(now)).toISOString()).toBe(slot);
   });
 
   it("names the slot the same way for the scheduler and the cron route", () => {

@@ -2,7 +2,6 @@ import os from "node:os";
 import { Cron } from "croner";
 import { alertPolicy, evaluateAlerts } from "../server/pipeline/alerts";
 import type { PipelineRun } from "../server/db/generated/client";
-import type { Env } from "../server/env";
 import { triggerJob } from "../server/jobs";
 import { waitForRun } from "../server/pipeline/runner";
 import { findJob, JOBS, type Job, type JobContext } from "./jobs";
@@ -14,9 +13,9 @@ export interface Scheduler {
 /** The scheduled slot a tick belongs to, so the same slot delivered twice gives the same run. */
 export const slotKey = (job: Job, slot: Date) => `schedule:${job.name}:${slot.toISOString().slice(0, 16)}`;
 
-/** The latest slot of the job's schedule at or before `now`: what a cron delivery at `now` stands for. */
-export function currentSlot(job: Job, env: Env, now = new Date()): Date {
-  const cron = new Cron(job.schedule(env), { timezone: "UTC", paused: true });
+/** The latest slot of a schedule at or before `now`: what a cron delivery at `now` stands for. */
+export function currentSlot(expression: string, now = new Date()): Date {
+  const cron = new Cron(expression, { timezone: "UTC", paused: true });
   return cron.previousRuns(1, new Date(now.getTime() + 1000))[0] ?? now;
 }
 
@@ -55,6 +54,7 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
   const crons: Cron[] = [];
   const followers = new Set(Object.values(JOBS).flatMap((job) => job.then ?? []));
   for (const job of Object.values(JOBS)) {
+    if (!job.schedule) continue;
     const expression = job.schedule(ctx.env);
     const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {
       await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log);

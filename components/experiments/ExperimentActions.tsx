@@ -1,6 +1,7 @@
 "use client";
 
 import { useMutation } from "@tanstack/react-query";
+import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ActionButton } from "@/components/layout/ActionButton";
 import { useTRPC } from "@/components/trpc/client";
@@ -41,5 +42,21 @@ export function ExperimentActions({ experimentKey, status, variants, warning }: 
         </div>
       )}
     </section>
+  );
+}
+
+/** The demo: a week of the built-in simulator, the champion against popularity; opens its run. */
+export function DemoButton() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const demo = useMutation(trpc.experiments.demo.mutationOptions());
+  return (
+    <ActionButton
+      label="Run a demo experiment"
+      pendingLabel="Starting…"
+      confirm="Run the champion against popularity for 7 days of the built-in simulator? Its listeners ask this console for recommendations; each day is ingested and analysed."
+      run={() => demo.mutateAsync()}
+      onDone={({ runId }) => router.push(`/runs/${runId}`)}
+    />
   );
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatUtc } from "@/components/format";
+import { DemoButton } from "@/components/experiments/ExperimentActions";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
@@ -16,7 +17,12 @@ export default async function ExperimentsPage() {
   return (
     <>
       <PageHead title="Experiments" subtitle="A/B experiments between model versions · times in UTC">
-        {hasRole(operator.role, "operator") && <Link className="button primary" href="/experiments/new">New experiment</Link>}
+        {hasRole(operator.role, "operator") && (
+          <span className="toolbar">
+            <DemoButton />
+            <Link className="button primary" href="/experiments/new">New experiment</Link>
+          </span>
+        )}
       </PageHead>
       {experiments.length === 0 ? (
         <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; `npm run demo:experiment` shows one on the simulator.</EmptyState>

@@ -4,7 +4,10 @@ import type { ResultsDocument } from "../../experiments/analysis";
 import { analyzeExperiment } from "../../experiments/analysis";
 import { createExperiment, decideExperiment, ExperimentError, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
 import { METRIC_KEYS, METRICS } from "../../experiments/metrics";
+import { recordAudit } from "../../audit";
 import { env } from "../../config";
+import { sourceIsSimulator } from "../../experiments/demo";
+import { requireJob, triggerJob } from "../../jobs";
 import { experimentKeyParam } from "../../serving/schemas";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { recordId, text } from "../inputs";
@@ -88,6 +91,14 @@ export const experimentsRouter = createTRPCRouter({
   decide: operatorProcedure
     .input(z.object({ key: experimentKey, variant: z.string().max(32).nullable(), note: text(1000).pipe(z.string().min(3, "say why, in a few words")) }))
     .mutation(({ ctx, input }) => decideExperiment(ctx.db, input.key, { variant: input.variant, note: input.note }, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+  /** Starts the demo (a week of the built-in simulator, champion against popularity) in a job process. */
+  demo: operatorProcedure.mutation(async ({ ctx }) => {
+    if (!(await sourceIsSimulator(env().MOOVITAMIX_URL))) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "The demo needs the built-in simulator as the source (MOOVITAMIX_URL unset); it moves the simulator's days on." });
+    const outcome = await triggerJob(requireJob("demo"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
+    if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
+    await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `demo run ${outcome.run.id}` });
+    return { runId: outcome.run.id };
+  }),
   /** The results as the data stands now, not stored (the analyze pipeline keeps the day's). */
   analyze: operatorProcedure.input(z.object({ key: experimentKey })).mutation(async ({ ctx, input }) => {
     const experiment = await getExperiment(ctx.db, input.key);

@@ -18,9 +18,10 @@ async function handler(request: Request, { params }: { params: Promise<{ job: st
     return answer(401, { error: "Missing or wrong bearer token: send Authorization: Bearer $CRON_SECRET." });
   }
   const job = findJob((await params).job);
-  if (!job) return answer(404, { error: "No such job." });
+  const schedule = job?.schedule;
+  if (!job || !schedule) return answer(404, { error: "No such scheduled job." });
   const rawSlot = new URL(request.url).searchParams.get("slot");
-  const slot = rawSlot === null ? currentSlot(job, env()) : new Date(rawSlot);
+  const slot = rawSlot === null ? currentSlot(schedule(env())) : new Date(rawSlot);
   if (Number.isNaN(slot.getTime())) return answer(400, { error: `slot must be an ISO date-time, not ${JSON.stringify(rawSlot)}.` });
   const outcome = await triggerJob(job, { database, env: env() }, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
   if (outcome.kind === "busy") return answer(409, { error: outcome.error.message, runId: outcome.error.runId });
