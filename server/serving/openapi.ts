@@ -10,6 +10,7 @@ const common = {
   "401": failure("No API key, or one that is unknown or revoked."),
   "403": failure("The key lacks the scope this operation needs."),
   "429": { ...failure("Over the key's rate limit: try again after `Retry-After` seconds."), headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" as const } } } },
+  "503": failure("The database cannot be reached; try again after `Retry-After` seconds."),
 };
 
 /** The serving API's OpenAPI 3.1 document, generated from the schemas that validate its requests. */

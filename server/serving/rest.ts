@@ -188,6 +188,12 @@ async function route(request: RestRequest, database: Database, seen: { route: st
   return r.handle({ request, params: match!.slice(1).filter((p) => p !== undefined), query, database, keyId });
 }
 
+/** The database is down or restarting (connection refused or ended, admin shutdown, cannot connect now). */
+function databaseUnreachable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"));
+}
+
 /** Answers one request under /api/v1; every outcome is JSON with a status the client can act on, and is measured. */
 export async function handleRest(request: RestRequest, database: Database): Promise<RestResponse> {
   const started = performance.now();
@@ -198,6 +204,9 @@ export async function handleRest(request: RestRequest, database: Database): Prom
   } catch (error) {
     if (error instanceof RestError) {
       response = json(error.status, { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } }, error.headers);
+    } else if (databaseUnreachable(error)) {
+      console.error(`[encore] ${request.method} ${request.url.split("?")[0]}: the database cannot be reached: ${(error as Error).message}`);
+      response = json(503, { error: { code: "UNAVAILABLE", message: "The service cannot reach its database; try again shortly." } }, { "retry-after": "5" });
     } else {
       const errorId = randomBytes(6).toString("hex");
       console.error(`[error ${errorId}] ${request.method} ${request.url.split("?")[0]} failed:`, error);

@@ -21,6 +21,8 @@ import { FALLBACK_INCIDENT } from "./engine";
 import { servingMetrics } from "./metrics";
 import type { Recommendations, SimilarTracks } from "./recommend";
 import { engineFor, recommendationsOfVersion } from "./service";
+import { handleRest } from "./rest";
+import { createDatabase } from "../db/client";
 
 // Fast refreshes, so promotions show within the test's patience; a low failure budget to reach it.
 process.env.SERVING_REFRESH_MS = "200";
@@ -432,4 +434,21 @@ describe("npm run apikey", () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   }, 60_000);
+});
+
+describe("when the database is down", () => {
+  it("answers 503 with Retry-After, not 500", async () => {
+    const unreachable = createDatabase("postgresql://nobody:x@127.0.0.1:9/none", 1);
+    try {
+      const response = await handleRest(
+        { method: "GET", url: "/api/v1/users/1/recommendations", authorization: `Bearer ${key}`, ip: "127.0.0.9", body: async () => Buffer.alloc(0) },
+        unreachable,
+      );
+      expect(response.status).toBe(503);
+      expect(response.headers["retry-after"]).toBe("5");
+      contract.check("/users/{userId}/recommendations", "GET", response.status, JSON.parse(String(response.body)));
+    } finally {
+      await unreachable.close();
+    }
+  });
 });
