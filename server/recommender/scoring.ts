@@ -49,30 +49,35 @@ export function userScores(model: Model, catalogue: GenreCatalogue, popularity: 
   for (let t = 0; t < out.length; t++) out[t]! += scratch[t]!;
 }
 
-/** The version's top 100 unheard tracks for every user of the snapshot (the model must see the snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. */
+/**
+ * The version's top 100 unheard tracks for every user of the snapshot (the model must see the
+ * snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. Lines are
+ * made as COPY takes them, so memory stays flat however many users there are.
+ */
 export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, pace: Pacer): Promise<{ users: number; perUser: number }> {
   const popularity = trackPopularity(snapshot);
   const scores = new Float32Array(snapshot.trackIds.length);
   const scratch = new Float32Array(snapshot.trackIds.length);
   const catalogue = { trackIds: snapshot.trackIds, genres: snapshot.tracks.genres };
-  const lines: string[] = [];
-  for (let user = 0; user < snapshot.userIds.length; user++) {
-    await pace.breathe();
-    const history = historyOf(matrix, user);
-    const favourite = snapshot.users.favoriteGenres[user]!;
-    userScores(model, catalogue, popularity, history, favourite, scores, scratch);
-    for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
-    const top = topK(scores, TOP_PER_USER);
-    const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
-    const values = Array.from(top, (t) => Math.fround(scores[t]!));
-    const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
-    lines.push(`${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`);
+  async function* lines() {
+    for (let user = 0; user < snapshot.userIds.length; user++) {
+      await pace.breathe();
+      const history = historyOf(matrix, user);
+      const favourite = snapshot.users.favoriteGenres[user]!;
+      userScores(model, catalogue, popularity, history, favourite, scores, scratch);
+      for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
+      const top = topK(scores, TOP_PER_USER);
+      const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
+      const values = Array.from(top, (t) => Math.fround(scores[t]!));
+      const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
+      yield `${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`;
+    }
   }
   const client = await database.pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
-    await pipeline(Readable.from(lines), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
+    await pipeline(Readable.from(lines()), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
