@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRun, waitForRun } from "../pipeline/runner";
 import type { PipelineDefinition } from "../pipeline/types";
-import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";
-import { listenRest, type RestServer } from "../serving/node-http";
+import type { RestServer } from "../serving/node-http";
 import { engineFor } from "../serving/service";
 import { wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
+import type { TestDatabase } from "../testing/database";
+import { trainedEncore, type TrainedEncore } from "../testing/trained";
+import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { demoPipeline } from "./demo";
 
 process.env.SERVING_REFRESH_MS = "200";
@@ -16,6 +16,7 @@ let database: TestDatabase;
 let simulator: Simulator;
 let lake: Awaited<ReturnType<typeof tempLake>>;
 let server: RestServer;
+let encore: TrainedEncore | undefined;
 
 const run = async (definition: PipelineDefinition) => {
   const started = await startRun(database, definition, { trigger: "console" });
@@ -23,24 +24,14 @@ const run = async (definition: PipelineDefinition) => {
 };
 
 beforeAll(async () => {
-  lake = await tempLake();
-  database = await createTestDatabase();
-  simulator = await startTestSimulator("realistic", 21, {}, { tracks: 400, users: 250, histories: 2000, itemsPerHistory: 8 });
-  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  expect((await run(trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }))).status).toBe("success");
-  server = await listenRest(database);
+  encore = await trainedEncore(21, { tracks: 400, users: 250, histories: 2000, itemsPerHistory: 8 });
+  ({ database, simulator, lake, server } = encore);
   await engineFor(database).current();
   // As npm start wires its built-in simulator: the listeners ask this Encore.
   await wireToEncore(simulator, database.db, server.url);
 }, 180_000);
 
-afterAll(async () => {
-  await engineFor(database).stop();
-  await server?.close();
-  await simulator?.close();
-  await database?.drop();
-  await lake?.remove();
-});
+afterAll(() => encore?.close());
 
 describe("the demo experiment (the console's button)", () => {
   it("runs the champion against popularity day by day on the simulator: exposures, ingestions, daily results", async () => {

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRun, waitForRun } from "../pipeline/runner";
-import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";
 import { createApiKey } from "../serving/api-keys";
 import { engineFor } from "../serving/service";
 import type { Simulator } from "../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
-import { listenRest, type RestServer } from "../serving/node-http";
+import type { TestDatabase } from "../testing/database";
+import { trainedEncore, type TrainedEncore } from "../testing/trained";
+import { ingest, tempLake, testConfig } from "../testing/ingestion";
+import { type RestServer } from "../serving/node-http";
 import { analyzeExperiment } from "./analysis";
 import { createExperiment, getExperiment, startExperiment } from "./experiments";
 
@@ -16,24 +15,14 @@ let database: TestDatabase;
 let simulator: Simulator;
 let lake: Awaited<ReturnType<typeof tempLake>>;
 let server: RestServer;
+let encore: TrainedEncore | undefined;
 
 beforeAll(async () => {
-  lake = await tempLake();
-  database = await createTestDatabase();
-  simulator = await startTestSimulator("realistic", 3, {}, { tracks: 600, users: 400, histories: 3000, itemsPerHistory: 8 });
-  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
-  expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await listenRest(database);
+  encore = await trainedEncore(3, { tracks: 600, users: 400, histories: 3000, itemsPerHistory: 8 });
+  ({ database, simulator, lake, server } = encore);
 }, 180_000);
 
-afterAll(async () => {
-  await engineFor(database).stop();
-  await server?.close();
-  await simulator?.close();
-  await database?.drop();
-  await lake?.remove();
-});
+afterAll(() => encore?.close());
 
 describe("the simulator's listeners answer the recommendations", () => {
   it("plays more of what a better model recommends than of what is merely popular", async () => {

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRun, waitForRun } from "../pipeline/runner";
-import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";
 import { createApiKey } from "../serving/api-keys";
 import type { Recommendations } from "../serving/recommend";
 import { engineFor } from "../serving/service";
 import type { Simulator } from "../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
+import type { TestDatabase } from "../testing/database";
+import { trainedEncore, type TrainedEncore } from "../testing/trained";
+import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
-import { listenRest, type RestServer } from "../serving/node-http";
+import { type RestServer } from "../serving/node-http";
 import type { ResultsDocument } from "./analysis";
 import { assignVariant } from "./assignment";
 import { createExperiment, decideExperiment, ExperimentError, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
@@ -20,6 +20,7 @@ let database: TestDatabase;
 let simulator: Simulator;
 let lake: Awaited<ReturnType<typeof tempLake>>;
 let server: RestServer;
+let encore: TrainedEncore | undefined;
 let contract: Contract;
 let key: string;
 const actor = { email: "scientist@test" };
@@ -44,24 +45,13 @@ const design = (overrides: Partial<ExperimentDesign> & Pick<ExperimentDesign, "k
 });
 
 beforeAll(async () => {
-  lake = await tempLake();
-  database = await createTestDatabase();
-  simulator = await startTestSimulator("realistic", 11, {}, { tracks: 500, users: 300, histories: 2500, itemsPerHistory: 8 });
-  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
-  expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await listenRest(database);
+  encore = await trainedEncore(11, { tracks: 500, users: 300, histories: 2500, itemsPerHistory: 8 });
+  ({ database, simulator, lake, server } = encore);
   key = (await createApiKey(database.db, { name: "app", scopes: ["recommendations:read", "experiments:read"] }, actor)).key;
   contract = await contractOf((await (await fetch(`${server.url}/api/v1/openapi.json`)).json()) as unknown);
 }, 180_000);
 
-afterAll(async () => {
-  await engineFor(database).stop();
-  await server?.close();
-  await simulator?.close();
-  await database?.drop();
-  await lake?.remove();
-});
+afterAll(() => encore?.close());
 
 const versions = async () => {
   const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;

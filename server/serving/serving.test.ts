@@ -6,15 +6,14 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startRun, waitForRun } from "../pipeline/runner";
-import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";
 import { setAlias } from "../recommender/registry";
 import { genreList } from "../recommender/snapshot";
 import type { Simulator } from "../simulator/server";
-import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
+import type { TestDatabase } from "../testing/database";
+import { trainedEncore, type TrainedEncore } from "../testing/trained";
+import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
-import { listenRest, type RestServer } from "./node-http";
+import { type RestServer } from "./node-http";
 import { createApiKey, revokeApiKey } from "./api-keys";
 import type { Scope } from "./scopes";
 import { FALLBACK_INCIDENT } from "./engine";
@@ -32,6 +31,7 @@ let database: TestDatabase;
 let simulator: Simulator;
 let lake: Awaited<ReturnType<typeof tempLake>>;
 let server: RestServer;
+let encore: TrainedEncore | undefined;
 let contract: Contract;
 let key: string;
 const admin = { email: "admin@test" };
@@ -87,26 +87,15 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
 }
 
 beforeAll(async () => {
-  lake = await tempLake();
-  database = await createTestDatabase();
-  simulator = await startTestSimulator("realistic", 5, {}, { tracks: 600, users: 300, histories: 3000, itemsPerHistory: 8 });
-  expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
-  expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
-  server = await listenRest(database);
+  encore = await trainedEncore(5, { tracks: 600, users: 300, histories: 3000, itemsPerHistory: 8 });
+  ({ database, simulator, lake, server } = encore);
   key = await newKey(["recommendations:read", "events:write"]);
   const document = await api("/openapi.json", { key: null });
   expect(document.status).toBe(200);
   contract = await contractOf(document.body);
 }, 180_000);
 
-afterAll(async () => {
-  await engineFor(database).stop();
-  await server?.close();
-  await simulator?.close();
-  await database?.drop();
-  await lake?.remove();
-});
+afterAll(() => encore?.close());
 
 describe("GET /api/v1/users/{userId}/recommendations", () => {
   it("answers from the champion's batch scores: the stored top k, with reasons that name tracks the listener heard", async () => {
