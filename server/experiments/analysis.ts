@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { Database } from "../db/client";
 import { metricResultSchema, resultsSchema } from "./results-schema";
 import type { Experiment, ExperimentVariant } from "../db/generated/client";
+import { refreshDiscoveries } from "./discoveries";
 import { METRICS, variantMoments, type MetricKey } from "./metrics";
 import { benjaminiHochberg, compare, cuped, holm, meanEstimate, Moments, ratioEstimate, sampleRatioMismatch, type Estimate } from "./stats";
 
@@ -38,8 +39,8 @@ async function dataQualityNotes(database: Database, from: Date, asOf: Date, dead
 
 /** The results document of an experiment from the data as it stands (exposures, listening, feedback). */
 export async function analyzeExperiment(database: Database, experiment: WithVariants, options: { deadlineUtc: string; now?: Date }): Promise<ResultsDocument> {
-  const { rows } = await database.pool.query<{ newest: Date | null }>("SELECT max(created_at) AS newest FROM listen_history");
-  const asOf = rows[0]?.newest ?? options.now ?? new Date();
+  const { newestListen } = await refreshDiscoveries(database.pool);
+  const asOf = newestListen ?? options.now ?? new Date();
   const variants = [...experiment.variants].sort((a, b) => a.position - b.position);
   const moments = await variantMoments(database.pool, experiment.id, asOf);
   const empty = () => Object.fromEntries(metricsOf(experiment).map((m) => [m, new Moments()])) as Record<MetricKey, Moments>;

@@ -146,18 +146,27 @@ export async function decideExperiment(db: Db, key: string, decision: { variant:
 
 /**
  * The power calculator: users needed for `mde` on the primary metric, from the recent listening
- * (per user over the last 14 days of data: listens per day, or distinct tracks as new_tracks' baseline), and the days to reach them: the first d
- * whose distinct listeners, times coverage and namespace share, reach that many.
+ * (per listener active in the last 14 days of data: listens per day, or tracks discovered), and
+ * the days to reach them: the first d whose distinct listeners, times coverage and namespace
+ * share, reach that many.
  */
 export async function powerEstimate(database: Database, input: { metric: string; mde: number; alpha: number; power: number; weights: number[]; coverage: number; namespaceShare: number; mean?: number; sd?: number }) {
   let { mean, sd } = input;
   if (mean === undefined || sd === undefined) {
     if (input.metric !== "listens_per_day" && input.metric !== "new_tracks") throw new ExperimentError(`Give the baseline mean and standard deviation of ${input.metric}: the listening history does not tell them.`, "PRECONDITION_FAILED");
+    // Per listener active in the last 14 days: their listens per day, or the tracks they discovered
+    // (from `discoveries` as the last analysis left them).
     const { rows } = await database.pool.query<{ mean: number | null; sd: number | null }>(
       `WITH newest AS (SELECT max(created_at) AS t FROM listen_history),
-            per_user AS (SELECT h.user_id, ${input.metric === "listens_per_day" ? "sum(cardinality(h.items))::float8 / 14" : "count(DISTINCT item)::float8"} AS v
-                           FROM listen_history h CROSS JOIN newest CROSS JOIN LATERAL unnest(h.items) AS item
-                          WHERE h.created_at > newest.t - interval '14 days' GROUP BY h.user_id)
+            active AS (SELECT h.user_id, sum(cardinality(h.items))::float8 AS listens FROM listen_history h, newest
+                        WHERE h.created_at > newest.t - interval '14 days' GROUP BY h.user_id),
+            per_user AS (${
+              input.metric === "listens_per_day"
+                ? "SELECT listens / 14 AS v FROM active"
+                : `SELECT coalesce(sum(cardinality(d.track_ids)), 0)::float8 AS v
+                     FROM active a CROSS JOIN newest LEFT JOIN discoveries d ON d.user_id = a.user_id AND d.heard_on > newest.t - interval '14 days'
+                    GROUP BY a.user_id`
+            })
        SELECT avg(v) AS mean, stddev_samp(v) AS sd FROM per_user`,
     );
     mean = rows[0]?.mean ?? 0;
@@ -165,12 +174,15 @@ export async function powerEstimate(database: Database, input: { metric: string;
   }
   const total = input.weights.reduce((s, w) => s + w, 0);
   const users = usersNeeded({ mean, sd, mde: input.mde, alpha: input.alpha, power: input.power, weights: input.weights.map((w) => w / total) });
+  // Listeners active in the last d days, d = 1..28, from one pass: each listener's last listen, k whole days before the newest.
   const { rows: reach } = await database.pool.query<{ days: number; users: number }>(
-    `WITH newest AS (SELECT max(created_at) AS t FROM listen_history)
-     SELECT d AS days, (SELECT count(DISTINCT user_id)::int FROM listen_history h WHERE h.created_at > newest.t - make_interval(days => d)) AS users
-       FROM newest, generate_series(1, 28) AS d`,
+    `WITH newest AS (SELECT max(created_at) AS t FROM listen_history),
+          ages AS MATERIALIZED (SELECT floor(extract(epoch FROM newest.t - max(h.created_at)) / 86400)::int AS k
+                     FROM listen_history h, newest WHERE h.created_at > newest.t - interval '28 days' GROUP BY h.user_id, newest.t)
+     SELECT d AS days, (SELECT count(*)::int FROM ages WHERE k < d) AS users FROM generate_series(1, 28) AS d`,
   );
   const share = input.coverage * input.namespaceShare;
-  const days = reach.find((r) => r.users * share >= users)?.days ?? null;
-  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: reach.map((r) => ({ days: r.days, users: Math.round(r.users * share) })) };
+  const exposed = reach.map((r) => ({ days: r.days, users: Math.floor(r.users * share) }));
+  const days = exposed.find((r) => r.users >= users)?.days ?? null;
+  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: exposed };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { refreshDiscoveries } from "./discoveries";
 import { METRIC_KEYS, variantMoments } from "./metrics";
 
 let database: TestDatabase;
@@ -41,6 +42,7 @@ async function handBuilt(): Promise<number> {
 describe("experiment metrics, set-based in SQL", () => {
   it("gives each metric's sums per variant as computed by hand", async () => {
     const id = await handBuilt();
+    await refreshDiscoveries(database.pool);
     const moments = await variantMoments(database.pool, id, day("30"));
     const control = moments.get("control")!;
     const treatment = moments.get("treatment")!;
@@ -64,5 +66,8 @@ describe("experiment metrics, set-based in SQL", () => {
     expect(treatment.likes_per_impression.sumY).toBe(1);
     expect(control.plays_per_impression.sumX).toBe(0);
     expect(Object.keys(control).sort()).toEqual([...METRIC_KEYS].sort());
+    // Cut into ranges of one listener each, the sums are the same.
+    const byOne = await variantMoments(database.pool, id, day("30"), 1);
+    for (const variant of ["control", "treatment"]) for (const key of METRIC_KEYS) expect(byOne.get(variant)![key]).toEqual(moments.get(variant)![key]);
   });
 });

@@ -56,74 +56,87 @@ export const METRIC_KEYS = Object.keys(METRICS) as MetricKey[];
 
 const PRE_DAYS = 14;
 
+/** Listeners per statement: each statement's hash tables stay in memory (at 1,000,000 in one statement they spilled to disk). */
+const CHUNK = 50_000;
+/** statements at once: PostgreSQL runs each on one core */
+const CONCURRENCY = 2;
+
 /**
- * Sufficient statistics per variant and metric, set-based in one statement: per-user values from
- * hash joins over exposures, listening and feedback, then sums per variant. `asOf` closes every
- * window (the newest listening ingested), so a day not ingested yet does not count as silence.
+ * Sufficient statistics per variant and metric, set-based: per-user values from hash joins over
+ * exposures, listening, discoveries (`refreshDiscoveries`) and feedback, summed per variant. The
+ * listeners are cut into ranges of ids, one statement each, and the sums added up (they are
+ * additive). `asOf` closes every window (the newest listening ingested), so a day not ingested yet
+ * does not count as silence.
  */
-export async function variantMoments(pool: pg.Pool, experimentId: number, asOf: Date): Promise<Map<string, Record<MetricKey, Moments>>> {
-  // A window's end; `asOf` (the newest data, included) bounds every read as well.
-  const window = (days: number) => `e.t0 + interval '${days} days'`;
-  const sums = METRIC_KEYS.flatMap((key) => {
-    const { y, x } = METRICS[key];
-    return [`sum(${y})`, `sum((${y}) * (${y}))`, `sum(${x})`, `sum((${x}) * (${x}))`, `sum((${x}) * (${y}))`].map((expr, i) => `${expr}::float8 AS "${key}_${i}"`);
-  });
-  const { rows } = await pool.query<Record<string, number | string>>(
-    `WITH e AS (
-       SELECT user_id, variant, first_exposed_at AS t0, coalesce(served_track_ids, '{}') AS served
-         FROM experiment_exposures WHERE experiment_id = $1 AND first_exposed_at <= $2
-     ),
-     listens AS (
-       SELECT e.user_id,
-              sum(cardinality(h.items)) FILTER (WHERE h.created_at >= e.t0 AND h.created_at < ${window(14)}) AS post,
-              sum(cardinality(h.items)) FILTER (WHERE h.created_at >= e.t0 - interval '${PRE_DAYS} days' AND h.created_at < e.t0) AS pre
-         FROM e JOIN listen_history h ON h.user_id = e.user_id AND h.created_at >= e.t0 - interval '${PRE_DAYS} days' AND h.created_at <= $2
-        GROUP BY e.user_id
-     ),
-     heard AS (
-       SELECT e.user_id, item, min(h.created_at) AS first_heard
-         FROM e JOIN listen_history h ON h.user_id = e.user_id AND h.created_at <= $2, unnest(h.items) AS item
-        GROUP BY e.user_id, item
-     ),
-     discovered AS (
-       SELECT e.user_id,
-              count(*) FILTER (WHERE d.first_heard >= e.t0 AND d.first_heard < ${window(14)}) AS new_tracks,
-              count(*) FILTER (WHERE d.first_heard >= e.t0 AND d.first_heard < ${window(7)} AND d.item = ANY(e.served)) AS hits
-         FROM e JOIN heard d ON d.user_id = e.user_id AND d.first_heard >= e.t0
-        GROUP BY e.user_id
-     ),
-     feedback AS (
-       SELECT e.user_id,
-              count(*) FILTER (WHERE f.type = 'impression') AS impressions,
-              count(*) FILTER (WHERE f.type = 'play') AS plays,
-              count(*) FILTER (WHERE f.type = 'like') AS likes,
-              count(*) FILTER (WHERE f.type = 'skip') AS skips
-         FROM e JOIN feedback_events f ON f.user_id = e.user_id AND f.at >= e.t0 AND f.at < ${window(14)} AND f.at <= $2
-        GROUP BY e.user_id
-     ),
-     per_user AS (
-       SELECT e.variant,
-              coalesce(l.post, 0)::float8 / greatest(1, least(14, extract(epoch FROM ($2::timestamptz - e.t0)) / 86400)) AS listens_per_day,
-              coalesce(l.pre, 0)::float8 / ${PRE_DAYS} AS pre_listens_per_day,
-              coalesce(d.new_tracks, 0)::float8 AS new_tracks,
-              CASE WHEN cardinality(e.served) > 0 THEN coalesce(d.hits, 0)::float8 / cardinality(e.served) ELSE 0 END AS hit_rate,
-              coalesce(f.impressions, 0)::float8 AS impressions, coalesce(f.plays, 0)::float8 AS plays,
-              coalesce(f.likes, 0)::float8 AS likes, coalesce(f.skips, 0)::float8 AS skips
-         FROM e LEFT JOIN listens l ON l.user_id = e.user_id LEFT JOIN discovered d ON d.user_id = e.user_id LEFT JOIN feedback f ON f.user_id = e.user_id
-     )
-     SELECT variant, count(*)::int AS n, ${sums.join(", ")} FROM per_user GROUP BY variant`,
-    [experimentId, asOf],
+export async function variantMoments(pool: pg.Pool, experimentId: number, asOf: Date, chunk = CHUNK): Promise<Map<string, Record<MetricKey, Moments>>> {
+  const { rows: starts } = await pool.query<{ user_id: number }>(
+    `SELECT user_id FROM (SELECT user_id, row_number() OVER (ORDER BY user_id) AS n FROM experiment_exposures WHERE experiment_id = $1 AND first_exposed_at <= $2) e
+      WHERE (n - 1) % $3 = 0 ORDER BY user_id`,
+    [experimentId, asOf, chunk],
   );
+  const ranges = starts.map((s, i) => [s.user_id, i + 1 < starts.length ? starts[i + 1]!.user_id - 1 : 2 ** 31 - 1] as const);
   const byVariant = new Map<string, Record<MetricKey, Moments>>();
-  for (const row of rows) {
-    const metrics = {} as Record<MetricKey, Moments>;
-    for (const key of METRIC_KEYS) {
-      const m = new Moments();
-      m.n = Number(row.n);
-      [m.sumY, m.sumY2, m.sumX, m.sumX2, m.sumXY] = [0, 1, 2, 3, 4].map((i) => Number(row[`${key}_${i}`] ?? 0)) as [number, number, number, number, number];
-      metrics[key] = m;
+  const next = ranges.values();
+  const worker = async () => {
+    for (const [low, high] of next) {
+      const { rows } = await pool.query<Record<string, number | string>>(MOMENTS_SQL, [experimentId, asOf, low, high]);
+      for (const row of rows) {
+        const variant = String(row.variant);
+        const metrics = byVariant.get(variant) ?? (Object.fromEntries(METRIC_KEYS.map((key) => [key, new Moments()])) as Record<MetricKey, Moments>);
+        for (const key of METRIC_KEYS) metrics[key].addSums(Number(row.n), [0, 1, 2, 3, 4].map((i) => Number(row[`${key}_${i}`] ?? 0)) as [number, number, number, number, number]);
+        byVariant.set(variant, metrics);
+      }
     }
-    byVariant.set(String(row.variant), metrics);
-  }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   return byVariant;
 }
+
+// A window's end; `$2` (asOf, the newest data, included) bounds every read as well.
+const window = (days: number) => `e.t0 + interval '${days} days'`;
+const SUMS = METRIC_KEYS.flatMap((key) => {
+  const { y, x } = METRICS[key];
+  return [`sum(${y})`, `sum((${y}) * (${y}))`, `sum(${x})`, `sum((${x}) * (${x}))`, `sum((${x}) * (${y}))`].map((expr, i) => `${expr}::float8 AS "${key}_${i}"`);
+});
+// One range of listeners, ids $3..$4: every read is bounded by it, so each is an index range.
+const MOMENTS_SQL = `WITH e AS (
+   SELECT user_id, variant, first_exposed_at AS t0, coalesce(served_track_ids, '{}') AS served
+     FROM experiment_exposures WHERE experiment_id = $1 AND user_id BETWEEN $3 AND $4 AND first_exposed_at <= $2
+ ),
+ listens AS (
+   SELECT e.user_id,
+          sum(cardinality(h.items)) FILTER (WHERE h.created_at >= e.t0 AND h.created_at < ${window(14)}) AS post,
+          sum(cardinality(h.items)) FILTER (WHERE h.created_at >= e.t0 - interval '${PRE_DAYS} days' AND h.created_at < e.t0) AS pre
+     FROM e JOIN listen_history h ON h.user_id = e.user_id AND h.user_id BETWEEN $3 AND $4
+                                 AND h.created_at >= e.t0 - interval '${PRE_DAYS} days' AND h.created_at <= $2
+    GROUP BY e.user_id
+ ),
+ discovered AS (
+   SELECT e.user_id,
+          sum(cardinality(d.track_ids)) AS new_tracks,
+          sum((SELECT count(*) FROM unnest(d.track_ids) AS t WHERE t = ANY(e.served))) FILTER (WHERE d.heard_on < ${window(7)}) AS hits
+     FROM e JOIN discoveries d ON d.user_id = e.user_id AND d.user_id BETWEEN $3 AND $4
+                              AND d.heard_on >= e.t0 AND d.heard_on < ${window(14)} AND d.heard_on <= $2
+    GROUP BY e.user_id
+ ),
+ feedback AS (
+   SELECT e.user_id,
+          count(*) FILTER (WHERE f.type = 'impression') AS impressions,
+          count(*) FILTER (WHERE f.type = 'play') AS plays,
+          count(*) FILTER (WHERE f.type = 'like') AS likes,
+          count(*) FILTER (WHERE f.type = 'skip') AS skips
+     FROM e JOIN feedback_events f ON f.user_id = e.user_id AND f.user_id BETWEEN $3 AND $4
+                                  AND f.at >= e.t0 AND f.at < ${window(14)} AND f.at <= $2
+    GROUP BY e.user_id
+ ),
+ per_user AS (
+   SELECT e.variant,
+          coalesce(l.post, 0)::float8 / greatest(1, least(14, extract(epoch FROM ($2::timestamptz - e.t0)) / 86400)) AS listens_per_day,
+          coalesce(l.pre, 0)::float8 / ${PRE_DAYS} AS pre_listens_per_day,
+          coalesce(d.new_tracks, 0)::float8 AS new_tracks,
+          CASE WHEN cardinality(e.served) > 0 THEN coalesce(d.hits, 0)::float8 / cardinality(e.served) ELSE 0 END AS hit_rate,
+          coalesce(f.impressions, 0)::float8 AS impressions, coalesce(f.plays, 0)::float8 AS plays,
+          coalesce(f.likes, 0)::float8 AS likes, coalesce(f.skips, 0)::float8 AS skips
+     FROM e LEFT JOIN listens l ON l.user_id = e.user_id LEFT JOIN discovered d ON d.user_id = e.user_id LEFT JOIN feedback f ON f.user_id = e.user_id
+ )
+ SELECT variant, count(*)::int AS n, ${SUMS.join(", ")} FROM per_user GROUP BY variant`;

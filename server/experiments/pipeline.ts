@@ -2,6 +2,7 @@ import type { Database } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import type { ConditionSource, Condition } from "../pipeline/alerts";
 import type { PipelineDefinition } from "../pipeline/types";
+import { refreshDiscoveries } from "./discoveries";
 import { analyzeExperiment, type ResultsDocument } from "./analysis";
 
 export const ANALYZE_PIPELINE = "analyze";
@@ -12,7 +13,17 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
     name: ANALYZE_PIPELINE,
     tasks: [
       {
+        // Its own task so the ledger shows what following the listening cost (the analysis refreshes again, finding nothing new).
+        name: "discoveries",
+        async run(ctx) {
+          const refreshed = await refreshDiscoveries(ctx.database.pool);
+          ctx.log(`${refreshed.rows} history rows since the last refresh; ${refreshed.firstListens} first listens`);
+          ctx.detail({ ...refreshed });
+        },
+      },
+      {
         name: "analyze",
+        needs: ["discoveries"],
         async run(ctx) {
           const running = await ctx.database.db.experiment.findMany({ where: { status: "running" }, include: { variants: true }, orderBy: { id: "asc" } });
           for (const experiment of running) {

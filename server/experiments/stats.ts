@@ -40,6 +40,16 @@ export class Moments {
     this.sumXY += x * y;
   }
 
+  /** Adds the sums of `n` more observations (a group of users summed elsewhere, e.g. in SQL). */
+  addSums(n: number, [sumY, sumY2, sumX, sumX2, sumXY]: readonly [number, number, number, number, number]): void {
+    this.n += n;
+    this.sumY += sumY;
+    this.sumY2 += sumY2;
+    this.sumX += sumX;
+    this.sumX2 += sumX2;
+    this.sumXY += sumXY;
+  }
+
   get meanY() {
     return this.n ? this.sumY / this.n : 0;
   }

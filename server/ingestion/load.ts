@@ -98,7 +98,7 @@ WITH input AS (
 ), upserted AS (
   INSERT INTO listen_history AS h (user_id, items, created_at, updated_at)
   SELECT * FROM input
-  ON CONFLICT (user_id, created_at) DO UPDATE SET items = EXCLUDED.items, updated_at = EXCLUDED.updated_at
+  ON CONFLICT (user_id, created_at) DO UPDATE SET items = EXCLUDED.items, updated_at = EXCLUDED.updated_at, loaded_at = now()
   WHERE h.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )

@@ -5,6 +5,10 @@ export const INT4_MAX = 2_147_483_647;
 export const recordId = z.number().int().min(1).max(INT4_MAX);
 export const runId = recordId;
 
+/** A record id from a URL path segment: decimal digits only, within 1..INT4_MAX; else null (the page answers 404). */
+export const pathId = (segment: string | undefined): number | null =>
+  segment && /^\d{1,10}$/.test(segment) && Number(segment) >= 1 && Number(segment) <= INT4_MAX ? Number(segment) : null;
+
 export const MAX_PAGE = 100_000;
 export const paging = {
   page: z.number().int().min(1).max(MAX_PAGE).default(1),

@@ -2,7 +2,7 @@ import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
 import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
 
-/** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1], best first. */
+/** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1] (best first as made; a model keeps them by track index). */
 export interface Neighbours {
   indptr: Int32Array;
   indices: Int32Array;
@@ -79,18 +79,43 @@ export function neighbourScores(n: Neighbours, history: History, out: Float32Arr
   }
 }
 
-export function itemKnnModel(trackIds: Int32Array, n: Neighbours, params: Params): Model {
+/** Sorts each track's neighbours by track index in place (a no-op for sorted rows), so `because` can binary-search them. */
+function byTrackIndex(n: Neighbours): Neighbours {
+  for (let i = 0; i + 1 < n.indptr.length; i++) {
+    const [start, end] = [n.indptr[i]!, n.indptr[i + 1]!];
+    let sorted = true;
+    for (let q = start + 1; q < end && sorted; q++) sorted = n.indices[q - 1]! < n.indices[q]!;
+    if (sorted) continue;
+    const order = Array.from({ length: end - start }, (_, k) => start + k).sort((a, b) => n.indices[a]! - n.indices[b]!);
+    const [indices, similarity] = [Int32Array.from(order, (q) => n.indices[q]!), Float32Array.from(order, (q) => n.similarity[q]!)];
+    n.indices.set(indices, start);
+    n.similarity.set(similarity, start);
+  }
+  return n;
+}
+
+/** sim(i, item) when `item` is among i's neighbours, else 0 (rows sorted by track index). */
+function similarityOf(n: Neighbours, i: number, item: number): number {
+  let [low, high] = [n.indptr[i]!, n.indptr[i + 1]! - 1];
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const j = n.indices[mid]!;
+    if (j === item) return n.similarity[mid]!;
+    if (j < item) low = mid + 1;
+    else high = mid - 1;
+  }
+  return 0;
+}
+
+export function itemKnnModel(trackIds: Int32Array, neighbours: Neighbours, params: Params): Model {
+  const n = byTrackIndex(neighbours);
   return {
     family: "item_knn",
     params,
     trackIds,
     scoreHistory: (history, out) => neighbourScores(n, history, out),
     // Each history track's share of the item's score: log(1 + listens)·sim.
-    because: (history, item, limit) =>
-      strongest(history, Array.from(history.items, (i, p) => {
-        for (let q = n.indptr[i]!; q < n.indptr[i + 1]!; q++) if (n.indices[q] === item) return Math.log1p(history.counts[p]!) * n.similarity[q]!;
-        return 0;
-      }), limit),
+    because: (history, item, limit) => strongest(history, Array.from(history.items, (i, p) => Math.log1p(history.counts[p]!) * similarityOf(n, i, item)), limit),
     artefact: () => ({ meta: {}, arrays: { indptr: n.indptr, indices: n.indices, similarity: n.similarity } }),
   };
 }

@@ -8,6 +8,7 @@ import { formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
+import { experimentKeyParam } from "@/server/serving/schemas";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Experiment" };
@@ -17,7 +18,7 @@ const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
 export default async function ExperimentPage({ params }: { params: Promise<{ key: string }> }) {
   const operator = await requireOperator();
   const key = (await params).key;
-  if (!/^[a-z0-9][a-z0-9_-]{1,62}$/.test(key)) notFound();
+  if (!experimentKeyParam.safeParse(key).success) notFound();
   const caller = await serverCaller();
   const data = await caller.experiments.get({ key }).catch(() => null);
   if (!data) notFound();

@@ -6,19 +6,18 @@ import { PageHead } from "@/components/layout/EmptyState";
 import { ListeningChart } from "@/components/serving/ListeningChart";
 import { TrackList } from "@/components/serving/TrackList";
 import { requireOperator } from "@/server/auth/page-guard";
-import { INT4_MAX } from "@/server/trpc/inputs";
+import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Listener" };
 
 const K = 20;
-const asId = (value: string | undefined) => (value && /^\d{1,10}$/.test(value) && Number(value) >= 1 && Number(value) <= INT4_MAX ? Number(value) : null);
 
 export default async function ListenerPage({ params, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<{ version?: string }> }) {
   await requireOperator();
-  const userId = asId((await params).id);
+  const userId = pathId((await params).id);
   if (userId === null) notFound();
-  const versionId = asId((await searchParams).version);
+  const versionId = pathId((await searchParams).version);
   const caller = await serverCaller();
   const profile = await caller.listeners.profile({ userId }).catch(() => null);
   if (!profile) notFound();

@@ -8,7 +8,7 @@ import { TrainingCurve } from "@/components/models/ModelCharts";
 import { MetricsTable } from "@/components/models/MetricsTable";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
-import { INT4_MAX } from "@/server/trpc/inputs";
+import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 import type { Evaluation } from "@/server/recommender/evaluate";
 
@@ -16,8 +16,8 @@ export const metadata: Metadata = { title: "Model version" };
 
 export default async function VersionPage({ params }: { params: Promise<{ id: string }> }) {
   const operator = await requireOperator();
-  const id = Number((await params).id);
-  if (!Number.isInteger(id) || id < 1 || id > INT4_MAX) notFound();
+  const id = pathId((await params).id);
+  if (id === null) notFound();
   const caller = await serverCaller();
   const v = await caller.models.get({ versionId: id }).catch(() => null);
   if (!v) notFound();

@@ -5,15 +5,14 @@ import { formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { TrackList } from "@/components/serving/TrackList";
 import { requireOperator } from "@/server/auth/page-guard";
-import { INT4_MAX } from "@/server/trpc/inputs";
+import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Track" };
 
 export default async function TrackPage({ params }: { params: Promise<{ id: string }> }) {
   await requireOperator();
-  const raw = (await params).id;
-  const trackId = /^\d{1,10}$/.test(raw) && Number(raw) >= 1 && Number(raw) <= INT4_MAX ? Number(raw) : null;
+  const trackId = pathId((await params).id);
   if (trackId === null) notFound();
   const caller = await serverCaller();
   const track = await caller.listeners.track({ trackId }).catch(() => null);

@@ -1,0 +1,111 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { refreshDiscoveries } from "./discoveries";
+
+let database: TestDatabase;
+beforeAll(async () => {
+  database = await createTestDatabase();
+  const now = new Date();
+  await database.db.user.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ id: i + 1, firstName: "f", lastName: "l", email: `${i + 1}@x`, gender: "x", favoriteGenres: "Rock", createdAt: now, updatedAt: now })) });
+});
+afterAll(() => database.drop());
+beforeEach(() => database.pool.query("TRUNCATE listen_history, heard_tracks, discoveries, watermarks"));
+
+const day = (d: number) => new Date(Date.UTC(2026, 0, d));
+
+/**
+ * What the load does: a new day inserted, a known day's items replaced (both stamp `loaded_at`).
+ * Here an edit keeps the day's items and adds to them: a listen the source withdraws stays heard.
+ */
+const load = (userId: number, d: number, items: number[]) =>
+  database.pool.query(
+    `INSERT INTO listen_history (user_id, items, created_at, updated_at) VALUES ($1, $2, $3, $3)
+     ON CONFLICT (user_id, created_at) DO UPDATE SET items = listen_history.items || EXCLUDED.items, loaded_at = now()`,
+    [userId, items, day(d)],
+  );
+
+async function derived() {
+  const { rows: heard } = await database.pool.query<{ user_id: number; track_id: number; day: number }>(
+    "SELECT user_id, track_id, extract(day FROM first_heard_at)::int AS day FROM heard_tracks ORDER BY 1, 2",
+  );
+  const { rows: found } = await database.pool.query<{ user_id: number; day: number; track_ids: number[] }>(
+    "SELECT user_id, extract(day FROM heard_on)::int AS day, track_ids FROM discoveries ORDER BY 1, 2",
+  );
+  return { heard, found: found.map((r) => ({ ...r, track_ids: [...r.track_ids].sort((a, b) => a - b) })) };
+}
+
+/** The same tables derived from the whole of `listen_history` at once. */
+async function fromScratch() {
+  const { rows: heard } = await database.pool.query<{ user_id: number; track_id: number; day: number }>(
+    `SELECT h.user_id, item AS track_id, extract(day FROM min(h.created_at))::int AS day
+       FROM listen_history h, unnest(h.items) AS item GROUP BY 1, 2 ORDER BY 1, 2`,
+  );
+  const byDay = new Map<string, { user_id: number; day: number; track_ids: number[] }>();
+  for (const h of heard) {
+    const key = `${h.user_id}/${h.day}`;
+    if (!byDay.has(key)) byDay.set(key, { user_id: h.user_id, day: h.day, track_ids: [] });
+    byDay.get(key)!.track_ids.push(h.track_id);
+  }
+  return { heard, found: [...byDay.values()].sort((a, b) => a.user_id - b.user_id || a.day - b.day) };
+}
+
+describe("discoveries: first listens followed from the load", () => {
+  it("moves a first listen earlier when a late day arrives, and adds what an edited day adds", async () => {
+    await load(1, 5, [1, 2]);
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 1, firstListens: 2 });
+    expect((await derived()).found).toEqual([{ user_id: 1, day: 5, track_ids: [1, 2] }]);
+
+    // A day before: track 2 was first heard on the 3rd, track 3 is new; the 5th keeps track 1 only.
+    await load(1, 3, [2, 3]);
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 1, firstListens: 2 });
+    expect((await derived()).found).toEqual([
+      { user_id: 1, day: 3, track_ids: [2, 3] },
+      { user_id: 1, day: 5, track_ids: [1] },
+    ]);
+
+    // The 5th edited: track 4 added. Nothing new since: a refresh finds nothing.
+    await load(1, 5, [4]);
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 1, firstListens: 1 });
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 0, firstListens: 0 });
+    expect(await derived()).toEqual(await fromScratch());
+
+    // A late day that holds the 5th's only discovery empties it: the row goes. The newest day stays the 5th.
+    await load(1, 1, [1]);
+    expect((await refreshDiscoveries(database.pool)).newestListen).toEqual(day(5));
+    expect((await derived()).found.map((r) => r.day)).toEqual([1, 3, 5]);
+    await load(1, 2, [4]);
+    await refreshDiscoveries(database.pool);
+    expect((await derived()).found.map((r) => r.day)).toEqual([1, 2, 3]);
+    expect(await derived()).toEqual(await fromScratch());
+  });
+
+  it("misses no row of a load that commits after a refresh began", async () => {
+    const loading = await database.pool.connect();
+    try {
+      await loading.query("BEGIN");
+      await loading.query("INSERT INTO listen_history (user_id, items, created_at, updated_at) VALUES (2, '{7}', $1, $1)", [day(4)]);
+      // The refresh cannot see the uncommitted row; its watermark stays before the load's start.
+      expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 0, firstListens: 0 });
+      await loading.query("COMMIT");
+    } finally {
+      loading.release();
+    }
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 1, firstListens: 1 });
+    expect((await derived()).found).toEqual([{ user_id: 2, day: 4, track_ids: [7] }]);
+  });
+
+  it("after any sequence of loads and refreshes, equals the tables derived from scratch", async () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const pick = (n: number) => 1 + Math.floor(random() * n);
+    for (let round = 0; round < 12; round++) {
+      // New days, late days and edits of known days, for a few listeners at a time.
+      for (let i = 0; i < 15; i++) await load(pick(20), pick(28), Array.from({ length: pick(6) }, () => pick(30)));
+      if (random() < 0.7) await refreshDiscoveries(database.pool);
+    }
+    await refreshDiscoveries(database.pool);
+    const expected = await fromScratch();
+    expect(expected.heard.length).toBeGreaterThan(100);
+    expect(await derived()).toEqual(expected);
+  });
+});
