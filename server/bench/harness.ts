@@ -38,6 +38,13 @@ export function peakRss(pid: number): number {
   }
 }
 
+/** CPU seconds the whole machine has spent busy since boot (/proc/stat, in USER_HZ = 100 ticks a second). */
+export function machineBusySeconds(): number {
+  const ticks = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  return (ticks.reduce((sum, t) => sum + t, 0) - idle) / 100;
+}
+
 /** `npm run job -- <job>` exactly as the package script runs it, node flags included; wall time and peak RSS. */
 export function runJob(job: string, env: Record<string, string>): Promise<{ code: number; seconds: number; peakRssBytes: number; output: string }> {
   const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;

@@ -23,12 +23,45 @@ export function trackPopularity(snapshot: Snapshot): Float32Array {
   return popularity;
 }
 
+/** Each track's genres as ids (lower-cased names), CSR by track: made once per catalogue. */
+interface GenreIndex {
+  ids: Map<string, number>;
+  indptr: Int32Array;
+  genreIds: Int32Array;
+}
+const genreIndexes = new WeakMap<string[][], GenreIndex>();
+
+function genreIndex(genres: string[][]): GenreIndex {
+  let index = genreIndexes.get(genres);
+  if (index) return index;
+  const ids = new Map<string, number>();
+  const indptr = new Int32Array(genres.length + 1);
+  const list: number[] = [];
+  genres.forEach((names, t) => {
+    for (const name of names) {
+      const key = name.toLowerCase();
+      if (!ids.has(key)) ids.set(key, ids.size);
+      list.push(ids.get(key)!);
+    }
+    indptr[t + 1] = list.length;
+  });
+  index = { ids, indptr, genreIds: Int32Array.from(list) };
+  genreIndexes.set(genres, index);
+  return index;
+}
+
 /** Cold start: popularity among the tracks of the user's favourite genres (all tracks when none matches). */
 export function genrePopularity(catalogue: GenreCatalogue, popularity: Float32Array, favourite: readonly string[], out: Float32Array): void {
-  const wanted = new Set(favourite.map((g) => g.toLowerCase()));
+  const { ids, indptr, genreIds } = genreIndex(catalogue.genres);
+  const wanted = new Uint8Array(ids.size);
+  for (const name of favourite) {
+    const id = ids.get(name.toLowerCase());
+    if (id !== undefined) wanted[id] = 1;
+  }
   let matched = 0;
   for (let t = 0; t < out.length; t++) {
-    const inGenre = catalogue.genres[t]!.some((g) => wanted.has(g.toLowerCase()));
+    let inGenre = false;
+    for (let q = indptr[t]!; q < indptr[t + 1]! && !inGenre; q++) inGenre = wanted[genreIds[q]!] === 1;
     out[t] = inGenre ? popularity[t]! : Number.NEGATIVE_INFINITY;
     if (inGenre) matched++;
   }

@@ -5,11 +5,8 @@ import { atK } from "../metrics";
 import { topK } from "../topk";
 import type { History, Model, Params, TypedArrays } from "./types";
 
-/**
- * Standardises scores in place over the finite ones (z-scores), so families on different scales can
- * be blended; −∞ (a track the family cannot score) becomes the lowest standardised score.
- */
-export function standardise(scores: Float32Array): void {
+/** Mean, 1/sd and the standardised value given to −∞, over the finite scores. */
+function zScale(scores: Float32Array): { mean: number; scale: number; floor: number } {
   let n = 0;
   let sum = 0;
   let sumSq = 0;
@@ -25,10 +22,24 @@ export function standardise(scores: Float32Array): void {
   const mean = n ? sum / n : 0;
   const sd = n ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0;
   const scale = sd > 0 ? 1 / sd : 0;
-  const floor = n ? (min - mean) * scale : 0;
+  return { mean, scale, floor: n ? (min - mean) * scale : 0 };
+}
+
+/**
+ * Standardises scores in place over the finite ones (z-scores), so families on different scales can
+ * be blended; −∞ (a track the family cannot score) becomes the lowest standardised score.
+ */
+export function standardise(scores: Float32Array): void {
+  addStandardised(scores, 0, scores);
+}
+
+/** out += weight · standardised(scores) in one pass (`weight` 0: out = standardised, in place allowed). */
+function addStandardised(scores: Float32Array, weight: number, out: Float32Array): void {
+  const { mean, scale, floor } = zScale(scores);
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;
-    scores[i] = s === Number.NEGATIVE_INFINITY ? floor : (s - mean) * scale;
+    const z = s === Number.NEGATIVE_INFINITY ? floor : (s - mean) * scale;
+    out[i] = weight === 0 ? z : out[i]! + weight * z;
   }
 }
 
@@ -51,8 +62,7 @@ export function hybridModel(components: Component[]): Model {
       out.fill(0);
       for (const c of used) {
         c.model.scoreHistory(history, buffer);
-        standardise(buffer);
-        for (let i = 0; i < tracks; i++) out[i]! += c.weight * buffer[i]!;
+        addStandardised(buffer, c.weight, out);
       }
     },
     // The heaviest component that draws on the history explains the blend.
