@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Evaluation } from "./evaluate";
 import type { FamilyJob } from "./family-worker";
+import type { ScoreJob } from "./score-worker";
 import type { Params, TypedArrays } from "./families/types";
 
 export interface WorkerTraining {
@@ -36,22 +37,26 @@ async function slot(): Promise<() => void> {
   };
 }
 
+type Unavailable = { unavailable: string };
+
 /**
- * Trains a family on a worker thread, so families use both cores and the job's event loop stays free.
- * `unavailable` when this process cannot run the TypeScript worker (e.g. under a test runner): train in-process then.
- * Aborting `signal` terminates the thread at once.
+ * Runs `entry` (a module beside this one) on a worker thread, taking one of the two slots. The thread
+ * posts `{ ready: true }` once its code loaded, then `{ progress }` messages as it likes (handed to
+ * `onProgress`), then its result. `unavailable` when this process cannot run the TypeScript worker
+ * (e.g. under a test runner): the caller does the work in-process then. Aborting `signal` terminates
+ * the thread at once.
  */
-export async function trainFamilyInWorker(job: FamilyJob, signal: AbortSignal): Promise<WorkerTraining | { unavailable: string }> {
+async function onThread<Result, Progress = never>(entry: string, workerData: unknown, signal: AbortSignal, what: string, onProgress?: (progress: Progress) => void): Promise<Result | Unavailable> {
   const release = await slot();
   try {
     signal.throwIfAborted();
-    return await new Promise<WorkerTraining | { unavailable: string }>((resolve, reject) => {
+    return await new Promise<Result | Unavailable>((resolve, reject) => {
       let ready = false;
       let worker: Worker;
       try {
         // The job's V8 heap flags do not apply to threads: each sizes its own heap.
         const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--max-"));
-        worker = new Worker(bootstrap(new URL("./family-worker.ts", import.meta.url).href), { eval: true, workerData: job, execArgv });
+        worker = new Worker(bootstrap(new URL(entry, import.meta.url).href), { eval: true, workerData, execArgv });
       } catch (error) {
         return resolve({ unavailable: error instanceof Error ? error.message : String(error) });
       }
@@ -59,12 +64,13 @@ export async function trainFamilyInWorker(job: FamilyJob, signal: AbortSignal): 
       signal.addEventListener("abort", stop, { once: true });
       const done = () => signal.removeEventListener("abort", stop);
       let settled = false;
-      worker.on("message", (message: { ready?: true } & Partial<WorkerTraining>) => {
+      worker.on("message", (message: { ready?: true; progress?: Progress }) => {
         if (message.ready) ready = true;
+        else if ("progress" in message) onProgress?.(message.progress as Progress);
         else {
           settled = true;
           done();
-          resolve(message as WorkerTraining);
+          resolve(message as Result);
         }
       });
       worker.on("error", (error) => {
@@ -76,10 +82,17 @@ export async function trainFamilyInWorker(job: FamilyJob, signal: AbortSignal): 
         done();
         if (settled) return;
         if (signal.aborted) reject(signal.reason);
-        else reject(new Error(`the ${job.family} thread ended (code ${code}) without a result`));
+        else reject(new Error(`${what} ended (code ${code}) without a result`));
       });
     });
   } finally {
     release();
   }
 }
+
+/** Trains a family on a worker thread, so families use both cores and the job's event loop stays free. */
+export const trainFamilyInWorker = (job: FamilyJob, signal: AbortSignal) => onThread<WorkerTraining>("./family-worker.ts", job, signal, `the ${job.family} thread`);
+
+/** Batch-scores a range of users on a worker thread; their COPY lines come to `onLines` in batches. */
+export const scoreInWorker = (job: ScoreJob, signal: AbortSignal, onLines: (lines: string) => void) =>
+  onThread<{ users: number }, string>("./score-worker.ts", job, signal, "the scoring thread", onLines);

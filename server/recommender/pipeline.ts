@@ -5,14 +5,14 @@ import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from "./artefacts";
-import { trainFamilyInWorker } from "./in-worker";
+import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
 import { trainFamily, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
 import { versionNdcg10, type Evaluation } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
 import type { BlendComponent, Family, FamilyDefinition, Model, Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
-import { batchScore } from "./scoring";
+import { batchScore, type ScoreHelper } from "./scoring";
 import { BASE_FAMILIES, familyDefinition, sessionOf, type TrainSession } from "./session";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
@@ -249,13 +249,20 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
   if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);
 }
 
-/** The champion's top 100 for every user of the snapshot, stored for serving. */
+/** The champion's top 100 for every user of the snapshot, stored for serving; half of the users on a worker thread. */
 async function scoreTask(ctx: TaskContext, config: TrainConfig) {
   const champion = await championOf(ctx.database.db);
   if (!champion) throw new Error("no champion to score with");
   const session = await sessionFor(ctx, config);
-  const model = inCatalogue(await loadArtefact({ path: champion.version.artefactPath!, digest: champion.version.artefactDigest }), session.snapshot.trackIds);
-  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix, session.pace);
+  const artefact = { path: champion.version.artefactPath!, digest: champion.version.artefactDigest };
+  const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
+  const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
+  const helper: ScoreHelper = async (users, onLines) => {
+    const scored = await scoreInWorker({ versionId: champion.versionId, snapshot, artefact, users }, ctx.signal, onLines);
+    if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
+    return !("unavailable" in scored);
+  };
+  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix, session.pace, helper);
   ctx.log(`stored the top ${stored.perUser} of version ${champion.versionId} for ${stored.users} users`);
   ctx.detail({ scoredVersion: champion.versionId, users: stored.users });
 }

@@ -16,6 +16,7 @@ export const TOP_PER_USER = 100;
 /** Users with fewer tracks than this get the model blended with what is popular in their favourite genres. */
 export const LIGHT_HISTORY = 3;
 
+
 /** Listens per track over the whole snapshot. */
 export function trackPopularity(snapshot: Snapshot): Float32Array {
   const popularity = new Float32Array(snapshot.trackIds.length);
@@ -82,29 +83,63 @@ export function userScores(model: Model, catalogue: GenreCatalogue, popularity: 
   for (let t = 0; t < out.length; t++) out[t]! += scratch[t]!;
 }
 
-/**
- * The version's top 100 unheard tracks for every user of the snapshot (the model must see the
- * snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. Lines are
- * made as COPY takes them, so memory stays flat however many users there are.
- */
-export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, pace: Pacer): Promise<{ users: number; perUser: number }> {
+/** COPY lines of `recommendations` for users [from, to) of the snapshot: top 100 unheard tracks, scores, the first 20 reasons. */
+export async function* scoredLines(versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, [from, to]: readonly [number, number], pace: Pacer): AsyncGenerator<string> {
   const popularity = trackPopularity(snapshot);
   const scores = new Float32Array(snapshot.trackIds.length);
   const scratch = new Float32Array(snapshot.trackIds.length);
   const catalogue = { trackIds: snapshot.trackIds, genres: snapshot.tracks.genres };
+  for (let user = from; user < to; user++) {
+    await pace.breathe();
+    const history = historyOf(matrix, user);
+    const favourite = snapshot.users.favoriteGenres[user]!;
+    userScores(model, catalogue, popularity, history, favourite, scores, scratch);
+    for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
+    const top = topK(scores, TOP_PER_USER);
+    const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
+    const values = Array.from(top, (t) => Math.fround(scores[t]!));
+    const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
+    yield `${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`;
+  }
+}
+
+/** Scores users [from, to) elsewhere (a worker thread), handing their lines to `onLines`; false when it cannot run here. */
+export type ScoreHelper = (range: readonly [number, number], onLines: (lines: string) => void) => Promise<boolean>;
+
+/**
+ * The version's top 100 unheard tracks for every user of the snapshot (the model must see the
+ * snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. With a
+ * `helper`, the second half of the users is scored there while this thread scores the first.
+ * Lines go to COPY as they are made, so memory holds at most the helper's lines not yet written.
+ */
+export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, pace: Pacer, helper?: ScoreHelper): Promise<{ users: number; perUser: number }> {
+  const users = snapshot.userIds.length;
+  const half = helper ? Math.floor(users / 2) : users;
+  const helped: string[] = [];
+  let wake: (() => void) | undefined;
+  const arrived = (lines: string) => {
+    helped.push(lines);
+    wake?.();
+  };
+  const helping = half < users ? helper!([half, users], arrived) : Promise.resolve(true);
+  // A failure of the helper surfaces below, where its lines are awaited.
+  let helperDone = false;
+  const ignore = () => undefined;
+  const settled = helping.then(ignore, ignore).then(() => {
+    helperDone = true;
+    wake?.();
+  });
   async function* lines() {
-    for (let user = 0; user < snapshot.userIds.length; user++) {
-      await pace.breathe();
-      const history = historyOf(matrix, user);
-      const favourite = snapshot.users.favoriteGenres[user]!;
-      userScores(model, catalogue, popularity, history, favourite, scores, scratch);
-      for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
-      const top = topK(scores, TOP_PER_USER);
-      const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
-      const values = Array.from(top, (t) => Math.fround(scores[t]!));
-      const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
-      yield `${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`;
+    for await (const line of scoredLines(versionId, model, snapshot, matrix, [0, half], pace)) {
+      yield line;
+      while (helped.length) yield helped.shift()!;
     }
+    while (!helperDone || helped.length) {
+      if (helped.length) yield helped.shift()!;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+    // The helper could not run here: its half on this thread.
+    if (!(await helping)) yield* scoredLines(versionId, model, snapshot, matrix, [half, users], pace);
   }
   const client = await database.pool.connect();
   try {
@@ -117,6 +152,7 @@ export async function batchScore(database: Database, versionId: number, model: M
     throw error;
   } finally {
     client.release();
+    await settled;
   }
-  return { users: snapshot.userIds.length, perUser: TOP_PER_USER };
+  return { users, perUser: TOP_PER_USER };
 }
