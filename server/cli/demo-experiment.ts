@@ -6,6 +6,7 @@ import { createDatabase } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrations";
 import { analyzeExperiment, type ResultsDocument } from "../experiments/analysis";
+import { refreshDiscoveries } from "../experiments/discoveries";
 import { createExperiment, getExperiment, startExperiment } from "../experiments/experiments";
 import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
 import { freePort } from "../net";
@@ -90,6 +91,7 @@ async function main() {
       await simulator.advance(1);
       await engineFor(database).exposures.flush();
       await ingestNow();
+      await refreshDiscoveries(database.pool);
       results = await analyzeExperiment(database, (await getExperiment(database.db, key))!, { deadlineUtc: "23:59" });
       const treatment = results.variants[1]!;
       const primary = treatment.metrics[results.primaryMetric]!;

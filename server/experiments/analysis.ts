@@ -2,7 +2,7 @@ import type { z } from "zod";
 import type { Database } from "../db/client";
 import { metricResultSchema, resultsSchema } from "./results-schema";
 import type { Experiment, ExperimentVariant } from "../db/generated/client";
-import { refreshDiscoveries } from "./discoveries";
+import { followedListening } from "./discoveries";
 import { METRICS, variantMoments, type MetricKey } from "./metrics";
 import { benjaminiHochberg, compare, cuped, holm, meanEstimate, Moments, ratioEstimate, sampleRatioMismatch, type Estimate } from "./stats";
 
@@ -37,9 +37,23 @@ async function dataQualityNotes(database: Database, from: Date, asOf: Date, dead
   ]);
 }
 
-/** The results document of an experiment from the data as it stands (exposures, listening, feedback). */
+/** Listening ingested since the discoveries last followed it is not in the results yet (the analyze pipeline follows it first). */
+async function followingNotes(database: Database, followedAt: Date | null): Promise<string[]> {
+  if (!followedAt) return ["first listens not followed yet: new_tracks and hit_rate count none until the analyze pipeline runs"];
+  const { rows } = await database.pool.query<{ newer: number }>(
+    "SELECT count(*)::int AS newer FROM pipeline_runs WHERE pipeline = 'ingest' AND status = 'success' AND finished_at > $1",
+    [followedAt],
+  );
+  return rows[0]!.newer > 0 ? [`listening ingested after ${followedAt.toISOString().slice(0, 16).replace("T", " ")} UTC is not counted yet: the analyze pipeline follows it`] : [];
+}
+
+/**
+ * The results document of an experiment from the data as it stands (exposures, listening as far as
+ * the discoveries followed it, feedback). It does not follow new listening itself (`refreshDiscoveries`,
+ * the analyze pipeline's first task), so a web request never starts that work.
+ */
 export async function analyzeExperiment(database: Database, experiment: WithVariants, options: { deadlineUtc: string; now?: Date }): Promise<ResultsDocument> {
-  const { newestListen } = await refreshDiscoveries(database.pool);
+  const { newestListen, followedAt } = await followedListening(database.pool);
   const asOf = newestListen ?? options.now ?? new Date();
   const variants = [...experiment.variants].sort((a, b) => a.position - b.position);
   const moments = await variantMoments(database.pool, experiment.id, asOf);
@@ -104,7 +118,7 @@ export async function analyzeExperiment(database: Database, experiment: WithVari
     sequential: experiment.sequential,
     correction: experiment.correction,
     srm: { ...srm, flagged: srm.pValue < SRM_THRESHOLD },
-    dataQuality: experiment.startedAt ? await dataQualityNotes(database, experiment.startedAt, asOf, options.deadlineUtc) : [],
+    dataQuality: [...(await followingNotes(database, followedAt)), ...(experiment.startedAt ? await dataQualityNotes(database, experiment.startedAt, asOf, options.deadlineUtc) : [])],
     guardrailBreached,
     variants: variants.map((v, i) => ({ key: v.key, modelVersion: v.versionId, weight: v.weight, users: users[i]!, metrics: results[i]! })),
   };

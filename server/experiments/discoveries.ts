@@ -89,3 +89,10 @@ export async function refreshDiscoveries(pool: pg.Pool): Promise<DiscoveriesRefr
     client.release();
   }
 }
+
+/** How far the discoveries have followed the listening: the newest listening day, and when (null before the first refresh). */
+export async function followedListening(pool: pg.Pool): Promise<{ newestListen: Date | null; followedAt: Date | null }> {
+  const { rows } = await pool.query<{ name: string; at: Date }>("SELECT name, at FROM watermarks WHERE name = ANY($1)", [[WATERMARK, NEWEST]]);
+  const at = (name: string) => rows.find((r) => r.name === name)?.at ?? null;
+  return { newestListen: at(NEWEST), followedAt: at(WATERMARK) };
+}

@@ -7,6 +7,7 @@ import { trainedEncore, type TrainedEncore } from "../testing/trained";
 import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { type RestServer } from "../serving/node-http";
 import { analyzeExperiment } from "./analysis";
+import { refreshDiscoveries } from "./discoveries";
 import { createExperiment, getExperiment, startExperiment } from "./experiments";
 
 process.env.SERVING_REFRESH_MS = "200";
@@ -64,6 +65,7 @@ describe("the simulator's listeners answer the recommendations", () => {
     const rate = (variant: string) => rows.find((r) => r.variant === variant)!.plays / rows.find((r) => r.variant === variant)!.impressions;
     expect(rate("model")).toBeGreaterThan(rate("popular") * 1.2);
 
+    await refreshDiscoveries(database.pool);
     const results = await analyzeExperiment(database, (await getExperiment(database.db, "loop"))!, { deadlineUtc: "06:00" });
     const model = results.variants.find((v) => v.key === "model")!;
     expect(model.users).toBeGreaterThan(50);

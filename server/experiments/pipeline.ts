@@ -13,7 +13,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
     name: ANALYZE_PIPELINE,
     tasks: [
       {
-        // Its own task so the ledger shows what following the listening cost (the analysis refreshes again, finding nothing new).
+        // Its own task, so the ledger shows what following the new listening cost.
         name: "discoveries",
         async run(ctx) {
           const refreshed = await refreshDiscoveries(ctx.database.pool);

@@ -9,9 +9,9 @@ import { trainedEncore, type TrainedEncore } from "../testing/trained";
 import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
 import { type RestServer } from "../serving/node-http";
-import type { ResultsDocument } from "./analysis";
+import { analyzeExperiment, type ResultsDocument } from "./analysis";
 import { assignVariant } from "./assignment";
-import { createExperiment, decideExperiment, ExperimentError, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
+import { createExperiment, decideExperiment, ExperimentError, getExperiment, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
 import { analyzePipeline } from "./pipeline";
 
 process.env.SERVING_REFRESH_MS = "200";
@@ -133,6 +133,22 @@ describe("experiments in serving", () => {
     const forbidden = await get("/experiments/model-vs-popularity/results", (await createApiKey(database.db, { name: "recs only", scopes: ["recommendations:read"] }, actor)).key);
     expect(forbidden.status).toBe(403);
     expect((await get("/experiments/Bad%20Key/results")).status).toBe(400);
+
+    // An experiment without stored results: computed once, then the same document for a while, however many ask.
+    const { champion: championVersion, popularity: popularityVersion } = await versions();
+    await createExperiment(database.db, design({ key: "live-results", variants: [{ key: "a", versionId: popularityVersion, weight: 1 }, { key: "b", versionId: championVersion, weight: 1 }], namespace: { name: "live", start: 0, end: 1 } }), actor);
+    await startExperiment(database.db, "live-results", actor);
+    const answers = await Promise.all([1, 2, 3].map(() => get<ResultsDocument>("/experiments/live-results/results")));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
+    expect(new Set(answers.map((a) => a.body.computedAt)).size).toBe(1);
+    expect((await get<ResultsDocument>("/experiments/live-results/results")).body.computedAt).toBe(answers[0]!.body.computedAt);
+    expect(answers[0]!.body.dataQuality.filter((n) => n.includes("not counted yet"))).toEqual([]);
+    // A day ingested and not yet followed by the analyze pipeline: the results say so.
+    simulator.advance(1);
+    expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
+    const lagging = await analyzeExperiment(database, (await getExperiment(database.db, "live-results"))!, { deadlineUtc: "06:00" });
+    expect(lagging.dataQuality.filter((n) => n.includes("not counted yet"))).toHaveLength(1);
+    await stopExperiment(database.db, "live-results", actor);
 
     const { popularity } = await versions();
     await decideExperiment(database.db, "model-vs-popularity", { variant: "control", note: "test: ship control" }, actor);

@@ -45,13 +45,12 @@ function place(state: ServingState, engine: ServingEngine, userId: number, store
 export async function recommendationsFor(database: Database, request: RecommendRequest, route: string): Promise<Recommendations> {
   const engine = engineFor(database);
   const state = await engine.current();
-  const experimentIds = state.experiments.map((e) => e.id);
   const guess = place(state, engine, request.userId, new Map());
-  let listener = await readListener(database.pool, request.userId, (guess?.variant.served ?? state.champion)?.version.id ?? null, experimentIds);
+  let listener = await readListener(database.pool, request.userId, (guess?.variant.served ?? state.champion)?.version.id ?? null);
   const placement = listener.exposures.size ? place(state, engine, request.userId, listener.exposures) : guess;
   const served = placement?.variant.served ?? state.champion;
   // Rare: a stored variant other than the hash's (weights changed since): read that version's batch instead.
-  if (served !== (guess?.variant.served ?? state.champion)) listener = await readListener(database.pool, request.userId, served?.version.id ?? null, experimentIds);
+  if (served !== (guess?.variant.served ?? state.champion)) listener = await readListener(database.pool, request.userId, served?.version.id ?? null);
   const answer = recommend(state, served, listener, request, randomUUID());
   if (placement) {
     answer.experiment = { key: placement.experiment.key, variant: placement.variant.key };
