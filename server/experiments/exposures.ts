@@ -25,7 +25,8 @@ export class ExposureRecorder {
 
   constructor(
     private readonly pool: pg.Pool,
-    private readonly flushMs = 500,
+    // Short, so each upsert is short: at 500 requests/s, a batch every 500 ms (250 exposures) took about 7 ms of PostgreSQL at once.
+    private readonly flushMs = 100,
   ) {}
 
   /** The variant this process already recorded for the user (not yet written), if any. */
