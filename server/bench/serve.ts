@@ -173,12 +173,16 @@ async function main() {
     console.log(`\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`);
     console.table(results);
     console.log(`at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms)`);
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length / 2;
+      return Number.isInteger(mid) ? (sorted[mid - 1]! + sorted[mid]!) / 2 : sorted[Math.floor(mid)]!;
+    };
     const signed = (v: number, digits = 0) => `${v >= 0 ? "+" : ""}${v.toFixed(digits)}`;
     const p99Differences = pairs.map((p) => p.within.p99 - p.without.p99);
     const cpuDifferences = pairs.map((p) => p.within.cpuUs - p.without.cpuUs);
     console.log(
-      `exposure logging (every answer assigns and records an exposure; ${exposures} exposures in ${PAIRS} experiments): p99 in an experiment minus without, pair by pair: ${p99Differences.map((d) => signed(d)).join(", ")} ms, median ${signed(median(p99Differences))} ms (target ≤ +2 ms); machine CPU per request ${pairs.map((p) => `${p.without.cpuUs.toFixed(0)} → ${p.within.cpuUs.toFixed(0)}`).join(", ")} µs, median ${signed(median(cpuDifferences))} µs`,
+      `exposure logging (every answer assigns and records an exposure; ${exposures} exposures in ${PAIRS} experiments): p99 in an experiment minus without, pair by pair: ${p99Differences.map((d) => signed(d)).join(", ")} ms, median ${signed(median(p99Differences), 1)} ms (target ≤ +2 ms); machine CPU per request ${pairs.map((p) => `${p.without.cpuUs.toFixed(0)} → ${p.within.cpuUs.toFixed(0)}`).join(", ")} µs, median ${signed(median(cpuDifferences))} µs`,
     );
     console.log(`highest throughput with p99 < 50 ms: ${best ? Math.round(best.rate) : "none"} req/s (target ≥ 1,500)`);
     console.log(`events: ${stored} stored in 10 s from ${events.requests.total} batches of 1,000 = ${Math.round(stored / 10)} events/s, p99 ${events.latency.p99} ms per batch, non-2xx ${events.non2xx} (target ≥ 5,000/s)`);
