@@ -16,7 +16,6 @@ export const TOP_PER_USER = 100;
 /** Users with fewer tracks than this get the model blended with what is popular in their favourite genres. */
 export const LIGHT_HISTORY = 3;
 
-
 /** Listens per track over the whole snapshot. */
 export function trackPopularity(snapshot: Snapshot): Float32Array {
   const popularity = new Float32Array(snapshot.trackIds.length);
