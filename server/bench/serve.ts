@@ -21,7 +21,7 @@ import { freshDatabase, ingest, machineBusySeconds, runJob } from "./harness";
 const SEED = 42;
 const SIZES = { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 };
 /** without/with-experiment pairs for exposure logging's cost */
-const PAIRS = 4;
+const PAIRS = 6;
 
 interface Step {
   label: string;

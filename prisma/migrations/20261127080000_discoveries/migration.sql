@@ -17,7 +17,7 @@ CREATE TABLE "heard_tracks" (
 CREATE TABLE "discoveries" (
     "user_id" INTEGER NOT NULL,
     "heard_on" TIMESTAMPTZ(6) NOT NULL,
-    "track_ids" INTEGER[] NOT NULL,
+    "track_ids" INTEGER[],
     CONSTRAINT "discoveries_pkey" PRIMARY KEY ("user_id", "heard_on")
 );
 
