@@ -21,7 +21,7 @@ import { freshDatabase, ingest, machineBusySeconds, runJob } from "./harness";
 const SEED = 42;
 const SIZES = { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 };
 /** without/with-experiment pairs for exposure logging's cost */
-const PAIRS = 6;
+const PAIRS = 4;
 
 interface Step {
   label: string;
@@ -189,6 +189,10 @@ async function main() {
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}; autocannon runs on the same machine`);
     await simulator.close();
     await database.close();
+  } catch (error) {
+    // Said before the cleanup, which may not end if the database is gone.
+    console.error(error);
+    throw error;
   } finally {
     if (server?.pid) process.kill(-server.pid, "SIGTERM");
     await sleep(3000);
