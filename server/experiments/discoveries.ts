@@ -73,14 +73,13 @@ export async function refreshDiscoveries(pool: pg.Pool): Promise<DiscoveriesRefr
        ON CONFLICT (user_id, heard_on) DO UPDATE SET track_ids = discoveries.track_ids || EXCLUDED.track_ids`,
     );
     await client.query("UPDATE watermarks SET at = $2 WHERE name = $1", [WATERMARK, next]);
-    const { rows: newest } = await client.query<{ at: Date }>(
+    await client.query(
       `INSERT INTO watermarks (name, at) SELECT $1, max(heard_at) FROM first_listens_seen HAVING max(heard_at) IS NOT NULL
-       ON CONFLICT (name) DO UPDATE SET at = greatest(watermarks.at, EXCLUDED.at)
-       RETURNING at`,
+       ON CONFLICT (name) DO UPDATE SET at = greatest(watermarks.at, EXCLUDED.at)`,
       [NEWEST],
     );
-    const newestListen = newest[0]?.at ?? (await client.query<{ at: Date }>("SELECT at FROM watermarks WHERE name = $1", [NEWEST])).rows[0]?.at ?? null;
     await client.query("COMMIT");
+    const { newestListen } = await followedListening(pool);
     return { rows: Number(counted[0]!.rows), firstListens: (added.rowCount ?? 0) + (moved.rowCount ?? 0), newestListen };
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);

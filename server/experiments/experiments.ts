@@ -152,22 +152,25 @@ export async function decideExperiment(db: Db, key: string, decision: { variant:
  */
 export async function powerEstimate(database: Database, input: { metric: string; mde: number; alpha: number; power: number; weights: number[]; coverage: number; namespaceShare: number; mean?: number; sd?: number }) {
   let { mean, sd } = input;
+  // The newest listening, read once: both queries below count back from it.
+  const { rows: newestRows } = await database.pool.query<{ t: Date | null }>("SELECT max(created_at) AS t FROM listen_history");
+  const newest = newestRows[0]?.t ?? new Date();
   if (mean === undefined || sd === undefined) {
     if (input.metric !== "listens_per_day" && input.metric !== "new_tracks") throw new ExperimentError(`Give the baseline mean and standard deviation of ${input.metric}: the listening history does not tell them.`, "PRECONDITION_FAILED");
     // Per listener active in the last 14 days: their listens per day, or the tracks they discovered
     // (from `discoveries` as the last analysis left them).
     const { rows } = await database.pool.query<{ mean: number | null; sd: number | null }>(
-      `WITH newest AS (SELECT max(created_at) AS t FROM listen_history),
-            active AS (SELECT h.user_id, sum(cardinality(h.items))::float8 AS listens FROM listen_history h, newest
-                        WHERE h.created_at > newest.t - interval '14 days' GROUP BY h.user_id),
+      `WITH active AS (SELECT h.user_id, sum(cardinality(h.items))::float8 AS listens FROM listen_history h
+                        WHERE h.created_at > $1::timestamptz - interval '14 days' GROUP BY h.user_id),
             per_user AS (${
               input.metric === "listens_per_day"
                 ? "SELECT listens / 14 AS v FROM active"
                 : `SELECT coalesce(sum(cardinality(d.track_ids)), 0)::float8 AS v
-                     FROM active a CROSS JOIN newest LEFT JOIN discoveries d ON d.user_id = a.user_id AND d.heard_on > newest.t - interval '14 days'
+                     FROM active a LEFT JOIN discoveries d ON d.user_id = a.user_id AND d.heard_on > $1::timestamptz - interval '14 days'
                     GROUP BY a.user_id`
             })
        SELECT avg(v) AS mean, stddev_samp(v) AS sd FROM per_user`,
+      [newest],
     );
     mean = rows[0]?.mean ?? 0;
     sd = rows[0]?.sd ?? 0;
@@ -176,10 +179,10 @@ export async function powerEstimate(database: Database, input: { metric: string;
   const users = usersNeeded({ mean, sd, mde: input.mde, alpha: input.alpha, power: input.power, weights: input.weights.map((w) => w / total) });
   // Listeners active in the last d days, d = 1..28, from one pass: each listener's last listen, k whole days before the newest.
   const { rows: reach } = await database.pool.query<{ days: number; users: number }>(
-    `WITH newest AS (SELECT max(created_at) AS t FROM listen_history),
-          ages AS MATERIALIZED (SELECT floor(extract(epoch FROM newest.t - max(h.created_at)) / 86400)::int AS k
-                     FROM listen_history h, newest WHERE h.created_at > newest.t - interval '28 days' GROUP BY h.user_id, newest.t)
+    `WITH ages AS MATERIALIZED (SELECT floor(extract(epoch FROM $1::timestamptz - max(h.created_at)) / 86400)::int AS k
+                     FROM listen_history h WHERE h.created_at > $1::timestamptz - interval '28 days' GROUP BY h.user_id)
      SELECT d AS days, (SELECT count(*)::int FROM ages WHERE k < d) AS users FROM generate_series(1, 28) AS d`,
+    [newest],
   );
   const share = input.coverage * input.namespaceShare;
   const exposed = reach.map((r) => ({ days: r.days, users: Math.floor(r.users * share) }));
