@@ -63,11 +63,14 @@ describe("discoveries: first listens followed from the load", () => {
       { user_id: 1, day: 5, track_ids: [1] },
     ]);
 
-    // The 5th edited: track 4 added. Nothing new since: a refresh finds nothing.
+    // The 5th edited: track 4 added. Nothing new since: a refresh changes nothing. (It may read the
+    // row again: a transaction open elsewhere, autovacuum's say, holds the watermark back.)
     await load(1, 5, [4]);
     expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 1, firstListens: 1 });
-    expect(await refreshDiscoveries(database.pool)).toMatchObject({ rows: 0, firstListens: 0 });
-    expect(await derived()).toEqual(await fromScratch());
+    const before = await derived();
+    expect(await refreshDiscoveries(database.pool)).toMatchObject({ firstListens: 0 });
+    expect(await derived()).toEqual(before);
+    expect(before).toEqual(await fromScratch());
 
     // A late day that holds the 5th's only discovery empties it: the row goes. The newest day stays the 5th.
     await load(1, 1, [1]);
