@@ -62,7 +62,9 @@ export class ExposureRecorder {
        ON CONFLICT (experiment_id, user_id) DO UPDATE SET
          last_exposed_at = greatest(x.last_exposed_at, EXCLUDED.last_exposed_at),
          exposures = x.exposures + EXCLUDED.exposures,
-         served_track_ids = (SELECT array_agg(DISTINCT s) FROM (SELECT s FROM unnest(x.served_track_ids || EXCLUDED.served_track_ids) AS s LIMIT ${SERVED_KEPT}) AS kept)`,
+         -- The usual case, the same tracks again, skips merging the two arrays.
+         served_track_ids = CASE WHEN x.served_track_ids @> EXCLUDED.served_track_ids OR cardinality(x.served_track_ids) >= ${SERVED_KEPT} THEN x.served_track_ids
+           ELSE (SELECT array_agg(DISTINCT s) FROM (SELECT s FROM unnest(x.served_track_ids || EXCLUDED.served_track_ids) AS s LIMIT ${SERVED_KEPT}) AS kept) END`,
       [
         batch.map((e) => e.experimentId),
         batch.map((e) => e.userId),
