@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { ensureFirstAdmin, type FirstAdmin } from "./auth/accounts";
 import { createDatabase } from "./db/client";
@@ -18,8 +19,12 @@ export interface Database {
 
 /** The database in DATABASE_URL, or an embedded one under DATA_DIR; reachable and migrated. */
 export async function openDatabase(env: Env, log: (line: string) => void): Promise<Database> {
-  // What lands there (pages with e-mail addresses, generated secrets) is for this user alone.
-  await ensurePrivateDir(env.DATA_DIR, { traversable: env.DATABASE_URL === undefined && process.getuid?.() === 0 });
+  // What lands there (pages with e-mail addresses, generated secrets) is for this user alone. As root,
+  // an embedded cluster in DATA_DIR/pg runs as `postgres` and must pass through, also when this
+  // process uses DATABASE_URL while another (say `npm start`) serves that cluster: closing DATA_DIR
+  // under it made its next checkpoint fail (PANIC) and the cluster stop.
+  const embeddedHere = env.DATABASE_URL === undefined || existsSync(path.join(env.DATA_DIR, "pg"));
+  await ensurePrivateDir(env.DATA_DIR, { traversable: embeddedHere && process.getuid?.() === 0 });
   await ensurePrivateDir(ingestionConfig(env).lakeDir);
   let url = env.DATABASE_URL;
   let stop = async () => {};

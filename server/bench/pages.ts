@@ -80,7 +80,7 @@ async function main() {
   const database = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), password: "bench-pages", database: "encore" });
   const port = await freePort();
   const app = spawn(process.execPath, ["--import", "tsx", "server/cli/start.ts"], {
-    env: { ...process.env, DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), PORT: String(port), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SCHEDULER: "off", DATA_DIR: dir },
+    env: { ...process.env, DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), PORT: String(port), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SCHEDULER: "off", DATA_DIR: path.join(dir, "data") },
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {

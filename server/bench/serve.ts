@@ -117,7 +117,7 @@ async function prepare(database: Database, url: string, root: string) {
   step(`ingesting ${SIZES.users} users, ${SIZES.tracks} tracks, ${SIZES.histories} histories…`);
   await ingest(database, simulator, lakeDir);
   step("training…");
-  const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
+  const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: path.join(root, "data"), TRAIN_SEED: String(SEED) });
   if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
   step(`trained in ${job.seconds.toFixed(0)} s`);
   return { simulator, lakeDir };

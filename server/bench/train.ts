@@ -59,7 +59,7 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     process.stderr.write(`(${scenario.label}) ingesting ${scenario.name}…\n`);
     await ingest(database, simulator, lakeDir);
     process.stderr.write(`(${scenario.label}) training…\n`);
-    const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: root, TRAIN_SEED: String(SEED) });
+    const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: path.join(root, "data"), TRAIN_SEED: String(SEED) });
     if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
     const run = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" }, include: { tasks: true } });
     const snapshot = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
