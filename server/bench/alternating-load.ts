@@ -5,9 +5,11 @@ import { LatencyHistogram, type BlockPair } from "./latency-histogram";
 export interface AlternatingLoad {
   url: string;
   key: string;
-  /** listeners asked for in the first block of each pair, and in the second */
+  /** listeners outside the experiment, and inside it */
   without: readonly number[];
   within: readonly number[];
+  /** which group each pair of blocks begins with */
+  withinFirst: boolean;
   rate: number;
   connections: number;
   seconds: number;
@@ -22,13 +24,13 @@ export interface AlternatingLoad {
 const LEAD_MS = 200;
 
 /**
- * One steady load at a fixed rate that alternates every `blockMs` between two groups of listeners.
- * Separate runs of each condition drifted apart on a shared machine by more than the effect
- * measured; neighbouring blocks of one run share the drift. Each response is counted in the block
- * its request was sent in; the machine's CPU is read at each block's start.
+ * One steady load at a fixed rate that alternates every `blockMs` between listeners outside and
+ * inside an experiment. Separate runs of each condition drifted apart on a shared machine by more
+ * than the effect measured; neighbouring blocks of one run share the drift. Each response is counted
+ * in the block its request was sent in; the machine's CPU is read at each block's start.
  */
 export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs: BlockPair[]; cpuUsPerRequest: { without: number; within: number }; errors: number }> {
-  const { url, key, without, within, rate, connections, seconds, blockMs } = options;
+  const { url, key, without, within, withinFirst, rate, connections, seconds, blockMs } = options;
   const started = Date.now();
   const blockOf = (at: number) => Math.floor((at - started + LEAD_MS) / blockMs);
   const startOf = (block: number) => started - LEAD_MS + block * blockMs;
@@ -41,6 +43,7 @@ export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs
   };
   timer = setTimeout(sample, startOf(1) - Date.now());
   let errors = 0;
+  const isWithin = (block: number) => block % 2 === (withinFirst ? 0 : 1);
   const pick = (users: readonly number[]) => users[Math.floor(Math.random() * users.length)]!;
   await new Promise<void>((resolve, reject) => {
     const instance = autocannon(
@@ -50,7 +53,7 @@ export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs
         duration: seconds,
         overallRate: rate,
         headers: { authorization: `Bearer ${key}` },
-        requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: `/api/v1/users/${pick(blockOf(Date.now()) % 2 ? within : without)}/recommendations?k=20` }) }],
+        requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: `/api/v1/users/${pick(isWithin(blockOf(Date.now())) ? within : without)}/recommendations?k=20` }) }],
       },
       (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
     );
@@ -66,10 +69,11 @@ export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs
   const cpu = { without: 0, within: 0 };
   const requests = { without: 0, within: 0 };
   for (let b = 0; b + 1 < histograms.length && b + 2 < busyAtStart.length; b += 2) {
-    const pair = { without: histograms[b] ?? new LatencyHistogram(), within: histograms[b + 1] ?? new LatencyHistogram() };
+    const [w, o] = isWithin(b) ? [b, b + 1] : [b + 1, b];
+    const pair = { without: histograms[o] ?? new LatencyHistogram(), within: histograms[w] ?? new LatencyHistogram() };
     pairs.push(pair);
-    cpu.without += busyAtStart[b + 1]! - busyAtStart[b]!;
-    cpu.within += busyAtStart[b + 2]! - busyAtStart[b + 1]!;
+    cpu.without += busyAtStart[o + 1]! - busyAtStart[o]!;
+    cpu.within += busyAtStart[w + 1]! - busyAtStart[w]!;
     requests.without += pair.without.total;
     requests.within += pair.within.total;
   }

@@ -28,14 +28,27 @@ describe("latency histogram", () => {
     const random = new Random(7);
     const block = (shift: number) => histogram(Array.from({ length: 1000 }, () => shift + 4 - 3 * Math.log(1 - random.next())));
     const pairs = (shift: number): BlockPair[] => Array.from({ length: 40 }, () => ({ without: block(0), within: block(shift) }));
-    const shifted = quantileDifference(pairs(3), 0.99);
+    const shifted = quantileDifference([pairs(3), pairs(3)], 0.99);
     expect(shifted.difference).toBeCloseTo(3, 0);
     expect(shifted.ci[0]).toBeLessThan(3);
     expect(shifted.ci[1]).toBeGreaterThan(3);
     expect(shifted.ci[0]).toBeGreaterThan(0);
-    const equal = quantileDifference(pairs(0), 0.99);
+    const equal = quantileDifference([pairs(0)], 0.99);
     expect(equal.ci[0]).toBeLessThan(0);
     expect(equal.ci[1]).toBeGreaterThan(0);
     expect(equal.ci[1] - equal.ci[0]).toBeLessThan(3);
+  });
+
+  it("cancels a difference between the two groups of listeners when each group is inside in one of two runs", () => {
+    const random = new Random(11);
+    // Group g's listeners are 3 ms slower by themselves; being inside costs nothing.
+    const block = (slower: boolean) => histogram(Array.from({ length: 1000 }, () => (slower ? 3 : 0) + 4 - 3 * Math.log(1 - random.next())));
+    const run = (slowerInside: boolean): BlockPair[] => Array.from({ length: 40 }, () => ({ without: block(!slowerInside), within: block(slowerInside) }));
+    const first = run(true);
+    const second = run(false);
+    expect(quantileDifference([first], 0.99).ci[0]).toBeGreaterThan(0);
+    const both = quantileDifference([first, second], 0.99);
+    expect(both.ci[0]).toBeLessThan(0);
+    expect(both.ci[1]).toBeGreaterThan(0);
   });
 });

@@ -44,18 +44,17 @@ export interface BlockPair {
 
 /**
  * The `q` quantile with the condition minus without, pooled over all pairs, and its percentile
- * bootstrap interval resampling whole pairs (Efron & Tibshirani 1993, ch. 13): neighbouring blocks
- * share the machine's drift, so pairs, not single requests, are the independent units.
+ * bootstrap interval resampling whole pairs within each run (Efron & Tibshirani 1993, ch. 13):
+ * neighbouring blocks share the machine's drift, so pairs, not single requests, are the units.
  */
-export function quantileDifference(pairs: readonly BlockPair[], q: number, { resamples = 2000, level = 0.95, seed = 1 } = {}) {
-  const difference = (chosen: readonly BlockPair[]) => LatencyHistogram.sum(chosen.map((p) => p.within)).quantile(q) - LatencyHistogram.sum(chosen.map((p) => p.without)).quantile(q);
-  const random = new Random(seed);
-  const draws = Float64Array.from({ length: resamples }, () => difference(pairs.map(() => random.pick(pairs)))).sort();
-  const at = (p: number) => draws[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
-  return {
-    without: LatencyHistogram.sum(pairs.map((p) => p.without)).quantile(q),
-    within: LatencyHistogram.sum(pairs.map((p) => p.within)).quantile(q),
-    difference: difference(pairs),
-    ci: [at((1 - level) / 2), at((1 + level) / 2)] as [number, number],
+export function quantileDifference(runs: readonly (readonly BlockPair[])[], q: number, { resamples = 2000, level = 0.95, seed = 1 } = {}) {
+  const pooled = (chosen: readonly BlockPair[]) => {
+    const without = LatencyHistogram.sum(chosen.map((p) => p.without)).quantile(q);
+    const within = LatencyHistogram.sum(chosen.map((p) => p.within)).quantile(q);
+    return { without, within, difference: within - without };
   };
+  const random = new Random(seed);
+  const draws = Float64Array.from({ length: resamples }, () => pooled(runs.flatMap((pairs) => pairs.map(() => random.pick(pairs)))).difference).sort();
+  const at = (p: number) => draws[Math.min(resamples - 1, Math.max(0, Math.round(p * (resamples - 1))))]!;
+  return { ...pooled(runs.flat()), ci: [at((1 - level) / 2), at((1 + level) / 2)] as [number, number] };
 }
