@@ -131,7 +131,6 @@ async function main() {
   await chmod(root, 0o755);
   const logs = { server: new Tail(), postgres: new Tail() };
   const pg = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-serve", database: "postgres", log: (line) => logs.postgres.add(line) });
-  for (const signal of ["SIGHUP", "SIGINT", "SIGTERM"] as const) process.on(signal, () => step(`received ${signal}`));
   let server: ChildProcess | undefined;
   try {
     const url = await freshDatabase(pg.url, "bench_serve");
@@ -210,8 +209,7 @@ async function main() {
     await simulator.close();
     await database.close();
   } catch (error) {
-    console.error(error);
-    console.error(`\nnpm start, last lines:\n${logs.server}\n\nPostgreSQL, last lines:\n${logs.postgres}`);
+    console.error(`npm start, last lines:\n${logs.server}\n\nPostgreSQL, last lines:\n${logs.postgres}\n`);
     throw error;
   } finally {
     if (server?.pid) process.kill(-server.pid, "SIGTERM");
