@@ -13,7 +13,7 @@ import { createExperiment, startExperiment, stopExperiment } from "../experiment
 import { createApiKey } from "../serving/api-keys";
 import { catalogueOptions } from "../simulator/options";
 import { startSimulator } from "../simulator/server";
-import { assignVariant } from "../experiments/assignment";
+import { assignVariant, designOf } from "../experiments/assignment";
 import { alternatingLoad } from "./alternating-load";
 import { freshDatabase, ingest, runJob } from "./harness";
 import { quantileDifference } from "./latency-histogram";
@@ -178,7 +178,7 @@ async function main() {
         { ...half, name: "bench", hypothesis: "none", variants: [{ key: "a", versionId: champion.versionId, weight: 1 }, { key: "b", versionId: champion.versionId, weight: 1 }], coverage: 1, primaryMetric: "hit_rate", secondaryMetrics: [], guardrailMetrics: [], correction: "holm", sequential: true, alpha: 0.05 },
         actor,
       );
-      const design = { seed: experiment.seed, weights: experiment.variants.map((v) => v.weight), coverage: experiment.coverage, namespace: [half.namespace.name, half.namespace.start, half.namespace.end] as const };
+      const design = designOf(experiment);
       const within = users.filter((id) => assignVariant(design, id) >= 0);
       const without = users.filter((id) => assignVariant(design, id) < 0);
       await startExperiment(database.db, experiment.key, actor);

@@ -1,3 +1,5 @@
+import type { Experiment } from "../db/generated/client";
+
 // Assignment as GrowthBook's SDK does it (growthbook/packages/sdk-js/src/util.ts, hashing version 2),
 // so an experiment defined here splits users exactly as the SDK would.
 
@@ -25,6 +27,12 @@ export interface AssignmentDesign {
   coverage: number;
   /** [name, start, end): the part of the namespace this experiment owns */
   namespace?: readonly [string, number, number] | null;
+}
+
+/** The design of a stored experiment, its variants in their order. */
+export function designOf(experiment: Pick<Experiment, "seed" | "coverage" | "namespace" | "namespaceStart" | "namespaceEnd"> & { variants: readonly { weight: number }[] }): AssignmentDesign {
+  const { seed, coverage, namespace, namespaceStart, namespaceEnd, variants } = experiment;
+  return { seed, weights: variants.map((v) => v.weight), coverage, namespace: namespace ? [namespace, namespaceStart, namespaceEnd] : null };
 }
 
 /** Each variant's [start, end) of the hash: its weight's slice, of which `coverage` is used. */

@@ -4,7 +4,7 @@ import { loadArtefact } from "../recommender/artefacts";
 import { inCatalogue } from "../recommender/catalogue";
 import type { Model } from "../recommender/families/types";
 import { PrunedArtefactError, UnknownVersionError } from "../recommender/registry";
-import type { AssignmentDesign } from "../experiments/assignment";
+import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
 import { servingMetrics } from "./metrics";
@@ -164,8 +164,7 @@ export class ServingEngine {
             variants.push({ key: v.key, served: { version: { id: v.versionId, family }, model: inCatalogue(model, catalogue.trackIds) } });
           }
         }
-        const design: AssignmentDesign = { seed: e.seed, weights: e.variants.map((v) => v.weight), coverage: e.coverage, namespace: e.namespace ? [e.namespace, e.namespaceStart, e.namespaceEnd] : null };
-        loaded.push({ id: e.id, key: e.key, design, variants });
+        loaded.push({ id: e.id, key: e.key, design: designOf(e), variants });
       } catch (error) {
         console.error(`[encore] experiment ${e.key} is not served: ${error instanceof Error ? error.message : String(error)}`);
       }
