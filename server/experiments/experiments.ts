@@ -1,7 +1,7 @@
 import { recordAudit } from "../audit";
 import type { Database, Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
-import { setAlias } from "../recommender/registry";
+import { moveAlias } from "../recommender/registry";
 import { METRICS } from "./metrics";
 import { usersNeeded } from "./stats";
 
@@ -42,10 +42,22 @@ const withVariants = { variants: { orderBy: { position: "asc" as const } } };
 
 export const getExperiment = (db: Db, key: string) => db.experiment.findUnique({ where: { key }, include: withVariants });
 
-async function mustGet(db: Db | Prisma.TransactionClient, key: string) {
-  const experiment = await db.experiment.findUnique({ where: { key }, include: withVariants });
-  if (!experiment) throw new ExperimentError(`No experiment "${key}".`, "NOT_FOUND");
-  return experiment;
+/**
+ * The experiment, its row locked until the transaction ends: a start, stop or decision made at the
+ * same moment waits, then finds the status this one left and is refused.
+ */
+async function lockedForChange(tx: Prisma.TransactionClient, key: string) {
+  const locked = await tx.$queryRaw<{ id: number }[]>`SELECT id FROM experiments WHERE key = ${key} FOR UPDATE`;
+  if (locked.length === 0) throw new ExperimentError(`No experiment "${key}".`, "NOT_FOUND");
+  return tx.experiment.findUniqueOrThrow({ where: { key }, include: withVariants });
+}
+
+/** Refused because someone else moved it on meanwhile (409), or because it never could (412). */
+function wrongStatus(key: string, experiment: { status: string; decidedBy: string | null; shippedVariant: string | null }, action: string, laterStatuses: string[]): ExperimentError {
+  const by = experiment.status === "decided" ? ` by ${experiment.decidedBy ?? "someone"} (${experiment.shippedVariant === null ? "shipped nothing" : `shipped ${experiment.shippedVariant}`})` : "";
+  return laterStatuses.includes(experiment.status)
+    ? new ExperimentError(`Experiment "${key}" is ${experiment.status} already${by}; it cannot ${action}. Reload to see it.`, "CONFLICT")
+    : new ExperimentError(`Experiment "${key}" is ${experiment.status}; it cannot ${action}.`, "PRECONDITION_FAILED");
 }
 
 /** A draft; weights are scaled to sum to 1. Every variant must be a version that can be served. */
@@ -92,8 +104,8 @@ export async function createExperiment(db: Db, design: ExperimentDesign, actor: 
 export async function startExperiment(db: Db, key: string, actor: Actor) {
   return db.$transaction(async (tx) => {
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('encore.experiments.start'))`;
-    const experiment = await mustGet(tx, key);
-    if (experiment.status !== "draft") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; only a draft starts.`, "PRECONDITION_FAILED");
+    const experiment = await lockedForChange(tx, key);
+    if (experiment.status !== "draft") throw wrongStatus(key, experiment, "start (only a draft starts)", ["running", "stopped", "decided"]);
     if (experiment.namespace) {
       const overlapping = await tx.experiment.findFirst({
         where: { status: "running", namespace: experiment.namespace, namespaceStart: { lt: experiment.namespaceEnd }, namespaceEnd: { gt: experiment.namespaceStart } },
@@ -111,8 +123,8 @@ export async function startExperiment(db: Db, key: string, actor: Actor) {
 /** running → stopped: no more exposures; the results stay. */
 export async function stopExperiment(db: Db, key: string, actor: Actor) {
   return db.$transaction(async (tx) => {
-    const experiment = await mustGet(tx, key);
-    if (experiment.status !== "running") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; only a running one stops.`, "PRECONDITION_FAILED");
+    const experiment = await lockedForChange(tx, key);
+    if (experiment.status !== "running") throw wrongStatus(key, experiment, "stop (only a running one stops)", ["stopped", "decided"]);
     const now = new Date();
     const stopped = await tx.experiment.update({ where: { key }, data: { status: "stopped", stoppedAt: now, updatedAt: now }, include: withVariants });
     await recordAudit(tx, { action: "experiment.stop", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}` });
@@ -120,28 +132,40 @@ export async function stopExperiment(db: Db, key: string, actor: Actor) {
   });
 }
 
-/** Ends an experiment: ships a variant (its version becomes champion through the registry, audited) or none. */
+/**
+ * Ends an experiment: ships a variant (its version becomes champion through the registry, audited) or
+ * none. One transaction under the experiment's row lock: of two decisions at once, one wins and the
+ * other is refused with CONFLICT, changing nothing.
+ */
 export async function decideExperiment(db: Db, key: string, decision: { variant: string | null; note: string }, actor: Actor) {
-  const experiment = await mustGet(db, key);
-  if (experiment.status !== "running" && experiment.status !== "stopped") throw new ExperimentError(`Experiment "${key}" is ${experiment.status}; it cannot be decided.`, "PRECONDITION_FAILED");
-  const variant = decision.variant === null ? null : experiment.variants.find((v) => v.key === decision.variant);
-  if (decision.variant !== null && !variant) throw new ExperimentError(`Experiment "${key}" has no variant "${decision.variant}".`, "NOT_FOUND");
-  if (variant) await setAlias(db, "champion", variant.versionId, actor, `experiment ${key}: shipped ${variant.key}. ${decision.note}`);
-  const now = new Date();
-  const decided = await db.experiment.update({
-    where: { key },
-    data: { status: "decided", decidedAt: now, decidedBy: actor.email, shippedVariant: variant?.key ?? null, decisionNote: decision.note, stoppedAt: experiment.stoppedAt ?? now, updatedAt: now },
-    include: withVariants,
+  return db.$transaction(async (tx) => {
+    const experiment = await lockedForChange(tx, key);
+    if (experiment.status !== "running" && experiment.status !== "stopped") throw wrongStatus(key, experiment, "be decided", ["decided"]);
+    const variant = decision.variant === null ? null : experiment.variants.find((v) => v.key === decision.variant);
+    if (decision.variant !== null && !variant) throw new ExperimentError(`Experiment "${key}" has no variant "${decision.variant}".`, "NOT_FOUND");
+    if (variant) {
+      const version = await tx.modelVersion.findUnique({ where: { id: variant.versionId }, select: { artefactPrunedAt: true } });
+      if (!version || version.artefactPrunedAt) {
+        throw new ExperimentError(`Variant ${variant.key}'s model (version ${variant.versionId}) ${version ? "had its artefact pruned" : "no longer exists"}, so it cannot be served or shipped. Ship another variant, or none.`, "PRECONDITION_FAILED");
+      }
+      await moveAlias(tx, "champion", variant.versionId, actor, `experiment ${key}: shipped ${variant.key}. ${decision.note}`);
+    }
+    const now = new Date();
+    const decided = await tx.experiment.update({
+      where: { key },
+      data: { status: "decided", decidedAt: now, decidedBy: actor.email, shippedVariant: variant?.key ?? null, decisionNote: decision.note, stoppedAt: experiment.stoppedAt ?? now, updatedAt: now },
+      include: withVariants,
+    });
+    await recordAudit(tx, {
+      action: "experiment.decide",
+      actorId: actor.id ?? null,
+      actorEmail: actor.email,
+      ip: actor.ip ?? null,
+      target: `experiment ${key}`,
+      detail: { shipped: variant?.key ?? null, version: variant?.versionId ?? null, note: decision.note },
+    });
+    return decided;
   });
-  await recordAudit(db, {
-    action: "experiment.decide",
-    actorId: actor.id ?? null,
-    actorEmail: actor.email,
-    ip: actor.ip ?? null,
-    target: `experiment ${key}`,
-    detail: { shipped: variant?.key ?? null, version: variant?.versionId ?? null, note: decision.note },
-  });
-  return decided;
 }
 
 /**

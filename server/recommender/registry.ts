@@ -43,26 +43,29 @@ export class UnknownVersionError extends Error {
  * pruned cannot be served, so it cannot become champion.
  */
 export async function setAlias(db: Db, alias: Alias, versionId: number, actor: { id?: number; email: string; ip?: string }, reason: string): Promise<ModelVersion> {
-  return db.$transaction(async (tx) => {
-    const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
-    if (!version) throw new UnknownVersionError(versionId);
-    if (version.artefactPrunedAt) throw new PrunedArtefactError(versionId);
-    const before = await tx.modelAlias.findUnique({ where: { alias } });
-    await tx.modelAlias.upsert({
-      where: { alias },
-      create: { alias, versionId, updatedBy: actor.email, reason },
-      update: { versionId, updatedBy: actor.email, reason, updatedAt: new Date() },
-    });
-    await recordAudit(tx, {
-      action: alias === "champion" ? "model.promote" : `model.${alias}`,
-      actorId: actor.id ?? null,
-      actorEmail: actor.email,
-      ip: actor.ip ?? null,
-      target: `version ${versionId}`,
-      detail: { alias, from: before?.versionId ?? null, to: versionId, reason } as Prisma.InputJsonValue,
-    });
-    return version;
+  return db.$transaction((tx) => moveAlias(tx, alias, versionId, actor, reason));
+}
+
+/** setAlias inside the caller's transaction (an experiment's decision commits with its promotion). */
+export async function moveAlias(tx: Prisma.TransactionClient, alias: Alias, versionId: number, actor: { id?: number; email: string; ip?: string }, reason: string): Promise<ModelVersion> {
+  const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
+  if (!version) throw new UnknownVersionError(versionId);
+  if (version.artefactPrunedAt) throw new PrunedArtefactError(versionId);
+  const before = await tx.modelAlias.findUnique({ where: { alias } });
+  await tx.modelAlias.upsert({
+    where: { alias },
+    create: { alias, versionId, updatedBy: actor.email, reason },
+    update: { versionId, updatedBy: actor.email, reason, updatedAt: new Date() },
   });
+  await recordAudit(tx, {
+    action: alias === "champion" ? "model.promote" : `model.${alias}`,
+    actorId: actor.id ?? null,
+    actorEmail: actor.email,
+    ip: actor.ip ?? null,
+    target: `version ${versionId}`,
+    detail: { alias, from: before?.versionId ?? null, to: versionId, reason } as Prisma.InputJsonValue,
+  });
+  return version;
 }
 
 /** Removes the artefact files of versions past the newest `keep` that no alias points at; their rows stay. */
