@@ -1,19 +1,16 @@
 import http from "node:http";
 import next from "next";
-import { CLIENT_IP_HEADER, parseTrustProxy, resolveClientAddress, SERVED_BY_ENCORE } from "../auth/client-ip";
+import { parseTrustProxy, SERVED_BY_ENCORE } from "../auth/client-ip";
 import { ConfigError, parseEnv } from "../env";
 import { onStopRequest } from "./stop-signals";
-import { API_CSP, securityHeaders } from "../http/security-headers";
+import { securityHeaders } from "../http/security-headers";
+import { edgeHandler } from "../http/edge";
 import { database } from "../db/client";
-import { isRestPath, serveRest } from "../serving/node-http";
-
-/** Requests to the API larger than this are refused before any handler reads them. */
-export const MAX_API_BODY_BYTES = 1024 * 1024;
 
 /**
- * The console's HTTP server: Next.js behind a thin layer that decides who the client is (socket
- * peer, or X-Forwarded-For only through proxies TRUST_PROXY names), refuses oversized API bodies
- * and adds the headers that depend on the deployment. Started by `npm start` (server/cli/start.ts).
+ * The console's HTTP server: Next.js (and the REST API) behind Encore's edge (server/http/edge.ts),
+ * which decides who the client is, refuses malformed requests and bounds bodies. Started by
+ * `npm start` (server/cli/start.ts).
  */
 async function main() {
   const env = parseEnv({ ...process.env, NODE_ENV: "production" });
@@ -22,25 +19,8 @@ async function main() {
   const app = next({ dev: false, dir: process.cwd(), hostname: env.HOSTNAME ?? "localhost", port: env.PORT });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const headers = securityHeaders(env.NEXTAUTH_URL);
 
-  const server = http.createServer((req, res) => {
-    // Whatever a client sent under this name is replaced: only this server says who the client is.
-    req.headers[CLIENT_IP_HEADER] = resolveClientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], trust);
-    for (const [name, value] of headers) res.setHeader(name, value);
-    const api = req.url?.startsWith("/api/") ?? false;
-    if (api) res.setHeader("Content-Security-Policy", API_CSP);
-    if (api && Number(req.headers["content-length"] ?? 0) > MAX_API_BODY_BYTES) {
-      res.writeHead(413, { "content-type": "application/json", connection: "close" });
-      res.end(JSON.stringify({ error: { code: "PAYLOAD_TOO_LARGE", message: `Request bodies are limited to ${MAX_API_BODY_BYTES} bytes.` } }));
-      return;
-    }
-    if (isRestPath(req.url ?? "")) {
-      void serveRest(req, res, database);
-      return;
-    }
-    void handle(req, res);
-  });
+  const server = http.createServer(edgeHandler({ trust, headers: securityHeaders(env.NEXTAUTH_URL), database, next: (req, res) => handle(req, res) }));
   server.listen(env.PORT, env.HOSTNAME);
 
   // start.ts killed outright: this server does not outlive it either.

@@ -1,0 +1,130 @@
+import http from "node:http";
+import net, { type AddressInfo } from "node:net";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { parseTrustProxy } from "../auth/client-ip";
+import { createApiKey } from "../serving/api-keys";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { edgeHandler, MAX_API_BODY_BYTES, MAX_AUTH_BODY_BYTES } from "./edge";
+import { securityHeaders } from "./security-headers";
+
+let database: TestDatabase;
+let server: http.Server;
+let port: number;
+
+/** What the stand-in for Next.js saw of the last request it read. */
+let seen: { url: string; bytes: number; ended: boolean } | null;
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  // Next.js stands behind the edge in `npm start`; here a handler that reads the whole body as Next does.
+  const next = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    seen = { url: req.url ?? "", bytes: 0, ended: false };
+    const current = seen;
+    try {
+      for await (const chunk of req) current.bytes += (chunk as Buffer).length;
+      current.ended = true;
+      res.end(`read ${current.bytes}`);
+    } catch {
+      // the edge closed the connection
+    }
+  };
+  server = http.createServer(edgeHandler({ trust: parseTrustProxy(""), headers: securityHeaders(undefined), database, next }));
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  port = (server.address() as AddressInfo).port;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await database.drop();
+});
+
+beforeEach(() => {
+  seen = null;
+});
+
+/** Sends these bytes as they are and returns all the server answers until it closes (or 2 s of quiet). */
+function raw(request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const chunks: Buffer[] = [];
+    socket.setTimeout(2000, () => socket.end());
+    socket.on("data", (chunk) => chunks.push(chunk));
+    socket.on("close", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    socket.on("error", reject);
+    socket.write(request);
+  });
+}
+
+const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
+
+/**
+ * Streams `total` bytes of chunked body (64 KB chunks, honouring backpressure) and returns the answer;
+ * stops sending once the server has answered or closed.
+ */
+function chunkedUpload(path: string, total: number, { contentType = "application/x-www-form-urlencoded", authorization = "" } = {}): Promise<{ status: number; response: string; sent: number }> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, "127.0.0.1");
+    const received: Buffer[] = [];
+    let sent = 0;
+    let closed = false;
+    const finish = () => {
+      closed = true;
+      const response = Buffer.concat(received).toString("utf8");
+      resolve({ status: statusOf(response), response, sent });
+    };
+    socket.on("data", (chunk) => received.push(chunk));
+    socket.on("error", () => {});
+    socket.on("close", finish);
+    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n${authorization && `Authorization: ${authorization}\r\n`}\r\n`);
+    const piece = Buffer.alloc(Math.min(total, 64 * 1024), "a");
+    const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
+    const pump = () => {
+      while (!closed && received.length === 0 && sent < total) {
+        sent += piece.length;
+        if (!socket.write(frame)) return void socket.once("drain", pump);
+      }
+      if (!closed && sent >= total) socket.end("0\r\n\r\n");
+    };
+    pump();
+  });
+}
+
+describe("request bodies are bounded while they are read, on every route", () => {
+  it("a chunked 5 MB sign-in form gets 413 and the handler never receives more than the limit, nor a complete body", async () => {
+    const { status, response } = await chunkedUpload("/api/auth/callback/credentials", 5 * 1024 * 1024);
+    expect(status, response).toBe(413);
+    expect(response).toContain("PAYLOAD_TOO_LARGE");
+    expect(seen?.bytes).toBeLessThanOrEqual(MAX_AUTH_BODY_BYTES);
+    expect(seen?.ended).toBe(false);
+  });
+
+  it("the same on a console page and on the API at its own limit", async () => {
+    const page = await chunkedUpload("/runs", 5 * 1024 * 1024);
+    expect(page.status, page.response).toBe(413);
+    expect(seen?.ended).toBe(false);
+
+    const api = await chunkedUpload("/api/trpc/runs.trigger", 5 * 1024 * 1024, { contentType: "application/json" });
+    expect(api.status, api.response).toBe(413);
+    expect(seen?.bytes).toBeLessThanOrEqual(MAX_API_BODY_BYTES);
+    expect(seen?.ended).toBe(false);
+  });
+
+  it("a chunked body under the limit reaches the handler whole", async () => {
+    const { status, response } = await chunkedUpload("/api/auth/callback/credentials", 32 * 1024);
+    expect(status, response).toBe(200);
+    expect(response).toContain(`read ${32 * 1024}`);
+  });
+
+  it("a Content-Length over the limit is refused before anything is read", async () => {
+    const response = await raw(`POST /api/auth/callback/credentials HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${MAX_AUTH_BODY_BYTES + 1}\r\n\r\n`);
+    expect(statusOf(response), response).toBe(413);
+    expect(seen).toBeNull();
+  });
+
+  it("REST events over 1 MB, chunked, get 413", async () => {
+    const { key } = await createApiKey(database.db, { name: "edge test", scopes: ["events:write"] }, { email: "admin@test" });
+    const { status, response } = await chunkedUpload("/api/v1/events", 5 * 1024 * 1024, { contentType: "application/json", authorization: `Bearer ${key}` });
+    expect(status, response).toBe(413);
+  });
+});
