@@ -1,3 +1,4 @@
+import net from "node:net";
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
 import { signIn, signInFresh, trpcMutation, trpcQuery, uniqueEmail } from "./helpers";
@@ -177,7 +178,82 @@ test.describe("sign-in throttling on the real server", () => {
   });
 });
 
-test("request bodies over 1 MB to the API are refused before any handler reads them", async ({ baseURL }) => {
-  const response = await rawRequest(`${baseURL}/api/auth/callback/credentials`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "x=".padEnd(1_100_000, "y") });
-  expect(response.status).toBe(413);
+/** Writes these bytes as they are (then `body`, chunked, until the server answers) and returns the answer's status and text. */
+function rawSocket(baseUrl: string, head: string, chunkedBytes = 0): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = net.connect(Number(port), hostname === "localhost" ? "127.0.0.1" : hostname);
+    const received: Buffer[] = [];
+    let sent = 0;
+    let closed = false;
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.on("data", (chunk) => received.push(chunk));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      closed = true;
+      const text = Buffer.concat(received).toString("utf8");
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0), text });
+    });
+    socket.write(head);
+    const piece = Buffer.alloc(64 * 1024, "y");
+    const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
+    const pump = () => {
+      while (!closed && received.length === 0 && sent < chunkedBytes) {
+        sent += piece.length;
+        if (!socket.write(frame)) return void socket.once("drain", pump);
+      }
+      if (!closed && chunkedBytes > 0 && sent >= chunkedBytes) socket.end("0\r\n\r\n");
+    };
+    pump();
+  });
+}
+
+test.describe("request bodies are bounded on every route", () => {
+  test("over 1 MB with Content-Length: refused before any handler reads them", async ({ baseURL }) => {
+    const response = await rawRequest(`${baseURL}/api/auth/callback/credentials`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "x=".padEnd(1_100_000, "y") });
+    expect(response.status).toBe(413);
+  });
+
+  test("a chunked 5 MB sign-in form, page post or tRPC call gets 413, and the server goes on serving", async ({ baseURL }) => {
+    for (const [path, type] of [["/api/auth/callback/credentials", "application/x-www-form-urlencoded"], ["/runs", "text/plain"], ["/api/trpc/runs.trigger", "application/json"]] as const) {
+      const head = `POST ${path} HTTP/1.1\r\nHost: ${new URL(baseURL!).host}\r\nContent-Type: ${type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+      const { status, text } = await rawSocket(baseURL!, head, 5 * 1024 * 1024);
+      expect(status, `${path}: ${text}`).toBe(413);
+    }
+    expect((await rawRequest(`${baseURL}/api/health`)).status).toBe(200);
+  });
+});
+
+test.describe("malformed requests get 400 with a message, never 500 or a redirect", () => {
+  const request = (baseURL: string, line: string, headers = `Host: ${new URL(baseURL).host}\r\n`) => rawSocket(baseURL, `${line}\r\n${headers}Connection: close\r\n\r\n`);
+
+  test("paths whose percent-encoding does not decode, OPTIONS *, absolute-form targets, two Host headers", async ({ baseURL }) => {
+    const cases: [string, string?][] = [
+      ["GET /api/v1/experiments/%ZZ/results HTTP/1.1"],
+      ["GET /api/v1/experiments/%E0%A4%A/results HTTP/1.1"],
+      ["GET /api/v1/experiments/ab%/results HTTP/1.1"],
+      ["GET /api/cron/%ZZ HTTP/1.1"],
+      ["GET /api/auth/%ZZ HTTP/1.1"],
+      ["GET /experiments/%ZZ HTTP/1.1"],
+      ["OPTIONS * HTTP/1.1"],
+      ["GET http://evil.example/api/v1/openapi.json HTTP/1.1", "Host: evil.example\r\n"],
+      ["GET http://evil.example/signin HTTP/1.1"],
+      ["GET /api/v1/openapi.json HTTP/1.1", `Host: ${new URL(baseURL!).host}\r\nHost: evil.example\r\n`],
+    ];
+    for (const [line, headers] of cases) {
+      const { status, text } = await request(baseURL!, line, headers);
+      expect(status, `${line}: ${text}`).toBe(400);
+      expect(text, line).toContain('"code":"BAD_REQUEST"');
+      expect(text, line).not.toMatch(/location:/i);
+    }
+  });
+
+  test("/runs with a day that does not exist says the filter is ignored", async ({ page }) => {
+    await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
+    for (const query of ["from=2026-99-99", "to=2026-02-30"]) {
+      const response = await page.goto(`/runs?${query}`);
+      expect(response?.status(), query).toBe(200);
+      await expect(page.getByRole("status").filter({ hasText: "is not a day" })).toBeVisible();
+    }
+  });
 });

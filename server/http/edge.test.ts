@@ -3,6 +3,7 @@ import net, { type AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { parseTrustProxy } from "../auth/client-ip";
 import { createApiKey } from "../serving/api-keys";
+import { listenRest } from "../serving/node-http";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { edgeHandler, MAX_API_BODY_BYTES, MAX_AUTH_BODY_BYTES } from "./edge";
 import { securityHeaders } from "./security-headers";
@@ -126,5 +127,37 @@ describe("request bodies are bounded while they are read, on every route", () =>
     const { key } = await createApiKey(database.db, { name: "edge test", scopes: ["events:write"] }, { email: "admin@test" });
     const { status, response } = await chunkedUpload("/api/v1/events", 5 * 1024 * 1024, { contentType: "application/json", authorization: `Bearer ${key}` });
     expect(status, response).toBe(413);
+  });
+});
+
+describe("malformed targets get 400 with a message, never reach a handler and never 500", () => {
+  const get = (target: string, method = "GET") => raw(`${method} ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
+
+  it("a path whose percent-encoding does not decode, on the API, cron, auth and console routes", async () => {
+    for (const target of ["/api/v1/experiments/%ZZ/results", "/api/v1/experiments/%E0%A4%A/results", "/api/v1/experiments/ab%/results", "/api/cron/%ZZ", "/api/auth/%ZZ", "/experiments/%ZZ"]) {
+      const response = await get(target);
+      expect(statusOf(response), `${target}: ${response}`).toBe(400);
+      expect(response, target).toContain("percent-encoding");
+      expect(seen, target).toBeNull();
+    }
+    // Encoded characters that do decode still pass, and a bad query is left to the route.
+    expect(statusOf(await get("/experiments/a%2Fb?q=%ZZ"))).toBe(200);
+  });
+
+  it("OPTIONS * (asterisk-form) is refused, not parsed as a URL", async () => {
+    const response = await get("*", "OPTIONS");
+    expect(statusOf(response), response).toBe(400);
+    expect(response).toContain("origin-form");
+  });
+
+  it("the REST API alone refuses a key that does not decode with 400", async () => {
+    const rest = await listenRest(database);
+    try {
+      const { key } = await createApiKey(database.db, { name: "results", scopes: ["experiments:read"] }, { email: "admin@test" });
+      const response = await fetch(`${rest.url}/api/v1/experiments/%E0%A4%A/results`, { headers: { authorization: `Bearer ${key}` } });
+      expect(response.status).toBe(400);
+    } finally {
+      await rest.close();
+    }
   });
 });

@@ -77,6 +77,15 @@ async function jsonBody(request: RestRequest): Promise<unknown> {
   }
 }
 
+/** A path segment decoded; as sent when its percent-encoding is malformed (`%ZZ`), for the schema to refuse with 400. */
+function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 interface Call {
   request: RestRequest;
   params: string[];
@@ -135,7 +144,7 @@ const ROUTES: Route[] = [
     pattern: /^\/experiments\/([^/]+)\/results$/,
     scope: "experiments:read",
     async handle({ params, database }) {
-      const { key } = parse(z.object({ key: experimentKeyParam }), { key: decodeURIComponent(params[0]!) }, 400, "experiment key");
+      const { key } = parse(z.object({ key: experimentKeyParam }), { key: decodedSegment(params[0]!) }, 400, "experiment key");
       const results = await experimentResults(database, key);
       if (!results) throw new RestError(404, "NOT_FOUND", `No experiment "${key}".`);
       return json(200, results);

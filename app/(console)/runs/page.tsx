@@ -17,7 +17,12 @@ import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Runs" };
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional().catch(undefined);
+/** A UTC calendar day that exists (2026-99-99 and 2026-02-30 do not: they would reach the query as Invalid Date). */
+function isDay(text: string): boolean {
+  const time = Date.parse(`${text}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(text);
+}
+const day = z.string().refine(isDay).optional().catch(undefined);
 const PIPELINES = ["ingest", "train"] as const;
 const STATUSES = ["running", "success", "failed", "skipped", "queued"] as const;
 const filters = z.object({
@@ -31,7 +36,10 @@ const filters = z.object({
 
 export default async function RunsPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const operator = await requireOperator();
-  const params = filters.parse(await searchParams);
+  const raw = await searchParams;
+  const params = filters.parse(raw);
+  // A day that is not one is left out of the filter, and the page says so.
+  const ignoredDays = (["from", "to"] as const).filter((name) => typeof raw[name] === "string" && raw[name] !== "" && params[name] === undefined);
   const caller = await serverCaller();
   const [grid, list] = await Promise.all([
     caller.runs.grid({ pipeline: params.pipeline }),
@@ -62,6 +70,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           </Link>
         ))}
       </nav>
+      {ignoredDays.map((name) => (
+        <p key={name} className="notice" role="status">
+          “{String(raw[name])}” is not a day (YYYY-MM-DD); the {name === "from" ? "From" : "To"} filter is ignored.
+        </p>
+      ))}
       {grid.runs.length === 0 ? (
         <EmptyState title="No runs recorded yet">Runs appear here as soon as the first ingestion starts.</EmptyState>
       ) : (
