@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRun, waitForRun } from "../pipeline/runner";
 import { createApiKey } from "../serving/api-keys";
 import type { Recommendations } from "../serving/recommend";
-import { engineFor } from "../serving/service";
+import { unservableIncident } from "../serving/engine";
+import { engineFor, unservableExperiments } from "../serving/service";
+import { pruneArtefacts } from "../recommender/registry";
 import type { Simulator } from "../simulator/server";
 import type { TestDatabase } from "../testing/database";
 import { trainedEncore, type TrainedEncore } from "../testing/trained";
@@ -158,5 +160,48 @@ describe("experiments in serving", () => {
     // Decided: no longer served as an experiment.
     await engineFor(database).refresh();
     expect((await get<Recommendations>("/users/1/recommendations?k=1")).body.experiment).toBeNull();
+  });
+});
+
+describe("experiments and artefact pruning", () => {
+  it("keeps the artefacts of undecided experiments' versions, however few are kept", async () => {
+    const { champion } = await versions();
+    const other = await database.db.modelVersion.findFirstOrThrow({ where: { id: { not: champion }, artefactPrunedAt: null, aliases: { none: {} }, experimentVariants: { none: {} } }, orderBy: { id: "asc" } });
+    await createExperiment(database.db, design({ key: "kept-by-pruning", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }] }), actor);
+    await startExperiment(database.db, "kept-by-pruning", actor);
+    // MODEL_ARTEFACTS_KEEP=1 at once, as after a few train runs.
+    expect(await pruneArtefacts(database.db, 1)).not.toContain(other.id);
+    expect((await database.db.modelVersion.findUniqueOrThrow({ where: { id: other.id } })).artefactPrunedAt).toBeNull();
+    await engineFor(database).refresh();
+    expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment?.key).toBe("kept-by-pruning");
+    await stopExperiment(database.db, "kept-by-pruning", actor);
+    // Stopped but not decided: still kept.
+    expect(await pruneArtefacts(database.db, 1)).not.toContain(other.id);
+  });
+
+  it("marks and alerts a running experiment whose variant cannot be read, refuses to ship that variant with 412, and recovers when the artefact is back", async () => {
+    const { champion } = await versions();
+    const other = await database.db.modelVersion.findFirstOrThrow({ where: { id: { not: champion }, artefactPrunedAt: null }, orderBy: { id: "desc" } });
+    await createExperiment(database.db, design({ key: "lost-artefact", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }] }), actor);
+    // Pruned as an older Encore did, while the experiment was planned.
+    await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
+    await startExperiment(database.db, "lost-artefact", actor);
+    await engineFor(database).refresh();
+    expect((await unservableExperiments(database)).get("lost-artefact")).toMatch(new RegExp(`Version ${other.id}'s artefact was pruned`));
+    const alert = await database.db.alert.findFirst({ where: { incidentKey: unservableIncident("lost-artefact"), state: "open" } });
+    expect(alert?.kind).toBe("experiment_unservable");
+    expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment).toBeNull();
+    const refusal = await decideExperiment(database.db, "lost-artefact", { variant: "new", note: "ship it" }, actor).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(ExperimentError);
+    expect(refusal).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/had its artefact pruned.*Ship another variant, or none/) });
+    expect((await database.db.experiment.findUniqueOrThrow({ where: { key: "lost-artefact" } })).status).toBe("running");
+
+    // The file is back: served again, the incident ends.
+    await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: null, artefactPath: other.artefactPath } });
+    await engineFor(database).refresh();
+    expect((await unservableExperiments(database)).has("lost-artefact")).toBe(false);
+    expect((await database.db.alert.findUniqueOrThrow({ where: { id: alert!.id } })).state).toBe("resolved");
+    expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment?.key).toBe("lost-artefact");
+    await decideExperiment(database.db, "lost-artefact", { variant: null, note: "test: ship none" }, actor);
   });
 });

@@ -68,13 +68,20 @@ export async function moveAlias(tx: Prisma.TransactionClient, alias: Alias, vers
   return version;
 }
 
-/** Removes the artefact files of versions past the newest `keep` that no alias points at; their rows stay. */
+/**
+ * Removes the artefact files of versions past the newest `keep` that no alias points at and no
+ * undecided experiment (draft, running or stopped) uses; their rows stay.
+ */
 export async function pruneArtefacts(db: Db, keep: number): Promise<number[]> {
-  const aliased = new Set((await db.modelAlias.findMany({ select: { versionId: true } })).map((a) => a.versionId));
+  const [aliases, variants] = await Promise.all([
+    db.modelAlias.findMany({ select: { versionId: true } }),
+    db.experimentVariant.findMany({ where: { experiment: { status: { not: "decided" } } }, select: { versionId: true } }),
+  ]);
+  const kept = new Set([...aliases, ...variants].map((a) => a.versionId));
   const old = await db.modelVersion.findMany({ where: { artefactPrunedAt: null }, orderBy: { id: "desc" }, skip: keep, select: { id: true, artefactPath: true, artefactDigest: true } });
   const pruned: number[] = [];
   for (const version of old) {
-    if (aliased.has(version.id)) continue;
+    if (kept.has(version.id)) continue;
     // Content-addressed files may be shared by versions with identical models: only the last user removes it.
     const sharing = await db.modelVersion.count({ where: { artefactDigest: version.artefactDigest, artefactPrunedAt: null, id: { not: version.id } } });
     if (sharing === 0 && version.artefactPath) await rm(version.artefactPath, { force: true });

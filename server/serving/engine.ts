@@ -34,6 +34,8 @@ export interface ServingState {
   experiments: RunningExperiment[];
   /** why the champion could not be read; popularity answers meanwhile */
   failure: string | null;
+  /** running experiments left out because a variant's model cannot be read, with why: their users get the champion */
+  unservable: Map<string, string>;
   /** scratch for scoring one request at a time (scoring is synchronous) */
   scores: Float32Array;
   scratch: Float32Array;
@@ -58,6 +60,7 @@ export class UnreadableArtefactError extends Error {
 }
 
 export const FALLBACK_INCIDENT = "serving_fallback:serve";
+export const UNSERVABLE_KIND = "experiment_unservable";
 const MODELS_KEPT = 4;
 
 export interface EngineOptions {
@@ -112,8 +115,8 @@ export class ServingEngine {
     const stamp = await this.readStamp();
     const previous = this.state;
     const unchanged = this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion && stamp.experiments === this.stamp.experiments;
-    // A champion that could not be read is tried again at each refresh (its file may be restored).
-    if (previous && unchanged && !previous.failure) return previous;
+    // A champion or variant that could not be read is tried again at each refresh (its file may be restored).
+    if (previous && unchanged && !previous.failure && previous.unservable.size === 0) return previous;
     const catalogue = previous && this.stamp?.ingestion === stamp.ingestion ? previous.catalogue : await loadCatalogue(this.database.pool);
     let champion: ServedModel | null = null;
     let failure: string | null = null;
@@ -125,11 +128,13 @@ export class ServingEngine {
         failure = error instanceof Error ? error.message : String(error);
       }
     }
+    const { loaded, unservable } = await this.loadExperiments(catalogue, champion);
     const state: ServingState = {
       catalogue,
       champion,
-      experiments: await this.loadExperiments(catalogue, champion),
+      experiments: loaded,
       failure,
+      unservable,
       scores: new Float32Array(catalogue.trackIds.length),
       scratch: new Float32Array(catalogue.trackIds.length),
       similar: new Map(),
@@ -138,6 +143,7 @@ export class ServingEngine {
     this.stamp = stamp;
     servingMetrics().servedVersion.set(champion?.version.id ?? 0);
     if (failure !== previous?.failure) await this.reportHealth(stamp.champion, failure);
+    if (!previous || !sameEntries(unservable, previous.unservable)) await this.reportExperiments(unservable);
     return state;
   }
 
@@ -150,10 +156,11 @@ export class ServingEngine {
     return rows[0]!;
   }
 
-  /** Running experiments whose every variant's model can be read; one that cannot is left out (its users get the champion) and logged. */
-  private async loadExperiments(catalogue: ServingCatalogue, champion: ServedModel | null): Promise<RunningExperiment[]> {
+  /** Running experiments whose every variant's model can be read; one that cannot is left out (its users get the champion), with why. */
+  private async loadExperiments(catalogue: ServingCatalogue, champion: ServedModel | null): Promise<{ loaded: RunningExperiment[]; unservable: Map<string, string> }> {
     const running = await this.database.db.experiment.findMany({ where: { status: "running" }, include: { variants: { orderBy: { position: "asc" } } }, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
     const loaded: RunningExperiment[] = [];
+    const unservable = new Map<string, string>();
     for (const e of running) {
       try {
         const variants = [];
@@ -166,10 +173,10 @@ export class ServingEngine {
         }
         loaded.push({ id: e.id, key: e.key, design: designOf(e), variants });
       } catch (error) {
-        console.error(`[encore] experiment ${e.key} is not served: ${error instanceof Error ? error.message : String(error)}`);
+        unservable.set(e.key, error instanceof Error ? error.message : String(error));
       }
     }
-    return loaded;
+    return { loaded, unservable };
   }
 
   private loadModel(versionId: number): Promise<{ family: string; model: Model }> {
@@ -194,6 +201,27 @@ export class ServingEngine {
     return loading;
   }
 
+  /**
+   * One incident per running experiment that cannot be served; those of experiments served again,
+   * stopped or decided end (also ones a process before this one opened).
+   */
+  private async reportExperiments(unservable: Map<string, string>): Promise<void> {
+    const { policy } = this.options;
+    const open = await this.database.db.alert.findMany({ where: { kind: UNSERVABLE_KIND, state: { not: "resolved" } }, select: { incidentKey: true } });
+    for (const { incidentKey } of open) if (!unservable.has(incidentKey.slice(unservableIncident("").length))) await endIncident(this.database, incidentKey, policy);
+    for (const [key, reason] of unservable) {
+      console.error(`[encore] experiment ${key} is not served (its listeners get the champion): ${reason}`);
+      await raiseIncident(this.database, {
+        incidentKey: unservableIncident(key),
+        kind: UNSERVABLE_KIND,
+        severity: "error",
+        title: `experiment ${key} cannot be served; its listeners get the champion`,
+        detail: `${reason.slice(0, 300)}. Decide it (ship another variant, or none) or restore the artefact.`,
+        fields: { experiment: key },
+      }, policy);
+    }
+  }
+
   private async reportHealth(champion: number | null, failure: string | null): Promise<void> {
     if (!failure) {
       await endIncident(this.database, FALLBACK_INCIDENT, this.options.policy);
@@ -210,6 +238,10 @@ export class ServingEngine {
     }, this.options.policy);
   }
 }
+
+export const unservableIncident = (experimentKey: string) => `${UNSERVABLE_KIND}:serve:${experimentKey}`;
+
+const sameEntries = (a: Map<string, string>, b: Map<string, string>) => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
 
 // The HTTP server's REST path and Next.js's tRPC routes run in one process with two copies of this
 // module but one Database (server/db/client.ts keeps it on globalThis): one engine per database.

@@ -60,6 +60,11 @@ export async function recommendationsFor(database: Database, request: RecommendR
   return answer;
 }
 
+/** Running experiments this process cannot serve (a variant's model cannot be read), with why; their listeners get the champion. */
+export async function unservableExperiments(database: Database): Promise<ReadonlyMap<string, string>> {
+  return (await engineFor(database).current()).unservable;
+}
+
 /** What registry version `versionId` would answer now (the console compares versions with it). */
 export async function recommendationsOfVersion(database: Database, versionId: number, request: RecommendRequest): Promise<Recommendations> {
   const engine = engineFor(database);

@@ -41,7 +41,7 @@ export default async function ExperimentsPage() {
                 return (
                   <tr key={e.key} data-testid={`experiment-${e.key}`}>
                     <td><Link href={`/experiments/${e.key}`}>{e.name}</Link> <span className="muted">{e.key}</span></td>
-                    <td><span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>{e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}</td>
+                    <td><span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>{e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}{e.notServed && <span className="badge error" title={e.notServed}> not served</span>}</td>
                     <td>{e.variants.map((v) => `${v.key} v${v.versionId} (${Math.round(v.weight * 100)}%)`).join(" · ")}</td>
                     <td>{days ?? "—"}{e.startedAt && <span className="muted" title={formatUtc(e.startedAt)}> since {e.startedAt.toISOString().slice(0, 10)}</span>}</td>
                     <td>{latest ? latest.variants.map((v) => v.users).join(" / ") : "—"}</td>

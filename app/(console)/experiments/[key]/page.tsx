@@ -22,7 +22,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   const caller = await serverCaller();
   const data = await caller.experiments.get({ key }).catch(() => null);
   if (!data) notFound();
-  const [{ experiment: e, results, history, exposuresPerDay }, metricList] = await Promise.all([Promise.resolve(data), caller.experiments.metrics()]);
+  const [{ experiment: e, notServed, results, history, exposuresPerDay }, metricList] = await Promise.all([Promise.resolve(data), caller.experiments.metrics()]);
   const direction = new Map<string, number>(metricList.map((m) => [m.key, m.direction]));
   const label = new Map<string, string>(metricList.map((m) => [m.key, m.label]));
   const metrics = [e.primaryMetric, ...e.secondaryMetrics, ...e.guardrailMetrics].filter((m, i, all) => all.indexOf(m) === i);
@@ -41,6 +41,11 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
       <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status} · times in UTC`}>
         <Link href="/experiments">All experiments</Link>
       </PageHead>
+      {notServed && (
+        <p className="error" role="alert" data-testid="not-served">
+          Not served: {notServed}. Its listeners get the champion and no exposures are recorded; decide it (ship another variant, or none) or restore the artefact.
+        </p>
+      )}
       <div className="grid-2">
         <section className="panel" aria-label="Design">
           <h2>Design</h2>
