@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { JOBS } from "../../cron/jobs";
+import { jobOfPipeline, JOBS } from "../../cron/jobs";
 import { startScheduler, type Scheduler } from "../../cron/scheduler";
 import { createDatabase, type Database } from "../db/client";
 import { ConfigError, parseEnv, type Env } from "../env";
@@ -10,6 +10,8 @@ import { startBuiltInSimulator, wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
 import { portIsFree } from "../net";
 import { endRunsOfStoppedProcesses, stopLocalRuns } from "../pipeline/runner";
+import { alertPolicy, evaluateAlerts } from "../pipeline/alerts";
+import { startRunSweeper } from "../pipeline/sweeper";
 import { prepareRuntime, type Runtime } from "../runtime";
 import { buildIsStale, recordBuild } from "./build-stamp";
 import { onStopRequest } from "./stop-signals";
@@ -94,6 +96,7 @@ async function main() {
   });
 
   let scheduler: Scheduler | undefined;
+  let sweeper: { stop(): void } | undefined;
   let jobsDatabase: Database | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
@@ -103,6 +106,7 @@ async function main() {
     // Supervisors allow about 10 s: whatever still runs then is killed.
     setTimeout(() => process.exit(code || 1), 9500).unref();
     scheduler?.stop();
+    sweeper?.stop();
     const serverExited = next.exitCode === null ? exitCode(next) : Promise.resolve(0);
     if (next.exitCode === null) next.kill("SIGTERM");
     const killer = setTimeout(() => next.kill("SIGKILL"), 6000);
@@ -130,9 +134,15 @@ async function main() {
     log("The simulator's listeners ask this console for recommendations when a simulated day passes.");
   }
   announce(env, runtime);
+  jobsDatabase = createDatabase(runtime.url, 12);
+  const ledger = jobsDatabase;
+  // A run whose process died is recorded failed within a minute, and alerted, even with the scheduler off.
+  sweeper = startRunSweeper(ledger, async (pipeline, ids) => {
+    log(`run(s) ${ids.join(", ")} of ${pipeline} had stopped without a word: recorded as failed`);
+    await evaluateAlerts(ledger, pipeline, alertPolicy(env), new Date(), jobOfPipeline(pipeline)?.conditions?.(env));
+  });
   if (env.SCHEDULER === "on") {
     // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.
-    jobsDatabase = createDatabase(runtime.url, 12);
     scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } }, (line) => log(`scheduler: ${line}`));
   } else {
     log("Scheduler off (SCHEDULER=off): jobs run only when triggered.");

@@ -16,6 +16,9 @@ export function createDatabase(connectionString: string, maxConnections = 10): D
   const pool = new pg.Pool({ connectionString, max: maxConnections, options: "-c TimeZone=UTC" });
   // An idle connection the server ends (a restart, a dropped database) is replaced on next use; unhandled, its error would end the process.
   pool.on("error", (error) => console.error(`[encore] an idle database connection was closed: ${error.message}`));
+  // A connection lost while checked out reports it to whoever holds it on their next query; unheard
+  // here, the event would end the process (a web server, the scheduler) instead.
+  pool.on("connect", (client) => client.on("error", () => undefined));
   const db = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     db,

@@ -2,6 +2,8 @@ import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
+import { beatWhileRunning, HEARTBEAT_STALE_MS } from "./heartbeat";
+import { writeThroughOutage } from "./ledger-write";
 import { tryLockPipeline, type PipelineLock } from "./lock";
 import { redactSecrets } from "../redact";
 import { sampleResources } from "./resources";
@@ -57,17 +59,52 @@ function assertTopological(definition: PipelineDefinition) {
   }
 }
 
-/** Runs of this pipeline left running by a process that died; only called while holding the lock. */
-async function failAbandonedRuns(database: Database, pipeline: string, error = "abandoned: the process running it stopped before it finished"): Promise<number[]> {
-  const abandoned = await database.db.pipelineRun.findMany({ where: { pipeline, status: { in: ["queued", "running"] } }, select: { id: true } });
-  if (abandoned.length === 0) return [];
-  const ids = abandoned.map((r) => r.id);
-  await database.db.$transaction([
-    database.db.taskRun.updateMany({ where: { runId: { in: ids }, status: { in: ["queued", "running"] } }, data: { status: "failed", error, finishedAt: new Date() } }),
-    database.db.pipelineRun.updateMany({ where: { id: { in: ids } }, data: { status: "failed", error, finishedAt: new Date() } }),
-  ]);
-  console.warn(`[pipeline ${pipeline}] marked run(s) ${ids.join(", ")} failed: ${error}`);
-  return ids;
+/**
+ * Runs of this pipeline left running by a process that died, recorded failed with `reason` (by
+ * default what is known of the process) and ended at their last sign of life; a task that was going
+ * failed, one that never started is skipped. Only called while holding the lock.
+ */
+async function failAbandonedRuns(database: Database, pipeline: string, reason?: string): Promise<number[]> {
+  const abandoned = await database.db.pipelineRun.findMany({
+    where: { pipeline, status: { in: ["queued", "running"] } },
+    select: { id: true, heartbeatAt: true, startedAt: true, createdAt: true, host: true, pid: true },
+  });
+  for (const run of abandoned) {
+    const lastSign = run.heartbeatAt ?? run.startedAt ?? run.createdAt;
+    const process = run.pid === null ? "the process running it" : `process ${run.pid} on ${run.host}`;
+    const error = reason ?? `abandoned: ${process} stopped; last sign of life at ${lastSign.toISOString()}`;
+    const finishedAt = reason ? new Date() : lastSign;
+    await database.db.$transaction([
+      database.db.taskRun.updateMany({ where: { runId: run.id, status: "running" }, data: { status: "failed", error, finishedAt } }),
+      database.db.taskRun.updateMany({ where: { runId: run.id, status: "queued" }, data: { status: "skipped", error: "not run: the run was abandoned", finishedAt } }),
+      database.db.pipelineRun.update({ where: { id: run.id }, data: { status: "failed", error, finishedAt } }),
+    ]);
+    console.warn(`[pipeline ${pipeline}] marked run ${run.id} failed: ${error}`);
+  }
+  return abandoned.map((r) => r.id);
+}
+
+/**
+ * Runs whose process died (no heartbeat for `staleMs` and their pipeline's lock free), recorded as
+ * failed. Any process may call it; returns the runs it ended, by pipeline.
+ */
+export async function sweepDeadRuns(database: Database, staleMs = HEARTBEAT_STALE_MS): Promise<Map<string, number[]>> {
+  const stale = await database.db.$queryRaw<{ pipeline: string }[]>`
+    SELECT DISTINCT pipeline FROM pipeline_runs
+    WHERE status IN ('queued', 'running') AND COALESCE(heartbeat_at, started_at, created_at) < now() - ${staleMs} * interval '1 millisecond'`;
+  const swept = new Map<string, number[]>();
+  for (const { pipeline } of stale) {
+    // A held lock means a live process still owns the run, however late its heartbeat.
+    const lock = await tryLockPipeline(database.pool, pipeline);
+    if (!lock) continue;
+    try {
+      const ids = await failAbandonedRuns(database, pipeline);
+      if (ids.length) swept.set(pipeline, ids);
+    } finally {
+      await lock.release();
+    }
+  }
+  return swept;
 }
 
 /**
@@ -88,10 +125,15 @@ export async function endRunsOfStoppedProcesses(database: Database, pipelines: s
   return ended;
 }
 
-/** The run holding the lock; it may take a moment to be recorded when both triggers came at once. */
+/**
+ * The run holding the lock, the running one with a recent heartbeat before any a dead process left;
+ * it may take a moment to be recorded when both triggers came at once.
+ */
 async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const running = await database.db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" }, select: { id: true } });
+    const [running] = await database.db.$queryRaw<{ id: number }[]>`
+      SELECT id FROM pipeline_runs WHERE pipeline = ${pipeline} AND status = 'running'
+      ORDER BY heartbeat_at > now() - ${HEARTBEAT_STALE_MS} * interval '1 millisecond' DESC NULLS LAST, id DESC LIMIT 1`;
     if (running) return running.id;
     await sleep(100);
   }
@@ -137,6 +179,7 @@ export async function startRun(
         params: (request.params ?? {}) as Prisma.InputJsonValue,
         status: "running",
         startedAt: new Date(),
+        heartbeatAt: new Date(),
         tasks: { create: definition.tasks.map((t) => ({ task: t.name, tryNumber: 1, status: "queued" as const })) },
       },
       include: { tasks: true },
@@ -167,6 +210,11 @@ export async function executeRun(
   const errors: string[] = [];
   let skipped: string | null = null;
   const cancel = watchForCancel(database, run.id);
+  // Without its lock another process may start a run of the pipeline: this one stops at once, with the cause.
+  const onLockLost = () => cancel.abort(lock.lost.reason as Error);
+  if (lock.lost.aborted) onLockLost();
+  else lock.lost.addEventListener("abort", onLockLost, { once: true });
+  const heartbeat = beatWhileRunning(database, run.id);
   let recorded!: () => void;
   localRuns.set(run.id, { stop: cancel.abort, ended: new Promise<void>((resolve) => (recorded = resolve)) });
   try {
@@ -190,7 +238,7 @@ export async function executeRun(
             });
             return "skipped";
           }
-          const outcome = await runTask(database, definition, run, task, taskRunId, observer, cancel.signal);
+          const outcome = await runTaskWithRetries(database, definition, run, task, taskRunId, observer, cancel.signal);
           if (outcome.kind === "skipped") {
             skipped = outcome.reason;
             return "skipped";
@@ -209,18 +257,18 @@ export async function executeRun(
   const { cpuMs, peakRssBytes } = resources.stop();
   let ended: PipelineRun;
   try {
-    ended = await database.db.pipelineRun.update({
-      where: { id: run.id },
-      data: {
-        status: errors.length ? "failed" : skipped !== null ? "skipped" : "success",
-        error: errors.length ? redactSecrets(errors.join("\n")) : skipped,
-        finishedAt: new Date(),
-        cpuMs,
-        peakRssBytes,
-      },
-    });
+    const data = {
+      status: errors.length ? ("failed" as const) : skipped !== null ? ("skipped" as const) : ("success" as const),
+      error: errors.length ? redactSecrets(errors.join("\n")) : skipped,
+      finishedAt: new Date(),
+      cpuMs,
+      peakRssBytes,
+    };
+    ended = await writeThroughOutage(`[pipeline ${definition.name} run ${run.id}]`, () => database.db.pipelineRun.update({ where: { id: run.id }, data }));
   } finally {
     // Released only once the run is recorded as ended, so the next run never takes it for abandoned.
+    heartbeat.stop();
+    lock.lost.removeEventListener("abort", onLockLost);
     await lock.release();
     localRuns.delete(run.id);
     recorded();
@@ -268,15 +316,16 @@ export async function retryFailedTasks(database: Database, definition: PipelineD
   const lock = await tryLockPipeline(database.pool, definition.name);
   if (!lock) throw new RunInProgressError(definition.name, await runningRunId(database, definition.name));
   try {
+    // Under the lock, a run still marked running belongs to a process that died.
+    await failAbandonedRuns(database, definition.name);
     const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, include: { tasks: { orderBy: { tryNumber: "asc" } } } });
-    if (run.status === "running" || run.status === "queued") throw new RunInProgressError(definition.name, run.id);
     const latest = new Map(run.tasks.map((t) => [t.task, t]));
     const again = definition.tasks.filter((t) => latest.get(t.name)?.status !== "success");
     if (again.length === 0) throw new NothingToRetryError(runId);
     const created = await database.db.$transaction([
       ...again.map((t) => database.db.taskRun.create({ data: { runId, task: t.name, tryNumber: (latest.get(t.name)?.tryNumber ?? 0) + 1, status: "queued" } })),
     ]);
-    const restarted = await database.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null } });
+    const restarted = await database.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null, heartbeatAt: new Date() } });
     const succeeded = new Set(definition.tasks.filter((t) => latest.get(t.name)?.status === "success").map((t) => t.name));
     const finished = executeRun(database, definition, restarted, new Map(created.map((t) => [t.task, t.id])), succeeded, lock, observer);
     return { run: restarted, deduped: false, finished };
@@ -287,6 +336,29 @@ export async function retryFailedTasks(database: Database, definition: PipelineD
 }
 
 type TaskOutcome = { kind: "success" } | { kind: "failed"; error: string } | { kind: "skipped"; reason: string };
+
+/** A task's tries: after a failed one, up to `task.retries` more, each a new try row, with doubling waits between them. */
+async function runTaskWithRetries(
+  database: Database,
+  definition: PipelineDefinition,
+  run: PipelineRun,
+  task: TaskDefinition,
+  firstTaskRunId: number,
+  observer: RunObserver,
+  signal: AbortSignal,
+): Promise<TaskOutcome> {
+  let taskRunId = firstTaskRunId;
+  for (let retry = 0; ; retry++) {
+    const outcome = await runTask(database, definition, run, task, taskRunId, observer, signal);
+    if (outcome.kind !== "failed" || retry >= (task.retries ?? 0) || signal.aborted) return outcome;
+    const delayMs = (task.retryDelayMs ?? 0) * 2 ** retry;
+    console.warn(`[pipeline ${definition.name} run ${run.id} ${task.name}] try failed; retry ${retry + 1} of ${task.retries} in ${(delayMs / 1000).toFixed(1)} s`);
+    await sleep(delayMs, undefined, { signal }).catch(() => undefined);
+    if (signal.aborted) return outcome;
+    const { tryNumber } = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId }, select: { tryNumber: true } });
+    ({ id: taskRunId } = await database.db.taskRun.create({ data: { runId: run.id, task: task.name, tryNumber: tryNumber + 1, status: "queued" }, select: { id: true } }));
+  }
+}
 
 /** Runs one task try and records it. */
 async function runTask(

@@ -1,6 +1,7 @@
 import type { Db } from "../db/client";
 import type { Prisma, TaskStatus } from "../db/generated/client";
 import { redactSecrets } from "../redact";
+import { writeThroughOutage } from "./ledger-write";
 import { NO_ROWS, type RowCounts } from "./types";
 
 const FLUSH_EVERY_MS = 1000;
@@ -78,8 +79,10 @@ export class TaskRecorder {
     return this.flushing;
   }
 
+  /** The try's end, retried through a database outage so the ledger never keeps it running. */
   async finish(status: TaskStatus, error?: string) {
     clearInterval(this.timer);
-    await this.flush({ status, error: error === undefined ? undefined : redactSecrets(error) });
+    const final = { status, error: error === undefined ? undefined : redactSecrets(error) };
+    await writeThroughOutage(this.prefix, () => this.flush(final));
   }
 }

@@ -32,6 +32,10 @@ export interface TaskDefinition {
   /** Tasks that must have ended first, whatever their outcome (e.g. a blend of whichever families trained). */
   after?: string[];
   run(ctx: TaskContext): Promise<void>;
+  /** Tries after a failed one, each a new try of the task in the same run (as Airflow's `retries`); none by default. */
+  retries?: number;
+  /** Wait before the first retry, doubled for each next one. */
+  retryDelayMs?: number;
 }
 
 export interface PipelineDefinition {
