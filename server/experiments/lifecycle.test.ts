@@ -95,3 +95,20 @@ describe("one decision per experiment", () => {
     expect(await database.db.auditLog.count({ where: { action: "experiment.start", target: "experiment double-start" } })).toBe(1);
   });
 });
+
+describe("variant weights", () => {
+  it("refuses a weight under 1% of the total (5e-324 was stored as 0), in designs and in the power calculator", async () => {
+    const admin = people[1]!;
+    const variants = (weights: number[]) => weights.map((weight, i) => ({ key: `v${i}`, versionId: i === 0 ? versionA : versionB, weight }));
+    for (const weights of [[5e-324, 1000], [1, 1000], [1000, 0.5, 999]]) {
+      const refusal = await caller(admin).experiments.create({ ...design(`tiny-${weights.length}-${weights[1]}`), variants: variants(weights) }).catch((error: unknown) => error);
+      expect(refusal, String(weights)).toBeInstanceOf(TRPCError);
+      expect((refusal as TRPCError).code).toBe("BAD_REQUEST");
+      expect((refusal as TRPCError).message).toMatch(/at least 1% of their total/);
+      const power = await caller(admin).experiments.power({ metric: "hit_rate", mde: 0.05, weights, mean: 0.1, sd: 0.3 }).catch((error: unknown) => error);
+      expect((power as TRPCError).code).toBe("BAD_REQUEST");
+    }
+    const created = await caller(admin).experiments.create({ ...design("one-percent"), variants: variants([1, 99]) });
+    expect(created.variants.map((v) => v.weight)).toEqual([0.01, 0.99]);
+  });
+});

@@ -16,6 +16,14 @@ import { recordId, text } from "../inputs";
 const experimentKey = experimentKeyParam;
 const metric = z.enum(METRIC_KEYS as [string, ...string[]]);
 
+/** The smallest share a variant may have: a weight of 5e-324 stored as 0, and SRM cannot compare against an empty cell. */
+export const MIN_WEIGHT_SHARE = 0.01;
+const atLeastFloor = (weights: number[]) => {
+  const total = weights.reduce((s, w) => s + w, 0);
+  return weights.every((w) => w >= MIN_WEIGHT_SHARE * total);
+};
+const floorMessage = `each weight must be at least ${MIN_WEIGHT_SHARE * 100}% of their total`;
+
 export const experimentDesign = z
   .object({
     key: experimentKey,
@@ -25,7 +33,8 @@ export const experimentDesign = z
       .array(z.object({ key: z.string().regex(/^[a-z0-9_-]{1,32}$/, "use lower-case letters, digits, - and _"), versionId: recordId, weight: z.number().positive().max(1000) }))
       .min(2, "an experiment needs a control and at least one variant")
       .max(6)
-      .refine((vs) => new Set(vs.map((v) => v.key)).size === vs.length, "variant keys must differ"),
+      .refine((vs) => new Set(vs.map((v) => v.key)).size === vs.length, "variant keys must differ")
+      .refine((vs) => atLeastFloor(vs.map((v) => v.weight)), floorMessage),
     coverage: z.number().gt(0).max(1).default(1),
     namespace: z
       .object({ name: z.string().regex(/^[a-z0-9_-]{1,40}$/), start: z.number().min(0).max(1), end: z.number().min(0).max(1) })
@@ -84,7 +93,7 @@ export const experimentsRouter = createTRPCRouter({
         mde: z.number().gt(0).max(10),
         alpha: z.number().min(0.001).max(0.2).default(0.05),
         power: z.number().min(0.5).max(0.99).default(0.8),
-        weights: z.array(z.number().positive()).min(2).max(6),
+        weights: z.array(z.number().positive().max(1000)).min(2).max(6).refine(atLeastFloor, floorMessage),
         coverage: z.number().gt(0).max(1).default(1),
         namespaceShare: z.number().gt(0).max(1).default(1),
         mean: z.number().finite().optional(),
