@@ -85,6 +85,32 @@ export function bearerKey(authorization: string | null | undefined): string | nu
   return key.startsWith(KEY_PREFIX) && key.length < 200 ? key : null;
 }
 
+const LIVE_HASHES_EVERY_MS = 1000;
+const live = { hashes: new Set<string>(), loadedAt: Number.NEGATIVE_INFINITY, loading: null as Promise<void> | null };
+
+/**
+ * Whether this may be a live key, from the live keys' hashes read at most once a second (one query
+ * however many requests ask). For addresses already refused for bad keys: an unknown key costs them
+ * no lookup of its own, while a real key (one created a second ago included) still goes on to
+ * `authenticateKey`, which stays the authority (revocation holds from the next request).
+ */
+export async function mayBeLiveKey(pool: pg.Pool, key: string): Promise<boolean> {
+  const hash = tokenHash(key);
+  if (!live.hashes.has(hash) && performance.now() - live.loadedAt > LIVE_HASHES_EVERY_MS) {
+    live.loading ??= pool
+      .query<{ token_hash: string }>("SELECT token_hash FROM api_keys WHERE revoked_at IS NULL")
+      .then(({ rows }) => {
+        live.hashes = new Set(rows.map((r) => r.token_hash));
+        live.loadedAt = performance.now();
+      })
+      .finally(() => {
+        live.loading = null;
+      });
+    await live.loading;
+  }
+  return live.hashes.has(hash);
+}
+
 const LAST_USED_EVERY_MS = 60_000;
 const lastUsedWritten = new Map<number, number>();
 

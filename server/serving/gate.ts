@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { env } from "../config";
-import { authenticateKey, bearerKey, type ApiKeyPrincipal } from "./api-keys";
+import { authenticateKey, bearerKey, mayBeLiveKey, type ApiKeyPrincipal } from "./api-keys";
 import type { Scope } from "./scopes";
 import { RateLimiter } from "./rate-limit";
 
@@ -35,11 +35,15 @@ const tooMany = (seconds: number, message: string): GateRefusal => ({ status: 42
 export async function admitApiKey(pool: pg.Pool, authorization: string | null | undefined, ip: string, scope: Scope): Promise<{ key: ApiKeyPrincipal } | { refusal: GateRefusal }> {
   const { keys, failures } = limiters();
   const token = bearerKey(authorization);
+  const failureRate = env().API_AUTH_FAILURES_PER_SECOND;
+  const badKeys = (wait: number) => ({ refusal: tooMany(wait, "Too many requests with a missing or unknown API key from this address; wait, and send a valid key.") });
+  // An address already refused for bad keys gets its 429 before any lookup of its own.
+  const throttled = failures.wait(ip, failureRate, failureRate * 10);
+  if (throttled > 0 && !(token && (await mayBeLiveKey(pool, token)))) return badKeys(throttled);
   const key = token ? await authenticateKey(pool, token) : null;
   if (!key) {
-    const failureRate = env().API_AUTH_FAILURES_PER_SECOND;
     const wait = failures.take(ip, failureRate, failureRate * 10);
-    if (wait > 0) return { refusal: tooMany(wait, "Too many requests with a missing or unknown API key from this address; wait, and send a valid key.") };
+    if (wait > 0) return badKeys(wait);
     return { refusal: { status: 401, code: "UNAUTHORIZED", message: token ? "This API key is unknown or revoked." : "Send an API key: Authorization: Bearer <key>." } };
   }
   if (!key.scopes.includes(scope)) return { refusal: { status: 403, code: "FORBIDDEN", message: `This API key lacks the ${scope} scope.` } };

@@ -22,6 +22,12 @@ export class RateLimiter {
     return 0;
   }
 
+  /** The seconds until a request may pass, 0 when one may now; takes nothing. */
+  wait(key: string | number, rate: number, burst: number): number {
+    const bucket = this.fill(key, rate, burst);
+    return bucket.tokens < 1 ? (1 - bucket.tokens) / rate : 0;
+  }
+
   private fill(key: string | number, rate: number, burst: number): Bucket {
     const now = this.now();
     const bucket = this.buckets.get(key) ?? { tokens: burst, at: now, rate, burst };

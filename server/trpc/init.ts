@@ -88,6 +88,20 @@ const measured = inputGuard.use(async ({ path, type, next }) => {
 
 const REFUSAL_CODES = { 401: "UNAUTHORIZED", 403: "FORBIDDEN", 429: "TOO_MANY_REQUESTS" } as const;
 
+/** The cause of a 429, carrying how long to wait to the HTTP answer (retryAfterHeaders). */
+class RateLimited extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`rate limited for ${retryAfterSeconds} s`);
+  }
+}
+
+/** `Retry-After` for a tRPC answer holding 429s (the longest wait of its calls), as the REST API sends it; for the HTTP adapter's responseMeta. */
+export function retryAfterHeaders({ errors }: { errors: readonly TRPCError[] }): { headers?: Record<string, string> } {
+  const waits = errors.map((e) => (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimited ? e.cause.retryAfterSeconds : 0));
+  const seconds = Math.max(0, ...waits);
+  return seconds > 0 ? { headers: { "retry-after": String(seconds) } } : {};
+}
+
 /**
  * For the serving API's operations: the console's session with at least `role`, or an API key with
  * `scope` (rate-limited like the REST API). `apiKey` is the key's id, null for a session.
@@ -100,7 +114,10 @@ export const scopedProcedure = (scope: Scope, role: Role) =>
       return next({ ctx: { ...ctx, apiKey: null } });
     }
     const admitted = await admitApiKey(ctx.database.pool, ctx.authorization, ctx.ip, scope);
-    if ("refusal" in admitted) throw new TRPCError({ code: REFUSAL_CODES[admitted.refusal.status], message: admitted.refusal.message });
+    if ("refusal" in admitted) {
+      const { status, message, retryAfterSeconds } = admitted.refusal;
+      throw new TRPCError({ code: REFUSAL_CODES[status], message, cause: retryAfterSeconds ? new RateLimited(retryAfterSeconds) : undefined });
+    }
     return next({ ctx: { ...ctx, apiKey: admitted.key.id } });
   });
 

@@ -1,6 +1,7 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { readBoundedBody } from "@/server/http/body";
 import { createContext } from "@/server/trpc/context";
+import { retryAfterHeaders } from "@/server/trpc/init";
 import { appRouter } from "@/server/trpc/root";
 import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from "@/server/trpc/limits";
 
@@ -21,6 +22,7 @@ async function handler(req: Request) {
     // One request may not make the server do unbounded work: more calls than this get a 400.
     maxBatchSize: MAX_BATCH_SIZE,
     createContext: () => createContext(req.headers),
+    responseMeta: retryAfterHeaders,
   });
 }
 
