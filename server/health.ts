@@ -1,11 +1,11 @@
 import type { Db } from "./db/client";
 import { readMigrations } from "./db/migrations";
+import { isDatabaseUnavailable } from "./db/unavailable";
 
-export interface Readiness {
-  ready: boolean;
-  database: "reachable" | "unreachable";
-  pendingMigrations: string[];
-}
+/** Pending migrations are listed only when they could be read: an unreachable database says nothing about them. */
+export type Readiness =
+  | { ready: boolean; database: "reachable"; pendingMigrations: string[] }
+  | { ready: false; database: "unreachable" | "error"; message: string };
 
 async function appliedMigrationNames(db: Db): Promise<Set<string>> {
   const [ledger] = await db.$queryRaw<{ exists: boolean }[]>`SELECT to_regclass('"_prisma_migrations"') IS NOT NULL AS exists`;
@@ -24,6 +24,7 @@ export async function checkReadiness(db: Db): Promise<Readiness> {
     return { ready: pendingMigrations.length === 0, database: "reachable", pendingMigrations };
   } catch (error) {
     console.error("readiness: database query failed:", error instanceof Error ? error.message : error);
-    return { ready: false, database: "unreachable", pendingMigrations: onDisk };
+    if (isDatabaseUnavailable(error)) return { ready: false, database: "unreachable", message: "The database cannot be reached, so which migrations are applied is unknown." };
+    return { ready: false, database: "error", message: "Reading the applied migrations failed; the cause is in the server's log." };
   }
 }

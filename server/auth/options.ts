@@ -1,12 +1,14 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { db } from "../db/client";
+import { db as processDb, type Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { recordAudit } from "../audit";
+import { isDatabaseUnavailable } from "../db/unavailable";
 import { authenticate } from "./authenticate";
 import { safeCallbackUrl } from "./callback-url";
 import { clientIp } from "./client-ip";
+import { signInError } from "./sign-in-errors";
 import { endSession, liveSession, startSession } from "./sessions";
 
 export interface SessionUser {
@@ -20,6 +22,8 @@ declare module "next-auth" {
   interface Session {
     /** Absent when the account was disabled or removed since sign-in. */
     user?: SessionUser;
+    /** Set when the session could not be checked because the database is unreachable: no user, cookie kept. */
+    databaseUnavailable?: boolean;
   }
 }
 
@@ -31,6 +35,8 @@ declare module "next-auth/jwt" {
     role?: Role;
     /** Set when the account was disabled or removed after sign-in. */
     revoked?: boolean;
+    /** Set when the last check could not reach the database; cleared by the next check that does. */
+    databaseUnavailable?: boolean;
   }
 }
 
@@ -38,7 +44,8 @@ const credentialsSchema = z.object({ email: z.string().min(1), password: z.strin
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
-export const authOptions: NextAuthOptions = {
+/** next-auth's configuration over `db`: the process's database in the app, a test's own in tests. */
+export const createAuthOptions = (db: Db): NextAuthOptions => ({
   session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
   pages: { signIn: "/signin", error: "/signin" },
   providers: [
@@ -49,8 +56,10 @@ export const authOptions: NextAuthOptions = {
         const parsed = credentialsSchema.safeParse(credentials);
         if (!parsed.success) return null;
         const ip = clientIp(req.headers ?? {});
-        // A throttled sign-in throws; next-auth hands its message to the sign-in page.
-        const operator = await authenticate(db, { ...parsed.data, ip });
+        // A thrown error's message reaches the sign-in form (next-auth puts it in the answer): only words meant for it.
+        const operator = await authenticate(db, { ...parsed.data, ip }).catch((error: unknown) => {
+          throw signInError(error);
+        });
         if (!operator) return null;
         return { id: String(operator.id), email: operator.email, name: operator.name, role: operator.role };
       },
@@ -65,9 +74,18 @@ export const authOptions: NextAuthOptions = {
       }
       if (token.operatorId === undefined) return token;
       // Re-read on every request: an ended session (sign-out, password reset, disabling, role change) is refused at once.
-      const operator = token.sessionId ? await liveSession(db, token.sessionId) : null;
-      if (!operator || operator.operatorId !== token.operatorId) return { ...token, revoked: true };
-      return { ...token, email: operator.email, name: operator.name, role: operator.role, revoked: false };
+      let operator: Awaited<ReturnType<typeof liveSession>>;
+      try {
+        operator = token.sessionId ? await liveSession(db, token.sessionId) : null;
+      } catch (error) {
+        // next-auth clears the cookie when this throws: an outage would sign everyone out. The cookie is
+        // kept but grants nothing (the session callback gives no user) until a check reaches the database.
+        if (!isDatabaseUnavailable(error)) throw error;
+        console.error(`[encore] session check: the database cannot be reached: ${error instanceof Error ? error.message.split("\n").at(-1) : String(error)}`);
+        return { ...token, databaseUnavailable: true };
+      }
+      if (!operator || operator.operatorId !== token.operatorId) return { ...token, revoked: true, databaseUnavailable: false };
+      return { ...token, email: operator.email, name: operator.name, role: operator.role, revoked: false, databaseUnavailable: false };
     },
     // Only this console's own paths, whatever a link asked for.
     redirect({ url, baseUrl }) {
@@ -75,6 +93,7 @@ export const authOptions: NextAuthOptions = {
       return target.origin === new URL(baseUrl).origin ? `${baseUrl}${safeCallbackUrl(target.pathname + target.search)}` : baseUrl;
     },
     async session({ session, token }) {
+      if (token.databaseUnavailable) return { expires: session.expires, databaseUnavailable: true };
       if (token.revoked || token.operatorId === undefined || !token.role) {
         return { expires: session.expires };
       }
@@ -90,4 +109,6 @@ export const authOptions: NextAuthOptions = {
       }
     },
   },
-};
+});
+
+export const authOptions = createAuthOptions(processDb);

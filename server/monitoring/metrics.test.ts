@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { createDatabase } from "../db/client";
+import { freePort } from "../net";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { seedRun } from "../testing/ledger";
-import { metricsRegistry } from "./metrics";
+import { metricsRegistry, metricsResponse } from "./metrics";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -35,4 +37,19 @@ it("exposes the ledger in Prometheus text format, with the documented names and 
   expect(lines).toContain('encore_check_level{check="freshness",dataset="tracks"} 1');
   expect(lines).toContain(`encore_scheduler_heartbeat_timestamp_seconds ${new Date("2026-11-27T04:00:00Z").getTime() / 1000}`);
   expect(text).toMatch(/# TYPE encore_pipeline_runs gauge/);
+});
+
+it("answers 503 with a short reason while the database cannot be reached (it was a 500)", async () => {
+  const scrape = await metricsResponse([metricsRegistry(database)]);
+  expect(scrape.status).toBe(200);
+  // Nothing listens on this port: connections are refused, as when PostgreSQL is down.
+  const down = createDatabase(`postgresql://encore:x@127.0.0.1:${await freePort()}/encore`);
+  try {
+    const response = await metricsResponse([metricsRegistry(down)]);
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(await response.text()).toBe("The database cannot be reached; the ledger's metrics are unavailable until it is back.\n");
+  } finally {
+    await down.close();
+  }
 });

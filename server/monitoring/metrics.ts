@@ -1,6 +1,7 @@
 import { Gauge, Registry } from "prom-client";
 import type pg from "pg";
 import type { Database } from "../db/client";
+import { isDatabaseUnavailable } from "../db/unavailable";
 import { SCHEDULER_NAME } from "../../cron/scheduler";
 
 const LEVEL_VALUE: Record<string, number> = { ok: 0, warn: 1, error: 2 };
@@ -140,4 +141,20 @@ export function metricsRegistry(database: Database): Registry {
     samples: (r) => [{ value: r.age }],
   });
   return registry;
+}
+
+/** The scrape's answer: every registry in Prometheus text, or 503 with a short reason while the database cannot be reached. */
+export async function metricsResponse(registries: Registry[]): Promise<Response> {
+  let text: string;
+  try {
+    text = (await Promise.all(registries.map((r) => r.metrics()))).join("\n");
+  } catch (error) {
+    if (!isDatabaseUnavailable(error)) throw error;
+    console.error(`[encore] /api/metrics: the database cannot be reached: ${error instanceof Error ? error.message : String(error)}`);
+    return new Response("The database cannot be reached; the ledger's metrics are unavailable until it is back.\n", {
+      status: 503,
+      headers: { "Content-Type": "text/plain; charset=utf-8", "Cache-Control": "no-store", "Retry-After": "5" },
+    });
+  }
+  return new Response(text, { headers: { "Content-Type": registries[0]!.contentType, "Cache-Control": "no-store" } });
 }

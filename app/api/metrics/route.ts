@@ -1,7 +1,7 @@
 import { hasBearer } from "@/server/auth/bearer";
 import { env } from "@/server/config";
 import { database } from "@/server/db/client";
-import { metricsRegistry } from "@/server/monitoring/metrics";
+import { metricsRegistry, metricsResponse } from "@/server/monitoring/metrics";
 import { servingMetrics } from "@/server/serving/metrics";
 
 export const dynamic = "force-dynamic";
@@ -14,6 +14,5 @@ export async function GET(request: Request) {
   if (token && !hasBearer(request.headers.get("authorization"), token)) {
     return Response.json({ error: "Missing or wrong bearer token: send Authorization: Bearer $METRICS_TOKEN." }, { status: 401 });
   }
-  const text = `${await registry.metrics()}\n${await servingMetrics().registry.metrics()}`;
-  return new Response(text, { headers: { "Content-Type": registry.contentType, "Cache-Control": "no-store" } });
+  return metricsResponse([registry, servingMetrics().registry]);
 }

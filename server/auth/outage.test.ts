@@ -1,0 +1,139 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { NextApiRequest, NextApiResponse } from "next";
+import NextAuth from "next-auth";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { createOperator } from "./accounts";
+import { createAuthOptions } from "./options";
+import { keepSessionWhileUnavailable } from "./session-route";
+
+// next-auth's own handler over the test's database, behind a real HTTP server. The outage is real:
+// the database stops taking connections and its open ones are ended, as when PostgreSQL goes down.
+
+let database: TestDatabase;
+let server: http.Server;
+let base: string;
+
+async function readBody(req: http.IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString();
+}
+
+/** Serves /api/auth/* the way Next.js's pages API does, then through the app route's session wrapper. */
+function serve(options: ReturnType<typeof createAuthOptions>) {
+  return http.createServer(async (req, res) => {
+    const url = new URL(req.url!, base);
+    const cookies = Object.fromEntries((req.headers.cookie ?? "").split(/;\s*/).filter(Boolean).map((c) => [c.slice(0, c.indexOf("=")), decodeURIComponent(c.slice(c.indexOf("=") + 1))]));
+    const text = await readBody(req);
+    const answer = { status: 200, headers: new Headers(), body: "" };
+    const apiReq = {
+      method: req.method,
+      headers: req.headers,
+      cookies,
+      body: text ? Object.fromEntries(new URLSearchParams(text)) : undefined,
+      query: { ...Object.fromEntries(url.searchParams), nextauth: url.pathname.replace("/api/auth/", "").split("/") },
+    };
+    const apiRes = {
+      status(code: number) {
+        answer.status = code;
+        return apiRes;
+      },
+      getHeader: (name: string) => answer.headers.getSetCookie().length && name.toLowerCase() === "set-cookie" ? answer.headers.getSetCookie() : answer.headers.get(name) ?? undefined,
+      setHeader(name: string, value: string | string[]) {
+        if (name.toLowerCase() === "set-cookie") {
+          answer.headers.delete("set-cookie");
+          for (const v of [value].flat()) answer.headers.append("set-cookie", v);
+        } else answer.headers.set(name, String(value));
+        return apiRes;
+      },
+      send(body: unknown) {
+        answer.body = typeof body === "string" ? body : JSON.stringify(body);
+      },
+      json(body: unknown) {
+        answer.headers.set("content-type", "application/json");
+        answer.body = JSON.stringify(body);
+      },
+      end() {},
+    };
+    await NextAuth(apiReq as unknown as NextApiRequest, apiRes as unknown as NextApiResponse, options);
+    const nullBody = answer.status === 302 || answer.status === 204;
+    const response = await keepSessionWhileUnavailable(new Request(url, { method: req.method }), new Response(nullBody ? null : answer.body, { status: answer.status, headers: answer.headers }));
+    res.writeHead(response.status, [...response.headers.entries()].filter(([k]) => k !== "set-cookie").flat().concat(response.headers.getSetCookie().flatMap((c) => ["set-cookie", c])));
+    res.end(await response.text());
+  });
+}
+
+const SESSION_COOKIE = "next-auth.session-token";
+const cookieOf = (response: Response, name: string) => response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
+
+async function signIn(email: string, password: string) {
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
+  const csrfCookie = cookieOf(csrf, "next-auth.csrf-token")!.split(";")[0]!;
+  return fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
+    body: new URLSearchParams({ csrfToken, email, password, json: "true" }),
+  });
+}
+
+/** The error text next-auth sends the sign-in form. */
+const errorText = async (response: Response) => new URL(((await response.json()) as { url: string }).url).searchParams.get("error");
+
+async function setConnections(allowed: boolean) {
+  const name = new URL(database.url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${allowed}`);
+    if (!allowed) await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
+  } finally {
+    await admin.end();
+  }
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  await createOperator(database.db, null, { email: "ops@example.test", name: "Ops", role: "operator", password: "ops-password-123" });
+  server = serve({ ...createAuthOptions(database.db), secret: "outage-test-secret" });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  process.env.NEXTAUTH_URL = base;
+});
+afterAll(async () => {
+  await setConnections(true);
+  await new Promise((resolve) => server.close(resolve));
+  await database.drop();
+});
+
+describe("a database outage", () => {
+  it("keeps the session: /api/auth/session answers 503 without touching the cookie, and the same cookie works once the database is back", async () => {
+    const signedIn = await signIn("ops@example.test", "ops-password-123");
+    expect(signedIn.status).toBe(200);
+    const cookie = cookieOf(signedIn, SESSION_COOKIE)!.split(";")[0]!;
+    const before = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
+    expect(((await before.json()) as { user?: { email: string } }).user?.email).toBe("ops@example.test");
+
+    await setConnections(false);
+    const during = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
+    // Before the fix: 200 with a Set-Cookie that emptied the session cookie (everyone signed out).
+    expect(during.status).toBe(503);
+    expect(during.headers.get("retry-after")).toBe("5");
+    expect(during.headers.getSetCookie()).toEqual([]);
+    expect(await during.json()).toMatchObject({ databaseUnavailable: true });
+
+    // Signing in meanwhile says why it cannot, in words meant for the form.
+    expect(await errorText(await signIn("ops@example.test", "ops-password-123"))).toBe("Encore cannot reach its database; try signing in again shortly.");
+
+    await setConnections(true);
+    const after = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
+    expect(after.status).toBe(200);
+    const session = (await after.json()) as { user?: { email: string }; databaseUnavailable?: boolean };
+    expect(session.user?.email).toBe("ops@example.test");
+    expect(session.databaseUnavailable).toBeUndefined();
+  });
+});

@@ -1,0 +1,46 @@
+import pg from "pg";
+import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { createDatabase } from "./db/client";
+import { readMigrations } from "./db/migrations";
+import { checkReadiness } from "./health";
+import { freePort } from "./net";
+import { createTestDatabase, type TestDatabase } from "./testing/database";
+
+let migrated: TestDatabase;
+let empty: TestDatabase;
+beforeAll(async () => {
+  [migrated, empty] = await Promise.all([createTestDatabase(), createTestDatabase({ migrated: false })]);
+});
+afterAll(() => Promise.all([migrated.drop(), empty.drop()]));
+
+it("is ready when every migration is applied, and lists the pending ones of a database it can read", async () => {
+  expect(await checkReadiness(migrated.db)).toEqual({ ready: true, database: "reachable", pendingMigrations: [] });
+  const onDisk = (await readMigrations()).map((m) => m.name);
+  expect(await checkReadiness(empty.db)).toEqual({ ready: false, database: "reachable", pendingMigrations: onDisk });
+});
+
+it("says the database is unreachable, listing no migrations, when nothing answers on its port", async () => {
+  const down = createDatabase(`postgresql://encore:x@127.0.0.1:${await freePort()}/encore`);
+  try {
+    // Before the fix: every migration on disk was listed as pending.
+    expect(await checkReadiness(down.db)).toEqual({ ready: false, database: "unreachable", message: "The database cannot be reached, so which migrations are applied is unknown." });
+  } finally {
+    await down.close();
+  }
+});
+
+it("says the same while the database refuses connections, and is ready again once it takes them", async () => {
+  const name = new URL(migrated.url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
+  await admin.connect();
+  try {
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+    expect(await checkReadiness(migrated.db)).toMatchObject({ ready: false, database: "unreachable" });
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    expect(await checkReadiness(migrated.db)).toEqual({ ready: true, database: "reachable", pendingMigrations: [] });
+  } finally {
+    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    await admin.end();
+  }
+});
