@@ -208,10 +208,20 @@ async function refitOnTestSplit(session: TrainSession, version: ModelVersion): P
   return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))));
 }
 
+/** What the promote task decided; the publish task carries it out once every other task succeeded. */
+interface PromotionDecision {
+  best: number;
+  promoted: boolean;
+  decision: string;
+  /** the champion the decision was measured against */
+  championWas: number | null;
+}
+
 /**
- * The best candidate of the run replaces the champion when it beats the champion's NDCG@10 by the
- * margin on this run's test split (the champion's configuration refitted on this run's training data,
- * so neither has seen the held-out listens), and loses no more than the allowed share of coverage and recall@20.
+ * Decides whether the best candidate of the run replaces the champion: when it beats the champion's
+ * NDCG@10 by the margin on this run's test split (the champion's configuration refitted on this run's
+ * training data, so neither has seen the held-out listens), and loses no more than the allowed share
+ * of coverage and recall@20. Nothing served changes here: publish does that when the run succeeds.
  */
 async function promoteTask(ctx: TaskContext, config: TrainConfig) {
   const { versions = {} } = await detailsOf<{ versions: Record<string, number> }>(ctx, "register");
@@ -241,35 +251,62 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
     }
   }
   await ctx.database.db.modelVersion.update({ where: { id: best.id }, data: { decision } });
-  // The best candidate that did not win waits as challenger (e.g. for an A/B experiment against the champion).
-  await setAlias(ctx.database.db, promote ? "champion" : "challenger", best.id, { email: `train run ${ctx.run.id}` }, decision);
-  ctx.log(`${best.family} (version ${best.id}) ${promote ? "promoted" : "not promoted"}: ${decision}`);
-  ctx.detail({ best: best.id, promoted: promote, decision });
+  ctx.log(`${best.family} (version ${best.id}) ${promote ? "to be promoted when the run succeeds" : "not promoted"}: ${decision}`);
+  ctx.detail({ best: best.id, promoted: promote, decision, championWas: champion?.versionId ?? null } satisfies PromotionDecision);
+}
+
+async function promotionOf(ctx: TaskContext): Promise<PromotionDecision> {
+  const decided = await detailsOf<PromotionDecision>(ctx, "promote");
+  if (decided.best === undefined || decided.promoted === undefined) throw new Error("the run has no promotion decision");
+  return { best: decided.best, promoted: decided.promoted, decision: decided.decision ?? "", championWas: decided.championWas ?? null };
+}
+
+/**
+ * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
+ * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
+ */
+async function scoreTask(ctx: TaskContext, config: TrainConfig) {
+  const { best, promoted } = await promotionOf(ctx);
+  const version = promoted ? await ctx.database.db.modelVersion.findUniqueOrThrow({ where: { id: best } }) : (await championOf(ctx.database.db))?.version;
+  if (!version) throw new Error("no champion to score with");
+  const session = await sessionFor(ctx, config);
+  const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
+  const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
+  const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
+  const helper: ScoreHelper = async (users, onLines) => {
+    const scored = await scoreInWorker({ versionId: version.id, snapshot, artefact, users }, ctx.signal, onLines);
+    if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
+    return !("unavailable" in scored);
+  };
+  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper);
+  ctx.log(`stored the top ${stored.perUser} of version ${version.id} for ${stored.users} users`);
+  ctx.detail({ scoredVersion: version.id, users: stored.users });
+}
+
+/**
+ * The run's decision takes effect: the candidate becomes champion (or waits as challenger, e.g. for
+ * an A/B experiment against the champion). Runs last, only when every other task succeeded, so a run
+ * that fails or dies never changes what is served. A champion someone changed meanwhile is left alone.
+ */
+async function publishTask(ctx: TaskContext, config: TrainConfig) {
+  const { best, promoted, decision, championWas } = await promotionOf(ctx);
+  const current = (await championOf(ctx.database.db))?.versionId ?? null;
+  const actor = { email: `train run ${ctx.run.id}` };
+  if (promoted && current !== championWas) {
+    ctx.log(`version ${best} not promoted: the champion changed during the run (version ${championWas ?? "none"}, now ${current}); it waits as challenger`);
+    await setAlias(ctx.database.db, "challenger", best, actor, `${decision}; the champion changed during the run`);
+  } else {
+    await setAlias(ctx.database.db, promoted ? "champion" : "challenger", best, actor, decision);
+    ctx.log(`version ${best} is now ${promoted ? "champion" : "challenger"}`);
+  }
   const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);
   if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);
 }
 
-/** The champion's top 100 for every user of the snapshot, stored for serving; half of the users on a worker thread. */
-async function scoreTask(ctx: TaskContext, config: TrainConfig) {
-  const champion = await championOf(ctx.database.db);
-  if (!champion) throw new Error("no champion to score with");
-  const session = await sessionFor(ctx, config);
-  const artefact = { path: champion.version.artefactPath!, digest: champion.version.artefactDigest };
-  const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
-  const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
-  const helper: ScoreHelper = async (users, onLines) => {
-    const scored = await scoreInWorker({ versionId: champion.versionId, snapshot, artefact, users }, ctx.signal, onLines);
-    if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
-    return !("unavailable" in scored);
-  };
-  const stored = await batchScore(ctx.database, champion.versionId, model, session.snapshot, session.final.data.matrix, session.pace, helper);
-  ctx.log(`stored the top ${stored.perUser} of version ${champion.versionId} for ${stored.users} users`);
-  ctx.detail({ scoredVersion: champion.versionId, users: stored.users });
-}
-
 /**
  * The train pipeline: snapshot → one task per family (a failing family leaves the others) → register
- * → promote → score. The data gate in the snapshot task skips the whole run when the data is not fit.
+ * → promote (decide) → score → publish (when everything else succeeded). The data gate in the
+ * snapshot task skips the whole run when the data is not fit.
  */
 export function trainPipeline(config: TrainConfig): PipelineDefinition {
   const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, definition) }));
@@ -283,6 +320,7 @@ export function trainPipeline(config: TrainConfig): PipelineDefinition {
       { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx) },
       { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config) },
       { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config) },
+      { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
     ],
   };
 }
