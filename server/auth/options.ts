@@ -40,7 +40,14 @@ declare module "next-auth/jwt" {
   }
 }
 
-const credentialsSchema = z.object({ email: z.string().min(1), password: z.string().min(1) });
+/** RFC 5321's longest address; the password bound keeps scrypt's input small. */
+export const MAX_EMAIL_LENGTH = 254;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+const credentialsSchema = z.object({
+  email: z.string().min(1).max(MAX_EMAIL_LENGTH, `An e-mail address has at most ${MAX_EMAIL_LENGTH} characters.`),
+  password: z.string().min(1).max(MAX_PASSWORD_LENGTH, `A password has at most ${MAX_PASSWORD_LENGTH.toLocaleString("en")} characters.`),
+});
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;
 
@@ -54,7 +61,12 @@ export const createAuthOptions = (db: Db): NextAuthOptions => ({
       credentials: { email: { label: "E-mail", type: "email" }, password: { label: "Password", type: "password" } },
       async authorize(credentials, req) {
         const parsed = credentialsSchema.safeParse(credentials);
-        if (!parsed.success) return null;
+        if (!parsed.success) {
+          // Too long is refused by name, before any lookup or hashing; a missing field reads as a wrong pair.
+          const tooLong = parsed.error.issues.find((issue) => issue.code === "too_big");
+          if (tooLong) throw new Error(tooLong.message);
+          return null;
+        }
         const ip = clientIp(req.headers ?? {});
         // A thrown error's message reaches the sign-in form (next-auth puts it in the answer): only words meant for it.
         const operator = await authenticate(db, { ...parsed.data, ip }).catch((error: unknown) => {

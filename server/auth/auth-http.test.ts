@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NextApiRequest, NextApiResponse } from "next";
@@ -135,5 +136,20 @@ describe("a database outage", () => {
     const session = (await after.json()) as { user?: { email: string }; databaseUnavailable?: boolean };
     expect(session.user?.email).toBe("ops@example.test");
     expect(session.databaseUnavailable).toBeUndefined();
+  });
+});
+
+describe("sign-in fields", () => {
+  it("refuses an e-mail over 254 characters and a password over 1,024 by name, before any lookup or hashing", async () => {
+    // Random, so that PostgreSQL cannot compress it into an index row.
+    const long = `${randomBytes(4500).toString("hex")}@example.test`;
+    // Before the fix: 401 with Prisma's "index row requires 9032 bytes" in the text for the form.
+    const tooLongEmail = await signIn(long, "whatever-password");
+    expect(tooLongEmail.status).toBe(401);
+    expect(await errorText(tooLongEmail)).toBe("An e-mail address has at most 254 characters.");
+    expect(await errorText(await signIn("ops@example.test", "p".repeat(1025)))).toBe("A password has at most 1,024 characters.");
+    expect(await database.db.signInAttempt.count({ where: { OR: [{ email: long }, { email: "ops@example.test", succeeded: false }] } })).toBe(0);
+    // At the limits the sign-in goes ahead (and is a wrong pair here).
+    expect(await errorText(await signIn(`${"b".repeat(241)}@example.test`, "p".repeat(1024)))).toBe("CredentialsSignin");
   });
 });
