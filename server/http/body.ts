@@ -1,3 +1,6 @@
+/** The code of the error a body's reader gets when Encore's edge (edge.ts) stops the body at its limit. */
+export const BODY_OVER_LIMIT = "BODY_OVER_LIMIT";
+
 /** The request's body, or null as soon as it passes `maxBytes` (whatever Content-Length claims). */
 export async function readBoundedBody(request: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
   if (Number(request.headers.get("content-length") ?? 0) > maxBytes) return null;

@@ -1,8 +1,10 @@
 import http from "node:http";
 import net, { type AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseTrustProxy } from "../auth/client-ip";
 import { createApiKey } from "../serving/api-keys";
+import { servingMetrics } from "../serving/metrics";
 import { listenRest } from "../serving/node-http";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { edgeHandler, MAX_API_BODY_BYTES, MAX_AUTH_BODY_BYTES } from "./edge";
@@ -13,20 +15,20 @@ let server: http.Server;
 let port: number;
 
 /** What the stand-in for Next.js saw of the last request it read. */
-let seen: { url: string; bytes: number; ended: boolean } | null;
+let seen: { url: string; bytes: number; ended: boolean; failed: boolean } | null;
 
 beforeAll(async () => {
   database = await createTestDatabase();
   // Next.js stands behind the edge in `npm start`; here a handler that reads the whole body as Next does.
   const next = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    seen = { url: req.url ?? "", bytes: 0, ended: false };
+    seen = { url: req.url ?? "", bytes: 0, ended: false, failed: false };
     const current = seen;
     try {
       for await (const chunk of req) current.bytes += (chunk as Buffer).length;
       current.ended = true;
       res.end(`read ${current.bytes}`);
     } catch {
-      // the edge closed the connection
+      current.failed = true;
     }
   };
   server = http.createServer(edgeHandler({ trust: parseTrustProxy(""), headers: securityHeaders(undefined), database, next }));
@@ -98,6 +100,8 @@ describe("request bodies are bounded while they are read, on every route", () =>
     expect(response).toContain("PAYLOAD_TOO_LARGE");
     expect(seen?.bytes).toBeLessThanOrEqual(MAX_AUTH_BODY_BYTES);
     expect(seen?.ended).toBe(false);
+    // Its read fails, as on a client's abort, instead of waiting for the rest forever.
+    await vi.waitFor(() => expect(seen?.failed).toBe(true));
   });
 
   it("the same on a console page and on the API at its own limit", async () => {
@@ -127,6 +131,7 @@ describe("request bodies are bounded while they are read, on every route", () =>
     const { key } = await createApiKey(database.db, { name: "edge test", scopes: ["events:write"] }, { email: "admin@test" });
     const { status, response } = await chunkedUpload("/api/v1/events", 5 * 1024 * 1024, { contentType: "application/json", authorization: `Bearer ${key}` });
     expect(status, response).toBe(413);
+    await vi.waitFor(async () => expect(await servingMetrics().registry.metrics()).toMatch(/encore_api_request_duration_seconds_count\{route="events",method="POST",status="413"\} 1/));
   });
 });
 
@@ -159,5 +164,24 @@ describe("malformed targets get 400 with a message, never reach a handler and ne
     } finally {
       await rest.close();
     }
+  });
+});
+
+describe("a client that drops its body mid-upload", () => {
+  it("is the client's doing: not logged or measured as a database outage, and nothing is written to its closed connection", async () => {
+    const { key } = await createApiKey(database.db, { name: "dropper", scopes: ["events:write"] }, { email: "admin@test" });
+    const errors = vi.spyOn(console, "error");
+    const socket = net.connect(port, "127.0.0.1");
+    await new Promise((resolve) => socket.once("connect", resolve));
+    socket.write(`POST /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"events":[`);
+    await sleep(200);
+    socket.destroy();
+    await sleep(300);
+    const logged = errors.mock.calls.map((call) => call.map(String).join(" "));
+    errors.mockRestore();
+    expect(logged.filter((line) => /database|\[error/i.test(line))).toEqual([]);
+    const metrics = await servingMetrics().registry.metrics();
+    expect(metrics).not.toMatch(/route="events",method="POST",status="503"/);
+    expect(metrics).toMatch(/encore_api_request_duration_seconds_count\{route="events",method="POST",status="499"\} 1/);
   });
 });

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { CLIENT_IP_HEADER, resolveClientAddress, type TrustProxy } from "../auth/client-ip";
 import type { Database } from "../db/client";
 import { isRestPath, serveRest } from "../serving/node-http";
+import { BODY_OVER_LIMIT } from "./body";
 import { API_CSP } from "./security-headers";
 
 /** Request bodies per route: the API's JSON (REST events, tRPC), far less for sign-in forms and pages (no server actions). */
@@ -51,7 +52,7 @@ function malformed(req: IncomingMessage): string | null {
  * (Content-Length or chunked): past `maxBytes` the rest is dropped unread, the consumer never sees
  * the body end, the client gets 413 (unless an answer has begun) and the connection is closed.
  */
-function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
+function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): { readonly over: boolean } {
   let size = 0;
   let over = false;
   const push = req.push.bind(req);
@@ -62,15 +63,25 @@ function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number):
       size += chunk.length;
       if (size > maxBytes) {
         over = true;
-        if (res.headersSent) req.socket.destroy();
+        // The reader learns the body will not come, rather than waiting for it forever.
+        const end = () => {
+          req.socket.destroy();
+          req.destroy(Object.assign(new Error(`The request body is over ${maxBytes} bytes.`), { code: BODY_OVER_LIMIT }));
+        };
+        if (res.headersSent) end();
         else {
-          res.once("finish", () => req.socket.destroy());
+          res.once("finish", end);
           refuse(res, 413, "PAYLOAD_TOO_LARGE", `Request bodies here are limited to ${maxBytes} bytes.`);
         }
         return true;
       }
     }
     return push(chunk, encoding);
+  };
+  return {
+    get over() {
+      return over;
+    },
   };
 }
 
@@ -90,8 +101,12 @@ export function edgeHandler({ trust, headers, database, next }: EdgeOptions): (r
     if (path.startsWith("/api/")) res.setHeader("Content-Security-Policy", API_CSP);
     const limit = bodyLimitFor(path);
     if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, "PAYLOAD_TOO_LARGE", `Request bodies here are limited to ${limit} bytes.`);
-    boundBody(req, res, limit);
+    const body = boundBody(req, res, limit);
     if (isRestPath(req.url!)) void serveRest(req, res, database);
-    else void next(req, res);
+    else
+      next(req, res).catch((error: unknown) => {
+        // A request refused for its body may fail inside Next.js as the body stops (headers already sent): not news.
+        if (!body.over) console.error(`[encore] ${req.method} ${path} failed:`, error);
+      });
   };
 }

@@ -2,13 +2,16 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CLIENT_IP_HEADER } from "../auth/client-ip";
 import type { Database } from "../db/client";
-import { handleRest } from "./rest";
+import { BODY_OVER_LIMIT } from "../http/body";
+import { ClientGoneError, handleRest } from "./rest";
 
 export const isRestPath = (url: string) => url === "/api/v1" || url.startsWith("/api/v1/") || url.startsWith("/api/v1?");
 
-/** The request's body, or null as soon as it passes `maxBytes`. */
+/** The request's body, or null as soon as it passes `maxBytes`; rejects with CLIENT_GONE when the client goes before sending it all. */
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
+    // Node reports an upload cut short as ECONNRESET, which would read as the database's.
+    const gone = () => reject(new ClientGoneError());
     const chunks: Buffer[] = [];
     let size = 0;
     req.on("data", (chunk: Buffer) => {
@@ -20,7 +23,11 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null
       } else chunks.push(chunk);
     });
     req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
+    // The edge (server/http/edge.ts) stopped the body at its limit: over the limit here too.
+    req.on("error", (error: { code?: unknown }) => (error.code === BODY_OVER_LIMIT ? resolve(null) : gone()));
+    req.on("close", () => {
+      if (!req.complete) gone();
+    });
   });
 }
 
@@ -40,6 +47,8 @@ export async function serveRest(req: IncomingMessage, res: ServerResponse, datab
     },
     database,
   );
+  // Nobody to answer: the client went, or the edge has already refused the request (413).
+  if (res.headersSent || req.socket.destroyed) return;
   res.writeHead(response.status, response.headers);
   res.end(req.method === "HEAD" ? undefined : response.body);
 }

@@ -30,6 +30,14 @@ export interface RestResponse {
   body: string | Buffer;
 }
 
+/** The client closed the connection before its request was read whole (code, not class: rest.ts may be loaded twice). */
+export class ClientGoneError extends Error {
+  readonly code = "CLIENT_GONE";
+  constructor() {
+    super("The client closed the connection before sending the whole request.");
+  }
+}
+
 const MAX_EVENTS_BODY_BYTES = 1024 * 1024;
 const PREFIX = "/api/v1";
 
@@ -135,7 +143,9 @@ const ROUTES: Route[] = [
     scope: "events:write",
     async handle({ request, database, keyId }) {
       const { events } = parse(eventsBatchSchema, await jsonBody(request), 422, "events");
-      return json(202, await recordEvents(database.pool, events, keyId));
+      const outcome = await recordEvents(database.pool, events, keyId);
+      if ("refused" in outcome) throw new RestError(422, "UNPROCESSABLE", outcome.refused.message, outcome.refused.fields);
+      return json(202, outcome);
     },
   },
   {
@@ -213,6 +223,9 @@ export async function handleRest(request: RestRequest, database: Database): Prom
   } catch (error) {
     if (error instanceof RestError) {
       response = json(error.status, { error: { code: error.code, message: error.message, ...(error.fields ? { fields: error.fields } : {}) } }, error.headers);
+    } else if ((error as { code?: unknown } | null)?.code === "CLIENT_GONE") {
+      // nginx's 499: measured as the client's, never as an outage, and not sent (nobody is there).
+      response = json(499, { error: { code: "BAD_REQUEST", message: (error as Error).message } });
     } else if (databaseUnreachable(error)) {
       console.error(`[encore] ${request.method} ${request.url.split("?")[0]}: the database cannot be reached: ${(error as Error).message}`);
       response = json(503, { error: { code: "UNAVAILABLE", message: "The service cannot reach its database; try again shortly." } }, { "retry-after": "5" });
