@@ -155,6 +155,27 @@ describe("malformed targets get 400 with a message, never reach a handler and ne
     expect(response).toContain("origin-form");
   });
 
+  it("an absolute-form target is refused, on the API and the console alike, with no redirect to its host", async () => {
+    for (const target of ["http://evil.example/api/v1/openapi.json", "http://evil.example/signin", "https://localhost/runs"]) {
+      const response = await raw(`GET ${target} HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n`);
+      expect(statusOf(response), `${target}: ${response}`).toBe(400);
+      expect(response).not.toMatch(/^location:/im);
+      expect(response).toContain("origin-form");
+      expect(seen).toBeNull();
+    }
+  });
+
+  it("two Host headers are refused", async () => {
+    for (const hosts of ["Host: localhost\r\nHost: evil.example", "Host: localhost\r\nhost: localhost"]) {
+      const response = await raw(`GET /api/v1/openapi.json HTTP/1.1\r\n${hosts}\r\nConnection: close\r\n\r\n`);
+      expect(statusOf(response), response).toBe(400);
+      expect(response).toContain("one Host header");
+    }
+    const page = await raw("GET /runs HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\nConnection: close\r\n\r\n");
+    expect(statusOf(page), page).toBe(400);
+    expect(seen).toBeNull();
+  });
+
   it("the REST API alone refuses a key that does not decode with 400", async () => {
     const rest = await listenRest(database);
     try {
