@@ -5,7 +5,7 @@ import type { Simulator } from "../server/simulator/server";
 import { createTestDatabase, type TestDatabase } from "../server/testing/database";
 import { expectedCounts, startTestSimulator, tableCounts, tempLake } from "../server/testing/ingestion";
 import { JOBS } from "./jobs";
-import { currentSlot, slotKey, startScheduler } from "./scheduler";
+import { currentSlot, parseSlot, slotKey, startScheduler } from "./scheduler";
 
 let database: TestDatabase;
 let simulator: Simulator;
@@ -29,6 +29,26 @@ describe("schedule slots", () => {
     ["2026-11-27T01:59:59Z", "2026-11-26T02:00:00.000Z"],
   ])("a delivery at %s stands for the slot %s", (now, slot) => {
     expect(currentSlot(JOBS.ingest!.schedule!(env), new Date(now)).toISOString()).toBe(slot);
+  });
+
+  it.each([
+    ["1", /ISO 8601 instant/],
+    ["+275760-09-13T00:00:00Z", /ISO 8601 instant/],
+    ["-271821-04-20T00:00:00Z", /ISO 8601 instant/],
+    ["2026-11-27T02:00:00", /ISO 8601 instant/],
+    ["2026-11-27T02:00:00Z\u0000", /ISO 8601 instant/],
+    ["2026-11-29T02:00:00Z", /in the future/],
+    ["2026-11-19T02:00:00Z", /more than 7 days ago/],
+    ["2026-11-27T02:01:00Z", /not a time of the schedule "0 2 \* \* \*"/],
+    ["2026-11-27T02:00:00.500Z", /not a time of the schedule/],
+  ])("a cron delivery naming the slot %s is refused (%s)", (raw, error) => {
+    const named = parseSlot("0 2 * * *", raw, new Date("2026-11-28T10:00:00Z"));
+    expect("error" in named && named.error).toMatch(error);
+  });
+
+  it.each(["2026-11-28T02:00:00Z", "2026-11-22T02:00Z", "2026-11-27T03:00:00+01:00"])("a cron delivery may name the recent slot %s", (raw) => {
+    const named = parseSlot("0 2 * * *", raw, new Date("2026-11-28T10:00:00Z"));
+    expect("slot" in named && named.slot.getTime()).toBe(new Date(raw).getTime());
   });
 
   it("names the slot the same way for the scheduler and the cron route", () => {

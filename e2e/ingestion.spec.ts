@@ -18,7 +18,10 @@ async function waitUntilEnded(request: APIRequestContext, runId: number) {
 }
 
 test("the cron route wants the bearer token, and a slot delivered twice gives the same run", async ({ request, page }) => {
-  const url = "/api/cron/ingest?slot=2026-01-01T02:00:00Z";
+  // Yesterday's slot of the default schedule (02:00 UTC): a slot must be recent and of the schedule.
+  const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+  const url = `/api/cron/ingest?slot=${yesterday}T02:00:00Z`;
+  expect((await request.get("/api/cron/ingest?slot=1", { headers: { Authorization: `Bearer ${E2E_CRON_SECRET}` } })).status()).toBe(400);
   expect((await request.get(url)).status()).toBe(401);
   expect((await request.get(url, { headers: { Authorization: "Bearer wrong-secret" } })).status()).toBe(401);
   const auth = { Authorization: `Bearer ${E2E_CRON_SECRET}` };

@@ -1,4 +1,4 @@
-import { currentSlot, slotKey } from "@/cron/scheduler";
+import { currentSlot, parseSlot, slotKey } from "@/cron/scheduler";
 import { findJob } from "@/cron/jobs";
 import { hasBearer } from "@/server/auth/bearer";
 import { env } from "@/server/config";
@@ -11,7 +11,7 @@ const answer = (status: number, body: unknown) => Response.json(body, { status, 
 
 /**
  * A scheduler's tick: `Authorization: Bearer $CRON_SECRET`. The run stands for the schedule's slot
- * (`?slot=<ISO time>`, or the latest slot now), so a slot delivered twice gives the same run.
+ * (`?slot=<ISO instant>`, one of the last 7 days, or the latest slot now), so a slot delivered twice gives the same run.
  */
 async function handler(request: Request, { params }: { params: Promise<{ job: string }> }) {
   if (!hasBearer(request.headers.get("authorization"), env().CRON_SECRET)) {
@@ -21,8 +21,9 @@ async function handler(request: Request, { params }: { params: Promise<{ job: st
   const schedule = job?.schedule;
   if (!job || !schedule) return answer(404, { error: "No such scheduled job." });
   const rawSlot = new URL(request.url).searchParams.get("slot");
-  const slot = rawSlot === null ? currentSlot(schedule(env())) : new Date(rawSlot);
-  if (Number.isNaN(slot.getTime())) return answer(400, { error: `slot must be an ISO date-time, not ${JSON.stringify(rawSlot)}.` });
+  const named = rawSlot === null ? { slot: currentSlot(schedule(env())) } : parseSlot(schedule(env()), rawSlot);
+  if ("error" in named) return answer(400, { error: named.error });
+  const { slot } = named;
   const outcome = await triggerJob(job, { database, env: env() }, { trigger: "cron", idempotencyKey: slotKey(job, slot), triggeredBy: "cron route" });
   if (outcome.kind === "busy") return answer(409, { error: outcome.error.message, runId: outcome.error.runId });
   const { run, deduped } = outcome;
