@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { NextApiRequest, NextApiResponse } from "next";
 import NextAuth from "next-auth";
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { createOperator } from "./accounts";
 import { createAuthOptions } from "./options";
@@ -70,11 +70,11 @@ function serve(options: ReturnType<typeof createAuthOptions>) {
 const SESSION_COOKIE = "next-auth.session-token";
 const cookieOf = (response: Response, name: string) => response.headers.getSetCookie().find((c) => c.startsWith(`${name}=`));
 
-async function signIn(email: string, password: string) {
-  const csrf = await fetch(`${base}/api/auth/csrf`);
+async function signIn(email: string, password: string, at = base) {
+  const csrf = await fetch(`${at}/api/auth/csrf`);
   const { csrfToken } = (await csrf.json()) as { csrfToken: string };
   const csrfCookie = cookieOf(csrf, "next-auth.csrf-token")!.split(";")[0]!;
-  return fetch(`${base}/api/auth/callback/credentials`, {
+  return fetch(`${at}/api/auth/callback/credentials`, {
     method: "POST",
     redirect: "manual",
     headers: { "content-type": "application/x-www-form-urlencoded", cookie: csrfCookie },
@@ -151,5 +151,30 @@ describe("sign-in fields", () => {
     expect(await database.db.signInAttempt.count({ where: { OR: [{ email: long }, { email: "ops@example.test", succeeded: false }] } })).toBe(0);
     // At the limits the sign-in goes ahead (and is a wrong pair here).
     expect(await errorText(await signIn(`${"b".repeat(241)}@example.test`, "p".repeat(1024)))).toBe("CredentialsSignin");
+  });
+});
+
+describe("a sign-in that fails inside the server", () => {
+  it("shows the form a generic message with an error id, and logs the details under that id", async () => {
+    // A real fault of the database behind sign-in: the attempts table is gone.
+    const broken = await createTestDatabase();
+    await broken.db.$executeRaw`DROP TABLE sign_in_attempts`;
+    const other = serve({ ...createAuthOptions(broken.db), secret: "outage-test-secret" });
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    const logged = vi.spyOn(console, "error").mockImplementation(() => undefined);
+    try {
+      const response = await signIn("ops@example.test", "ops-password-123", `http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+      expect(response.status).toBe(401);
+      const text = (await errorText(response))!;
+      // Before the fix: Prisma's text ("… relation \"sign_in_attempts\" does not exist") went to the form.
+      expect(text).toMatch(/^Something went wrong on the server \(error id [0-9a-f]{12}\); it is in the server's log\.$/);
+      const errorId = /error id ([0-9a-f]{12})/.exec(text)![1];
+      const entry = logged.mock.calls.find((call) => String(call[0]).includes(`[error ${errorId}]`));
+      expect(String(entry?.[1])).toContain("sign_in_attempts");
+    } finally {
+      logged.mockRestore();
+      await new Promise((resolve) => other.close(resolve));
+      await broken.drop();
+    }
   });
 });
