@@ -5,7 +5,7 @@ import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
 import { beatWhileRunning, HEARTBEAT_STALE_MS } from "./heartbeat";
 import { writeThroughOutage } from "./ledger-write";
 import { tryLockPipeline, type PipelineLock } from "./lock";
-import { redactSecrets } from "../redact";
+import { forViewers } from "./viewer-text";
 import { sampleResources } from "./resources";
 import { TaskRecorder } from "./task-recorder";
 import {
@@ -259,7 +259,7 @@ export async function executeRun(
   try {
     const data = {
       status: errors.length ? ("failed" as const) : skipped !== null ? ("skipped" as const) : ("success" as const),
-      error: errors.length ? redactSecrets(errors.join("\n")) : skipped,
+      error: errors.length ? forViewers(errors.join("\n")) : skipped,
       finishedAt: new Date(),
       cpuMs,
       peakRssBytes,
@@ -382,7 +382,7 @@ async function runTask(
       tryNumber: taskRun.tryNumber,
       log: (line) => {
         recorder.log(line);
-        observer.onLog?.(task.name, redactSecrets(line));
+        observer.onLog?.(task.name, forViewers(line));
       },
       progress: (done, total) => {
         recorder.progress(done, total);
@@ -402,7 +402,7 @@ async function runTask(
       await recorder.finish("skipped", error.message);
       return { kind: "skipped", reason: error.message };
     }
-    const message = redactSecrets(error instanceof Error ? error.message : String(error));
+    const message = forViewers(error instanceof Error ? error.message : String(error));
     recorder.log(`failed after ${((Date.now() - started) / 1000).toFixed(1)} s: ${message}`);
     await recorder.finish("failed", message);
     return { kind: "failed", error: message };

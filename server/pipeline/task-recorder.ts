@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import type { Prisma, TaskStatus } from "../db/generated/client";
-import { redactSecrets } from "../redact";
+import { forViewers } from "./viewer-text";
 import { writeThroughOutage } from "./ledger-write";
 import { NO_ROWS, type RowCounts } from "./types";
 
@@ -33,7 +33,7 @@ export class TaskRecorder {
 
   /** Viewers read task logs: whatever a source or a proxy put in a message, no credential is kept. */
   log(raw: string) {
-    const line = redactSecrets(raw);
+    const line = forViewers(raw);
     const stamped = `${new Date().toISOString()} ${line.length > MAX_LOG_LINE ? `${line.slice(0, MAX_LOG_LINE)}…` : line}`;
     this.pendingLogs.push(stamped);
     console.log(`${this.prefix} ${line}`);
@@ -82,7 +82,7 @@ export class TaskRecorder {
   /** The try's end, retried through a database outage so the ledger never keeps it running. */
   async finish(status: TaskStatus, error?: string) {
     clearInterval(this.timer);
-    const final = { status, error: error === undefined ? undefined : redactSecrets(error) };
+    const final = { status, error: error === undefined ? undefined : forViewers(error) };
     await writeThroughOutage(this.prefix, () => this.flush(final));
   }
 }

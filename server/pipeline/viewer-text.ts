@@ -1,0 +1,26 @@
+import path from "node:path";
+import { redactSecrets } from "../redact";
+
+/** Folders whose absolute paths say nothing to a viewer but where the server keeps its files, longest first. */
+function roots(): [string, string][] {
+  const dataDir = path.resolve(process.env.DATA_DIR ?? ".data");
+  const lakeDir = path.resolve(process.env.DATA_LAKE_DIR ?? path.join(dataDir, "lake"));
+  const named: [string, string][] = [
+    [lakeDir, "DATA_LAKE_DIR"],
+    [dataDir, "DATA_DIR"],
+    [process.cwd(), "."],
+  ];
+  return named.filter(([root]) => root !== "/").sort((a, b) => b[0].length - a[0].length);
+}
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/**
+ * Text a run writes to the ledger, where every viewer reads it: no credential, and the server's own
+ * folders named by their setting (`DATA_LAKE_DIR/models/…`) instead of absolute paths on its disk.
+ */
+export function forViewers(text: string): string {
+  let out = redactSecrets(text);
+  for (const [root, name] of roots()) out = out.replace(new RegExp(`${escape(root)}(?![\\w.-])`, "g"), name);
+  return out;
+}
