@@ -20,6 +20,15 @@ test("a wrong password shows an error and gives no session", async ({ page, cont
   await expect(page).toHaveURL(/\/signin/);
 });
 
+test("an over-long e-mail or password is refused in the form by name, with no session", async ({ page, context }) => {
+  await page.goto("/signin");
+  await signIn(page, `${"a".repeat(300)}@example.test`, "whatever-password");
+  await expect(page.locator("#signin-error")).toHaveText("An e-mail address has at most 254 characters.");
+  await signIn(page, E2E_ADMIN.email, "p".repeat(1025));
+  await expect(page.locator("#signin-error")).toHaveText("A password has at most 1,024 characters.");
+  expect((await context.cookies()).map((c) => c.name)).not.toContain("next-auth.session-token");
+});
+
 test("sign in shows who is signed in; sign out ends the session", async ({ page }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   await expect(page.getByTestId("whoami")).toContainText("admin");

@@ -129,3 +129,9 @@ test("a viewer sees everything but no trigger or retry button, and the server re
   expect((await trpcMutation(viewer.request, "runs.cancel", { runId })).status()).toBe(403);
   await other.close();
 });
+
+test("readiness lists pending migrations only when it could read them: none here", async ({ request }) => {
+  const response = await request.get("/api/health/ready");
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toEqual({ ready: true, database: "reachable", pendingMigrations: [] });
+});
