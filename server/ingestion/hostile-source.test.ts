@@ -124,6 +124,17 @@ describe("a source that misreports how much it holds", () => {
     expect(run.error).toContain("tracks: the source said it holds 250 records, 150 were fetched");
     expect((await reconciliation(run.id)).tracks).toMatchObject({ shortfall: 100, holds: false });
   });
+
+  it("a `total` far past the data: reading stops after 3 empty pages in a row, and the run fails with the numbers", async () => {
+    source = await startScriptedSource({ tracks: range(1, 500).map((id) => validTrack(id)), users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    source.lie("tracks", () => ({ total: 10_000_000, pages: 100_000 }));
+    database = await createTestDatabase();
+    const run = await ingest(database, testConfig(source.url, lake.dir));
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/tracks: the source said it holds 10000000 records in 100000 pages, but pages \d+–\d+ came back empty after \d+ records; stopped reading after \d+ of the 100000 pages/);
+    // 5 pages of data, 3 empty ones, and what the other workers had in flight.
+    expect(source.requests.filter((r) => r.dataset === "tracks").length).toBeLessThan(20);
+  });
 });
 
 describe("records that vanish from the source", () => {

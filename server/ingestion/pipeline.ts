@@ -24,6 +24,10 @@ export interface IngestionConfig {
   concurrency: number;
   batchSize: number;
   fetchPolicy: FetchPolicy;
+  /** tries of a failed dataset task after the first, in the same run; each resumes from the pages landed */
+  taskRetries: number;
+  /** wait before the first of them, doubled for each next one */
+  taskRetryDelayMs: number;
 }
 
 export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
@@ -32,6 +36,8 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> =
   concurrency: 8,
   batchSize: 5000,
   fetchPolicy: DEFAULT_FETCH_POLICY,
+  taskRetries: 2,
+  taskRetryDelayMs: 30_000,
 };
 
 /** What a run was asked to do; stored as the run's params. */
@@ -50,6 +56,8 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
   const known = dataset === "listen_history" ? await Promise.all([idsOf(ctx, "tracks"), idsOf(ctx, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
   const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, known);
+  // A retried try reads its records again (from the lake or the source) and quarantines the rejected ones again.
+  if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
     await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
@@ -57,7 +65,7 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
     // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
     const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
-    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, dir, ingestor);
+    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, config.lakeDir, dir, ingestor);
   }
   await ingestor.finish();
 }
@@ -67,14 +75,16 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
  * reconciliation proving every source record is in its table or in quarantine, then the data checks.
  */
 export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
+  const retried = { retries: config.taskRetries, retryDelayMs: config.taskRetryDelayMs };
   return {
     name: INGEST_PIPELINE,
     tasks: [
-      { name: "tracks", run: (ctx) => ingestDataset(ctx, "tracks", config) },
-      { name: "users", run: (ctx) => ingestDataset(ctx, "users", config) },
+      { name: "tracks", ...retried, run: (ctx) => ingestDataset(ctx, "tracks", config) },
+      { name: "users", ...retried, run: (ctx) => ingestDataset(ctx, "users", config) },
       {
         name: "listen_history",
         needs: ["tracks", "users"],
+        ...retried,
         run: async (ctx) => {
           await ingestDataset(ctx, "listen_history", config);
           await loadHistoriesWhoseUserArrived(ctx);
