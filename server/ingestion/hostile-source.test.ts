@@ -173,13 +173,42 @@ describe("records that vanish from the source", () => {
     expect(await levels(third.id, "vanished_records")).toEqual({ tracks: "ok", users: "ok", listen_history: "ok" });
     expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
 
-    // A source restarted with other data: half the users are gone, which fails the run.
+    // A source restarted with other data: half the users are gone, which fails the run, and the failed run hides nothing.
     source.set("users", users.slice(100));
     const fourth = await ingest(database, config);
     expect(fourth.status).toBe("failed");
     expect(await levels(fourth.id, "vanished_records")).toMatchObject({ users: "error" });
     expect(fourth.error).toMatch(/vanished_records\(users\): 100 of the 200 records/);
     expect(await database.db.user.count()).toBe(200);
+    expect(await gone("users")).toEqual([]);
+    expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
+
+    // The next full read misses the same users: two reads agree, the run passes, and they are marked gone since the fourth.
+    const fifth = await ingest(database, config);
+    expect(fifth.status).toBe("success");
+    expect(await gone("users")).toEqual(range(1, 100).map((id) => [String(id), fourth.id]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  });
+
+  it("a run that fails its checks changes nothing in source_vanished: a source answering `total: 1000` for 5,000 tracks", async () => {
+    const tracks = range(1, 5000).map((id) => validTrack(id));
+    source = await startScriptedSource({ tracks, users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+    expect((await ingest(database, config)).status).toBe("success");
+
+    // The lie: the first 1,000 tracks and a total that adds up, so the read looks complete.
+    source.set("tracks", tracks.slice(0, 1000));
+    const lied = await ingest(database, config);
+    expect(lied.status).toBe("failed");
+    expect(lied.error).toMatch(/vanished_records\(tracks\): 4000 of the 5000 records/);
+    expect(await database.db.vanishedRecord.count()).toBe(0);
+
+    // The source is honest again: the next run succeeds, and nothing was ever hidden.
+    source.set("tracks", tracks);
+    const next = await ingest(database, config);
+    expect(next.status).toBe("success");
+    expect(await database.db.vanishedRecord.count()).toBe(0);
+    expect(await database.db.pendingVanishedRecord.count()).toBe(0);
   });
 
   it("a record older than the stored version of its key is counted and reported, and the stored one kept", async () => {

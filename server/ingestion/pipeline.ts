@@ -8,6 +8,7 @@ import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
 import { landingDir } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
+import { publishVanished } from "./vanished";
 import { splitCredentials } from "../redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
 
@@ -72,7 +73,8 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
 
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
- * reconciliation proving every source record is in its table or in quarantine, then the data checks.
+ * reconciliation proving every source record is in its table or in quarantine, then the data checks,
+ * and only then what the run concluded about vanished records.
  */
 export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
   const retried = { retries: config.taskRetries, retryDelayMs: config.taskRetryDelayMs };
@@ -96,6 +98,16 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
         run: (ctx) => reconcileRun(ctx, config.lakeDir),
       },
       { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
+      // Last, so that only a run whose checks passed changes what serving and training leave out.
+      {
+        name: "publish",
+        needs: ["checks"],
+        run: async (ctx) => {
+          const { gone, back } = await publishVanished(ctx.database.pool, ctx.run.id);
+          ctx.log(`source_vanished: ${gone} rows marked gone, ${back} back`);
+          ctx.detail({ vanishedPublished: { gone, back } });
+        },
+      },
     ],
   };
 }
