@@ -92,6 +92,34 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
   });
 });
 
+describe("timestamps the world cannot have yet", () => {
+  it("a record dated in year 9999 is quarantined with its reason, so later updates of it still load and freshness stays measured", async () => {
+    const pinned = JSON.stringify({ ...(JSON.parse(validTrack(7)) as object), updated_at: "9999-12-31T23:59:59" });
+    const tomorrowAndMore = JSON.stringify({ ...(JSON.parse(validTrack(8)) as object), created_at: new Date(Date.now() + 25 * 3_600_000).toISOString().slice(0, 19) });
+    // 2 of 102: required_fields only warns.
+    source = await startScriptedSource({ tracks: [...range(10, 100).map((id) => validTrack(id)), pinned, tomorrowAndMore], users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+    const first = await ingest(database, config);
+    expect(first.error).toBeNull();
+    expect(await database.db.track.count()).toBe(100);
+    const reasons = (await quarantined("tracks")).map((q) => [q.record_key, q.reason]);
+    expect(reasons).toEqual([
+      ["7", "updated_at: 9999-12-31T23:59:59 is more than 24 h after the read began (" + reasons[0]![1].slice(-25)],
+      ["8", expect.stringMatching(/^created_at: \S+ is more than 24 h after the read began/)],
+    ]);
+    const freshness = await database.db.checkResult.findFirstOrThrow({ where: { runId: first.id, check: "freshness", dataset: "tracks" } });
+    expect(freshness.level).toBe("ok");
+    expect(freshness.message).toMatch(/h old/);
+
+    // The source corrects the record: its update loads.
+    source.set("tracks", [...range(10, 100).map((id) => validTrack(id)), validTrack(7, 5)]);
+    expect((await ingest(database, config)).status).toBe("success");
+    const stored = await database.db.track.findUniqueOrThrow({ where: { id: 7 } });
+    expect(stored.updatedAt.toISOString().slice(0, 19)).toBe(JSON.parse(validTrack(7, 5)).updated_at);
+  });
+});
+
 describe("a source that misreports how much it holds", () => {
   const reconciliation = async (runId: number) =>
     ((await taskRows(database, runId)).reconcile!.details as unknown as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
