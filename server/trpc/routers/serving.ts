@@ -22,5 +22,9 @@ export const recommendationsRouter = createTRPCRouter({
 export const eventsRouter = createTRPCRouter({
   record: scopedProcedure("events:write", "operator")
     .input(eventsBatchSchema)
-    .mutation(({ ctx, input }) => recordEvents(ctx.database.pool, input.events, ctx.apiKey)),
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await recordEvents(ctx.database.pool, input.events, ctx.apiKey);
+      if ("refused" in outcome) throw new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: outcome.refused.message });
+      return outcome;
+    }),
 });
