@@ -187,7 +187,7 @@ describe("experiments and artefact pruning", () => {
     await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
     await startExperiment(database.db, "lost-artefact", actor);
     await engineFor(database).refresh();
-    expect((await unservableExperiments(database)).get("lost-artefact")).toMatch(new RegExp(`Version ${other.id}'s artefact was pruned`));
+    expect(unservableExperiments(database).get("lost-artefact")).toMatch(new RegExp(`Version ${other.id}'s artefact was pruned`));
     const alert = await database.db.alert.findFirst({ where: { incidentKey: unservableIncident("lost-artefact"), state: "open" } });
     expect(alert?.kind).toBe("experiment_unservable");
     expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment).toBeNull();
@@ -199,7 +199,7 @@ describe("experiments and artefact pruning", () => {
     // The file is back: served again, the incident ends.
     await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: null, artefactPath: other.artefactPath } });
     await engineFor(database).refresh();
-    expect((await unservableExperiments(database)).has("lost-artefact")).toBe(false);
+    expect(unservableExperiments(database).has("lost-artefact")).toBe(false);
     expect((await database.db.alert.findUniqueOrThrow({ where: { id: alert!.id } })).state).toBe("resolved");
     expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment?.key).toBe("lost-artefact");
     await decideExperiment(database.db, "lost-artefact", { variant: null, note: "test: ship none" }, actor);

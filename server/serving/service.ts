@@ -60,9 +60,12 @@ export async function recommendationsFor(database: Database, request: RecommendR
   return answer;
 }
 
-/** Running experiments this process cannot serve (a variant's model cannot be read), with why; their listeners get the champion. */
-export async function unservableExperiments(database: Database): Promise<ReadonlyMap<string, string>> {
-  return (await engineFor(database).current()).unservable;
+/**
+ * Running experiments this process cannot serve (a variant's model cannot be read), with why; their
+ * listeners get the champion. Empty until it has served: the console never loads models itself.
+ */
+export function unservableExperiments(database: Database): ReadonlyMap<string, string> {
+  return engineFor(database).peek()?.unservable ?? new Map();
 }
 
 /** What registry version `versionId` would answer now (the console compares versions with it). */
