@@ -451,7 +451,8 @@ describe("the served version", () => {
       expect(answer.status).toBe(200);
       expect(answer.body.model).toBeNull();
       expect(answer.body.items).toHaveLength(20);
-      const alert = await database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } });
+      // The engine swaps the new state in, then opens the incident.
+      const alert = await eventually(() => database.db.alert.findFirst({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a !== null, "the incident");
       expect(alert).toMatchObject({ kind: "serving_fallback", state: "open" });
       expect(await servingMetrics().registry.getSingleMetricAsString("encore_serving_fallback_total")).toMatch(/route="recommendations"} [1-9]/);
     } finally {
@@ -459,7 +460,7 @@ describe("the served version", () => {
     }
     const recovered = await eventually(() => recommendations(5), (r) => !r.body.fallback, "the recovery");
     expect(recovered.body.model?.version).toBe(broken.id);
-    expect((await database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } })).state).toBe("resolved");
+    await eventually(() => database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a.state === "resolved", "the incident to end");
     await setAlias(database.db, "champion", a, admin, "test: back");
   }, 60_000);
 
