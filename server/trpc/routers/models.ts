@@ -33,8 +33,9 @@ export const modelsRouter = createTRPCRouter({
     if (!a || !b) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${!a ? input.a : input.b}.` });
     return { a, b };
   }),
-  train: operatorProcedure.mutation(async ({ ctx }) => {
-    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
+  // force: train even when the snapshot was already trained with the same code and seed.
+  train: operatorProcedure.input(z.object({ force: z.boolean().default(false) }).default({ force: false })).mutation(async ({ ctx, input }) => {
+    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email, ...(input.force ? { params: { force: true } } : {}) });
     if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
     await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `train run ${outcome.run.id}` });
     return { runId: outcome.run.id };
