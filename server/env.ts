@@ -85,7 +85,12 @@ export const envSchema = z
     INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
     INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
     INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-    INGEST_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+    /** how long one page is retried (capped exponential backoff with full jitter, honouring Retry-After) */
+    INGEST_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(3_600_000).default(300_000),
+    /** unset: no cap on requests per page, the budget alone decides */
+    INGEST_MAX_ATTEMPTS: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(10_000).optional()),
+    /** tries of a failed ingestion task after the first, each resuming from the pages already landed */
+    INGEST_TASK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
     ALERT_WEBHOOK_URL: httpUrl,
     /** "HH:MM" (UTC): a missing successful run by then is an incident */
     ALERT_DEADLINE_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (UTC), e.g. 06:00").default("06:00"),

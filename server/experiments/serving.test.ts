@@ -5,6 +5,7 @@ import type { Recommendations } from "../serving/recommend";
 import { unservableIncident } from "../serving/engine";
 import { engineFor, unservableExperiments } from "../serving/service";
 import { pruneArtefacts } from "../recommender/registry";
+import { createCaller } from "../trpc/root";
 import type { Simulator } from "../simulator/server";
 import type { TestDatabase } from "../testing/database";
 import { trainedEncore, type TrainedEncore } from "../testing/trained";
@@ -85,6 +86,34 @@ describe("experiments in serving", () => {
     expect(exposures[0]!.exposures).toBe(20);
     expect(exposures[0]!.servedTrackIds.length).toBeGreaterThanOrEqual(5);
     expect(await database.db.experimentExposure.count()).toBe(61);
+  });
+
+  it("records exposures only for the app's requests about listeners Encore knows; the console is told the variant without recording it", async () => {
+    const count = () => database.db.experimentExposure.count();
+    const before = await count();
+    // 50 ids no listener has: the champion answers, outside any experiment, nothing recorded.
+    for (let userId = 1_900_000_000; userId < 1_900_000_050; userId++) {
+      const { status, body } = await get<Recommendations>(`/users/${userId}/recommendations?k=3`);
+      expect(status).toBe(200);
+      expect(body.experiment).toBeNull();
+    }
+    await engineFor(database).exposures.flush();
+    expect(await count()).toBe(before);
+
+    const exposed = new Set((await database.db.experimentExposure.findMany({ select: { userId: true } })).map((e) => e.userId));
+    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find((u) => !exposed.has(u.id))!.id;
+    const session = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
+    const seen = await session.recommendations.forUser({ userId: listener, k: 3 });
+    expect(seen.experiment?.key).toBe("model-vs-popularity");
+    await engineFor(database).exposures.flush();
+    expect(await count()).toBe(before);
+
+    // The app over tRPC, with its key: exposed, in the variant the console named.
+    const app = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: `Bearer ${key}`, operator: null });
+    expect((await app.recommendations.forUser({ userId: listener, k: 3 })).experiment).toEqual(seen.experiment);
+    await engineFor(database).exposures.flush();
+    expect(await database.db.experimentExposure.findMany({ where: { userId: listener }, select: { variant: true, exposures: true } })).toEqual([{ variant: seen.experiment!.variant, exposures: 1 }]);
+    await database.db.experimentExposure.deleteMany({ where: { userId: listener } });
   });
 
   it("keeps an exposed listener's variant when the weights change", async () => {
@@ -187,7 +216,7 @@ describe("experiments and artefact pruning", () => {
     await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
     await startExperiment(database.db, "lost-artefact", actor);
     await engineFor(database).refresh();
-    expect((await unservableExperiments(database)).get("lost-artefact")).toMatch(new RegExp(`Version ${other.id}'s artefact was pruned`));
+    expect(unservableExperiments(database).get("lost-artefact")).toMatch(new RegExp(`Version ${other.id}'s artefact was pruned`));
     const alert = await database.db.alert.findFirst({ where: { incidentKey: unservableIncident("lost-artefact"), state: "open" } });
     expect(alert?.kind).toBe("experiment_unservable");
     expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment).toBeNull();
@@ -199,7 +228,7 @@ describe("experiments and artefact pruning", () => {
     // The file is back: served again, the incident ends.
     await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: null, artefactPath: other.artefactPath } });
     await engineFor(database).refresh();
-    expect((await unservableExperiments(database)).has("lost-artefact")).toBe(false);
+    expect(unservableExperiments(database).has("lost-artefact")).toBe(false);
     expect((await database.db.alert.findUniqueOrThrow({ where: { id: alert!.id } })).state).toBe("resolved");
     expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment?.key).toBe("lost-artefact");
     await decideExperiment(database.db, "lost-artefact", { variant: null, note: "test: ship none" }, actor);

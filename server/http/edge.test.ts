@@ -115,6 +115,11 @@ describe("request bodies are bounded while they are read, on every route", () =>
     expect(seen?.ended).toBe(false);
   });
 
+  it("an encoded path to the sign-in routes gets their limit", async () => {
+    const { status, response } = await chunkedUpload("/api/%61uth/callback/credentials", 256 * 1024);
+    expect(status, response).toBe(413);
+  });
+
   it("a chunked body under the limit reaches the handler whole", async () => {
     const { status, response } = await chunkedUpload("/api/auth/callback/credentials", 32 * 1024);
     expect(status, response).toBe(200);

@@ -99,7 +99,8 @@ export function edgeHandler({ trust, headers, database, next }: EdgeOptions): (r
     if (problem) return refuse(res, 400, "BAD_REQUEST", problem);
     const path = req.url!.split("?", 1)[0]!;
     if (path.startsWith("/api/")) res.setHeader("Content-Security-Policy", API_CSP);
-    const limit = bodyLimitFor(path);
+    // The stricter of the path as sent and as decoded: /api/%61uth/… may still reach the sign-in routes.
+    const limit = Math.min(bodyLimitFor(path), bodyLimitFor(decodeURIComponent(path)));
     if (Number(req.headers["content-length"] ?? 0) > limit) return refuse(res, 413, "PAYLOAD_TOO_LARGE", `Request bodies here are limited to ${limit} bytes.`);
     const body = boundBody(req, res, limit);
     if (isRestPath(req.url!)) void serveRest(req, res, database);

@@ -110,6 +110,16 @@ describe("freshness", () => {
     expect(await levels(freshnessCheck, run.id)).toEqual({ tracks: "error", users: "warn", listen_history: "ok" });
     expect((await levels(freshnessCheck, run.id, { policy: { ...policy, freshnessWarnHours: 100, freshnessErrorHours: 200 } })).tracks).toBe("ok");
   });
+
+  it("a newest updated_at more than a day in the future is an error, with how far ahead it is", async () => {
+    const run = await seedRun(database.db, { status: "running" });
+    await addTrack(10, "9999-12-31T23:59:59.000Z");
+    await addUser(10, hoursAgo(-2));
+    const outcomes = await freshnessCheck({ database, run, policy, now: NOW });
+    expect(Object.fromEntries(outcomes.map((o) => [o.dataset, o.level]))).toMatchObject({ tracks: "error", users: "ok" });
+    const tracks = outcomes.find((o) => o.dataset === "tracks")!;
+    expect(tracks.message).toMatch(/^newest updated_at is \d+\.\d h in the future \(9999-12-31T23:59:59\.000Z\)$/);
+  });
 });
 
 describe("schema_drift", () => {

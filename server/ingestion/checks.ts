@@ -4,6 +4,7 @@ import { grade, percent, type CheckOutcome, type DataCheck } from "../pipeline/c
 import { median } from "../stats";
 import { DATASETS, type Dataset } from "./records";
 import type { DatasetReconciliation } from "./reconcile";
+import { FUTURE_HORIZON_MS } from "./validate";
 
 /** The ingestion's data checks: they know the source's datasets; the ledger's check machinery does not. */
 export interface CheckPolicy {
@@ -161,9 +162,19 @@ export async function datasetFreshness(database: Database, policy: Pick<CheckPol
     UNION ALL SELECT 'listen_history', max(updated_at) FROM listen_history`);
   return rows.map(({ dataset, newest }) => {
     const ageHours = newest ? (now.getTime() - newest.getTime()) / 3_600_000 : null;
-    return { dataset, newest, ageHours, level: grade(ageHours ?? Number.POSITIVE_INFINITY, policy.freshnessWarnHours, policy.freshnessErrorHours) };
+    // A newest time in the future is a clock or a source gone wrong, not fresh data (and would hide staleness for ever).
+    const future = ageHours !== null && ageHours < -FUTURE_TOLERANCE_HOURS;
+    return { dataset, newest, ageHours, level: future ? "error" : grade(ageHours ?? Number.POSITIVE_INFINITY, policy.freshnessWarnHours, policy.freshnessErrorHours) };
   });
 }
+
+/** Clocks and zones differ; past the horizon ingestion accepts, a newest updated_at ahead of now is an error. */
+const FUTURE_TOLERANCE_HOURS = FUTURE_HORIZON_MS / 3_600_000;
+
+const freshnessMessage = (newest: Date, ageHours: number) =>
+  ageHours < -FUTURE_TOLERANCE_HOURS
+    ? `newest updated_at is ${(-ageHours).toFixed(1)} h in the future (${newest.toISOString()})`
+    : `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})`;
 
 export const freshnessCheck: IngestionCheck = async ({ database, policy, now }) =>
   (await datasetFreshness(database, policy, now)).map(({ dataset, newest, ageHours, level }) => ({
@@ -171,7 +182,7 @@ export const freshnessCheck: IngestionCheck = async ({ database, policy, now }) 
     dataset,
     level,
     measured: { newest: newest?.toISOString() ?? null, ageHours, warnAbove: policy.freshnessWarnHours, errorAbove: policy.freshnessErrorHours },
-    message: newest && ageHours !== null ? `newest updated_at is ${ageHours.toFixed(1)} h old (${newest.toISOString()})` : "no rows at all",
+    message: newest && ageHours !== null ? freshnessMessage(newest, ageHours) : "no rows at all",
   }));
 
 /** Rows a full read of the source no longer held, against what the previous reads held (measured by reconciliation). */

@@ -41,6 +41,8 @@ export class DatasetIngestor {
   private sourceRepeats = 0;
   /** what the source said it holds, and how many records its latest full read gave */
   private source: { total: number; fetched: number } | undefined;
+  /** source timestamps past a day after this read began are quarantined (a retry days later reads newer data) */
+  private readonly readStartedMs = Date.now();
 
   /**
    * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
@@ -59,7 +61,7 @@ export class DatasetIngestor {
     const known = this.known;
     let copyText = "";
     for (const raw of items) {
-      const result = validateRecord(this.dataset, raw);
+      const result = validateRecord(this.dataset, raw, this.readStartedMs);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
       if (result.ok) {
         const key = this.dataset === "listen_history" ? result.key : (result.record as { id: number }).id;

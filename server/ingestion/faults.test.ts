@@ -3,6 +3,7 @@ import type { Faults } from "../simulator/faults";
 import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
+import { DEFAULT_FETCH_POLICY } from "./http-source";
 import type { IngestionConfig } from "./pipeline";
 import type { DatasetReconciliation } from "./reconcile";
 
@@ -19,9 +20,9 @@ afterEach(async () => {
   await database?.drop();
 });
 
-async function runWith(faults: Partial<Faults>, config: Partial<IngestionConfig> = {}) {
+async function runWith(faults: Partial<Faults>, config: Partial<IngestionConfig> = {}, mode: "original" | "realistic" = "realistic") {
   database = await createTestDatabase();
-  simulator = await startTestSimulator("realistic", 11, faults);
+  simulator = await startTestSimulator(mode, 11, faults);
   const run = await ingest(database, testConfig(simulator.url, lake.dir, config));
   const tasks = await taskRows(database, run.id);
   const logs = Object.values(tasks).flatMap((t) => t.logs);
@@ -42,6 +43,17 @@ describe("the source's faults", () => {
     expect(Object.values(reconciliation(tasks)).every((r) => r.holds)).toBe(true);
   });
 
+  it("at the default retry policy, 30% 5xx, 10% 429 (Retry-After 2 s) and 5% bodies that are not JSON only slow the run", async () => {
+    // 310 pages of 5 records: at six tries per page (the old policy) some page failed all six in most runs.
+    const { run } = await runWith({ errorRate: 0.3, rateLimitRate: 0.1, retryAfterSeconds: 2, badJsonRate: 0.05 }, { fetchPolicy: DEFAULT_FETCH_POLICY, pageSize: 5, concurrency: 32 });
+    expect(run.error).toBeNull();
+    expect(run.status).toBe("success");
+    const served = simulator.stats().faultsServed;
+    expect(served.http429).toBeGreaterThan(0);
+    expect(served.badJson).toBeGreaterThan(0);
+    expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+  }, 120_000);
+
   it("added latency only slows the run", async () => {
     const { run } = await runWith({ latencyMs: 40 });
     expect(run.status).toBe("success");
@@ -53,12 +65,12 @@ describe("the source's faults", () => {
     expect(run.status).toBe("success");
     expect(simulator.stats().faultsServed.http429).toBeGreaterThan(0);
     // The backoff here is at most a few ms, so a 1000 ms wait can only come from Retry-After.
-    expect(logs.some((l) => /HTTP 429; retry \d+\/\d+ in 1000 ms/.test(l))).toBe(true);
+    expect(logs.some((l) => /HTTP 429; retry \d+ in 1000 ms \(\d+ s left of the page's retry budget\)/.test(l))).toBe(true);
     expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
   });
 
   it("a request that hangs past the timeout is abandoned and retried", async () => {
-    const { run, logs } = await runWith({ hangRate: 0.15, hangMs: 5000 }, { fetchPolicy: { timeoutMs: 300, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 500 } });
+    const { run, logs } = await runWith({ hangRate: 0.15, hangMs: 5000 }, { fetchPolicy: { timeoutMs: 300, budgetMs: 20_000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 500 } });
     expect(run.status).toBe("success");
     expect(simulator.stats().faultsServed.hang).toBeGreaterThan(0);
     expect(logs.some((l) => l.includes("no answer within 300 ms"))).toBe(true);
@@ -107,6 +119,7 @@ describe("the source's faults", () => {
 
   it("a total that changes mid-run is detected, and the run still ends with every record", async () => {
     const { run, logs } = await runWith({ totalChangeAfterRequests: 4, totalChangeBy: 30 });
+    expect(run.error).toBeNull();
     expect(run.status).toBe("success");
     expect(simulator.stats().faultsServed.totalChange).toBe(1);
     expect(logs.some((l) => /total changed during pass 1/.test(l))).toBe(true);
@@ -114,9 +127,9 @@ describe("the source's faults", () => {
   });
 
   it("a source that never answers fails the run with a clear error and loads nothing twice", async () => {
-    const { run, tasks } = await runWith({ errorRate: 1 }, { fetchPolicy: { timeoutMs: 500, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    const { run, tasks } = await runWith({ errorRate: 1 }, { fetchPolicy: { timeoutMs: 500, budgetMs: 20_000, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
     expect(run.status).toBe("failed");
-    expect(run.error).toMatch(/tracks: GET http:\/\/127\.0\.0\.1:\d+\/tracks\?page=1&size=100 failed after 3 attempts: HTTP 50\d; HTTP 50\d; HTTP 50\d/);
+    expect(run.error).toMatch(/tracks: GET http:\/\/127\.0\.0\.1:\d+\/tracks\?page=1&size=100 failed after 3 attempts in \d+\.\d s: HTTP 50\d; HTTP 50\d; HTTP 50\d/);
     expect(tasks.listen_history).toMatchObject({ status: "skipped" });
     expect(tasks.reconcile).toMatchObject({ status: "skipped" });
     expect(await tableCounts(database)).toEqual({ tracks: 0, users: 0, listen_history: 0 });
@@ -125,6 +138,6 @@ describe("the source's faults", () => {
   it("a request the source refuses (422) fails at once, without retries", async () => {
     const { run } = await runWith({}, { pageSize: 500 });
     expect(run.status).toBe("failed");
-    expect(run.error).toMatch(/failed after 1 attempt: HTTP 422: .*less than or equal to 100/);
+    expect(run.error).toMatch(/failed after 1 attempt in \d+\.\d s: HTTP 422: .*less than or equal to 100/);
   });
 });

@@ -92,6 +92,34 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
   });
 });
 
+describe("timestamps the world cannot have yet", () => {
+  it("a record dated in year 9999 is quarantined with its reason, so later updates of it still load and freshness stays measured", async () => {
+    const pinned = JSON.stringify({ ...(JSON.parse(validTrack(7)) as object), updated_at: "9999-12-31T23:59:59" });
+    const tomorrowAndMore = JSON.stringify({ ...(JSON.parse(validTrack(8)) as object), created_at: new Date(Date.now() + 25 * 3_600_000).toISOString().slice(0, 19) });
+    // 2 of 102: required_fields only warns.
+    source = await startScriptedSource({ tracks: [...range(10, 100).map((id) => validTrack(id)), pinned, tomorrowAndMore], users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+    const first = await ingest(database, config);
+    expect(first.error).toBeNull();
+    expect(await database.db.track.count()).toBe(100);
+    const reasons = (await quarantined("tracks")).map((q) => [q.record_key, q.reason]);
+    expect(reasons).toEqual([
+      ["7", "updated_at: 9999-12-31T23:59:59 is more than 24 h after the read began (" + reasons[0]![1].slice(-25)],
+      ["8", expect.stringMatching(/^created_at: \S+ is more than 24 h after the read began/)],
+    ]);
+    const freshness = await database.db.checkResult.findFirstOrThrow({ where: { runId: first.id, check: "freshness", dataset: "tracks" } });
+    expect(freshness.level).toBe("ok");
+    expect(freshness.message).toMatch(/h old/);
+
+    // The source corrects the record: its update loads.
+    source.set("tracks", [...range(10, 100).map((id) => validTrack(id)), validTrack(7, 5)]);
+    expect((await ingest(database, config)).status).toBe("success");
+    const stored = await database.db.track.findUniqueOrThrow({ where: { id: 7 } });
+    expect(stored.updatedAt.toISOString().slice(0, 19)).toBe(JSON.parse(validTrack(7, 5)).updated_at);
+  });
+});
+
 describe("a source that misreports how much it holds", () => {
   const reconciliation = async (runId: number) =>
     ((await taskRows(database, runId)).reconcile!.details as unknown as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
@@ -123,6 +151,17 @@ describe("a source that misreports how much it holds", () => {
     expect(run.status).toBe("failed");
     expect(run.error).toContain("tracks: the source said it holds 250 records, 150 were fetched");
     expect((await reconciliation(run.id)).tracks).toMatchObject({ shortfall: 100, holds: false });
+  });
+
+  it("a `total` far past the data: reading stops after 3 empty pages in a row, and the run fails with the numbers", async () => {
+    source = await startScriptedSource({ tracks: range(1, 500).map((id) => validTrack(id)), users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    source.lie("tracks", () => ({ total: 10_000_000, pages: 100_000 }));
+    database = await createTestDatabase();
+    const run = await ingest(database, testConfig(source.url, lake.dir));
+    expect(run.status).toBe("failed");
+    expect(run.error).toMatch(/tracks: the source said it holds 10000000 records in 100000 pages, but pages \d+–\d+ came back empty after \d+ records; stopped reading after \d+ of the 100000 pages/);
+    // 5 pages of data, 3 empty ones, and what the other workers had in flight.
+    expect(source.requests.filter((r) => r.dataset === "tracks").length).toBeLessThan(20);
   });
 });
 
@@ -162,13 +201,42 @@ describe("records that vanish from the source", () => {
     expect(await levels(third.id, "vanished_records")).toEqual({ tracks: "ok", users: "ok", listen_history: "ok" });
     expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
 
-    // A source restarted with other data: half the users are gone, which fails the run.
+    // A source restarted with other data: half the users are gone, which fails the run, and the failed run hides nothing.
     source.set("users", users.slice(100));
     const fourth = await ingest(database, config);
     expect(fourth.status).toBe("failed");
     expect(await levels(fourth.id, "vanished_records")).toMatchObject({ users: "error" });
     expect(fourth.error).toMatch(/vanished_records\(users\): 100 of the 200 records/);
     expect(await database.db.user.count()).toBe(200);
+    expect(await gone("users")).toEqual([]);
+    expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
+
+    // The next full read misses the same users: two reads agree, the run passes, and they are marked gone since the fourth.
+    const fifth = await ingest(database, config);
+    expect(fifth.status).toBe("success");
+    expect(await gone("users")).toEqual(range(1, 100).map((id) => [String(id), fourth.id]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+  });
+
+  it("a run that fails its checks changes nothing in source_vanished: a source answering `total: 1000` for 5,000 tracks", async () => {
+    const tracks = range(1, 5000).map((id) => validTrack(id));
+    source = await startScriptedSource({ tracks, users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    database = await createTestDatabase();
+    const config = testConfig(source.url, lake.dir);
+    expect((await ingest(database, config)).status).toBe("success");
+
+    // The lie: the first 1,000 tracks and a total that adds up, so the read looks complete.
+    source.set("tracks", tracks.slice(0, 1000));
+    const lied = await ingest(database, config);
+    expect(lied.status).toBe("failed");
+    expect(lied.error).toMatch(/vanished_records\(tracks\): 4000 of the 5000 records/);
+    expect(await database.db.vanishedRecord.count()).toBe(0);
+
+    // The source is honest again: the next run succeeds, and nothing was ever hidden.
+    source.set("tracks", tracks);
+    const next = await ingest(database, config);
+    expect(next.status).toBe("success");
+    expect(await database.db.vanishedRecord.count()).toBe(0);
+    expect(await database.db.pendingVanishedRecord.count()).toBe(0);
   });
 
   it("a record older than the stored version of its key is counted and reported, and the stored one kept", async () => {

@@ -7,12 +7,18 @@ import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 export interface FetchPolicy {
   /** per request, including reading the body */
   timeoutMs: number;
+  /**
+   * How long a page is retried, from its first request: a budget in time rather than in tries (as
+   * the AWS SDKs and Airflow do), so a source that is down for a while or rate-limits is waited out.
+   */
+  budgetMs: number;
+  /** A cap on requests per page within the budget (Infinity: the budget alone decides). */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
 }
 
-export const DEFAULT_FETCH_POLICY: FetchPolicy = { timeoutMs: 10_000, maxAttempts: 6, baseDelayMs: 200, maxDelayMs: 10_000 };
+export const DEFAULT_FETCH_POLICY: FetchPolicy = { timeoutMs: 10_000, budgetMs: 300_000, maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 200, maxDelayMs: 10_000 };
 
 export class SourceError extends Error {
   constructor(message: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
@@ -27,7 +33,7 @@ export interface SourceEndpoint {
   authorization?: string;
 }
 
-export type RetryNotice = { url: string; attempt: number; maxAttempts: number; delayMs: number; reason: string };
+export type RetryNotice = { url: string; attempt: number; delayMs: number; budgetLeftMs: number; reason: string };
 
 /** Seconds or an HTTP date, as RFC 9110 allows. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
@@ -38,10 +44,13 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-/** Exponential backoff with full jitter, or the server's Retry-After when longer; capped either way. */
+/**
+ * Exponential backoff with full jitter, capped; the server's Retry-After when longer (a source that
+ * asks for more than the cap is obeyed: the page's time budget bounds the wait instead).
+ */
 export function retryDelay(attempt: number, policy: FetchPolicy, retryAfterMs?: number, random = Math.random): number {
   const backoff = random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  return Math.min(policy.maxDelayMs, Math.max(backoff, retryAfterMs ?? 0));
+  return Math.max(backoff, retryAfterMs ?? 0);
 }
 
 /** A page as parsed, and the body exactly as the source sent it (for the data lake). */
@@ -102,7 +111,7 @@ async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal, a
   return { page: envelope.data, raw: response.body };
 }
 
-/** One page of one dataset, retried as the policy says; the error names the URL and every try's reason. */
+/** One page of one dataset, retried within the policy's time budget; the error names the URL and the tries' reasons. */
 export async function fetchPage(
   source: SourceEndpoint,
   dataset: Dataset,
@@ -115,6 +124,7 @@ export async function fetchPage(
   const url = `${source.url.replace(/\/$/, "")}/${dataset}?page=${page}&size=${size}`;
   const shown = redactSecrets(url);
   const reasons: string[] = [];
+  const deadline = Date.now() + policy.budgetMs;
   for (let attempt = 1; ; attempt++) {
     try {
       signal?.throwIfAborted();
@@ -122,11 +132,16 @@ export async function fetchPage(
     } catch (error) {
       if (!(error instanceof SourceError)) throw error;
       reasons.push(error.message);
-      if (!error.retryable || attempt >= policy.maxAttempts) {
-        throw new SourceError(`GET ${shown} failed after ${attempt} attempt${attempt === 1 ? "" : "s"}: ${reasons.join("; ")}`, false);
-      }
       const delayMs = retryDelay(attempt, policy, error.retryAfterMs);
-      onRetry?.({ url: shown, attempt, maxAttempts: policy.maxAttempts, delayMs, reason: error.message });
+      const budgetLeftMs = deadline - Date.now();
+      // A wait that would end past the budget is not worth starting: the page fails now, with the reasons.
+      if (!error.retryable || attempt >= policy.maxAttempts || delayMs >= budgetLeftMs) {
+        const spent = `${attempt} attempt${attempt === 1 ? "" : "s"} in ${((policy.budgetMs - budgetLeftMs) / 1000).toFixed(1)} s`;
+        // The first and the latest reasons: a page retried for minutes would otherwise carry hundreds.
+        const shownReasons = reasons.length > 6 ? [...reasons.slice(0, 3), `… ${reasons.length - 6} more …`, ...reasons.slice(-3)] : reasons;
+        throw new SourceError(`GET ${shown} failed after ${spent}: ${shownReasons.join("; ")}`, false);
+      }
+      onRetry?.({ url: shown, attempt, delayMs, budgetLeftMs, reason: error.message });
       // Aborted: the signal's own reason (cancel, shutdown) rather than a bare AbortError.
       await sleep(delayMs, undefined, { signal }).catch(() => signal?.throwIfAborted());
     }

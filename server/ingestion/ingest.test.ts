@@ -106,7 +106,7 @@ describe("reconciliation", () => {
 });
 
 describe("ingestion of the original server's data", () => {
-  it("loads cleanly; after a restart with new data the newer updated_at wins, and the run fails on the records that vanished", async () => {
+  it("loads cleanly; after a restart with new data the newer updated_at wins, the run fails on the records that vanished, and the next marks them gone", async () => {
     database = await createTestDatabase();
     simulator = await startTestSimulator("original", 1);
     const lakeDir = lake.dir;
@@ -121,9 +121,14 @@ describe("ingestion of the original server's data", () => {
     // The restarted server serves none of its earlier records: every dataset trips vanished_records.
     expect(second.status).toBe("failed");
     expect(second.error).toMatch(/vanished_records\(tracks\)/);
+    // The failed run hides nothing; the next read agrees with it, passes, and marks them gone.
+    expect(await database.db.vanishedRecord.count()).toBe(0);
+    const third = await ingest(database, testConfig(simulator.url, lakeDir));
+    expect(third.status).toBe("success");
     const served = new Set(simulator.catalogue.records.tracks.map((t) => String(t.id)));
     const gone = await database.db.vanishedRecord.findMany({ where: { dataset: "tracks" } });
     expect(gone.map((v) => v.recordKey).sort()).toEqual([...new Set(firstTracks.map((t) => String(t.id)))].filter((id) => !served.has(id)).sort());
+    expect(new Set(gone.map((v) => v.firstMissedRunId))).toEqual(new Set([second.id]));
     // For every id, the row holds the version with the newest updated_at across both servers.
     const newest = new Map<number, number>();
     for (const t of [...firstTracks, ...simulator.catalogue.records.tracks]) {

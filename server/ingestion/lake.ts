@@ -6,7 +6,7 @@ import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGunzip, createGzip, gunzip, gzip, type Gzip } from "node:zlib";
 import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files";
-import { pageEnvelope, type Dataset } from "./records";
+import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -130,21 +130,58 @@ async function runDirs(lakeDir: string, dataset: Dataset, runId: number): Promis
   return dirs;
 }
 
+/** The pages of a landed file, in order; a `.partial` file (its try was cut short) is read as far as it is intact. */
+async function* landedPages(file: string): AsyncGenerator<PageEnvelope> {
+  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+  try {
+    for await (const line of lines) if (line !== "") yield pageEnvelope.parse(JSON.parse(line));
+  } catch (error) {
+    // A crash cuts a .partial file mid-line or mid-block; what came before is intact.
+    if (!file.endsWith(".partial")) throw error;
+  }
+}
+
+const TRY_FILE = /^try(\d+)-pass(\d+)\.jsonl\.gz(\.partial)?$/;
+
+/**
+ * The pages that tries before `tryNumber` of a run landed for `dataset`, with `size` records a page:
+ * for each page number only its latest copy (later try, later pass), envelope and all, as if read
+ * from the source again. Two passes over the files, so only page numbers are held in memory.
+ */
+export async function* landedByEarlierTries(lakeDir: string, dataset: Dataset, runId: number, tryNumber: number, size: number): AsyncGenerator<PageEnvelope> {
+  const files: string[] = [];
+  for (const dir of await runDirs(lakeDir, dataset, runId)) {
+    const earlier = (await readdir(dir))
+      .map((name) => ({ name, match: TRY_FILE.exec(name) }))
+      .filter(({ match }) => match && Number(match[1]) < tryNumber)
+      .sort((a, b) => Number(a.match![1]) - Number(b.match![1]) || Number(a.match![2]) - Number(b.match![2]));
+    files.push(...earlier.map(({ name }) => path.join(dir, name)));
+  }
+  const latest = new Map<number, { file: number; line: number }>();
+  for (const [file, name] of files.entries()) {
+    let line = 0;
+    for await (const envelope of landedPages(name)) {
+      if (envelope.size === size) latest.set(envelope.page, { file, line });
+      line++;
+    }
+  }
+  for (const [file, name] of files.entries()) {
+    let line = 0;
+    for await (const envelope of landedPages(name)) {
+      const chosen = latest.get(envelope.page);
+      if (chosen?.file === file && chosen.line === line) yield envelope;
+      line++;
+    }
+  }
+}
+
 /** Reads back every page a run landed for `dataset`. A `.partial` file (its run was cut short) is read as far as it is intact. */
 export async function* readLanded(lakeDir: string, dataset: Dataset, runId: number): AsyncGenerator<LandedPage> {
   for (const dir of await runDirs(lakeDir, dataset, runId)) {
     const files = (await readdir(dir)).filter((f) => f.endsWith(".jsonl.gz") || f.endsWith(".jsonl.gz.partial")).sort();
     for (const name of files) {
       const file = path.join(dir, name);
-      const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
-      try {
-        for await (const line of lines) {
-          if (line !== "") yield { dataset, file, items: pageEnvelope.parse(JSON.parse(line)).items };
-        }
-      } catch (error) {
-        // A crash cuts a .partial file mid-line or mid-block; what came before is intact.
-        if (!name.endsWith(".partial")) throw error;
-      }
+      for await (const envelope of landedPages(file)) yield { dataset, file, items: envelope.items };
     }
   }
 }

@@ -8,6 +8,7 @@ import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
 import { landingDir } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
+import { publishVanished } from "./vanished";
 import { splitCredentials } from "../redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
 
@@ -24,6 +25,10 @@ export interface IngestionConfig {
   concurrency: number;
   batchSize: number;
   fetchPolicy: FetchPolicy;
+  /** tries of a failed dataset task after the first, in the same run; each resumes from the pages landed */
+  taskRetries: number;
+  /** wait before the first of them, doubled for each next one */
+  taskRetryDelayMs: number;
 }
 
 export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
@@ -32,6 +37,8 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> =
   concurrency: 8,
   batchSize: 5000,
   fetchPolicy: DEFAULT_FETCH_POLICY,
+  taskRetries: 2,
+  taskRetryDelayMs: 30_000,
 };
 
 /** What a run was asked to do; stored as the run's params. */
@@ -50,6 +57,8 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
   const known = dataset === "listen_history" ? await Promise.all([idsOf(ctx, "tracks"), idsOf(ctx, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
   const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, known);
+  // A retried try reads its records again (from the lake or the source) and quarantines the rejected ones again.
+  if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
     await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
@@ -57,24 +66,27 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
     // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
     const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
-    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, dir, ingestor);
+    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, config.lakeDir, dir, ingestor);
   }
   await ingestor.finish();
 }
 
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
- * reconciliation proving every source record is in its table or in quarantine, then the data checks.
+ * reconciliation proving every source record is in its table or in quarantine, then the data checks,
+ * and only then what the run concluded about vanished records.
  */
 export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
+  const retried = { retries: config.taskRetries, retryDelayMs: config.taskRetryDelayMs };
   return {
     name: INGEST_PIPELINE,
     tasks: [
-      { name: "tracks", run: (ctx) => ingestDataset(ctx, "tracks", config) },
-      { name: "users", run: (ctx) => ingestDataset(ctx, "users", config) },
+      { name: "tracks", ...retried, run: (ctx) => ingestDataset(ctx, "tracks", config) },
+      { name: "users", ...retried, run: (ctx) => ingestDataset(ctx, "users", config) },
       {
         name: "listen_history",
         needs: ["tracks", "users"],
+        ...retried,
         run: async (ctx) => {
           await ingestDataset(ctx, "listen_history", config);
           await loadHistoriesWhoseUserArrived(ctx);
@@ -86,6 +98,16 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
         run: (ctx) => reconcileRun(ctx, config.lakeDir),
       },
       { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
+      // Last, so that only a run whose checks passed changes what serving and training leave out.
+      {
+        name: "publish",
+        needs: ["checks"],
+        run: async (ctx) => {
+          const { gone, back } = await publishVanished(ctx.database.pool, ctx.run.id);
+          ctx.log(`source_vanished: ${gone} rows marked gone, ${back} back`);
+          ctx.detail({ vanishedPublished: { gone, back } });
+        },
+      },
     ],
   };
 }

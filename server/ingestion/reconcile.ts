@@ -59,10 +59,10 @@ async function absentKeys(pool: pg.Pool, dataset: Dataset, keys: string[], array
   return rows.map((r) => keys[Number(r.i) - 1]!);
 }
 
-/** Rows the dataset's task inserted in this run (its latest successful try). */
+/** Rows the dataset's task inserted in this run, over all its tries (a failed try's rows stay inserted). */
 async function rowsInserted(ctx: TaskContext, dataset: Dataset): Promise<number> {
-  const task = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task: dataset, status: "success" }, orderBy: { tryNumber: "desc" }, select: { rowsInserted: true } });
-  return task?.rowsInserted ?? 0;
+  const tries = await ctx.database.db.taskRun.aggregate({ where: { runId: ctx.run.id, task: dataset }, _sum: { rowsInserted: true } });
+  return tries._sum.rowsInserted ?? 0;
 }
 
 /** Checks one dataset of the run: every record its ingest task saw is in its table or in this run's quarantine. */
@@ -117,7 +117,7 @@ export async function reconcileRun(ctx: TaskContext, lakeDir: string): Promise<v
         `${r.inTable} in table + ${r.waitingForUser} waiting for their user; ${r.invalidQuarantined} quarantined as invalid` +
         (r.shortfall ? `; SHORT: the source said it holds ${r.source!.total}, its read gave ${r.source!.fetched}` : "") +
         (r.missing.length ? `; MISSING ${r.missing.join(", ")}` : "") +
-        (r.vanished ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all` : ""),
+        (r.vanished ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all (taking effect when the run succeeds)` : ""),
     );
   }
   ctx.detail({ reconciliation: results });

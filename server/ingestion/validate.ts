@@ -21,8 +21,24 @@ function bestEffortKey(dataset: Dataset, raw: unknown): string | null {
   return storable(key, 200);
 }
 
-/** Checks one raw record against the source contract; the reason names every field that is wrong. */
-export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Validation<D> {
+/** How far past the start of a read a source timestamp may lie: clocks differ, but not by more than a day. */
+export const FUTURE_HORIZON_MS = 24 * 3_600_000;
+
+/** A source timestamp (zone-less ones are UTC) in ms since the epoch. */
+const epochMs = (value: string) => Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(value) ? value : `${value}Z`);
+
+/** Timestamps past `latestMs`: a record dated in year 9999 would stay newest for ever, pinning it and turning freshness off. */
+function futureTimestamps(record: { created_at: string; updated_at: string }, latestMs: number): string | undefined {
+  const late = (["created_at", "updated_at"] as const).filter((field) => epochMs(record[field]) > latestMs);
+  if (late.length === 0) return undefined;
+  return late.map((field) => `${field}: ${record[field]} is more than 24 h after the read began (${new Date(latestMs - FUTURE_HORIZON_MS).toISOString()})`).join("; ");
+}
+
+/**
+ * Checks one raw record against the source contract; the reason names every field that is wrong.
+ * `readStartedMs`: timestamps more than FUTURE_HORIZON_MS after it are refused.
+ */
+export function validateRecord<D extends Dataset>(dataset: D, raw: unknown, readStartedMs = Date.now()): Validation<D> {
   let unknownFields = NONE;
   if (typeof raw === "object" && raw !== null && !Array.isArray(raw)) {
     for (const field in raw) if (!known[dataset].has(field)) unknownFields = [...unknownFields, storable(field, 100)];
@@ -30,7 +46,10 @@ export function validateRecord<D extends Dataset>(dataset: D, raw: unknown): Val
   const parsed = recordSchemas[dataset].safeParse(raw);
   if (parsed.success) {
     const record = parsed.data as LoadedRecord<D>;
-    return { ok: true, record, key: recordKey(dataset, record), unknownFields };
+    const key = recordKey(dataset, record);
+    const future = futureTimestamps(record, readStartedMs + FUTURE_HORIZON_MS);
+    if (future) return { ok: false, reason: future, key: storable(key, 200), unknownFields };
+    return { ok: true, record, key, unknownFields };
   }
   const reason = storable(parsed.error.issues.map((i) => `${i.path.join(".") || "record"}: ${i.message}`).join("; "), 2000);
   return { ok: false, reason, key: bestEffortKey(dataset, raw), unknownFields };

@@ -29,8 +29,12 @@ const SEEN: Record<Dataset, { from: string; matches: string }> = {
 
 /**
  * After a full read: rows of the table the read did not hold (nor quarantined as invalid in this
- * run) are marked gone, and gone rows it held again are marked back. One statement, so the counts
- * all describe the state before this read.
+ * run) are to be marked gone, and gone rows it held again are to be marked back. Nothing changes in
+ * `source_vanished` yet: the conclusions wait in `source_vanished_pending` until the run succeeds
+ * (`publishVanished`), so a run that fails its checks hides nothing from serving or training. The
+ * read replaces whatever an earlier run left pending; a row an earlier failed run missed that this
+ * read misses too counts as gone before (two full reads agree), so the run after a source's restart
+ * can pass. One statement, so the counts all describe the state before this read.
  */
 export async function markVanished(
   pool: pg.Pool,
@@ -42,21 +46,30 @@ export async function markVanished(
   const seen = SEEN[dataset];
   const { rows } = await pool.query<{ previous_read: string; vanished: string; returned: string; gone_before: string }>(
     `WITH seen AS MATERIALIZED (SELECT * FROM ${seen.from}),
-     gone_before AS (SELECT v.record_key FROM source_vanished v WHERE v.dataset = $1),
-     vanished AS (
-       INSERT INTO source_vanished (dataset, record_key, first_missed_run_id)
-       SELECT $1, ${key}, $2 FROM ${dataset} t
-        WHERE NOT EXISTS (SELECT 1 FROM seen k WHERE ${seen.matches})
-          AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = $2 AND q.dataset = $1 AND q.reason_code = 'invalid' AND q.record_key = ${key})
-       ON CONFLICT (dataset, record_key) DO NOTHING
-       RETURNING 1),
-     returned AS (
-       DELETE FROM source_vanished v USING ${dataset} t
-        WHERE v.dataset = $1 AND v.record_key = ${key} AND EXISTS (SELECT 1 FROM seen k WHERE ${seen.matches})
-       RETURNING 1)
-     SELECT (SELECT count(*) FROM ${dataset}) - (SELECT count(*) FROM gone_before) AS previous_read,
-            (SELECT count(*) FROM vanished) AS vanished,
-            (SELECT count(*) FROM returned) AS returned,
+     listed AS (SELECT v.record_key FROM source_vanished v WHERE v.dataset = $1),
+     pending_gone AS (SELECT p.record_key, p.first_missed_run_id, p.first_missed_at FROM source_vanished_pending p WHERE p.dataset = $1 AND NOT p.returned),
+     gone_before AS (SELECT record_key FROM listed UNION SELECT record_key FROM pending_gone),
+     stored AS MATERIALIZED (SELECT ${key} AS record_key, EXISTS (SELECT 1 FROM seen k WHERE ${seen.matches}) AS held FROM ${dataset} t),
+     missed AS (
+       SELECT r.record_key FROM stored r
+        WHERE NOT r.held
+          AND NOT EXISTS (SELECT 1 FROM quarantine q WHERE q.run_id = $2 AND q.dataset = $1 AND q.reason_code = 'invalid' AND q.record_key = r.record_key)
+          AND NOT EXISTS (SELECT 1 FROM listed l WHERE l.record_key = r.record_key)),
+     back AS (SELECT r.record_key FROM stored r JOIN listed l USING (record_key) WHERE r.held),
+     next AS (
+       SELECT m.record_key, false AS returned, coalesce(p.first_missed_run_id, $2) AS first_missed_run_id, coalesce(p.first_missed_at, now()) AS first_missed_at
+         FROM missed m LEFT JOIN pending_gone p USING (record_key)
+       UNION ALL SELECT b.record_key, true, $2, now() FROM back b),
+     written AS (
+       INSERT INTO source_vanished_pending (dataset, record_key, returned, first_missed_run_id, first_missed_at, run_id)
+       SELECT $1, record_key, returned, first_missed_run_id, first_missed_at, $2 FROM next
+       ON CONFLICT (dataset, record_key) DO UPDATE SET returned = EXCLUDED.returned, first_missed_run_id = EXCLUDED.first_missed_run_id,
+         first_missed_at = EXCLUDED.first_missed_at, run_id = EXCLUDED.run_id),
+     -- Pending rows this read held again, or whose mark it takes back: a later run's read replaces an earlier one's.
+     dropped AS (DELETE FROM source_vanished_pending p WHERE p.dataset = $1 AND NOT EXISTS (SELECT 1 FROM next n WHERE n.record_key = p.record_key))
+     SELECT (SELECT count(*) FROM stored) - (SELECT count(*) FROM gone_before) AS previous_read,
+            (SELECT count(*) FROM missed m WHERE NOT EXISTS (SELECT 1 FROM pending_gone p WHERE p.record_key = m.record_key)) AS vanished,
+            (SELECT count(*) FROM stored r JOIN gone_before g USING (record_key) WHERE r.held) AS returned,
             (SELECT count(*) FROM gone_before) AS gone_before`,
     [dataset, run.id, ...keyArrays],
   );
@@ -64,4 +77,25 @@ export async function markVanished(
   const [vanished, returned, goneBefore] = [Number(r.vanished), Number(r.returned), Number(r.gone_before)];
   // Rows this run inserted were never part of an earlier read.
   return { previousRead: Math.max(0, Number(r.previous_read) - run.rowsInserted), vanished, returned, gone: goneBefore + vanished - returned };
+}
+
+/** Once the run succeeded: what its reads concluded about vanished rows takes effect, in one statement. */
+export async function publishVanished(pool: pg.Pool, runId: number): Promise<{ gone: number; back: number }> {
+  const { rows } = await pool.query<{ gone: string; back: string }>(
+    `WITH applied AS (DELETE FROM source_vanished_pending WHERE run_id = $1 RETURNING *),
+     back AS (
+       DELETE FROM source_vanished v USING applied a
+        WHERE a.returned AND v.dataset = a.dataset AND v.record_key = a.record_key
+       RETURNING 1),
+     gone AS (
+       INSERT INTO source_vanished (dataset, record_key, first_missed_at, first_missed_run_id)
+       -- The run that first missed a row may have been deleted since.
+       SELECT a.dataset, a.record_key, a.first_missed_at, (SELECT r.id FROM pipeline_runs r WHERE r.id = a.first_missed_run_id)
+         FROM applied a WHERE NOT a.returned
+       ON CONFLICT (dataset, record_key) DO NOTHING
+       RETURNING 1)
+     SELECT (SELECT count(*) FROM gone) AS gone, (SELECT count(*) FROM back) AS back`,
+    [runId],
+  );
+  return { gone: Number(rows[0]!.gone), back: Number(rows[0]!.back) };
 }

@@ -32,3 +32,11 @@ it("sums up the ledger: last run, success rates, durations, rows, outcomes per d
   expect(overview.freshness.find((f) => f.dataset === "tracks")).toMatchObject({ level: "warn" });
   expect(overview.freshness.find((f) => f.dataset === "users")).toMatchObject({ level: "error", ageHours: null });
 });
+
+it("a newest updated_at in the future is an error, not fresh", async () => {
+  await database.pool.query(`INSERT INTO users VALUES (1, 'a', 'b', 'e@x.test', 'F', 'Pop', $1, $1)`, [new Date("9999-12-31T23:59:59Z")]);
+  const overview = await pipelineOverview(database, "ingest", { freshnessWarnHours: 36, freshnessErrorHours: 72 }, NOW);
+  const users = overview.freshness.find((f) => f.dataset === "users")!;
+  expect(users.level).toBe("error");
+  expect(users.ageHours).toBeLessThan(0);
+});

@@ -91,6 +91,11 @@ export class ServingEngine {
     return this.refresh();
   }
 
+  /** The state answers come from now, without loading one: null until this process has served. */
+  peek(): ServingState | null {
+    return this.state;
+  }
+
   /** Reloads what changed since the last look: the champion alias, or the catalogue after an ingestion. */
   refresh(): Promise<ServingState> {
     this.refreshing ??= this.rebuild().finally(() => (this.refreshing = null));

@@ -1,15 +1,28 @@
 import type pg from "pg";
 import type { FeedbackEventInput } from "./schemas";
 
-/** Stores a batch in one statement; an id already stored (sent before, or twice in the batch) is kept as it was. */
-export async function recordEvents(pool: pg.Pool, events: FeedbackEventInput[], keyId: number | null): Promise<{ accepted: number; duplicates: number }> {
-  const result = await pool.query(
-    `INSERT INTO feedback_events (id, user_id, track_id, type, at, request_id, key_id)
-     SELECT e.id, e.user_id, e.track_id, e.type, e.at, e.request_id, $7
-       FROM unnest($1::text[], $2::int[], $3::int[], $4::feedback_type[], $5::timestamptz[], $6::text[]) AS e(id, user_id, track_id, type, at, request_id)
-     ON CONFLICT (id) DO NOTHING`,
-    [events.map((e) => e.id), events.map((e) => e.userId), events.map((e) => e.trackId), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.requestId ?? null), keyId],
+export type EventsOutcome = { accepted: number; duplicates: number } | { refused: { message: string; fields: Record<string, string[]> } };
+
+/**
+ * Stores a batch in one statement; an id this sender (API key, 0 for a console session) stored
+ * before, or sent twice in the batch, is kept as it was. A batch naming a track the catalogue does
+ * not hold is refused whole: events about nothing would only grow the listener's dislikes.
+ */
+export async function recordEvents(pool: pg.Pool, events: FeedbackEventInput[], keyId: number | null): Promise<EventsOutcome> {
+  const { rows } = await pool.query<{ accepted: number; unknown: number[] | null }>(
+    `WITH e AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::feedback_type[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS e(id, user_id, track_id, type, at, request_id, n)),
+          unknown AS (SELECT e.n FROM e WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = e.track_id)),
+          stored AS (INSERT INTO feedback_events (sender, id, user_id, track_id, type, at, request_id, key_id)
+                     SELECT $7::int, e.id, e.user_id, e.track_id, e.type, e.at, e.request_id, nullif($7::int, 0) FROM e WHERE NOT EXISTS (SELECT 1 FROM unknown)
+                     ON CONFLICT (sender, id) DO NOTHING RETURNING 1)
+     SELECT (SELECT count(*)::int FROM stored) AS accepted, (SELECT array_agg(n::int ORDER BY n) FROM unknown) AS unknown`,
+    [events.map((e) => e.id), events.map((e) => e.userId), events.map((e) => e.trackId), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.requestId ?? null), keyId ?? 0],
   );
-  const accepted = result.rowCount ?? 0;
+  const { accepted, unknown } = rows[0]!;
+  if (unknown) {
+    const fields = Object.fromEntries(unknown.map((n) => [`events.${n - 1}.trackId`, [`no track ${events[n - 1]!.trackId} in the catalogue`]]));
+    const tracks = [...new Set(unknown.map((n) => events[n - 1]!.trackId))];
+    return { refused: { message: `${unknown.length} of ${events.length} events name a track not in the catalogue (${tracks.slice(0, 5).join(", ")}${tracks.length > 5 ? ", …" : ""}); nothing was stored.`, fields } };
+  }
   return { accepted, duplicates: events.length - accepted };
 }

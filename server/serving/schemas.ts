@@ -6,8 +6,26 @@ import { INT4_MAX } from "../trpc/inputs";
 
 const printable = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
-/** Ids are PostgreSQL integers; path and query values arrive as text, tRPC's as numbers. */
-const id = (description: string) => z.coerce.number<string | number>().int().min(1).max(INT4_MAX).meta({ description, example: 42 });
+/**
+ * An integer that arrives as text (path and query values) or as a number (tRPC): text must be decimal
+ * digits only, where Number() also took `0x10`, `0b11`, `1e3`, `+1`, `1.0`, `true` and `[5]`.
+ * Documented as the integer it becomes.
+ */
+const decimal = (min: number, max: number, meta: { description: string; example: number }, fallback?: number) =>
+  z
+    .union([z.number(), z.string()])
+    .transform((value) => (typeof value === "string" && /^\d{1,10}$/.test(value) ? Number(value) : value))
+    .pipe(z.number("must be a whole number in decimal digits").int().min(min).max(max))
+    .meta({
+      ...meta,
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        delete jsonSchema.anyOf;
+        Object.assign(jsonSchema, { type: "integer", minimum: min, maximum: max }, fallback === undefined ? {} : { default: fallback });
+      },
+    });
+
+/** Ids are PostgreSQL integers. */
+const id = (description: string) => decimal(1, INT4_MAX, { description, example: 42 });
 
 export const userIdParam = id("The listener's id in the MooVitamix app.");
 export const experimentKeyParam = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,62}$/, "an experiment key: 2 to 63 lower-case letters, digits, - and _").meta({ description: "The experiment's key.", example: "hybrid-vs-popularity" });
@@ -17,12 +35,12 @@ export const MAX_K = 100;
 const MAX_EVENTS_PER_BATCH = 1000;
 
 export const recommendationsQuery = z.object({
-  k: z.coerce.number<string | number>().int().min(1).max(MAX_K).default(20).meta({ description: "How many tracks (1 to 100).", example: 20 }),
+  k: decimal(1, MAX_K, { description: "How many tracks (1 to 100).", example: 20 }, 20).default(20),
   genre: z.string().min(1).max(100).refine(printable, "must not contain control characters").optional().meta({ description: "Only tracks of this genre (case does not matter).", example: "Rock" }),
 });
 
 export const similarQuery = z.object({
-  k: z.coerce.number<string | number>().int().min(1).max(MAX_K).default(10).meta({ description: "How many tracks (1 to 100).", example: 10 }),
+  k: decimal(1, MAX_K, { description: "How many tracks (1 to 100).", example: 10 }, 10).default(10),
 });
 
 export const forUserInput = recommendationsQuery.extend({ userId: userIdParam });

@@ -31,7 +31,10 @@ export function testConfig(sourceUrl: string | undefined, lakeDir: string, overr
     lakeDir,
     batchSize: 300,
     concurrency: 4,
-    fetchPolicy: { timeoutMs: 1000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 1500 },
+    fetchPolicy: { timeoutMs: 1000, budgetMs: 20_000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 1500 },
+    // One try per task unless a test asks for more: a failing test then fails once, not thrice.
+    taskRetries: 0,
+    taskRetryDelayMs: 10,
     ...overrides,
   };
 }

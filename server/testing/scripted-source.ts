@@ -5,6 +5,9 @@ import type { Dataset } from "../ingestion/records";
 /** What a page's envelope claims, given the truth; lets a test make a source that misreports. */
 export type EnvelopeLie = (truth: { total: number; pages: number }) => { total: number; pages: number };
 
+/** An answer in place of the page: an HTTP status (with a Retry-After, maybe), or a 200 whose body is not JSON. */
+export type Fault = { status: number; retryAfter?: string } | { notJson: string };
+
 /**
  * A MooVitamix-shaped source serving records given as raw JSON text, byte for byte, so tests can
  * send what a real server might (NUL escapes, half surrogate pairs, nulls, huge strings) and
@@ -18,6 +21,10 @@ export interface ScriptedSource {
   requireAuthorization(expected: string, body: string): void;
   /** the Authorization header of every request, in order */
   authorizations: (string | undefined)[];
+  /** every data request, in order */
+  requests: { dataset: string; page: number }[];
+  /** Answers each data request for which `fault` returns one with it instead of the page (undefined: no faults). */
+  inject(fault: ((request: { dataset: string; page: number }) => Fault | undefined) | undefined): void;
   close(): Promise<void>;
 }
 
@@ -25,13 +32,20 @@ export async function startScriptedSource(records: Partial<Record<Dataset, strin
   const data = new Map<string, string[]>(Object.entries(records));
   const lies = new Map<string, EnvelopeLie>();
   const authorizations: (string | undefined)[] = [];
+  const requests: { dataset: string; page: number }[] = [];
   let auth: { expected: string; body: string } | undefined;
+  let injected: ((request: { dataset: string; page: number }) => Fault | undefined) | undefined;
   const server = http.createServer((req, res) => {
     authorizations.push(req.headers.authorization);
     if (auth && req.headers.authorization !== auth.expected) return res.writeHead(401, { "content-type": "text/plain" }).end(auth.body);
     const url = new URL(req.url ?? "/", "http://source.test");
     const items = data.get(url.pathname.slice(1)) ?? [];
     const page = Number(url.searchParams.get("page") ?? 1);
+    const request = { dataset: url.pathname.slice(1), page };
+    requests.push(request);
+    const fault = injected?.(request);
+    if (fault && "notJson" in fault) return res.writeHead(200, { "content-type": "application/json" }).end(fault.notJson);
+    if (fault) return res.writeHead(fault.status, { "content-type": "application/json", ...(fault.retryAfter ? { "retry-after": fault.retryAfter } : {}) }).end(`{"detail":"scripted fault"}`);
     const size = Number(url.searchParams.get("size") ?? 100);
     const truth = { total: items.length, pages: Math.ceil(items.length / size) };
     const { total, pages } = lies.get(url.pathname.slice(1))?.(truth) ?? truth;
@@ -45,6 +59,8 @@ export async function startScriptedSource(records: Partial<Record<Dataset, strin
     lie: (dataset, envelope) => (envelope ? lies.set(dataset, envelope) : lies.delete(dataset)),
     requireAuthorization: (expected, body) => (auth = { expected, body }),
     authorizations,
+    requests,
+    inject: (fault) => (injected = fault),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

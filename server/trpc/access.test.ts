@@ -2,6 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../db/generated/enums";
 import { ROLES } from "../auth/roles";
+import { stopLocalRuns } from "../pipeline/runner";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import type { Context, Meta } from "./init";
 import { appRouter, createCaller } from "./root";
@@ -12,7 +13,11 @@ let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
 });
-afterAll(() => database.drop());
+// Operators' procedures start real runs (an ingestion retrying its source): they stop before the database goes.
+afterAll(async () => {
+  await stopLocalRuns("the test is over");
+  await database.drop();
+});
 
 const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>).map(
   ([path, procedure]) => ({ path, access: procedure._def.meta?.access ?? "public", scope: procedure._def.meta?.scope }),

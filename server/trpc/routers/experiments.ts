@@ -60,27 +60,24 @@ const latestResults = async (db: Parameters<typeof getExperiment>[0], experiment
 export const experimentsRouter = createTRPCRouter({
   metrics: signedInProcedure.query(() => METRIC_KEYS.map((key) => ({ key, label: METRICS[key].label, description: METRICS[key].description, kind: METRICS[key].kind, direction: METRICS[key].direction, windowDays: METRICS[key].windowDays }))),
   list: signedInProcedure.query(async ({ ctx }) => {
-    const [experiments, unservable] = await Promise.all([
-      ctx.db.experiment.findMany({ orderBy: { id: "desc" }, include: { variants: { orderBy: { position: "asc" } }, results: { orderBy: { day: "desc" }, take: 1 } } }),
-      unservableExperiments(ctx.database),
-    ]);
+    const experiments = await ctx.db.experiment.findMany({ orderBy: { id: "desc" }, include: { variants: { orderBy: { position: "asc" } }, results: { orderBy: { day: "desc" }, take: 1 } } });
+    const unservable = unservableExperiments(ctx.database);
     return experiments.map(({ results, ...e }) => ({ ...e, latest: (results[0]?.results as unknown as ResultsDocument | undefined) ?? null, notServed: unservable.get(e.key) ?? null }));
   }),
   get: signedInProcedure.input(z.object({ key: experimentKey })).query(async ({ ctx, input }) => {
     const experiment = await getExperiment(ctx.db, input.key);
     if (!experiment) throw new TRPCError({ code: "NOT_FOUND", message: `No experiment "${input.key}".` });
-    const [history, exposuresPerDay, unservable] = await Promise.all([
+    const [history, exposuresPerDay] = await Promise.all([
       latestResults(ctx.db, experiment.id),
       ctx.database.pool.query<{ day: string; variant: string; users: number }>(
         `SELECT to_char(date_trunc('day', first_exposed_at), 'YYYY-MM-DD') AS day, variant, count(*)::int AS users FROM experiment_exposures WHERE experiment_id = $1 GROUP BY 1, 2 ORDER BY 1, 2`,
         [experiment.id],
       ),
-      unservableExperiments(ctx.database),
     ]);
     return {
       experiment,
       /** why this running experiment is not served now (its listeners get the champion), else null */
-      notServed: unservable.get(experiment.key) ?? null,
+      notServed: unservableExperiments(ctx.database).get(experiment.key) ?? null,
       results: (history.at(-1)?.results as unknown as ResultsDocument | undefined) ?? null,
       history: history.map((h) => ({ day: h.day.toISOString().slice(0, 10), results: h.results as unknown as ResultsDocument })),
       exposuresPerDay: exposuresPerDay.rows,

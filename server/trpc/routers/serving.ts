@@ -9,7 +9,8 @@ import { createTRPCRouter, scopedProcedure } from "../init";
 export const recommendationsRouter = createTRPCRouter({
   forUser: scopedProcedure("recommendations:read", "viewer")
     .input(forUserInput)
-    .query(({ ctx, input }) => recommendationsFor(ctx.database, input, "trpc.recommendations.forUser")),
+    // A console session sees the listener's variant named without taking part: only API keys expose.
+    .query(({ ctx, input }) => recommendationsFor(ctx.database, input, "trpc.recommendations.forUser", { expose: ctx.apiKey !== null })),
   similar: scopedProcedure("recommendations:read", "viewer")
     .input(similarInput)
     .query(async ({ ctx, input }) => {
@@ -22,5 +23,9 @@ export const recommendationsRouter = createTRPCRouter({
 export const eventsRouter = createTRPCRouter({
   record: scopedProcedure("events:write", "operator")
     .input(eventsBatchSchema)
-    .mutation(({ ctx, input }) => recordEvents(ctx.database.pool, input.events, ctx.apiKey)),
+    .mutation(async ({ ctx, input }) => {
+      const outcome = await recordEvents(ctx.database.pool, input.events, ctx.apiKey);
+      if ("refused" in outcome) throw new TRPCError({ code: "UNPROCESSABLE_CONTENT", message: outcome.refused.message });
+      return outcome;
+    }),
 });
