@@ -42,7 +42,7 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await page.goto(`/experiments/${key}`);
 
   // A simulated day: the built-in simulator's listeners ask this console for recommendations (exposures) and play some.
-  expect((await page.request.post(`${E2E_SIMULATOR_URL}/admin/advance`, { data: { days: 1 } })).status()).toBe(200);
+  expect((await page.request.post(`${E2E_SIMULATOR_URL}/admin/round`, { data: {} })).status()).toBe(200);
   await trpcMutation(page.request, "ingestion.trigger", {});
   await expect
     .poll(async () => {

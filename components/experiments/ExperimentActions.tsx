@@ -45,7 +45,7 @@ export function ExperimentActions({ experimentKey, status, variants, warning }: 
   );
 }
 
-/** The demo: a week of the built-in simulator, the champion against popularity; opens its run. */
+/** The demo: 7 rounds of the built-in simulator in real time, the champion against popularity; opens its run. */
 export function DemoButton() {
   const trpc = useTRPC();
   const router = useRouter();
@@ -54,7 +54,7 @@ export function DemoButton() {
     <ActionButton
       label="Run a demo experiment"
       pendingLabel="Starting…"
-      confirm="Run the champion against popularity for 7 days of the built-in simulator? Its listeners ask this console for recommendations; each day is ingested and analysed."
+      confirm="Run the champion against popularity for 7 demo days of the built-in simulator? A demo day is a round of a few seconds: its listeners ask this console for recommendations and play some (dated up to now, never later), then it is ingested and analysed. At the end the experiment is decided without shipping anything, so what is served does not change."
       run={() => demo.mutateAsync()}
       onDone={({ runId }) => router.push(`/runs/${runId}`)}
     />

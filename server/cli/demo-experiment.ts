@@ -24,7 +24,7 @@ const USAGE = "npm run demo:experiment -- [--days 14] [--aa] [--json] [--seed 42
 /**
  * An A/B test of the best model against popularity (or, with --aa, of the best model against
  * itself) on the realistic simulator, whose listeners answer the recommendations: a fresh embedded
- * database, ingestion and training, then day by day: listeners ask and play → ingest → analyse.
+ * database, ingestion and training, then day by day (rounds in real time, never dated after it): listeners ask and play → ingest → analyse.
  */
 async function main() {
   const { values } = parseArgs({ options: { days: { type: "string", default: "14" }, aa: { type: "boolean", default: false }, json: { type: "boolean", default: false }, seed: { type: "string", default: "42" } } });
@@ -51,8 +51,6 @@ async function main() {
   const ingestNow = () => run(ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }));
   try {
     say("Ingesting the simulator and training every family…");
-    // A first day, so the experiment's days come after its exposures on the simulator's clock too.
-    await simulator.advance(1);
     await ingestNow();
     await run(trainPipeline({ ...DEFAULT_TRAIN, lakeDir, seed }));
     const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" }, include: { version: true } });
@@ -88,7 +86,8 @@ async function main() {
 
     let results: ResultsDocument | undefined;
     for (let day = 1; day <= days; day++) {
-      await simulator.advance(1);
+      // A day is a round in real time: listeners ask and play, dated up to the real now.
+      await simulator.playRound();
       await engineFor(database).exposures.flush();
       await ingestNow();
       await refreshDiscoveries(database.pool);

@@ -7,7 +7,7 @@ import { wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
 import type { TestDatabase } from "../testing/database";
 import { trainedEncore, type TrainedEncore } from "../testing/trained";
-import { ingest, tempLake, testConfig } from "../testing/ingestion";
+import { tempLake, testConfig } from "../testing/ingestion";
 import { demoPipeline } from "./demo";
 
 process.env.SERVING_REFRESH_MS = "200";
@@ -34,17 +34,30 @@ beforeAll(async () => {
 afterAll(() => encore?.close());
 
 describe("the demo experiment (the console's button)", () => {
-  it("runs the champion against popularity day by day on the simulator: exposures, ingestions, daily results", async () => {
+  it("runs the champion against popularity round by round in real time, then leaves the console as it found it", async () => {
+    const championBefore = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } });
     const ended = await run(demoPipeline({ ingestion: testConfig(simulator.url, lake.dir), deadlineUtc: "23:59", days: 2 }));
     expect(ended.error).toBeNull();
     expect(ended.status).toBe("success");
     const experiment = await database.db.experiment.findUniqueOrThrow({ where: { key: `demo-${ended.id}` }, include: { variants: true, results: true } });
-    expect(experiment.status).toBe("running");
     expect(experiment.variants.map((v) => v.key).sort()).toEqual(["control", "treatment"]);
     expect(await database.db.experimentExposure.count({ where: { experimentId: experiment.id } })).toBeGreaterThan(20);
     expect(experiment.results.length).toBeGreaterThanOrEqual(1);
-    // The warm-up day is not ingested on its own: the first day's ingestion brings it.
-    expect(await database.db.pipelineRun.count({ where: { pipeline: "ingest" } })).toBe(1 + 2);
+    expect(await database.db.pipelineRun.count({ where: { pipeline: "ingest", status: "success" } })).toBe(1 + 2);
+    // Decided without shipping: the champion and its alias are as they were.
+    expect(experiment).toMatchObject({ status: "decided", shippedVariant: null, decidedBy: "demo" });
+    expect(experiment.decisionNote).toMatch(/^Demo over after 2 days: treatment plays_per_impression [+-]\d+\.\d%.*Nothing shipped/);
+    expect(await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).toEqual(championBefore);
+    // Nothing dated after the real now, and notes that are true: today was ingested.
+    const { rows } = await database.pool.query<{ listens: Date; tracks: Date; users: Date }>(
+      "SELECT (SELECT max(created_at) FROM listen_history) AS listens, (SELECT max(updated_at) FROM tracks) AS tracks, (SELECT max(updated_at) FROM users) AS users",
+    );
+    for (const newest of Object.values(rows[0]!)) expect(newest.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(new Date(simulator.stats().now).getTime()).toBeLessThanOrEqual(Date.now());
+    const latest = experiment.results.at(-1)!.results as { dataQuality: string[] };
+    expect(latest.dataQuality.filter((n) => /no successful ingestion/.test(n))).toEqual([]);
+    // The quarantine holds nothing from the future.
+    expect(await database.pool.query("SELECT 1 FROM quarantine WHERE reason LIKE '%after the read began%'").then((r) => r.rowCount)).toBe(0);
   }, 120_000);
 
   it("is skipped with the reason when the source is not a simulator", async () => {

@@ -3,7 +3,8 @@ import type { Database } from "../db/client";
 import { ingestionPipeline, type IngestionConfig } from "../ingestion/pipeline";
 import { startRun } from "../pipeline/runner";
 import { SkipRunError, type PipelineDefinition } from "../pipeline/types";
-import { createExperiment, startExperiment } from "./experiments";
+import type { ResultsDocument } from "./analysis";
+import { createExperiment, decideExperiment, getExperiment, startExperiment } from "./experiments";
 import { analyzePipeline } from "./pipeline";
 
 export const DEMO_PIPELINE = "demo";
@@ -27,19 +28,35 @@ async function runToEnd(database: Database, definition: PipelineDefinition): Pro
   if (ended?.status !== "success") throw new Error(`the ${definition.name} run ${started.run.id} ended ${ended?.status ?? "elsewhere"}: ${ended?.error ?? ""}`);
 }
 
+/** The listeners' round on the simulator: they ask this Encore now, and what they play is dated up to the real now. */
+async function playRound(sourceUrl: string): Promise<void> {
+  const response = await fetch(new URL("/admin/round", sourceUrl), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  if (!response.ok) throw new Error(`the simulator did not play a round (HTTP ${response.status}): ${((await response.json().catch(() => null)) as { detail?: string } | null)?.detail ?? ""}`);
+  // Exposures reach the database within the serving API's half-second batches.
+  await sleep(1500);
+}
+
+/** What the demo concluded, for its decision note: the primary metric's uplift in the last results. */
+function conclusion(results: ResultsDocument | undefined, rounds: number): string {
+  const treatment = results?.variants[1];
+  const primary = treatment?.metrics[results!.primaryMetric];
+  const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
+  const found = primary?.uplift
+    ? `${treatment!.key} ${results!.primaryMetric} ${pct(primary.uplift.relative)} [${pct(primary.uplift.ci[0])}, ${pct(primary.uplift.ci[1])}]${primary.significant ? ", significant" : ", not significant"}`
+    : "no comparable results";
+  return `Demo over after ${rounds} day${rounds === 1 ? "" : "s"}: ${found}. Nothing shipped: a demo changes nothing served.`;
+}
+
 /**
  * The demo for an operator exploring Encore (the console's button; the CLI has `npm run demo:experiment`):
  * the champion against popularity on the simulator Encore ingests, whose listeners ask this console
- * for recommendations. Each day: the simulator moves a day on (listeners ask and play), ingest, analyse.
+ * for recommendations. A demo day is a round in real time: the listeners ask and play (dated up to
+ * the real now, never after it), then ingest and analyse. At the end, ended or not, its experiment
+ * is decided without shipping anything, so the console serves what it served before.
  */
 export function demoPipeline(config: DemoConfig): PipelineDefinition {
   const sourceUrl = config.ingestion.sourceUrl ?? "";
-  const advance = async () => {
-    const response = await fetch(new URL("/admin/advance", sourceUrl), { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ days: 1 }) });
-    if (!response.ok) throw new Error(`the simulator did not move on a day (HTTP ${response.status})`);
-    // Exposures reach the database within the serving API's half-second batches.
-    await sleep(1500);
-  };
+  let rounds = 0;
   return {
     name: DEMO_PIPELINE,
     tasks: [
@@ -50,9 +67,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
           const champion = await ctx.database.db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
           const popularity = await ctx.database.db.modelVersion.findFirst({ where: { family: "popularity", artefactPrunedAt: null }, orderBy: { id: "desc" } });
           if (!champion || !popularity) throw new SkipRunError("Train models first: the demo compares the champion with popularity.");
-          // A day first, so the experiment's days come after its exposures on the simulator's clock too.
-          await advance();
-          const key = `demo-${ctx.run.id}`;
+          const key = demoExperimentKey(ctx.run.id);
           const actor = { email: "demo" };
           await createExperiment(
             ctx.database.db,
@@ -83,18 +98,35 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
       },
       {
         name: "days",
-        after: ["experiment"],
+        needs: ["experiment"],
         async run(ctx) {
           for (let day = 1; day <= config.days; day++) {
             if (ctx.signal.aborted) throw new Error("cancelled");
-            await advance();
+            await playRound(sourceUrl);
             await runToEnd(ctx.database, ingestionPipeline(config.ingestion));
             await runToEnd(ctx.database, analyzePipeline({ deadlineUtc: config.deadlineUtc }));
+            rounds = day;
             ctx.progress(day, config.days);
-            ctx.log(`day ${day}: ingested and analysed`);
+            ctx.log(`day ${day}: listeners asked and played, ingested and analysed`);
           }
+        },
+      },
+      {
+        // Whatever the days did: a demo leaves no experiment running and ships nothing.
+        name: "decide",
+        after: ["experiment", "days"],
+        async run(ctx) {
+          const key = demoExperimentKey(ctx.run.id);
+          const experiment = await getExperiment(ctx.database.db, key);
+          if (!experiment || (experiment.status !== "running" && experiment.status !== "stopped")) return;
+          const latest = await ctx.database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: [{ day: "desc" }, { computedAt: "desc" }] });
+          const note = conclusion(latest?.results as unknown as ResultsDocument | undefined, rounds);
+          await decideExperiment(ctx.database.db, key, { variant: null, note }, { email: "demo" });
+          ctx.log(`experiment ${key} decided, nothing shipped. ${note}`);
         },
       },
     ],
   };
 }
+
+export const demoExperimentKey = (runId: number) => `demo-${runId}`;

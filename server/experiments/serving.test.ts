@@ -144,8 +144,8 @@ describe("experiments in serving", () => {
   });
 
   it("analyses on the ledger, serves the results by REST (scope experiments:read), and shipping a variant promotes its version", async () => {
-    // Outcomes need listening dated after the exposures: a day passes and is ingested.
-    simulator.advance(1);
+    // Outcomes need listening dated after the exposures: a round passes (dated up to now) and is ingested.
+    await simulator.playRound();
     expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
     const run = await startRun(database, analyzePipeline({ deadlineUtc: "06:00" }), { trigger: "cli" });
     expect((run.deduped ? await waitForRun(database, run.run.id) : await run.finished).status).toBe("success");
@@ -174,8 +174,8 @@ describe("experiments in serving", () => {
     expect(new Set(answers.map((a) => a.body.computedAt)).size).toBe(1);
     expect((await get<ResultsDocument>("/experiments/live-results/results")).body.computedAt).toBe(answers[0]!.body.computedAt);
     expect(answers[0]!.body.dataQuality.filter((n) => n.includes("not counted yet"))).toEqual([]);
-    // A day ingested and not yet followed by the analyze pipeline: the results say so.
-    simulator.advance(1);
+    // A round ingested and not yet followed by the analyze pipeline: the results say so.
+    await simulator.playRound();
     expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
     const lagging = await analyzeExperiment(database, (await getExperiment(database.db, "live-results"))!, { deadlineUtc: "06:00" });
     expect(lagging.dataQuality.filter((n) => n.includes("not counted yet"))).toHaveLength(1);

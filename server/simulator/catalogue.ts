@@ -87,21 +87,36 @@ export class Catalogue {
    * played from what was recommended to them) as one more history each, dated that day.
    */
   advanceDay(plays: ReadonlyMap<number, readonly number[]> = new Map()): void {
+    this.advanceTo(new Date(this.now.getTime() + DAY_MS), plays);
+  }
+
+  /** Moves the clock on to `to` without activity: a quiet time (a clock ahead of `to` stays). */
+  skipTo(to: Date): void {
+    if (to.getTime() > this.now.getTime()) this.now = to;
+  }
+
+  /**
+   * A day's worth of activity dated between the clock and `to`, which becomes the clock: new tracks,
+   * users and histories, some edits, and `plays` as one more history each, dated from `playsFrom`
+   * (after the recommendations they answer) to `to`.
+   */
+  advanceTo(to: Date, plays: ReadonlyMap<number, readonly number[]> = new Map(), playsFrom: Date = this.now): void {
     const from = this.now.getTime();
-    const to = from + DAY_MS;
-    this.now = new Date(to);
+    if (to.getTime() <= from || playsFrom.getTime() < from || playsFrom.getTime() >= to.getTime()) throw new RangeError(`the clock moves on from ${this.now.toISOString()}, plays within it (to ${to.toISOString()}, plays from ${playsFrom.toISOString()})`);
+    this.now = to;
     const r = this.random;
-    this.addTracks(Math.max(1, Math.round(this.records.tracks.length * 0.01)), from, to);
-    this.addUsers(Math.max(1, Math.round(this.records.users.length * 0.01)), from, to);
-    this.addHistories(Math.max(1, Math.round(this.records.listen_history.length * 0.05)), from, to);
-    for (const [userId, items] of plays) if (items.length) this.addHistory(userId, [...new Set(items)], from, to);
+    const end = to.getTime();
+    this.addTracks(Math.max(1, Math.round(this.records.tracks.length * 0.01)), from, end);
+    this.addUsers(Math.max(1, Math.round(this.records.users.length * 0.01)), from, end);
+    this.addHistories(Math.max(1, Math.round(this.records.listen_history.length * 0.05)), from, end);
+    for (const [userId, items] of plays) if (items.length) this.addHistory(userId, [...new Set(items)], playsFrom.getTime(), end);
     for (const track of this.sample(this.records.tracks, 0.01)) {
       track.album = `${r.pick(WORDS)} ${r.pick(WORDS)}`;
-      track.updated_at = naiveTimestamp(r.int(from, to - 1), r);
+      track.updated_at = naiveTimestamp(r.int(from, end - 1), r);
     }
     for (const user of this.sample(this.records.users, 0.01)) {
       user.email = this.email(user.first_name, user.last_name);
-      user.updated_at = naiveTimestamp(r.int(from, to - 1), r);
+      user.updated_at = naiveTimestamp(r.int(from, end - 1), r);
     }
   }
 

@@ -24,7 +24,6 @@ export async function recommendedPlays(catalogue: Catalogue, client: Recommender
   const listeners = catalogue.activeListeners(client.dailyShare ?? 0.2);
   const plays = new Map<number, number[]>();
   const events: unknown[] = [];
-  const at = new Date().toISOString();
   let failed = 0;
   let next = 0;
   const headers = { authorization: `Bearer ${client.apiKey}` };
@@ -38,6 +37,8 @@ export async function recommendedPlays(catalogue: Catalogue, client: Recommender
           continue;
         }
         const answer = (await response.json()) as { requestId: string; items: { trackId: number }[] };
+        // After the answer, so never before the exposure Encore recorded for it.
+        const at = new Date().toISOString();
         const played: number[] = [];
         for (const { trackId } of answer.items) {
           const play = catalogue.playsRecommended(userId, trackId);

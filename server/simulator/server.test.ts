@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { pageEnvelope, DATASETS } from "../ingestion/records";
@@ -69,6 +71,41 @@ describe("the simulator speaks the original server's contract", () => {
     expect(body.counts.listen_history).toBeGreaterThan(before.listen_history.length);
     const moved = s.catalogue.records.users.slice(0, before.users.length).filter((u, i) => u.updated_at !== before.users[i]!.updated_at);
     expect(moved.length).toBeGreaterThan(0);
+  });
+
+  it("a round dates its records up to the real now, never after it, and each play after the answer it follows", async () => {
+    const s = await start("realistic", 5);
+    // A stand-in for Encore: answers every listener with three tracks and notes when it first answered them.
+    const answeredAt = new Map<number, number>();
+    const tracks = s.catalogue.records.tracks.slice(0, 3).map((t) => ({ trackId: t.id }));
+    const encore = http.createServer((req, res) => {
+      const user = /\/users\/(\d+)\//.exec(req.url ?? "")?.[1];
+      if (user && !answeredAt.has(Number(user))) answeredAt.set(Number(user), Date.now());
+      req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ requestId: "r", items: user ? tracks : [] })));
+    });
+    await new Promise<void>((resolve) => encore.listen(0, "127.0.0.1", resolve));
+    s.setRecommender({ url: `http://127.0.0.1:${(encore.address() as AddressInfo).port}`, apiKey: "k", dailyShare: 0.5 });
+    const before = s.catalogue.records.listen_history.length;
+    try {
+      for (let round = 0; round < 2; round++) expect((await fetch(`${s.url}/admin/round`, { method: "POST", body: "{}" })).status).toBe(200);
+    } finally {
+      encore.close();
+    }
+    const utc = (naive: string) => Date.parse(`${naive}Z`);
+    const all = [...s.catalogue.records.tracks, ...s.catalogue.records.users, ...s.catalogue.records.listen_history];
+    expect(Math.max(...all.flatMap((r) => [utc(r.created_at), utc(r.updated_at)]))).toBeLessThanOrEqual(Date.now());
+    expect(s.catalogue.now.getTime()).toBeLessThanOrEqual(Date.now());
+    const plays = s.catalogue.records.listen_history.slice(before).filter((h) => h.items.every((id) => tracks.some((t) => t.trackId === id)) && answeredAt.has(h.user_id));
+    expect(plays.length).toBeGreaterThan(10);
+    for (const play of plays) expect(utc(play.created_at)).toBeGreaterThanOrEqual(answeredAt.get(play.user_id)!);
+  });
+
+  it("refuses a round while its clock is ahead of the real time (moved on by whole days)", async () => {
+    const s = await start("realistic", 6);
+    await s.advance(2);
+    const response = await fetch(`${s.url}/admin/round`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(409);
+    expect(((await response.json()) as { detail: string }).detail).toMatch(/not behind the real time/);
   });
 
   it("realistic listeners mostly play their favourite genre", async () => {

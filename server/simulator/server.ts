@@ -15,6 +15,12 @@ export interface Simulator {
   catalogue: Catalogue;
   /** Days pass; with a recommender set, its listeners ask it for recommendations each day and play some. */
   advance(days: number): Promise<void>;
+  /**
+   * A round in real time (what the demo calls a day): the listeners ask for recommendations now, and
+   * a day's worth of records is dated within the round, up to the real now, each play after the
+   * answer it follows. The clock never passes the real now; a clock already ahead of it is refused.
+   */
+  playRound(): Promise<void>;
   /** The app's recommendations come from here from now on (null: none, listeners follow their taste only). */
   setRecommender(client: RecommenderClient | null): void;
   setFaults(faults: Partial<Faults>): void;
@@ -60,7 +66,7 @@ function parsePaging(url: URL): { page: number; size: number } | { error: object
 
 /**
  * A MooVitamix-compatible HTTP server: `GET /tracks|/users|/listen_history?page&size`, plus
- * `/admin/advance`, `/admin/faults` and `/admin/stats` to drive it from tests and the console.
+ * `/admin/advance`, `/admin/round`, `/admin/faults` and `/admin/stats` to drive it from tests and the console.
  */
 export async function startSimulator(options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults>; recommender?: RecommenderClient }): Promise<Simulator> {
   const catalogue = new Catalogue(options);
@@ -147,6 +153,10 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       await advance(parsed.data.days);
       return send(res, 200, stats());
     }
+    if (path === "/admin/round" && req.method === "POST") {
+      const played = await playRound().then(() => null, (error: unknown) => (error instanceof ClockAheadError ? error : Promise.reject(error)));
+      return played ? send(res, 409, { detail: played.message }) : send(res, 200, stats());
+    }
     if (path === "/admin/faults" && req.method === "PUT") {
       const parsed = faultsSchema.partial().safeParse(body ?? {});
       if (!parsed.success) return send(res, 422, { detail: z.flattenError(parsed.error) });
@@ -162,6 +172,29 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       const { plays } = recommender ? await recommendedPlays(catalogue, recommender) : { plays: new Map<number, number[]>() };
       catalogue.advanceDay(plays);
     }
+    invalidate();
+  }
+
+  // One round at a time: each moves the clock on from where the one before left it.
+  let rounds: Promise<unknown> = Promise.resolve();
+  function playRound(): Promise<void> {
+    const round = rounds.then(oneRound);
+    rounds = round.catch(() => undefined);
+    return round;
+  }
+
+  async function oneRound() {
+    // Right after another round the clock may be a second or two ahead of whole-second time: wait for it.
+    const ahead = catalogue.now.getTime() + 2000 - Date.now();
+    if (ahead > 10_000) throw new ClockAheadError(catalogue.now);
+    await sleep(Math.max(0, ahead));
+    // The round's activity happens during it: what came before it was a quiet time.
+    catalogue.skipTo(new Date(wholeSecond(Date.now()) - 1000));
+    const { plays } = recommender ? await recommendedPlays(catalogue, recommender) : { plays: new Map<number, number[]>() };
+    // Timestamps keep whole seconds: plays start at the second after the last answer, and the round ends at least a second later.
+    const playsFrom = wholeSecond(Date.now()) + 1000;
+    await sleep(Math.max(0, playsFrom + 1000 - Date.now()));
+    catalogue.advanceTo(new Date(wholeSecond(Date.now())), plays, new Date(playsFrom));
     invalidate();
   }
 
@@ -200,6 +233,7 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     port,
     catalogue,
     advance,
+    playRound,
     setRecommender: (client) => (recommender = client),
     setFaults,
     stats,
@@ -209,6 +243,16 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
         server.close(() => resolve());
       }),
   };
+}
+
+const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
+
+/** A round cannot date its records before the real now: the clock was moved ahead by whole days. */
+export class ClockAheadError extends Error {
+  constructor(clock: Date) {
+    super(`The simulator's clock (${clock.toISOString()}) is not behind the real time, so a round would date its records in the future; restart the simulator to bring its clock back to today.`);
+    this.name = "ClockAheadError";
+  }
 }
 
 const send = (res: http.ServerResponse, status: number, body: unknown) => sendJson(res, status, JSON.stringify(body));

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { formatUtc } from "@/components/format";
+import { formatDuration, formatUtc } from "@/components/format";
 import { DemoButton } from "@/components/experiments/ExperimentActions";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
@@ -8,6 +8,12 @@ import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Experiments" };
+
+/** How long it ran, in whole days once it reaches one (a demo's days are minutes of real time). */
+function ranForText(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  return days >= 1 ? `${days} day${days === 1 ? "" : "s"}` : formatDuration(ms / 1000);
+}
 
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
 
@@ -30,12 +36,11 @@ export default async function ExperimentsPage() {
         <div className="panel" style={{ overflowX: "auto" }}>
           <table aria-label="Experiments">
             <thead>
-              <tr><th>Experiment</th><th>Status</th><th>Variants</th><th>Days</th><th>Exposed</th><th>SRM</th><th>Primary metric</th></tr>
+              <tr><th>Experiment</th><th>Status</th><th>Variants</th><th>Ran for</th><th>Exposed</th><th>SRM</th><th>Primary metric</th></tr>
             </thead>
             <tbody>
               {experiments.map((e) => {
-                const end = e.stoppedAt ?? new Date();
-                const days = e.startedAt ? Math.max(0, Math.floor((end.getTime() - e.startedAt.getTime()) / 86_400_000)) : null;
+                const ranFor = e.startedAt ? ranForText((e.stoppedAt ?? new Date()).getTime() - e.startedAt.getTime()) : null;
                 const latest = e.latest;
                 const primary = latest?.variants[1]?.metrics[e.primaryMetric];
                 return (
@@ -43,7 +48,7 @@ export default async function ExperimentsPage() {
                     <td><Link href={`/experiments/${e.key}`}>{e.name}</Link> <span className="muted">{e.key}</span></td>
                     <td><span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>{e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}{e.notServed && <span className="badge error" title={e.notServed}> not served</span>}</td>
                     <td>{e.variants.map((v) => `${v.key} v${v.versionId} (${Math.round(v.weight * 100)}%)`).join(" · ")}</td>
-                    <td>{days ?? "—"}{e.startedAt && <span className="muted" title={formatUtc(e.startedAt)}> since {e.startedAt.toISOString().slice(0, 10)}</span>}</td>
+                    <td data-testid={`ran-for-${e.key}`}>{ranFor ?? "—"}{e.startedAt && <span className="muted" title={formatUtc(e.startedAt)}> since {e.startedAt.toISOString().slice(0, 10)}</span>}</td>
                     <td>{latest ? latest.variants.map((v) => v.users).join(" / ") : "—"}</td>
                     <td>{latest ? <span className={`badge ${latest.srm.flagged ? "error" : "ok"}`}>{latest.srm.flagged ? "SRM" : "ok"}</span> : "—"}</td>
                     <td>

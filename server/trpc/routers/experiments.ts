@@ -104,7 +104,7 @@ export const experimentsRouter = createTRPCRouter({
   decide: operatorProcedure
     .input(z.object({ key: experimentKey, variant: z.string().max(32).nullable(), note: text(1000).pipe(z.string().min(3, "say why, in a few words")) }))
     .mutation(({ ctx, input }) => decideExperiment(ctx.db, input.key, { variant: input.variant, note: input.note }, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
-  /** Starts the demo (a week of the built-in simulator, champion against popularity) in a job process. */
+  /** Starts the demo (7 rounds of the built-in simulator in real time, champion against popularity, decided without shipping) in a job process. */
   demo: operatorProcedure.mutation(async ({ ctx }) => {
     if (!(await sourceIsSimulator(env().MOOVITAMIX_URL))) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "The demo needs the built-in simulator as the source (MOOVITAMIX_URL unset); it moves the simulator's days on." });
     const outcome = await triggerJob(requireJob("demo"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });

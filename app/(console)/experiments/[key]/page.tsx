@@ -56,6 +56,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <dt>Metrics</dt><dd>primary {e.primaryMetric}; secondary {e.secondaryMetrics.join(", ") || "—"}; guardrails {e.guardrailMetrics.join(", ") || "—"}</dd>
             <dt>Statistics</dt><dd>α {e.alpha}, {e.sequential ? "sequential (always-valid intervals)" : "fixed horizon"}, correction {e.correction}</dd>
             <dt>Timeline</dt><dd>created {formatUtc(e.createdAt)} by {e.createdBy}{e.startedAt && `; started ${formatUtc(e.startedAt)}`}{e.stoppedAt && `; stopped ${formatUtc(e.stoppedAt)}`}{e.decidedAt && `; decided ${formatUtc(e.decidedAt)} by ${e.decidedBy}: ${e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}`}</dd>
+            {e.decisionNote && <><dt>Decision</dt><dd data-testid="decision-note">{e.decisionNote}</dd></>}
           </dl>
         </section>
         <ExposuresChart rows={exposuresPerDay} variants={e.variants.map((v) => v.key)} />
