@@ -7,7 +7,12 @@ test.describe.configure({ mode: "serial", timeout: 300_000 });
 type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
 
 test("a data scientist designs an experiment with the power calculator, starts it, reads the results and ships the winner", async ({ page, baseURL }) => {
-  page.on("dialog", (dialog) => void dialog.accept());
+  // Every confirmation is accepted and kept, except a promotion: its message is read, then it is dismissed.
+  const dialogs: string[] = [];
+  page.on("dialog", (dialog) => {
+    dialogs.push(dialog.message());
+    void (dialog.message().startsWith("Promote") ? dialog.dismiss() : dialog.accept());
+  });
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const champion = await ensureChampion(page.request);
   const key = `e2e-${Date.now().toString(36)}`;
@@ -28,14 +33,34 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await expect(page).toHaveURL(new RegExp(`/experiments/${key}$`));
   await expect(page.getByRole("region", { name: "Design" })).toContainText("GrowthBook v2");
 
+  // Before it starts: the share of listeners it can reach (none is running yet that would hold them).
+  await expect(page.getByTestId("reach")).toContainText(/100\.0% of the \d+ listeners \(\d+\) if started now/);
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByText(`experiment ${key} · running`)).toBeVisible();
+  expect(dialogs.at(-1)).toMatch(/It reaches 100\.0% of the \d+ listeners/);
+
+  // Another experiment over every listener would get none of them: its page says so, and starting it is refused, pointing to namespaces.
+  const shadowed = `${key}-b`;
+  expect((await trpcMutation(page.request, "experiments.create", { key: shadowed, name: "Shadowed", hypothesis: "none reach it", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "treatment", versionId: treatment, weight: 1 }], primaryMetric: "listens_per_day" })).status()).toBe(200);
+  await page.goto(`/experiments/${shadowed}`);
+  await expect(page.getByTestId("reach")).toContainText(new RegExp(`0\\.0% of the \\d+ listeners.*${key} holds \\d+.*It cannot start: give the experiments one namespace`));
+  await page.getByRole("button", { name: "Start" }).click();
+  await expect(page.getByRole("region", { name: "Decisions" }).getByRole("alert")).toContainText(new RegExp(`would reach 0% of the \\d+ listeners: "${key}" takes in every listener.*namespace`));
+  await expect(page.getByText(`experiment ${shadowed} · draft`)).toBeVisible();
+
+  // Promoting says who keeps their variant instead of the new champion.
+  await page.goto(`/models/${treatment}`);
+  await page.getByRole("form", { name: "Promote" }).getByLabel("Reason").fill("e2e: read the confirmation only");
+  await page.getByRole("button", { name: `Promote version ${treatment} to champion` }).click();
+  await expect.poll(() => dialogs.at(-1)).toMatch(new RegExp(`^Promote version ${treatment} to champion\\? \\d+ listeners? inside running experiments keep their variant until the experiment is decided \\(${key} keeps \\d+ listeners? exposed so far and takes in up to 100% of them\\)\\. Every other listener gets the new champion`));
+  expect((await trpcData<{ champion: { id: number } }>(page.request, "models.champion")).champion.id).toBe(champion);
+
 
   // The console names a listener's variant without taking part: opening their page records no exposure.
   const [someone] = await trpcData<{ id: number }[]>(page.request, "listeners.search", { query: "", limit: 1 });
   await expect(async () => {
     await page.goto(`/listeners/${someone!.id}`);
-    await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(new RegExp(`experiment ${key}, variant (control|treatment).*without recording an exposure`), { timeout: 2_000 });
+    await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(new RegExp(`From experiment ${key}’s variant (control|treatment) \\(version \\d+, [a-z_]+\\), not the champion; shown here without recording an exposure`), { timeout: 2_000 });
   }).toPass({ timeout: 60_000 });
   await page.waitForTimeout(1_000);
   expect((await trpcData<{ exposuresPerDay: unknown[] }>(page.request, "experiments.get", { key })).exposuresPerDay).toEqual([]);

@@ -7,7 +7,7 @@ import { ActionButton } from "@/components/layout/ActionButton";
 import { useTRPC } from "@/components/trpc/client";
 
 /** Start, stop, ship a variant or decide none: operators and admins (the server checks again). */
-export function ExperimentActions({ experimentKey, status, variants, warning }: { experimentKey: string; status: string; variants: { key: string; versionId: number }[]; warning: string | null }) {
+export function ExperimentActions({ experimentKey, status, reach, variants, warning }: { experimentKey: string; status: string; reach: string | null; variants: { key: string; versionId: number }[]; warning: string | null }) {
   const trpc = useTRPC();
   const start = useMutation(trpc.experiments.start.mutationOptions());
   const stop = useMutation(trpc.experiments.stop.mutationOptions());
@@ -20,7 +20,7 @@ export function ExperimentActions({ experimentKey, status, variants, warning }: 
       <h2>Decisions</h2>
       {warning && <p className="error" role="alert">{warning}</p>}
       <div className="toolbar">
-        {status === "draft" && <ActionButton primary label="Start" confirm={`Start ${experimentKey}? Listeners are assigned from their next request.`} run={() => start.mutateAsync({ key: experimentKey })} doneText="Running." />}
+        {status === "draft" && <ActionButton primary label="Start" confirm={`Start ${experimentKey}? It reaches ${reach ?? "its allocation of the listeners"}; they are assigned from their next request.`} run={() => start.mutateAsync({ key: experimentKey })} doneText="Running." />}
         {status === "running" && <ActionButton label="Stop" confirm={`Stop ${experimentKey}? No more exposures; the results stay.`} run={() => stop.mutateAsync({ key: experimentKey })} doneText="Stopped." />}
       </div>
       {(status === "running" || status === "stopped") && (
@@ -60,3 +60,4 @@ export function DemoButton() {
     />
   );
 }
+

@@ -1,6 +1,6 @@
 "use client";
 
-import { useMutation } from "@tanstack/react-query";
+import { useMutation, useQuery } from "@tanstack/react-query";
 import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ActionButton } from "@/components/layout/ActionButton";
@@ -26,6 +26,15 @@ export function TrainNowButton() {
   );
 }
 
+/** Who gets the new champion: listeners inside running experiments keep their variant until it is decided. */
+function keptText(kept: { key: string; allocation: number; exposed: number }[] | undefined): string {
+  if (kept === undefined) return "Every process serves the new champion from its next request, except to listeners inside running experiments.";
+  if (kept.length === 0) return "No experiment is running: every process serves the new champion to every listener from its next request.";
+  const each = kept.map((k) => `${k.key} keeps ${k.exposed} listener${k.exposed === 1 ? "" : "s"} exposed so far and takes in up to ${Math.round(k.allocation * 1000) / 10}% of them`).join("; ");
+  const exposed = kept.reduce((s, k) => s + k.exposed, 0);
+  return `${exposed} listener${exposed === 1 ? "" : "s"} inside running experiments keep their variant until the experiment is decided (${each}). Every other listener gets the new champion from the next request.`;
+}
+
 /**
  * Promote this version to champion, or roll the champion back to the one before: with a reason
  * (it goes to the audit log) and a confirmation.
@@ -34,6 +43,7 @@ export function AliasForm({ versionId, mode }: { versionId: number; mode: "promo
   const trpc = useTRPC();
   const promote = useMutation(trpc.models.promote.mutationOptions());
   const rollback = useMutation(trpc.models.rollback.mutationOptions());
+  const kept = useQuery(trpc.experiments.kept.queryOptions());
   const [reason, setReason] = useState("");
   const label = mode === "promote" ? `Promote version ${versionId} to champion` : "Roll back to the previous champion";
   return (
@@ -44,7 +54,7 @@ export function AliasForm({ versionId, mode }: { versionId: number; mode: "promo
       </label>
       <ActionButton
         label={label}
-        confirm={`${label}? Every process serves the new champion from its next request.`}
+        confirm={`${label}? ${keptText(kept.data)}`}
         run={() => (mode === "promote" ? promote.mutateAsync({ versionId, reason }) : rollback.mutateAsync({ reason }))}
         doneText={mode === "promote" ? `Version ${versionId} is the champion.` : "Rolled back."}
       />

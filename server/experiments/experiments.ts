@@ -3,6 +3,7 @@ import type { Database, Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { moveAlias } from "../recommender/registry";
 import { METRICS } from "./metrics";
+import { reachOf, runningExperiments, unreachableMessage } from "./reach";
 import { usersNeeded } from "./stats";
 
 export interface Actor {
@@ -99,7 +100,9 @@ export async function createExperiment(db: Db, design: ExperimentDesign, actor: 
 
 /**
  * draft → running. Experiments of one namespace must own disjoint ranges of it, so no user is in
- * two of them; the transaction holds a lock so two starts cannot both pass the check.
+ * two of them; one that would reach no listener (earlier running experiments take in every one it
+ * includes) is refused. The transaction holds a lock so two starts cannot both pass the checks.
+ * Returns the experiment with the share of listeners it reaches.
  */
 export async function startExperiment(db: Db, key: string, actor: Actor) {
   return db.$transaction(async (tx) => {
@@ -113,10 +116,12 @@ export async function startExperiment(db: Db, key: string, actor: Actor) {
       });
       if (overlapping) throw new ExperimentError(`Experiment "${overlapping.key}" runs in the same part of namespace "${experiment.namespace}"; pick a range it does not use.`, "CONFLICT");
     }
+    const reach = await reachOf(tx, experiment, await runningExperiments(tx));
+    if (reach.share === 0) throw new ExperimentError(unreachableMessage(key, reach), "PRECONDITION_FAILED");
     const now = new Date();
     const started = await tx.experiment.update({ where: { key }, data: { status: "running", startedAt: now, updatedAt: now }, include: withVariants });
-    await recordAudit(tx, { action: "experiment.start", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}` });
-    return started;
+    await recordAudit(tx, { action: "experiment.start", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}`, detail: { reach: reach.share } });
+    return { ...started, reach };
   });
 }
 

@@ -13,7 +13,8 @@ import { ingest, tempLake, testConfig } from "../testing/ingestion";
 import { contractOf, type Contract } from "../testing/openapi-contract";
 import { type RestServer } from "../serving/node-http";
 import { analyzeExperiment, type ResultsDocument } from "./analysis";
-import { assignVariant } from "./assignment";
+import { assignVariant, designOf as designOfExperiment } from "./assignment";
+import { currentReach } from "./reach";
 import { createExperiment, decideExperiment, ExperimentError, getExperiment, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
 import { analyzePipeline } from "./pipeline";
 
@@ -32,6 +33,8 @@ async function get<T>(path: string, bearer = key): Promise<{ status: number; bod
   const response = await fetch(`${server.url}/api/v1${path}`, { headers: { authorization: `Bearer ${bearer}` } });
   return { status: response.status, body: (await response.json()) as T };
 }
+
+const HOME = { name: "home", start: 0, end: 0.5 };
 
 const design = (overrides: Partial<ExperimentDesign> & Pick<ExperimentDesign, "key" | "variants">): ExperimentDesign => ({
   name: overrides.key,
@@ -65,27 +68,32 @@ const versions = async () => {
 describe("experiments in serving", () => {
   it("serves each listener their variant's model, names it, and records one exposure per listener however many requests come at once", async () => {
     const { champion, popularity } = await versions();
-    await createExperiment(database.db, design({ key: "model-vs-popularity", variants: [{ key: "control", versionId: popularity, weight: 1 }, { key: "model", versionId: champion, weight: 1 }] }), actor);
+    // Half of the listeners (namespace "home" [0, 0.5)), so the experiments after it can reach the others.
+    await createExperiment(database.db, design({ key: "model-vs-popularity", variants: [{ key: "control", versionId: popularity, weight: 1 }, { key: "model", versionId: champion, weight: 1 }], namespace: HOME }), actor);
     const started = await startExperiment(database.db, "model-vs-popularity", actor);
+    expect(started.reach.share).toBeGreaterThan(0.35);
+    expect(started.reach.share).toBeLessThan(0.65);
     await engineFor(database).refresh();
     const users = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((u) => u.id);
-    const designOf = { seed: started.seed, weights: started.variants.map((v) => v.weight), coverage: started.coverage };
+    const designOf = { seed: started.seed, weights: started.variants.map((v) => v.weight), coverage: started.coverage, namespace: [HOME.name, HOME.start, HOME.end] as const };
     for (const userId of users.slice(0, 60)) {
       const { status, body } = await get<Recommendations>(`/users/${userId}/recommendations?k=5`);
       contract.check("/users/{userId}/recommendations", "GET", status, body);
-      const expected = started.variants[assignVariant(designOf, userId)]!;
-      expect(body.experiment).toEqual({ key: "model-vs-popularity", variant: expected.key });
-      expect(body.model?.version).toBe(expected.versionId);
+      const index = assignVariant(designOf, userId);
+      expect(body.experiment).toEqual(index < 0 ? null : { key: "model-vs-popularity", variant: started.variants[index]!.key });
+      if (index >= 0) expect(body.model?.version).toBe(started.variants[index]!.versionId);
     }
+    const inside = users.slice(0, 60).filter((u) => assignVariant(designOf, u) >= 0).length;
+    expect(inside).toBeGreaterThan(15);
     // Twenty requests at once for one listener: one exposure, counted twenty times.
-    const busy = users[100]!;
+    const busy = users.slice(60).find((u) => assignVariant(designOf, u) >= 0)!;
     await Promise.all(Array.from({ length: 20 }, () => get(`/users/${busy}/recommendations?k=5`)));
     await engineFor(database).exposures.flush();
     const exposures = await database.db.experimentExposure.findMany({ where: { userId: busy } });
     expect(exposures).toHaveLength(1);
     expect(exposures[0]!.exposures).toBe(20);
     expect(exposures[0]!.servedTrackIds.length).toBeGreaterThanOrEqual(5);
-    expect(await database.db.experimentExposure.count()).toBe(61);
+    expect(await database.db.experimentExposure.count()).toBe(inside + 1);
   });
 
   it("records exposures only for the app's requests about listeners Encore knows; the console is told the variant without recording it", async () => {
@@ -101,7 +109,8 @@ describe("experiments in serving", () => {
     expect(await count()).toBe(before);
 
     const exposed = new Set((await database.db.experimentExposure.findMany({ select: { userId: true } })).map((e) => e.userId));
-    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find((u) => !exposed.has(u.id))!.id;
+    const experiment = (await getExperiment(database.db, "model-vs-popularity"))!;
+    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find((u) => !exposed.has(u.id) && assignVariant(designOfExperiment(experiment), u.id) >= 0)!.id;
     const session = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
     const seen = await session.recommendations.forUser({ userId: listener, k: 3 });
     expect(seen.experiment?.key).toBe("model-vs-popularity");
@@ -132,9 +141,9 @@ describe("experiments in serving", () => {
   it("refuses to start an experiment in a part of a namespace another running one uses", async () => {
     const { champion, popularity } = await versions();
     const variants = [{ key: "a", versionId: popularity, weight: 1 }, { key: "b", versionId: champion, weight: 1 }];
-    await createExperiment(database.db, design({ key: "ns-first", variants, namespace: { name: "home", start: 0, end: 0.6 } }), actor);
-    await createExperiment(database.db, design({ key: "ns-second", variants, namespace: { name: "home", start: 0.5, end: 1 } }), actor);
-    await createExperiment(database.db, design({ key: "ns-third", variants, namespace: { name: "home", start: 0.6, end: 1 } }), actor);
+    await createExperiment(database.db, design({ key: "ns-first", variants, namespace: { name: "shelf", start: 0, end: 0.6 } }), actor);
+    await createExperiment(database.db, design({ key: "ns-second", variants, namespace: { name: "shelf", start: 0.5, end: 1 } }), actor);
+    await createExperiment(database.db, design({ key: "ns-third", variants, namespace: { name: "shelf", start: 0.6, end: 1 } }), actor);
     await startExperiment(database.db, "ns-first", actor);
     await expect(startExperiment(database.db, "ns-second", actor)).rejects.toMatchObject({ code: "CONFLICT" });
     await expect(startExperiment(database.db, "ns-third", actor)).resolves.toMatchObject({ status: "running" });
@@ -168,7 +177,10 @@ describe("experiments in serving", () => {
     // An experiment without stored results: computed once, then the same document for a while, however many ask.
     const { champion: championVersion, popularity: popularityVersion } = await versions();
     await createExperiment(database.db, design({ key: "live-results", variants: [{ key: "a", versionId: popularityVersion, weight: 1 }, { key: "b", versionId: championVersion, weight: 1 }], namespace: { name: "live", start: 0, end: 1 } }), actor);
-    await startExperiment(database.db, "live-results", actor);
+    // Another namespace hashes independently: it reaches the listeners model-vs-popularity does not hold, about half.
+    const { reach } = await startExperiment(database.db, "live-results", actor);
+    expect(reach.share).toBeGreaterThan(0.3);
+    expect(reach.heldBy.map((h) => h.key)).toEqual(["model-vs-popularity"]);
     const answers = await Promise.all([1, 2, 3].map(() => get<ResultsDocument>("/experiments/live-results/results")));
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200]);
     expect(new Set(answers.map((a) => a.body.computedAt)).size).toBe(1);
@@ -198,6 +210,11 @@ describe("experiments and artefact pruning", () => {
     const other = await database.db.modelVersion.findFirstOrThrow({ where: { id: { not: champion }, artefactPrunedAt: null, aliases: { none: {} }, experimentVariants: { none: {} } }, orderBy: { id: "asc" } });
     await createExperiment(database.db, design({ key: "kept-by-pruning", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }] }), actor);
     await startExperiment(database.db, "kept-by-pruning", actor);
+    // It takes in every listener: one started after it would reach none, and is refused with where to go.
+    await createExperiment(database.db, design({ key: "shadowed", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }], coverage: 0.5 }), actor);
+    expect(await currentReach(database.db, (await getExperiment(database.db, "shadowed"))!)).toMatchObject({ reachable: 0, share: 0, heldBy: [{ key: "kept-by-pruning" }] });
+    await expect(startExperiment(database.db, "shadowed", actor)).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/would reach 0% of the \d+ listeners: "kept-by-pruning" takes in every listener.*namespace/) });
+    expect((await getExperiment(database.db, "shadowed"))!.status).toBe("draft");
     // MODEL_ARTEFACTS_KEEP=1 at once, as after a few train runs.
     expect(await pruneArtefacts(database.db, 1)).not.toContain(other.id);
     expect((await database.db.modelVersion.findUniqueOrThrow({ where: { id: other.id } })).artefactPrunedAt).toBeNull();

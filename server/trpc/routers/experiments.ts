@@ -4,6 +4,7 @@ import type { ResultsDocument } from "../../experiments/analysis";
 import { analyzeExperiment } from "../../experiments/analysis";
 import { createExperiment, decideExperiment, ExperimentError, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
 import { METRIC_KEYS, METRICS } from "../../experiments/metrics";
+import { currentReach, listenersKeptByExperiments } from "../../experiments/reach";
 import { recordAudit } from "../../audit";
 import { env } from "../../config";
 import { sourceIsSimulator } from "../../experiments/demo";
@@ -112,6 +113,14 @@ export const experimentsRouter = createTRPCRouter({
     await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `demo run ${outcome.run.id}` });
     return { runId: outcome.run.id };
   }),
+  /** The share of listeners a draft or running experiment reaches, after the running experiments ahead of it. */
+  reach: signedInProcedure.input(z.object({ key: experimentKey })).query(async ({ ctx, input }) => {
+    const experiment = await getExperiment(ctx.db, input.key);
+    if (!experiment) throw new TRPCError({ code: "NOT_FOUND", message: `No experiment "${input.key}".` });
+    return currentReach(ctx.db, experiment);
+  }),
+  /** Running experiments and the listeners they keep on their variant, whatever the champion (the promote and roll back confirmations say it). */
+  kept: signedInProcedure.query(({ ctx }) => listenersKeptByExperiments(ctx.db)),
   /** The results as the data stands now, not stored (the analyze pipeline keeps the day's). */
   analyze: operatorProcedure.input(z.object({ key: experimentKey })).mutation(async ({ ctx, input }) => {
     const experiment = await getExperiment(ctx.db, input.key);

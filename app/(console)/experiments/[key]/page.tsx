@@ -13,6 +13,16 @@ import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Experiment" };
 
+/** The share of listeners it reaches, and who holds the rest of its allocation. */
+function describeReach(reach: { listeners: number; reachable: number; share: number | null; heldBy: { key: string; listeners: number }[] }, draft: boolean): string {
+  if (reach.share === null) return "no listeners yet";
+  const held = reach.heldBy.map((h) => `${h.key} holds ${h.listeners}`).join(", ");
+  const share = `${(reach.share * 100).toFixed(1)}% of the ${reach.listeners} listeners (${reach.reachable})${draft ? " if started now" : ""}`;
+  if (reach.share === 0) return `${share}: ${held ? `${held} of those it includes, as started earlier` : "its allocation includes none"}. It cannot start: give the experiments one namespace with disjoint ranges, or lower the other's coverage, or stop it.`;
+  return held ? `${share}; of the listeners it includes, ${held}, as started earlier` : share;
+}
+
+
 const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
 
 export default async function ExperimentPage({ params }: { params: Promise<{ key: string }> }) {
@@ -22,7 +32,8 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   const caller = await serverCaller();
   const data = await caller.experiments.get({ key }).catch(() => null);
   if (!data) notFound();
-  const [{ experiment: e, notServed, results, history, exposuresPerDay }, metricList] = await Promise.all([Promise.resolve(data), caller.experiments.metrics()]);
+  const [{ experiment: e, notServed, results, history, exposuresPerDay }, metricList, reach] = await Promise.all([Promise.resolve(data), caller.experiments.metrics(), caller.experiments.reach({ key })]);
+  const reachText = reach && describeReach(reach, e.status === "draft");
   const direction = new Map<string, number>(metricList.map((m) => [m.key, m.direction]));
   const label = new Map<string, string>(metricList.map((m) => [m.key, m.label]));
   const metrics = [e.primaryMetric, ...e.secondaryMetrics, ...e.guardrailMetrics].filter((m, i, all) => all.indexOf(m) === i);
@@ -53,6 +64,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <dt>Hypothesis</dt><dd>{e.hypothesis}</dd>
             <dt>Variants</dt><dd>{e.variants.map((v) => <span key={v.key} style={{ display: "block" }}>{v.key}: <Link href={`/models/${v.versionId}`}>version {v.versionId}</Link>, {Math.round(v.weight * 1000) / 10}%</span>)}</dd>
             <dt>Allocation</dt><dd>coverage {Math.round(e.coverage * 100)}%{e.namespace ? ` of namespace ${e.namespace} [${e.namespaceStart}, ${e.namespaceEnd})` : ""}, hash seed <code>{e.seed}</code> (GrowthBook v2)</dd>
+            {reachText && <><dt>Reach</dt><dd data-testid="reach" className={reach.share === 0 ? "error" : undefined}>{reachText}</dd></>}
             <dt>Metrics</dt><dd>primary {e.primaryMetric}; secondary {e.secondaryMetrics.join(", ") || "—"}; guardrails {e.guardrailMetrics.join(", ") || "—"}</dd>
             <dt>Statistics</dt><dd>α {e.alpha}, {e.sequential ? "sequential (always-valid intervals)" : "fixed horizon"}, correction {e.correction}</dd>
             <dt>Timeline</dt><dd>created {formatUtc(e.createdAt)} by {e.createdBy}{e.startedAt && `; started ${formatUtc(e.startedAt)}`}{e.stoppedAt && `; stopped ${formatUtc(e.stoppedAt)}`}{e.decidedAt && `; decided ${formatUtc(e.decidedAt)} by ${e.decidedBy}: ${e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}`}</dd>
@@ -105,7 +117,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
       ) : (
         <section className="panel"><p className="muted">No analysis yet: the analyze pipeline runs after each ingestion (or `npm run job -- analyze`).</p></section>
       )}
-      {hasRole(operator.role, "operator") && <ExperimentActions experimentKey={e.key} status={e.status} variants={e.variants.map((v) => ({ key: v.key, versionId: v.versionId }))} warning={warning} />}
+      {hasRole(operator.role, "operator") && <ExperimentActions experimentKey={e.key} status={e.status} reach={e.status === "draft" ? reachText : null} variants={e.variants.map((v) => ({ key: v.key, versionId: v.versionId }))} warning={warning} />}
     </>
   );
 }

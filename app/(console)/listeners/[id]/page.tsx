@@ -56,12 +56,12 @@ export default async function ListenerPage({ params, searchParams }: { params: P
             {served.model ? (
               served.experiment ? (
                 <>
-                  From experiment <Link href={`/experiments/${served.experiment.key}`}>{served.experiment.key}</Link>, variant {served.experiment.variant}: <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family}); shown here without recording an exposure
+                  From experiment <Link href={`/experiments/${served.experiment.key}`}>{served.experiment.key}</Link>’s variant {served.experiment.variant} (<Link href={`/models/${served.model.version}`}>version {served.model.version}</Link>, {served.model.family}), not the champion; shown here without recording an exposure
                 </>
               ) : (
                 <>From the champion, <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family})</>
               )
-            ) : "From popularity: no model could be read"}
+            ) : "From the fallback, popularity: no champion model could be read"}
             {served.coldStart && " · cold start: no listening yet"}
           </p>
           <TrackList items={served.items} label="Recommended now" marked={both} />

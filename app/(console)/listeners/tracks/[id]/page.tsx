@@ -38,7 +38,7 @@ export default async function TrackPage({ params }: { params: Promise<{ id: stri
         <h2>More like this</h2>
         {similar ? (
           <>
-            <p className="muted">{similar.model ? <>From the champion, <Link href={`/models/${similar.model.version}`}>version {similar.model.version}</Link> ({similar.model.family})</> : "From popularity in its genres: no model could be read"}</p>
+            <p className="muted">{similar.model ? <>From the champion, <Link href={`/models/${similar.model.version}`}>version {similar.model.version}</Link> ({similar.model.family}), for every listener: experiments vary what a listener is recommended, not similar tracks</> : "From the fallback, popularity in its genres: no champion model could be read"}</p>
             <TrackList items={similar.items} label="Similar tracks" />
           </>
         ) : (
