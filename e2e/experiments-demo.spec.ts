@@ -11,7 +11,8 @@ test("the demo experiment runs in real time and leaves the console as it found i
 
   await page.goto("/experiments");
   await page.getByRole("button", { name: "Run a demo experiment" }).click();
-  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  // The demo starts in a job process of its own.
+  await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });
   const runId = Number(/\/runs\/(\d+)$/.exec(page.url())![1]);
   await expect.poll(async () => (await trpcData<{ status: string }>(page.request, "runs.get", { runId })).status, { timeout: 420_000, intervals: [5_000] }).toBe("success");
 
@@ -33,7 +34,7 @@ test("the demo experiment runs in real time and leaves the console as it found i
   await page.goto("/");
   for (const dataset of ["tracks", "users", "listen_history"]) {
     await expect(page.getByTestId(`freshness-${dataset}`)).not.toContainText("−");
-    await expect(page.getByTestId(`freshness-${dataset}`)).toContainText(/\b\d+\.\d h\b/);
+    await expect(page.getByTestId(`freshness-${dataset}`)).toContainText(/\d+\.\d h/);
   }
 
   // The list says how long it ran, not "0" days.

@@ -193,7 +193,8 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     const { plays } = recommender ? await recommendedPlays(catalogue, recommender) : { plays: new Map<number, number[]>() };
     // Timestamps keep whole seconds: plays start at the second after the last answer, and the round ends at least a second later.
     const playsFrom = wholeSecond(Date.now()) + 1000;
-    await sleep(Math.max(0, playsFrom + 1000 - Date.now()));
+    // A timer may fire a millisecond early: wait until the clock has really passed the plays' second.
+    while (wholeSecond(Date.now()) <= playsFrom) await sleep(playsFrom + 1005 - Date.now());
     catalogue.advanceTo(new Date(wholeSecond(Date.now())), plays, new Date(playsFrom));
     invalidate();
   }
