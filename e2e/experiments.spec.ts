@@ -52,7 +52,7 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await page.goto(`/models/${treatment}`);
   await page.getByRole("form", { name: "Promote" }).getByLabel("Reason").fill("e2e: read the confirmation only");
   await page.getByRole("button", { name: `Promote version ${treatment} to champion` }).click();
-  await expect.poll(() => dialogs.at(-1)).toMatch(new RegExp(`^Promote version ${treatment} to champion\\? \\d+ listeners? inside running experiments keep their variant until the experiment is decided \\(${key} keeps \\d+ listeners? exposed so far and takes in up to 100% of them\\)\\. Every other listener gets the new champion`));
+  await expect.poll(() => dialogs.at(-1)).toMatch(new RegExp(`^Promote version ${treatment} to champion\\? Listeners inside running experiments keep their variant until the experiment is decided: ${key} takes in up to 100% of listeners \\(\\d+ exposed so far\\)\\. While ${key} runs, no listener who asks gets the new champion\\.$`));
   expect((await trpcData<{ champion: { id: number } }>(page.request, "models.champion")).champion.id).toBe(champion);
 
 

@@ -30,9 +30,9 @@ export function TrainNowButton() {
 function keptText(kept: { key: string; allocation: number; exposed: number }[] | undefined): string {
   if (kept === undefined) return "Every process serves the new champion from its next request, except to listeners inside running experiments.";
   if (kept.length === 0) return "No experiment is running: every process serves the new champion to every listener from its next request.";
-  const each = kept.map((k) => `${k.key} keeps ${k.exposed} listener${k.exposed === 1 ? "" : "s"} exposed so far and takes in up to ${Math.round(k.allocation * 1000) / 10}% of them`).join("; ");
-  const exposed = kept.reduce((s, k) => s + k.exposed, 0);
-  return `${exposed} listener${exposed === 1 ? "" : "s"} inside running experiments keep their variant until the experiment is decided (${each}). Every other listener gets the new champion from the next request.`;
+  const each = kept.map((k) => `${k.key} takes in up to ${Math.round(k.allocation * 1000) / 10}% of listeners (${k.exposed} exposed so far)`).join("; ");
+  const everyone = kept.find((k) => k.allocation >= 1);
+  return `Listeners inside running experiments keep their variant until the experiment is decided: ${each}. ${everyone ? `While ${everyone.key} runs, no listener who asks gets the new champion.` : "Every other listener gets the new champion from their next request."}`;
 }
 
 /**
