@@ -1,12 +1,12 @@
 import { expect, test } from "@playwright/test";
-import { E2E_ADMIN, E2E_CRON_SECRET, E2E_SIMULATOR_URL } from "../playwright.config";
+import { E2E_ADMIN, E2E_SIMULATOR_URL } from "../playwright.config";
 import { ensureChampion, signInFresh, trpcData, trpcMutation, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 
 type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
 
-test("a data scientist designs an experiment with the power calculator, starts it, reads the results and ships the winner", async ({ page, baseURL }) => {
+test("a data scientist designs an experiment with the power calculator, starts it, reads the results and ships the winner", async ({ page }) => {
   // Every confirmation is accepted and kept, except a promotion: its message is read, then it is dismissed.
   const dialogs: string[] = [];
   page.on("dialog", (dialog) => {
@@ -25,10 +25,30 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await expect(form.getByLabel("Control", { exact: true })).toHaveValue(String(champion));
   const treatment = Number(await form.getByLabel("Treatment", { exact: true }).inputValue());
   expect(treatment).not.toBe(champion);
+  // The calculator takes percentages, checks them, and uses the design's α.
+  const calculator = page.getByRole("region", { name: "Power calculator" });
+  await calculator.getByLabel("Minimum detectable effect (%)").fill("0.01");
+  await expect(calculator.getByRole("alert")).toContainText("an effect from 0.1% to 100% (e.g. 5 for 5%)");
+  await expect(page.getByTestId("power")).toHaveCount(0);
+  await expect(form.getByRole("button", { name: "Create draft" })).toBeDisabled();
+  await form.getByLabel("α (%)").fill("1");
+  await expect(page.getByTestId("power-assumptions")).toContainText("α 1% two-sided");
+  // Too small an effect for the listeners there are: it says how many exist and how many are needed.
+  await calculator.getByLabel("Minimum detectable effect (%)").fill("0.1");
+  await expect(page.getByTestId("power-unreachable")).toContainText(/not reachable: [\d,]+ active listeners in the last 28 days \([\d,]+ at this coverage\), [\d,]+ needed/);
   // The calculator reads the recent listening.
-  await page.getByLabel("Minimum detectable effect (relative)").fill("0.1");
+  await calculator.getByLabel("Minimum detectable effect (%)").fill("10");
+  await form.getByLabel("α (%)").fill("5");
   await expect(page.getByTestId("power")).toContainText("Users needed");
-  await expect(page.getByTestId("power")).toContainText(/Expected days\s*(\d+|more than 28)/);
+  await expect(page.getByTestId("power")).toContainText(/Expected days\s*(\d+|not reachable)/);
+  // Up to six variants: a third one splits the shares, and goes again.
+  await form.getByRole("button", { name: "Add a variant" }).click();
+  await expect(form.getByLabel("Variant 3 share (%)")).toHaveValue("33");
+  await expect(form.getByLabel("Variant 1 share (%)")).toHaveValue("34");
+  for (let i = 4; i <= 6; i++) await form.getByRole("button", { name: "Add a variant" }).click();
+  await expect(form.getByRole("button", { name: "Add a variant" })).toHaveCount(0);
+  for (const k of ["variant-6", "variant-5", "variant-4", "variant-3"]) await form.getByRole("button", { name: `Remove ${k}` }).click();
+  await expect(form.getByLabel("Treatment", { exact: true })).toHaveValue(String(treatment));
   await form.getByRole("button", { name: "Create draft" }).click();
   await expect(page).toHaveURL(new RegExp(`/experiments/${key}$`));
   await expect(page.getByRole("region", { name: "Design" })).toContainText("GrowthBook v2");
@@ -55,7 +75,6 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await expect.poll(() => dialogs.at(-1)).toMatch(new RegExp(`^Promote version ${treatment} to champion\\? Listeners inside running experiments keep their variant until the experiment is decided: ${key} takes in up to 100% of listeners \\(\\d+ exposed so far\\)\\. While ${key} runs, no listener who asks gets the new champion\\.$`));
   expect((await trpcData<{ champion: { id: number } }>(page.request, "models.champion")).champion.id).toBe(champion);
 
-
   // The console names a listener's variant without taking part: opening their page records no exposure.
   const [someone] = await trpcData<{ id: number }[]>(page.request, "listeners.search", { query: "", limit: 1 });
   await expect(async () => {
@@ -75,13 +94,31 @@ test("a data scientist designs an experiment with the power calculator, starts i
       return running === null ? lastEnded?.status : "running";
     }, { timeout: 90_000 })
     .toBe("success");
-  expect((await page.request.get(`${baseURL}/api/cron/analyze`, { headers: { authorization: `Bearer ${E2E_CRON_SECRET}` } })).status()).toBeLessThan(300);
+  // An operator analyses now: the analyze job's run opens.
+  await page.getByRole("button", { name: "Analyze now" }).click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });
+  await expect(page.getByText(/^analyze · triggered by console/)).toBeVisible();
   await expect.poll(async () => (await trpcData<{ results: unknown }>(page.request, "experiments.get", { key })).results !== null, { timeout: 120_000 }).toBe(true);
 
-  await page.reload();
+  await page.goto(`/experiments/${key}`);
   const metrics = page.getByRole("table", { name: "Metrics" });
-  await expect(metrics.getByTestId(`metric-listens_per_day-treatment`)).toContainText(/[+-]\d+\.\d%/);
+  await expect(metrics.getByTestId(`metric-listens_per_day-treatment`)).toContainText(/[+−]\d+\.\d%/);
   await expect(page.getByTestId("srm")).toBeVisible();
+  // At a glance: each metric's interval on its own axis through 0 with ticks, p never "0.0000", the chance coloured, risk shown.
+  const interval = metrics.getByTestId("metric-listens_per_day-treatment").getByRole("img");
+  await expect(interval).toHaveAttribute("aria-label", /on an axis from −?\d+(\.\d)?% to \+\d+(\.\d)?%/);
+  expect(await interval.locator("text").count()).toBeGreaterThanOrEqual(3);
+  await expect(interval.locator("text", { hasText: /^0%$/ })).toHaveCount(1);
+  await expect(metrics.locator('[data-testid^="p-"]', { hasText: /0\.0000/ })).toHaveCount(0);
+  await expect(metrics).not.toContainText("−0% variance");
+  await expect(metrics.getByTestId("chance-listens_per_day-treatment")).toHaveAttribute("data-tone", /^(win|lose|even)$/);
+  await expect(metrics.getByRole("columnheader", { name: "Risk" })).toBeVisible();
+  // Data-quality notes, when there are any, are a warning banner at the top, not green text.
+  const notes = page.getByRole("list", { name: "Data quality" });
+  if ((await notes.count()) > 0) {
+    await expect(page.getByTestId("trust-banner")).toContainText("Data quality");
+    await expect(page.getByTestId("trust-banner")).toHaveCSS("background-color", "rgb(255, 244, 224)");
+  }
   await expect(page.getByRole("region", { name: "Listeners first exposed per day" }).locator(".recharts-bar-rectangle").first()).toBeVisible();
 
   await page.goto("/experiments");
@@ -113,5 +150,7 @@ test("a viewer reads experiments but has no decision to make", async ({ page, br
   await expect(viewer.getByRole("region", { name: "Design" })).toBeVisible();
   await expect(viewer.getByRole("region", { name: "Decisions" })).toHaveCount(0);
   expect((await trpcMutation(viewer.request, "experiments.stop", { key: "whatever" })).status()).toBe(403);
+  await expect(viewer.getByRole("button", { name: "Analyze now" })).toHaveCount(0);
+  expect((await trpcMutation(viewer.request, "experiments.analyzeNow", {})).status()).toBe(403);
   await context.close();
 });

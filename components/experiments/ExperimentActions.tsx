@@ -5,6 +5,7 @@ import { useRouter } from "next/navigation";
 import { useState } from "react";
 import { ActionButton } from "@/components/layout/ActionButton";
 import { useTRPC } from "@/components/trpc/client";
+import styles from "./experiments.module.css";
 
 /** Start, stop, ship a variant or decide none: operators and admins (the server checks again). */
 export function ExperimentActions({ experimentKey, status, reach, variants, warning }: { experimentKey: string; status: string; reach: string | null; variants: { key: string; versionId: number }[]; warning: string | null }) {
@@ -18,7 +19,7 @@ export function ExperimentActions({ experimentKey, status, reach, variants, warn
   return (
     <section className="panel" aria-label="Decisions">
       <h2>Decisions</h2>
-      {warning && <p className="error" role="alert">{warning}</p>}
+      {warning && <p className={styles.banner} data-testid="decision-warning">{warning}</p>}
       <div className="toolbar">
         {status === "draft" && <ActionButton primary label="Start" confirm={`Start ${experimentKey}? It reaches ${reach ?? "its allocation of the listeners"}; they are assigned from their next request.`} run={() => start.mutateAsync({ key: experimentKey })} doneText="Running." />}
         {status === "running" && <ActionButton label="Stop" confirm={`Stop ${experimentKey}? No more exposures; the results stay.`} run={() => stop.mutateAsync({ key: experimentKey })} doneText="Stopped." />}
@@ -61,3 +62,10 @@ export function DemoButton() {
   );
 }
 
+/** Runs the analyze job now (operators; the server checks the role) and opens its run. */
+export function AnalyzeNowButton() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const analyze = useMutation(trpc.experiments.analyzeNow.mutationOptions());
+  return <ActionButton label="Analyze now" pendingLabel="Starting…" run={() => analyze.mutateAsync()} onDone={({ runId }) => router.push(`/runs/${runId}`)} />;
+}

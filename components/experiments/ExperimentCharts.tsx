@@ -5,6 +5,8 @@ import { ChartPanel } from "@/components/charts/ChartPanel";
 
 const COLOURS = ["#999", "#5b3cc4", "#2e9e62", "#d9822b", "#c23b3b", "#2751c9"];
 const percent = (v: unknown) => (typeof v === "number" ? `${(v * 100).toFixed(1)}%` : String(v));
+/** Axis ticks: whole percents with their sign, so "−800%" fits instead of being clipped to ".800.0%". */
+const tickPercent = (v: number) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.abs(Math.round(v * 100))}%`;
 
 /** New listeners exposed per day, by variant (UTC days). */
 export function ExposuresChart({ rows, variants }: { rows: { day: string; variant: string; users: number }[]; variants: string[] }) {
@@ -30,13 +32,15 @@ export function ExposuresChart({ rows, variants }: { rows: { day: string; varian
 
 /** The primary metric's relative uplift as each day's analysis estimated it, with its interval as a band. */
 export function UpliftOverTime({ points, metric }: { points: { day: string; estimate: number; band: [number, number] }[]; metric: string }) {
+  // Wide enough for the longest tick label (about 7 px a character at this size).
+  const longest = Math.max(4, ...points.flatMap((p) => [p.estimate, ...p.band]).map((v) => tickPercent(v).length));
   return (
     <ChartPanel title={`Uplift of ${metric} over time`} empty={points.length === 0} emptyText="No analysis yet: it runs after each ingestion.">
       <ResponsiveContainer>
         <ComposedChart data={points} margin={{ left: 8, right: 12, top: 8, bottom: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="day" />
-          <YAxis tickFormatter={percent} width={56} />
+          <YAxis tickFormatter={tickPercent} width={longest * 7 + 16} />
           <Tooltip formatter={percent} />
           <ReferenceLine y={0} stroke="#333" />
           <Area dataKey="band" name="interval" stroke="none" fill="#5b3cc4" fillOpacity={0.18} isAnimationActive={false} />

@@ -5,6 +5,8 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { describeError } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
+import { validateNumbers, type VariantDraft } from "./design-form";
+import styles from "./experiments.module.css";
 
 interface Version {
   id: number;
@@ -12,87 +14,120 @@ interface Version {
   aliases: string[];
 }
 
-/** A new experiment (a draft), with the power calculator beside it: users needed and days for a minimum detectable effect. */
+/** The design allows six variants: a control and up to five against it. */
+const MAX_VARIANTS = 6;
+
+/** A new experiment (a draft) of two to six variants, with the power calculator beside it at the design's α: users needed and days for a minimum detectable effect. */
 export function ExperimentForm({ versions, metrics }: { versions: Version[]; metrics: { key: string; label: string }[] }) {
   const trpc = useTRPC();
   const router = useRouter();
   const champion = versions.find((v) => v.aliases.includes("champion"));
   const popularity = versions.find((v) => v.family === "popularity");
   const [primary, setPrimary] = useState("listens_per_day");
-  const [mde, setMde] = useState(0.05);
-  const [coverage, setCoverage] = useState(1);
-  const [treatmentShare, setTreatmentShare] = useState(0.5);
+  const [variants, setVariants] = useState<VariantDraft[]>([
+    { key: "control", versionId: champion?.id, share: "50" },
+    { key: "treatment", versionId: (versions.find((v) => v.id !== champion?.id && v.family !== "popularity") ?? popularity)?.id, share: "50" },
+  ]);
+  const [coverage, setCoverage] = useState("100");
+  const [alpha, setAlpha] = useState("5");
+  const [mde, setMde] = useState("5");
   const [baseline, setBaseline] = useState({ mean: "", sd: "" });
+  const [namespace, setNamespace] = useState({ name: "", start: "0", end: "1" });
   const create = useMutation(trpc.experiments.create.mutationOptions());
-  const weights = [1 - treatmentShare, treatmentShare];
+  const errors = validateNumbers({ variants, coverage, alpha, mde });
+  const valid = Object.keys(errors).length === 0;
+  const nsShare = namespace.name.trim() ? Number(namespace.end) - Number(namespace.start) : 1;
   const power = useQuery({
     ...trpc.experiments.power.queryOptions({
       metric: primary,
-      mde,
-      weights,
-      coverage,
+      mde: Number(mde) / 100,
+      alpha: Number(alpha) / 100,
+      weights: variants.map((v) => Number(v.share)),
+      coverage: Number(coverage) / 100,
+      namespaceShare: nsShare > 0 && nsShare <= 1 ? nsShare : 1,
       ...(baseline.mean && baseline.sd ? { mean: Number(baseline.mean), sd: Number(baseline.sd) } : {}),
     }),
-    enabled: mde > 0 && treatmentShare > 0 && treatmentShare < 1,
+    enabled: valid,
     retry: false,
   });
 
+  const setVariant = (i: number, change: Partial<VariantDraft>) => setVariants(variants.map((v, j) => (j === i ? { ...v, ...change } : v)));
+  /** Shares split evenly again when a variant comes or goes (whole percents; the first takes the rest). */
+  const evenly = (list: VariantDraft[]) => {
+    const each = Math.floor(100 / list.length);
+    return list.map((v, i) => ({ ...v, share: String(i === 0 ? 100 - each * (list.length - 1) : each) }));
+  };
+
   async function onSubmit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
+    if (!valid) return;
     const form = new FormData(event.currentTarget);
     const checked = (name: string) => metrics.map((m) => m.key).filter((m) => form.get(`${name}:${m}`) === "on" && m !== primary);
-    const namespace = String(form.get("namespace") ?? "").trim();
     const created = await create
       .mutateAsync({
         key: String(form.get("key")),
         name: String(form.get("name")),
         hypothesis: String(form.get("hypothesis")),
-        variants: [
-          { key: "control", versionId: Number(form.get("control")), weight: weights[0]! },
-          { key: "treatment", versionId: Number(form.get("treatment")), weight: weights[1]! },
-        ],
-        coverage,
-        namespace: namespace ? { name: namespace, start: Number(form.get("nsStart")), end: Number(form.get("nsEnd")) } : null,
+        variants: variants.map((v) => ({ key: v.key, versionId: v.versionId ?? 0, weight: Number(v.share) })),
+        coverage: Number(coverage) / 100,
+        namespace: namespace.name.trim() ? { name: namespace.name.trim(), start: Number(namespace.start), end: Number(namespace.end) } : null,
         primaryMetric: primary,
         secondaryMetrics: checked("secondary"),
         guardrailMetrics: checked("guardrail"),
         correction: String(form.get("correction")) as "holm" | "bh" | "none",
         sequential: form.get("sequential") === "on",
-        alpha: Number(form.get("alpha")),
+        alpha: Number(alpha) / 100,
       })
       .catch(() => null);
     if (created) router.push(`/experiments/${created.key}`);
   }
 
+  const fieldError = (name: string) => errors[name] && <span className={styles.fieldError} role="alert">{errors[name]}</span>;
+  const versionLabel = (v: Version) => `v${v.id} · ${v.family}${v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}`;
   return (
     <div className="grid-2">
-      <form className="panel" onSubmit={onSubmit} aria-label="New experiment">
+      <form className="panel" onSubmit={onSubmit} aria-label="New experiment" noValidate>
         <h2>Design</h2>
         <div className="form-row">
           <label>Key<input name="key" required pattern="[a-z0-9][a-z0-9_-]{1,62}" placeholder="e.g. hybrid-vs-popularity" /></label>
           <label>Name<input name="name" required maxLength={200} /></label>
         </div>
         <label>Hypothesis<textarea name="hypothesis" required maxLength={2000} rows={2} placeholder="what you expect, and why" /></label>
+        <fieldset aria-label="Variants">
+          <legend>Variants (the first is the control)</legend>
+          {variants.map((v, i) => (
+            <div className={styles.variantRow} key={i} data-testid={`variant-${i}`}>
+              <label>
+                Variant key
+                <input aria-label={`Variant ${i + 1} key`} value={v.key} onChange={(e) => setVariant(i, { key: e.target.value })} maxLength={32} />
+                {fieldError(`key${i}`)}
+              </label>
+              <label>
+                {i === 0 ? "Control" : i === 1 && variants.length === 2 ? "Treatment" : `Variant ${i + 1}`}
+                <select aria-label={i === 0 ? "Control" : i === 1 && variants.length === 2 ? "Treatment" : `Variant ${i + 1} version`} value={v.versionId ?? ""} onChange={(e) => setVariant(i, { versionId: Number(e.target.value) })}>
+                  {versions.map((x) => <option key={x.id} value={x.id}>{versionLabel(x)}</option>)}
+                </select>
+              </label>
+              <label>
+                Share (%)
+                <input aria-label={`Variant ${i + 1} share (%)`} type="number" min={1} max={99} step="any" value={v.share} onChange={(e) => setVariant(i, { share: e.target.value })} />
+                {fieldError(`share${i}`)}
+              </label>
+              {i >= 2 && <button type="button" onClick={() => setVariants(evenly(variants.filter((_, j) => j !== i)))}>Remove {v.key}</button>}
+            </div>
+          ))}
+          {fieldError("shares")}
+          {variants.length < MAX_VARIANTS && (
+            <button type="button" onClick={() => setVariants(evenly([...variants, { key: `variant-${variants.length + 1}`, versionId: popularity?.id ?? versions[0]?.id, share: "0" }]))}>
+              Add a variant
+            </button>
+          )}
+        </fieldset>
         <div className="form-row">
-          <label>
-            Control
-            <select name="control" aria-label="Control" defaultValue={champion?.id}>
-              {versions.map((v) => <option key={v.id} value={v.id}>{`v${v.id} · ${v.family}${v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}`}</option>)}
-            </select>
-          </label>
-          <label>
-            Treatment
-            <select name="treatment" aria-label="Treatment" defaultValue={(versions.find((v) => v.id !== champion?.id && v.family !== "popularity") ?? popularity)?.id}>
-              {versions.map((v) => <option key={v.id} value={v.id}>{`v${v.id} · ${v.family}${v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}`}</option>)}
-            </select>
-          </label>
-          <label>Treatment share<input type="number" min={0.05} max={0.95} step="any" value={treatmentShare} onChange={(e) => setTreatmentShare(Number(e.target.value))} /></label>
-          <label>Coverage<input type="number" min={0.01} max={1} step="any" value={coverage} onChange={(e) => setCoverage(Number(e.target.value))} /></label>
-        </div>
-        <div className="form-row">
-          <label>Namespace<input name="namespace" pattern="[a-z0-9_-]{1,40}" placeholder="optional, e.g. home" /></label>
-          <label>from<input name="nsStart" type="number" min={0} max={1} step="any" defaultValue={0} /></label>
-          <label>to<input name="nsEnd" type="number" min={0} max={1} step="any" defaultValue={1} /></label>
+          <label>Coverage (%)<input type="number" min={1} max={100} step="any" value={coverage} onChange={(e) => setCoverage(e.target.value)} />{fieldError("coverage")}</label>
+          <label>Namespace<input value={namespace.name} onChange={(e) => setNamespace({ ...namespace, name: e.target.value })} pattern="[a-z0-9_-]{1,40}" placeholder="optional, e.g. home" /></label>
+          <label>from<input type="number" min={0} max={1} step="any" value={namespace.start} onChange={(e) => setNamespace({ ...namespace, start: e.target.value })} /></label>
+          <label>to<input type="number" min={0} max={1} step="any" value={namespace.end} onChange={(e) => setNamespace({ ...namespace, end: e.target.value })} /></label>
         </div>
         <div className="form-row">
           <label>
@@ -109,7 +144,7 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
               <option value="none">none</option>
             </select>
           </label>
-          <label>α<input name="alpha" type="number" min={0.001} max={0.2} step="any" defaultValue={0.05} /></label>
+          <label>α (%)<input type="number" min={0.1} max={20} step="any" value={alpha} onChange={(e) => setAlpha(e.target.value)} />{fieldError("alpha")}</label>
           <label style={{ flexDirection: "row", alignItems: "center", gap: 6 }}><input name="sequential" type="checkbox" defaultChecked /> Sequential testing</label>
         </div>
         <fieldset>
@@ -120,23 +155,32 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
           <legend>Guardrail metrics</legend>
           {metrics.map((m) => <label key={m.key} style={{ display: "inline-flex", gap: 4, marginRight: 10 }}><input type="checkbox" name={`guardrail:${m.key}`} defaultChecked={m.key.startsWith("skips")} />{m.label}</label>)}
         </fieldset>
-        <button className="primary" type="submit" disabled={create.isPending}>Create draft</button>
+        <button className="primary" type="submit" disabled={create.isPending || !valid}>Create draft</button>
         {create.error && <p className="error" role="alert">{describeError(create.error)}</p>}
       </form>
       <section className="panel" aria-label="Power calculator">
         <h2>Power calculator</h2>
         <div className="form-row">
-          <label>Minimum detectable effect (relative)<input type="number" min={0.005} max={1} step="any" value={mde} onChange={(e) => setMde(Number(e.target.value))} /></label>
+          <label>Minimum detectable effect (%)<input type="number" min={0.1} max={100} step="any" value={mde} onChange={(e) => setMde(e.target.value)} />{fieldError("mde")}</label>
           <label>Baseline mean<input value={baseline.mean} onChange={(e) => setBaseline({ ...baseline, mean: e.target.value })} placeholder="from the listening data" /></label>
           <label>Baseline sd<input value={baseline.sd} onChange={(e) => setBaseline({ ...baseline, sd: e.target.value })} placeholder="from the listening data" /></label>
         </div>
-        <p className="muted">80% power, α 0.05 two-sided, fixed horizon (sequential testing needs somewhat more).</p>
+        <p className="muted" data-testid="power-assumptions">
+          A relative change of {mde || "?"}% in the primary metric; 80% power, α {alpha || "?"}% two-sided{variants.length > 2 ? `, split over ${variants.length - 1} comparisons` : ""}, fixed horizon (sequential testing needs somewhat more).
+        </p>
         {power.error && <p className="error" role="alert">{describeError(power.error)}</p>}
-        {power.data && (
+        {valid && power.data && (
           <dl className="facts" data-testid="power">
             <dt>Baseline</dt><dd>{power.data.label}: mean {power.data.mean.toFixed(3)}, sd {power.data.sd.toFixed(3)}</dd>
-            <dt>Users needed</dt><dd>{Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞"}</dd>
-            <dt>Expected days</dt><dd>{power.data.expectedDays ?? "more than 28 at the recent listening"}</dd>
+            <dt>Users needed</dt><dd>{Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞ (no baseline variation)"}</dd>
+            <dt>Expected days</dt>
+            <dd>
+              {power.data.expectedDays ?? (
+                <span className={styles.error} data-testid="power-unreachable">
+                  not reachable: {power.data.activeListeners.toLocaleString("en")} active listeners in the last 28 days ({power.data.reachableListeners.toLocaleString("en")} at this coverage), {Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞"} needed
+                </span>
+              )}
+            </dd>
           </dl>
         )}
       </section>

@@ -216,5 +216,7 @@ export async function powerEstimate(database: Database, input: { metric: string;
   const share = input.coverage * input.namespaceShare;
   const exposed = reach.map((r) => ({ days: r.days, users: Math.floor(r.users * share) }));
   const days = exposed.find((r) => r.users >= users)?.days ?? null;
-  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: exposed };
+  // Who exists to be reached: listeners active in the last 28 days, and the part the allocation takes in.
+  const activeListeners = reach.at(-1)?.users ?? 0;
+  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: exposed, activeListeners, reachableListeners: exposed.at(-1)?.users ?? 0 };
 }

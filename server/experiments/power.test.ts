@@ -48,5 +48,9 @@ describe("the power calculator", () => {
     expect(quarter.reach.find((r) => r.days === 6)!.users).toBe(1);
     const enough = quarter.reach.find((r) => r.users >= quarter.usersNeeded);
     expect(quarter.expectedDays).toBe(enough?.days ?? null);
+    // Fewer listeners than needed: how many there are, and how many the allocation reaches.
+    expect(estimate).toMatchObject({ expectedDays: null, activeListeners: 4, reachableListeners: 4 });
+    expect(estimate.usersNeeded).toBeGreaterThan(4);
+    expect(quarter).toMatchObject({ activeListeners: 4, reachableListeners: 1 });
   });
 });

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatDuration, formatUtc } from "@/components/format";
-import { DemoButton } from "@/components/experiments/ExperimentActions";
+import { AnalyzeNowButton, DemoButton } from "@/components/experiments/ExperimentActions";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
@@ -25,6 +25,7 @@ export default async function ExperimentsPage() {
       <PageHead title="Experiments" subtitle="A/B experiments between model versions · times in UTC">
         {hasRole(operator.role, "operator") && (
           <span className="toolbar">
+            <AnalyzeNowButton />
             <DemoButton />
             <Link className="button primary" href="/experiments/new">New experiment</Link>
           </span>

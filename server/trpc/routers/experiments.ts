@@ -88,7 +88,8 @@ export const experimentsRouter = createTRPCRouter({
     .input(
       z.object({
         metric,
-        mde: z.number().gt(0).max(10),
+        /** relative: 0.05 is 5% */
+        mde: z.number().min(0.001, "the minimum detectable effect is at least 0.1%").max(1, "the minimum detectable effect is at most 100%"),
         alpha: z.number().min(0.001).max(0.2).default(0.05),
         power: z.number().min(0.5).max(0.99).default(0.8),
         weights: z.array(z.number().positive().max(1000)).min(2).max(6).refine(atLeastFloor, floorMessage),
@@ -121,6 +122,13 @@ export const experimentsRouter = createTRPCRouter({
   }),
   /** Running experiments and the listeners they keep on their variant, whatever the champion (the promote and roll back confirmations say it). */
   kept: signedInProcedure.query(({ ctx }) => listenersKeptByExperiments(ctx.db)),
+  /** Runs the analyze job now (it also runs after each ingestion) and answers its run. */
+  analyzeNow: operatorProcedure.mutation(async ({ ctx }) => {
+    const outcome = await triggerJob(requireJob("analyze"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
+    if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
+    await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `analyze run ${outcome.run.id}` });
+    return { runId: outcome.run.id };
+  }),
   /** The results as the data stands now, not stored (the analyze pipeline keeps the day's). */
   analyze: operatorProcedure.input(z.object({ key: experimentKey })).mutation(async ({ ctx, input }) => {
     const experiment = await getExperiment(ctx.db, input.key);

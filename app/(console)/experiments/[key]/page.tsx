@@ -1,9 +1,11 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { ExperimentActions } from "@/components/experiments/ExperimentActions";
+import { AnalyzeNowButton, ExperimentActions } from "@/components/experiments/ExperimentActions";
 import { ExposuresChart, UpliftOverTime } from "@/components/experiments/ExperimentCharts";
-import { IntervalBar } from "@/components/experiments/ForestPlot";
+import { IntervalBar, metricAxis } from "@/components/experiments/ForestPlot";
+import { chanceTone, formatP, formatPercent, formatRisk, formatVarianceReduction } from "@/components/experiments/format";
+import styles from "@/components/experiments/experiments.module.css";
 import { formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
@@ -23,8 +25,6 @@ function describeReach(reach: { listeners: number; reachable: number; share: num
 }
 
 
-const pct = (v: number) => `${v >= 0 ? "+" : ""}${(v * 100).toFixed(1)}%`;
-
 export default async function ExperimentPage({ params }: { params: Promise<{ key: string }> }) {
   const operator = await requireOperator();
   const key = (await params).key;
@@ -37,12 +37,10 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   const direction = new Map<string, number>(metricList.map((m) => [m.key, m.direction]));
   const label = new Map<string, string>(metricList.map((m) => [m.key, m.label]));
   const metrics = [e.primaryMetric, ...e.secondaryMetrics, ...e.guardrailMetrics].filter((m, i, all) => all.indexOf(m) === i);
-  const scale = Math.max(0.05, ...(results?.variants.slice(1).flatMap((v) => metrics.flatMap((m) => v.metrics[m]?.uplift?.ci.map(Math.abs) ?? [])) ?? []).filter(Number.isFinite));
-  const warning = results?.srm.flagged
-    ? `Sample ratio mismatch (p ${results.srm.pValue.toExponential(2)}): exposures do not match the weights, so these results cannot be trusted.`
-    : results?.dataQuality.length
-      ? `Data quality: ${results.dataQuality.join("; ")}.`
-      : null;
+  // Each metric on its own axis: one wide interval does not shrink the others to dots.
+  const axes = new Map(metrics.map((m) => [m, metricAxis(results?.variants.flatMap((v) => (v.metrics[m]?.uplift ? [v.metrics[m].uplift.ci] : [])) ?? [])]));
+  const srmText = results?.srm.flagged ? `Sample ratio mismatch (χ² ${results.srm.chiSquare.toFixed(1)}, p ${formatP(results.srm.pValue)}): exposures do not match the weights, so these results cannot be trusted until the cause is found.` : null;
+  const warning = [srmText, results?.dataQuality.length ? `Data quality: ${results.dataQuality.join("; ")}.` : null].filter(Boolean).join(" ") || null;
   const uplift = history.flatMap((h) => {
     const u = h.results.variants[1]?.metrics[e.primaryMetric]?.uplift;
     return u ? [{ day: h.day, estimate: u.relative, band: u.ci }] : [];
@@ -50,12 +48,22 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   return (
     <>
       <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status} · times in UTC`}>
-        <Link href="/experiments">All experiments</Link>
+        <span className="toolbar">
+          {hasRole(operator.role, "operator") && e.status === "running" && <AnalyzeNowButton />}
+          <Link href="/experiments">All experiments</Link>
+        </span>
       </PageHead>
       {notServed && (
         <p className="error" role="alert" data-testid="not-served">
           Not served: {notServed}. Its listeners get the champion and no exposures are recorded; decide it (ship another variant, or none) or restore the artefact.
         </p>
+      )}
+      {results && (srmText || results.dataQuality.length > 0) && (
+        <section className={styles.banner} aria-label="Can these results be trusted" data-testid="trust-banner">
+          <h2>{srmText ? "Sample ratio mismatch" : "Data quality"}</h2>
+          {srmText && <p style={{ margin: 0 }}>{srmText}</p>}
+          {results.dataQuality.length > 0 && <ul aria-label="Data quality">{results.dataQuality.map((n) => <li key={n}>{n}</li>)}</ul>}
+        </section>
       )}
       <div className="grid-2">
         <section className="panel" aria-label="Design">
@@ -80,14 +88,11 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <h2>Results</h2>
             <p>
               <span className={`badge ${results.srm.flagged ? "error" : "ok"}`} data-testid="srm">{results.srm.flagged ? "SRM detected" : "no SRM"}</span>{" "}
-              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {results.srm.pValue.toFixed(4)} · analysed {formatUtc(new Date(results.computedAt))}, data up to {formatUtc(new Date(results.asOf))} · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
+              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {formatP(results.srm.pValue)} · analysed {formatUtc(new Date(results.computedAt))}, data up to {formatUtc(new Date(results.asOf))} · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
             </p>
-            {results.dataQuality.length > 0 && (
-              <ul className="notice" aria-label="Data quality">{results.dataQuality.map((n) => <li key={n}>{n}</li>)}</ul>
-            )}
             <table aria-label="Metrics">
               <thead>
-                <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval</th><th>p (adjusted)</th><th>Chance to beat control</th><th>CUPED</th></tr>
+                <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval (axis per metric)</th><th>p (adjusted)</th><th>Chance to beat control</th><th>Risk</th><th>CUPED</th></tr>
               </thead>
               <tbody>
                 {metrics.flatMap((m) =>
@@ -100,11 +105,12 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
                         <td>{i === 0 ? <>{label.get(m) ?? m}{m === e.primaryMetric && <span className="badge running"> primary</span>}{e.guardrailMetrics.includes(m) && <span className="badge warn"> guardrail</span>}</> : ""}</td>
                         <td>{v.key}</td>
                         <td>{r.mean.toFixed(4)}</td>
-                        <td>{r.uplift ? <>{pct(r.uplift.relative)} <span className="muted">[{pct(r.uplift.ci[0])}, {pct(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
-                        <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} scale={scale} better={better} />}</td>
-                        <td>{r.adjustedPValue !== undefined ? <>{r.adjustedPValue.toFixed(4)}{r.significant && <strong> significant</strong>}</> : ""}</td>
-                        <td>{r.chanceToBeatControl !== undefined ? `${(r.chanceToBeatControl * 100).toFixed(1)}%` : ""}</td>
-                        <td>{i === 0 && r.varianceReduction !== undefined ? `−${(r.varianceReduction * 100).toFixed(0)}% variance` : ""}</td>
+                        <td>{r.uplift ? <>{formatPercent(r.uplift.relative)} <span className="muted">[{formatPercent(r.uplift.ci[0])}, {formatPercent(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
+                        <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} axis={axes.get(m)!} better={better} />}</td>
+                        <td data-testid={`p-${m}-${v.key}`}>{r.adjustedPValue !== undefined ? <>{formatP(r.adjustedPValue)}{r.significant && <strong> significant</strong>}</> : ""}</td>
+                        <td>{r.chanceToBeatControl !== undefined ? <span className={styles[chanceTone(r.chanceToBeatControl)]} data-testid={`chance-${m}-${v.key}`} data-tone={chanceTone(r.chanceToBeatControl)}>{(r.chanceToBeatControl * 100).toFixed(1)}%</span> : ""}</td>
+                        <td>{r.risk ? formatRisk(r.risk) : ""}</td>
+                        <td>{i === 0 && r.varianceReduction !== undefined ? formatVarianceReduction(r.varianceReduction) : ""}</td>
                       </tr>
                     );
                   }),
