@@ -129,7 +129,7 @@ export async function endRunsOfStoppedProcesses(database: Database, pipelines: s
  * The run holding the lock, the running one with a recent heartbeat before any a dead process left;
  * it may take a moment to be recorded when both triggers came at once.
  */
-async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
+export async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const [running] = await database.db.$queryRaw<{ id: number }[]>`
       SELECT id FROM pipeline_runs WHERE pipeline = ${pipeline} AND status = 'running'

@@ -9,7 +9,8 @@ import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
 import { DATASETS } from "@/server/ingestion/records";
 import type { RouterOutputs } from "@/server/trpc/root";
-import { hasNul, INT4_MAX, MAX_PAGE } from "@/server/trpc/inputs";
+import { INT4_MAX } from "@/server/db/limits";
+import { hasNul, MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Data" };

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { INGEST_PIPELINE } from "../../ingestion/pipeline";
-import { requireJobOfPipeline } from "../../jobs";
+import { requireJobOfPipeline } from "../jobs";
 import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
 import { NothingToRetryError, requestCancel } from "../../pipeline/runner";
 import { RunInProgressError } from "../../pipeline/types";

@@ -1,41 +1,15 @@
-import type { Database } from "../server/db/client";
-import type { Env } from "../server/env";
-import { ingestionConfig } from "../server/ingestion/config";
-import { INGEST_PIPELINE, ingestionPipeline } from "../server/ingestion/pipeline";
-import type { PipelineRun } from "../server/db/generated/client";
-import { alertPolicy, evaluateAlerts, type ConditionSource } from "../server/pipeline/alerts";
-import { measureChampionOnline, modelConditions } from "../server/recommender/online";
-import { retryFailedTasks, startRun, type StartedRun } from "../server/pipeline/runner";
-import { modelAlertPolicy, trainConfig } from "../server/recommender/config";
-import { TRAIN_PIPELINE, trainPipeline } from "../server/recommender/pipeline";
-import { forgetTrainSession } from "../server/recommender/session";
-import type { RunObserver, TriggerRequest } from "../server/pipeline/types";
-import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../server/experiments/pipeline";
-import { DEMO_PIPELINE, demoPipeline } from "../server/experiments/demo";
-
-export interface JobContext {
-  database: Database;
-  env: Env;
-}
-
-export interface Job {
-  name: string;
-  description: string;
-  pipeline: string;
-  /** cron expression (UTC) the built-in scheduler and vercel.json use; none: started by people only */
-  schedule?(env: Env): string;
-  start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
-  /** Runs the failed and skipped tasks of an ended run again. */
-  retry(ctx: JobContext, runId: number): Promise<StartedRun>;
-  /** the jobs the built-in scheduler starts after each successful run of this one */
-  then?: string[];
-  /** heavy work: started from the web server, it runs in a job process of its own */
-  ownProcess?: boolean;
-  /** incidents of its own, judged with the ledger's */
-  conditions?(env: Env): ConditionSource;
-  /** after each successful run, in the process that ran it */
-  afterSuccess?(ctx: JobContext, run: PipelineRun): Promise<void>;
-}
+import type { Env } from "../env";
+import type { Job, JobContext } from "./types";
+import { ingestionConfig } from "../ingestion/config";
+import { INGEST_PIPELINE, ingestionPipeline } from "../ingestion/pipeline";
+import { alertPolicy, evaluateAlerts } from "../pipeline/alerts";
+import { measureChampionOnline, modelConditions } from "../recommender/online";
+import { retryFailedTasks, startRun, type StartedRun } from "../pipeline/runner";
+import { modelAlertPolicy, trainConfig } from "../recommender/config";
+import { TRAIN_PIPELINE, trainPipeline } from "../recommender/pipeline";
+import { forgetTrainSession } from "../recommender/session";
+import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../experiments/pipeline";
+import { DEMO_PIPELINE, demoPipeline } from "../experiments/demo";
 
 /** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
 export const JOBS: Record<string, Job> = {
