@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseTrustProxy } from "./auth/client-ip";
 
@@ -26,6 +27,20 @@ const httpUrl = optionalString.refine(
 );
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+/** A schedule: a cron expression (UTC) that croner, the scheduler's engine, accepts. */
+const cronExpression = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => {
+      try {
+        new Cron(v, { paused: true, timezone: "UTC" }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, `must be a cron expression such as \`${fallback}\``);
 
 /** Where a variable is described in docs/configuration.md and .env.example. */
 export const VARIABLE_GROUPS = ["Database and files", "Console and sign-in", "Source", "Scheduling", "Ingestion", "Checks and alerts", "Models", "Serving"] as const;
@@ -143,16 +158,8 @@ export const envSchema = z
       group: "Scheduling",
       description: "The built-in scheduler of `npm start`; `off`: jobs start only from cron routes, the console or the CLI.",
     })),
-    INGEST_SCHEDULE: z
-      .string()
-      .default("0 2 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 2 * * *`")
-      .meta(doc({ group: "Scheduling", description: "Cron expression (UTC) of the daily ingestion.", accepts: "cron expression" })),
-    TRAIN_SCHEDULE: z
-      .string()
-      .default("0 4 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 4 * * *`")
-      .meta(doc({
+    INGEST_SCHEDULE: cronExpression("0 2 * * *").meta(doc({ group: "Scheduling", description: "Cron expression (UTC) of the daily ingestion.", accepts: "cron expression" })),
+    TRAIN_SCHEDULE: cronExpression("0 4 * * *").meta(doc({
         group: "Scheduling",
         description: "Cron expression (UTC) of the scheduled train run; the scheduler also trains after every successful ingestion.",
         accepts: "cron expression",
@@ -243,11 +250,7 @@ export const envSchema = z
       shownDefault: "the endpoint is open (keep it on a private network then)",
       accepts: "16+ characters",
     })),
-    ANALYZE_SCHEDULE: z
-      .string()
-      .default("30 5 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `30 5 * * *`")
-      .meta(doc({
+    ANALYZE_SCHEDULE: cronExpression("30 5 * * *").meta(doc({
         group: "Scheduling",
         description: "Cron expression (UTC) of the scheduled experiment analysis; the scheduler also analyses after every successful ingestion.",
         accepts: "cron expression",

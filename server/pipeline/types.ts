@@ -23,6 +23,18 @@ export interface TaskContext {
   detail(values: Record<string, unknown>): void;
   /** Aborted when an operator cancels the run; long tasks check it between pages. */
   signal: AbortSignal;
+  /** The run's one instance of `resource`, made by the first task that asks (in this process). */
+  resource<T>(resource: RunResource<T>): Promise<T>;
+}
+
+/**
+ * Something the tasks of a run share (e.g. a train run's splits and fitted models): made lazily by
+ * the first task that asks, disposed when the run ends, as Dagster's resources are.
+ */
+export interface RunResource<T> {
+  name: string;
+  create(ctx: TaskContext): Promise<T>;
+  dispose?(value: T): void | Promise<void>;
 }
 
 export interface TaskDefinition {

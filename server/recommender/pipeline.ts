@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
-import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
+import { SkipRunError, type PipelineDefinition, type RunResource, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
 import { trainFamily, trainingSteps, type FamilyTraining } from "./train-family";
@@ -13,7 +13,8 @@ import { hybridModel, tuneWeights } from "./families/hybrid";
 import type { BlendComponent, Family, FamilyDefinition, Model, Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { batchScore, type ScoreHelper } from "./scoring";
-import { BASE_FAMILIES, familyDefinition, sessionOf, type TrainSession } from "./session";
+import { BASE_FAMILIES, familyDefinition, TrainSession } from "./session";
+import { Pacer } from "./pacer";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
 import { checkTask } from "../pipeline/checks";
@@ -114,10 +115,14 @@ async function snapshotIdOf(ctx: TaskContext): Promise<number> {
   return snapshotId;
 }
 
-/** The run's shared splits and models, from its snapshot. */
-async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainSession> {
-  return sessionOf(ctx.database, ctx.run.id, await snapshotIdOf(ctx), config.seed, ctx.signal);
-}
+/** The run's shared splits and fitted models, from its snapshot: made by the first task that needs them, freed when the run ends. */
+const trainSession = (config: TrainConfig): RunResource<TrainSession> => ({
+  name: "train session",
+  async create(ctx) {
+    const { row, snapshot } = await loadSnapshot(ctx.database, await snapshotIdOf(ctx));
+    return new TrainSession(row, snapshot, config.seed, new Pacer(ctx.signal));
+  },
+});
 
 /** Wall and CPU time of `work` (CPU is the process's: other tasks of the run interleave with it). */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
@@ -141,8 +146,8 @@ async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit
  * Tunes a family on the validation split, reports it on the test split, refits it on everything and
  * stores it; on a worker thread when the process can run one, its models then adopted for the blend.
  */
-async function familyTask(ctx: TaskContext, config: TrainConfig, definition: FamilyDefinition) {
-  const session = await sessionFor(ctx, config);
+async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>, definition: FamilyDefinition) {
+  const session = await ctx.resource(sessionResource);
   const users = { tune: config.tuneUsers, evaluate: config.evalUsers };
   const { value, seconds, cpuSeconds } = await measured(async (): Promise<FamilyTraining> => {
     const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
@@ -173,8 +178,8 @@ async function familyOutcomes(ctx: TaskContext): Promise<FamilyOutcome[]> {
 }
 
 /** A weighted blend of whichever families trained, weights chosen on validation. */
-async function hybridTask(ctx: TaskContext, config: TrainConfig) {
-  const session = await sessionFor(ctx, config);
+async function hybridTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
+  const session = await ctx.resource(sessionResource);
   const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
   const definitions = trained.map((o) => ({ definition: familyDefinition(o.family), params: o.params }));
   if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
@@ -252,7 +257,7 @@ interface PromotionDecision {
  * training data, so neither has seen the held-out listens), and loses no more than the allowed share
  * of coverage and recall@20. Nothing served changes here: publish does that when the run succeeds.
  */
-async function promoteTask(ctx: TaskContext, config: TrainConfig) {
+async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
   const { versions = {} } = await detailsOf<{ versions: Record<string, number> }>(ctx, "register");
   const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions) } } });
   const best = candidates.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
@@ -264,7 +269,7 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
     promote = true;
     decision = `first champion: NDCG@10 ${metrics.overall["ndcg@10"].toFixed(4)}`;
   } else {
-    const session = await sessionFor(ctx, config);
+    const session = await ctx.resource(sessionResource);
     // The champion's own artefact has seen this split's held-out listens: its configuration is refitted on this run's training split instead.
     const current = await session.evaluate(await refitOnTestSplit(session, champion.version), "test", config.evalUsers);
     const [mine, theirs] = [metrics.overall["ndcg@10"], current.overall["ndcg@10"]];
@@ -294,11 +299,11 @@ async function promotionOf(ctx: TaskContext): Promise<PromotionDecision> {
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
  * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
  */
-async function scoreTask(ctx: TaskContext, config: TrainConfig) {
+async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
   const { best, promoted } = await promotionOf(ctx);
   const version = promoted ? await ctx.database.db.modelVersion.findUniqueOrThrow({ where: { id: best } }) : (await championOf(ctx.database.db))?.version;
   if (!version) throw new Error("no champion to score with");
-  const session = await sessionFor(ctx, config);
+  const session = await ctx.resource(sessionResource);
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
   const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
@@ -340,17 +345,18 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
  * snapshot task skips the whole run when the data is not fit.
  */
 export function trainPipeline(config: TrainConfig): PipelineDefinition {
-  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, definition) }));
+  const session = trainSession(config);
+  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, session, definition) }));
   const families = [...bases.map((b) => b.name), "hybrid"];
   return {
     name: TRAIN_PIPELINE,
     tasks: [
       { name: "snapshot", run: (ctx) => snapshotTask(ctx, config) },
       ...bases,
-      { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config) },
+      { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config, session) },
       { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx, config) },
-      { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config) },
-      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config) },
+      { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config, session) },
+      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config, session) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
     ],
   };

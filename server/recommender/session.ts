@@ -110,21 +110,3 @@ function sampleUsers(heldOut: Csr, maxUsers: number, seed: number): Csr {
   }
   return { ...heldOut, indptr, indices: Int32Array.from(indices), data: new Float32Array(indices.length).fill(1) };
 }
-
-/** Per database (run ids are only unique within one), per run. */
-const sessions = new WeakMap<Database, Map<number, Promise<TrainSession>>>();
-
-/** The session of a run: built once per process from the run's snapshot. */
-export function sessionOf(database: Database, runId: number, snapshotId: number, seed: number, signal: AbortSignal): Promise<TrainSession> {
-  let ofDatabase = sessions.get(database);
-  if (!ofDatabase) sessions.set(database, (ofDatabase = new Map()));
-  let session = ofDatabase.get(runId);
-  if (!session) {
-    session = loadSnapshot(database, snapshotId).then(({ row, snapshot }) => new TrainSession(row, snapshot, seed, new Pacer(signal)));
-    ofDatabase.set(runId, session);
-  }
-  return session;
-}
-
-/** Frees a run's session once the run has ended. */
-export const forgetTrainSession = (database: Database, runId: number) => sessions.get(database)?.delete(runId);
