@@ -10,6 +10,7 @@ import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -71,32 +72,34 @@ export default async function OverviewPage() {
 
           <section className="panel" style={{ marginBottom: 16 }}>
             <h2 style={{ marginTop: 0 }}>Freshness</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th>Dataset</th>
-                  <th>Newest updated_at</th>
-                  <th>Age</th>
-                  <th>Policy</th>
-                  <th>State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {freshness.map((f) => (
-                  <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
-                    <td>{f.dataset}</td>
-                    <td>{formatUtc(f.newest)}</td>
-                    <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
-                    <td>
-                      warn after {f.warnHours} h, error after {f.errorHours} h
-                    </td>
-                    <td>
-                      <StatusBadge status={f.level} />
-                    </td>
+            <ScrollRegion label="Freshness">
+              <table aria-label="Freshness">
+                <thead>
+                  <tr>
+                    <th>Dataset</th>
+                    <th>Newest updated_at</th>
+                    <th>Age</th>
+                    <th>Policy</th>
+                    <th>State</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {freshness.map((f) => (
+                    <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
+                      <td>{f.dataset}</td>
+                      <td>{formatUtc(f.newest)}</td>
+                      <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
+                      <td>
+                        warn after {f.warnHours} h, error after {f.errorHours} h
+                      </td>
+                      <td>
+                        <StatusBadge status={f.level} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollRegion>
           </section>
 
           <div className="charts">

@@ -6,6 +6,7 @@ import { EmptyState } from "@/components/layout/EmptyState";
 import { describeError, formatUtc } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
 import { DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, SCOPES, type Scope } from "@/server/serving/scopes";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export function ApiKeysManager() {
   const trpc = useTRPC();
@@ -94,47 +95,49 @@ export function ApiKeysManager() {
       {keys.error && <p className="error" role="alert">{describeError(keys.error)}</p>}
       {keys.data?.length === 0 && <EmptyState title="No API keys yet">Create one above for the streaming app&apos;s backend.</EmptyState>}
       {keys.data && keys.data.length > 0 && (
-        <div className="panel" style={{ overflowX: "auto" }}>
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Prefix</th>
-                <th>Scopes</th>
-                <th>Limit</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.map((k) => (
-                <tr key={k.id} data-testid={`api-key-${k.name}`}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>
-                    {k.ratePerSecond}/s, burst {k.burst}
-                  </td>
-                  <td>
-                    {formatUtc(k.createdAt)} <span className="muted">by {k.createdBy}</span>
-                  </td>
-                  <td>{formatUtc(k.lastUsedAt)}</td>
-                  <td>{k.revokedAt ? `revoked ${formatUtc(k.revokedAt)}` : "active"}</td>
-                  <td>
-                    {!k.revokedAt && (
-                      <button type="button" onClick={() => onRevoke(k.id, k.name)} disabled={revoke.isPending}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+        <div className="panel">
+          <ScrollRegion label="API keys">
+            <table aria-label="API keys">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Prefix</th>
+                  <th>Scopes</th>
+                  <th>Limit</th>
+                  <th>Created</th>
+                  <th>Last used</th>
+                  <th>Status</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {keys.data.map((k) => (
+                  <tr key={k.id} data-testid={`api-key-${k.name}`}>
+                    <td>{k.name}</td>
+                    <td>
+                      <code>{k.prefix}…</code>
+                    </td>
+                    <td>{k.scopes.join(", ")}</td>
+                    <td>
+                      {k.ratePerSecond}/s, burst {k.burst}
+                    </td>
+                    <td>
+                      {formatUtc(k.createdAt)} <span className="muted">by {k.createdBy}</span>
+                    </td>
+                    <td>{formatUtc(k.lastUsedAt)}</td>
+                    <td>{k.revokedAt ? `revoked ${formatUtc(k.revokedAt)}` : "active"}</td>
+                    <td>
+                      {!k.revokedAt && (
+                        <button type="button" onClick={() => onRevoke(k.id, k.name)} disabled={revoke.isPending}>
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </div>
       )}
     </>

@@ -10,6 +10,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Alerts" };
 
@@ -35,7 +36,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
       {alerts.length === 0 ? (
         <EmptyState title={query.state ? `No ${query.state} alerts` : "No alerts yet"}>Alerts appear when a run fails, a check is ERROR, the daily deadline passes without a successful run, or a run is slow.</EmptyState>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <ScrollRegion panel label="Alerts">
           <table aria-label="Alerts">
             <thead>
               <tr><th>Opened</th><th>State</th><th>Alert</th><th>Notifications</th><th>Resolved</th><th /></tr>
@@ -65,7 +66,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             </tbody>
           </table>
           <Pagination page={query.page} pageSize={25} total={total} path="/alerts" params={{ state: query.state }} />
-        </div>
+        </ScrollRegion>
       )}
     </>
   );

@@ -11,6 +11,7 @@ import { DATASETS } from "@/server/ingestion/records";
 import type { RouterOutputs } from "@/server/trpc/root";
 import { hasNul, INT4_MAX, MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Data" };
 
@@ -106,7 +107,7 @@ type Rows<T> = { total: number; rows: T[]; page: number };
 function TracksTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["tracks"]["rows"][number]> & { q: string }) {
   if (rows.length === 0) return <EmptyState title={q ? "No track matches" : "No tracks ingested yet"} />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Tracks">
       <table aria-label="Tracks">
         <thead><tr><th>Id</th><th>Name</th><th>Artist</th><th>Songwriters</th><th>Duration</th><th>Genres</th><th>Album</th><th>Updated</th><th /></tr></thead>
         <tbody>
@@ -119,14 +120,14 @@ function TracksTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["track
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "tracks", q }} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function UsersTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["users"]["rows"][number]> & { q: string }) {
   if (rows.length === 0) return <EmptyState title={q ? "No user matches" : "No users ingested yet"} />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Users">
       <table aria-label="Users">
         <thead><tr><th>Id</th><th>Name</th><th>E-mail</th><th>Gender</th><th>Favourite genres</th><th>Updated</th><th /></tr></thead>
         <tbody>
@@ -139,14 +140,14 @@ function UsersTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["users"
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "users", q }} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs["data"]["histories"]["rows"][number]> & { params: Record<string, string | undefined> }) {
   if (rows.length === 0) return <EmptyState title="No listening history matches" />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Listening history">
       <table aria-label="Listening history">
         <thead><tr><th>User</th><th>Listened</th><th>Tracks</th><th>Updated</th></tr></thead>
         <tbody>
@@ -168,14 +169,14 @@ function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs[
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function QuarantineTable({ total, rows, page, params: keep }: Rows<RouterOutputs["runs"]["quarantine"]["rows"][number]> & { params: Record<string, string | undefined> }) {
   if (rows.length === 0) return <EmptyState title="Nothing in quarantine matches" />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <div className="panel">
       <QuarantinedRecords rows={rows} showRun />
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
@@ -187,23 +188,25 @@ function VanishedTable({ total, rows, page, params: keep }: Rows<RouterOutputs["
   const linkTo = (dataset: string, key: string) =>
     dataset === "tracks" ? `/data?tab=tracks&q=${key}` : dataset === "users" ? `/data?tab=users&q=${key}` : `/data?tab=listen_history&user=${key.split("@")[0]}`;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <div className="panel">
       <p className="muted" style={{ marginTop: 0 }}>
         {total} record{total === 1 ? "" : "s"} a full read of the source no longer held. They stay in their tables and are never trained on or recommended; each is cleared when the source serves it again.
       </p>
-      <table aria-label="Vanished records">
-        <thead><tr><th>Dataset</th><th>Key</th><th>First missed</th><th>By run</th></tr></thead>
-        <tbody>
-          {rows.map((v) => (
-            <tr key={`${v.dataset}:${v.recordKey}`}>
-              <td>{v.dataset}</td>
-              <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
-              <td>{formatUtc(v.firstMissedAt)}</td>
-              <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ScrollRegion label="Vanished records">
+        <table aria-label="Vanished records">
+          <thead><tr><th>Dataset</th><th>Key</th><th>First missed</th><th>By run</th></tr></thead>
+          <tbody>
+            {rows.map((v) => (
+              <tr key={`${v.dataset}:${v.recordKey}`}>
+                <td>{v.dataset}</td>
+                <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
+                <td>{formatUtc(v.firstMissedAt)}</td>
+                <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
   );

@@ -11,6 +11,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Models" };
 
@@ -37,7 +38,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       {versions.length === 0 ? (
         <EmptyState title="No model trained yet">Train now, or wait for the scheduler: it trains after every successful ingestion.</EmptyState>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <ScrollRegion panel label="Model versions">
           <table aria-label="Model versions">
             <thead>
               <tr><th>Version</th><th>Family</th><th>Created</th><th>Snapshot</th><th>NDCG@10</th><th>Recall@20</th><th>Coverage</th><th>Lift over popularity</th><th>Status</th><th /></tr>
@@ -63,7 +64,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
             </tbody>
           </table>
           <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/models" params={{}} />
-        </div>
+        </ScrollRegion>
       )}
     </>
   );

@@ -96,7 +96,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
             <button type="submit">Filter</button>
             <Link href={`/runs?pipeline=${params.pipeline}`}>Clear</Link>
           </form>
-          <div className="panel" style={{ overflowX: "auto", marginTop: 12 }}>
+          <div className="panel scroll-x" style={{ marginTop: 12 }}>
             <table aria-label="Runs">
               <thead>
                 <tr>

@@ -3,6 +3,7 @@ import { PageHead } from "@/components/layout/EmptyState";
 import { Tabs } from "@/components/layout/Nav";
 import { requireOperator } from "@/server/auth/page-guard";
 import { settingsTabs } from "./tabs";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -13,13 +14,15 @@ export default async function SettingsPage() {
       <PageHead title="Settings" />
       <Tabs tabs={settingsTabs(operator.role === "admin")} />
       <section className="panel">
-        <table>
-          <tbody>
-            <tr><th scope="row">Name</th><td>{operator.name}</td></tr>
-            <tr><th scope="row">E-mail</th><td>{operator.email}</td></tr>
-            <tr><th scope="row">Role</th><td>{operator.role}</td></tr>
-          </tbody>
-        </table>
+        <ScrollRegion label="Your account">
+          <table aria-label="Your account">
+            <tbody>
+              <tr><th scope="row">Name</th><td>{operator.name}</td></tr>
+              <tr><th scope="row">E-mail</th><td>{operator.email}</td></tr>
+              <tr><th scope="row">Role</th><td>{operator.role}</td></tr>
+            </tbody>
+          </table>
+        </ScrollRegion>
         <p className="muted">
           {operator.role === "admin"
             ? "As an admin you manage accounts and roles under Accounts."

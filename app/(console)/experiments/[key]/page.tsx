@@ -10,6 +10,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { experimentKeyParam } from "@/server/serving/schemas";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Experiment" };
 
@@ -72,32 +73,34 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             {results.dataQuality.length > 0 && (
               <ul className="notice" aria-label="Data quality">{results.dataQuality.map((n) => <li key={n}>{n}</li>)}</ul>
             )}
-            <table aria-label="Metrics">
-              <thead>
-                <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval</th><th>p (adjusted)</th><th>Chance to beat control</th><th>CUPED</th></tr>
-              </thead>
-              <tbody>
-                {metrics.flatMap((m) =>
-                  results.variants.map((v, i) => {
-                    const r = v.metrics[m];
-                    if (!r) return null;
-                    const better = r.uplift && r.significant ? (direction.get(m) ?? 1) * r.uplift.relative > 0 : null;
-                    return (
-                      <tr key={`${m}-${v.key}`} data-testid={`metric-${m}-${v.key}`}>
-                        <td>{i === 0 ? <>{label.get(m) ?? m}{m === e.primaryMetric && <span className="badge running"> primary</span>}{e.guardrailMetrics.includes(m) && <span className="badge warn"> guardrail</span>}</> : ""}</td>
-                        <td>{v.key}</td>
-                        <td>{r.mean.toFixed(4)}</td>
-                        <td>{r.uplift ? <>{pct(r.uplift.relative)} <span className="muted">[{pct(r.uplift.ci[0])}, {pct(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
-                        <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} scale={scale} better={better} />}</td>
-                        <td>{r.adjustedPValue !== undefined ? <>{r.adjustedPValue.toFixed(4)}{r.significant && <strong> significant</strong>}</> : ""}</td>
-                        <td>{r.chanceToBeatControl !== undefined ? `${(r.chanceToBeatControl * 100).toFixed(1)}%` : ""}</td>
-                        <td>{i === 0 && r.varianceReduction !== undefined ? `−${(r.varianceReduction * 100).toFixed(0)}% variance` : ""}</td>
-                      </tr>
-                    );
-                  }),
-                )}
-              </tbody>
-            </table>
+            <ScrollRegion label="Metrics">
+              <table aria-label="Metrics">
+                <thead>
+                  <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval</th><th>p (adjusted)</th><th>Chance to beat control</th><th>CUPED</th></tr>
+                </thead>
+                <tbody>
+                  {metrics.flatMap((m) =>
+                    results.variants.map((v, i) => {
+                      const r = v.metrics[m];
+                      if (!r) return null;
+                      const better = r.uplift && r.significant ? (direction.get(m) ?? 1) * r.uplift.relative > 0 : null;
+                      return (
+                        <tr key={`${m}-${v.key}`} data-testid={`metric-${m}-${v.key}`}>
+                          <td>{i === 0 ? <>{label.get(m) ?? m}{m === e.primaryMetric && <span className="badge running"> primary</span>}{e.guardrailMetrics.includes(m) && <span className="badge warn"> guardrail</span>}</> : ""}</td>
+                          <td>{v.key}</td>
+                          <td>{r.mean.toFixed(4)}</td>
+                          <td>{r.uplift ? <>{pct(r.uplift.relative)} <span className="muted">[{pct(r.uplift.ci[0])}, {pct(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
+                          <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} scale={scale} better={better} />}</td>
+                          <td>{r.adjustedPValue !== undefined ? <>{r.adjustedPValue.toFixed(4)}{r.significant && <strong> significant</strong>}</> : ""}</td>
+                          <td>{r.chanceToBeatControl !== undefined ? `${(r.chanceToBeatControl * 100).toFixed(1)}%` : ""}</td>
+                          <td>{i === 0 && r.varianceReduction !== undefined ? `−${(r.varianceReduction * 100).toFixed(0)}% variance` : ""}</td>
+                        </tr>
+                      );
+                    }),
+                  )}
+                </tbody>
+              </table>
+            </ScrollRegion>
           </section>
           <UpliftOverTime points={uplift} metric={e.primaryMetric} />
         </>

@@ -8,6 +8,7 @@ import { TrackList } from "@/components/serving/TrackList";
 import { requireOperator } from "@/server/auth/page-guard";
 import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Listener" };
 
@@ -86,17 +87,19 @@ export default async function ListenerPage({ params, searchParams }: { params: P
 
       <section className="panel" aria-label="Latest listening">
         <h2>Latest listening</h2>
-        <table>
-          <thead><tr><th>When</th><th>Track</th></tr></thead>
-          <tbody>
-            {profile.recent.map((r, i) => (
-              <tr key={`${r.id}-${i}`}>
-                <td>{formatUtc(r.at)}</td>
-                <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ScrollRegion label="Latest listening">
+          <table aria-label="Latest listening">
+            <thead><tr><th>When</th><th>Track</th></tr></thead>
+            <tbody>
+              {profile.recent.map((r, i) => (
+                <tr key={`${r.id}-${i}`}>
+                  <td>{formatUtc(r.at)}</td>
+                  <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
       </section>
     </>
   );

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
+import { Fragment } from "react";
 import { formatBytes, formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { AliasForm } from "@/components/models/ModelActions";
@@ -11,6 +12,7 @@ import { hasRole } from "@/server/auth/roles";
 import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 import type { Evaluation } from "@/server/recommender/evaluate";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Model version" };
 
@@ -49,18 +51,20 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
           <h2>Hyperparameters</h2>
           <dl className="facts">
             {Object.entries(v.params).map(([name, value]) => (
-              <span key={name} style={{ display: "contents" }}><dt>{name}</dt><dd>{value}</dd></span>
+              <Fragment key={name}><dt>{name}</dt><dd>{value}</dd></Fragment>
             ))}
           </dl>
           <h3>Tried on the validation split</h3>
-          <table aria-label="Tuning">
-            <thead><tr><th>Parameters</th><th>NDCG@10</th></tr></thead>
-            <tbody>
-              {v.training.tuning.map((t, i) => (
-                <tr key={i}><td><code>{Object.entries(t.params).map(([k, x]) => `${k}=${x}`).join(", ")}</code></td><td>{t.ndcg10.toFixed(4)}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          <ScrollRegion label="Tuning">
+            <table aria-label="Tuning">
+              <thead><tr><th>Parameters</th><th>NDCG@10</th></tr></thead>
+              <tbody>
+                {v.training.tuning.map((t, i) => (
+                  <tr key={i}><td><code>{Object.entries(t.params).map(([k, x]) => `${k}=${x}`).join(", ")}</code></td><td>{t.ndcg10.toFixed(4)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </section>
       </div>
       <section className="panel" aria-label="Offline metrics">

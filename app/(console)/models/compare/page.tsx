@@ -6,6 +6,7 @@ import { MetricsTable } from "@/components/models/MetricsTable";
 import { requireOperator } from "@/server/auth/page-guard";
 import { INT4_MAX } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Compare model versions" };
 
@@ -23,7 +24,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   return (
     <>
       <PageHead title={`Version ${a.id} and version ${b.id}`} subtitle="Each on its own run's test split; the same snapshot makes the numbers directly comparable." />
-      <div className="panel" style={{ overflowX: "auto" }}>
+      <ScrollRegion panel label="Versions">
         <table aria-label="Versions">
           <thead><tr><th /><th><Link href={`/models/${a.id}`}>v{a.id}</Link></th><th><Link href={`/models/${b.id}`}>v{b.id}</Link></th></tr></thead>
           <tbody>
@@ -34,7 +35,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
           </tbody>
         </table>
         <MetricsTable label="Metrics side by side" columns={[{ title: `v${a.id}`, evaluation: a.metrics }, { title: `v${b.id}`, evaluation: b.metrics }]} />
-      </div>
+      </ScrollRegion>
     </>
   );
 }

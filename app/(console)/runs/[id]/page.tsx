@@ -59,7 +59,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
       </div>
       {run.cancelRequestedBy && <p className="notice">Cancel asked by {run.cancelRequestedBy}.</p>}
       {run.error && (
-        <pre className="log" role="alert" style={{ marginBottom: 16 }}>
+        <pre className="log" role="alert" tabIndex={0} style={{ marginBottom: 16 }}>
           {run.error}
         </pre>
       )}
@@ -95,10 +95,10 @@ export default async function RunPage({ params: route, searchParams }: { params:
               {t.details && Object.keys(t.details as object).length > 0 && (
                 <details>
                   <summary>Details</summary>
-                  <pre className="log">{JSON.stringify(t.details, null, 2)}</pre>
+                  <pre className="log" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>{JSON.stringify(t.details, null, 2)}</pre>
                 </details>
               )}
-              <pre className="log" aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
+              <pre className="log" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
             </div>
           </details>
         );
@@ -108,7 +108,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
       {run.checks.length === 0 ? (
         <p className="muted">No check results: the checks task has not run.</p>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <div className="panel wrap-cells">
           <table aria-label="Data checks">
             <thead>
               <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
@@ -134,7 +134,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
           : run.quarantine.map((q) => `${q.count} ${q.dataset} (${q.reasonCode})`).join(" · ")}
       </p>
       {quarantine.total > 0 && (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <div className="panel">
           <nav className="toolbar" aria-label="Quarantine by dataset">
             <Link href={`/runs/${run.id}`}>all</Link>
             {DATASETS.map((d) => (
