@@ -110,3 +110,21 @@ test("every page of the console is axe-clean (WCAG 2.1 A/AA) and no wider than a
 
   expect(problems).toEqual([]);
 });
+
+test("an action says what is wrong with its form before asking to confirm, in words", async ({ page }) => {
+  let dialogs = 0;
+  page.on("dialog", (dialog) => {
+    dialogs += 1;
+    void dialog.dismiss();
+  });
+  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
+  const champion = await ensureChampion(page.request);
+  const { versions } = await trpcData<{ versions: { id: number }[] }>(page.request, "models.list", { page: 1, pageSize: 25 });
+  const other = versions.map((v) => v.id).find((id) => id !== champion)!;
+  await page.goto(`/models/${other}`);
+  const promote = page.getByRole("form", { name: "Promote" });
+  await promote.getByLabel("Reason").fill("x");
+  await promote.getByRole("button", { name: `Promote version ${other} to champion` }).click();
+  await expect(promote.getByRole("alert")).toHaveText("Reason: say why, in a few words.");
+  expect(dialogs).toBe(0);
+});
