@@ -4,6 +4,7 @@ import { Tabs } from "@/components/layout/Nav";
 import { requireOperator } from "@/server/auth/page-guard";
 import { settingsTabs } from "./tabs";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { PasswordForm } from "@/components/accounts/PasswordForm";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -28,6 +29,11 @@ export default async function SettingsPage() {
             ? "As an admin you manage accounts and roles under Accounts."
             : "Accounts and roles are managed by admins."}
         </p>
+      </section>
+      <section className="panel" aria-label="Password" style={{ marginTop: 16 }}>
+        <h2 style={{ marginTop: 0 }}>Change your password</h2>
+        <p className="muted">Your other sessions are signed out; this one stays.</p>
+        <PasswordForm />
       </section>
     </>
   );
