@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DurationChart, OutcomesPerDayChart, RowsPerDayChart, RowsPerRunChart } from "@/components/charts/PipelineCharts";
-import { formatAge, formatDuration, formatPercent, formatUtc } from "@/components/format";
+import { formatAge, formatDuration, formatPercent } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { ChampionCards } from "@/components/models/ChampionCards";
@@ -11,6 +11,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -22,7 +23,7 @@ export default async function OverviewPage() {
   const canTrigger = hasRole(operator.role, "operator");
   return (
     <>
-      <PageHead title="Overview" subtitle="Is today's data in, complete and fresh? All times in UTC.">
+      <PageHead title="Overview" subtitle="Is today's data in, complete and fresh?">
         <span className="toolbar">
           <AutoRefresh active={lastRun?.status === "running"} />
           {canTrigger && <TriggerRunButton />}
@@ -41,7 +42,7 @@ export default async function OverviewPage() {
                 <Link href={`/runs/${lastRun.id}`}>#{lastRun.id}</Link> <StatusBadge status={lastRun.status} />
               </div>
               <div className="sub">
-                {formatAge(lastRun.ageSeconds)} · {formatUtc(lastRun.createdAt)}
+                {formatAge(lastRun.ageSeconds)} · <Time value={lastRun.createdAt} />
               </div>
             </div>
             <div className="card">
@@ -87,7 +88,7 @@ export default async function OverviewPage() {
                   {freshness.map((f) => (
                     <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
                       <td>{f.dataset}</td>
-                      <td>{formatUtc(f.newest)}</td>
+                      <td><Time value={f.newest} /></td>
                       <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
                       <td>
                         warn after {f.warnHours} h, error after {f.errorHours} h

@@ -3,10 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { EmptyState } from "@/components/layout/EmptyState";
-import { describeError, formatUtc } from "@/components/format";
+import { describeError } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
 import { ROLES } from "@/server/auth/roles";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 type Role = (typeof ROLES)[number];
 
@@ -119,7 +120,7 @@ export function AccountsManager({ selfId }: { selfId: number }) {
                       </select>
                     </td>
                     <td>{a.disabled ? "disabled" : "active"}</td>
-                    <td>{formatUtc(a.lastSignInAt)}</td>
+                    <td><Time value={a.lastSignInAt} /></td>
                     <td style={{ whiteSpace: "nowrap" }}>
                       <button type="button" onClick={() => setDisabled.mutate({ operatorId: a.id, disabled: !a.disabled })}>
                         {a.disabled ? "Enable" : "Disable"}

@@ -1,7 +1,8 @@
 import type { AuditLog } from "@/server/db/generated/client";
 import { EmptyState } from "@/components/layout/EmptyState";
-import { formatUtc } from "@/components/format";
+
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export function AuditTable({ entries }: { entries: AuditLog[] }) {
   if (entries.length === 0) return <EmptyState title="Nothing audited yet" />;
@@ -22,7 +23,7 @@ export function AuditTable({ entries }: { entries: AuditLog[] }) {
           <tbody>
             {entries.map((e) => (
               <tr key={String(e.id)}>
-                <td>{formatUtc(e.at)}</td>
+                <td><Time value={e.at} /></td>
                 <td>{e.action}</td>
                 <td>{e.actorEmail ?? "system"}</td>
                 <td>{e.target ?? ""}</td>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
-import { formatUtc } from "@/components/format";
+
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
@@ -12,6 +12,7 @@ import type { RouterOutputs } from "@/server/trpc/root";
 import { hasNul, INT4_MAX, MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Data" };
 
@@ -39,7 +40,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
 
   return (
     <>
-      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves. Times in UTC." />
+      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves." />
       <nav className="tabs" aria-label="Datasets">
         {TABS.map((t) => (
           <Link key={t} href={`/data?tab=${t}`} aria-current={query.tab === t ? "page" : undefined}>
@@ -113,7 +114,7 @@ function TracksTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["track
         <tbody>
           {rows.map((t) => (
             <tr key={t.id}>
-              <td>{t.id}</td><td>{t.name}</td><td>{t.artist}</td><td>{t.songwriters}</td><td>{t.duration}</td><td>{t.genres}</td><td>{t.album}</td><td>{formatUtc(t.updatedAt)}</td>
+              <td>{t.id}</td><td>{t.name}</td><td>{t.artist}</td><td>{t.songwriters}</td><td>{t.duration}</td><td>{t.genres}</td><td>{t.album}</td><td><Time value={t.updatedAt} /></td>
               <td><Link href={`/data?tab=listen_history&track=${t.id}`}>histories</Link></td>
             </tr>
           ))}
@@ -133,7 +134,7 @@ function UsersTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["users"
         <tbody>
           {rows.map((u) => (
             <tr key={u.id}>
-              <td>{u.id}</td><td>{u.firstName} {u.lastName}</td><td>{u.email}</td><td>{u.gender}</td><td>{u.favoriteGenres}</td><td>{formatUtc(u.updatedAt)}</td>
+              <td>{u.id}</td><td>{u.firstName} {u.lastName}</td><td>{u.email}</td><td>{u.gender}</td><td>{u.favoriteGenres}</td><td><Time value={u.updatedAt} /></td>
               <td><Link href={`/data?tab=listen_history&user=${u.id}`}>listening history</Link></td>
             </tr>
           ))}
@@ -154,16 +155,16 @@ function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs[
           {rows.map((h) => (
             <tr key={h.id}>
               <td><Link href={`/data?tab=listen_history&user=${h.userId}`}>{h.userId}</Link> <span className="muted">{h.user.firstName} {h.user.lastName}</span></td>
-              <td>{formatUtc(h.createdAt)}</td>
+              <td><Time value={h.createdAt} /></td>
               <td>
                 {h.tracks.map((t, i) => (
                   <span key={`${t.id}-${i}`}>
                     {i > 0 && ", "}
-                    {t.name ? `${t.name} (${t.artist})` : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}
+                    {t.name ? <><Link href={`/listeners/tracks/${t.id}`}>{t.name}</Link> ({t.artist})</> : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}
                   </span>
                 ))}
               </td>
-              <td>{formatUtc(h.updatedAt)}</td>
+              <td><Time value={h.updatedAt} /></td>
             </tr>
           ))}
         </tbody>
@@ -200,7 +201,7 @@ function VanishedTable({ total, rows, page, params: keep }: Rows<RouterOutputs["
               <tr key={`${v.dataset}:${v.recordKey}`}>
                 <td>{v.dataset}</td>
                 <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
-                <td>{formatUtc(v.firstMissedAt)}</td>
+                <td><Time value={v.firstMissedAt} /></td>
                 <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
               </tr>
             ))}

@@ -17,7 +17,7 @@ export default async function ExperimentsPage() {
   const experiments = await (await serverCaller()).experiments.list();
   return (
     <>
-      <PageHead title="Experiments" subtitle="A/B experiments between model versions · times in UTC">
+      <PageHead title="Experiments" subtitle="A/B experiments between model versions">
         {hasRole(operator.role, "operator") && (
           <span className="toolbar">
             <DemoButton />
@@ -26,7 +26,7 @@ export default async function ExperimentsPage() {
         )}
       </PageHead>
       {experiments.length === 0 ? (
-        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; `npm run demo:experiment` shows one on the simulator.</EmptyState>
+        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; <code>npm run demo:experiment</code> shows one on the simulator.</EmptyState>
       ) : (
         <ScrollRegion panel label="Experiments">
           <table aria-label="Experiments">

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
-import { formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { formatDuration, secondsBetween } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
@@ -14,6 +14,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Runs" };
 
@@ -57,7 +58,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const running = grid.runs.some((r) => r.status === "running");
   return (
     <>
-      <PageHead title="Runs" subtitle={`${params.pipeline === "ingest" ? "Ingestion" : "Training"} runs and their tasks. Times in UTC.`}>
+      <PageHead title="Runs" subtitle={`${params.pipeline === "ingest" ? "Ingestion" : "Training"} runs and their tasks.`}>
         <span className="toolbar">
           <AutoRefresh active={running} />
           {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : <TrainNowButton />)}
@@ -85,13 +86,14 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
             <input type="hidden" name="pipeline" value={params.pipeline} />
             <FilterSelect label="Status" name="status" options={STATUSES} value={params.status} />
             <FilterSelect label="Trigger" name="trigger" options={["cron", "console", "cli", "api"]} value={params.trigger} />
+            {/* ISO days as the console writes them: a date input shows the browser's locale (mm/dd/yyyy in en-US). */}
             <label>
               From (UTC day)
-              <input type="date" name="from" defaultValue={params.from} />
+              <input name="from" defaultValue={params.from} inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" size={10} />
             </label>
             <label>
               To (UTC day)
-              <input type="date" name="to" defaultValue={params.to} />
+              <input name="to" defaultValue={params.to} inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" size={10} />
             </label>
             <button type="submit">Filter</button>
             <Link href={`/runs?pipeline=${params.pipeline}`}>Clear</Link>
@@ -123,7 +125,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                       {run.trigger}
                       {run.triggeredBy && <span className="muted"> · {run.triggeredBy}</span>}
                     </td>
-                    <td>{formatUtc(run.createdAt)}</td>
+                    <td><Time value={run.createdAt} /></td>
                     <td>{formatDuration(secondsBetween(run.startedAt, run.finishedAt))}</td>
                     <td>{run.rowsFetched.toLocaleString("en-GB")}</td>
                     <td>{run.rowsRejected.toLocaleString("en-GB")}</td>

@@ -11,6 +11,7 @@ import { hasRole } from "@/server/auth/roles";
 import { experimentKeyParam } from "@/server/serving/schemas";
 import { serverCaller } from "@/server/trpc/server-caller";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Experiment" };
 
@@ -39,7 +40,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   });
   return (
     <>
-      <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status} · times in UTC`}>
+      <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status}`}>
         <Link href="/experiments">All experiments</Link>
       </PageHead>
       {notServed && (
@@ -56,7 +57,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <dt>Allocation</dt><dd>coverage {Math.round(e.coverage * 100)}%{e.namespace ? ` of namespace ${e.namespace} [${e.namespaceStart}, ${e.namespaceEnd})` : ""}, hash seed <code>{e.seed}</code> (GrowthBook v2)</dd>
             <dt>Metrics</dt><dd>primary {e.primaryMetric}; secondary {e.secondaryMetrics.join(", ") || "—"}; guardrails {e.guardrailMetrics.join(", ") || "—"}</dd>
             <dt>Statistics</dt><dd>α {e.alpha}, {e.sequential ? "sequential (always-valid intervals)" : "fixed horizon"}, correction {e.correction}</dd>
-            <dt>Timeline</dt><dd>created {formatUtc(e.createdAt)} by {e.createdBy}{e.startedAt && `; started ${formatUtc(e.startedAt)}`}{e.stoppedAt && `; stopped ${formatUtc(e.stoppedAt)}`}{e.decidedAt && `; decided ${formatUtc(e.decidedAt)} by ${e.decidedBy}: ${e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}`}</dd>
+            <dt>Timeline</dt><dd>created <Time value={e.createdAt} /> by {e.createdBy}{e.startedAt && <>; started <Time value={e.startedAt} /></>}{e.stoppedAt && <>; stopped <Time value={e.stoppedAt} /></>}{e.decidedAt && <>; decided <Time value={e.decidedAt} /> by {e.decidedBy}: {e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}</>}</dd>
           </dl>
         </section>
         <ExposuresChart rows={exposuresPerDay} variants={e.variants.map((v) => v.key)} />
@@ -68,7 +69,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <h2>Results</h2>
             <p>
               <span className={`badge ${results.srm.flagged ? "error" : "ok"}`} data-testid="srm">{results.srm.flagged ? "SRM detected" : "no SRM"}</span>{" "}
-              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {results.srm.pValue.toFixed(4)} · analysed {formatUtc(new Date(results.computedAt))}, data up to {formatUtc(new Date(results.asOf))} · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
+              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {results.srm.pValue.toFixed(4)} · analysed <Time value={new Date(results.computedAt)} />, data up to <Time value={new Date(results.asOf)} /> · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
             </p>
             {results.dataQuality.length > 0 && (
               <ul className="notice" aria-label="Data quality">{results.dataQuality.map((n) => <li key={n}>{n}</li>)}</ul>
@@ -105,7 +106,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
           <UpliftOverTime points={uplift} metric={e.primaryMetric} />
         </>
       ) : (
-        <section className="panel"><p className="muted">No analysis yet: the analyze pipeline runs after each ingestion (or `npm run job -- analyze`).</p></section>
+        <section className="panel"><p className="muted">No analysis yet: the analyze pipeline runs after each ingestion (or <code>npm run job -- analyze</code>).</p></section>
       )}
       {hasRole(operator.role, "operator") && <ExperimentActions experimentKey={e.key} status={e.status} variants={e.variants.map((v) => ({ key: v.key, versionId: v.versionId }))} warning={warning} />}
     </>

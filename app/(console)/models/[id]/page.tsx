@@ -13,6 +13,7 @@ import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 import type { Evaluation } from "@/server/recommender/evaluate";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Model version" };
 
@@ -28,7 +29,7 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
   const baseline = "overall" in v.baseline ? (v.baseline as Evaluation) : null;
   return (
     <>
-      <PageHead title={`Model version ${v.id}`} subtitle={`${v.family} · trained ${formatUtc(v.createdAt)} · times in UTC`}>
+      <PageHead title={`Model version ${v.id}`} subtitle={`${v.family} · trained ${formatUtc(v.createdAt)}`}>
         <span className="toolbar">
           {v.aliases.map((a) => <span key={a} className="badge success">{a}</span>)}
         </span>
@@ -41,9 +42,9 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
             <dt>Train run</dt><dd>{v.runId ? <Link href={`/runs/${v.runId}`}>run {v.runId}</Link> : "—"}</dd>
             <dt>Snapshot</dt><dd>{v.snapshot.id} · {v.snapshot.users} users, {v.snapshot.tracks} tracks, {v.snapshot.listens} listens · <code>{v.snapshot.digest.slice(0, 16)}…</code></dd>
             <dt>Ingestion run</dt><dd>{v.snapshot.ingestionRunId ? <Link href={`/runs/${v.snapshot.ingestionRunId}`}>run {v.snapshot.ingestionRunId}</Link> : "—"}</dd>
-            <dt>Newest listen</dt><dd>{formatUtc(v.snapshot.newestListenAt)}</dd>
+            <dt>Newest listen</dt><dd><Time value={v.snapshot.newestListenAt} /></dd>
             <dt>Code</dt><dd><code>{v.codeVersion.slice(0, 12)}</code></dd>
-            <dt>Artefact</dt><dd>{v.artefact.prunedAt ? `pruned ${formatUtc(v.artefact.prunedAt)}` : `${formatBytes(v.artefact.bytes)} · sha256 ${v.artefact.digest.slice(0, 16)}…`}</dd>
+            <dt>Artefact</dt><dd>{v.artefact.prunedAt ? <>pruned <Time value={v.artefact.prunedAt} /></> : `${formatBytes(v.artefact.bytes)} · sha256 ${v.artefact.digest.slice(0, 16)}…`}</dd>
             <dt>Training</dt><dd>{v.training.seconds.toFixed(1)} s, {v.training.cpuSeconds.toFixed(1)} CPU s, peak {formatBytes(v.training.peakRssBytes)}</dd>
           </dl>
         </section>

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { formatBytes, formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { formatBytes, formatDuration, secondsBetween } from "@/components/format";
 import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { PageHead } from "@/components/layout/EmptyState";
@@ -15,6 +15,7 @@ import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { DATASETS } from "@/server/ingestion/records";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Run" };
 
@@ -42,7 +43,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
 
   return (
     <>
-      <PageHead title={`Run #${run.id}`} subtitle={`${run.pipeline} · triggered by ${run.trigger}${run.triggeredBy ? ` (${run.triggeredBy})` : ""} · times in UTC`}>
+      <PageHead title={`Run #${run.id}`} subtitle={`${run.pipeline} · triggered by ${run.trigger}${run.triggeredBy ? ` (${run.triggeredBy})` : ""}`}>
         <span className="toolbar">
           <StatusBadge status={run.status} />
           <AutoRefresh active={run.status === "running"} />
@@ -52,7 +53,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
       </PageHead>
 
       <div className="cards">
-        <div className="card"><div className="label">Created</div><div className="sub">{formatUtc(run.createdAt)}</div></div>
+        <div className="card"><div className="label">Created</div><div className="sub"><Time value={run.createdAt} /></div></div>
         <div className="card"><div className="label">Duration</div><div className="value">{formatDuration(secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)))}</div></div>
         <div className="card"><div className="label">CPU time</div><div className="value">{run.cpuMs === null ? "—" : formatDuration(run.cpuMs / 1000)}</div></div>
         <div className="card"><div className="label">Peak memory</div><div className="value">{formatBytes(run.peakRssBytes)}</div></div>
@@ -89,7 +90,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
             <div className="body">
               <p>
                 fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected}
-                <span className="muted"> · started {formatUtc(t.startedAt)} · finished {formatUtc(t.finishedAt)}</span>
+                <span className="muted"> · started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} /></span>
               </p>
               {t.error && <p className="error">{t.error}</p>}
               {t.details && Object.keys(t.details as object).length > 0 && (
