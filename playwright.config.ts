@@ -55,8 +55,9 @@ export default defineConfig({
       // Runs start only when a test triggers them, so tests do not race the first-start run.
       SCHEDULER: "off",
       SIMULATOR_PORT: String(port + 2),
-      // Failing fast keeps the test that breaks the source short.
+      // Failing fast keeps the test that breaks the source short (task retries wait 30 s and more).
       INGEST_MAX_ATTEMPTS: "2",
+      INGEST_TASK_RETRIES: "0",
     },
   },
 });

@@ -11,7 +11,7 @@ import { startBuiltInSimulator } from "../server/simulator/built-in";
 import { findJob, JOBS } from "./jobs";
 import { progressReporter } from "./progress";
 
-const USAGE = `usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId> (ingest)] [--snapshot <snapshotId> (train)]`;
+const USAGE = `usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId> (ingest)] [--snapshot <snapshotId> (train)] [--force (train: even when this snapshot was trained with the same code and seed)]`;
 
 const positiveId = (flag: string, value: string | undefined): number | undefined | null => {
   if (value === undefined) return undefined;
@@ -21,12 +21,12 @@ const positiveId = (flag: string, value: string | undefined): number | undefined
   return null;
 };
 
-// `npm run job -- <name> [--replay <runId>] [--snapshot <id>]`: runs a job in this process; exit code 0 only on success.
+// `npm run job -- <name> [--replay <runId>] [--snapshot <id>] [--force]`: runs a job in this process; exit code 0 only on success.
 // --trigger, --by and --key are for the web server, which starts heavy jobs in a process like this one.
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { replay: { type: "string" }, snapshot: { type: "string" }, trigger: { type: "string" }, by: { type: "string" }, key: { type: "string" } },
+    options: { replay: { type: "string" }, snapshot: { type: "string" }, force: { type: "boolean" }, trigger: { type: "string" }, by: { type: "string" }, key: { type: "string" } },
   });
   const name = positionals[0];
   const job = name ? findJob(name) : undefined;
@@ -66,7 +66,7 @@ async function main(): Promise<number> {
         trigger,
         idempotencyKey: values.key,
         triggeredBy: values.by ?? `cli:${os.userInfo().username}`,
-        params: { ...(replayOf === undefined ? {} : { replayOf }), ...(snapshotId === undefined ? {} : { snapshotId }) },
+        params: { ...(replayOf === undefined ? {} : { replayOf }), ...(snapshotId === undefined ? {} : { snapshotId }), ...(values.force ? { force: true } : {}) },
       },
       progress,
     );

@@ -31,6 +31,16 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await page.getByRole("button", { name: "Start" }).click();
   await expect(page.getByText(`experiment ${key} · running`)).toBeVisible();
 
+  // The console names a listener's variant without taking part: opening their page records no exposure.
+  const [someone] = await trpcData<{ id: number }[]>(page.request, "listeners.search", { query: "", limit: 1 });
+  await expect(async () => {
+    await page.goto(`/listeners/${someone!.id}`);
+    await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(new RegExp(`experiment ${key}, variant (control|treatment).*without recording an exposure`), { timeout: 2_000 });
+  }).toPass({ timeout: 60_000 });
+  await page.waitForTimeout(1_000);
+  expect((await trpcData<{ exposuresPerDay: unknown[] }>(page.request, "experiments.get", { key })).exposuresPerDay).toEqual([]);
+  await page.goto(`/experiments/${key}`);
+
   // A simulated day: the built-in simulator's listeners ask this console for recommendations (exposures) and play some.
   expect((await page.request.post(`${E2E_SIMULATOR_URL}/admin/advance`, { data: { days: 1 } })).status()).toBe(200);
   await trpcMutation(page.request, "ingestion.trigger", {});

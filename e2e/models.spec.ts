@@ -17,13 +17,42 @@ test("an operator trains from the console, sees the versions and the champion, p
       return running === null ? lastEnded?.status : "running";
     }, { timeout: 60_000 })
     .toBe("success");
-  // Other specs may have trained already: this run adds one version per family.
+  // Other specs may have trained on the same data already: forced, this run adds one version per family.
   const before = (await trpcData<{ total: number }>(page.request, "models.list", { page: 1, pageSize: 25 })).total;
   await page.goto("/models");
+  await page.getByLabel("Even if nothing is new").check();
   await page.getByRole("button", { name: "Train now" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   const runId = Number(page.url().split("/").pop());
   await expect(page.locator("header .badge").first()).toHaveText("success", { timeout: 180_000 });
+
+  // The run says what it produced: five versions with NDCG@10, each linked, and the decision; no ingestion counters.
+  const produced = page.getByTestId("produced");
+  const registered = produced.getByRole("table", { name: "Versions registered" });
+  await expect(registered.locator("tbody tr")).toHaveCount(5);
+  await expect(registered).toContainText(/hybrid\s*0\.\d{4}/);
+  await expect(registered.getByRole("link").first()).toHaveAttribute("href", /^\/models\/\d+$/);
+  await expect(produced.getByTestId("decision")).toContainText(/version \d+ promoted to champion|champion kept; version \d+ is challenger/);
+  await expect(page.getByRole("heading", { name: "Quarantine" })).toHaveCount(0);
+  await expect(page.getByText(/fetched \d+ · inserted/)).toHaveCount(0);
+  // Progress inside the long tasks: the families' steps and the users scored, full at the end.
+  const scored = page.getByRole("progressbar", { name: "users done" });
+  await expect(scored).toHaveAttribute("aria-valuenow", (await scored.getAttribute("aria-valuemax"))!);
+  await expect(page.getByRole("progressbar", { name: "steps done" })).toHaveCount(5);
+  // And so does the Runs list, under a grid topped by duration bars.
+  await page.goto("/runs?pipeline=train");
+  await expect(page.getByTestId("duration-bars").getByRole("link", { name: new RegExp(`^run ${runId}: success, `) })).toBeVisible();
+  const row = page.getByRole("table", { name: "Runs" }).locator("tr", { has: page.getByRole("link", { name: `#${runId}`, exact: true }) });
+  await expect(row).toContainText(/v\d+, v\d+, v\d+, v\d+, v\d+/);
+  await expect(row).toContainText(/0\.\d{4} \((hybrid|item_knn|ease|als)\)/);
+  await expect(row).toContainText(/promoted to champion|is challenger/);
+
+  // The same data, code and seed again: nothing new, nothing registered.
+  await page.goto("/models");
+  await page.getByRole("button", { name: "Train now" }).click();
+  await expect(page).toHaveURL(/\/runs\/\d+$/);
+  await expect(page.locator("header .badge").first()).toHaveText("skipped", { timeout: 60_000 });
+  await expect(page.locator("pre.log[role=alert]")).toContainText(new RegExp(`nothing new: snapshot \\d+ already trained by run ${runId} with the same code and seed`));
 
   await page.goto("/models");
   const versions = page.getByRole("table", { name: "Model versions" });
@@ -60,9 +89,51 @@ test("an operator trains from the console, sees the versions and the champion, p
   expect(audit).toContain("e2e: trying the neighbours");
   expect(audit).toContain("rollback: e2e: back to the trained champion");
 
-  // Compare the two.
+  // Compare the two (the older link form still works).
   await page.goto(`/models/compare?a=${championId}&b=${otherId}`);
-  await expect(page.getByRole("table", { name: "Metrics side by side" })).toContainText("recall@20");
+  await expect(page.getByRole("table", { name: "Versions compared" })).toContainText("recall@20");
+});
+
+test("versions chosen on the Models list compare in one table: a column each, deltas to the first, differences marked, the snapshot told truly", async ({ page }) => {
+  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password, "/models");
+  const versions = page.getByRole("table", { name: "Model versions" });
+  const ids = await versions.locator("tbody tr").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-testid")!.replace("version-", ""))));
+  // The newest three: the same train run, so the same snapshot.
+  const chosen = ids.slice(0, 3);
+  for (const id of chosen) await page.getByLabel(`compare version ${id}`).check();
+  await page.getByRole("button", { name: "Compare selected" }).click();
+  await expect(page).toHaveURL(new RegExp(`/models/compare\\?v=${chosen.join("&v=")}$`));
+  const table = page.getByRole("table", { name: "Versions compared" });
+  await expect(table.locator("thead th")).toHaveCount(4);
+  await expect(page.getByText(/^All trained and measured on snapshot \d+: the numbers are directly comparable\.$/)).toBeVisible();
+  await expect(table.locator('tr[data-differs="true"]', { hasText: "Family" })).toContainText("differs");
+  await expect(table.locator('tr[data-differs="false"]', { hasText: "Snapshot" })).toHaveCount(1);
+  await expect(table.locator("tr", { hasText: "ndcg@10" }).first()).toContainText(/\([+−]0\.\d{4}\)/);
+
+  // Versions of different snapshots are said to differ; one version alone is not a comparison.
+  const snapshots = await trpcData<{ versions: { id: number; snapshotId: number }[] }>(page.request, "models.list", { page: 1, pageSize: 100 });
+  const first = snapshots.versions.at(-1)!;
+  const other = snapshots.versions.find((v) => v.snapshotId !== first.snapshotId);
+  if (other) {
+    await page.goto(`/models/compare?v=${first.id}&v=${other.id}`);
+    await expect(page.getByText(/^Different snapshots \(\d+, \d+\)/)).toBeVisible();
+  }
+  await page.goto(`/models/compare?v=${chosen[0]}`);
+  await expect(page.getByText("Choose 2 to 6 versions")).toBeVisible();
+
+  // The quality chart has one series per family; "challenger" is explained where it shows.
+  await page.goto("/models");
+  await expect(page.locator(".recharts-legend-item-text")).toContainText(["popularity"]);
+  if ((await versions.getByText("challenger", { exact: true }).count()) > 0) await expect(page.getByTestId("challenger-legend")).toContainText("did not beat the champion");
+});
+
+test("Runs lists every pipeline: analyze and demo have their own tab", async ({ page }) => {
+  await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password, "/runs");
+  for (const pipeline of ["ingest", "train", "analyze", "demo"]) {
+    await page.getByRole("navigation", { name: "Pipelines" }).getByRole("link", { name: pipeline, exact: true }).click();
+    await expect(page).toHaveURL(new RegExp(`/runs\\?pipeline=${pipeline}$`));
+    await expect(page.getByRole("link", { name: pipeline, exact: true })).toHaveAttribute("aria-current", "page");
+  }
 });
 
 test("a viewer sees the models but cannot train, promote or roll back", async ({ page, browser }) => {

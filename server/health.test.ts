@@ -1,5 +1,4 @@
-import pg from "pg";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDatabase } from "./db/client";
 import { readMigrations } from "./db/migrations";
 import { checkReadiness } from "./health";
@@ -30,17 +29,12 @@ it("says the database is unreachable, listing no migrations, when nothing answer
 });
 
 it("says the same while the database refuses connections, and is ready again once it takes them", async () => {
-  const name = new URL(migrated.url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
   try {
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
-    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+    await migrated.setOutage(true);
     expect(await checkReadiness(migrated.db)).toMatchObject({ ready: false, database: "unreachable" });
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+    await migrated.setOutage(false);
     expect(await checkReadiness(migrated.db)).toEqual({ ready: true, database: "reachable", pendingMigrations: [] });
   } finally {
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
-    await admin.end();
+    await migrated.setOutage(false);
   }
 });

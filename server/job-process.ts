@@ -20,6 +20,7 @@ export async function startInJobProcess(job: Job, ctx: JobContext, request: Trig
   const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   const args = ["--import", "tsx", path.join(process.cwd(), "cron", "cli.ts"), job.name, "--trigger", request.trigger, "--by", by];
   if (request.idempotencyKey) args.push("--key", request.idempotencyKey);
+  if (request.params?.force === true) args.push("--force");
   const child = spawn(process.execPath, args, { cwd: process.cwd(), env: process.env, stdio: "ignore", detached: true });
   child.unref();
   let exited = false;

@@ -2,6 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { findJob, jobOfPipeline, type Job, type JobContext } from "../cron/jobs";
 import type { PipelineRun } from "./db/generated/client";
 import { startInJobProcess } from "./job-process";
+import { waitForRun } from "./pipeline/runner";
+import { runSummary } from "./pipeline/summary";
 import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
 
 export type TriggerOutcome = { kind: "started"; run: PipelineRun; deduped: boolean } | { kind: "busy"; error: RunInProgressError };
@@ -11,15 +13,25 @@ export type TriggerOutcome = { kind: "started"; run: PipelineRun; deduped: boole
  * jobs run in a job process of their own instead.
  */
 export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequest): Promise<TriggerOutcome> {
-  if (job.ownProcess) return startInJobProcess(job, ctx, request);
+  if (job.ownProcess) {
+    const outcome = await startInJobProcess(job, ctx, request);
+    // The job process's output goes nowhere: this log says how its run ended and what it concluded.
+    if (outcome.kind === "started" && !outcome.deduped) void waitForRun(ctx.database, outcome.run.id, 2000).then((run) => logEnd(ctx, job, run.id), () => undefined);
+    return outcome;
+  }
   try {
     const started = await job.start(ctx, request);
-    if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
+    if (!started.deduped) started.finished.then((run) => logEnd(ctx, job, run.id), (error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
     return { kind: "started", run: started.run, deduped: started.deduped };
   } catch (error) {
     if (error instanceof RunInProgressError) return { kind: "busy", error };
     throw error;
   }
+}
+
+async function logEnd(ctx: JobContext, job: Job, runId: number): Promise<void> {
+  const summary = await runSummary(ctx.database.db, runId).catch(() => null);
+  if (summary) console.log(`[${job.name}] ${summary}`);
 }
 
 export function requireJob(name: string): Job {

@@ -6,12 +6,24 @@ import { useState } from "react";
 import { ActionButton } from "@/components/layout/ActionButton";
 import { useTRPC } from "@/components/trpc/client";
 
-/** Starts a train run now and opens it (operators and admins; the server checks again). */
+/**
+ * Starts a train run now and opens it (operators and admins; the server checks again). A run on data
+ * already trained with the same code and seed is skipped as "nothing new" unless forced.
+ */
 export function TrainNowButton() {
   const trpc = useTRPC();
   const router = useRouter();
   const train = useMutation(trpc.models.train.mutationOptions());
-  return <ActionButton primary label="Train now" pendingLabel="Starting…" run={() => train.mutateAsync()} onDone={({ runId }) => router.push(`/runs/${runId}`)} />;
+  const [force, setForce] = useState(false);
+  return (
+    <span className="toolbar">
+      <label style={{ display: "inline-flex", alignItems: "center", gap: 4 }} title="Train even when the data, code and seed are those of an earlier run (its versions would repeat)">
+        <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />
+        Even if nothing is new
+      </label>
+      <ActionButton primary label="Train now" pendingLabel="Starting…" run={() => train.mutateAsync({ force })} onDone={({ runId }) => router.push(`/runs/${runId}`)} />
+    </span>
+  );
 }
 
 /**

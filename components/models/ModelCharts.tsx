@@ -8,26 +8,37 @@ export interface QualityPoint {
   family: string;
   ndcg10: number;
   recall20: number;
-  popularityNdcg10: number | null;
 }
 
-/** NDCG@10 and recall@20 of each version, in the order they were trained, with popularity on the same split beside. */
+/** A colour per family, the same on every chart. */
+const FAMILY_COLOURS: Record<string, string> = { popularity: "#888888", item_knn: "#2e9e62", als: "#5b3cc4", ease: "#c4572e", hybrid: "#1f77b4" };
+const OTHER_COLOURS = ["#b8860b", "#8b1c62", "#2f4f4f"];
+
+/**
+ * NDCG@10 of each version on its run's test split, in the order they were trained: one series per
+ * family, so a line joins only versions of the same family.
+ */
 export function QualityChart({ data }: { data: QualityPoint[] }) {
+  const families = [...new Set(data.map((p) => p.family))];
+  const rows = data.map((p) => ({ id: p.id, point: p, [p.family]: p.ndcg10 }));
   return (
-    <ChartPanel title="Offline quality per version (test split)" empty={data.length === 0}>
+    <ChartPanel title="Offline NDCG@10 per version, by family (test split)" empty={data.length === 0}>
       <ResponsiveContainer>
-        <LineChart data={data} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
+        <LineChart data={rows} margin={{ left: 0, right: 12, top: 8, bottom: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="id" tickFormatter={(id: number) => `v${id}`} />
           <YAxis />
-          <Tooltip labelFormatter={(_, payload) => {
-            const point = payload?.[0]?.payload as QualityPoint | undefined;
-            return point ? `version ${point.id} · ${point.family}` : "";
-          }} formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))} />
+          <Tooltip
+            labelFormatter={(_, payload) => {
+              const point = (payload?.[0]?.payload as { point?: QualityPoint } | undefined)?.point;
+              return point ? `version ${point.id} · ${point.family} · recall@20 ${point.recall20.toFixed(4)}` : "";
+            }}
+            formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))}
+          />
           <Legend />
-          <Line dataKey="ndcg10" name="NDCG@10" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
-          <Line dataKey="recall20" name="recall@20" stroke="#2e9e62" dot={{ r: 2 }} isAnimationActive={false} />
-          <Line dataKey="popularityNdcg10" name="popularity NDCG@10" stroke="#999" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+          {families.map((family, k) => (
+            <Line key={family} dataKey={family} name={family} stroke={FAMILY_COLOURS[family] ?? OTHER_COLOURS[k % OTHER_COLOURS.length]} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
+          ))}
         </LineChart>
       </ResponsiveContainer>
     </ChartPanel>

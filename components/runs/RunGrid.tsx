@@ -1,15 +1,39 @@
 import Link from "next/link";
 import type { runGrid } from "@/server/monitoring/runs";
-import { formatUtc } from "@/components/format";
+import { formatDuration, formatUtc, secondsBetween } from "@/components/format";
 
 type Grid = Awaited<ReturnType<typeof runGrid>>;
 
-/** Tasks (rows) by recent runs (columns, oldest left); each cell opens that task's latest try. */
-export function RunGrid({ grid }: { grid: Grid }) {
+/** Height of the tallest duration bar, in pixels. */
+const BAR_HEIGHT = 48;
+
+/**
+ * Tasks (rows) by recent runs (columns, oldest left), each column topped by a bar as tall as the
+ * run's duration (as in Airflow's grid); each cell opens that task's latest try.
+ */
+export function RunGrid({ grid, now }: { grid: Grid; now: Date }) {
+  const durations = grid.runs.map((run) => secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)));
+  const longest = Math.max(0, ...durations.map((d) => d ?? 0));
   return (
     <div className="grid-wrap panel">
       <table className="run-grid" aria-label="Tasks by run">
         <thead>
+          <tr data-testid="duration-bars">
+            <th scope="row" className="muted">
+              duration
+              <br />
+              (longest {formatDuration(longest)})
+            </th>
+            {grid.runs.map((run, k) => {
+              const seconds = durations[k] ?? null;
+              const label = `run ${run.id}: ${run.status}, ${formatDuration(seconds)}`;
+              return (
+                <td key={run.id} style={{ verticalAlign: "bottom" }}>
+                  <Link href={`/runs/${run.id}`} title={label} aria-label={label} className={`cell ${run.status}`} style={{ height: longest > 0 && seconds !== null ? Math.max(2, Math.round((seconds / longest) * BAR_HEIGHT)) : 2 }} />
+                </td>
+              );
+            })}
+          </tr>
           <tr>
             <th scope="col">task \ run</th>
             {grid.runs.map((run) => (

@@ -3,8 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { NextApiRequest, NextApiResponse } from "next";
 import NextAuth from "next-auth";
-import pg from "pg";
-import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { createOperator } from "./accounts";
 import { createAuthOptions } from "./options";
@@ -85,18 +84,6 @@ async function signIn(email: string, password: string, at = base) {
 /** The error text next-auth sends the sign-in form. */
 const errorText = async (response: Response) => new URL(((await response.json()) as { url: string }).url).searchParams.get("error");
 
-async function setConnections(allowed: boolean) {
-  const name = new URL(database.url).pathname.slice(1);
-  const admin = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await admin.connect();
-  try {
-    await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${allowed}`);
-    if (!allowed) await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
-  } finally {
-    await admin.end();
-  }
-}
-
 beforeAll(async () => {
   database = await createTestDatabase();
   await createOperator(database.db, null, { email: "ops@example.test", name: "Ops", role: "operator", password: "ops-password-123" });
@@ -106,7 +93,7 @@ beforeAll(async () => {
   process.env.NEXTAUTH_URL = base;
 });
 afterAll(async () => {
-  await setConnections(true);
+  await database.setOutage(false);
   await new Promise((resolve) => server.close(resolve));
   await database.drop();
 });
@@ -119,7 +106,7 @@ describe("a database outage", () => {
     const before = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
     expect(((await before.json()) as { user?: { email: string } }).user?.email).toBe("ops@example.test");
 
-    await setConnections(false);
+    await database.setOutage(true);
     const during = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
     // Before the fix: 200 with a Set-Cookie that emptied the session cookie (everyone signed out).
     expect(during.status).toBe(503);
@@ -130,7 +117,7 @@ describe("a database outage", () => {
     // Signing in meanwhile says why it cannot, in words meant for the form.
     expect(await errorText(await signIn("ops@example.test", "ops-password-123"))).toBe("Encore cannot reach its database; try signing in again shortly.");
 
-    await setConnections(true);
+    await database.setOutage(false);
     const after = await fetch(`${base}/api/auth/session`, { headers: { cookie } });
     expect(after.status).toBe(200);
     const session = (await after.json()) as { user?: { email: string }; databaseUnavailable?: boolean };

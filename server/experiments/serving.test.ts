@@ -5,6 +5,7 @@ import type { Recommendations } from "../serving/recommend";
 import { unservableIncident } from "../serving/engine";
 import { engineFor, unservableExperiments } from "../serving/service";
 import { pruneArtefacts } from "../recommender/registry";
+import { createCaller } from "../trpc/root";
 import type { Simulator } from "../simulator/server";
 import type { TestDatabase } from "../testing/database";
 import { trainedEncore, type TrainedEncore } from "../testing/trained";
@@ -85,6 +86,34 @@ describe("experiments in serving", () => {
     expect(exposures[0]!.exposures).toBe(20);
     expect(exposures[0]!.servedTrackIds.length).toBeGreaterThanOrEqual(5);
     expect(await database.db.experimentExposure.count()).toBe(61);
+  });
+
+  it("records exposures only for the app's requests about listeners Encore knows; the console is told the variant without recording it", async () => {
+    const count = () => database.db.experimentExposure.count();
+    const before = await count();
+    // 50 ids no listener has: the champion answers, outside any experiment, nothing recorded.
+    for (let userId = 1_900_000_000; userId < 1_900_000_050; userId++) {
+      const { status, body } = await get<Recommendations>(`/users/${userId}/recommendations?k=3`);
+      expect(status).toBe(200);
+      expect(body.experiment).toBeNull();
+    }
+    await engineFor(database).exposures.flush();
+    expect(await count()).toBe(before);
+
+    const exposed = new Set((await database.db.experimentExposure.findMany({ select: { userId: true } })).map((e) => e.userId));
+    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find((u) => !exposed.has(u.id))!.id;
+    const session = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
+    const seen = await session.recommendations.forUser({ userId: listener, k: 3 });
+    expect(seen.experiment?.key).toBe("model-vs-popularity");
+    await engineFor(database).exposures.flush();
+    expect(await count()).toBe(before);
+
+    // The app over tRPC, with its key: exposed, in the variant the console named.
+    const app = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: `Bearer ${key}`, operator: null });
+    expect((await app.recommendations.forUser({ userId: listener, k: 3 })).experiment).toEqual(seen.experiment);
+    await engineFor(database).exposures.flush();
+    expect(await database.db.experimentExposure.findMany({ where: { userId: listener }, select: { variant: true, exposures: true } })).toEqual([{ variant: seen.experiment!.variant, exposures: 1 }]);
+    await database.db.experimentExposure.deleteMany({ where: { userId: listener } });
   });
 
   it("keeps an exposed listener's variant when the weights change", async () => {

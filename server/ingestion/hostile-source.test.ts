@@ -105,7 +105,7 @@ describe("timestamps the world cannot have yet", () => {
     expect(await database.db.track.count()).toBe(100);
     const reasons = (await quarantined("tracks")).map((q) => [q.record_key, q.reason]);
     expect(reasons).toEqual([
-      ["7", "updated_at: 9999-12-31T23:59:59 is more than 24 h after the read began (" + reasons[0]![1].slice(-25)],
+      ["7", expect.stringMatching(/^updated_at: 9999-12-31T23:59:59 is more than 24 h after the read began \(\d{4}-\d\d-\d\dT[\d:.]+Z\)$/)],
       ["8", expect.stringMatching(/^created_at: \S+ is more than 24 h after the read began/)],
     ]);
     const freshness = await database.db.checkResult.findFirstOrThrow({ where: { runId: first.id, check: "freshness", dataset: "tracks" } });

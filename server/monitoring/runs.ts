@@ -1,5 +1,6 @@
 import type { Db } from "../db/client";
 import type { Prisma, RunStatus, RunTrigger } from "../db/generated/client";
+import { runOutcome, runOutcomes } from "./run-outcome";
 
 export interface RunFilter {
   pipeline?: string;
@@ -20,7 +21,7 @@ function where(filter: RunFilter): Prisma.PipelineRunWhereInput {
   };
 }
 
-/** A page of runs, newest first, with their total rows and failed tasks. */
+/** A page of runs, newest first, with their total rows, failed tasks and what they concluded (train, analyze, demo). */
 export async function listRuns(db: Db, filter: RunFilter, page: number, pageSize: number) {
   const [total, runs] = await Promise.all([
     db.pipelineRun.count({ where: where(filter) }),
@@ -35,12 +36,14 @@ export async function listRuns(db: Db, filter: RunFilter, page: number, pageSize
       },
     }),
   ]);
+  const outcomes = await runOutcomes(db, runs);
   return {
     total,
     page,
     pageSize,
     runs: runs.map(({ tasks, ...run }) => ({
       ...run,
+      outcome: outcomes.get(run.id) ?? null,
       rowsFetched: tasks.reduce((sum, t) => sum + t.rowsFetched, 0),
       rowsRejected: tasks.reduce((sum, t) => sum + t.rowsRejected, 0),
       failedTasks: [...latestTries(tasks).values()].filter((t) => t.status === "failed").map((t) => t.task),
@@ -55,14 +58,17 @@ export function latestTries<T extends { task: string; tryNumber: number }>(tasks
   return latest;
 }
 
-/** Tasks by recent runs, like Airflow's grid: one column per run (oldest left), one row per task, its latest try. */
-export async function runGrid(db: Db, pipeline: string, runs = 25) {
+/**
+ * Tasks by recent runs matching the filter, like Airflow's grid: one column per run (oldest left) with
+ * its duration, one row per task, its latest try.
+ */
+export async function runGrid(db: Db, filter: RunFilter & { pipeline: string }, runs = 25) {
   const recent = await db.pipelineRun.findMany({
-    where: { pipeline },
+    where: where(filter),
     orderBy: { id: "desc" },
     take: runs,
     select: {
-      id: true, status: true, createdAt: true, trigger: true,
+      id: true, status: true, createdAt: true, trigger: true, startedAt: true, finishedAt: true,
       tasks: { select: { id: true, task: true, tryNumber: true, status: true, startedAt: true, finishedAt: true }, orderBy: { id: "asc" } },
     },
   });
@@ -70,11 +76,11 @@ export async function runGrid(db: Db, pipeline: string, runs = 25) {
   for (const run of [...recent].reverse()) for (const t of run.tasks) if (!taskNames.includes(t.task)) taskNames.push(t.task);
   return {
     tasks: taskNames,
-    runs: recent.reverse().map((run) => ({ id: run.id, status: run.status, createdAt: run.createdAt, trigger: run.trigger, cells: Object.fromEntries(latestTries(run.tasks)) })),
+    runs: recent.reverse().map(({ tasks, ...run }) => ({ ...run, cells: Object.fromEntries(latestTries(tasks)) })),
   };
 }
 
-/** Everything about one run: every try of every task (with logs), its checks, its quarantine by dataset and reason. */
+/** Everything about one run: every try of every task (with logs), its checks, its quarantine by dataset and reason, what it concluded. */
 export async function runDetail(db: Db, runId: number) {
   const run = await db.pipelineRun.findUnique({
     where: { id: runId },
@@ -82,5 +88,5 @@ export async function runDetail(db: Db, runId: number) {
   });
   if (!run) return null;
   const quarantine = await db.quarantinedRecord.groupBy({ by: ["dataset", "reasonCode"], where: { runId }, _count: true });
-  return { ...run, quarantine: quarantine.map((q) => ({ dataset: q.dataset, reasonCode: q.reasonCode, count: q._count })) };
+  return { ...run, quarantine: quarantine.map((q) => ({ dataset: q.dataset, reasonCode: q.reasonCode, count: q._count })), outcome: await runOutcome(db, run) };
 }

@@ -1,6 +1,4 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { evaluateAlerts } from "./alerts";
 import { tryLockPipeline } from "./lock";
@@ -15,18 +13,6 @@ beforeAll(async () => {
 afterAll(() => database.drop());
 
 const untilAborted = (ctx: TaskContext) => new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error), { once: true }));
-
-async function asAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: inject("adminDatabaseUrl") });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
-
-const databaseName = () => new URL(database.url).pathname.slice(1);
 
 /** A dead process's run: running, its last heartbeat `agoMs` before now, one task going and one never started. */
 function ghostRun(pipeline: string, agoMs: number) {
@@ -52,11 +38,8 @@ describe("a lost database connection", () => {
     if (started.deduped) throw new Error("unexpected");
     await expect.poll(() => database.db.taskRun.findFirst({ where: { runId: started.run.id } }).then((t) => t?.status)).toBe("running");
     // A restart or failover as PostgreSQL does it: every backend ends, and nobody connects for a while.
-    await asAdmin(async (admin) => {
-      await admin.query(`ALTER DATABASE ${databaseName()} ALLOW_CONNECTIONS false`);
-      await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [databaseName()]);
-    });
-    setTimeout(() => void asAdmin((admin) => admin.query(`ALTER DATABASE ${databaseName()} ALLOW_CONNECTIONS true`)), 1500);
+    await database.setOutage(true);
+    setTimeout(() => void database.setOutage(false), 1500);
     const ended = await started.finished;
     expect(ended.status).toBe("failed");
     expect(ended.error).toMatch(/extract: lost the database connection holding the p-lost-lock lock: terminating connection/);

@@ -3,8 +3,8 @@ import { redactSecrets } from "../redact";
 
 /** Folders whose absolute paths say nothing to a viewer but where the server keeps its files, longest first. */
 function roots(): [string, string][] {
-  const dataDir = path.resolve(process.env.DATA_DIR ?? ".data");
-  const lakeDir = path.resolve(process.env.DATA_LAKE_DIR ?? path.join(dataDir, "lake"));
+  const dataDir = path.resolve(/* turbopackIgnore: true */ process.env.DATA_DIR ?? ".data");
+  const lakeDir = path.resolve(/* turbopackIgnore: true */ process.env.DATA_LAKE_DIR ?? path.join(dataDir, "lake"));
   const named: [string, string][] = [
     [lakeDir, "DATA_LAKE_DIR"],
     [dataDir, "DATA_DIR"],

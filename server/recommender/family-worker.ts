@@ -20,7 +20,7 @@ const job = workerData as FamilyJob;
 const snapshot = decodeSnapshot(await readVerified(job.snapshot.path, job.snapshot.digest));
 const session = new TrainSession({} as TrainSnapshot, snapshot, job.seed, new Pacer(undefined, 1_000));
 const definition = familyDefinition(job.family);
-const trained = await trainFamily(session, definition, job.users);
+const trained = await trainFamily(session, definition, job.users, (done, total) => parentPort!.postMessage({ progress: { done, total } }));
 const stages = (["validation", "test", "final"] as const).map((stage) => ({ stage, ...trained.models[stage].artefact(), curve: trained.models[stage].curve }));
 const buffers = stages.flatMap((s) => Object.values(s.arrays).map((a) => a.buffer as ArrayBuffer));
 parentPort!.postMessage({ params: trained.params, tuning: trained.tuning, test: trained.test, stages }, [...new Set(buffers)]);

@@ -90,8 +90,9 @@ async function onThread<Result, Progress = never>(entry: string, workerData: unk
   }
 }
 
-/** Trains a family on a worker thread, so families use both cores and the job's event loop stays free. */
-export const trainFamilyInWorker = (job: FamilyJob, signal: AbortSignal) => onThread<WorkerTraining>("./family-worker.ts", job, signal, `the ${job.family} thread`);
+/** Trains a family on a worker thread, so families use both cores and the job's event loop stays free; its steps come to `onStep`. */
+export const trainFamilyInWorker = (job: FamilyJob, signal: AbortSignal, onStep: (step: { done: number; total: number }) => void) =>
+  onThread<WorkerTraining, { done: number; total: number }>("./family-worker.ts", job, signal, `the ${job.family} thread`, onStep);
 
 /** Batch-scores a range of users on a worker thread; their COPY lines come to `onLines` in batches. */
 export const scoreInWorker = (job: ScoreJob, signal: AbortSignal, onLines: (lines: string) => void) =>

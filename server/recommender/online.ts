@@ -23,13 +23,14 @@ export async function measureChampionOnline(database: Database, ingestionRunId: 
   if (!champion) return null;
   const snapshot = await database.db.trainSnapshot.findUnique({ where: { id: champion.version.snapshotId }, select: { newestListenAt: true } });
   if (!snapshot?.newestListenAt) return null;
-  // New discoveries: tracks a user listened to after the snapshot and not before it.
+  // New discoveries: tracks a user listened to after the snapshot and not before it. The snapshot keeps
+  // its newest listen to the millisecond, listens have microseconds: that same listen is not new.
   const { rows } = await database.pool.query<{ user_id: number; found: number[]; ranked: number[] }>(
     `WITH after AS (
        SELECT h.user_id, array_agg(DISTINCT item) AS found
          FROM listen_history h, unnest(h.items) AS item
-        WHERE h.created_at > $2
-          AND NOT EXISTS (SELECT 1 FROM listen_history b WHERE b.user_id = h.user_id AND b.created_at <= $2 AND item = ANY (b.items))
+        WHERE h.created_at >= $2::timestamptz + interval '1 millisecond'
+          AND NOT EXISTS (SELECT 1 FROM listen_history b WHERE b.user_id = h.user_id AND b.created_at < $2::timestamptz + interval '1 millisecond' AND item = ANY (b.items))
         GROUP BY h.user_id)
      SELECT a.user_id, a.found, r.track_ids[1:20] AS ranked
        FROM after a JOIN recommendations r ON r.version_id = $1 AND r.user_id = a.user_id`,

@@ -6,7 +6,7 @@ import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
-import { trainFamily, type FamilyTraining } from "./train-family";
+import { trainFamily, trainingSteps, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
 import { versionNdcg10, type Evaluation } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
@@ -36,7 +36,8 @@ export interface TrainConfig {
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers: 600, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
 
-export const trainParams = z.object({ snapshotId: z.number().int().positive().optional() });
+/** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
+export const trainParams = z.object({ snapshotId: z.number().int().positive().optional(), force: z.boolean().optional() });
 
 /** What each family task leaves on its task, for registration and the console. */
 export interface FamilyOutcome {
@@ -65,8 +66,21 @@ async function assertDataGate(database: Database): Promise<void> {
   if (latest.checks.length) throw new SkipRunError(`data gate: the latest ingestion (run ${latest.id}) tripped ERROR checks: ${latest.checks.map((c) => `${c.check}(${c.dataset})`).join(", ")}`);
 }
 
+/**
+ * The successful train run that already trained a snapshot with these exact contents, code and seed
+ * (retraining would add versions identical to its own), and its snapshot.
+ */
+export async function alreadyTrained(database: Database, digest: string, seed: number, exceptRunId: number): Promise<{ runId: number; snapshotId: number } | null> {
+  const version = await database.db.modelVersion.findFirst({
+    where: { codeVersion: codeVersion(), snapshot: { digest }, runId: { not: exceptRunId }, run: { status: "success" }, training: { path: ["seed"], equals: seed } },
+    orderBy: { id: "desc" },
+    select: { runId: true, snapshotId: true },
+  });
+  return version?.runId ? { runId: version.runId, snapshotId: version.snapshotId } : null;
+}
+
 async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
-  const { snapshotId } = trainParams.parse(ctx.run.params ?? {});
+  const { snapshotId, force } = trainParams.parse(ctx.run.params ?? {});
   let taken;
   if (snapshotId !== undefined) {
     taken = await loadSnapshot(ctx.database, snapshotId);
@@ -77,7 +91,13 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
     const { row } = taken;
     ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
   }
-  ctx.detail({ snapshotId: taken.row.id });
+  const trained = force ? null : await alreadyTrained(ctx.database, taken.row.digest, config.seed, ctx.run.id);
+  if (trained) {
+    // A snapshot taken only to find nothing new is not kept (its file is content-addressed, shared with the earlier one).
+    if (snapshotId === undefined) await ctx.database.db.trainSnapshot.delete({ where: { id: taken.row.id } });
+    throw new SkipRunError(`nothing new: snapshot ${trained.snapshotId} already trained by run ${trained.runId} with the same code and seed (train with force to repeat it)`);
+  }
+  ctx.detail({ snapshotId: taken.row.id, seed: config.seed });
   // The train pipeline's own checks: an ERROR stops the run before anything is fitted.
   await checkTask(ctx, SNAPSHOT_CHECKS, snapshotFacts(taken.snapshot));
 }
@@ -126,10 +146,12 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, definition: Fam
   const users = { tune: config.tuneUsers, evaluate: config.evalUsers };
   const { value, seconds, cpuSeconds } = await measured(async (): Promise<FamilyTraining> => {
     const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
-    const threaded = await trainFamilyInWorker({ family: definition.family, snapshot, seed: config.seed, users }, ctx.signal);
+    const onStep = (done: number, total: number) => ctx.progress(done, total);
+    ctx.progress(0, trainingSteps(definition));
+    const threaded = await trainFamilyInWorker({ family: definition.family, snapshot, seed: config.seed, users }, ctx.signal, (step) => onStep(step.done, step.total));
     if ("unavailable" in threaded) {
       ctx.log(`training on the job's own thread: no worker thread here (${threaded.unavailable.slice(0, 120)})`);
-      return trainFamily(session, definition, users);
+      return trainFamily(session, definition, users, onStep);
     }
     const models = Object.fromEntries(
       threaded.stages.map((s) => {
@@ -156,12 +178,18 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig) {
   const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
   const definitions = trained.map((o) => ({ definition: familyDefinition(o.family), params: o.params }));
   if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
+  // Steps: weights tuned on validation, the blend evaluated on test, refitted on everything.
+  ctx.progress(0, 3);
   const { value, seconds, cpuSeconds } = await measured(async () => {
     const stage = (s: "validation" | "test" | "final") => Promise.all(definitions.map((d) => session.fit(d.definition, d.params, s)));
     const { weights, ndcg } = await tuneWeights(await stage("validation"), session.validation.data.matrix, session.validation.heldOut!, config.tuneUsers, session.pace);
+    ctx.progress(1, 3);
     const blend = async (s: "test" | "final") => hybridModel((await stage(s)).map((model, k) => ({ model, weight: weights[k]! })));
     const test = await session.evaluate(await blend("test"), "test", config.evalUsers);
-    return { weights, ndcg, test, final: await blend("final") };
+    ctx.progress(2, 3);
+    const final = await blend("final");
+    ctx.progress(3, 3);
+    return { weights, ndcg, test, final };
   });
   ctx.log(`blend weights: ${definitions.map((d, k) => `${d.definition.family} ${value.weights[k]}`).join(", ")} (validation NDCG@10 ${value.ndcg.toFixed(4)})`);
   const components = definitions.map((d, k) => ({ family: d.definition.family, params: d.params, weight: value.weights[k]! }));
@@ -169,7 +197,7 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig) {
 }
 
 /** Each trained family becomes an immutable version (a retried run registers each family once). */
-async function registerTask(ctx: TaskContext) {
+async function registerTask(ctx: TaskContext, config: TrainConfig) {
   const outcomes = await familyOutcomes(ctx);
   if (outcomes.length === 0) throw new Error("no family trained");
   const snapshotId = await snapshotIdOf(ctx);
@@ -188,7 +216,8 @@ async function registerTask(ctx: TaskContext) {
           runId: ctx.run.id,
           metrics: o.test as unknown as Prisma.InputJsonValue,
           baselineMetrics: (baseline ?? {}) as unknown as Prisma.InputJsonValue,
-          training: { ...o.training, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) } as unknown as Prisma.InputJsonValue,
+          // The seed with the snapshot and code makes a version reproducible (and a repeat of it detectable).
+          training: { ...o.training, seed: config.seed, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) } as unknown as Prisma.InputJsonValue,
           artefactPath: o.artefact.path,
           artefactDigest: o.artefact.digest,
           artefactBytes: o.artefact.bytes,
@@ -278,7 +307,7 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig) {
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };
-  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper);
+  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper, (done, total) => ctx.progress(done, total));
   ctx.log(`stored the top ${stored.perUser} of version ${version.id} for ${stored.users} users`);
   ctx.detail({ scoredVersion: version.id, users: stored.users });
 }
@@ -295,9 +324,11 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
   if (promoted && current !== championWas) {
     ctx.log(`version ${best} not promoted: the champion changed during the run (version ${championWas ?? "none"}, now ${current}); it waits as challenger`);
     await setAlias(ctx.database.db, "challenger", best, actor, `${decision}; the champion changed during the run`);
+    ctx.detail({ alias: "challenger", championChanged: true });
   } else {
     await setAlias(ctx.database.db, promoted ? "champion" : "challenger", best, actor, decision);
     ctx.log(`version ${best} is now ${promoted ? "champion" : "challenger"}`);
+    ctx.detail({ alias: promoted ? "champion" : "challenger" });
   }
   const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);
   if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);
@@ -317,7 +348,7 @@ export function trainPipeline(config: TrainConfig): PipelineDefinition {
       { name: "snapshot", run: (ctx) => snapshotTask(ctx, config) },
       ...bases,
       { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config) },
-      { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx) },
+      { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx, config) },
       { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config) },
       { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },

@@ -47,26 +47,22 @@ export async function listVersions(db: Db, { page, pageSize }: { page: number; p
   return { total, versions: versions.map((v) => headline(v, aliases.get(v.id) ?? [])) };
 }
 
-/** NDCG@10 and recall@20 of every version over time, with popularity on the same split beside each. */
+/** NDCG@10 and recall@20 of every version over time, with its family (the chart draws one series per family). */
 export async function qualityOverTime(db: Db, limit = 200) {
   const versions = await db.modelVersion.findMany({ orderBy: { id: "desc" }, take: limit });
-  return versions.reverse().map((v) => {
-    const b = baseline(v);
-    return {
-      id: v.id,
-      family: v.family,
-      createdAt: v.createdAt,
-      ndcg10: evaluation(v).overall["ndcg@10"],
-      recall20: evaluation(v).overall["recall@20"],
-      popularityNdcg10: "overall" in b ? b.overall["ndcg@10"] : null,
-    };
-  });
+  return versions.reverse().map((v) => ({
+    id: v.id,
+    family: v.family,
+    createdAt: v.createdAt,
+    ndcg10: evaluation(v).overall["ndcg@10"],
+    recall20: evaluation(v).overall["recall@20"],
+  }));
 }
 
 export async function versionDetail(db: Db, id: number) {
   const v = await db.modelVersion.findUnique({ where: { id }, include: { snapshot: true, aliases: true } });
   if (!v) return null;
-  const training = v.training as unknown as FamilyOutcome["training"] & { tuning: FamilyOutcome["tuning"] };
+  const training = v.training as unknown as FamilyOutcome["training"] & { tuning: FamilyOutcome["tuning"]; seed?: number };
   return {
     ...headline(v, v.aliases.map((a) => a.alias)),
     params: v.params as Record<string, number>,

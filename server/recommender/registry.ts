@@ -24,7 +24,10 @@ export function codeVersion(): string {
 
 export const championOf = (db: Db) => db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
 
+// Errors carry a code: callers match on it, since a class from another copy of this module (the
+// REST server's and Next.js's share one serving engine) fails `instanceof`.
 export class PrunedArtefactError extends Error {
+  readonly code = "ARTEFACT_PRUNED";
   constructor(versionId: number) {
     super(`Version ${versionId}'s artefact was pruned; it cannot be served.`);
     this.name = "PrunedArtefactError";
@@ -32,6 +35,7 @@ export class PrunedArtefactError extends Error {
 }
 
 export class UnknownVersionError extends Error {
+  readonly code = "UNKNOWN_VERSION";
   constructor(versionId: number) {
     super(`No model version ${versionId}.`);
     this.name = "UnknownVersionError";

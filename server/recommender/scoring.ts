@@ -111,7 +111,16 @@ export type ScoreHelper = (range: readonly [number, number], onLines: (lines: st
  * `helper`, the second half of the users is scored there while this thread scores the first.
  * Lines go to COPY as they are made, so memory holds at most the helper's lines not yet written.
  */
-export async function batchScore(database: Database, versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, pace: Pacer, helper?: ScoreHelper): Promise<{ users: number; perUser: number }> {
+export async function batchScore(
+  database: Database,
+  versionId: number,
+  model: Model,
+  snapshot: Snapshot,
+  matrix: Csr,
+  pace: Pacer,
+  helper?: ScoreHelper,
+  onProgress: (usersScored: number, users: number) => void = () => undefined,
+): Promise<{ users: number; perUser: number }> {
   const users = snapshot.userIds.length;
   const half = helper ? Math.floor(users / 2) : users;
   const helped: string[] = [];
@@ -140,11 +149,20 @@ export async function batchScore(database: Database, versionId: number, model: M
     // The helper could not run here: its half on this thread.
     if (!(await helping)) yield* scoredLines(versionId, model, snapshot, matrix, [half, users], pace);
   }
+  // One line per user (COPY escapes the newlines inside a field): users scored so far, for the progress bar.
+  async function* counted(source: AsyncGenerator<string>) {
+    let scored = 0;
+    for await (const chunk of source) {
+      for (let at = chunk.indexOf("\n"); at !== -1; at = chunk.indexOf("\n", at + 1)) scored++;
+      onProgress(scored, users);
+      yield chunk;
+    }
+  }
   const client = await database.pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
-    await pipeline(Readable.from(lines()), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
+    await pipeline(Readable.from(counted(lines())), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);

@@ -7,7 +7,9 @@ import { ingest, startTestSimulator, taskRows, tempLake, testConfig } from "../t
 import type { Evaluation } from "./evaluate";
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
-import { DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
+import { alreadyTrained, DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "./pipeline";
+import { runSummary } from "../pipeline/summary";
+import { runOutcome } from "../monitoring/run-outcome";
 import { createOperator } from "../auth/accounts";
 import { metricsRegistry } from "../monitoring/metrics";
 import { measureChampionOnline, modelConditions } from "./online";
@@ -59,6 +61,19 @@ describe("the train pipeline", () => {
     expect(ndcg(champion.version.metrics)).toBe(Math.max(...versions.map((v) => ndcg(v.metrics))));
     expect(ndcg(champion.version.metrics)).toBeGreaterThan(ndcg(popularity.metrics));
     expect(champion.version.decision).toMatch(/first champion/);
+    // What the run produced, as the run page, the Runs list, the CLI and the server log tell it.
+    const outcome = await runOutcome(database.db, run);
+    expect(outcome).toMatchObject({ kind: "train", published: "champion", decision: { best: champion.versionId, promoted: true }, scored: { versionId: champion.versionId } });
+    expect(outcome?.kind === "train" && outcome.versions.map((v) => v.id).sort()).toEqual(versions.map((v) => v.id).sort());
+    expect(await runSummary(database.db, run.id)).toMatch(
+      new RegExp(`^train run ${run.id} success in [\\d.]+ s: registered popularity v\\d+ NDCG@10 0\\.\\d{4}, .*; version ${champion.versionId} promoted to champion \\(first champion: NDCG@10 0\\.\\d{4}\\)$`),
+    );
+    // Progress inside the long tasks: steps of each family, users scored.
+    const tasks = await taskRows(database, run.id);
+    expect([tasks.als!.pagesDone, tasks.als!.pagesTotal]).toEqual([5, 5]);
+    expect([tasks.hybrid!.pagesDone, tasks.hybrid!.pagesTotal]).toEqual([3, 3]);
+    const snapshotUsers = (await database.db.trainSnapshot.findFirstOrThrow()).users;
+    expect([tasks.score!.pagesDone, tasks.score!.pagesTotal]).toEqual([snapshotUsers, snapshotUsers]);
     const users = await database.db.user.count();
     expect(await database.db.recommendation.count({ where: { versionId: champion.versionId } })).toBe(users);
     // Each of a user's first 20 tracks says why: their own listening (tracks they heard), a favourite genre, or popularity.
@@ -87,12 +102,24 @@ describe("the train pipeline", () => {
     expect(scraped).toMatch(/encore_champion_age_seconds \d/);
   }, 120_000);
 
-  it("retraining on the same snapshot gives the same metrics, and the same model is not promoted over itself", async () => {
+  it("training again on the same data, code and seed is skipped as nothing new; forced, it gives the same metrics, and the same model is not promoted over itself", async () => {
     await ingested();
     const first = await train();
     const firstChampion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
     const snapshotId = (await database.db.trainSnapshot.findFirstOrThrow()).id;
-    const again = await train({}, { snapshotId });
+    const versions = await database.db.modelVersion.count();
+    // A fresh snapshot of unchanged tables, and the same snapshot by id: both are nothing new.
+    for (const params of [{}, { snapshotId }]) {
+      const repeat = await train({}, params);
+      expect(repeat.status).toBe("skipped");
+      expect(repeat.error).toBe(`nothing new: snapshot ${snapshotId} already trained by run ${first.id} with the same code and seed (train with force to repeat it)`);
+    }
+    expect(await database.db.modelVersion.count()).toBe(versions);
+    expect(await database.db.trainSnapshot.count()).toBe(1);
+    expect(await runSummary(database.db, first.id + 1)).toMatch(new RegExp(`^train run ${first.id + 1} skipped in [\\d.]+ s \\| nothing new: snapshot ${snapshotId}`));
+    // Another seed is something new.
+    expect((await alreadyTrained(database, (await database.db.trainSnapshot.findFirstOrThrow()).digest, DEFAULT_TRAIN.seed + 1, 0))).toBeNull();
+    const again = await train({}, { snapshotId, force: true });
     expect(again.status).toBe("success");
     const byRun = async (run: number) => Object.fromEntries((await database.db.modelVersion.findMany({ where: { runId: run } })).map((v) => [v.family, v]));
     const [a, b] = [await byRun(first.id), await byRun(again.id)];
@@ -173,12 +200,12 @@ describe("promotion and the registry", () => {
     const first = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
     const snapshotId = (await database.db.trainSnapshot.findFirstOrThrow()).id;
     // Any candidate clears a negative margin, but none passes a guardrail that allows no loss at all and asks for a gain.
-    const guarded = await train({ promotionMargin: -0.5, guardrailDrop: -1 }, { snapshotId });
+    const guarded = await train({ promotionMargin: -0.5, guardrailDrop: -1 }, { snapshotId, force: true });
     const kept = await database.db.modelVersion.findFirstOrThrow({ where: { runId: guarded.id, decision: { not: null } } });
     expect(kept.decision).toMatch(new RegExp(`^kept version ${first}: coverage .* falls more than -100% below`));
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "challenger" } })).versionId).toBe(kept.id);
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(first);
-    const loose = await train({ promotionMargin: -0.5 }, { snapshotId });
+    const loose = await train({ promotionMargin: -0.5 }, { snapshotId, force: true });
     const replaced = await database.db.modelVersion.findFirstOrThrow({ where: { runId: loose.id, decision: { not: null } } });
     expect(replaced.decision).toMatch(new RegExp(`^replaced version ${first}: NDCG@10`));
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(replaced.id);
@@ -204,7 +231,7 @@ describe("promotion and the registry", () => {
     const champion = (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
     const versions = await database.db.modelVersion.count();
     const jobEnv = () => ({ ...process.env, DATABASE_URL: database.url, DATA_LAKE_DIR: lake.dir, NODE_ENV: "test" as const });
-    const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], { env: jobEnv(), stdio: "ignore" });
+    const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train", "--force"], { env: jobEnv(), stdio: "ignore" });
     const running = async () => (await database.db.taskRun.findFirst({ where: { task: "als", status: "running", run: { status: "running", id: { gt: 0 } } } })) !== null;
     for (let i = 0; i < 600 && !(await running()); i++) await sleep(50);
     expect(await running()).toBe(true);
@@ -213,7 +240,7 @@ describe("promotion and the registry", () => {
     expect(await database.db.modelVersion.count()).toBe(versions);
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(champion);
     // The next run, as `npm run job -- train` runs it: to the end, its families on worker threads.
-    const rerun = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train"], { env: jobEnv(), stdio: "ignore" });
+    const rerun = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train", "--force"], { env: jobEnv(), stdio: "ignore" });
     expect(await new Promise((resolve) => rerun.once("exit", resolve))).toBe(0);
     const next = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" } });
     expect(next.status).toBe("success");

@@ -53,6 +53,7 @@ interface Stamp {
 
 /** A version's artefact is missing or damaged. */
 export class UnreadableArtefactError extends Error {
+  readonly code = "ARTEFACT_UNREADABLE";
   constructor(versionId: number, cause: unknown) {
     super(`version ${versionId}'s artefact cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "UnreadableArtefactError";

@@ -56,14 +56,14 @@ export function openApiDocument(serverUrl: string) {
         post: {
           operationId: "recordEvents",
           summary: "Feedback events, up to 1,000 a request (scope events:write)",
-          description: "Idempotent by event id. A dislike removes the track from the listener's recommendations from then on.",
+          description: "Idempotent by event id, per API key (another key's ids are its own). Every track must be in the catalogue, else the batch is refused whole. A dislike removes the track from the listener's recommendations from then on.",
           requestBody: { required: true, content: json(eventsBatchSchema) },
           responses: {
             "202": { description: "Stored.", content: json(eventsAcceptedSchema) },
             "400": failure("The body is not JSON."),
             "413": failure("The body is over 1 MB."),
             "415": failure("The body is not application/json."),
-            "422": failure("An event is invalid; `fields` names it (e.g. `events.3.at`)."),
+            "422": failure("An event is invalid or names a track not in the catalogue; nothing was stored. `fields` names each one (e.g. `events.3.at`, `events.5.trackId`)."),
             ...common,
           },
         },

@@ -5,6 +5,7 @@ import type { Scope } from "./scopes";
 import { docsAsset, DOCS_CSP } from "./docs";
 import { recordEvents } from "./events";
 import { admitApiKey } from "./gate";
+import { isDatabaseUnavailable } from "../db/unavailable";
 import { servingMetrics } from "./metrics";
 import { openApiDocument } from "./openapi";
 import { ERROR_CODES, eventsBatchSchema, experimentKeyParam, recommendationsQuery, similarQuery, trackIdParam, userIdParam } from "./schemas";
@@ -207,12 +208,6 @@ async function route(request: RestRequest, database: Database, seen: { route: st
   return r.handle({ request, params: match!.slice(1).filter((p) => p !== undefined), query, database, keyId });
 }
 
-/** The database is down or restarting (connection refused or ended, admin shutdown, cannot connect now). */
-function databaseUnreachable(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && (["ECONNREFUSED", "ECONNRESET", "57P01", "57P02", "57P03"].includes(code) || code.startsWith("08"));
-}
-
 /** Answers one request under /api/v1; every outcome is JSON with a status the client can act on, and is measured. */
 export async function handleRest(request: RestRequest, database: Database): Promise<RestResponse> {
   const started = performance.now();
@@ -226,7 +221,7 @@ export async function handleRest(request: RestRequest, database: Database): Prom
     } else if ((error as { code?: unknown } | null)?.code === "CLIENT_GONE") {
       // nginx's 499: measured as the client's, never as an outage, and not sent (nobody is there).
       response = json(499, { error: { code: "BAD_REQUEST", message: (error as Error).message } });
-    } else if (databaseUnreachable(error)) {
+    } else if (isDatabaseUnavailable(error)) {
       console.error(`[encore] ${request.method} ${request.url.split("?")[0]}: the database cannot be reached: ${(error as Error).message}`);
       response = json(503, { error: { code: "UNAVAILABLE", message: "The service cannot reach its database; try again shortly." } }, { "retry-after": "5" });
     } else {

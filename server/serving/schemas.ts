@@ -104,7 +104,7 @@ const feedbackEventSchema = z
       .min(1)
       .max(128)
       .regex(/^[\x21-\x7e]+$/, "must be 1 to 128 visible ASCII characters")
-      .meta({ description: "The app's own id for the event: an event sent again with the same id is stored once.", example: "0b6f3f0e-5d1c-4b53-9a43-0c5a1b7c2e10" }),
+      .meta({ description: "The app's own id for the event, unique per API key: an event the key sends again with the same id is stored once.", example: "0b6f3f0e-5d1c-4b53-9a43-0c5a1b7c2e10" }),
     userId: userIdParam,
     trackId: trackIdParam,
     type: z.enum(FEEDBACK_TYPES).meta({ description: "A dislike keeps the track out of the listener's recommendations from then on." }),

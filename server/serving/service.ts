@@ -40,21 +40,23 @@ function place(state: ServingState, engine: ServingEngine, userId: number, store
 
 /**
  * The answer of the champion (popularity when it cannot be read), or of the user's variant when a
- * running experiment includes them, which records their exposure. `route` labels the fallback counter.
+ * running experiment includes them. Only listeners in `users` take part (an unknown id's outcome
+ * cannot be followed), and only `expose` records the exposure: the app's own requests, not the
+ * console looking at a listener. `route` labels the fallback counter.
  */
-export async function recommendationsFor(database: Database, request: RecommendRequest, route: string): Promise<Recommendations> {
+export async function recommendationsFor(database: Database, request: RecommendRequest, route: string, { expose = true } = {}): Promise<Recommendations> {
   const engine = engineFor(database);
   const state = await engine.current();
   const guess = place(state, engine, request.userId, new Map());
   let listener = await readListener(database.pool, request.userId, (guess?.variant.served ?? state.champion)?.version.id ?? null);
-  const placement = listener.exposures.size ? place(state, engine, request.userId, listener.exposures) : guess;
+  const placement = !listener.known ? null : listener.exposures.size ? place(state, engine, request.userId, listener.exposures) : guess;
   const served = placement?.variant.served ?? state.champion;
-  // Rare: a stored variant other than the hash's (weights changed since): read that version's batch instead.
+  // Rare: a stored variant other than the hash's (weights changed since), or an unknown listener the hash placed: read that version's batch instead.
   if (served !== (guess?.variant.served ?? state.champion)) listener = await readListener(database.pool, request.userId, served?.version.id ?? null);
   const answer = recommend(state, served, listener, request, randomUUID());
   if (placement) {
     answer.experiment = { key: placement.experiment.key, variant: placement.variant.key };
-    engine.exposures.record(placement.experiment.id, request.userId, placement.variant.key, answer.items.map((i) => i.trackId));
+    if (expose) engine.exposures.record(placement.experiment.id, request.userId, placement.variant.key, answer.items.map((i) => i.trackId));
   }
   if (answer.fallback) servingMetrics().fallbacks.inc({ route });
   return answer;
@@ -66,6 +68,18 @@ export async function recommendationsFor(database: Database, request: RecommendR
  */
 export function unservableExperiments(database: Database): ReadonlyMap<string, string> {
   return engineFor(database).peek()?.unservable ?? new Map();
+}
+
+/**
+ * Why a version cannot answer, as a client error, matched on the error's code (it may come from
+ * another copy of the module that threw it); null for anything else.
+ */
+export function versionRefusal(error: unknown): { code: "NOT_FOUND" | "PRECONDITION_FAILED"; message: string } | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "UNKNOWN_VERSION") return { code: "NOT_FOUND", message };
+  if (code === "ARTEFACT_PRUNED" || code === "ARTEFACT_UNREADABLE") return { code: "PRECONDITION_FAILED", message };
+  return null;
 }
 
 /** What registry version `versionId` would answer now (the console compares versions with it). */

@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { setAlias } from "../recommender/registry";
 import { genreList } from "../recommender/snapshot";
 import type { Simulator } from "../simulator/server";
@@ -168,6 +168,29 @@ describe("GET /api/v1/users/{userId}/recommendations", () => {
       expect(`${url}: ${status}`).toBe(`${url}: 400`);
       expect(Object.keys(body.error.fields)).toEqual([field]);
     }
+  });
+});
+
+describe("listeners.fromVersion", () => {
+  it("answers 404 for an unknown version and 412 for a damaged one, also when the engine's errors come from another copy of its module", async () => {
+    const champ = await database.db.modelVersion.findUniqueOrThrow({ where: { id: await champion() } });
+    // The champion's file under a checksum it does not have.
+    const damaged = await database.db.modelVersion.create({
+      data: { family: champ.family, params: {}, codeVersion: "test", snapshotId: champ.snapshotId, metrics: {}, baselineMetrics: {}, training: {}, artefactPath: champ.artefactPath, artefactDigest: "0".repeat(64), artefactBytes: champ.artefactBytes },
+    });
+    await engineFor(database).current();
+    // As in `npm start`: Next.js's copy of the routers meets the engine the REST server's copy made.
+    vi.resetModules();
+    const { createCaller: otherCopy } = await import("../trpc/root");
+    const caller = otherCopy({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
+    const codeOf = async (versionId: number) => {
+      const error = await caller.listeners.fromVersion({ userId: 1, versionId, k: 5 }).catch((e: unknown) => e);
+      return error instanceof Error && "code" in error ? `${String(error.code)}: ${error.message}` : "answered";
+    };
+    expect(await codeOf(2_000_000_000)).toBe("NOT_FOUND: No model version 2000000000.");
+    expect(await codeOf(damaged.id)).toMatch(new RegExp(`^PRECONDITION_FAILED: version ${damaged.id}'s artefact cannot be read`));
+    expect(await codeOf(champ.id)).toBe("answered");
+    await database.db.modelVersion.delete({ where: { id: damaged.id } });
   });
 });
 
@@ -428,7 +451,8 @@ describe("the served version", () => {
       expect(answer.status).toBe(200);
       expect(answer.body.model).toBeNull();
       expect(answer.body.items).toHaveLength(20);
-      const alert = await database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } });
+      // The engine swaps the new state in, then opens the incident.
+      const alert = await eventually(() => database.db.alert.findFirst({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a !== null, "the incident");
       expect(alert).toMatchObject({ kind: "serving_fallback", state: "open" });
       expect(await servingMetrics().registry.getSingleMetricAsString("encore_serving_fallback_total")).toMatch(/route="recommendations"} [1-9]/);
     } finally {
@@ -436,7 +460,7 @@ describe("the served version", () => {
     }
     const recovered = await eventually(() => recommendations(5), (r) => !r.body.fallback, "the recovery");
     expect(recovered.body.model?.version).toBe(broken.id);
-    expect((await database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } })).state).toBe("resolved");
+    await eventually(() => database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a.state === "resolved", "the incident to end");
     await setAlias(database.db, "champion", a, admin, "test: back");
   }, 60_000);
 

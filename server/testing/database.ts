@@ -6,6 +6,11 @@ import { migrate } from "../db/migrations";
 
 export interface TestDatabase extends Database {
   url: string;
+  /**
+   * A PostgreSQL restart or failover as clients see it: `true` ends every session and lets none in
+   * until `false` (no mock: the server itself refuses).
+   */
+  setOutage(down: boolean): Promise<void>;
   drop(): Promise<void>;
 }
 
@@ -30,6 +35,11 @@ export async function createTestDatabase({ migrated = true } = {}): Promise<Test
   return {
     ...database,
     url: url.toString(),
+    setOutage: (down) =>
+      admin(async (c) => {
+        await c.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS ${!down}`);
+        if (down) await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", [name]);
+      }),
     async drop() {
       await database.close();
       await admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));

@@ -7,6 +7,7 @@ import type { Database, Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
+import { isDatabaseUnavailable } from "../db/unavailable";
 import { containsNul } from "./inputs";
 import { MAX_BATCH_SIZE } from "./limits";
 import { bearerKey } from "../serving/api-keys";
@@ -59,10 +60,19 @@ const t = initTRPC
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-/** NUL cannot be stored in PostgreSQL text: refused here, whichever field holds it, before any schema or query. */
+/** What a caller is told when a procedure cannot reach the database: 503, try again (not a 500 with an error id). */
+export const databaseUnavailable = (cause: unknown) =>
+  new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The console cannot reach its database; try again shortly.", cause });
+
+/**
+ * NUL cannot be stored in PostgreSQL text: refused here, whichever field holds it, before any schema or
+ * query. A database that is down or restarting is the caller's 503, whichever procedure met it.
+ */
 const inputGuard = t.procedure.use(async ({ getRawInput, next }) => {
   if (containsNul(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Input must not contain NUL characters." });
-  return next();
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(result.error.cause)) throw databaseUnavailable(result.error.cause);
+  return result;
 });
 
 export const publicProcedure = inputGuard;
@@ -95,9 +105,9 @@ class RateLimited extends Error {
   }
 }
 
-/** `Retry-After` for a tRPC answer holding 429s (the longest wait of its calls), as the REST API sends it; for the HTTP adapter's responseMeta. */
+/** `Retry-After` for a tRPC answer holding 429s or 503s (the longest wait of its calls), as the REST API sends it; for the HTTP adapter's responseMeta. */
 export function retryAfterHeaders({ errors }: { errors: readonly TRPCError[] }): { headers?: Record<string, string> } {
-  const waits = errors.map((e) => (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimited ? e.cause.retryAfterSeconds : 0));
+  const waits = errors.map((e) => (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimited ? e.cause.retryAfterSeconds : e.code === "SERVICE_UNAVAILABLE" ? 5 : 0));
   const seconds = Math.max(0, ...waits);
   return seconds > 0 ? { headers: { "retry-after": String(seconds) } } : {};
 }

@@ -5,13 +5,13 @@ import { z } from "zod";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { Pagination } from "@/components/layout/Pagination";
 import { ChampionCards } from "@/components/models/ChampionCards";
+import { AliasBadge, ChallengerLegend } from "@/components/models/AliasBadge";
 import { TrainNowButton } from "@/components/models/ModelActions";
 import { OnlineChart, QualityChart } from "@/components/models/ModelCharts";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
-import { ScrollRegion } from "@/components/layout/ScrollRegion";
 import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Models" };
@@ -39,14 +39,19 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
       {versions.length === 0 ? (
         <EmptyState title="No model trained yet">Train now, or wait for the scheduler: it trains after every successful ingestion.</EmptyState>
       ) : (
-        <ScrollRegion panel label="Model versions">
+        <form className="panel" style={{ overflowX: "auto" }} method="get" action="/models/compare" aria-label="Compare versions">
+          <p className="toolbar">
+            <button type="submit">Compare selected</button>
+            <span className="muted">Tick 2 to 6 versions: one column each, deltas to the first.</span>
+          </p>
           <table aria-label="Model versions">
             <thead>
-              <tr><th>Version</th><th>Family</th><th>Created</th><th>Snapshot</th><th>NDCG@10</th><th>Recall@20</th><th>Coverage</th><th>Lift over popularity</th><th>Status</th><th /></tr>
+              <tr><th>Compare</th><th>Version</th><th>Family</th><th>Created</th><th>Snapshot</th><th>NDCG@10</th><th>Recall@20</th><th>Coverage</th><th>Lift over popularity</th><th>Status</th><th /></tr>
             </thead>
             <tbody>
               {versions.map((v) => (
                 <tr key={v.id} data-testid={`version-${v.id}`}>
+                  <td><input type="checkbox" name="v" value={v.id} aria-label={`compare version ${v.id}`} /></td>
                   <td><Link href={`/models/${v.id}`}>v{v.id}</Link></td>
                   <td>{v.family}</td>
                   <td><Time value={v.createdAt} /></td>
@@ -56,16 +61,17 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
                   <td>{num(v.coverage, 3)}</td>
                   <td>{v.lift === null ? "—" : `${v.lift.toFixed(2)}×`}</td>
                   <td>
-                    {v.aliases.map((a) => <span key={a} className="badge success">{a}</span>)}
+                    {v.aliases.map((a) => <AliasBadge key={a} alias={a} />)}
                     {v.aliases.length === 0 && (v.pruned ? <span className="muted">pruned</span> : <span className="muted">candidate</span>)}
                   </td>
-                  <td>{champion && champion.id !== v.id && <Link href={`/models/compare?a=${champion.id}&b=${v.id}`}>compare with champion</Link>}</td>
+                  <td>{champion && champion.id !== v.id && <Link href={`/models/compare?v=${champion.id}&v=${v.id}`}>compare with champion</Link>}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          {versions.some((v) => v.aliases.includes("challenger")) && <ChallengerLegend />}
           <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/models" params={{}} />
-        </ScrollRegion>
+        </form>
       )}
     </>
   );

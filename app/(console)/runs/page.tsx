@@ -7,6 +7,7 @@ import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { RunGrid } from "@/components/runs/RunGrid";
+import { OUTCOME_COLUMNS, outcomeCells } from "@/components/runs/RunOutcome";
 import { TrainNowButton } from "@/components/models/ModelActions";
 import { TriggerRunButton } from "@/components/runs/RunActions";
 import { StatusBadge } from "@/components/runs/StatusBadge";
@@ -24,7 +25,13 @@ function isDay(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}$/.test(text) && !Number.isNaN(time) && new Date(time).toISOString().startsWith(text);
 }
 const day = z.string().refine(isDay).optional().catch(undefined);
-const PIPELINES = ["ingest", "train"] as const;
+const PIPELINES = ["ingest", "train", "analyze", "demo"] as const;
+const SUBTITLES: Record<(typeof PIPELINES)[number], string> = {
+  ingest: "Ingestion runs and their tasks.",
+  train: "Training runs: the versions each registered and whether the best became champion.",
+  analyze: "Analysis runs: each recomputes the running experiments' results.",
+  demo: "Demo experiment runs: a week of the built-in simulator, a day at a time.",
+};
 const STATUSES = ["running", "success", "failed", "skipped", "queued"] as const;
 const filters = z.object({
   pipeline: z.enum(PIPELINES).catch("ingest").default("ingest"),
@@ -42,26 +49,25 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   // A day that is not one is left out of the filter, and the page says so.
   const ignoredDays = (["from", "to"] as const).filter((name) => typeof raw[name] === "string" && raw[name] !== "" && params[name] === undefined);
   const caller = await serverCaller();
-  const [grid, list] = await Promise.all([
-    caller.runs.grid({ pipeline: params.pipeline }),
-    caller.runs.list({
-      pipeline: params.pipeline,
-      status: params.status,
-      trigger: params.trigger,
-      from: params.from ? new Date(`${params.from}T00:00:00Z`) : undefined,
-      // The "to" day is included: runs before the next midnight.
-      to: params.to ? new Date(new Date(`${params.to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
-      page: params.page,
-      pageSize: 25,
-    }),
-  ]);
+  const filter = {
+    pipeline: params.pipeline,
+    status: params.status,
+    trigger: params.trigger,
+    from: params.from ? new Date(`${params.from}T00:00:00Z`) : undefined,
+    // The "to" day is included: runs before the next midnight.
+    to: params.to ? new Date(new Date(`${params.to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
+  };
+  // The grid shows the newest runs that match the filters, as the list's first page does.
+  const [grid, list, any] = await Promise.all([caller.runs.grid(filter), caller.runs.list({ ...filter, page: params.page, pageSize: 25 }), caller.runs.list({ pipeline: params.pipeline, page: 1, pageSize: 1 })]);
   const running = grid.runs.some((r) => r.status === "running");
+  const filtered = Boolean(params.status || params.trigger || params.from || params.to);
+  const outcomeColumns = OUTCOME_COLUMNS[params.pipeline] ?? [];
   return (
     <>
-      <PageHead title="Runs" subtitle={`${params.pipeline === "ingest" ? "Ingestion" : "Training"} runs and their tasks.`}>
+      <PageHead title="Runs" subtitle={SUBTITLES[params.pipeline]}>
         <span className="toolbar">
           <AutoRefresh active={running} />
-          {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : <TrainNowButton />)}
+          {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : params.pipeline === "train" ? <TrainNowButton /> : null)}
         </span>
       </PageHead>
       <nav className="tabs" aria-label="Pipelines">
@@ -76,11 +82,12 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
           “{String(raw[name])}” is not a day (YYYY-MM-DD); the {name === "from" ? "From" : "To"} filter is ignored.
         </p>
       ))}
-      {grid.runs.length === 0 ? (
-        <EmptyState title="No runs recorded yet">Runs appear here as soon as the first ingestion starts.</EmptyState>
+      {any.total === 0 ? (
+        <EmptyState title={`No ${params.pipeline} run recorded yet`}>{params.pipeline === "ingest" ? "Runs appear here as soon as the first ingestion starts." : `Runs of the ${params.pipeline} pipeline appear here once one starts.`}</EmptyState>
       ) : (
         <>
-          <RunGrid grid={grid} />
+          {grid.runs.length > 0 && <RunGrid grid={grid} now={new Date()} />}
+          {filtered && grid.runs.length > 0 && <p className="muted">The grid shows the newest {grid.runs.length} runs that match the filters.</p>}
           <h2>All runs</h2>
           <form className="form-row panel" method="get" aria-label="Filter runs">
             <input type="hidden" name="pipeline" value={params.pipeline} />
@@ -107,9 +114,16 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                   <th>Trigger</th>
                   <th>Created</th>
                   <th>Duration</th>
-                  <th>Rows fetched</th>
-                  <th>Quarantined</th>
-                  <th>Failed tasks</th>
+                  {params.pipeline === "ingest" && (
+                    <>
+                      <th>Rows fetched</th>
+                      <th>Quarantined</th>
+                    </>
+                  )}
+                  {outcomeColumns.map((c) => (
+                    <th key={c}>{c}</th>
+                  ))}
+                  <th>Failed tasks · why skipped</th>
                 </tr>
               </thead>
               <tbody>
@@ -127,9 +141,19 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                     </td>
                     <td><Time value={run.createdAt} /></td>
                     <td>{formatDuration(secondsBetween(run.startedAt, run.finishedAt))}</td>
-                    <td>{run.rowsFetched.toLocaleString("en-GB")}</td>
-                    <td>{run.rowsRejected.toLocaleString("en-GB")}</td>
-                    <td>{run.failedTasks.join(", ")}</td>
+                    {params.pipeline === "ingest" && (
+                      <>
+                        <td>{run.rowsFetched.toLocaleString("en-GB")}</td>
+                        <td>{run.rowsRejected.toLocaleString("en-GB")}</td>
+                      </>
+                    )}
+                    {outcomeCells(run.outcome).map((cell) => (
+                      <td key={cell.key}>{cell.value}</td>
+                    ))}
+                    <td>
+                      {run.failedTasks.join(", ")}
+                      {run.status === "skipped" && run.error && <span className="muted">{run.error}</span>}
+                    </td>
                   </tr>
                 ))}
               </tbody>

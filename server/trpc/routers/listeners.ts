@@ -1,10 +1,8 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { listenerProfile, searchListeners, trackDetail } from "../../listeners/queries";
-import { PrunedArtefactError, UnknownVersionError } from "../../recommender/registry";
-import { UnreadableArtefactError } from "../../serving/engine";
 import { forUserInput } from "../../serving/schemas";
-import { recommendationsOfVersion } from "../../serving/service";
+import { recommendationsOfVersion, versionRefusal } from "../../serving/service";
 import { createTRPCRouter, signedInProcedure } from "../init";
 import { recordId, text } from "../inputs";
 
@@ -22,8 +20,8 @@ export const listenersRouter = createTRPCRouter({
     try {
       return await recommendationsOfVersion(ctx.database, input.versionId, input);
     } catch (error) {
-      if (error instanceof UnknownVersionError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-      if (error instanceof PrunedArtefactError || error instanceof UnreadableArtefactError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
+      const refusal = versionRefusal(error);
+      if (refusal) throw new TRPCError(refusal);
       throw error;
     }
   }),

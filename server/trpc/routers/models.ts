@@ -4,6 +4,7 @@ import { recordAudit } from "../../audit";
 import { env } from "../../config";
 import { requireJob, triggerJob } from "../../jobs";
 import { championOnline, listVersions, NoEarlierChampionError, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
+import { compareVersions } from "../../recommender/compare";
 import { PrunedArtefactError, UnknownVersionError } from "../../recommender/registry";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { paging, recordId, text } from "../inputs";
@@ -28,13 +29,18 @@ export const modelsRouter = createTRPCRouter({
     if (!version) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${input.versionId}.` });
     return version;
   }),
-  compare: signedInProcedure.input(z.object({ a: recordId, b: recordId })).query(async ({ ctx, input }) => {
-    const [a, b] = await Promise.all([versionDetail(ctx.db, input.a), versionDetail(ctx.db, input.b)]);
-    if (!a || !b) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${!a ? input.a : input.b}.` });
-    return { a, b };
-  }),
-  train: operatorProcedure.mutation(async ({ ctx }) => {
-    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email });
+  compare: signedInProcedure
+    .input(z.object({ versionIds: z.array(recordId).min(2, "choose at least 2 versions").max(6, "compare at most 6 versions at once") }))
+    .query(async ({ ctx, input }) => {
+      const versions = await Promise.all(input.versionIds.map((id) => versionDetail(ctx.db, id)));
+      const missing = input.versionIds.filter((_, k) => !versions[k]);
+      if (missing.length) throw new TRPCError({ code: "NOT_FOUND", message: `No model version ${missing.join(", ")}.` });
+      const found = versions.filter((v) => v !== null);
+      return { versions: found, comparison: compareVersions(found) };
+    }),
+  // force: train even when the snapshot was already trained with the same code and seed.
+  train: operatorProcedure.input(z.object({ force: z.boolean().default(false) }).default({ force: false })).mutation(async ({ ctx, input }) => {
+    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email, ...(input.force ? { params: { force: true } } : {}) });
     if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
     await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `train run ${outcome.run.id}` });
     return { runId: outcome.run.id };

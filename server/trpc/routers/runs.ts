@@ -13,16 +13,20 @@ import { paging, runId, text } from "../inputs";
 import { DATASETS } from "../../ingestion/records";
 
 const pipeline = text(50).default(INGEST_PIPELINE);
+/** The filters the list and the grid share. */
+const runFilter = {
+  status: z.enum(["queued", "running", "success", "failed", "skipped"]).optional(),
+  trigger: z.enum(["cron", "console", "cli", "api"]).optional(),
+  from: z.date().optional(),
+  to: z.date().optional(),
+};
 
 export const runsRouter = createTRPCRouter({
   list: signedInProcedure
     .input(
       z.object({
         pipeline,
-        status: z.enum(["queued", "running", "success", "failed", "skipped"]).optional(),
-        trigger: z.enum(["cron", "console", "cli", "api"]).optional(),
-        from: z.date().optional(),
-        to: z.date().optional(),
+        ...runFilter,
         ...paging,
       }),
     )
@@ -30,7 +34,12 @@ export const runsRouter = createTRPCRouter({
       const { page, pageSize, ...filter } = input;
       return listRuns(ctx.db, filter, page, pageSize);
     }),
-  grid: signedInProcedure.input(z.object({ pipeline, runs: z.number().int().min(1).max(100).default(25) })).query(({ ctx, input }) => runGrid(ctx.db, input.pipeline, input.runs)),
+  grid: signedInProcedure
+    .input(z.object({ pipeline, ...runFilter, runs: z.number().int().min(1).max(100).default(25) }))
+    .query(({ ctx, input }) => {
+      const { runs, ...filter } = input;
+      return runGrid(ctx.db, filter, runs);
+    }),
   get: signedInProcedure.input(z.object({ runId })).query(async ({ ctx, input }) => {
     const run = await runDetail(ctx.db, input.runId);
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });

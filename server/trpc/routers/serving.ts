@@ -9,7 +9,8 @@ import { createTRPCRouter, scopedProcedure } from "../init";
 export const recommendationsRouter = createTRPCRouter({
   forUser: scopedProcedure("recommendations:read", "viewer")
     .input(forUserInput)
-    .query(({ ctx, input }) => recommendationsFor(ctx.database, input, "trpc.recommendations.forUser")),
+    // A console session sees the listener's variant named without taking part: only API keys expose.
+    .query(({ ctx, input }) => recommendationsFor(ctx.database, input, "trpc.recommendations.forUser", { expose: ctx.apiKey !== null })),
   similar: scopedProcedure("recommendations:read", "viewer")
     .input(similarInput)
     .query(async ({ ctx, input }) => {

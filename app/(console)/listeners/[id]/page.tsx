@@ -55,7 +55,15 @@ export default async function ListenerPage({ params, searchParams }: { params: P
         <section className="panel" aria-label="Recommended now">
           <h2>Recommended now</h2>
           <p className="muted">
-            {served.model ? <>From the champion, <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family})</> : "From popularity: no model could be read"}
+            {served.model ? (
+              served.experiment ? (
+                <>
+                  From experiment <Link href={`/experiments/${served.experiment.key}`}>{served.experiment.key}</Link>, variant {served.experiment.variant}: <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family}); shown here without recording an exposure
+                </>
+              ) : (
+                <>From the champion, <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family})</>
+              )
+            ) : "From popularity: no model could be read"}
             {served.coldStart && " · cold start: no listening yet"}
           </p>
           <TrackList items={served.items} label="Recommended now" marked={both} />

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { AliasBadge, ChallengerLegend } from "@/components/models/AliasBadge";
 import { notFound } from "next/navigation";
 import { Fragment } from "react";
 import { formatBytes, formatUtc } from "@/components/format";
@@ -31,9 +32,10 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
     <>
       <PageHead title={`Model version ${v.id}`} subtitle={`${v.family} · trained ${formatUtc(v.createdAt)}`}>
         <span className="toolbar">
-          {v.aliases.map((a) => <span key={a} className="badge success">{a}</span>)}
+          {v.aliases.map((a) => <AliasBadge key={a} alias={a} />)}
         </span>
       </PageHead>
+      {v.aliases.includes("challenger") && <ChallengerLegend />}
       {v.decision && <p className="notice" role="note">Promotion: {v.decision}</p>}
       <div className="grid-2">
         <section className="panel" aria-label="Lineage">

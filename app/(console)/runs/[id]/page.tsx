@@ -10,6 +10,8 @@ import { Pagination } from "@/components/layout/Pagination";
 import { CancelRunButton, RetryRunButton } from "@/components/runs/RunActions";
 import { StatusBadge } from "@/components/runs/StatusBadge";
 import { Timeline } from "@/components/runs/Timeline";
+import { ProducedPanel } from "@/components/runs/RunOutcome";
+import { progressUnit } from "@/components/runs/progress-unit";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
@@ -40,6 +42,10 @@ export default async function RunPage({ params: route, searchParams }: { params:
   const retryable = run.status === "failed" && [...latest.values()].some((t) => t.status !== "success");
   const selected = run.tasks.find((t) => t.task === query.task && (query.try === undefined || t.tryNumber === query.try));
   const now = new Date();
+  // Row counters and quarantine belong to pipelines that move rows (ingestion); the others say what they produced.
+  const movesRows = run.pipeline === "ingest" || run.tasks.some((t) => t.rowsFetched > 0 || t.rowsRejected > 0);
+  // Ingestion and training check their data; analysis and the demo have no checks of their own.
+  const hasChecks = movesRows || run.pipeline === "train" || run.checks.length > 0;
 
   return (
     <>
@@ -64,6 +70,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
           {run.error}
         </pre>
       )}
+      {run.outcome && run.status !== "skipped" && <ProducedPanel outcome={run.outcome} />}
 
       <section className="panel">
         <h2 style={{ marginTop: 0 }}>Timeline</h2>
@@ -80,17 +87,17 @@ export default async function RunPage({ params: route, searchParams }: { params:
               <span className="muted">{formatDuration(secondsBetween(t.startedAt, t.finishedAt))}</span>
               {t.pagesTotal !== null && (
                 <span>
-                  <span className="progress" aria-label="pages done">
+                  <span className="progress" role="progressbar" aria-label={`${progressUnit(run.pipeline, t.task)} done`} aria-valuemin={0} aria-valuemax={t.pagesTotal} aria-valuenow={t.pagesDone}>
                     <span style={{ width: `${t.pagesTotal ? Math.min(100, (t.pagesDone / t.pagesTotal) * 100) : 0}%` }} />
                   </span>{" "}
-                  {t.pagesDone}/{t.pagesTotal} pages
+                  {t.pagesDone.toLocaleString("en-GB")}/{t.pagesTotal.toLocaleString("en-GB")} {progressUnit(run.pipeline, t.task)}
                 </span>
               )}
             </summary>
             <div className="body">
               <p>
-                fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected}
-                <span className="muted"> · started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} /></span>
+                {movesRows && <>fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected} · </>}
+                <span className="muted">started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} /></span>
               </p>
               {t.error && <p className="error">{t.error}</p>}
               {t.details && Object.keys(t.details as object).length > 0 && (
@@ -105,46 +112,54 @@ export default async function RunPage({ params: route, searchParams }: { params:
         );
       })}
 
-      <h2>Data checks</h2>
-      {run.checks.length === 0 ? (
-        <p className="muted">No check results: the checks task has not run.</p>
-      ) : (
-        <div className="panel wrap-cells">
-          <table aria-label="Data checks">
-            <thead>
-              <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
-            </thead>
-            <tbody>
-              {run.checks.map((c) => (
-                <tr key={c.id}>
-                  <td>{c.check}</td>
-                  <td>{c.dataset || "—"}</td>
-                  <td><StatusBadge status={c.level} /></td>
-                  <td>{c.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+      {hasChecks && (
+        <>
+          <h2>Data checks</h2>
+          {run.checks.length === 0 ? (
+            <p className="muted">No check results: the checks task has not run.</p>
+          ) : (
+            <div className="panel wrap-cells">
+              <table aria-label="Data checks">
+                <thead>
+                  <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
+                </thead>
+                <tbody>
+                  {run.checks.map((c) => (
+                    <tr key={c.id}>
+                      <td>{c.check}</td>
+                      <td>{c.dataset || "—"}</td>
+                      <td><StatusBadge status={c.level} /></td>
+                      <td>{c.message}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        </>
       )}
 
-      <h2>Quarantine</h2>
-      <p>
-        {run.quarantine.length === 0
-          ? "Nothing was quarantined in this run."
-          : run.quarantine.map((q) => `${q.count} ${q.dataset} (${q.reasonCode})`).join(" · ")}
-      </p>
-      {quarantine.total > 0 && (
-        <div className="panel">
-          <nav className="toolbar" aria-label="Quarantine by dataset">
-            <Link href={`/runs/${run.id}`}>all</Link>
-            {DATASETS.map((d) => (
-              <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
-            ))}
-          </nav>
-          <QuarantinedRecords rows={quarantine.rows} />
-          <Pagination page={query.qpage} pageSize={20} total={quarantine.total} path={`/runs/${run.id}`} params={{ qdataset: query.qdataset }} pageParam="qpage" />
-        </div>
+      {movesRows && (
+        <>
+          <h2>Quarantine</h2>
+          <p>
+            {run.quarantine.length === 0
+              ? "Nothing was quarantined in this run."
+              : run.quarantine.map((q) => `${q.count} ${q.dataset} (${q.reasonCode})`).join(" · ")}
+          </p>
+          {quarantine.total > 0 && (
+            <div className="panel">
+              <nav className="toolbar" aria-label="Quarantine by dataset">
+                <Link href={`/runs/${run.id}`}>all</Link>
+                {DATASETS.map((d) => (
+                  <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
+                ))}
+              </nav>
+              <QuarantinedRecords rows={quarantine.rows} />
+              <Pagination page={query.qpage} pageSize={20} total={quarantine.total} path={`/runs/${run.id}`} params={{ qdataset: query.qdataset }} pageParam="qpage" />
+            </div>
+          )}
+        </>
       )}
     </>
   );
