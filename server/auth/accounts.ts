@@ -3,7 +3,7 @@ import type { Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
 import { recordAudit } from "../audit";
-import { generatePassword, hashPassword } from "./password";
+import { generatePassword, hashPassword, verifyPassword } from "./password";
 import { normaliseEmail } from "./authenticate";
 import { endSessionsOf } from "./sessions";
 
@@ -128,4 +128,33 @@ export async function ensureFirstAdmin(db: Db, config: { email?: string; passwor
   const password = config.password ?? generatedPassword!;
   await createOperator(db, null, { email, name: "Administrator", role: "admin", password });
   return { status: "created", email, generatedPassword };
+}
+
+/** A wrong current password: the change is refused and nothing else happens. */
+export class WrongPasswordError extends Error {
+  constructor() {
+    super("The current password is not right.");
+  }
+}
+
+/**
+ * An operator sets their own password, proving the current one. Every other session of theirs ends
+ * (a stolen cookie stops working); `keepSessionId`, the one asking, stays signed in.
+ */
+export async function changeOwnPassword(db: Db, actor: Actor, keepSessionId: string | null, passwords: { current: string; next: string }) {
+  const stored = await db.operator.findUnique({ where: { id: actor.id }, select: { passwordHash: true } });
+  if (!stored || !(await verifyPassword(passwords.current, stored.passwordHash))) {
+    await recordAudit(db, { action: "account.password_change_refused", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: actor.email });
+    throw new WrongPasswordError();
+  }
+  const passwordHash = await hashPassword(passwords.next);
+  return db.$transaction(async (tx) => {
+    await tx.operator.update({ where: { id: actor.id }, data: { passwordHash } });
+    const ended = await tx.operatorSession.updateMany({
+      where: { operatorId: actor.id, endedAt: null, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+      data: { endedAt: new Date(), endReason: "password_change" },
+    });
+    await recordAudit(tx, { action: "account.password_change", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: actor.email, detail: { otherSessionsEnded: ended.count } });
+    return { otherSessionsEnded: ended.count };
+  });
 }
