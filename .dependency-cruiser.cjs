@@ -26,6 +26,13 @@ module.exports = {
       to: { path: "^server/trpc/" },
     },
     {
+      name: "domains-not-to-trpc",
+      comment: "Domain code throws DomainError (server/domain/errors.ts); only server/trpc/ speaks tRPC.",
+      severity: "error",
+      from: { path: "^server/", pathNot: "^server/(trpc|testing|bench)/|\\.test\\.ts$" },
+      to: { path: "^node_modules/@trpc/server/" },
+    },
+    {
       name: "components-not-to-database",
       comment: "React components never touch the database: they get data from pages and tRPC.",
       severity: "error",
@@ -41,7 +48,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(node_modules|\\.next|server/db/generated)" },
+    exclude: { path: "^(\\.next|server/db/generated)" },
     tsConfig: { fileName: "tsconfig.json" },
     tsPreCompilationDeps: true,
   },

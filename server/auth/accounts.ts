@@ -1,4 +1,4 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
@@ -52,7 +52,7 @@ export async function createOperator(
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new TRPCError({ code: "CONFLICT", message: `An account for ${email} already exists.` });
+      throw new DomainError("CONFLICT", `An account for ${email} already exists.`);
     }
     throw error;
   }
@@ -64,7 +64,7 @@ async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, operatorI
   const admins = await tx.$queryRaw<{ id: number }[]>`
     SELECT id FROM operators WHERE role = 'admin' AND NOT disabled FOR UPDATE`;
   if (admins.every((a) => a.id === operatorId)) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This is the last enabled admin; make another admin first." });
+    throw new DomainError("PRECONDITION_FAILED", "This is the last enabled admin; make another admin first.");
   }
 }
 
@@ -77,7 +77,7 @@ async function updateOperator(
 ) {
   return db.$transaction(async (tx) => {
     const before = await tx.operator.findUnique({ where: { id: operatorId } });
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: `No account with id ${operatorId}.` });
+    if (!before) throw new DomainError("NOT_FOUND", `No account with id ${operatorId}.`);
     const losesAdmin = before.role === "admin" && !before.disabled && (change.disabled === true || (change.role !== undefined && change.role !== "admin"));
     if (losesAdmin) await assertAnotherAdminRemains(tx, operatorId);
     const after = await tx.operator.update({ where: { id: operatorId }, data: change, select: operatorPublicFields });
@@ -105,7 +105,7 @@ export async function resetPassword(db: Db, actor: Actor, operatorId: number, pa
   const passwordHash = await hashPassword(password);
   return db.$transaction(async (tx) => {
     const found = await tx.operator.findUnique({ where: { id: operatorId }, select: { id: true } });
-    if (!found) throw new TRPCError({ code: "NOT_FOUND", message: `No account with id ${operatorId}.` });
+    if (!found) throw new DomainError("NOT_FOUND", `No account with id ${operatorId}.`);
     const operator = await tx.operator.update({ where: { id: operatorId }, data: { passwordHash }, select: operatorPublicFields });
     await endSessionsOf(tx, operatorId, "password_reset");
     await recordAudit(tx, { action: "account.password_reset", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: operator.email });
@@ -131,9 +131,10 @@ export async function ensureFirstAdmin(db: Db, config: { email?: string; passwor
 }
 
 /** A wrong current password: the change is refused and nothing else happens. */
-export class WrongPasswordError extends Error {
+export class WrongPasswordError extends DomainError {
   constructor() {
-    super("The current password is not right.");
+    super("BAD_REQUEST", "The current password is not right.");
+    this.name = "WrongPasswordError";
   }
 }
 

@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
@@ -305,9 +306,9 @@ export async function requestCancel(database: Database, runId: number, by: strin
   return done.count === 1;
 }
 
-export class NothingToRetryError extends Error {
+export class NothingToRetryError extends DomainError {
   constructor(runId: number) {
-    super(`Run ${runId} has no failed or skipped task to retry.`);
+    super("PRECONDITION_FAILED", `Run ${runId} has no failed or skipped task to retry.`);
     this.name = "NothingToRetryError";
   }
 }

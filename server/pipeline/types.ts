@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import type { Database } from "../db/client";
 import type { PipelineRun, RunTrigger } from "../db/generated/client";
 
@@ -79,9 +80,9 @@ export class SkipRunError extends Error {
   }
 }
 
-export class RunInProgressError extends Error {
+export class RunInProgressError extends DomainError {
   constructor(readonly pipeline: string, readonly runId: number | null) {
-    super(runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
+    super("CONFLICT", runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
     this.name = "RunInProgressError";
   }
 }

@@ -1,7 +1,6 @@
-import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { ROLES } from "../../auth/roles";
-import { changeOwnPassword, changeRole, createOperator, listOperators, resetPassword, setDisabled, WrongPasswordError } from "../../auth/accounts";
+import { changeOwnPassword, changeRole, createOperator, listOperators, resetPassword, setDisabled } from "../../auth/accounts";
 import { MAX_PASSWORD_LENGTH } from "../../auth/options";
 import { currentSessionId } from "../../auth/session";
 import { adminProcedure, createTRPCRouter, signedInProcedure } from "../init";
@@ -29,11 +28,6 @@ export const accountsRouter = createTRPCRouter({
   changeOwnPassword: signedInProcedure
     .input(z.object({ current: z.string().min(1, "enter your current password").max(MAX_PASSWORD_LENGTH), next: password }))
     .mutation(async ({ ctx, input }) => {
-      try {
-        return await changeOwnPassword(ctx.db, { ...ctx.operator, ip: ctx.ip }, await currentSessionId(), input);
-      } catch (error) {
-        if (error instanceof WrongPasswordError) throw new TRPCError({ code: "BAD_REQUEST", message: error.message });
-        throw error;
-      }
+      return changeOwnPassword(ctx.db, { ...ctx.operator, ip: ctx.ip }, await currentSessionId(), input);
     }),
 });
