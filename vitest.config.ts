@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   resolve: { alias: { "@": new URL(".", import.meta.url).pathname.replace(/\/$/, "") } },
   test: {
-    include: ["server/**/*.test.ts", "cron/**/*.test.ts", "components/**/*.test.ts"],
+    include: ["server/**/*.test.ts", "components/**/*.test.ts"],
     globalSetup: ["server/testing/global-setup.ts"],
     pool: "forks",
     testTimeout: 60_000,

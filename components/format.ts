@@ -1,18 +1,41 @@
-const utc = new Intl.DateTimeFormat("en-GB", {
-  timeZone: "UTC",
-  year: "numeric",
-  month: "2-digit",
-  day: "2-digit",
-  hour: "2-digit",
-  minute: "2-digit",
-  second: "2-digit",
-  hour12: false,
-});
+/** Where the console shows times: UTC, or an IANA zone (the operator's browser's, when they choose local time). */
+export type DisplayZone = string;
+export const UTC: DisplayZone = "UTC";
+/** The cookie that remembers an operator's choice, read by the server so its HTML matches the browser's. */
+export const ZONE_COOKIE = "encore-tz";
 
-/** Times in the console are UTC and say so. */
-export function formatUtc(date: Date | null | undefined): string {
-  return date ? `${utc.format(date).replace(",", "")} UTC` : "—";
+/** A zone name Intl knows, else UTC: the cookie comes from the client. */
+export function displayZone(value: string | undefined): DisplayZone {
+  if (!value || value.length > 64) return UTC;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: value });
+    return value;
+  } catch {
+    return UTC;
+  }
 }
+
+const formatters = new Map<DisplayZone, Intl.DateTimeFormat>();
+function partsIn(date: Date, zone: DisplayZone) {
+  let formatter = formatters.get(zone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "longOffset" });
+    formatters.set(zone, formatter);
+  }
+  return Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));
+}
+
+/** One format for every time in the console, ISO 8601 with its zone: "2026-12-02 04:22 UTC", or "2026-12-02 09:52 +05:30". */
+export function formatTime(date: Date | null | undefined, zone: DisplayZone = UTC): string {
+  if (!date) return "—";
+  const p = partsIn(date, zone);
+  // longOffset reads "GMT+05:30", or "GMT" for a zero offset.
+  const offset = zone === UTC ? "UTC" : p.timeZoneName === "GMT" ? "+00:00" : String(p.timeZoneName).replace("GMT", "");
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${offset}`;
+}
+
+/** A time in UTC, for text that is not a <Time> (titles, confirmations). */
+export const formatUtc = (date: Date | null | undefined): string => formatTime(date, UTC);
 
 export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined || !Number.isFinite(seconds)) return "—";

@@ -8,7 +8,7 @@ import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
 import { openDatabase } from "../server/runtime";
 import { startBuiltInSimulator } from "../server/simulator/built-in";
-import { findJob, JOBS } from "./jobs";
+import { findJob, JOBS } from "../server/jobs/registry";
 import { progressReporter } from "./progress";
 
 const USAGE = `usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId> (ingest)] [--snapshot <snapshotId> (train)] [--force (train: even when this snapshot was trained with the same code and seed)]`;

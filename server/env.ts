@@ -1,3 +1,4 @@
+import { Cron } from "croner";
 import { z } from "zod";
 import { parseTrustProxy } from "./auth/client-ip";
 
@@ -27,93 +28,247 @@ const httpUrl = optionalString.refine(
 
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
+/** A schedule: a cron expression (UTC) that croner, the scheduler's engine, accepts. */
+const cronExpression = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine((v) => {
+      try {
+        new Cron(v, { paused: true, timezone: "UTC" }).stop();
+        return true;
+      } catch {
+        return false;
+      }
+    }, `must be a cron expression such as \`${fallback}\``);
+
+/** Where a variable is described in docs/configuration.md and .env.example. */
+export const VARIABLE_GROUPS = ["Database and files", "Console and sign-in", "Source", "Scheduling", "Ingestion", "Checks and alerts", "Models", "Serving"] as const;
+
+/**
+ * A variable's documentation, kept on its schema with `.meta()`: `npm run docs:config`
+ * (server/cli/docs-config.ts) writes docs/configuration.md and .env.example from it.
+ */
+export type VariableDoc = {
+  group: (typeof VARIABLE_GROUPS)[number];
+  description: string;
+  /** the default in words, when the schema has none of its own (it is computed at start) */
+  shownDefault?: string;
+  /** the value .env.example shows; else the default */
+  example?: string;
+  /** what the value must be, when the schema's type does not say it (a refinement checks it) */
+  accepts?: string;
+};
+const doc = (d: VariableDoc) => d;
+
 export const envSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    DATABASE_URL: postgresUrl,
-    MOOVITAMIX_URL: httpUrl,
-    /** sent as `Authorization: Bearer …` to the source; user:password in MOOVITAMIX_URL are sent as Basic instead */
-    MOOVITAMIX_TOKEN: optionalString,
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development").meta(doc({
+      group: "Console and sign-in",
+      description: "Set by the tools: `npm start` runs production unless NODE_ENV is set, the tests set test. In production with DATABASE_URL, NEXTAUTH_SECRET is required.",
+    })),
+    DATABASE_URL: postgresUrl.meta(doc({
+      group: "Database and files",
+      description: "PostgreSQL to use. Unset: an embedded PostgreSQL 18 is started with its data in `DATA_DIR/pg`, kept across restarts.",
+      shownDefault: "embedded PostgreSQL",
+      example: "postgresql://encore:change-me@db.internal:5432/encore",
+      accepts: "`postgresql://` URL",
+    })),
+    MOOVITAMIX_URL: httpUrl.meta(doc({
+      group: "Source",
+      description: "Base URL of the MooVitamix API. `user:password@` in it are sent as HTTP Basic and never shown. Unset: the built-in simulator.",
+      shownDefault: "built-in simulator",
+      example: "https://moovitamix.example.com",
+      accepts: "`http(s)://` URL",
+    })),
+    MOOVITAMIX_TOKEN: optionalString.meta(doc({
+      group: "Source",
+      description: "Sent to the source as `Authorization: Bearer <token>` instead of Basic.",
+    })),
     NEXTAUTH_SECRET: optionalString.refine(
       (v) => v === undefined || v.length >= 32,
       "must be at least 32 characters (e.g. `openssl rand -base64 32`)",
-    ),
-    NEXTAUTH_URL: httpUrl,
-    CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
-    ADMIN_EMAIL: optionalString.pipe(z.email("must be an e-mail address").optional()),
+    ).meta(doc({
+      group: "Console and sign-in",
+      description: "Signs session cookies. Required in production with DATABASE_URL (`openssl rand -base64 32`).",
+      shownDefault: "generated once into `DATA_DIR/secrets.json`",
+      accepts: "32+ characters",
+    })),
+    NEXTAUTH_URL: httpUrl.meta(doc({
+      group: "Console and sign-in",
+      description: "Public URL of the console, for sign-in redirects; https turns on HSTS.",
+      shownDefault: "`http://localhost:$PORT`",
+      example: "https://encore.example.com",
+      accepts: "`http(s)://` URL",
+    })),
+    CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters").meta(doc({
+      group: "Scheduling",
+      description: "Bearer token an outside scheduler sends to `/api/cron/<job>`. With DATABASE_URL and NEXTAUTH_SECRET both set nothing is generated, and unset it refuses every cron request.",
+      shownDefault: "generated into `DATA_DIR/secrets.json`",
+      accepts: "16+ characters",
+    })),
+    ADMIN_EMAIL: optionalString.pipe(z.email("must be an e-mail address").optional()).meta(doc({
+      group: "Console and sign-in",
+      description: "First admin, created only when there is no account yet; set together with ADMIN_PASSWORD.",
+      shownDefault: "`admin@encore.local` with a generated password, printed once",
+      example: "you@example.com",
+      accepts: "e-mail address",
+    })),
     ADMIN_PASSWORD: optionalString.refine(
       (v) => v === undefined || v.length >= 12,
       "must be at least 12 characters",
-    ),
-    PORT: port(3000),
-    /** the address the console listens on; unset: every interface */
-    HOSTNAME: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:[\]%-]{1,253}$/.test(v), "must be a host name or an IP address"),
-    /** which proxies in front may name the client (X-Forwarded-For): unset, a hop count, or addresses/CIDR blocks */
+    ).meta(doc({
+      group: "Console and sign-in",
+      description: "The first admin's password (with ADMIN_EMAIL).",
+      accepts: "12+ characters",
+    })),
+    PORT: port(3000).meta(doc({ group: "Console and sign-in", description: "Port of the console (REST API, tRPC and pages)." })),
+    HOSTNAME: optionalString.refine((v) => v === undefined || /^[A-Za-z0-9.:[\]%-]{1,253}$/.test(v), "must be a host name or an IP address").meta(doc({
+      group: "Console and sign-in",
+      description: "Address the console listens on, e.g. `127.0.0.1` behind a local proxy.",
+      shownDefault: "every interface",
+      example: "127.0.0.1",
+      accepts: "host name or IP address",
+    })),
     TRUST_PROXY: optionalString.superRefine((v, ctx) => {
       try {
         parseTrustProxy(v);
       } catch (error) {
         ctx.addIssue({ code: "custom", message: `must be ${(error as Error).message}` });
       }
-    }),
-    DATA_DIR: z.string().default(".data"),
-    EMBEDDED_PG_PORT: port(54329),
-    DATA_LAKE_DIR: optionalString,
-    SCHEDULER: z.enum(["on", "off"]).default("on"),
-    INGEST_SCHEDULE: z
-      .string()
-      .default("0 2 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 2 * * *`"),
-    /** cron expression (UTC) of the scheduled train run; the scheduler also trains after every successful ingestion */
-    TRAIN_SCHEDULE: z
-      .string()
-      .default("0 4 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `0 4 * * *`"),
-    TRAIN_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(42),
-    /** a candidate replaces the champion when its NDCG@10 is at least this share better on the same test split */
-    PROMOTION_MARGIN: z.coerce.number().min(0).max(10).default(0.01),
-    /** and loses at most this share of the champion's coverage and recall@20 */
-    PROMOTION_GUARDRAIL_DROP: z.coerce.number().min(0).max(1).default(0.1),
-    /** model artefacts kept on disk (aliased versions always are) */
-    /** alerts on the served model: the champion older than this many days… */
-    CHAMPION_MAX_AGE_DAYS: z.coerce.number().positive().default(7),
-    /** …its NDCG@10 on new listening below its offline value by more than this share… */
-    ONLINE_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5),
-    /** …a new version's NDCG@10 below the champion's by more than this share */
-    NEW_VERSION_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.2),
-    MODEL_ARTEFACTS_KEEP: z.coerce.number().int().min(1).max(10_000).default(20),
-    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8),
-    INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100),
-    INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000),
-    /** how long one page is retried (capped exponential backoff with full jitter, honouring Retry-After) */
-    INGEST_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(3_600_000).default(300_000),
-    /** unset: no cap on requests per page, the budget alone decides */
-    INGEST_MAX_ATTEMPTS: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(10_000).optional()),
-    /** tries of a failed ingestion task after the first, each resuming from the pages already landed */
-    INGEST_TASK_RETRIES: z.coerce.number().int().min(0).max(10).default(2),
-    ALERT_WEBHOOK_URL: httpUrl,
-    /** "HH:MM" (UTC): a missing successful run by then is an incident */
-    ALERT_DEADLINE_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (UTC), e.g. 06:00").default("06:00"),
-    FRESHNESS_WARN_HOURS: z.coerce.number().positive().default(36),
-    FRESHNESS_ERROR_HOURS: z.coerce.number().positive().default(72),
-    /** share of listen_history items pointing at unknown tracks that fails the run; unset: warn only */
-    CHECK_ORPHAN_ERROR_SHARE: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().min(0).max(1).optional()),
-    /** share of the previous read's keys a read may no longer hold before the vanished_records check warns / fails the run */
-    CHECK_VANISHED_WARN_SHARE: z.coerce.number().min(0).max(1).default(0.01),
-    CHECK_VANISHED_ERROR_SHARE: z.coerce.number().min(0).max(1).default(0.2),
-    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters"),
-    /** cron expression (UTC) of the scheduled experiment analysis (it also runs after every successful ingestion) */
-    ANALYZE_SCHEDULE: z
-      .string()
-      .default("30 5 * * *")
-      .refine((v) => v.trim().split(/\s+/).length >= 5, "must be a cron expression such as `30 5 * * *`"),
-    /** how often the serving API looks for a new champion or catalogue */
-    SERVING_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
-    /** refused API-key attempts an address may make per second (burst 10×) before it gets 429 */
-    API_AUTH_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20),
-    SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
-    SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic"),
-    SIMULATOR_SEED: z.coerce.number().int().default(42),
+    }).meta(doc({
+      group: "Console and sign-in",
+      description: "Proxies in front that may name the client in `X-Forwarded-For`: a hop count (`1`: the nearest proxy) or addresses and CIDR blocks. Unset: the client is the socket's peer and `X-Forwarded-For` is ignored. Sign-in throttling and the audit log use this address.",
+      shownDefault: "none",
+      example: "10.0.0.0/8, 127.0.0.1",
+      accepts: "hop count, or addresses/CIDR blocks",
+    })),
+    DATA_DIR: z.string().default(".data").meta(doc({
+      group: "Database and files",
+      description: "Where the embedded database (`pg/`), generated secrets (`secrets.json`) and by default the data lake live; private to Encore's user (folders 0700, files 0600).",
+    })),
+    EMBEDDED_PG_PORT: port(54329).meta(doc({ group: "Database and files", description: "Port of the embedded PostgreSQL (it listens on 127.0.0.1 only)." })),
+    DATA_LAKE_DIR: optionalString.meta(doc({
+      group: "Database and files",
+      description: "Where raw pages land (`<dataset>/<YYYY-MM-DD>/run-<id>/try<n>-pass<p>.jsonl.gz`), and training snapshots (`snapshots/`) and model artefacts (`models/`).",
+      shownDefault: "`DATA_DIR/lake`",
+      example: "/var/lib/encore/lake",
+    })),
+    SCHEDULER: z.enum(["on", "off"]).default("on").meta(doc({
+      group: "Scheduling",
+      description: "The built-in scheduler of `npm start`; `off`: jobs start only from cron routes, the console or the CLI.",
+    })),
+    INGEST_SCHEDULE: cronExpression("0 2 * * *").meta(doc({ group: "Scheduling", description: "Cron expression (UTC) of the daily ingestion.", accepts: "cron expression" })),
+    TRAIN_SCHEDULE: cronExpression("0 4 * * *").meta(doc({
+        group: "Scheduling",
+        description: "Cron expression (UTC) of the scheduled train run; the scheduler also trains after every successful ingestion.",
+        accepts: "cron expression",
+      })),
+    TRAIN_SEED: z.coerce.number().int().min(0).max(2 ** 31 - 1).default(42).meta(doc({
+      group: "Models",
+      description: "Seed of the splits and of ALS's start: the same snapshot and seed give the same models.",
+    })),
+    PROMOTION_MARGIN: z.coerce.number().min(0).max(10).default(0.01).meta(doc({
+      group: "Models",
+      description: "A candidate replaces the champion when its NDCG@10 is at least this share better on the same test split…",
+    })),
+    PROMOTION_GUARDRAIL_DROP: z.coerce.number().min(0).max(1).default(0.1).meta(doc({
+      group: "Models",
+      description: "…and it loses at most this share of the champion's coverage and recall@20.",
+    })),
+    CHAMPION_MAX_AGE_DAYS: z.coerce.number().positive().default(7).meta(doc({
+      group: "Models",
+      description: "Alert when the champion is older than this many days.",
+    })),
+    ONLINE_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.5).meta(doc({
+      group: "Models",
+      description: "Alert when the champion's NDCG@10 on new listening is below its offline value by more than this share.",
+    })),
+    NEW_VERSION_DROP_SHARE: z.coerce.number().min(0).max(1).default(0.2).meta(doc({
+      group: "Models",
+      description: "Alert when the latest run's best version is below the champion's NDCG@10 by more than this share.",
+    })),
+    MODEL_ARTEFACTS_KEEP: z.coerce.number().int().min(1).max(10_000).default(20).meta(doc({
+      group: "Models",
+      description: "Model artefacts kept on disk; those of aliased versions and of undecided experiments always are, and pruned versions keep their rows.",
+    })),
+    INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(8).meta(doc({ group: "Ingestion", description: "Pages fetched at once per dataset." })),
+    INGEST_PAGE_SIZE: z.coerce.number().int().min(1).max(100).default(100).meta(doc({ group: "Ingestion", description: "Page size asked of the source." })),
+    INGEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(300_000).default(10_000).meta(doc({ group: "Ingestion", description: "Timeout of one request, body included, in ms." })),
+    INGEST_RETRY_BUDGET_MS: z.coerce.number().int().min(0).max(3_600_000).default(300_000).meta(doc({
+      group: "Ingestion",
+      description: "How long one page is retried from its first request, in ms: capped exponential backoff with full jitter, honouring `Retry-After`.",
+    })),
+    INGEST_MAX_ATTEMPTS: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().int().min(1).max(10_000).optional()).meta(doc({
+      group: "Ingestion",
+      description: "A cap on requests per page within the retry budget.",
+      shownDefault: "no cap: the budget alone decides",
+      accepts: "integer 1–10000",
+    })),
+    INGEST_TASK_RETRIES: z.coerce.number().int().min(0).max(10).default(2).meta(doc({
+      group: "Ingestion",
+      description: "Tries of a failed `tracks`, `users` or `listen_history` task after the first, in the same run (30 s apart, doubling); each resumes from the pages earlier tries landed.",
+    })),
+    ALERT_WEBHOOK_URL: httpUrl.meta(doc({
+      group: "Checks and alerts",
+      description: "Slack-compatible incoming webhook for alerts.",
+      shownDefault: "alerts are stored and shown, not sent",
+      example: "https://hooks.slack.com/services/…",
+      accepts: "`http(s)://` URL",
+    })),
+    ALERT_DEADLINE_UTC: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, "must be HH:MM (UTC), e.g. 06:00").default("06:00").meta(doc({
+      group: "Checks and alerts",
+      description: "A day without a successful ingestion by this time (UTC) is an incident (`deadline_missed`).",
+      accepts: "HH:MM",
+    })),
+    FRESHNESS_WARN_HOURS: z.coerce.number().positive().default(36).meta(doc({
+      group: "Checks and alerts",
+      description: "Freshness check: WARN when the newest `updated_at` of a dataset is older than this many hours.",
+    })),
+    FRESHNESS_ERROR_HOURS: z.coerce.number().positive().default(72).meta(doc({
+      group: "Checks and alerts",
+      description: "Freshness check: ERROR (the run fails) past this many hours.",
+    })),
+    CHECK_ORPHAN_ERROR_SHARE: optionalString.transform((v) => (v === undefined ? undefined : Number(v))).pipe(z.number().min(0).max(1).optional()).meta(doc({
+      group: "Checks and alerts",
+      description: "Share of listen_history items naming unknown tracks that fails the run (`orphan_items`).",
+      shownDefault: "never an ERROR, only WARN over 5%",
+      example: "0.5",
+      accepts: "number 0–1",
+    })),
+    CHECK_VANISHED_WARN_SHARE: z.coerce.number().min(0).max(1).default(0.01).meta(doc({
+      group: "Checks and alerts",
+      description: "`vanished_records`: WARN when a full read no longer holds more than this share of the previous reads' records…",
+    })),
+    CHECK_VANISHED_ERROR_SHARE: z.coerce.number().min(0).max(1).default(0.2).meta(doc({
+      group: "Checks and alerts",
+      description: "…and ERROR (the run fails) above this share, e.g. a source restarted with other data.",
+    })),
+    METRICS_TOKEN: optionalString.refine((v) => v === undefined || v.length >= 16, "must be at least 16 characters").meta(doc({
+      group: "Checks and alerts",
+      description: "Bearer token `/api/metrics` asks for.",
+      shownDefault: "the endpoint is open (keep it on a private network then)",
+      accepts: "16+ characters",
+    })),
+    ANALYZE_SCHEDULE: cronExpression("30 5 * * *").meta(doc({
+        group: "Scheduling",
+        description: "Cron expression (UTC) of the scheduled experiment analysis; the scheduler also analyses after every successful ingestion.",
+        accepts: "cron expression",
+      })),
+    SERVING_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(2000).meta(doc({
+      group: "Serving",
+      description: "How often (ms) each server process looks for a new champion (promotion, rollback) or catalogue (after an ingestion).",
+    })),
+    API_AUTH_FAILURES_PER_SECOND: z.coerce.number().int().min(1).max(10_000).default(20).meta(doc({
+      group: "Serving",
+      description: "Requests with a missing or unknown API key one address may make per second (burst 10×) before 429; valid keys from it still pass.",
+    })),
+    SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0).meta(doc({ group: "Source", description: "Port of the built-in simulator; 0: any free port." })),
+    SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic").meta(doc({
+      group: "Source",
+      description: "The built-in simulator: `realistic` (listeners with tastes, power-law popularity) or `original` (as the original server).",
+    })),
+    SIMULATOR_SEED: z.coerce.number().int().default(42).meta(doc({ group: "Source", description: "Seed of the built-in simulator's data." })),
   })
   .superRefine((env, ctx) => {
     if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
@@ -126,6 +281,52 @@ export const envSchema = z
   });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Variables read where they are used, not checked at start; documented with the rest. */
+export const OTHER_VARIABLES: { name: string; use: "deployments" | "tests only" | "benches only"; description: string; shownDefault: string; example: string }[] = [
+  {
+    name: "ENCORE_COMMIT",
+    use: "deployments",
+    description: "The code version recorded on each model version, for deployments without a git checkout.",
+    shownDefault: "the checkout's `git rev-parse HEAD`, else `unknown`",
+    example: "",
+  },
+  {
+    name: "TEST_DATABASE_URL",
+    use: "tests only",
+    description: "Run the integration tests against this server instead of an embedded one; its user must be allowed to CREATE DATABASE (each test file makes its own).",
+    shownDefault: "an embedded PostgreSQL per test run",
+    example: "postgresql://postgres:postgres@localhost:5432/postgres",
+  },
+  {
+    name: "PLAYWRIGHT_CHROMIUM_EXECUTABLE",
+    use: "tests only",
+    description: "The browser of the end-to-end suite.",
+    shownDefault: "`/usr/bin/chromium` when present",
+    example: "/usr/bin/chromium",
+  },
+  {
+    name: "E2E_PORT",
+    use: "tests only",
+    description: "Port of the app under end-to-end test; its embedded PostgreSQL and simulator take the next two ports, the lifecycle tests' apps start from +10.",
+    shownDefault: "3100",
+    example: "3100",
+  },
+  {
+    name: "E2E_DATA_DIR",
+    use: "tests only",
+    description: "DATA_DIR of the app under end-to-end test, removed after the suite.",
+    shownDefault: "a fresh temporary folder",
+    example: "",
+  },
+  {
+    name: "BENCH_DATABASE_URL",
+    use: "benches only",
+    description: "`npm run bench:ingest` against this server (a user allowed to CREATE DATABASE) instead of a fresh embedded one.",
+    shownDefault: "a fresh embedded PostgreSQL",
+    example: "",
+  },
+];
 
 export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
   const result = envSchema.safeParse(source);

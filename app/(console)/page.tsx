@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { DurationChart, OutcomesPerDayChart, RowsPerDayChart, RowsPerRunChart } from "@/components/charts/PipelineCharts";
-import { formatAge, formatDuration, formatPercent, formatUtc } from "@/components/format";
+import { formatAge, formatDuration, formatPercent } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { ChampionCards } from "@/components/models/ChampionCards";
@@ -10,6 +10,8 @@ import { StatusBadge } from "@/components/runs/StatusBadge";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Overview" };
 
@@ -21,7 +23,7 @@ export default async function OverviewPage() {
   const canTrigger = hasRole(operator.role, "operator");
   return (
     <>
-      <PageHead title="Overview" subtitle="Is today's data in, complete and fresh? All times in UTC.">
+      <PageHead title="Overview" subtitle="Is today's data in, complete and fresh?">
         <span className="toolbar">
           <AutoRefresh active={lastRun?.status === "running"} />
           {canTrigger && <TriggerRunButton />}
@@ -40,7 +42,7 @@ export default async function OverviewPage() {
                 <Link href={`/runs/${lastRun.id}`}>#{lastRun.id}</Link> <StatusBadge status={lastRun.status} />
               </div>
               <div className="sub">
-                {formatAge(lastRun.ageSeconds)} · {formatUtc(lastRun.createdAt)}
+                {formatAge(lastRun.ageSeconds)} · <Time value={lastRun.createdAt} />
               </div>
             </div>
             <div className="card">
@@ -71,32 +73,34 @@ export default async function OverviewPage() {
 
           <section className="panel" style={{ marginBottom: 16 }}>
             <h2 style={{ marginTop: 0 }}>Freshness</h2>
-            <table>
-              <thead>
-                <tr>
-                  <th>Dataset</th>
-                  <th>Newest updated_at</th>
-                  <th>Age</th>
-                  <th>Policy</th>
-                  <th>State</th>
-                </tr>
-              </thead>
-              <tbody>
-                {freshness.map((f) => (
-                  <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
-                    <td>{f.dataset}</td>
-                    <td>{formatUtc(f.newest)}</td>
-                    <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
-                    <td>
-                      warn after {f.warnHours} h, error after {f.errorHours} h
-                    </td>
-                    <td>
-                      <StatusBadge status={f.level} />
-                    </td>
+            <ScrollRegion label="Freshness">
+              <table aria-label="Freshness">
+                <thead>
+                  <tr>
+                    <th>Dataset</th>
+                    <th>Newest updated_at</th>
+                    <th>Age</th>
+                    <th>Policy</th>
+                    <th>State</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {freshness.map((f) => (
+                    <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
+                      <td>{f.dataset}</td>
+                      <td><Time value={f.newest} /></td>
+                      <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
+                      <td>
+                        warn after {f.warnHours} h, error after {f.errorHours} h
+                      </td>
+                      <td>
+                        <StatusBadge status={f.level} />
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </ScrollRegion>
           </section>
 
           <div className="charts">

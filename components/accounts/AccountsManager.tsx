@@ -3,9 +3,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { EmptyState } from "@/components/layout/EmptyState";
-import { describeError, formatUtc } from "@/components/format";
+import { describeError } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
 import { ROLES } from "@/server/auth/roles";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 type Role = (typeof ROLES)[number];
 
@@ -87,49 +89,51 @@ export function AccountsManager({ selfId }: { selfId: number }) {
       {accounts.error && <p className="error" role="alert">{describeError(accounts.error)}</p>}
       {accounts.data?.length === 0 && <EmptyState title="No accounts" />}
       {accounts.data && accounts.data.length > 0 && (
-        <div className="panel" style={{ overflowX: "auto" }}>
-          <table>
-            <thead>
-              <tr>
-                <th>E-mail</th>
-                <th>Name</th>
-                <th>Role</th>
-                <th>Status</th>
-                <th>Last sign-in</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {accounts.data.map((a) => (
-                <tr key={a.id} data-testid={`account-${a.email}`}>
-                  <td>{a.email}{a.id === selfId && <span className="muted"> (you)</span>}</td>
-                  <td>{a.name}</td>
-                  <td>
-                    <select
-                      aria-label={`Role of ${a.email}`}
-                      value={a.role}
-                      disabled={setRole.isPending}
-                      onChange={(e) => setRole.mutate({ operatorId: a.id, role: e.target.value as Role })}
-                    >
-                      {ROLES.map((r) => (
-                        <option key={r}>{r}</option>
-                      ))}
-                    </select>
-                  </td>
-                  <td>{a.disabled ? "disabled" : "active"}</td>
-                  <td>{formatUtc(a.lastSignInAt)}</td>
-                  <td style={{ whiteSpace: "nowrap" }}>
-                    <button type="button" onClick={() => setDisabled.mutate({ operatorId: a.id, disabled: !a.disabled })}>
-                      {a.disabled ? "Enable" : "Disable"}
-                    </button>{" "}
-                    <button type="button" onClick={() => onResetPassword(a.id, a.email)}>
-                      Reset password
-                    </button>
-                  </td>
+        <div className="panel">
+          <ScrollRegion label="Accounts">
+            <table aria-label="Accounts">
+              <thead>
+                <tr>
+                  <th>E-mail</th>
+                  <th>Name</th>
+                  <th>Role</th>
+                  <th>Status</th>
+                  <th>Last sign-in</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {accounts.data.map((a) => (
+                  <tr key={a.id} data-testid={`account-${a.email}`}>
+                    <td>{a.email}{a.id === selfId && <span className="muted"> (you)</span>}</td>
+                    <td>{a.name}</td>
+                    <td>
+                      <select
+                        aria-label={`Role of ${a.email}`}
+                        value={a.role}
+                        disabled={setRole.isPending}
+                        onChange={(e) => setRole.mutate({ operatorId: a.id, role: e.target.value as Role })}
+                      >
+                        {ROLES.map((r) => (
+                          <option key={r}>{r}</option>
+                        ))}
+                      </select>
+                    </td>
+                    <td>{a.disabled ? "disabled" : "active"}</td>
+                    <td><Time value={a.lastSignInAt} /></td>
+                    <td style={{ whiteSpace: "nowrap" }}>
+                      <button type="button" onClick={() => setDisabled.mutate({ operatorId: a.id, disabled: !a.disabled })}>
+                        {a.disabled ? "Enable" : "Disable"}
+                      </button>{" "}
+                      <button type="button" onClick={() => onResetPassword(a.id, a.email)}>
+                        Reset password
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </div>
       )}
     </>

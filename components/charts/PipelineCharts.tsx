@@ -5,7 +5,7 @@ import type { PipelineOverview } from "@/server/monitoring/overview";
 import { ChartPanel } from "./ChartPanel";
 
 const DATASET_COLOURS = { tracks: "#5b3cc4", users: "#2e9e62", listen_history: "#e08a2e" } as const;
-const utcTime = (iso: string) => `${iso.slice(5, 10)} ${iso.slice(11, 16)} UTC`;
+const utcTime = (iso: string) => `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 
 export function DurationChart({ data }: { data: PipelineOverview["charts"]["durations"] }) {
   return (
@@ -22,7 +22,8 @@ export function DurationChart({ data }: { data: PipelineOverview["charts"]["dura
             }}
             formatter={(value) => [`${value} s`, "duration"]}
           />
-          <Line type="monotone" dataKey="seconds" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
+          {/* A line through one point has no length: a single run is a dot big enough to see. */}
+          <Line type="monotone" dataKey="seconds" stroke="#5b3cc4" dot={{ r: data.length === 1 ? 5 : 2 }} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </ChartPanel>

@@ -15,6 +15,7 @@ export function ExperimentActions({ experimentKey, status, reach, variants, warn
   const decide = useMutation(trpc.experiments.decide.mutationOptions());
   const [note, setNote] = useState("");
   if (status === "decided") return null;
+  const noteProblem = () => (note.trim().length < 3 ? "Note: say why, in a few words." : null);
   const caution = warning ? `\n\nWarning: ${warning}` : "";
   return (
     <section className="panel" aria-label="Decisions">
@@ -35,11 +36,12 @@ export function ExperimentActions({ experimentKey, status, reach, variants, warn
               key={v.key}
               label={`Ship ${v.key}`}
               confirm={`Ship ${v.key}? Version ${v.versionId} becomes the champion for every listener, and the experiment ends.${caution}`}
+              validate={noteProblem}
               run={() => decide.mutateAsync({ key: experimentKey, variant: v.key, note })}
               doneText={`Shipped ${v.key}: version ${v.versionId} is the champion.`}
             />
           ))}
-          <ActionButton label="Ship none" confirm={`End ${experimentKey} without shipping a variant?${caution}`} run={() => decide.mutateAsync({ key: experimentKey, variant: null, note })} doneText="Decided: nothing shipped." />
+          <ActionButton label="Ship none" validate={noteProblem} confirm={`End ${experimentKey} without shipping a variant?${caution}`} run={() => decide.mutateAsync({ key: experimentKey, variant: null, note })} doneText="Decided: nothing shipped." />
         </div>
       )}
     </section>

@@ -2,15 +2,18 @@
 
 import { useRouter } from "next/navigation";
 import { useState } from "react";
+import { describeError } from "@/components/format";
 
 /**
  * A button that calls the server: disabled while it runs, then shows what happened and refreshes
- * the page's data (or hands the result to `onDone`, e.g. to navigate).
+ * the page's data (or hands the result to `onDone`, e.g. to navigate). `validate` names what is wrong
+ * with the form before anything is asked or sent.
  */
 export function ActionButton<T>({
   label,
   pendingLabel = label,
   confirm,
+  validate,
   primary,
   run,
   doneText,
@@ -19,6 +22,7 @@ export function ActionButton<T>({
   label: string;
   pendingLabel?: string;
   confirm?: string;
+  validate?: () => string | null;
   primary?: boolean;
   run: () => Promise<T>;
   doneText?: string;
@@ -29,6 +33,8 @@ export function ActionButton<T>({
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
 
   async function click() {
+    const invalid = validate?.() ?? null;
+    if (invalid) return setMessage({ ok: false, text: invalid });
     if (confirm && !window.confirm(confirm)) return;
     setPending(true);
     setMessage(null);
@@ -40,7 +46,8 @@ export function ActionButton<T>({
         router.refresh();
       }
     } catch (error) {
-      setMessage({ ok: false, text: error instanceof Error ? error.message : String(error) });
+      // zod's issues as field messages, never its JSON.
+      setMessage({ ok: false, text: describeError(error) });
     } finally {
       setPending(false);
     }

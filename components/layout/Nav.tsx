@@ -17,15 +17,26 @@ export const SECTIONS = [
 const isCurrent = (pathname: string, href: string) =>
   href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
 
-export function Nav() {
+/** The console's sections, open alerts counted beside Alerts, and the REST API's reference (not a console page). */
+export function Nav({ openAlerts }: { openAlerts: number }) {
   const pathname = usePathname();
   return (
     <nav className="nav" aria-label="Sections">
       {SECTIONS.map((s) => (
         <Link key={s.href} href={s.href} aria-current={isCurrent(pathname, s.href) ? "page" : undefined}>
           {s.label}
+          {s.href === "/alerts" && openAlerts > 0 && (
+            <>
+              {" "}
+              <span className="count" data-testid="open-alerts">
+                {openAlerts}
+                <span className="sr-only"> open</span>
+              </span>
+            </>
+          )}
         </Link>
       ))}
+      <a href="/api/v1/docs">API docs</a>
     </nav>
   );
 }

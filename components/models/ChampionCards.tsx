@@ -1,6 +1,7 @@
 import Link from "next/link";
-import { formatAge, formatUtc } from "@/components/format";
+import { formatAge } from "@/components/format";
 import type { RouterOutputs } from "@/server/trpc/root";
+import { Time } from "@/components/layout/TimeZone";
 
 const num = (v: number | null) => (v === null ? "—" : v.toFixed(4));
 
@@ -25,7 +26,7 @@ export function ChampionCards({ summary: { champion, lastRun } }: { summary: Rou
         {lastRun ? (
           <>
             <div className="value"><Link href={`/runs/${lastRun.id}`}>#{lastRun.id}</Link> <span className={`badge ${lastRun.status}`}>{lastRun.status}</span></div>
-            <div className="sub">{formatUtc(lastRun.finishedAt ?? lastRun.startedAt)}</div>
+            <div className="sub"><Time value={lastRun.finishedAt ?? lastRun.startedAt} /></div>
           </>
         ) : (
           <div className="sub">No train run yet.</div>

@@ -1,5 +1,6 @@
 import type { Evaluation } from "@/server/recommender/evaluate";
 import { CUTOFFS } from "@/server/recommender/metrics";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 const NAMES = ["precision", "recall", "ndcg", "map", "hit"] as const;
 
@@ -12,16 +13,18 @@ export function MetricsTable({ label, columns }: { label: string; columns: { tit
   rows.push({ name: "catalogue coverage (top 10)", values: columns.map((c) => c.evaluation?.coverage ?? null) });
   rows.push({ name: "popularity bias (top 10)", values: columns.map((c) => c.evaluation?.popularityBias ?? null) });
   return (
-    <table aria-label={label}>
-      <thead><tr><th>Metric</th>{columns.map((c) => <th key={c.title}>{c.title}</th>)}</tr></thead>
-      <tbody>
-        {rows.map((r) => (
-          <tr key={r.name}>
-            <td>{r.name}</td>
-            {r.values.map((v, i) => <td key={i}>{v === null ? "—" : Number.isInteger(v) ? v : v.toFixed(4)}</td>)}
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <ScrollRegion label={label}>
+      <table aria-label={label}>
+        <thead><tr><th>Metric</th>{columns.map((c) => <th key={c.title}>{c.title}</th>)}</tr></thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.name}>
+              <td>{r.name}</td>
+              {r.values.map((v, i) => <td key={i}>{v === null ? "—" : Number.isInteger(v) ? v : v.toFixed(4)}</td>)}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </ScrollRegion>
   );
 }

@@ -55,6 +55,7 @@ export function AliasForm({ versionId, mode }: { versionId: number; mode: "promo
       <ActionButton
         label={label}
         confirm={`${label}? ${keptText(kept.data)}`}
+        validate={() => (reason.trim().length < 3 ? "Reason: say why, in a few words." : null)}
         run={() => (mode === "promote" ? promote.mutateAsync({ versionId, reason }) : rollback.mutateAsync({ reason }))}
         doneText={mode === "promote" ? `Version ${versionId} is the champion.` : "Rolled back."}
       />

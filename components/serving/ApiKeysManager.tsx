@@ -3,9 +3,12 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import { EmptyState } from "@/components/layout/EmptyState";
-import { describeError, formatUtc } from "@/components/format";
+import { describeError } from "@/components/format";
 import { useTRPC } from "@/components/trpc/client";
 import { DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, SCOPES, type Scope } from "@/server/serving/scopes";
+import { CopyButton } from "@/components/layout/CopyButton";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export function ApiKeysManager() {
   const trpc = useTRPC();
@@ -14,7 +17,9 @@ export function ApiKeysManager() {
   const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.apiKeys.list.queryKey() });
   const create = useMutation(trpc.apiKeys.create.mutationOptions({ onSuccess: invalidate }));
   const revoke = useMutation(trpc.apiKeys.revoke.mutationOptions({ onSuccess: invalidate }));
-  const [created, setCreated] = useState<{ name: string; key: string } | null>(null);
+  const [created, setCreated] = useState<{ name: string; key: string; scopes: Scope[] } | null>(null);
+  // A real listener for the example request, asked for only once there is a key to show.
+  const listener = useQuery({ ...trpc.listeners.search.queryOptions({ query: "", limit: 1 }), enabled: created !== null });
   const failure = [create, revoke].find((m) => m.error)?.error;
 
   async function onCreate(event: FormEvent<HTMLFormElement>) {
@@ -25,17 +30,18 @@ export function ApiKeysManager() {
     const rate = String(form.get("rate") ?? "");
     const burst = String(form.get("burst") ?? "");
     const name = String(form.get("name"));
+    const scopes = SCOPES.filter((s) => form.get(`scope:${s}`) === "on");
     const done = await create
       .mutateAsync({
         name,
-        scopes: SCOPES.filter((s) => form.get(`scope:${s}`) === "on"),
+        scopes,
         ratePerSecond: rate ? Number(rate) : undefined,
         burst: burst ? Number(burst) : undefined,
       })
       .catch(() => null);
     if (done) {
       formElement.reset();
-      setCreated({ name, key: done.key });
+      setCreated({ name, key: done.key, scopes });
     }
   }
 
@@ -80,7 +86,9 @@ export function ApiKeysManager() {
             </p>
             <code data-testid="new-api-key" style={{ userSelect: "all", wordBreak: "break-all" }}>
               {created.key}
-            </code>
+            </code>{" "}
+            <CopyButton text={created.key} label="Copy key" />
+            {created.scopes.includes("recommendations:read") && <TryIt apiKey={created.key} userId={listener.data?.[0]?.id ?? null} />}
           </div>
         )}
         {failure && <p className="error" role="alert">{describeError(failure)}</p>}
@@ -94,49 +102,65 @@ export function ApiKeysManager() {
       {keys.error && <p className="error" role="alert">{describeError(keys.error)}</p>}
       {keys.data?.length === 0 && <EmptyState title="No API keys yet">Create one above for the streaming app&apos;s backend.</EmptyState>}
       {keys.data && keys.data.length > 0 && (
-        <div className="panel" style={{ overflowX: "auto" }}>
-          <table>
-            <thead>
-              <tr>
-                <th>Name</th>
-                <th>Prefix</th>
-                <th>Scopes</th>
-                <th>Limit</th>
-                <th>Created</th>
-                <th>Last used</th>
-                <th>Status</th>
-                <th />
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.map((k) => (
-                <tr key={k.id} data-testid={`api-key-${k.name}`}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.prefix}…</code>
-                  </td>
-                  <td>{k.scopes.join(", ")}</td>
-                  <td>
-                    {k.ratePerSecond}/s, burst {k.burst}
-                  </td>
-                  <td>
-                    {formatUtc(k.createdAt)} <span className="muted">by {k.createdBy}</span>
-                  </td>
-                  <td>{formatUtc(k.lastUsedAt)}</td>
-                  <td>{k.revokedAt ? `revoked ${formatUtc(k.revokedAt)}` : "active"}</td>
-                  <td>
-                    {!k.revokedAt && (
-                      <button type="button" onClick={() => onRevoke(k.id, k.name)} disabled={revoke.isPending}>
-                        Revoke
-                      </button>
-                    )}
-                  </td>
+        <div className="panel">
+          <ScrollRegion label="API keys">
+            <table aria-label="API keys">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Prefix</th>
+                  <th>Scopes</th>
+                  <th>Limit</th>
+                  <th>Created</th>
+                  <th>Last used</th>
+                  <th>Status</th>
+                  <th />
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {keys.data.map((k) => (
+                  <tr key={k.id} data-testid={`api-key-${k.name}`}>
+                    <td>{k.name}</td>
+                    <td>
+                      <code>{k.prefix}…</code>
+                    </td>
+                    <td>{k.scopes.join(", ")}</td>
+                    <td>
+                      {k.ratePerSecond}/s, burst {k.burst}
+                    </td>
+                    <td>
+                      <Time value={k.createdAt} /> <span className="muted">by {k.createdBy}</span>
+                    </td>
+                    <td><Time value={k.lastUsedAt} /></td>
+                    <td>{k.revokedAt ? <>revoked <Time value={k.revokedAt} /></> : "active"}</td>
+                    <td>
+                      {!k.revokedAt && (
+                        <button type="button" onClick={() => onRevoke(k.id, k.name)} disabled={revoke.isPending}>
+                          Revoke
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </div>
       )}
+    </>
+  );
+}
+
+/** A request that works as it stands: this key, this console's address, a listener who exists. */
+function TryIt({ apiKey, userId }: { apiKey: string; userId: number | null }) {
+  const command = `curl -H "Authorization: Bearer ${apiKey}" "${window.location.origin}/api/v1/users/${userId ?? "<user id>"}/recommendations?k=10"`;
+  return (
+    <>
+      <p>
+        Try it{userId === null ? " once a listener has been ingested (there is none yet)" : `, as listener ${userId}`}:
+      </p>
+      <pre className="payload" data-testid="api-key-curl">{command}</pre>
+      <CopyButton text={command} label="Copy command" />
     </>
   );
 }

@@ -1,9 +1,9 @@
-import { TRPCError } from "@trpc/server";
+import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
 import { recordAudit } from "../audit";
-import { generatePassword, hashPassword } from "./password";
+import { generatePassword, hashPassword, verifyPassword } from "./password";
 import { normaliseEmail } from "./authenticate";
 import { endSessionsOf } from "./sessions";
 
@@ -52,7 +52,7 @@ export async function createOperator(
     });
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
-      throw new TRPCError({ code: "CONFLICT", message: `An account for ${email} already exists.` });
+      throw new DomainError("CONFLICT", `An account for ${email} already exists.`);
     }
     throw error;
   }
@@ -64,7 +64,7 @@ async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, operatorI
   const admins = await tx.$queryRaw<{ id: number }[]>`
     SELECT id FROM operators WHERE role = 'admin' AND NOT disabled FOR UPDATE`;
   if (admins.every((a) => a.id === operatorId)) {
-    throw new TRPCError({ code: "PRECONDITION_FAILED", message: "This is the last enabled admin; make another admin first." });
+    throw new DomainError("PRECONDITION_FAILED", "This is the last enabled admin; make another admin first.");
   }
 }
 
@@ -77,7 +77,7 @@ async function updateOperator(
 ) {
   return db.$transaction(async (tx) => {
     const before = await tx.operator.findUnique({ where: { id: operatorId } });
-    if (!before) throw new TRPCError({ code: "NOT_FOUND", message: `No account with id ${operatorId}.` });
+    if (!before) throw new DomainError("NOT_FOUND", `No account with id ${operatorId}.`);
     const losesAdmin = before.role === "admin" && !before.disabled && (change.disabled === true || (change.role !== undefined && change.role !== "admin"));
     if (losesAdmin) await assertAnotherAdminRemains(tx, operatorId);
     const after = await tx.operator.update({ where: { id: operatorId }, data: change, select: operatorPublicFields });
@@ -105,7 +105,7 @@ export async function resetPassword(db: Db, actor: Actor, operatorId: number, pa
   const passwordHash = await hashPassword(password);
   return db.$transaction(async (tx) => {
     const found = await tx.operator.findUnique({ where: { id: operatorId }, select: { id: true } });
-    if (!found) throw new TRPCError({ code: "NOT_FOUND", message: `No account with id ${operatorId}.` });
+    if (!found) throw new DomainError("NOT_FOUND", `No account with id ${operatorId}.`);
     const operator = await tx.operator.update({ where: { id: operatorId }, data: { passwordHash }, select: operatorPublicFields });
     await endSessionsOf(tx, operatorId, "password_reset");
     await recordAudit(tx, { action: "account.password_reset", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: operator.email });
@@ -128,4 +128,34 @@ export async function ensureFirstAdmin(db: Db, config: { email?: string; passwor
   const password = config.password ?? generatedPassword!;
   await createOperator(db, null, { email, name: "Administrator", role: "admin", password });
   return { status: "created", email, generatedPassword };
+}
+
+/** A wrong current password: the change is refused and nothing else happens. */
+export class WrongPasswordError extends DomainError {
+  constructor() {
+    super("BAD_REQUEST", "The current password is not right.");
+    this.name = "WrongPasswordError";
+  }
+}
+
+/**
+ * An operator sets their own password, proving the current one. Every other session of theirs ends
+ * (a stolen cookie stops working); `keepSessionId`, the one asking, stays signed in.
+ */
+export async function changeOwnPassword(db: Db, actor: Actor, keepSessionId: string | null, passwords: { current: string; next: string }) {
+  const stored = await db.operator.findUnique({ where: { id: actor.id }, select: { passwordHash: true } });
+  if (!stored || !(await verifyPassword(passwords.current, stored.passwordHash))) {
+    await recordAudit(db, { action: "account.password_change_refused", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: actor.email });
+    throw new WrongPasswordError();
+  }
+  const passwordHash = await hashPassword(passwords.next);
+  return db.$transaction(async (tx) => {
+    await tx.operator.update({ where: { id: actor.id }, data: { passwordHash } });
+    const ended = await tx.operatorSession.updateMany({
+      where: { operatorId: actor.id, endedAt: null, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
+      data: { endedAt: new Date(), endReason: "password_change" },
+    });
+    await recordAudit(tx, { action: "account.password_change", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: actor.email, detail: { otherSessionsEnded: ended.count } });
+    return { otherSessionsEnded: ended.count };
+  });
 }

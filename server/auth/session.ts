@@ -1,4 +1,7 @@
 import { getServerSession } from "next-auth";
+import { getToken } from "next-auth/jwt";
+import { headers } from "next/headers";
+import { NextRequest } from "next/server";
 import { DatabaseUnavailableError } from "../db/unavailable";
 import { authOptions, type SessionUser } from "./options";
 
@@ -10,4 +13,10 @@ export async function currentOperator(): Promise<SessionUser | null> {
   const session = await getServerSession(authOptions);
   if (session?.databaseUnavailable) throw new DatabaseUnavailableError();
   return session?.user ?? null;
+}
+
+/** The id of the current request's session row (operator_sessions), read from its cookie; null without one. */
+export async function currentSessionId(): Promise<string | null> {
+  const token = await getToken({ req: new NextRequest("http://localhost/", { headers: await headers() }) });
+  return token?.sessionId ?? null;
 }

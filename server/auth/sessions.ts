@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 
-export type SessionEndReason = "sign_out" | "password_reset" | "disabled" | "role_change";
+export type SessionEndReason = "sign_out" | "password_reset" | "password_change" | "disabled" | "role_change";
 
 /** A new session of `operatorId`; its id goes into the JWT cookie. */
 export async function startSession(db: Db, operatorId: number, maxAgeSeconds: number): Promise<string> {

@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import { recordAudit } from "../audit";
 import type { Database, Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
@@ -29,12 +30,9 @@ export interface ExperimentDesign {
 }
 
 /** A person can act on it: the message says what to change. */
-export class ExperimentError extends Error {
-  constructor(
-    message: string,
-    readonly code: "NOT_FOUND" | "CONFLICT" | "PRECONDITION_FAILED",
-  ) {
-    super(message);
+export class ExperimentError extends DomainError {
+  constructor(message: string, code: "NOT_FOUND" | "CONFLICT" | "PRECONDITION_FAILED") {
+    super(code, message);
     this.name = "ExperimentError";
   }
 }

@@ -1,3 +1,4 @@
+import type { DatasetReconciliation } from "./outputs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { datasetTasks, seedRun } from "../testing/ledger";
@@ -67,7 +68,10 @@ describe("required_fields", () => {
 
 describe("duplicate_keys", () => {
   it("warns on any record sent twice in one read and fails past 5%", async () => {
-    const reconciliation = (sourceRepeats: number) => ({ fetched: 100, sourceRepeats });
+    const reconciliation = (sourceRepeats: number): DatasetReconciliation => ({
+      fetched: 100, invalid: 0, invalidQuarantined: 0, distinct: 100 - sourceRepeats, repeats: sourceRepeats, sourceRepeats,
+      inTable: 100 - sourceRepeats, waitingForUser: 0, source: null, shortfall: 0, missing: [], holds: true, vanished: null,
+    });
     const run = await seedRun(database.db, {
       status: "running",
       tasks: [{ task: "reconcile", details: { reconciliation: { tracks: reconciliation(0), users: reconciliation(2), listen_history: reconciliation(9) } } }],
@@ -78,7 +82,7 @@ describe("duplicate_keys", () => {
 
 describe("orphan_items", () => {
   it("warns past 5% of this run's items naming unknown tracks, and fails only past the configured share", async () => {
-    const counted = (items: number, orphanItems: number) => seedRun(database.db, { status: "running", tasks: [{ task: "listen_history", details: { items, orphanItems } }] });
+    const counted = (items: number, orphanItems: number) => seedRun(database.db, { status: "running", tasks: [{ task: "listen_history", details: { unknownFields: {}, updatedAtBackwards: 0, items, orphanItems } }] });
     expect(await levels(orphanItemsCheck, (await counted(100, 5)).id)).toEqual({ listen_history: "ok" });
     const run = await counted(100, 6);
     expect(await levels(orphanItemsCheck, run.id)).toEqual({ listen_history: "warn" });
@@ -126,7 +130,11 @@ describe("schema_drift", () => {
   it("warns when the source sent fields the pipeline does not know", async () => {
     const run = await seedRun(database.db, {
       status: "running",
-      tasks: [{ task: "tracks", details: { unknownFields: { popularity: 1000 } } }, { task: "users", details: { unknownFields: {} } }],
+      tasks: [
+        { task: "tracks", details: { unknownFields: { popularity: 1000 }, updatedAtBackwards: 0 } },
+        { task: "users", details: { unknownFields: {}, updatedAtBackwards: 0 } },
+        { task: "listen_history", details: { unknownFields: {}, updatedAtBackwards: 0 } },
+      ],
     });
     expect(await levels(schemaDriftCheck, run.id)).toEqual({ tracks: "warn", users: "ok", listen_history: "ok" });
   });

@@ -3,7 +3,8 @@ import type { CheckLevel } from "../db/generated/client";
 import { grade, percent, type CheckOutcome, type DataCheck } from "../pipeline/checks";
 import { median } from "../stats";
 import { DATASETS, type Dataset } from "./records";
-import type { DatasetReconciliation } from "./reconcile";
+import { readOutput } from "../pipeline/outputs";
+import { datasetOutputs, reconcileOutput } from "./outputs";
 import { FUTURE_HORIZON_MS } from "./validate";
 
 /** The ingestion's data checks: they know the source's datasets; the ledger's check machinery does not. */
@@ -85,10 +86,9 @@ export const requiredFieldsCheck: IngestionCheck = async ({ database, run }) => 
 
 /** The same natural key sent more than once within one read of the source (a record on two pages). */
 export const duplicateKeysCheck: IngestionCheck = async ({ database, run }) => {
-  const reconcile = (await datasetTasks(database, run.id)).get("reconcile");
-  const counts = (reconcile?.details as { reconciliation?: Record<Dataset, DatasetReconciliation> } | undefined)?.reconciliation;
+  const { reconciliation } = await readOutput(database.db, run.id, reconcileOutput);
   return DATASETS.map((dataset) => {
-    const r = counts?.[dataset];
+    const r = reconciliation[dataset];
     const repeats = r?.sourceRepeats ?? 0;
     const share = r && r.fetched > 0 ? repeats / r.fetched : 0;
     return {
@@ -101,18 +101,12 @@ export const duplicateKeysCheck: IngestionCheck = async ({ database, run }) => {
   });
 };
 
-/** What the listen_history task counted as it loaded this run's histories (DatasetIngestor). */
-interface HistoryItemCounts {
-  items?: number;
-  orphanItems?: number;
-}
-
 /**
  * Share of the items in this run's histories naming a track that is not in `tracks`: counted by the
  * listen_history task against the track ids it read, so the check costs no pass over the table.
  */
 export const orphanItemsCheck: IngestionCheck = async ({ database, run, policy }) => {
-  const counted = ((await datasetTasks(database, run.id)).get("listen_history")?.details ?? {}) as HistoryItemCounts;
+  const counted = await readOutput(database.db, run.id, datasetOutputs.listen_history);
   const items = counted.items ?? 0;
   const orphans = counted.orphanItems ?? 0;
   const share = items > 0 ? orphans / items : 0;
@@ -187,10 +181,9 @@ export const freshnessCheck: IngestionCheck = async ({ database, policy, now }) 
 
 /** Rows a full read of the source no longer held, against what the previous reads held (measured by reconciliation). */
 export const vanishedRecordsCheck: IngestionCheck = async ({ database, run, policy }) => {
-  const reconcile = (await datasetTasks(database, run.id)).get("reconcile");
-  const counts = (reconcile?.details as { reconciliation?: Record<Dataset, DatasetReconciliation> } | undefined)?.reconciliation;
+  const { reconciliation } = await readOutput(database.db, run.id, reconcileOutput);
   return DATASETS.map((dataset): CheckOutcome => {
-    const v = counts?.[dataset]?.vanished;
+    const v = reconciliation[dataset]?.vanished;
     const thresholds = { warnAbove: policy.vanishedWarnShare, errorAbove: policy.vanishedErrorShare };
     if (!v) return { check: "vanished_records", dataset, level: "ok", measured: { ...thresholds }, message: "not measured: this run did not read the source in full (a replay)" };
     const share = v.previousRead > 0 ? v.vanished / v.previousRead : 0;
@@ -206,9 +199,9 @@ export const vanishedRecordsCheck: IngestionCheck = async ({ database, run, poli
 
 /** Records that came with an updated_at older than the stored version of their key: a source restored or reset. */
 export const updatedAtBackwardsCheck: IngestionCheck = async ({ database, run }) => {
-  const tasks = await datasetTasks(database, run.id);
-  return DATASETS.map((dataset) => {
-    const backwards = (tasks.get(dataset)?.details as { updatedAtBackwards?: number } | undefined)?.updatedAtBackwards ?? 0;
+  const measured = await Promise.all(DATASETS.map((dataset) => readOutput(database.db, run.id, datasetOutputs[dataset])));
+  return DATASETS.map((dataset, i) => {
+    const backwards = measured[i]!.updatedAtBackwards;
     return {
       check: "updated_at_backwards",
       dataset,
@@ -221,9 +214,9 @@ export const updatedAtBackwardsCheck: IngestionCheck = async ({ database, run })
 
 /** Fields in source records the pipeline does not know: the source's schema moved. */
 export const schemaDriftCheck: IngestionCheck = async ({ database, run }) => {
-  const tasks = await datasetTasks(database, run.id);
-  return DATASETS.map((dataset) => {
-    const unknown = ((tasks.get(dataset)?.details as { unknownFields?: Record<string, number> } | undefined)?.unknownFields ?? {});
+  const measured = await Promise.all(DATASETS.map((dataset) => readOutput(database.db, run.id, datasetOutputs[dataset])));
+  return DATASETS.map((dataset, i) => {
+    const unknown = measured[i]!.unknownFields;
     const fields = Object.keys(unknown);
     return {
       check: "schema_drift",

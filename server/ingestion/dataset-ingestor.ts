@@ -1,4 +1,6 @@
 import type { TaskContext } from "../pipeline/types";
+import { writeOutput } from "../pipeline/outputs";
+import { datasetOutputs } from "./outputs";
 import { writeManifest } from "./lake";
 import { copyLine, loadBatch, type Rejected } from "./load";
 import type { Dataset, ListenHistoryRecord } from "./records";
@@ -131,7 +133,7 @@ export class DatasetIngestor {
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     if (this.backwards > 0) this.ctx.log(`${this.backwards} records came with an updated_at older than the stored version of their key; the stored version was kept`);
-    this.ctx.detail({
+    writeOutput(this.ctx, datasetOutputs[this.dataset], {
       unknownFields: unknown,
       updatedAtBackwards: this.backwards,
       ...(this.dataset === "listen_history" ? { items: this.items, orphanItems: this.orphanItems, waitingForUser: this.waitingForUser } : {}),

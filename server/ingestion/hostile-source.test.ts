@@ -1,8 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, taskRows, tempLake, testConfig } from "../testing/ingestion";
+import { ingest, reconciliationOf, taskRows, tempLake, testConfig } from "../testing/ingestion";
 import { startScriptedSource, validHistory, validTrack, validUser, type ScriptedSource } from "../testing/scripted-source";
-import type { DatasetReconciliation } from "./reconcile";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -121,8 +120,7 @@ describe("timestamps the world cannot have yet", () => {
 });
 
 describe("a source that misreports how much it holds", () => {
-  const reconciliation = async (runId: number) =>
-    ((await taskRows(database, runId)).reconcile!.details as unknown as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation;
+  const reconciliation = (runId: number) => reconciliationOf(database, runId);
 
   it("understated `pages`: every page up to `total` is read", async () => {
     source = await startScriptedSource({ tracks: range(1, 250).map((id) => validTrack(id)), users: [validUser(1)], listen_history: [validHistory(1, [1])] });

@@ -92,7 +92,7 @@ describe("reconciliation", () => {
     const run = await ingest(database, testConfig(simulator.url, lake.dir));
     const victim = simulator.catalogue.records.tracks[0]!.id;
     await database.pool.query("DELETE FROM tracks WHERE id = $1", [victim]);
-    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal };
+    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
     const result = await reconcileDataset(ctx, "tracks", lake.dir);
     expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
     expect(result.inTable).toBe(result.distinct - 1);

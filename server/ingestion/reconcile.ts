@@ -1,33 +1,10 @@
 import type pg from "pg";
+import { writeOutput } from "../pipeline/outputs";
 import type { TaskContext } from "../pipeline/types";
 import { readManifest } from "./lake";
 import { DATASETS, type Dataset } from "./records";
-import { markVanished, type VanishedCount } from "./vanished";
-
-export interface DatasetReconciliation {
-  /** records the source sent, repeats included */
-  fetched: number;
-  /** failed validation; each must be in quarantine */
-  invalid: number;
-  invalidQuarantined: number;
-  /** distinct natural keys among the valid records */
-  distinct: number;
-  /** fetched again: by the source within one read, or by a second read */
-  repeats: number;
-  /** of which the source sent twice within one read */
-  sourceRepeats: number;
-  inTable: number;
-  /** histories waiting in quarantine for their user */
-  waitingForUser: number;
-  /** what the source said it holds, and what its latest full read gave: a shortfall means records were never read */
-  source: { total: number; fetched: number } | null;
-  shortfall: number;
-  /** keys neither in the table nor in quarantine (the first 20): must be none */
-  missing: string[];
-  holds: boolean;
-  /** rows this full read no longer held (null for a replay, or when the read did not add up) */
-  vanished: VanishedCount | null;
-}
+import { reconcileOutput, type DatasetReconciliation, type VanishedCount } from "./outputs";
+import { markVanished } from "./vanished";
 
 /**
  * A PostgreSQL array literal, built by hand: the keys are validated ids and timestamps, which need
@@ -120,7 +97,7 @@ export async function reconcileRun(ctx: TaskContext, lakeDir: string): Promise<v
         (r.vanished ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all (taking effect when the run succeeds)` : ""),
     );
   }
-  ctx.detail({ reconciliation: results });
+  writeOutput(ctx, reconcileOutput, { reconciliation: results });
   const broken = DATASETS.filter((d) => !results[d]!.holds);
   if (broken.length) {
     const why = (d: Dataset) => {

@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { ingest, tableCounts, tempLake, testConfig } from "../testing/ingestion";
+import { ingest, reconciliationOf, tableCounts, tempLake, testConfig } from "../testing/ingestion";
 import { startScriptedSource, validHistory, validTrack, validUser, type ScriptedSource } from "../testing/scripted-source";
 import { DEFAULT_FETCH_POLICY } from "./http-source";
-import type { DatasetReconciliation } from "./reconcile";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -64,8 +63,7 @@ describe("a retried task resumes from the pages earlier tries of the run landed"
     expect(await tableCounts(database)).toEqual({ tracks: 999, users: 50, listen_history: 50 });
     // The invalid record, read by both tries, is quarantined once.
     expect(await database.db.quarantinedRecord.count({ where: { runId: run.id, dataset: "tracks" } })).toBe(1);
-    const reconcile = await database.db.taskRun.findFirstOrThrow({ where: { runId: run.id, task: "reconcile" } });
-    const tracked = (reconcile.details as unknown as { reconciliation: Record<string, DatasetReconciliation> }).reconciliation.tracks!;
+    const tracked = (await reconciliationOf(database, run.id)).tracks!;
     expect(tracked).toMatchObject({ fetched: 1000, invalid: 1, invalidQuarantined: 1, distinct: 999, repeats: 0, holds: true, shortfall: 0 });
 
     // The lake holds every page once, so a replay of the run gives the same tables.

@@ -1,17 +1,6 @@
 import type pg from "pg";
+import type { VanishedCount } from "./outputs";
 import type { Dataset } from "./records";
-
-/** What one full read of the source told about rows it no longer holds. */
-export interface VanishedCount {
-  /** rows the previous reads held: in the table and not already gone */
-  previousRead: number;
-  /** of those, the ones this read did not hold */
-  vanished: number;
-  /** gone rows this read held again */
-  returned: number;
-  /** rows gone from the source now, whenever first missed */
-  gone: number;
-}
 
 /** A row's key as `source_vanished` stores it (histories: user_id@created_at in UTC, to the microsecond). */
 export const VANISHED_KEY: Record<Dataset, string> = {

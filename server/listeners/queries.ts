@@ -1,6 +1,6 @@
 import type { Database, Db } from "../db/client";
 import { genreList } from "../recommender/snapshot";
-import { INT4_MAX } from "../trpc/inputs";
+import { INT4_MAX } from "../db/limits";
 
 /** Listeners whose id is the query, or whose name or e-mail holds every word of it; the first ones by id for an empty query. */
 export function searchListeners(db: Db, query: string, limit: number) {

@@ -2,7 +2,7 @@ import { Gauge, Registry } from "prom-client";
 import type pg from "pg";
 import type { Database } from "../db/client";
 import { isDatabaseUnavailable } from "../db/unavailable";
-import { SCHEDULER_NAME } from "../../cron/scheduler";
+import { SCHEDULER_NAME } from "../jobs/scheduler";
 
 const LEVEL_VALUE: Record<string, number> = { ok: 0, warn: 1, error: 2 };
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { requestCancel, retryFailedTasks, startRun, waitForRun, type StartedRun } from "./runner";
-import { RunInProgressError, type PipelineDefinition } from "./types";
+import { RunInProgressError, type PipelineDefinition, type RunResource } from "./types";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -142,5 +142,35 @@ describe("operator actions", () => {
     expect(cancelled.status).toBe("failed");
     expect(cancelled.error).toBe("pages: cancelled by ops@example.test");
     expect(await requestCancel(database, started.run.id, "ops@example.test")).toBe(false);
+  });
+});
+
+describe("run resources", () => {
+  it("are made once per run by the first task that asks, shared by the others, and disposed when the run ends", async () => {
+    const made: number[] = [];
+    const disposed: number[] = [];
+    const splits: RunResource<{ runId: number }> = {
+      name: "splits",
+      create: async (ctx) => {
+        made.push(ctx.run.id);
+        return { runId: ctx.run.id };
+      },
+      dispose: (value) => void disposed.push(value.runId),
+    };
+    const seen: unknown[] = [];
+    const definition: PipelineDefinition = {
+      name: "p-resources",
+      tasks: [
+        { name: "a", run: async (ctx) => void seen.push(await ctx.resource(splits)) },
+        { name: "b", run: async (ctx) => void seen.push(await ctx.resource(splits)) },
+        { name: "c", needs: ["a", "b"], run: async (ctx) => { seen.push(await ctx.resource(splits)); expect(disposed).not.toContain(ctx.run.id); } },
+      ],
+    };
+    const first = await ended(await startRun(database, definition, { trigger: "cli" }));
+    const second = await ended(await startRun(database, definition, { trigger: "cli" }));
+    expect([first.status, second.status]).toEqual(["success", "success"]);
+    expect(made).toEqual([first.id, second.id]);
+    expect(disposed).toEqual([first.id, second.id]);
+    expect(new Set(seen.slice(0, 3)).size).toBe(1);
   });
 });

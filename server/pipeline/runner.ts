@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
@@ -13,6 +14,8 @@ import {
   SkipRunError,
   type PipelineDefinition,
   type RunObserver,
+  type RunResource,
+  type TaskContext,
   type TaskDefinition,
   type TriggerRequest,
 } from "./types";
@@ -129,7 +132,7 @@ export async function endRunsOfStoppedProcesses(database: Database, pipelines: s
  * The run holding the lock, the running one with a recent heartbeat before any a dead process left;
  * it may take a moment to be recorded when both triggers came at once.
  */
-async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
+export async function runningRunId(database: Database, pipeline: string): Promise<number | null> {
   for (let attempt = 0; attempt < 10; attempt++) {
     const [running] = await database.db.$queryRaw<{ id: number }[]>`
       SELECT id FROM pipeline_runs WHERE pipeline = ${pipeline} AND status = 'running'
@@ -215,6 +218,7 @@ export async function executeRun(
   if (lock.lost.aborted) onLockLost();
   else lock.lost.addEventListener("abort", onLockLost, { once: true });
   const heartbeat = beatWhileRunning(database, run.id);
+  const shared = new SharedResources();
   let recorded!: () => void;
   localRuns.set(run.id, { stop: cancel.abort, ended: new Promise<void>((resolve) => (recorded = resolve)) });
   try {
@@ -238,7 +242,7 @@ export async function executeRun(
             });
             return "skipped";
           }
-          const outcome = await runTaskWithRetries(database, definition, run, task, taskRunId, observer, cancel.signal);
+          const outcome = await runTaskWithRetries(database, definition, run, task, taskRunId, observer, cancel.signal, shared);
           if (outcome.kind === "skipped") {
             skipped = outcome.reason;
             return "skipped";
@@ -253,6 +257,7 @@ export async function executeRun(
     errors.push(`pipeline: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     cancel.stop();
+    await shared.dispose();
   }
   const { cpuMs, peakRssBytes } = resources.stop();
   let ended: PipelineRun;
@@ -301,9 +306,9 @@ export async function requestCancel(database: Database, runId: number, by: strin
   return done.count === 1;
 }
 
-export class NothingToRetryError extends Error {
+export class NothingToRetryError extends DomainError {
   constructor(runId: number) {
-    super(`Run ${runId} has no failed or skipped task to retry.`);
+    super("PRECONDITION_FAILED", `Run ${runId} has no failed or skipped task to retry.`);
     this.name = "NothingToRetryError";
   }
 }
@@ -337,6 +342,29 @@ export async function retryFailedTasks(database: Database, definition: PipelineD
 
 type TaskOutcome = { kind: "success" } | { kind: "failed"; error: string } | { kind: "skipped"; reason: string };
 
+/** The resources of one run in this process: each made once, on first use, and disposed when the run ends. */
+class SharedResources {
+  private readonly made = new Map<RunResource<unknown>, Promise<unknown>>();
+
+  get<T>(resource: RunResource<T>, ctx: TaskContext): Promise<T> {
+    let value = this.made.get(resource as RunResource<unknown>) as Promise<T> | undefined;
+    if (!value) {
+      value = resource.create(ctx);
+      this.made.set(resource as RunResource<unknown>, value);
+      // One that failed to be made is made again by the next task that asks (e.g. a retried try).
+      value.catch(() => this.made.delete(resource as RunResource<unknown>));
+    }
+    return value;
+  }
+
+  async dispose(): Promise<void> {
+    for (const [resource, value] of this.made) {
+      await value.then((made) => resource.dispose?.(made)).catch((error: unknown) => console.error(`[pipeline] disposing ${resource.name} failed:`, error));
+    }
+    this.made.clear();
+  }
+}
+
 /** A task's tries: after a failed one, up to `task.retries` more, each a new try row, with doubling waits between them. */
 async function runTaskWithRetries(
   database: Database,
@@ -346,10 +374,11 @@ async function runTaskWithRetries(
   firstTaskRunId: number,
   observer: RunObserver,
   signal: AbortSignal,
+  shared: SharedResources,
 ): Promise<TaskOutcome> {
   let taskRunId = firstTaskRunId;
   for (let retry = 0; ; retry++) {
-    const outcome = await runTask(database, definition, run, task, taskRunId, observer, signal);
+    const outcome = await runTask(database, definition, run, task, taskRunId, observer, signal, shared);
     if (outcome.kind !== "failed" || retry >= (task.retries ?? 0) || signal.aborted) return outcome;
     const delayMs = (task.retryDelayMs ?? 0) * 2 ** retry;
     console.warn(`[pipeline ${definition.name} run ${run.id} ${task.name}] try failed; retry ${retry + 1} of ${task.retries} in ${(delayMs / 1000).toFixed(1)} s`);
@@ -369,13 +398,14 @@ async function runTask(
   taskRunId: number,
   observer: RunObserver,
   signal: AbortSignal,
+  shared: SharedResources,
 ): Promise<TaskOutcome> {
   const taskRun = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId } });
   const recorder = new TaskRecorder(database.db, taskRunId, `[pipeline ${definition.name} run ${run.id} ${task.name}#${taskRun.tryNumber}]`);
   await recorder.start();
   const started = Date.now();
   try {
-    await task.run({
+    const ctx: TaskContext = {
       database,
       run,
       task: task.name,
@@ -391,7 +421,9 @@ async function runTask(
       count: (rows) => recorder.count(rows),
       detail: (values) => recorder.detail(values),
       signal,
-    });
+      resource: (resource) => shared.get(resource, ctx),
+    };
+    await task.run(ctx);
     signal.throwIfAborted();
     recorder.log(`succeeded in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     await recorder.finish("success");

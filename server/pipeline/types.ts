@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import type { Database } from "../db/client";
 import type { PipelineRun, RunTrigger } from "../db/generated/client";
 
@@ -23,6 +24,18 @@ export interface TaskContext {
   detail(values: Record<string, unknown>): void;
   /** Aborted when an operator cancels the run; long tasks check it between pages. */
   signal: AbortSignal;
+  /** The run's one instance of `resource`, made by the first task that asks (in this process). */
+  resource<T>(resource: RunResource<T>): Promise<T>;
+}
+
+/**
+ * Something the tasks of a run share (e.g. a train run's splits and fitted models): made lazily by
+ * the first task that asks, disposed when the run ends, as Dagster's resources are.
+ */
+export interface RunResource<T> {
+  name: string;
+  create(ctx: TaskContext): Promise<T>;
+  dispose?(value: T): void | Promise<void>;
 }
 
 export interface TaskDefinition {
@@ -67,9 +80,9 @@ export class SkipRunError extends Error {
   }
 }
 
-export class RunInProgressError extends Error {
+export class RunInProgressError extends DomainError {
   constructor(readonly pipeline: string, readonly runId: number | null) {
-    super(runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
+    super("CONFLICT", runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
     this.name = "RunInProgressError";
   }
 }

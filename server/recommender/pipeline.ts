@@ -3,17 +3,19 @@ import { z } from "zod";
 import type { Database } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
-import { SkipRunError, type PipelineDefinition, type TaskContext } from "../pipeline/types";
-import { loadArtefact, modelFromArrays, saveArtefact, type StoredArtefact } from "./artefacts";
+import { MissingOutputError, readOutput, taskOutput, writeOutput, type TaskOutput } from "../pipeline/outputs";
+import { SkipRunError, type PipelineDefinition, type RunResource, type TaskContext } from "../pipeline/types";
+import { loadArtefact, modelFromArrays, saveArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
 import { trainFamily, trainingSteps, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
 import { versionNdcg10, type Evaluation } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
-import type { BlendComponent, Family, FamilyDefinition, Model, Params } from "./families/types";
+import { FAMILIES, type BlendComponent, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { batchScore, type ScoreHelper } from "./scoring";
-import { BASE_FAMILIES, familyDefinition, sessionOf, type TrainSession } from "./session";
+import { BASE_FAMILIES, familyDefinition, TrainSession } from "./session";
+import { Pacer } from "./pacer";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
 import { checkTask } from "../pipeline/checks";
@@ -39,20 +41,38 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
 export const trainParams = z.object({ snapshotId: z.number().int().positive().optional(), force: z.boolean().optional() });
 
-/** What each family task leaves on its task, for registration and the console. */
-export interface FamilyOutcome {
-  family: Family;
-  params: Params;
-  /** NDCG@10 of each candidate tried on the validation split */
-  tuning: { params: Params; ndcg10: number }[];
-  test: Evaluation;
-  training: { seconds: number; cpuSeconds: number; peakRssBytes: number; curve?: number[] };
-  artefact: StoredArtefact;
-  /** a blend's families, their parameters and weights */
-  components?: BlendComponent[];
-}
+const params = z.record(z.string(), z.number());
+const familyName = z.enum(FAMILIES);
 
-const FAMILY_TASKS: Family[] = ["popularity", "item_knn", "als", "ease", "hybrid"];
+/** What each family task leaves on its task, for registration and the console. */
+const familyOutcome = z.object({
+  family: familyName,
+  params,
+  /** NDCG@10 of each candidate tried on the validation split */
+  tuning: z.array(z.object({ params, ndcg10: z.number() })),
+  // Evaluation's full shape is evaluate.ts's; here only that one is there.
+  test: z.custom<Evaluation>((v) => typeof v === "object" && v !== null && "overall" in v),
+  training: z.object({ seconds: z.number(), cpuSeconds: z.number(), peakRssBytes: z.number(), curve: z.array(z.number()).optional() }),
+  artefact: z.object({ path: z.string(), digest: z.string(), bytes: z.number() }),
+  /** a blend's families, their parameters and weights */
+  components: z.array(z.object({ family: familyName, params, weight: z.number() })).optional(),
+});
+export type FamilyOutcome = z.infer<typeof familyOutcome>;
+
+const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<Family, TaskOutput<z.ZodObject<{ outcome: typeof familyOutcome }>>>;
+const snapshotOutput = taskOutput("snapshot", z.object({ snapshotId: z.number().int().positive(), seed: z.number().int() }));
+const registerOutput = taskOutput("register", z.object({ versions: z.partialRecord(familyName, z.number().int().positive()) }));
+/** What the promote task decided; the publish task carries it out once every other task succeeded. */
+const promoteOutput = taskOutput(
+  "promote",
+  z.object({
+    best: z.number().int().positive(),
+    promoted: z.boolean(),
+    decision: z.string(),
+    /** the champion the decision was measured against */
+    championWas: z.number().int().positive().nullable(),
+  }),
+);
 
 /** The data gate: no training on data whose latest ingestion failed or tripped an ERROR check. */
 async function assertDataGate(database: Database): Promise<void> {
@@ -97,27 +117,21 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
     if (snapshotId === undefined) await ctx.database.db.trainSnapshot.delete({ where: { id: taken.row.id } });
     throw new SkipRunError(`nothing new: snapshot ${trained.snapshotId} already trained by run ${trained.runId} with the same code and seed (train with force to repeat it)`);
   }
-  ctx.detail({ snapshotId: taken.row.id, seed: config.seed });
+  writeOutput(ctx, snapshotOutput, { snapshotId: taken.row.id, seed: config.seed });
   // The train pipeline's own checks: an ERROR stops the run before anything is fitted.
   await checkTask(ctx, SNAPSHOT_CHECKS, snapshotFacts(taken.snapshot));
 }
 
-/** What an earlier task of this run left in its details (its latest successful try). */
-async function detailsOf<T>(ctx: TaskContext, task: string): Promise<Partial<T>> {
-  const row = await ctx.database.db.taskRun.findFirst({ where: { runId: ctx.run.id, task, status: "success" }, orderBy: { tryNumber: "desc" } });
-  return (row?.details ?? {}) as Partial<T>;
-}
+const snapshotIdOf = async (ctx: TaskContext) => (await readOutput(ctx.database.db, ctx.run.id, snapshotOutput)).snapshotId;
 
-async function snapshotIdOf(ctx: TaskContext): Promise<number> {
-  const { snapshotId } = await detailsOf<{ snapshotId: number }>(ctx, "snapshot");
-  if (!snapshotId) throw new Error("the run has no snapshot");
-  return snapshotId;
-}
-
-/** The run's shared splits and models, from its snapshot. */
-async function sessionFor(ctx: TaskContext, config: TrainConfig): Promise<TrainSession> {
-  return sessionOf(ctx.database, ctx.run.id, await snapshotIdOf(ctx), config.seed, ctx.signal);
-}
+/** The run's shared splits and fitted models, from its snapshot: made by the first task that needs them, freed when the run ends. */
+const trainSession = (config: TrainConfig): RunResource<TrainSession> => ({
+  name: "train session",
+  async create(ctx) {
+    const { row, snapshot } = await loadSnapshot(ctx.database, await snapshotIdOf(ctx));
+    return new TrainSession(row, snapshot, config.seed, new Pacer(ctx.signal));
+  },
+});
 
 /** Wall and CPU time of `work` (CPU is the process's: other tasks of the run interleave with it). */
 async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds: number; cpuSeconds: number }> {
@@ -134,15 +148,15 @@ async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit
   const artefact = await saveArtefact(artefactDir(config), final);
   const result: FamilyOutcome = { ...outcome, training: { ...timing, peakRssBytes: process.resourceUsage().maxRSS * 1024, curve }, artefact };
   ctx.log(`${outcome.family}: NDCG@10 ${outcome.test.overall["ndcg@10"].toFixed(4)}, recall@20 ${outcome.test.overall["recall@20"].toFixed(4)} on ${outcome.test.overall.users} test users; ${timing.seconds.toFixed(1)} s`);
-  ctx.detail({ outcome: result });
+  writeOutput(ctx, FAMILY_OUTPUTS[outcome.family], { outcome: result });
 }
 
 /**
  * Tunes a family on the validation split, reports it on the test split, refits it on everything and
  * stores it; on a worker thread when the process can run one, its models then adopted for the blend.
  */
-async function familyTask(ctx: TaskContext, config: TrainConfig, definition: FamilyDefinition) {
-  const session = await sessionFor(ctx, config);
+async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>, definition: FamilyDefinition) {
+  const session = await ctx.resource(sessionResource);
   const users = { tune: config.tuneUsers, evaluate: config.evalUsers };
   const { value, seconds, cpuSeconds } = await measured(async (): Promise<FamilyTraining> => {
     const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
@@ -167,14 +181,13 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, definition: Fam
 
 /** The outcomes of this run's family tasks that succeeded (latest try of each). */
 async function familyOutcomes(ctx: TaskContext): Promise<FamilyOutcome[]> {
-  const tasks = await ctx.database.db.taskRun.findMany({ where: { runId: ctx.run.id, task: { in: FAMILY_TASKS }, status: "success" }, orderBy: { tryNumber: "asc" } });
-  const latest = new Map(tasks.map((t) => [t.task, (t.details as { outcome?: FamilyOutcome }).outcome]));
-  return FAMILY_TASKS.map((f) => latest.get(f)).filter((o): o is FamilyOutcome => o !== undefined);
+  const read = await Promise.all(FAMILIES.map((family) => readOutput(ctx.database.db, ctx.run.id, FAMILY_OUTPUTS[family]).catch((error: unknown) => (error instanceof MissingOutputError ? null : Promise.reject(error)))));
+  return read.filter((o) => o !== null).map((o) => o.outcome);
 }
 
 /** A weighted blend of whichever families trained, weights chosen on validation. */
-async function hybridTask(ctx: TaskContext, config: TrainConfig) {
-  const session = await sessionFor(ctx, config);
+async function hybridTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
+  const session = await ctx.resource(sessionResource);
   const trained = (await familyOutcomes(ctx)).filter((o) => o.family !== "hybrid");
   const definitions = trained.map((o) => ({ definition: familyDefinition(o.family), params: o.params }));
   if (definitions.length < 2) throw new Error(`a blend needs two families; only ${definitions.map((d) => d.definition.family).join(", ") || "none"} trained`);
@@ -202,7 +215,7 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
   if (outcomes.length === 0) throw new Error("no family trained");
   const snapshotId = await snapshotIdOf(ctx);
   const baseline = outcomes.find((o) => o.family === "popularity")?.test ?? null;
-  const versions: Record<string, number> = {};
+  const versions: Partial<Record<Family, number>> = {};
   for (const o of outcomes) {
     const existing = await ctx.database.db.modelVersion.findFirst({ where: { runId: ctx.run.id, family: o.family }, select: { id: true } });
     const version =
@@ -227,7 +240,7 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
     versions[o.family] = version.id;
   }
   ctx.log(`registered ${Object.entries(versions).map(([f, id]) => `${f} as version ${id}`).join(", ")}`);
-  ctx.detail({ versions });
+  writeOutput(ctx, registerOutput, { versions });
 }
 
 /** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
@@ -237,14 +250,6 @@ async function refitOnTestSplit(session: TrainSession, version: ModelVersion): P
   return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))));
 }
 
-/** What the promote task decided; the publish task carries it out once every other task succeeded. */
-interface PromotionDecision {
-  best: number;
-  promoted: boolean;
-  decision: string;
-  /** the champion the decision was measured against */
-  championWas: number | null;
-}
 
 /**
  * Decides whether the best candidate of the run replaces the champion: when it beats the champion's
@@ -252,8 +257,8 @@ interface PromotionDecision {
  * training data, so neither has seen the held-out listens), and loses no more than the allowed share
  * of coverage and recall@20. Nothing served changes here: publish does that when the run succeeds.
  */
-async function promoteTask(ctx: TaskContext, config: TrainConfig) {
-  const { versions = {} } = await detailsOf<{ versions: Record<string, number> }>(ctx, "register");
+async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
+  const { versions } = await readOutput(ctx.database.db, ctx.run.id, registerOutput);
   const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions) } } });
   const best = candidates.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
   const metrics = best.metrics as unknown as Evaluation;
@@ -264,7 +269,7 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
     promote = true;
     decision = `first champion: NDCG@10 ${metrics.overall["ndcg@10"].toFixed(4)}`;
   } else {
-    const session = await sessionFor(ctx, config);
+    const session = await ctx.resource(sessionResource);
     // The champion's own artefact has seen this split's held-out listens: its configuration is refitted on this run's training split instead.
     const current = await session.evaluate(await refitOnTestSplit(session, champion.version), "test", config.evalUsers);
     const [mine, theirs] = [metrics.overall["ndcg@10"], current.overall["ndcg@10"]];
@@ -281,24 +286,19 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig) {
   }
   await ctx.database.db.modelVersion.update({ where: { id: best.id }, data: { decision } });
   ctx.log(`${best.family} (version ${best.id}) ${promote ? "to be promoted when the run succeeds" : "not promoted"}: ${decision}`);
-  ctx.detail({ best: best.id, promoted: promote, decision, championWas: champion?.versionId ?? null } satisfies PromotionDecision);
+  writeOutput(ctx, promoteOutput, { best: best.id, promoted: promote, decision, championWas: champion?.versionId ?? null });
 }
 
-async function promotionOf(ctx: TaskContext): Promise<PromotionDecision> {
-  const decided = await detailsOf<PromotionDecision>(ctx, "promote");
-  if (decided.best === undefined || decided.promoted === undefined) throw new Error("the run has no promotion decision");
-  return { best: decided.best, promoted: decided.promoted, decision: decided.decision ?? "", championWas: decided.championWas ?? null };
-}
 
 /**
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
  * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
  */
-async function scoreTask(ctx: TaskContext, config: TrainConfig) {
-  const { best, promoted } = await promotionOf(ctx);
+async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
+  const { best, promoted } = await readOutput(ctx.database.db, ctx.run.id, promoteOutput);
   const version = promoted ? await ctx.database.db.modelVersion.findUniqueOrThrow({ where: { id: best } }) : (await championOf(ctx.database.db))?.version;
   if (!version) throw new Error("no champion to score with");
-  const session = await sessionFor(ctx, config);
+  const session = await ctx.resource(sessionResource);
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
   const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
@@ -318,7 +318,7 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig) {
  * that fails or dies never changes what is served. A champion someone changed meanwhile is left alone.
  */
 async function publishTask(ctx: TaskContext, config: TrainConfig) {
-  const { best, promoted, decision, championWas } = await promotionOf(ctx);
+  const { best, promoted, decision, championWas } = await readOutput(ctx.database.db, ctx.run.id, promoteOutput);
   const current = (await championOf(ctx.database.db))?.versionId ?? null;
   const actor = { email: `train run ${ctx.run.id}` };
   if (promoted && current !== championWas) {
@@ -340,17 +340,18 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
  * snapshot task skips the whole run when the data is not fit.
  */
 export function trainPipeline(config: TrainConfig): PipelineDefinition {
-  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, definition) }));
+  const session = trainSession(config);
+  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, session, definition) }));
   const families = [...bases.map((b) => b.name), "hybrid"];
   return {
     name: TRAIN_PIPELINE,
     tasks: [
       { name: "snapshot", run: (ctx) => snapshotTask(ctx, config) },
       ...bases,
-      { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config) },
+      { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config, session) },
       { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx, config) },
-      { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config) },
-      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config) },
+      { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config, session) },
+      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config, session) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
     ],
   };

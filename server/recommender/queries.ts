@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ModelVersion } from "../db/generated/client";
 import type { Evaluation } from "./evaluate";
@@ -84,9 +85,9 @@ export const championSummary = async (db: Db) => {
   };
 };
 
-export class NoEarlierChampionError extends Error {
+export class NoEarlierChampionError extends DomainError {
   constructor() {
-    super("There is no earlier champion to roll back to.");
+    super("PRECONDITION_FAILED", "There is no earlier champion to roll back to.");
     this.name = "NoEarlierChampionError";
   }
 }

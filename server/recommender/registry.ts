@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
 import { recordAudit } from "../audit";
+import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 
@@ -24,20 +25,16 @@ export function codeVersion(): string {
 
 export const championOf = (db: Db) => db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
 
-// Errors carry a code: callers match on it, since a class from another copy of this module (the
-// REST server's and Next.js's share one serving engine) fails `instanceof`.
-export class PrunedArtefactError extends Error {
-  readonly code = "ARTEFACT_PRUNED";
+export class PrunedArtefactError extends DomainError {
   constructor(versionId: number) {
-    super(`Version ${versionId}'s artefact was pruned; it cannot be served.`);
+    super("PRECONDITION_FAILED", `Version ${versionId}'s artefact was pruned; it cannot be served.`);
     this.name = "PrunedArtefactError";
   }
 }
 
-export class UnknownVersionError extends Error {
-  readonly code = "UNKNOWN_VERSION";
+export class UnknownVersionError extends DomainError {
   constructor(versionId: number) {
-    super(`No model version ${versionId}.`);
+    super("NOT_FOUND", `No model version ${versionId}.`);
     this.name = "UnknownVersionError";
   }
 }

@@ -7,6 +7,7 @@ import { ease } from "./families/ease";
 import { itemKnn } from "./families/item-knn";
 import { popularity } from "./families/popularity";
 import type { FamilyDefinition, Model, Params, TrainingData } from "./families/types";
+import { checkedFit } from "./fit-check";
 import { Pacer } from "./pacer";
 import { loadSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
@@ -62,7 +63,7 @@ export class TrainSession {
     let model = this.models.get(key);
     if (!model) {
       const warm = stage === "final" ? this.models.get(key.replace(/:final$/, ":test")) : undefined;
-      model = (async () => definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm, stage }))();
+      model = (async () => checkedFit(await definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm, stage })))();
       // A failed fit is not kept: a retry fits again.
       model.catch(() => this.models.delete(key));
       this.models.set(key, model);
@@ -72,7 +73,7 @@ export class TrainSession {
 
   /** A model fitted elsewhere (a worker thread) with `params` at `stage`, for the run's other tasks. */
   adopt(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final", model: Model): void {
-    this.models.set(this.key(definition, params, stage), Promise.resolve(model));
+    this.models.set(this.key(definition, params, stage), Promise.resolve(checkedFit(model)));
   }
 
   private key(definition: FamilyDefinition, params: Params, stage: string): string {
@@ -110,21 +111,3 @@ function sampleUsers(heldOut: Csr, maxUsers: number, seed: number): Csr {
   }
   return { ...heldOut, indptr, indices: Int32Array.from(indices), data: new Float32Array(indices.length).fill(1) };
 }
-
-/** Per database (run ids are only unique within one), per run. */
-const sessions = new WeakMap<Database, Map<number, Promise<TrainSession>>>();
-
-/** The session of a run: built once per process from the run's snapshot. */
-export function sessionOf(database: Database, runId: number, snapshotId: number, seed: number, signal: AbortSignal): Promise<TrainSession> {
-  let ofDatabase = sessions.get(database);
-  if (!ofDatabase) sessions.set(database, (ofDatabase = new Map()));
-  let session = ofDatabase.get(runId);
-  if (!session) {
-    session = loadSnapshot(database, snapshotId).then(({ row, snapshot }) => new TrainSession(row, snapshot, seed, new Pacer(signal)));
-    ofDatabase.set(runId, session);
-  }
-  return session;
-}
-
-/** Frees a run's session once the run has ended. */
-export const forgetTrainSession = (database: Database, runId: number) => sessions.get(database)?.delete(runId);

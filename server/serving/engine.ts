@@ -1,3 +1,4 @@
+import { DomainError } from "../domain/errors";
 import type { Database } from "../db/client";
 import { endIncident, raiseIncident, type AlertPolicy } from "../pipeline/alerts";
 import { loadArtefact } from "../recommender/artefacts";
@@ -52,10 +53,9 @@ interface Stamp {
 }
 
 /** A version's artefact is missing or damaged. */
-export class UnreadableArtefactError extends Error {
-  readonly code = "ARTEFACT_UNREADABLE";
+export class UnreadableArtefactError extends DomainError {
   constructor(versionId: number, cause: unknown) {
-    super(`version ${versionId}'s artefact cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super("PRECONDITION_FAILED", `version ${versionId}'s artefact cannot be read: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = "UnreadableArtefactError";
   }
 }

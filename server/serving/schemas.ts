@@ -1,6 +1,6 @@
 import "zod-openapi";
 import { z } from "zod";
-import { INT4_MAX } from "../trpc/inputs";
+import { INT4_MAX } from "../db/limits";
 
 // One set of schemas validates REST requests, tRPC inputs and describes both in the OpenAPI document.
 

@@ -70,18 +70,6 @@ export function unservableExperiments(database: Database): ReadonlyMap<string, s
   return engineFor(database).peek()?.unservable ?? new Map();
 }
 
-/**
- * Why a version cannot answer, as a client error, matched on the error's code (it may come from
- * another copy of the module that threw it); null for anything else.
- */
-export function versionRefusal(error: unknown): { code: "NOT_FOUND" | "PRECONDITION_FAILED"; message: string } | null {
-  const code = (error as { code?: unknown } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
-  if (code === "UNKNOWN_VERSION") return { code: "NOT_FOUND", message };
-  if (code === "ARTEFACT_PRUNED" || code === "ARTEFACT_UNREADABLE") return { code: "PRECONDITION_FAILED", message };
-  return null;
-}
-
 /** What registry version `versionId` would answer now (the console compares versions with it). */
 export async function recommendationsOfVersion(database: Database, versionId: number, request: RecommendRequest): Promise<Recommendations> {
   const engine = engineFor(database);

@@ -5,6 +5,7 @@ import type { Database } from "../db/client";
 import type { PipelineRun } from "../db/generated/client";
 import { DEFAULT_INGESTION, ingestionPipeline, type IngestionConfig } from "../ingestion/pipeline";
 import { recordKey, recordSchemas, type Dataset } from "../ingestion/records";
+import { reconcileOutput } from "../ingestion/outputs";
 import { startRun, waitForRun } from "../pipeline/runner";
 import type { TriggerRequest } from "../pipeline/types";
 import type { Catalogue, CatalogueOptions } from "../simulator/catalogue";
@@ -58,6 +59,12 @@ export function expectedCounts(catalogue: Catalogue): Record<Dataset, number> {
   const distinct = (dataset: Dataset) =>
     new Set(catalogue.list(dataset).map((r) => recordKey(dataset, recordSchemas[dataset].parse(r) as never))).size;
   return { tracks: distinct("tracks"), users: distinct("users"), listen_history: distinct("listen_history") };
+}
+
+/** A run's reconciliation, per dataset, as its reconcile task's latest try measured it (failed or not). */
+export async function reconciliationOf(database: Database, runId: number) {
+  const latest = await database.db.taskRun.findFirstOrThrow({ where: { runId, task: reconcileOutput.task }, orderBy: { tryNumber: "desc" } });
+  return reconcileOutput.schema.parse(latest.details).reconciliation;
 }
 
 export async function taskRows(database: Database, runId: number) {

@@ -8,6 +8,7 @@ import type { Role } from "../db/generated/enums";
 import type { SessionUser } from "../auth/options";
 import { hasRole } from "../auth/roles";
 import { isDatabaseUnavailable } from "../db/unavailable";
+import { asDomainError } from "../domain/errors";
 import { containsNul } from "./inputs";
 import { MAX_BATCH_SIZE } from "./limits";
 import { bearerKey } from "../serving/api-keys";
@@ -66,12 +67,16 @@ export const databaseUnavailable = (cause: unknown) =>
 
 /**
  * NUL cannot be stored in PostgreSQL text: refused here, whichever field holds it, before any schema or
- * query. A database that is down or restarting is the caller's 503, whichever procedure met it.
+ * query. After the procedure: a domain error becomes the 4xx of its code, and a database that is
+ * down or restarting the caller's 503, whichever procedure met it.
  */
 const inputGuard = t.procedure.use(async ({ getRawInput, next }) => {
   if (containsNul(await getRawInput())) throw new TRPCError({ code: "BAD_REQUEST", message: "Input must not contain NUL characters." });
   const result = await next();
-  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDatabaseUnavailable(result.error.cause)) throw databaseUnavailable(result.error.cause);
+  if (result.ok || result.error.code !== "INTERNAL_SERVER_ERROR") return result;
+  const domain = asDomainError(result.error.cause);
+  if (domain) throw new TRPCError({ code: domain.code, message: domain.message, cause: domain });
+  if (isDatabaseUnavailable(result.error.cause)) throw databaseUnavailable(result.error.cause);
   return result;
 });
 

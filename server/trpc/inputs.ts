@@ -1,7 +1,7 @@
 import { z } from "zod";
+import { INT4_MAX } from "../db/limits";
 
 /** Ids are PostgreSQL integers: anything past int4 is refused as a bad request, never sent to the database. */
-export const INT4_MAX = 2_147_483_647;
 export const recordId = z.number().int().min(1).max(INT4_MAX);
 export const runId = recordId;
 

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { AcknowledgeAlertButton } from "@/components/alerts/AcknowledgeButton";
-import { formatUtc } from "@/components/format";
+
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { Pagination } from "@/components/layout/Pagination";
 import { StatusBadge } from "@/components/runs/StatusBadge";
@@ -10,6 +10,8 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Alerts" };
 
@@ -25,7 +27,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
   const canAck = hasRole(operator.role, "operator");
   return (
     <>
-      <PageHead title="Alerts" subtitle="One alert per incident: a failed run, an ERROR check, a missed deadline, a slow run. Times in UTC." />
+      <PageHead title="Alerts" subtitle="One alert per incident: a failed run, an ERROR check, a missed deadline, a slow run." />
       <nav className="tabs" aria-label="Alert state">
         <Link href="/alerts" aria-current={query.state ? undefined : "page"}>all</Link>
         {(["open", "acknowledged", "resolved"] as const).map((s) => (
@@ -35,7 +37,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
       {alerts.length === 0 ? (
         <EmptyState title={query.state ? `No ${query.state} alerts` : "No alerts yet"}>Alerts appear when a run fails, a check is ERROR, the daily deadline passes without a successful run, or a run is slow.</EmptyState>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <ScrollRegion panel label="Alerts">
           <table aria-label="Alerts">
             <thead>
               <tr><th>Opened</th><th>State</th><th>Alert</th><th>Notifications</th><th>Resolved</th><th /></tr>
@@ -43,7 +45,7 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
             <tbody>
               {alerts.map((a) => (
                 <tr key={a.id} data-testid={`alert-${a.id}`}>
-                  <td>{formatUtc(a.openedAt)}</td>
+                  <td><Time value={a.openedAt} /></td>
                   <td><StatusBadge status={a.state} />{a.acknowledgedBy && <div className="muted">by {a.acknowledgedBy}</div>}</td>
                   <td>
                     <strong>{a.title}</strong>
@@ -58,14 +60,14 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                       </div>
                     ))}
                   </td>
-                  <td>{formatUtc(a.resolvedAt)}</td>
+                  <td><Time value={a.resolvedAt} /></td>
                   <td>{canAck && a.state === "open" && <AcknowledgeAlertButton alertId={a.id} />}</td>
                 </tr>
               ))}
             </tbody>
           </table>
           <Pagination page={query.page} pageSize={25} total={total} path="/alerts" params={{ state: query.state }} />
-        </div>
+        </ScrollRegion>
       )}
     </>
   );

@@ -2,15 +2,18 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
-import { formatUtc } from "@/components/format";
+
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
 import { Pagination } from "@/components/layout/Pagination";
 import { requireOperator } from "@/server/auth/page-guard";
 import { DATASETS } from "@/server/ingestion/records";
 import type { RouterOutputs } from "@/server/trpc/root";
-import { hasNul, INT4_MAX, MAX_PAGE } from "@/server/trpc/inputs";
+import { INT4_MAX } from "@/server/db/limits";
+import { hasNul, MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Data" };
 
@@ -38,7 +41,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
 
   return (
     <>
-      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves. Times in UTC." />
+      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves." />
       <nav className="tabs" aria-label="Datasets">
         {TABS.map((t) => (
           <Link key={t} href={`/data?tab=${t}`} aria-current={query.tab === t ? "page" : undefined}>
@@ -106,76 +109,76 @@ type Rows<T> = { total: number; rows: T[]; page: number };
 function TracksTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["tracks"]["rows"][number]> & { q: string }) {
   if (rows.length === 0) return <EmptyState title={q ? "No track matches" : "No tracks ingested yet"} />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Tracks">
       <table aria-label="Tracks">
         <thead><tr><th>Id</th><th>Name</th><th>Artist</th><th>Songwriters</th><th>Duration</th><th>Genres</th><th>Album</th><th>Updated</th><th /></tr></thead>
         <tbody>
           {rows.map((t) => (
             <tr key={t.id}>
-              <td>{t.id}</td><td>{t.name}</td><td>{t.artist}</td><td>{t.songwriters}</td><td>{t.duration}</td><td>{t.genres}</td><td>{t.album}</td><td>{formatUtc(t.updatedAt)}</td>
+              <td>{t.id}</td><td>{t.name}</td><td>{t.artist}</td><td>{t.songwriters}</td><td>{t.duration}</td><td>{t.genres}</td><td>{t.album}</td><td><Time value={t.updatedAt} /></td>
               <td><Link href={`/data?tab=listen_history&track=${t.id}`}>histories</Link></td>
             </tr>
           ))}
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "tracks", q }} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function UsersTable({ total, rows, page, q }: Rows<RouterOutputs["data"]["users"]["rows"][number]> & { q: string }) {
   if (rows.length === 0) return <EmptyState title={q ? "No user matches" : "No users ingested yet"} />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Users">
       <table aria-label="Users">
         <thead><tr><th>Id</th><th>Name</th><th>E-mail</th><th>Gender</th><th>Favourite genres</th><th>Updated</th><th /></tr></thead>
         <tbody>
           {rows.map((u) => (
             <tr key={u.id}>
-              <td>{u.id}</td><td>{u.firstName} {u.lastName}</td><td>{u.email}</td><td>{u.gender}</td><td>{u.favoriteGenres}</td><td>{formatUtc(u.updatedAt)}</td>
+              <td>{u.id}</td><td>{u.firstName} {u.lastName}</td><td>{u.email}</td><td>{u.gender}</td><td>{u.favoriteGenres}</td><td><Time value={u.updatedAt} /></td>
               <td><Link href={`/data?tab=listen_history&user=${u.id}`}>listening history</Link></td>
             </tr>
           ))}
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={{ tab: "users", q }} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs["data"]["histories"]["rows"][number]> & { params: Record<string, string | undefined> }) {
   if (rows.length === 0) return <EmptyState title="No listening history matches" />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <ScrollRegion panel label="Listening history">
       <table aria-label="Listening history">
         <thead><tr><th>User</th><th>Listened</th><th>Tracks</th><th>Updated</th></tr></thead>
         <tbody>
           {rows.map((h) => (
             <tr key={h.id}>
               <td><Link href={`/data?tab=listen_history&user=${h.userId}`}>{h.userId}</Link> <span className="muted">{h.user.firstName} {h.user.lastName}</span></td>
-              <td>{formatUtc(h.createdAt)}</td>
+              <td><Time value={h.createdAt} /></td>
               <td>
                 {h.tracks.map((t, i) => (
                   <span key={`${t.id}-${i}`}>
                     {i > 0 && ", "}
-                    {t.name ? `${t.name} (${t.artist})` : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}
+                    {t.name ? <><Link href={`/listeners/tracks/${t.id}`}>{t.name}</Link> ({t.artist})</> : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}
                   </span>
                 ))}
               </td>
-              <td>{formatUtc(h.updatedAt)}</td>
+              <td><Time value={h.updatedAt} /></td>
             </tr>
           ))}
         </tbody>
       </table>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
-    </div>
+    </ScrollRegion>
   );
 }
 
 function QuarantineTable({ total, rows, page, params: keep }: Rows<RouterOutputs["runs"]["quarantine"]["rows"][number]> & { params: Record<string, string | undefined> }) {
   if (rows.length === 0) return <EmptyState title="Nothing in quarantine matches" />;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <div className="panel">
       <QuarantinedRecords rows={rows} showRun />
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
@@ -187,23 +190,25 @@ function VanishedTable({ total, rows, page, params: keep }: Rows<RouterOutputs["
   const linkTo = (dataset: string, key: string) =>
     dataset === "tracks" ? `/data?tab=tracks&q=${key}` : dataset === "users" ? `/data?tab=users&q=${key}` : `/data?tab=listen_history&user=${key.split("@")[0]}`;
   return (
-    <div className="panel" style={{ overflowX: "auto" }}>
+    <div className="panel">
       <p className="muted" style={{ marginTop: 0 }}>
         {total} record{total === 1 ? "" : "s"} a full read of the source no longer held. They stay in their tables and are never trained on or recommended; each is cleared when the source serves it again.
       </p>
-      <table aria-label="Vanished records">
-        <thead><tr><th>Dataset</th><th>Key</th><th>First missed</th><th>By run</th></tr></thead>
-        <tbody>
-          {rows.map((v) => (
-            <tr key={`${v.dataset}:${v.recordKey}`}>
-              <td>{v.dataset}</td>
-              <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
-              <td>{formatUtc(v.firstMissedAt)}</td>
-              <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <ScrollRegion label="Vanished records">
+        <table aria-label="Vanished records">
+          <thead><tr><th>Dataset</th><th>Key</th><th>First missed</th><th>By run</th></tr></thead>
+          <tbody>
+            {rows.map((v) => (
+              <tr key={`${v.dataset}:${v.recordKey}`}>
+                <td>{v.dataset}</td>
+                <td><Link href={linkTo(v.dataset, v.recordKey)}>{v.recordKey}</Link></td>
+                <td><Time value={v.firstMissedAt} /></td>
+                <td>{v.firstMissedRunId ? <Link href={`/runs/${v.firstMissedRunId}`}>{v.firstMissedRunId}</Link> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </ScrollRegion>
       <Pagination page={page} pageSize={PAGE_SIZE} total={total} path="/data" params={keep} />
     </div>
   );

@@ -6,6 +6,7 @@ import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Experiments" };
 
@@ -22,7 +23,7 @@ export default async function ExperimentsPage() {
   const experiments = await (await serverCaller()).experiments.list();
   return (
     <>
-      <PageHead title="Experiments" subtitle="A/B experiments between model versions · times in UTC">
+      <PageHead title="Experiments" subtitle="A/B experiments between model versions">
         {hasRole(operator.role, "operator") && (
           <span className="toolbar">
             <AnalyzeNowButton />
@@ -32,9 +33,9 @@ export default async function ExperimentsPage() {
         )}
       </PageHead>
       {experiments.length === 0 ? (
-        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; `npm run demo:experiment` shows one on the simulator.</EmptyState>
+        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; <code>npm run demo:experiment</code> shows one on the simulator.</EmptyState>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <ScrollRegion panel label="Experiments">
           <table aria-label="Experiments">
             <thead>
               <tr><th>Experiment</th><th>Status</th><th>Variants</th><th>Ran for</th><th>Exposed</th><th>SRM</th><th>Primary metric</th></tr>
@@ -61,7 +62,7 @@ export default async function ExperimentsPage() {
               })}
             </tbody>
           </table>
-        </div>
+        </ScrollRegion>
       )}
     </>
   );

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 export const metadata: Metadata = { title: "Listeners" };
 
@@ -24,7 +25,7 @@ export default async function ListenersPage({ searchParams }: { searchParams: Pr
       {listeners.length === 0 ? (
         <EmptyState title={query ? `No listener matches “${query}”` : "No listeners yet"}>Listeners appear after the first ingestion.</EmptyState>
       ) : (
-        <div className="panel" style={{ overflowX: "auto" }}>
+        <ScrollRegion panel label="Listeners">
           <table aria-label="Listeners">
             <thead>
               <tr><th>Id</th><th>Name</th><th>E-mail</th><th>Favourite genres</th></tr>
@@ -41,7 +42,7 @@ export default async function ListenersPage({ searchParams }: { searchParams: Pr
             </tbody>
           </table>
           {!query && <p className="muted">The first {listeners.length} by id; search to find others.</p>}
-        </div>
+        </ScrollRegion>
       )}
     </>
   );

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
-import { formatUtc } from "@/components/format";
+
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { Pagination } from "@/components/layout/Pagination";
 import { ChampionCards } from "@/components/models/ChampionCards";
@@ -12,6 +12,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Models" };
 
@@ -27,7 +28,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
   const { champion } = summary;
   return (
     <>
-      <PageHead title="Models" subtitle="Model versions, their offline quality on each run's test split, and the champion that is served. Times in UTC.">
+      <PageHead title="Models" subtitle="Model versions, their offline quality on each run's test split, and the champion that is served.">
         {hasRole(operator.role, "operator") && <TrainNowButton />}
       </PageHead>
       <ChampionCards summary={summary} />
@@ -53,7 +54,7 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
                   <td><input type="checkbox" name="v" value={v.id} aria-label={`compare version ${v.id}`} /></td>
                   <td><Link href={`/models/${v.id}`}>v{v.id}</Link></td>
                   <td>{v.family}</td>
-                  <td>{formatUtc(v.createdAt)}</td>
+                  <td><Time value={v.createdAt} /></td>
                   <td>{v.snapshotId}</td>
                   <td>{num(v.ndcg10)}</td>
                   <td>{num(v.recall20)}</td>

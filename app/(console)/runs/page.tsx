@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
-import { formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { formatDuration, secondsBetween } from "@/components/format";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
@@ -15,6 +15,7 @@ import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Runs" };
 
@@ -63,7 +64,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
   const outcomeColumns = OUTCOME_COLUMNS[params.pipeline] ?? [];
   return (
     <>
-      <PageHead title="Runs" subtitle={`${SUBTITLES[params.pipeline]} Times in UTC.`}>
+      <PageHead title="Runs" subtitle={SUBTITLES[params.pipeline]}>
         <span className="toolbar">
           <AutoRefresh active={running} />
           {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : params.pipeline === "train" ? <TrainNowButton /> : null)}
@@ -92,18 +93,19 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
             <input type="hidden" name="pipeline" value={params.pipeline} />
             <FilterSelect label="Status" name="status" options={STATUSES} value={params.status} />
             <FilterSelect label="Trigger" name="trigger" options={["cron", "console", "cli", "api"]} value={params.trigger} />
+            {/* ISO days as the console writes them: a date input shows the browser's locale (mm/dd/yyyy in en-US). */}
             <label>
               From (UTC day)
-              <input type="date" name="from" defaultValue={params.from} />
+              <input name="from" defaultValue={params.from} inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" size={10} />
             </label>
             <label>
               To (UTC day)
-              <input type="date" name="to" defaultValue={params.to} />
+              <input name="to" defaultValue={params.to} inputMode="numeric" pattern="\d{4}-\d{2}-\d{2}" placeholder="YYYY-MM-DD" size={10} />
             </label>
             <button type="submit">Filter</button>
             <Link href={`/runs?pipeline=${params.pipeline}`}>Clear</Link>
           </form>
-          <div className="panel" style={{ overflowX: "auto", marginTop: 12 }}>
+          <div className="panel scroll-x" style={{ marginTop: 12 }}>
             <table aria-label="Runs">
               <thead>
                 <tr>
@@ -137,7 +139,7 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                       {run.trigger}
                       {run.triggeredBy && <span className="muted"> · {run.triggeredBy}</span>}
                     </td>
-                    <td>{formatUtc(run.createdAt)}</td>
+                    <td><Time value={run.createdAt} /></td>
                     <td>{formatDuration(secondsBetween(run.startedAt, run.finishedAt))}</td>
                     {params.pipeline === "ingest" && (
                       <>

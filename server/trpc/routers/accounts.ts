@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { ROLES } from "../../auth/roles";
-import { changeRole, createOperator, listOperators, resetPassword, setDisabled } from "../../auth/accounts";
-import { adminProcedure, createTRPCRouter } from "../init";
+import { changeOwnPassword, changeRole, createOperator, listOperators, resetPassword, setDisabled } from "../../auth/accounts";
+import { MAX_PASSWORD_LENGTH } from "../../auth/options";
+import { currentSessionId } from "../../auth/session";
+import { adminProcedure, createTRPCRouter, signedInProcedure } from "../init";
 import { recordId, text } from "../inputs";
 
 const password = z.string().min(12, "at least 12 characters").max(200);
@@ -22,4 +24,10 @@ export const accountsRouter = createTRPCRouter({
   resetPassword: adminProcedure
     .input(z.object({ operatorId, password }))
     .mutation(({ ctx, input }) => resetPassword(ctx.db, { ...ctx.operator, ip: ctx.ip }, input.operatorId, input.password)),
+  /** Any signed-in operator, for their own account only: the session asking stays, the others end. */
+  changeOwnPassword: signedInProcedure
+    .input(z.object({ current: z.string().min(1, "enter your current password").max(MAX_PASSWORD_LENGTH), next: password }))
+    .mutation(async ({ ctx, input }) => {
+      return changeOwnPassword(ctx.db, { ...ctx.operator, ip: ctx.ip }, await currentSessionId(), input);
+    }),
 });

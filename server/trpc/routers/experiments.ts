@@ -2,13 +2,14 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { ResultsDocument } from "../../experiments/analysis";
 import { analyzeExperiment } from "../../experiments/analysis";
-import { createExperiment, decideExperiment, ExperimentError, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
+import { createExperiment, decideExperiment, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
 import { METRIC_KEYS, METRICS } from "../../experiments/metrics";
 import { currentReach, listenersKeptByExperiments } from "../../experiments/reach";
 import { recordAudit } from "../../audit";
 import { env } from "../../config";
 import { sourceIsSimulator } from "../../experiments/demo";
-import { requireJob, triggerJob } from "../../jobs";
+import { triggerJob } from "../../jobs/trigger";
+import { requireJob } from "../jobs";
 import { experimentKeyParam } from "../../serving/schemas";
 import { unservableExperiments } from "../../serving/service";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
@@ -49,12 +50,6 @@ export const experimentDesign = z
     sequential: z.boolean().default(true),
     alpha: z.number().min(0.001).max(0.2).default(0.05),
   });
-
-/** Lifecycle errors a person can act on become 4xx. */
-function asClientError(error: unknown): never {
-  if (error instanceof ExperimentError) throw new TRPCError({ code: error.code, message: error.message });
-  throw error;
-}
 
 const latestResults = async (db: Parameters<typeof getExperiment>[0], experimentId: number) => db.experimentResult.findMany({ where: { experimentId }, orderBy: { day: "asc" } });
 
@@ -99,13 +94,13 @@ export const experimentsRouter = createTRPCRouter({
         sd: z.number().finite().positive().optional(),
       }),
     )
-    .query(({ ctx, input }) => powerEstimate(ctx.database, input).catch(asClientError)),
-  create: operatorProcedure.input(experimentDesign).mutation(({ ctx, input }) => createExperiment(ctx.db, input, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
-  start: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => startExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
-  stop: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => stopExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+    .query(({ ctx, input }) => powerEstimate(ctx.database, input)),
+  create: operatorProcedure.input(experimentDesign).mutation(({ ctx, input }) => createExperiment(ctx.db, input, { ...ctx.operator, ip: ctx.ip })),
+  start: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => startExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip })),
+  stop: operatorProcedure.input(z.object({ key: experimentKey })).mutation(({ ctx, input }) => stopExperiment(ctx.db, input.key, { ...ctx.operator, ip: ctx.ip })),
   decide: operatorProcedure
     .input(z.object({ key: experimentKey, variant: z.string().max(32).nullable(), note: text(1000).pipe(z.string().min(3, "say why, in a few words")) }))
-    .mutation(({ ctx, input }) => decideExperiment(ctx.db, input.key, { variant: input.variant, note: input.note }, { ...ctx.operator, ip: ctx.ip }).catch(asClientError)),
+    .mutation(({ ctx, input }) => decideExperiment(ctx.db, input.key, { variant: input.variant, note: input.note }, { ...ctx.operator, ip: ctx.ip })),
   /** Starts the demo (7 rounds of the built-in simulator in real time, champion against popularity, decided without shipping) in a job process. */
   demo: operatorProcedure.mutation(async ({ ctx }) => {
     if (!(await sourceIsSimulator(env().MOOVITAMIX_URL))) throw new TRPCError({ code: "PRECONDITION_FAILED", message: "The demo needs the built-in simulator as the source (MOOVITAMIX_URL unset); it moves the simulator's days on." });

@@ -2,7 +2,8 @@ import { TRPCError } from "@trpc/server";
 import { recordAudit } from "../../audit";
 import { env } from "../../config";
 import { ingestionStatus } from "../../ingestion/status";
-import { requireJob, triggerJob } from "../../jobs";
+import { triggerJob } from "../../jobs/trigger";
+import { requireJob } from "../jobs";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 
 export const ingestionRouter = createTRPCRouter({

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { listenerProfile, searchListeners, trackDetail } from "../../listeners/queries";
 import { forUserInput } from "../../serving/schemas";
-import { recommendationsOfVersion, versionRefusal } from "../../serving/service";
+import { recommendationsOfVersion } from "../../serving/service";
 import { createTRPCRouter, signedInProcedure } from "../init";
 import { recordId, text } from "../inputs";
 
@@ -17,13 +17,7 @@ export const listenersRouter = createTRPCRouter({
   }),
   /** What another registry version would recommend now, beside the served answer. */
   fromVersion: signedInProcedure.input(forUserInput.extend({ versionId: recordId })).query(async ({ ctx, input }) => {
-    try {
-      return await recommendationsOfVersion(ctx.database, input.versionId, input);
-    } catch (error) {
-      const refusal = versionRefusal(error);
-      if (refusal) throw new TRPCError(refusal);
-      throw error;
-    }
+    return recommendationsOfVersion(ctx.database, input.versionId, input);
   }),
   track: signedInProcedure.input(z.object({ trackId: recordId })).query(async ({ ctx, input }) => {
     const track = await trackDetail(ctx.database, input.trackId);

@@ -2,22 +2,14 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { env } from "../../config";
-import { requireJob, triggerJob } from "../../jobs";
-import { championOnline, listVersions, NoEarlierChampionError, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
+import { triggerJob } from "../../jobs/trigger";
+import { requireJob } from "../jobs";
+import { championOnline, listVersions, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";
 import { compareVersions } from "../../recommender/compare";
-import { PrunedArtefactError, UnknownVersionError } from "../../recommender/registry";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { paging, recordId, text } from "../inputs";
 
 const reason = text(500).pipe(z.string().min(3, "say why, in a few words"));
-
-/** Registry errors a person can act on become 4xx; anything else is an internal error. */
-function asClientError(error: unknown): never {
-  if (error instanceof UnknownVersionError) throw new TRPCError({ code: "NOT_FOUND", message: error.message });
-  if (error instanceof NoEarlierChampionError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-  if (error instanceof PrunedArtefactError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-  throw error;
-}
 
 export const modelsRouter = createTRPCRouter({
   list: signedInProcedure.input(z.object({ ...paging }).default({ page: 1, pageSize: 25 })).query(({ ctx, input }) => listVersions(ctx.db, input)),
@@ -46,11 +38,11 @@ export const modelsRouter = createTRPCRouter({
     return { runId: outcome.run.id };
   }),
   promote: operatorProcedure.input(z.object({ versionId: recordId, reason })).mutation(async ({ ctx, input }) => {
-    const version = await promote(ctx.db, input.versionId, { ...ctx.operator, ip: ctx.ip }, input.reason).catch(asClientError);
+    const version = await promote(ctx.db, input.versionId, { ...ctx.operator, ip: ctx.ip }, input.reason);
     return { versionId: version.id };
   }),
   rollback: operatorProcedure.input(z.object({ reason })).mutation(async ({ ctx, input }) => {
-    const version = await rollback(ctx.db, { ...ctx.operator, ip: ctx.ip }, input.reason).catch(asClientError);
+    const version = await rollback(ctx.db, { ...ctx.operator, ip: ctx.ip }, input.reason);
     return { versionId: version.id };
   }),
   previousChampion: signedInProcedure.query(({ ctx }) => previousChampion(ctx.db).catch(() => null)),

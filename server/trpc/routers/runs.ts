@@ -2,10 +2,9 @@ import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { recordAudit } from "../../audit";
 import { INGEST_PIPELINE } from "../../ingestion/pipeline";
-import { requireJobOfPipeline } from "../../jobs";
+import { requireJobOfPipeline } from "../jobs";
 import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
-import { NothingToRetryError, requestCancel } from "../../pipeline/runner";
-import { RunInProgressError } from "../../pipeline/types";
+import { requestCancel } from "../../pipeline/runner";
 import { browseQuarantine } from "../../data/browse";
 import { env } from "../../config";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
@@ -54,14 +53,8 @@ export const runsRouter = createTRPCRouter({
   retry: operatorProcedure.input(z.object({ runId })).mutation(async ({ ctx, input }) => {
     const run = await ctx.db.pipelineRun.findUnique({ where: { id: input.runId }, select: { pipeline: true } });
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
-    try {
-      const started = await requireJobOfPipeline(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
-      if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
-    } catch (error) {
-      if (error instanceof RunInProgressError) throw new TRPCError({ code: "CONFLICT", message: `${error.message} Wait for it to end.` });
-      if (error instanceof NothingToRetryError) throw new TRPCError({ code: "PRECONDITION_FAILED", message: error.message });
-      throw error;
-    }
+    const started = await requireJobOfPipeline(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
+    if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
     await recordAudit(ctx.db, { action: "pipeline.retry", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `${run.pipeline} run ${input.runId}` });
     return { runId: input.runId };
   }),

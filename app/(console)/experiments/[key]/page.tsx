@@ -6,12 +6,13 @@ import { ExposuresChart, UpliftOverTime } from "@/components/experiments/Experim
 import { IntervalBar, metricAxis } from "@/components/experiments/ForestPlot";
 import { chanceTone, formatP, formatPercent, formatRisk, formatVarianceReduction } from "@/components/experiments/format";
 import styles from "@/components/experiments/experiments.module.css";
-import { formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { requireOperator } from "@/server/auth/page-guard";
 import { hasRole } from "@/server/auth/roles";
 import { experimentKeyParam } from "@/server/serving/schemas";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Experiment" };
 
@@ -47,7 +48,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
   });
   return (
     <>
-      <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status} · times in UTC`}>
+      <PageHead title={e.name} subtitle={`experiment ${e.key} · ${e.status}`}>
         <span className="toolbar">
           {hasRole(operator.role, "operator") && e.status === "running" && <AnalyzeNowButton />}
           <Link href="/experiments">All experiments</Link>
@@ -75,7 +76,7 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             {reachText && <><dt>Reach</dt><dd data-testid="reach" className={reach.share === 0 ? "error" : undefined}>{reachText}</dd></>}
             <dt>Metrics</dt><dd>primary {e.primaryMetric}; secondary {e.secondaryMetrics.join(", ") || "—"}; guardrails {e.guardrailMetrics.join(", ") || "—"}</dd>
             <dt>Statistics</dt><dd>α {e.alpha}, {e.sequential ? "sequential (always-valid intervals)" : "fixed horizon"}, correction {e.correction}</dd>
-            <dt>Timeline</dt><dd>created {formatUtc(e.createdAt)} by {e.createdBy}{e.startedAt && `; started ${formatUtc(e.startedAt)}`}{e.stoppedAt && `; stopped ${formatUtc(e.stoppedAt)}`}{e.decidedAt && `; decided ${formatUtc(e.decidedAt)} by ${e.decidedBy}: ${e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}`}</dd>
+            <dt>Timeline</dt><dd>created <Time value={e.createdAt} /> by {e.createdBy}{e.startedAt && <>; started <Time value={e.startedAt} /></>}{e.stoppedAt && <>; stopped <Time value={e.stoppedAt} /></>}{e.decidedAt && <>; decided <Time value={e.decidedAt} /> by {e.decidedBy}: {e.shippedVariant ? `shipped ${e.shippedVariant}` : "nothing shipped"}</>}</dd>
             {e.decisionNote && <><dt>Decision</dt><dd data-testid="decision-note">{e.decisionNote}</dd></>}
           </dl>
         </section>
@@ -88,40 +89,42 @@ export default async function ExperimentPage({ params }: { params: Promise<{ key
             <h2>Results</h2>
             <p>
               <span className={`badge ${results.srm.flagged ? "error" : "ok"}`} data-testid="srm">{results.srm.flagged ? "SRM detected" : "no SRM"}</span>{" "}
-              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {formatP(results.srm.pValue)} · analysed {formatUtc(new Date(results.computedAt))}, data up to {formatUtc(new Date(results.asOf))} · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
+              <span className="muted">χ² {results.srm.chiSquare.toFixed(2)}, p {formatP(results.srm.pValue)} · analysed <Time value={new Date(results.computedAt)} />, data up to <Time value={new Date(results.asOf)} /> · users {results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}</span>
             </p>
-            <table aria-label="Metrics">
-              <thead>
-                <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval (axis per metric)</th><th>p (adjusted)</th><th>Chance to beat control</th><th>Risk</th><th>CUPED</th></tr>
-              </thead>
-              <tbody>
-                {metrics.flatMap((m) =>
-                  results.variants.map((v, i) => {
-                    const r = v.metrics[m];
-                    if (!r) return null;
-                    const better = r.uplift && r.significant ? (direction.get(m) ?? 1) * r.uplift.relative > 0 : null;
-                    return (
-                      <tr key={`${m}-${v.key}`} data-testid={`metric-${m}-${v.key}`}>
-                        <td>{i === 0 ? <>{label.get(m) ?? m}{m === e.primaryMetric && <span className="badge running"> primary</span>}{e.guardrailMetrics.includes(m) && <span className="badge warn"> guardrail</span>}</> : ""}</td>
-                        <td>{v.key}</td>
-                        <td>{r.mean.toFixed(4)}</td>
-                        <td>{r.uplift ? <>{formatPercent(r.uplift.relative)} <span className="muted">[{formatPercent(r.uplift.ci[0])}, {formatPercent(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
-                        <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} axis={axes.get(m)!} better={better} />}</td>
-                        <td data-testid={`p-${m}-${v.key}`}>{r.adjustedPValue !== undefined ? <>{formatP(r.adjustedPValue)}{r.significant && <strong> significant</strong>}</> : ""}</td>
-                        <td>{r.chanceToBeatControl !== undefined ? <span className={styles[chanceTone(r.chanceToBeatControl)]} data-testid={`chance-${m}-${v.key}`} data-tone={chanceTone(r.chanceToBeatControl)}>{(r.chanceToBeatControl * 100).toFixed(1)}%</span> : ""}</td>
-                        <td>{r.risk ? formatRisk(r.risk) : ""}</td>
-                        <td>{i === 0 && r.varianceReduction !== undefined ? formatVarianceReduction(r.varianceReduction) : ""}</td>
-                      </tr>
-                    );
-                  }),
-                )}
-              </tbody>
-            </table>
+            <ScrollRegion label="Metrics">
+              <table aria-label="Metrics">
+                <thead>
+                  <tr><th>Metric</th><th>Variant</th><th>Mean</th><th>Uplift</th><th>Interval (axis per metric)</th><th>p (adjusted)</th><th>Chance to beat control</th><th>Risk</th><th>CUPED</th></tr>
+                </thead>
+                <tbody>
+                  {metrics.flatMap((m) =>
+                    results.variants.map((v, i) => {
+                      const r = v.metrics[m];
+                      if (!r) return null;
+                      const better = r.uplift && r.significant ? (direction.get(m) ?? 1) * r.uplift.relative > 0 : null;
+                      return (
+                        <tr key={`${m}-${v.key}`} data-testid={`metric-${m}-${v.key}`}>
+                          <td>{i === 0 ? <>{label.get(m) ?? m}{m === e.primaryMetric && <span className="badge running"> primary</span>}{e.guardrailMetrics.includes(m) && <span className="badge warn"> guardrail</span>}</> : ""}</td>
+                          <td>{v.key}</td>
+                          <td>{r.mean.toFixed(4)}</td>
+                          <td>{r.uplift ? <>{formatPercent(r.uplift.relative)} <span className="muted">[{formatPercent(r.uplift.ci[0])}, {formatPercent(r.uplift.ci[1])}]</span></> : <span className="muted">control</span>}</td>
+                          <td>{r.uplift && <IntervalBar low={r.uplift.ci[0]} estimate={r.uplift.relative} high={r.uplift.ci[1]} axis={axes.get(m)!} better={better} />}</td>
+                          <td data-testid={`p-${m}-${v.key}`}>{r.adjustedPValue !== undefined ? <>{formatP(r.adjustedPValue)}{r.significant && <strong> significant</strong>}</> : ""}</td>
+                          <td>{r.chanceToBeatControl !== undefined ? <span className={styles[chanceTone(r.chanceToBeatControl)]} data-testid={`chance-${m}-${v.key}`} data-tone={chanceTone(r.chanceToBeatControl)}>{(r.chanceToBeatControl * 100).toFixed(1)}%</span> : ""}</td>
+                          <td>{r.risk ? formatRisk(r.risk) : ""}</td>
+                          <td>{i === 0 && r.varianceReduction !== undefined ? formatVarianceReduction(r.varianceReduction) : ""}</td>
+                        </tr>
+                      );
+                    }),
+                  )}
+                </tbody>
+              </table>
+            </ScrollRegion>
           </section>
           <UpliftOverTime points={uplift} metric={e.primaryMetric} />
         </>
       ) : (
-        <section className="panel"><p className="muted">No analysis yet: the analyze pipeline runs after each ingestion (or `npm run job -- analyze`).</p></section>
+        <section className="panel"><p className="muted">No analysis yet: the analyze pipeline runs after each ingestion (or <code>npm run job -- analyze</code>).</p></section>
       )}
       {hasRole(operator.role, "operator") && <ExperimentActions experimentKey={e.key} status={e.status} reach={e.status === "draft" ? reachText : null} variants={e.variants.map((v) => ({ key: v.key, versionId: v.versionId }))} warning={warning} />}
     </>

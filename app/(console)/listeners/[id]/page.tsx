@@ -1,13 +1,15 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { formatUtc } from "@/components/format";
+
 import { PageHead } from "@/components/layout/EmptyState";
 import { ListeningChart } from "@/components/serving/ListeningChart";
 import { TrackList } from "@/components/serving/TrackList";
 import { requireOperator } from "@/server/auth/page-guard";
 import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Listener" };
 
@@ -29,7 +31,7 @@ export default async function ListenerPage({ params, searchParams }: { params: P
   const both = new Set([...servedIds].filter((id) => otherIds.has(id)));
   return (
     <>
-      <PageHead title={`${user.firstName} ${user.lastName}`} subtitle={`listener ${user.id} · ${user.email} · times in UTC`}>
+      <PageHead title={`${user.firstName} ${user.lastName}`} subtitle={`listener ${user.id} · ${user.email}`}>
         <Link href="/listeners">All listeners</Link>
       </PageHead>
       <div className="grid-2">
@@ -38,7 +40,7 @@ export default async function ListenerPage({ params, searchParams }: { params: P
           <dl className="facts">
             <dt>Favourite genres</dt><dd>{user.favoriteGenres.join(", ") || "—"}</dd>
             <dt>Gender</dt><dd>{user.gender}</dd>
-            <dt>Signed up</dt><dd>{formatUtc(user.createdAt)}</dd>
+            <dt>Signed up</dt><dd><Time value={user.createdAt} /></dd>
             <dt>Listening</dt><dd>{profile.totalListens} tracks on {profile.listensPerDay.length} days</dd>
           </dl>
           <h3>Top genres</h3>
@@ -94,17 +96,19 @@ export default async function ListenerPage({ params, searchParams }: { params: P
 
       <section className="panel" aria-label="Latest listening">
         <h2>Latest listening</h2>
-        <table>
-          <thead><tr><th>When</th><th>Track</th></tr></thead>
-          <tbody>
-            {profile.recent.map((r, i) => (
-              <tr key={`${r.id}-${i}`}>
-                <td>{formatUtc(r.at)}</td>
-                <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <ScrollRegion label="Latest listening">
+          <table aria-label="Latest listening">
+            <thead><tr><th>When</th><th>Track</th></tr></thead>
+            <tbody>
+              {profile.recent.map((r, i) => (
+                <tr key={`${r.id}-${i}`}>
+                  <td><Time value={r.at} /></td>
+                  <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </ScrollRegion>
       </section>
     </>
   );

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { AliasBadge, ChallengerLegend } from "@/components/models/AliasBadge";
 import { notFound } from "next/navigation";
+import { Fragment } from "react";
 import { formatBytes, formatUtc } from "@/components/format";
 import { PageHead } from "@/components/layout/EmptyState";
 import { AliasForm } from "@/components/models/ModelActions";
@@ -12,6 +13,8 @@ import { hasRole } from "@/server/auth/roles";
 import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
 import type { Evaluation } from "@/server/recommender/evaluate";
+import { ScrollRegion } from "@/components/layout/ScrollRegion";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Model version" };
 
@@ -27,7 +30,7 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
   const baseline = "overall" in v.baseline ? (v.baseline as Evaluation) : null;
   return (
     <>
-      <PageHead title={`Model version ${v.id}`} subtitle={`${v.family} · trained ${formatUtc(v.createdAt)} · times in UTC`}>
+      <PageHead title={`Model version ${v.id}`} subtitle={`${v.family} · trained ${formatUtc(v.createdAt)}`}>
         <span className="toolbar">
           {v.aliases.map((a) => <AliasBadge key={a} alias={a} />)}
         </span>
@@ -41,9 +44,9 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
             <dt>Train run</dt><dd>{v.runId ? <Link href={`/runs/${v.runId}`}>run {v.runId}</Link> : "—"}</dd>
             <dt>Snapshot</dt><dd>{v.snapshot.id} · {v.snapshot.users} users, {v.snapshot.tracks} tracks, {v.snapshot.listens} listens · <code>{v.snapshot.digest.slice(0, 16)}…</code></dd>
             <dt>Ingestion run</dt><dd>{v.snapshot.ingestionRunId ? <Link href={`/runs/${v.snapshot.ingestionRunId}`}>run {v.snapshot.ingestionRunId}</Link> : "—"}</dd>
-            <dt>Newest listen</dt><dd>{formatUtc(v.snapshot.newestListenAt)}</dd>
+            <dt>Newest listen</dt><dd><Time value={v.snapshot.newestListenAt} /></dd>
             <dt>Code</dt><dd><code>{v.codeVersion.slice(0, 12)}</code></dd>
-            <dt>Artefact</dt><dd>{v.artefact.prunedAt ? `pruned ${formatUtc(v.artefact.prunedAt)}` : `${formatBytes(v.artefact.bytes)} · sha256 ${v.artefact.digest.slice(0, 16)}…`}</dd>
+            <dt>Artefact</dt><dd>{v.artefact.prunedAt ? <>pruned <Time value={v.artefact.prunedAt} /></> : `${formatBytes(v.artefact.bytes)} · sha256 ${v.artefact.digest.slice(0, 16)}…`}</dd>
             <dt>Training</dt><dd>{v.training.seconds.toFixed(1)} s, {v.training.cpuSeconds.toFixed(1)} CPU s, peak {formatBytes(v.training.peakRssBytes)}</dd>
           </dl>
         </section>
@@ -51,18 +54,20 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
           <h2>Hyperparameters</h2>
           <dl className="facts">
             {Object.entries(v.params).map(([name, value]) => (
-              <span key={name} style={{ display: "contents" }}><dt>{name}</dt><dd>{value}</dd></span>
+              <Fragment key={name}><dt>{name}</dt><dd>{value}</dd></Fragment>
             ))}
           </dl>
           <h3>Tried on the validation split</h3>
-          <table aria-label="Tuning">
-            <thead><tr><th>Parameters</th><th>NDCG@10</th></tr></thead>
-            <tbody>
-              {v.training.tuning.map((t, i) => (
-                <tr key={i}><td><code>{Object.entries(t.params).map(([k, x]) => `${k}=${x}`).join(", ")}</code></td><td>{t.ndcg10.toFixed(4)}</td></tr>
-              ))}
-            </tbody>
-          </table>
+          <ScrollRegion label="Tuning">
+            <table aria-label="Tuning">
+              <thead><tr><th>Parameters</th><th>NDCG@10</th></tr></thead>
+              <tbody>
+                {v.training.tuning.map((t, i) => (
+                  <tr key={i}><td><code>{Object.entries(t.params).map(([k, x]) => `${k}=${x}`).join(", ")}</code></td><td>{t.ndcg10.toFixed(4)}</td></tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
         </section>
       </div>
       <section className="panel" aria-label="Offline metrics">

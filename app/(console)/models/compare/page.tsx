@@ -4,7 +4,7 @@ import { z } from "zod";
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { CompareTable } from "@/components/models/CompareTable";
 import { requireOperator } from "@/server/auth/page-guard";
-import { INT4_MAX } from "@/server/trpc/inputs";
+import { INT4_MAX } from "@/server/db/limits";
 import { serverCaller } from "@/server/trpc/server-caller";
 
 export const metadata: Metadata = { title: "Compare model versions" };

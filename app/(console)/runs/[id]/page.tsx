@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { formatBytes, formatDuration, formatUtc, secondsBetween } from "@/components/format";
+import { formatBytes, formatDuration, secondsBetween } from "@/components/format";
 import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
 import { AutoRefresh } from "@/components/layout/AutoRefresh";
 import { PageHead } from "@/components/layout/EmptyState";
@@ -17,6 +17,7 @@ import { hasRole } from "@/server/auth/roles";
 import { serverCaller } from "@/server/trpc/server-caller";
 import { MAX_PAGE } from "@/server/trpc/inputs";
 import { DATASETS } from "@/server/ingestion/records";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Run" };
 
@@ -48,7 +49,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
 
   return (
     <>
-      <PageHead title={`Run #${run.id}`} subtitle={`${run.pipeline} · triggered by ${run.trigger}${run.triggeredBy ? ` (${run.triggeredBy})` : ""} · times in UTC`}>
+      <PageHead title={`Run #${run.id}`} subtitle={`${run.pipeline} · triggered by ${run.trigger}${run.triggeredBy ? ` (${run.triggeredBy})` : ""}`}>
         <span className="toolbar">
           <StatusBadge status={run.status} />
           <AutoRefresh active={run.status === "running"} />
@@ -58,14 +59,14 @@ export default async function RunPage({ params: route, searchParams }: { params:
       </PageHead>
 
       <div className="cards">
-        <div className="card"><div className="label">Created</div><div className="sub">{formatUtc(run.createdAt)}</div></div>
+        <div className="card"><div className="label">Created</div><div className="sub"><Time value={run.createdAt} /></div></div>
         <div className="card"><div className="label">Duration</div><div className="value">{formatDuration(secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)))}</div></div>
         <div className="card"><div className="label">CPU time</div><div className="value">{run.cpuMs === null ? "—" : formatDuration(run.cpuMs / 1000)}</div></div>
         <div className="card"><div className="label">Peak memory</div><div className="value">{formatBytes(run.peakRssBytes)}</div></div>
       </div>
       {run.cancelRequestedBy && <p className="notice">Cancel asked by {run.cancelRequestedBy}.</p>}
       {run.error && (
-        <pre className="log" role="alert" style={{ marginBottom: 16 }}>
+        <pre className="log" role="alert" tabIndex={0} style={{ marginBottom: 16 }}>
           {run.error}
         </pre>
       )}
@@ -96,16 +97,16 @@ export default async function RunPage({ params: route, searchParams }: { params:
             <div className="body">
               <p>
                 {movesRows && <>fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected} · </>}
-                <span className="muted">started {formatUtc(t.startedAt)} · finished {formatUtc(t.finishedAt)}</span>
+                <span className="muted">started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} /></span>
               </p>
               {t.error && <p className="error">{t.error}</p>}
               {t.details && Object.keys(t.details as object).length > 0 && (
                 <details>
                   <summary>Details</summary>
-                  <pre className="log">{JSON.stringify(t.details, null, 2)}</pre>
+                  <pre className="log" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>{JSON.stringify(t.details, null, 2)}</pre>
                 </details>
               )}
-              <pre className="log" aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
+              <pre className="log" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
             </div>
           </details>
         );
@@ -117,7 +118,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
           {run.checks.length === 0 ? (
             <p className="muted">No check results: the checks task has not run.</p>
           ) : (
-            <div className="panel" style={{ overflowX: "auto" }}>
+            <div className="panel wrap-cells">
               <table aria-label="Data checks">
                 <thead>
                   <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
@@ -147,7 +148,7 @@ export default async function RunPage({ params: route, searchParams }: { params:
               : run.quarantine.map((q) => `${q.count} ${q.dataset} (${q.reasonCode})`).join(" · ")}
           </p>
           {quarantine.total > 0 && (
-            <div className="panel" style={{ overflowX: "auto" }}>
+            <div className="panel">
               <nav className="toolbar" aria-label="Quarantine by dataset">
                 <Link href={`/runs/${run.id}`}>all</Link>
                 {DATASETS.map((d) => (

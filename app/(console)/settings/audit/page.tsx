@@ -13,7 +13,7 @@ export default async function AuditPage() {
   const { entries } = await (await serverCaller()).audit.list({ limit: 200 });
   return (
     <>
-      <PageHead title="Settings" subtitle="Audit log: sign-ins, sign-outs and account changes (newest 200, times in UTC)" />
+      <PageHead title="Settings" subtitle="Audit log: sign-ins, sign-outs and account changes (newest 200)" />
       <Tabs tabs={settingsTabs(true)} />
       <AuditTable entries={entries} />
     </>

@@ -1,9 +1,9 @@
-import { currentSlot, parseSlot, slotKey } from "@/cron/scheduler";
-import { findJob } from "@/cron/jobs";
+import { findJob } from "@/server/jobs/registry";
+import { currentSlot, parseSlot, slotKey } from "@/server/jobs/slots";
 import { hasBearer } from "@/server/auth/bearer";
 import { env } from "@/server/config";
 import { database } from "@/server/db/client";
-import { triggerJob } from "@/server/jobs";
+import { triggerJob } from "@/server/jobs/trigger";
 
 export const dynamic = "force-dynamic";
 

@@ -1,12 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { formatUtc } from "@/components/format";
+
 import { PageHead } from "@/components/layout/EmptyState";
 import { TrackList } from "@/components/serving/TrackList";
 import { requireOperator } from "@/server/auth/page-guard";
 import { pathId } from "@/server/trpc/inputs";
 import { serverCaller } from "@/server/trpc/server-caller";
+import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Track" };
 
@@ -20,7 +21,7 @@ export default async function TrackPage({ params }: { params: Promise<{ id: stri
   const similar = track.vanished ? null : await caller.recommendations.similar({ trackId, k: 20 }).catch(() => null);
   return (
     <>
-      <PageHead title={track.name} subtitle={`track ${track.id} · ${track.artist} · times in UTC`}>
+      <PageHead title={track.name} subtitle={`track ${track.id} · ${track.artist}`}>
         <Link href="/listeners">Listeners</Link>
       </PageHead>
       <section className="panel" aria-label="Track">
@@ -31,7 +32,7 @@ export default async function TrackPage({ params }: { params: Promise<{ id: stri
           <dt>Duration</dt><dd>{track.duration}</dd>
           <dt>Songwriters</dt><dd>{track.songwriters}</dd>
           <dt>Listened</dt><dd>{track.listens} times by {track.listeners} listeners</dd>
-          <dt>Updated</dt><dd>{formatUtc(track.updatedAt)}{track.vanished && " · no longer in the source: never recommended"}</dd>
+          <dt>Updated</dt><dd><Time value={track.updatedAt} />{track.vanished && " · no longer in the source: never recommended"}</dd>
         </dl>
       </section>
       <section className="panel" aria-label="Similar tracks">

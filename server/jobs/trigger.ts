@@ -1,12 +1,8 @@
-import { TRPCError } from "@trpc/server";
-import { findJob, jobOfPipeline, type Job, type JobContext } from "../cron/jobs";
-import type { PipelineRun } from "./db/generated/client";
-import { startInJobProcess } from "./job-process";
-import { waitForRun } from "./pipeline/runner";
-import { runSummary } from "./pipeline/summary";
-import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
-
-export type TriggerOutcome = { kind: "started"; run: PipelineRun; deduped: boolean } | { kind: "busy"; error: RunInProgressError };
+import { waitForRun } from "../pipeline/runner";
+import { runSummary } from "../pipeline/summary";
+import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
+import { startInJobProcess } from "./process";
+import type { Job, JobContext, TriggerOutcome } from "./types";
 
 /**
  * Starts a job from this (web) process; the run goes on in the background after the answer. Heavy
@@ -32,16 +28,4 @@ export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequ
 async function logEnd(ctx: JobContext, job: Job, runId: number): Promise<void> {
   const summary = await runSummary(ctx.database.db, runId).catch(() => null);
   if (summary) console.log(`[${job.name}] ${summary}`);
-}
-
-export function requireJob(name: string): Job {
-  const job = findJob(name);
-  if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No job named ${name}.` });
-  return job;
-}
-
-export function requireJobOfPipeline(pipeline: string): Job {
-  const job = jobOfPipeline(pipeline);
-  if (!job) throw new TRPCError({ code: "NOT_FOUND", message: `No job runs the ${pipeline} pipeline.` });
-  return job;
 }

@@ -1,17 +1,15 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Job, JobContext } from "../cron/jobs";
-import type { PipelineRun } from "./db/generated/client";
-import { RunInProgressError, type TriggerRequest } from "./pipeline/types";
-
-export type ProcessOutcome = { kind: "started"; run: PipelineRun; deduped: boolean } | { kind: "busy"; error: RunInProgressError };
+import { runningRunId } from "../pipeline/runner";
+import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
+import type { Job, JobContext, TriggerOutcome } from "./types";
 
 /**
  * Starts a heavy job (training) in a job process of its own, as `npm run job` would, so its loops never
  * hold the web server's event loop. Answers once the run is recorded (its id), or busy.
  */
-export async function startInJobProcess(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<ProcessOutcome> {
+export async function startInJobProcess(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<TriggerOutcome> {
   const { db } = ctx.database;
   if (request.idempotencyKey) {
     const existing = await db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } } });
@@ -30,8 +28,8 @@ export async function startInJobProcess(job: Job, ctx: JobContext, request: Trig
     const run = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, triggeredBy: by } });
     if (run) return { kind: "started", run, deduped: false };
     if (exited) {
-      const running = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, status: "running" }, orderBy: { id: "desc" }, select: { id: true } });
-      if (running) return { kind: "busy", error: new RunInProgressError(job.pipeline, running.id) };
+      const running = await runningRunId(ctx.database, job.pipeline);
+      if (running !== null) return { kind: "busy", error: new RunInProgressError(job.pipeline, running) };
       throw new Error(`the ${job.name} job process ended before recording a run`);
     }
     await sleep(100);

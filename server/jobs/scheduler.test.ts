@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseEnv } from "../server/env";
-import { waitForRun } from "../server/pipeline/runner";
-import type { Simulator } from "../server/simulator/server";
-import { createTestDatabase, type TestDatabase } from "../server/testing/database";
-import { expectedCounts, startTestSimulator, tableCounts, tempLake } from "../server/testing/ingestion";
-import { JOBS } from "./jobs";
-import { currentSlot, parseSlot, slotKey, startScheduler } from "./scheduler";
+import { parseEnv } from "../env";
+import { waitForRun } from "../pipeline/runner";
+import type { Simulator } from "../simulator/server";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
+import { expectedCounts, startTestSimulator, tableCounts, tempLake } from "../testing/ingestion";
+import { JOBS } from "./registry";
+import { startScheduler } from "./scheduler";
+import { currentSlot, parseSlot, slotKey } from "./slots";
 
 let database: TestDatabase;
 let simulator: Simulator;

@@ -1,0 +1,108 @@
+import type { Env } from "../env";
+import type { PipelineRun } from "../db/generated/client";
+import { ingestionConfig } from "../ingestion/config";
+import { INGEST_PIPELINE, ingestionPipeline } from "../ingestion/pipeline";
+import { alertPolicy, evaluateAlerts, type ConditionSource } from "../pipeline/alerts";
+import { measureChampionOnline, modelConditions } from "../recommender/online";
+import { retryFailedTasks, startRun, type StartedRun } from "../pipeline/runner";
+import type { PipelineDefinition } from "../pipeline/types";
+import { modelAlertPolicy, trainConfig } from "../recommender/config";
+import { TRAIN_PIPELINE, trainPipeline } from "../recommender/pipeline";
+import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../experiments/pipeline";
+import { DEMO_PIPELINE, demoPipeline } from "../experiments/demo";
+import type { Job, JobContext } from "./types";
+
+/** The variables that hold a job's schedule (cron expressions, UTC). */
+type ScheduleVariable = "INGEST_SCHEDULE" | "TRAIN_SCHEDULE" | "ANALYZE_SCHEDULE";
+
+/** What a job is; its start, retry and alerting are made from it (jobFrom). */
+interface JobDeclaration {
+  description: string;
+  /** the name its runs are recorded under */
+  pipeline: string;
+  /** its tasks, as the environment configures them */
+  definition(env: Env): PipelineDefinition;
+  schedule?: ScheduleVariable;
+  then?: string[];
+  ownProcess?: boolean;
+  conditions?(env: Env): ConditionSource;
+  afterSuccess?(ctx: JobContext, run: PipelineRun): Promise<void>;
+}
+
+const DECLARED = {
+  ingest: {
+    description: "Ingest tracks, users and listening history from the MooVitamix API",
+    pipeline: INGEST_PIPELINE,
+    definition: (env) => ingestionPipeline(ingestionConfig(env)),
+    schedule: "INGEST_SCHEDULE",
+    then: ["train", "analyze"],
+    // The served model, judged on the listening this run brought.
+    afterSuccess: async (ctx, run) => {
+      const online = await measureChampionOnline(ctx.database, run.id);
+      if (online) console.log(`[models] version ${online.versionId} on new listening of ${online.users} users: NDCG@10 ${online.metrics["ndcg@10"].toFixed(4)}`);
+      await evaluateAlerts(ctx.database, TRAIN_PIPELINE, alertPolicy(ctx.env), new Date(), modelConditions(modelAlertPolicy(ctx.env)));
+    },
+  },
+  train: {
+    description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
+    pipeline: TRAIN_PIPELINE,
+    definition: (env) => trainPipeline(trainConfig(env)),
+    schedule: "TRAIN_SCHEDULE",
+    ownProcess: true,
+    conditions: (env) => modelConditions(modelAlertPolicy(env)),
+  },
+  analyze: {
+    description: "Recompute every running experiment's results and keep the day's snapshot",
+    pipeline: ANALYZE_PIPELINE,
+    definition: (env) => analyzePipeline({ deadlineUtc: env.ALERT_DEADLINE_UTC }),
+    schedule: "ANALYZE_SCHEDULE",
+    ownProcess: true,
+    conditions: () => experimentConditions,
+  },
+  demo: {
+    description: "Run the champion against popularity for a week of the built-in simulator, whose listeners answer the recommendations",
+    pipeline: DEMO_PIPELINE,
+    definition: (env) => demoPipeline({ ingestion: ingestionConfig(env), deadlineUtc: env.ALERT_DEADLINE_UTC, days: 7 }),
+    ownProcess: true,
+  },
+} satisfies Record<string, JobDeclaration>;
+
+function jobFrom(name: string, declared: JobDeclaration): Job {
+  const job: Job = {
+    name,
+    description: declared.description,
+    pipeline: declared.pipeline,
+    schedule: declared.schedule && ((env) => env[declared.schedule!]),
+    start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer)),
+    retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId)),
+    then: declared.then,
+    ownProcess: declared.ownProcess,
+    conditions: declared.conditions,
+    afterSuccess: declared.afterSuccess,
+  };
+  return job;
+}
+
+/** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
+export const JOBS: Record<string, Job> = Object.fromEntries(Object.entries(DECLARED).map(([name, declared]) => [name, jobFrom(name, declared)]));
+
+/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute), and a success has its follow-up. */
+async function withAlerts(ctx: JobContext, job: Job, starting: Promise<StartedRun>): Promise<StartedRun> {
+  const started = await starting;
+  if (started.deduped) return started;
+  const finished = started.finished.then(async (run) => {
+    if (run.status === "success" && job.afterSuccess) await job.afterSuccess(ctx, run).catch((error: unknown) => console.error(`[${job.name}] after run ${run.id}:`, error));
+    await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
+    return run;
+  });
+  return { ...started, finished };
+}
+
+export function findJob(name: string): Job | undefined {
+  return Object.hasOwn(JOBS, name) ? JOBS[name] : undefined;
+}
+
+/** The job whose runs are recorded under `pipeline`. */
+export function jobOfPipeline(pipeline: string): Job | undefined {
+  return Object.values(JOBS).find((job) => job.pipeline === pipeline);
+}
