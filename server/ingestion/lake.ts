@@ -38,6 +38,8 @@ export class LandingFile {
   /** A write error (disk full, folder gone) fails the next write instead of crashing the process. */
   private failure: Error | undefined;
 
+  private drained: Promise<void> | null = null;
+
   private constructor(
     private readonly gzip: Gzip,
     private readonly file: WriteStream,
@@ -65,7 +67,8 @@ export class LandingFile {
     const line = rawPage.includes(NEWLINE) ? Buffer.from(JSON.stringify(JSON.parse(rawPage.toString("utf8")))) : rawPage;
     this.gzip.write(line);
     const ok = this.gzip.write(NEWLINE);
-    if (!ok) await new Promise((resolve) => this.gzip.once("drain", resolve));
+    // Pages in flight wait for the same drain (one listener, not one per page).
+    if (!ok) await (this.drained ??= new Promise<void>((resolve) => this.gzip.once("drain", resolve)).finally(() => (this.drained = null)));
   }
 
   async close(): Promise<void> {
