@@ -60,7 +60,7 @@ const DECLARED = {
     conditions: () => experimentConditions,
   },
   demo: {
-    description: "Run the champion against popularity for a week of the built-in simulator, whose listeners answer the recommendations",
+    description: "Run the champion against popularity for 7 rounds of the built-in simulator in real time, whose listeners answer the recommendations; the experiment ends decided, nothing shipped",
     pipeline: DEMO_PIPELINE,
     definition: (env) => demoPipeline({ ingestion: ingestionConfig(env), deadlineUtc: env.ALERT_DEADLINE_UTC, days: 7 }),
     ownProcess: true,

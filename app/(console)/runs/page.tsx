@@ -30,7 +30,7 @@ const SUBTITLES: Record<(typeof PIPELINES)[number], string> = {
   ingest: "Ingestion runs and their tasks.",
   train: "Training runs: the versions each registered and whether the best became champion.",
   analyze: "Analysis runs: each recomputes the running experiments' results.",
-  demo: "Demo experiment runs: a week of the built-in simulator, a day at a time.",
+  demo: "Demo experiment runs: 7 rounds of the built-in simulator in real time, its experiment decided at the end without shipping.",
 };
 const STATUSES = ["running", "success", "failed", "skipped", "queued"] as const;
 const filters = z.object({
