@@ -87,7 +87,7 @@ export function OnlineChart({ data }: { data: OnlinePoint[] }) {
           <Legend />
           <Line dataKey="ndcg10" name="NDCG@10" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
           <Line dataKey="recall20" name="recall@20" stroke="#2e9e62" dot={{ r: 2 }} isAnimationActive={false} />
-          <Line dataKey="offlineNdcg10" name="offline NDCG@10" stroke="#999" strokeDasharray="4 4" dot={false} isAnimationActive={false} />
+          <Line dataKey="offlineNdcg10" name="offline NDCG@10" stroke="#999" strokeDasharray="4 4" dot={data.length === 1 ? { r: 3 } : false} isAnimationActive={false} />
         </LineChart>
       </ResponsiveContainer>
     </ChartPanel>

@@ -21,8 +21,24 @@ const nextBin = require.resolve("next/dist/bin/next");
 const serveScript = fileURLToPath(new URL("./serve.ts", import.meta.url));
 const log = (line: string) => console.log(`[encore] ${line}`);
 
+/**
+ * `next build`, quietly: its route table and experimental-flag list only confuse someone starting
+ * Encore, so its output is kept and printed only when the build fails.
+ */
 function build(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, [nextBin, "build"], { stdio: "inherit", env });
+  const child = spawn(process.execPath, [nextBin, "build"], { stdio: ["ignore", "pipe", "pipe"], env });
+  const output: string[] = [];
+  const keep = (chunk: Buffer) => {
+    output.push(chunk.toString("utf8"));
+    // Only the end of a long failing build matters.
+    if (output.length > 400) output.shift();
+  };
+  child.stdout!.on("data", keep);
+  child.stderr!.on("data", keep);
+  child.once("exit", (code) => {
+    if (code !== 0) process.stderr.write(output.join(""));
+  });
+  return child;
 }
 
 /** The console's server (serve.ts), in a process of its own. */
@@ -73,9 +89,11 @@ async function main() {
   }
   if (await buildIsStale()) {
     log("Building the console (first start or sources changed)…");
+    const started = Date.now();
     const code = await exitCode(build({ ...process.env, NODE_ENV: "production" }));
     if (code !== 0) throw new Error(`next build failed with code ${code}.`);
     await recordBuild();
+    log(`Built in ${((Date.now() - started) / 1000).toFixed(0)} s.`);
   }
   const runtime = await prepareRuntime(env, log);
   let simulator: Simulator | undefined;
