@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { envSchema, OTHER_VARIABLES } from "../env";
-import { configurationMarkdown, generatedFiles, variables } from "./docs-config";
+import { configurationMarkdown, generatedFiles, INGESTION_DOC, variables, withChecksTable } from "./docs-config";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -23,5 +23,14 @@ describe("docs/configuration.md and .env.example", () => {
     }
     expect(described.find((v) => v.name === "INGEST_SCHEDULE")?.shownDefault).toBe("`0 2 * * *`");
     for (const v of OTHER_VARIABLES) expect(markdown).toContain(`| \`${v.name}\` |`);
+  });
+});
+
+describe("docs/ingestion.md", () => {
+  it("its data-check table is the one the checks declare (thresholds included)", async () => {
+    // When this fails: run `npm run docs:config` and commit the result (edit the declarations in server/ingestion/checks.ts).
+    const markdown = await readFile(path.join(root, INGESTION_DOC), "utf8");
+    expect(markdown).toBe(withChecksTable(markdown));
+    expect(markdown).toContain("| `row_count` | dataset | rows fetched over 20.0% below the median of the last 7 successful runs | over 50.0% below |");
   });
 });

@@ -1,10 +1,12 @@
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
 import { envSchema, OTHER_VARIABLES, VARIABLE_GROUPS } from "../env";
+import { DATA_CHECKS } from "../ingestion/checks";
+import { checksTable } from "../pipeline/checks";
 
-/** docs/configuration.md and .env.example, written from server/env.ts by `npm run docs:config`. */
+/** docs/configuration.md and .env.example, written from server/env.ts by `npm run docs:config` (which also keeps docs/ingestion.md's check table). */
 export const GENERATED_FILES = { markdown: "docs/configuration.md", example: ".env.example" } as const;
 
 const variableDoc = z.object({
@@ -148,6 +150,18 @@ export function generatedFiles(): Record<string, string> {
   return { [GENERATED_FILES.markdown]: configurationMarkdown(), [GENERATED_FILES.example]: envExample() };
 }
 
+/** docs/ingestion.md, whose data-check table is made from the checks' declarations. */
+export const INGESTION_DOC = "docs/ingestion.md";
+
+/** `markdown` with its data-check table (from its header row to the next blank line) replaced by the declared one. */
+export function withChecksTable(markdown: string): string {
+  const table = checksTable(DATA_CHECKS);
+  const start = markdown.indexOf(table.split("\n")[0]!);
+  if (start < 0) throw new Error(`${INGESTION_DOC} has no data-check table to keep`);
+  const end = markdown.indexOf("\n\n", start);
+  return `${markdown.slice(0, start)}${table}${markdown.slice(end)}`;
+}
+
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 async function main() {
@@ -155,6 +169,9 @@ async function main() {
     await writeFile(path.join(root, file), text);
     console.log(`wrote ${file}`);
   }
+  const ingestion = path.join(root, INGESTION_DOC);
+  await writeFile(ingestion, withChecksTable(await readFile(ingestion, "utf8")));
+  console.log(`wrote the data-check table of ${INGESTION_DOC}`);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

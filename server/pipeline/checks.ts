@@ -18,7 +18,29 @@ export interface CheckContext<Policy> {
   now: Date;
 }
 
-export type DataCheck<Policy> = (ctx: CheckContext<Policy>) => Promise<CheckOutcome[]>;
+/** What a check is, in words: its name, what it is per, when it warns and when it fails (the docs' tables are made from these). */
+export interface CheckDeclaration {
+  name: string;
+  per: string;
+  warn: string;
+  error: string;
+}
+
+/** A check declared once, as Dagster's asset checks: it measures, and its outcomes carry its name. */
+export type DataCheck<Policy> = ((ctx: CheckContext<Policy>) => Promise<CheckOutcome[]>) & { declared: CheckDeclaration };
+
+/** An outcome as a check measures it; the check's name is added from its declaration. */
+export type Measured = Omit<CheckOutcome, "check">;
+
+export function declareCheck<Policy>(declared: CheckDeclaration, measure: (ctx: CheckContext<Policy>) => Promise<Measured[]>): DataCheck<Policy> {
+  return Object.assign(async (ctx: CheckContext<Policy>) => (await measure(ctx)).map((outcome) => ({ check: declared.name, ...outcome })), { declared });
+}
+
+/** The Markdown table of `checks` (docs/ingestion.md holds the ingestion's, kept by `npm run docs:config`). */
+export function checksTable(checks: { declared: CheckDeclaration }[]): string {
+  const rows = checks.map(({ declared: d }) => `| \`${d.name}\` | ${d.per} | ${d.warn} | ${d.error} |`);
+  return ["| check | per | WARN | ERROR |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
 
 /** error above `errorAbove`, else warn above `warnAbove`, else ok; a threshold left undefined never trips. */
 export function grade(value: number, warnAbove: number | undefined, errorAbove?: number): CheckLevel {

@@ -1,4 +1,4 @@
-import { grade, type CheckOutcome, type DataCheck } from "../pipeline/checks";
+import { declareCheck, grade, type DataCheck } from "../pipeline/checks";
 import { tracksPerUser, type Snapshot } from "./snapshot";
 import { MIN_TRACKS_TO_HOLD_OUT } from "./split";
 
@@ -16,15 +16,24 @@ export const snapshotFacts = (s: Snapshot): SnapshotFacts => ({
   evaluableUsers: tracksPerUser(s).filter((n) => n >= MIN_TRACKS_TO_HOLD_OUT).length,
 });
 
-/** Too few users with a history long enough to hold out: models cannot be told apart (ERROR under 10, WARN under 100). */
-export const evaluableUsersCheck: DataCheck<SnapshotFacts> = async ({ policy: facts }) => [
+/** Too few users with a history long enough to hold out: models cannot be told apart. */
+const EVALUABLE_USERS = { warnBelow: 100, errorBelow: 10 };
+
+export const evaluableUsersCheck: DataCheck<SnapshotFacts> = declareCheck(
   {
-    check: "evaluable_users",
-    dataset: "",
-    level: grade(-facts.evaluableUsers, -100, -10),
-    measured: { ...facts, warnBelow: 100, errorBelow: 10 },
-    message: `${facts.evaluableUsers} of ${facts.users} users have ${MIN_TRACKS_TO_HOLD_OUT} or more tracks to evaluate on (${facts.listens} listens in all)`,
-  } satisfies CheckOutcome,
-];
+    name: "evaluable_users",
+    per: "run",
+    warn: `under ${EVALUABLE_USERS.warnBelow} users with ${MIN_TRACKS_TO_HOLD_OUT} or more tracks to hold out`,
+    error: `under ${EVALUABLE_USERS.errorBelow}: the run stops before anything is fitted`,
+  },
+  async ({ policy: facts }) => [
+    {
+      dataset: "",
+      level: grade(-facts.evaluableUsers, -EVALUABLE_USERS.warnBelow, -EVALUABLE_USERS.errorBelow),
+      measured: { ...facts, ...EVALUABLE_USERS },
+      message: `${facts.evaluableUsers} of ${facts.users} users have ${MIN_TRACKS_TO_HOLD_OUT} or more tracks to evaluate on (${facts.listens} listens in all)`,
+    },
+  ],
+);
 
 export const SNAPSHOT_CHECKS = [evaluableUsersCheck];
