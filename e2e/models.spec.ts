@@ -1,5 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
+import { FAMILIES } from "../server/recommender/families/types";
 import { signInFresh, trpcData, trpcMutation, trpcQuery, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
@@ -26,10 +27,10 @@ test("an operator trains from the console, sees the versions and the champion, p
   const runId = Number(page.url().split("/").pop());
   await expect(page.locator("header .badge").first()).toHaveText("success", { timeout: 180_000 });
 
-  // The run says what it produced: five versions with NDCG@10, each linked, and the decision; no ingestion counters.
+  // The run says what it produced: a version per family with NDCG@10, each linked, and the decision; no ingestion counters.
   const produced = page.getByTestId("produced");
   const registered = produced.getByRole("table", { name: "Versions registered" });
-  await expect(registered.locator("tbody tr")).toHaveCount(5);
+  await expect(registered.locator("tbody tr")).toHaveCount(FAMILIES.length);
   await expect(registered).toContainText(/hybrid\s*0\.\d{4}/);
   await expect(registered.getByRole("link").first()).toHaveAttribute("href", /^\/models\/\d+$/);
   await expect(produced.getByTestId("decision")).toContainText(/version \d+ promoted to champion|champion kept; version \d+ is challenger/);
@@ -38,7 +39,7 @@ test("an operator trains from the console, sees the versions and the champion, p
   // Progress inside the long tasks: the families' steps and the users scored, full at the end.
   const scored = page.getByRole("progressbar", { name: "users done" });
   await expect(scored).toHaveAttribute("aria-valuenow", (await scored.getAttribute("aria-valuemax"))!);
-  await expect(page.getByRole("progressbar", { name: "steps done" })).toHaveCount(5);
+  await expect(page.getByRole("progressbar", { name: "steps done" })).toHaveCount(FAMILIES.length);
   // And so does the Runs list, under a grid topped by duration bars.
   await page.goto("/runs?pipeline=train");
   await expect(page.getByTestId("duration-bars").getByRole("link", { name: new RegExp(`^run ${runId}: success, `) })).toBeVisible();

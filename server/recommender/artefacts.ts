@@ -1,9 +1,6 @@
 import { decodeBinary, encodeBinary, readVerified, writeContentAddressed } from "./binary";
-import { alsModel } from "./families/als";
-import { easeModel } from "./families/ease";
 import { hybridModel } from "./families/hybrid";
-import { itemKnnModel } from "./families/item-knn";
-import { popularityModel } from "./families/popularity";
+import { familyDefinition } from "./families/index";
 import type { BlendComponent, Family, Model, Params, TypedArrays } from "./families/types";
 
 interface ArtefactMeta {
@@ -28,24 +25,14 @@ export async function saveArtefact(dir: string, model: Model): Promise<StoredArt
 
 /** A model from its stored arrays (an artefact's, or a worker thread's). */
 export function modelFromArrays(family: Family, params: Params, trackIds: Int32Array, arrays: TypedArrays, components?: ArtefactMeta["components"]): Model {
-  switch (family) {
-    case "popularity":
-      return popularityModel(trackIds, arrays.scores as Float32Array, params);
-    case "item_knn":
-      return itemKnnModel(trackIds, { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array }, params);
-    case "als":
-      return alsModel(trackIds, arrays.items as Float32Array, params);
-    case "ease":
-      return easeModel(trackIds, { items: arrays.items as Int32Array, b: arrays.b as Float32Array }, params);
-    case "hybrid":
-      return hybridModel(
-        (components ?? []).map((c) => {
-          const prefix = `${c.family}.`;
-          const own = Object.fromEntries(Object.entries(arrays).filter(([name]) => name.startsWith(prefix)).map(([name, a]) => [name.slice(prefix.length), a]));
-          return { model: modelFromArrays(c.family, c.params, trackIds, own), weight: c.weight };
-        }),
-      );
-  }
+  if (family !== "hybrid") return familyDefinition(family).restore(trackIds, arrays, params);
+  return hybridModel(
+    (components ?? []).map((c) => {
+      const prefix = `${c.family}.`;
+      const own = Object.fromEntries(Object.entries(arrays).filter(([name]) => name.startsWith(prefix)).map(([name, a]) => [name.slice(prefix.length), a]));
+      return { model: modelFromArrays(c.family, c.params, trackIds, own), weight: c.weight };
+    }),
+  );
 }
 
 /** Loads a stored model, refusing an artefact whose checksum does not match. */

@@ -2,7 +2,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { TrainSnapshot } from "../db/generated/client";
 import { readVerified } from "./binary";
 import { Pacer } from "./pacer";
-import { familyDefinition, TrainSession } from "./session";
+import { familyDefinition } from "./families/index";
+import { TrainSession } from "./session";
 import { decodeSnapshot } from "./snapshot";
 import { trainFamily } from "./train-family";
 

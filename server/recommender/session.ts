@@ -2,24 +2,11 @@ import type { Database } from "../db/client";
 import type { TrainSnapshot } from "../db/generated/client";
 import type { Csr } from "./csr";
 import { evaluate, scorerOf, type Evaluation, type Scorer } from "./evaluate";
-import { als } from "./families/als";
-import { ease } from "./families/ease";
-import { itemKnn } from "./families/item-knn";
-import { popularity } from "./families/popularity";
 import type { FamilyDefinition, Model, Params, TrainingData } from "./families/types";
 import { checkedFit } from "./fit-check";
 import { Pacer } from "./pacer";
 import { loadSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
-
-/** The longest first: they take the two worker threads in this order. */
-export const BASE_FAMILIES: FamilyDefinition[] = [als, ease, itemKnn, popularity];
-
-export function familyDefinition(family: string): FamilyDefinition {
-  const definition = BASE_FAMILIES.find((d) => d.family === family);
-  if (!definition) throw new Error(`no model family ${family}`);
-  return definition;
-}
 
 /** Data of one stage: what is fitted on, and what it is judged against. */
 interface Stage {

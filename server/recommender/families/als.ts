@@ -228,6 +228,7 @@ const asAls = (p: Params): AlsParams => ({ factors: p.factors!, regularization: 
 
 export const als: FamilyDefinition = {
   family: "als",
+  restore: (trackIds, arrays, params) => alsModel(trackIds, arrays.items as Float32Array, params),
   grid: [
     { factors: 24, regularization: 0.05, alpha: 4, iterations: 10, cgSteps: 3 },
     { factors: 24, regularization: 0.05, alpha: 16, iterations: 10, cgSteps: 3 },

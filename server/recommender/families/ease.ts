@@ -82,6 +82,7 @@ export function easeModel(trackIds: Int32Array, w: EaseWeights, params: Params):
 
 export const ease: FamilyDefinition = {
   family: "ease",
+  restore: (trackIds, arrays, params) => easeModel(trackIds, { items: arrays.items as Int32Array, b: arrays.b as Float32Array }, params),
   grid: [
     { lambda: 200, maxItems: 1000 },
     { lambda: 800, maxItems: 1000 },

@@ -122,6 +122,7 @@ export function itemKnnModel(trackIds: Int32Array, neighbours: Neighbours, param
 
 export const itemKnn: FamilyDefinition = {
   family: "item_knn",
+  restore: (trackIds, arrays, params) => itemKnnModel(trackIds, { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array }, params),
   grid: [
     { neighbours: 100, shrink: 10 },
     { neighbours: 200, shrink: 0 },

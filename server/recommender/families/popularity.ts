@@ -30,5 +30,6 @@ export const popularity: FamilyDefinition = {
   family: "popularity",
   // 0: no decay (JSON has no Infinity)
   grid: [{ halfLifeDays: 30 }, { halfLifeDays: 7 }, { halfLifeDays: 0 }],
+  restore: (trackIds, arrays, params) => popularityModel(trackIds, arrays.scores as Float32Array, params),
   fit: async (data, params) => popularityModel(data.snapshot.trackIds, popularityScores(data, params.halfLifeDays || Number.POSITIVE_INFINITY), params),
 };

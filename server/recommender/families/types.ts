@@ -57,6 +57,8 @@ export interface FamilyDefinition {
   grid: Params[];
   /** `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS) */
   fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model; stage: "validation" | "test" | "final" }): Promise<Model>;
+  /** The model again from the arrays its `artefact()` stored (a file, or a worker thread's answer). */
+  restore(trackIds: Int32Array, arrays: TypedArrays, params: Params): Model;
 }
 
 /** The `limit` positions of the largest positive `contributions`, best first, as history track indices. */
