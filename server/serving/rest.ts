@@ -7,8 +7,10 @@ import { recordEvents } from "./events";
 import { admitApiKey } from "./gate";
 import { isDatabaseUnavailable } from "../db/unavailable";
 import { servingMetrics } from "./metrics";
-import { openApiDocument } from "./openapi";
-import { ERROR_CODES, eventsBatchSchema, experimentKeyParam, recommendationsQuery, similarQuery, trackIdParam, userIdParam } from "./schemas";
+import type { ZodOpenApiOperationObject } from "zod-openapi";
+import { resultsSchema } from "../experiments/results-schema";
+import { COMMON_FAILURES, failure, jsonContent, openApiDocument } from "./openapi";
+import { ERROR_CODES, eventsAcceptedSchema, eventsBatchSchema, experimentKeyParam, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
 import { experimentResults } from "../experiments/queries";
 import { recommendationsFor, similarTo } from "./service";
 
@@ -95,91 +97,180 @@ function decodedSegment(segment: string): string {
   }
 }
 
-interface Call {
+interface Call<P, Q, B> {
   request: RestRequest;
-  params: string[];
-  query: Record<string, string>;
+  params: P;
+  query: Q;
+  body: B;
   database: Database;
   keyId: number;
 }
 
-interface Route {
+/**
+ * A REST operation, declared once: its path (an OpenAPI template whose `{name}` segments are the
+ * path parameters) gives both its matcher and its OpenAPI path; its schemas validate the request
+ * (400 for the path and query, 422 for the body) and describe it in the document.
+ */
+interface Operation<P extends z.ZodObject, Q extends z.ZodType, B extends z.ZodType> {
   name: string;
   method: "GET" | "POST";
-  pattern: RegExp;
+  path: string;
   /** none: public */
   scope?: Scope;
-  handle(call: Call): Promise<RestResponse>;
+  params?: P;
+  /** what a bad path parameter is called in the error ("user id") */
+  paramsLabel?: string;
+  /** percent-decode the path parameters before they are validated (keys may hold any character) */
+  decodeParams?: boolean;
+  query?: Q;
+  body?: B;
+  /** the OpenAPI operation; none: not in the document (the document and its viewer) */
+  doc?: Omit<ZodOpenApiOperationObject, "requestParams" | "requestBody">;
+  handle(call: Call<z.output<P>, z.output<Q>, z.output<B>>): Promise<RestResponse>;
 }
 
-const ROUTES: Route[] = [
-  {
+export interface DeclaredOperation {
+  name: string;
+  method: "GET" | "POST";
+  path: string;
+  pattern: RegExp;
+  scope?: Scope;
+  params?: z.ZodObject;
+  query?: z.ZodType;
+  body?: z.ZodType;
+  doc?: Omit<ZodOpenApiOperationObject, "requestParams" | "requestBody">;
+  run(call: Call<string[], Record<string, string>, RestRequest>): Promise<RestResponse>;
+}
+
+/** The matcher of an OpenAPI path template: each `{name}` is one path segment. */
+const patternOf = (path: string) => new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\\?\{[a-zA-Z]+\\?\}/g, "([^/]+)")}$`);
+
+function operation<P extends z.ZodObject, Q extends z.ZodType, B extends z.ZodType>(op: Operation<P, Q, B>): DeclaredOperation {
+  const names = [...op.path.matchAll(/\{([a-zA-Z]+)\}/g)].map((m) => m[1]!);
+  return {
+    ...op,
+    pattern: patternOf(op.path),
+    async run({ params: segments, query, body, ...rest }) {
+      const raw = Object.fromEntries(names.map((name, i) => [name, op.decodeParams ? decodedSegment(segments[i]!) : segments[i]!]));
+      return op.handle({
+        ...rest,
+        body: (op.body ? parse(op.body, await jsonBody(body), 422, op.name) : undefined) as z.output<B>,
+        params: (op.params ? parse(op.params, raw, 400, op.paramsLabel ?? "path") : raw) as z.output<P>,
+        query: (op.query ? parse(op.query, query, 400, "query") : query) as z.output<Q>,
+      });
+    },
+  };
+}
+
+/** Every operation under /api/v1: routed here, documented in /api/v1/openapi.json from the same declarations. */
+export const OPERATIONS: DeclaredOperation[] = [
+  operation({
     name: "recommendations",
     method: "GET",
-    pattern: /^\/users\/([^/]+)\/recommendations$/,
+    path: "/users/{userId}/recommendations",
     scope: "recommendations:read",
-    async handle({ params, query, database }) {
-      const { userId } = parse(z.object({ userId: userIdParam }), { userId: params[0] }, 400, "user id");
-      const { k, genre } = parse(recommendationsQuery, query, 400, "query");
+    params: z.object({ userId: userIdParam }),
+    paramsLabel: "user id",
+    query: recommendationsQuery,
+    doc: {
+      operationId: "recommendationsForUser",
+      summary: "A listener's recommendations (scope recommendations:read)",
+      description: "From the champion (or popularity when it cannot be read: `fallback`). Never a track the listener heard or disliked, or one no longer in the catalogue. A listener Encore does not know yet gets popular tracks (`coldStart`).",
+      responses: { "200": { description: "The top k.", content: jsonContent(recommendationsSchema) }, "400": failure("A parameter is invalid; `fields` says which."), ...COMMON_FAILURES },
+    },
+    async handle({ params: { userId }, query: { k, genre }, database }) {
       return json(200, await recommendationsFor(database, { userId, k, genre }, "recommendations"));
     },
-  },
-  {
+  }),
+  operation({
     name: "similar",
     method: "GET",
-    pattern: /^\/tracks\/([^/]+)\/similar$/,
+    path: "/tracks/{trackId}/similar",
     scope: "recommendations:read",
-    async handle({ params, query, database }) {
-      const { trackId } = parse(z.object({ trackId: trackIdParam }), { trackId: params[0] }, 400, "track id");
-      const { k } = parse(similarQuery, query, 400, "query");
+    params: z.object({ trackId: trackIdParam }),
+    paramsLabel: "track id",
+    query: similarQuery,
+    doc: {
+      operationId: "similarTracks",
+      summary: "More like this (scope recommendations:read)",
+      responses: { "200": { description: "The k most similar tracks.", content: jsonContent(similarSchema) }, "400": failure("A parameter is invalid."), "404": failure("No such track in the catalogue."), ...COMMON_FAILURES },
+    },
+    async handle({ params: { trackId }, query: { k }, database }) {
       const answer = await similarTo(database, trackId, k, "similar");
       if (!answer) throw new RestError(404, "NOT_FOUND", `No track ${trackId} in the catalogue.`);
       return json(200, answer);
     },
-  },
-  {
-    name: "events",
-    method: "POST",
-    pattern: /^\/events$/,
-    scope: "events:write",
-    async handle({ request, database, keyId }) {
-      const { events } = parse(eventsBatchSchema, await jsonBody(request), 422, "events");
-      const outcome = await recordEvents(database.pool, events, keyId);
-      if ("refused" in outcome) throw new RestError(422, "UNPROCESSABLE", outcome.refused.message, outcome.refused.fields);
-      return json(202, outcome);
-    },
-  },
-  {
+  }),
+  operation({
     name: "experiment-results",
     method: "GET",
-    pattern: /^\/experiments\/([^/]+)\/results$/,
+    path: "/experiments/{key}/results",
     scope: "experiments:read",
-    async handle({ params, database }) {
-      const { key } = parse(z.object({ key: experimentKeyParam }), { key: decodedSegment(params[0]!) }, 400, "experiment key");
+    params: z.object({ key: experimentKeyParam }),
+    paramsLabel: "experiment key",
+    decodeParams: true,
+    doc: {
+      operationId: "experimentResults",
+      summary: "An experiment's latest results (scope experiments:read)",
+      description: "The results document of the latest analysis (the analyze pipeline keeps one per day); computed now when none is stored yet.",
+      responses: { "200": { description: "The results.", content: jsonContent(resultsSchema) }, "400": failure("The key is not a valid experiment key."), "404": failure("No such experiment."), ...COMMON_FAILURES },
+    },
+    async handle({ params: { key }, database }) {
       const results = await experimentResults(database, key);
       if (!results) throw new RestError(404, "NOT_FOUND", `No experiment "${key}".`);
       return json(200, results);
     },
-  },
-  {
+  }),
+  operation({
+    name: "events",
+    method: "POST",
+    path: "/events",
+    scope: "events:write",
+    body: eventsBatchSchema,
+    doc: {
+      operationId: "recordEvents",
+      summary: "Feedback events, up to 1,000 a request (scope events:write)",
+      description: "Idempotent by event id, per API key (another key's ids are its own). Every track must be in the catalogue, else the batch is refused whole. A dislike removes the track from the listener's recommendations from then on.",
+      responses: {
+        "202": { description: "Stored.", content: jsonContent(eventsAcceptedSchema) },
+        "400": failure("The body is not JSON."),
+        "413": failure("The body is over 1 MB."),
+        "415": failure("The body is not application/json."),
+        "422": failure("An event is invalid or names a track not in the catalogue; nothing was stored. `fields` names each one (e.g. `events.3.at`, `events.5.trackId`)."),
+        ...COMMON_FAILURES,
+      },
+    },
+    async handle({ body: { events }, database, keyId }) {
+      const outcome = await recordEvents(database.pool, events, keyId);
+      if ("refused" in outcome) throw new RestError(422, "UNPROCESSABLE", outcome.refused.message, outcome.refused.fields);
+      return json(202, outcome);
+    },
+  }),
+  operation({
     name: "openapi",
     method: "GET",
-    pattern: /^\/openapi\.json$/,
+    path: "/openapi.json",
     async handle() {
-      return json(200, openApiDocument(PREFIX), { "cache-control": "public, max-age=300" });
+      return json(200, openApiDocument(PREFIX, OPERATIONS), { "cache-control": "public, max-age=300" });
     },
-  },
-  {
-    name: "docs",
-    method: "GET",
-    pattern: /^\/docs(?:\/([a-z.-]+))?$/,
-    async handle({ params }) {
-      const asset = await docsAsset(params[0] ?? "");
-      if (!asset) throw new RestError(404, "NOT_FOUND", "No such file.");
-      return { status: 200, headers: { "content-type": asset.type, "cache-control": "public, max-age=300", "content-security-policy": DOCS_CSP }, body: asset.body };
-    },
-  },
+  }),
 ];
+
+/** The API reference's viewer: /docs and its assets (not an operation of the document). */
+const DOCS_PATTERN = /^\/docs(?:\/([a-z.-]+))?$/;
+const docsOperation: DeclaredOperation = {
+  name: "docs",
+  method: "GET",
+  path: "/docs",
+  pattern: DOCS_PATTERN,
+  async run({ params }) {
+    const asset = await docsAsset(params[0] ?? "");
+    if (!asset) throw new RestError(404, "NOT_FOUND", "No such file.");
+    return { status: 200, headers: { "content-type": asset.type, "cache-control": "public, max-age=300", "content-security-policy": DOCS_CSP }, body: asset.body };
+  },
+};
+
+const ROUTES = [...OPERATIONS, docsOperation];
 
 /** `seen.route`: the route's name once matched, for the metrics. */
 async function route(request: RestRequest, database: Database, seen: { route: string }): Promise<RestResponse> {
@@ -205,7 +296,7 @@ async function route(request: RestRequest, database: Database, seen: { route: st
     keyId = admitted.key.id;
   }
   const query = Object.fromEntries(url.searchParams);
-  return r.handle({ request, params: match!.slice(1).filter((p) => p !== undefined), query, database, keyId });
+  return r.run({ request, params: match!.slice(1).filter((p) => p !== undefined), query, body: request, database, keyId });
 }
 
 /** Answers one request under /api/v1; every outcome is JSON with a status the client can act on, and is measured. */
