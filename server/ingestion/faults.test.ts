@@ -30,7 +30,7 @@ async function runWith(faults: Partial<Faults>, config: Partial<IngestionConfig>
 
 describe("the source's faults", () => {
   it("500/502/503 answers are retried until the run succeeds with exact counts", async () => {
-    const { run, tasks } = await runWith({ errorRate: 0.3 });
+    const { run } = await runWith({ errorRate: 0.3 });
     expect(run.status).toBe("success");
     const served = simulator.stats().faultsServed;
     expect((served.http500 ?? 0) + (served.http502 ?? 0) + (served.http503 ?? 0)).toBeGreaterThan(0);
@@ -106,7 +106,7 @@ describe("the source's faults", () => {
   });
 
   it("the same record on two pages is loaded once", async () => {
-    const { run, tasks } = await runWith({ duplicateRecords: 10 });
+    const { run } = await runWith({ duplicateRecords: 10 });
     expect(run.status).toBe("success");
     expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
     expect((await reconciliationOf(database, run.id)).users).toMatchObject({ repeats: 10, sourceRepeats: 10, holds: true });

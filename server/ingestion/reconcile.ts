@@ -3,7 +3,7 @@ import { writeOutput } from "../pipeline/outputs";
 import type { TaskContext } from "../pipeline/types";
 import { readManifest } from "./lake";
 import { DATASETS, type Dataset } from "./records";
-import { reconcileOutput, type DatasetReconciliation, type VanishedCount } from "./outputs";
+import { reconcileOutput, type DatasetReconciliation } from "./outputs";
 import { markVanished } from "./vanished";
 
 /**

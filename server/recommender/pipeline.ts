@@ -295,7 +295,7 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
  * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
  */
-async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
+async function scoreTask(ctx: TaskContext, sessionResource: RunResource<TrainSession>) {
   const { best, promoted } = await readOutput(ctx.database.db, ctx.run.id, promoteOutput);
   const version = promoted ? await ctx.database.db.modelVersion.findUniqueOrThrow({ where: { id: best } }) : (await championOf(ctx.database.db))?.version;
   if (!version) throw new Error("no champion to score with");
@@ -352,7 +352,7 @@ export function trainPipeline(config: TrainConfig): PipelineDefinition {
       { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config, session) },
       { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx, config) },
       { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config, session) },
-      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config, session) },
+      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, session) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
     ],
   };

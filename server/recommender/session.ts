@@ -1,11 +1,10 @@
-import type { Database } from "../db/client";
 import type { TrainSnapshot } from "../db/generated/client";
 import type { Csr } from "./csr";
 import { evaluate, scorerOf, type Evaluation, type Scorer } from "./evaluate";
 import type { FamilyDefinition, Model, Params, TrainingData } from "./families/types";
 import { checkedFit } from "./fit-check";
 import { Pacer } from "./pacer";
-import { loadSnapshot, type Snapshot } from "./snapshot";
+import type { Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 
 /** Data of one stage: what is fitted on, and what it is judged against. */
