@@ -1,5 +1,8 @@
 import type { Db } from "../db/client";
+import type { z } from "zod";
+import type { TaskOutput } from "../pipeline/outputs";
 import { versionNdcg10 } from "../recommender/evaluate";
+import { promoteOutput, publishOutput, scoreOutput, snapshotOutput } from "../recommender/outputs";
 
 /** What a train run produced: the versions it registered and what became of the best one. */
 export interface TrainOutcome {
@@ -32,6 +35,12 @@ export type RunOutcome = TrainOutcome | AnalyzeOutcome | DemoOutcome;
 type Detail = Record<string, unknown>;
 const number = (value: unknown) => (typeof value === "number" ? value : null);
 
+/** A train task's declared output, when its latest try succeeded and left one. */
+const outputOf = <S extends z.ZodObject>(output: TaskOutput<S>, details: Detail): z.output<S> | null => {
+  const parsed = output.schema.safeParse(details);
+  return parsed.success ? parsed.data : null;
+};
+
 /** The outcome of each of these runs whose pipeline concludes something (ingestion has its row counts instead). */
 export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }[]): Promise<Map<number, RunOutcome>> {
   const concluding = runs.filter((r) => r.pipeline === "train" || r.pipeline === "analyze" || r.pipeline === "demo");
@@ -55,18 +64,15 @@ export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }
   const outcomes = new Map<number, RunOutcome>();
   for (const run of concluding) {
     if (run.pipeline === "train") {
-      const promote = detail(run.id, "promote");
-      const best = number(promote.best);
-      const score = detail(run.id, "score");
-      const scoredVersion = number(score.scoredVersion);
-      const alias = detail(run.id, "publish").alias;
+      const promote = outputOf(promoteOutput, detail(run.id, "promote"));
+      const score = outputOf(scoreOutput, detail(run.id, "score"));
       outcomes.set(run.id, {
         kind: "train",
-        snapshotId: number(detail(run.id, "snapshot").snapshotId),
+        snapshotId: outputOf(snapshotOutput, detail(run.id, "snapshot"))?.snapshotId ?? null,
         versions: versions.filter((v) => v.runId === run.id).map((v) => ({ id: v.id, family: v.family, ndcg10: versionNdcg10(v) })),
-        decision: best === null ? null : { best, promoted: promote.promoted === true, reason: typeof promote.decision === "string" ? promote.decision : "" },
-        published: alias === "champion" || alias === "challenger" ? alias : null,
-        scored: scoredVersion === null ? null : { versionId: scoredVersion, users: number(score.users) ?? 0 },
+        decision: promote && { best: promote.best, promoted: promote.promoted, reason: promote.decision },
+        published: outputOf(publishOutput, detail(run.id, "publish"))?.alias ?? null,
+        scored: score && { versionId: score.scoredVersion, users: score.users },
       });
     } else if (run.pipeline === "analyze") {
       const analyze = task(run.id, "analyze");

@@ -3,7 +3,8 @@ import { z } from "zod";
 import type { Database } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
-import { MissingOutputError, readOutput, taskOutput, writeOutput, type TaskOutput } from "../pipeline/outputs";
+import { MissingOutputError, readOutput, writeOutput } from "../pipeline/outputs";
+import { FAMILY_OUTPUTS, promoteOutput, publishOutput, registerOutput, scoreOutput, snapshotOutput, type FamilyOutcome } from "./outputs";
 import { SkipRunError, type PipelineDefinition, type RunResource, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
@@ -42,38 +43,6 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
 export const trainParams = z.object({ snapshotId: z.number().int().positive().optional(), force: z.boolean().optional() });
 
-const params = z.record(z.string(), z.number());
-const familyName = z.enum(FAMILIES);
-
-/** What each family task leaves on its task, for registration and the console. */
-const familyOutcome = z.object({
-  family: familyName,
-  params,
-  /** NDCG@10 of each candidate tried on the validation split */
-  tuning: z.array(z.object({ params, ndcg10: z.number() })),
-  // Evaluation's full shape is evaluate.ts's; here only that one is there.
-  test: z.custom<Evaluation>((v) => typeof v === "object" && v !== null && "overall" in v),
-  training: z.object({ seconds: z.number(), cpuSeconds: z.number(), peakRssBytes: z.number(), curve: z.array(z.number()).optional() }),
-  artefact: z.object({ path: z.string(), digest: z.string(), bytes: z.number() }),
-  /** a blend's families, their parameters and weights */
-  components: z.array(z.object({ family: familyName, params, weight: z.number() })).optional(),
-});
-export type FamilyOutcome = z.infer<typeof familyOutcome>;
-
-const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<Family, TaskOutput<z.ZodObject<{ outcome: typeof familyOutcome }>>>;
-const snapshotOutput = taskOutput("snapshot", z.object({ snapshotId: z.number().int().positive(), seed: z.number().int() }));
-const registerOutput = taskOutput("register", z.object({ versions: z.partialRecord(familyName, z.number().int().positive()) }));
-/** What the promote task decided; the publish task carries it out once every other task succeeded. */
-const promoteOutput = taskOutput(
-  "promote",
-  z.object({
-    best: z.number().int().positive(),
-    promoted: z.boolean(),
-    decision: z.string(),
-    /** the champion the decision was measured against */
-    championWas: z.number().int().positive().nullable(),
-  }),
-);
 
 /** The data gate: no training on data whose latest ingestion failed or tripped an ERROR check. */
 async function assertDataGate(database: Database): Promise<void> {
@@ -310,7 +279,7 @@ async function scoreTask(ctx: TaskContext, sessionResource: RunResource<TrainSes
   };
   const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper, (done, total) => ctx.progress(done, total));
   ctx.log(`stored the top ${stored.perUser} of version ${version.id} for ${stored.users} users`);
-  ctx.detail({ scoredVersion: version.id, users: stored.users });
+  writeOutput(ctx, scoreOutput, { scoredVersion: version.id, users: stored.users });
 }
 
 /**
@@ -325,11 +294,11 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
   if (promoted && current !== championWas) {
     ctx.log(`version ${best} not promoted: the champion changed during the run (version ${championWas ?? "none"}, now ${current}); it waits as challenger`);
     await setAlias(ctx.database.db, "challenger", best, actor, `${decision}; the champion changed during the run`);
-    ctx.detail({ alias: "challenger", championChanged: true });
+    writeOutput(ctx, publishOutput, { alias: "challenger", championChanged: true });
   } else {
     await setAlias(ctx.database.db, promoted ? "champion" : "challenger", best, actor, decision);
     ctx.log(`version ${best} is now ${promoted ? "champion" : "challenger"}`);
-    ctx.detail({ alias: promoted ? "champion" : "challenger" });
+    writeOutput(ctx, publishOutput, { alias: promoted ? "champion" : "challenger" });
   }
   const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);
   if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);

@@ -2,7 +2,7 @@ import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ModelVersion } from "../db/generated/client";
 import type { Evaluation } from "./evaluate";
-import type { FamilyOutcome } from "./pipeline";
+import type { FamilyOutcome } from "./outputs";
 import { setAlias } from "./registry";
 
 const evaluation = (v: Pick<ModelVersion, "metrics">) => v.metrics as unknown as Evaluation;
