@@ -58,7 +58,7 @@ describe("schedule slots", () => {
 });
 
 describe("the built-in scheduler", () => {
-  it("runs the ingestion at once on the very first start, and not again on the next start", async () => {
+  it("runs the ingestion at once on the very first start, not again on the next start, and nothing follows it once stopped", async () => {
     const env = parseEnv({ DATABASE_URL: database.url, MOOVITAMIX_URL: simulator.url, DATA_LAKE_DIR: lake.dir });
     const lines: string[] = [];
     const scheduler = await startScheduler({ database, env }, (line) => lines.push(line));
@@ -74,8 +74,10 @@ describe("the built-in scheduler", () => {
     expect(lines.some((l) => /ingest: scheduled "0 2 \* \* \*" \(UTC\), next at \d{4}-/.test(l))).toBe(true);
 
     const again = await startScheduler({ database, env }, () => undefined);
-    await new Promise((r) => setTimeout(r, 300));
+    // Long enough for the first scheduler to have seen the ingest succeed and started train and analyze, had it not been stopped.
+    await new Promise((r) => setTimeout(r, 4000));
     again.stop();
     expect(await database.db.pipelineRun.count()).toBe(1);
+    expect(lines.filter((l) => /^(train|analyze): (?!scheduled)/.test(l))).toEqual([]);
   });
 });

@@ -13,7 +13,7 @@ export interface Scheduler {
 }
 
 /** Starts a job for a slot; when it succeeds, the jobs that follow it (ingest → train, analyze) start too. */
-async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void): Promise<PipelineRun | null> {
+async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (line: string) => void, stopping: AbortSignal): Promise<PipelineRun | null> {
   try {
     const outcome = await triggerJob(job, ctx, { trigger: "cron", idempotencyKey, triggeredBy: "scheduler" });
     if (outcome.kind === "busy") {
@@ -23,7 +23,10 @@ async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (lin
     log(`${job.name}: ${outcome.deduped ? "slot already ran as" : "started"} run ${outcome.run.id}`);
     const next = (job.then ?? []).map((name) => findJob(name)).filter((j) => j !== undefined);
     if (next.length && !outcome.deduped) {
-      void waitForRun(ctx.database, outcome.run.id).then((run) => (run.status === "success" ? Promise.all(next.map((j) => fire(ctx, j, `after:${job.name}:${run.id}`, log))) : null));
+      void waitForRun(ctx.database, outcome.run.id, 1000, stopping).then(
+        (run) => (run.status === "success" ? Promise.all(next.map((j) => fire(ctx, j, `after:${job.name}:${run.id}`, log, stopping))) : null),
+        (error: unknown) => stopping.aborted || log(`${job.name}: stopped waiting for run ${outcome.run.id}, so ${job.then?.join(" and ")} will not follow it: ${error instanceof Error ? error.message : String(error)}`),
+      );
     }
     return outcome.run;
   } catch (error) {
@@ -45,18 +48,19 @@ function beat(ctx: JobContext) {
  */
 export async function startScheduler(ctx: JobContext, log: (line: string) => void): Promise<Scheduler> {
   const crons: Cron[] = [];
+  const stopping = new AbortController();
   const followers = new Set(Object.values(JOBS).flatMap((job) => job.then ?? []));
   for (const job of Object.values(JOBS)) {
     if (!job.schedule) continue;
     const expression = job.schedule(ctx.env);
     const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {
-      await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log);
+      await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log, stopping.signal);
     });
     crons.push(cron);
     log(`${job.name}: scheduled "${expression}" (UTC), next at ${cron.nextRun()?.toISOString() ?? "never"}`);
     const anyRun = await ctx.database.db.pipelineRun.findFirst({ where: { pipeline: job.pipeline }, select: { id: true } });
     // A job that follows another (train after ingest) starts with it rather than on its own.
-    if (!anyRun && !followers.has(job.name)) void fire(ctx, job, `first-start:${job.name}`, log);
+    if (!anyRun && !followers.has(job.name)) void fire(ctx, job, `first-start:${job.name}`, log, stopping.signal);
   }
   // Every minute: a heartbeat for monitoring, and alerts that depend on time (deadlines, slow runs).
   const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {
@@ -67,5 +71,10 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
   });
   crons.push(monitor);
   await beat(ctx);
-  return { stop: () => crons.forEach((c) => c.stop()) };
+  return {
+    stop: () => {
+      stopping.abort();
+      crons.forEach((c) => c.stop());
+    },
+  };
 }

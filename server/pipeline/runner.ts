@@ -44,11 +44,13 @@ export async function stopLocalRuns(reason: string, timeoutMs = 7000): Promise<n
   return runs.map(([id]) => id);
 }
 
-export async function waitForRun(database: Database, runId: number, pollMs = 500): Promise<PipelineRun> {
+/** Polls the ledger until the run ends; rejects (AbortError) once `signal` aborts. */
+export async function waitForRun(database: Database, runId: number, pollMs = 500, signal?: AbortSignal): Promise<PipelineRun> {
   for (;;) {
+    signal?.throwIfAborted();
     const run = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: runId } });
     if (TERMINAL.has(run.status)) return run;
-    await sleep(pollMs);
+    await sleep(pollMs, undefined, { signal });
   }
 }
 
