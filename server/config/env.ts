@@ -158,6 +158,14 @@ export const envSchema = z
       group: "Scheduling",
       description: "The built-in scheduler of `npm start`; `off`: jobs start only from cron routes, the console or the CLI.",
     })),
+    JOB_QUEUE: z.enum(["on", "off"]).default("off").meta(doc({
+      group: "Scheduling",
+      description: "`on`: the console, cron routes and scheduler queue each run in PostgreSQL (pg-boss) for `npm run worker` processes on any machine, instead of running it in the process that started it. `npm run web` turns it on.",
+    })),
+    RUN_DEAD_AFTER_SECONDS: z.coerce.number().int().min(3).max(3600).default(30).meta(doc({
+      group: "Scheduling",
+      description: "A run without a heartbeat for this long whose lock is free belongs to a dead process: it is recorded failed (its host in the error) and, with JOB_QUEUE=on, queued again for another worker. Runs beat every third of it, sweepers look every half, so a killed worker's run is retaken within about 1.5× of it.",
+    })),
     INGEST_SCHEDULE: cronExpression("0 2 * * *").meta(doc({ group: "Scheduling", description: "Cron expression (UTC) of the daily ingestion.", accepts: "cron expression" })),
     TRAIN_SCHEDULE: cronExpression("0 4 * * *").meta(doc({
         group: "Scheduling",

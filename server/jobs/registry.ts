@@ -4,6 +4,7 @@ import { INGEST_LAST_TASK, INGEST_PIPELINE, ingestionPipeline } from "../ingesti
 import { alertPolicy, evaluateAlerts, type ConditionSource } from "../pipeline/alerts";
 import { modelConditions } from "../recommender/online";
 import { championOnlineTask } from "../recommender/online-task";
+import { livenessAfter } from "../pipeline/heartbeat";
 import { retryFailedTasks, startRun, type StartedRun } from "../pipeline/runner";
 import type { PipelineDefinition } from "../pipeline/types";
 import { modelAlertPolicy, trainConfig } from "../recommender/config";
@@ -16,7 +17,7 @@ import type { Job, JobContext } from "./types";
 type ScheduleVariable = "INGEST_SCHEDULE" | "TRAIN_SCHEDULE" | "ANALYZE_SCHEDULE";
 
 /** What a job is; its start, retry and alerting are made from it (jobFrom). */
-interface JobDeclaration {
+export interface JobDeclaration {
   description: string;
   /** the name its runs are recorded under */
   pipeline: string;
@@ -64,15 +65,15 @@ const DECLARED = {
   },
 } satisfies Record<string, JobDeclaration>;
 
-function jobFrom(name: string, declared: JobDeclaration): Job {
+export function jobFrom(name: string, declared: JobDeclaration): Job {
   const job: Job = {
     name,
     description: declared.description,
     pipeline: declared.pipeline,
     schedule: declared.schedule && ((env) => env[declared.schedule!]),
     definition: declared.definition,
-    start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer)),
-    retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId)),
+    start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
+    retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId, {}, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
     then: declared.then,
     ownProcess: declared.ownProcess,
     conditions: declared.conditions,

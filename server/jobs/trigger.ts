@@ -1,14 +1,17 @@
 import { waitForRun } from "../pipeline/runner";
 import { runSummary } from "../pipeline/summary";
 import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
+import { startThroughQueue } from "../queue/enqueue";
 import { startInJobProcess } from "./process";
 import type { Job, JobContext, TriggerOutcome } from "./types";
 
 /**
  * Starts a job from this (web) process; the run goes on in the background after the answer. Heavy
- * jobs run in a job process of their own instead.
+ * jobs run in a job process of their own instead, and with JOB_QUEUE=on every job runs in a worker.
  */
 export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequest): Promise<TriggerOutcome> {
+  // Queued, a worker on any machine runs it; this process only waits for the run to be recorded.
+  if (ctx.env.JOB_QUEUE === "on") return startThroughQueue(job, ctx, request);
   if (job.ownProcess) {
     const outcome = await startInJobProcess(job, ctx, request);
     // The job process's output goes nowhere: this log says how its run ended and what it concluded.

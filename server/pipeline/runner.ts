@@ -3,7 +3,7 @@ import { setMaxListeners } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import type { PipelineRun, Prisma, TaskStatus } from "../db/generated/client";
-import { beatWhileRunning, HEARTBEAT_STALE_MS } from "./heartbeat";
+import { beatWhileRunning, DEFAULT_LIVENESS, HEARTBEAT_STALE_MS, type Liveness } from "./heartbeat";
 import { writeThroughOutage } from "./ledger-write";
 import { tryLockPipeline, type PipelineLock } from "./lock";
 import { forViewers } from "./viewer-text";
@@ -159,6 +159,7 @@ export async function startRun(
   definition: PipelineDefinition,
   request: TriggerRequest,
   observer: RunObserver = {},
+  liveness: Liveness = DEFAULT_LIVENESS,
 ): Promise<StartedRun> {
   assertTopological(definition);
   const pipeline = definition.name;
@@ -190,7 +191,7 @@ export async function startRun(
       include: { tasks: true },
     });
     const taskRunIds = new Map(run.tasks.map((t) => [t.task, t.id]));
-    const finished = executeRun(database, definition, run, taskRunIds, new Set(), lock, observer);
+    const finished = executeRun(database, definition, run, taskRunIds, new Set(), lock, observer, liveness);
     return { run, deduped: false, finished };
   } catch (error) {
     await lock.release();
@@ -210,6 +211,7 @@ export async function executeRun(
   succeeded: Set<string>,
   lock: PipelineLock,
   observer: RunObserver,
+  liveness: Liveness = DEFAULT_LIVENESS,
 ): Promise<PipelineRun> {
   const resources = sampleResources();
   const errors: string[] = [];
@@ -219,7 +221,7 @@ export async function executeRun(
   const onLockLost = () => cancel.abort(lock.lost.reason as Error);
   if (lock.lost.aborted) onLockLost();
   else lock.lost.addEventListener("abort", onLockLost, { once: true });
-  const heartbeat = beatWhileRunning(database, run.id);
+  const heartbeat = beatWhileRunning(database, run.id, liveness.heartbeatEveryMs);
   const shared = new SharedResources();
   let recorded!: () => void;
   localRuns.set(run.id, { stop: cancel.abort, ended: new Promise<void>((resolve) => (recorded = resolve)) });
@@ -319,7 +321,13 @@ export class NothingToRetryError extends DomainError {
  * Runs again the tasks of an ended run whose latest try failed or was skipped, each as a new try
  * (earlier tries and their logs stay). Tasks that succeeded count as done.
  */
-export async function retryFailedTasks(database: Database, definition: PipelineDefinition, runId: number, observer: RunObserver = {}): Promise<NewRun> {
+export async function retryFailedTasks(
+  database: Database,
+  definition: PipelineDefinition,
+  runId: number,
+  observer: RunObserver = {},
+  liveness: Liveness = DEFAULT_LIVENESS,
+): Promise<NewRun> {
   const lock = await tryLockPipeline(database.pool, definition.name);
   if (!lock) throw new RunInProgressError(definition.name, await runningRunId(database, definition.name));
   try {
@@ -334,7 +342,7 @@ export async function retryFailedTasks(database: Database, definition: PipelineD
     ]);
     const restarted = await database.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null, heartbeatAt: new Date() } });
     const succeeded = new Set(definition.tasks.filter((t) => latest.get(t.name)?.status === "success").map((t) => t.name));
-    const finished = executeRun(database, definition, restarted, new Map(created.map((t) => [t.task, t.id])), succeeded, lock, observer);
+    const finished = executeRun(database, definition, restarted, new Map(created.map((t) => [t.task, t.id])), succeeded, lock, observer, liveness);
     return { run: restarted, deduped: false, finished };
   } catch (error) {
     await lock.release();

@@ -1,8 +1,6 @@
 import type { Database } from "../db/client";
-import { HEARTBEAT_STALE_MS } from "./heartbeat";
+import { DEFAULT_LIVENESS } from "./heartbeat";
 import { sweepDeadRuns } from "./runner";
-
-export const SWEEP_EVERY_MS = 15_000;
 
 /**
  * Every `everyMs`, records as failed the runs whose process died (so within staleMs + everyMs of
@@ -12,7 +10,7 @@ export const SWEEP_EVERY_MS = 15_000;
 export function startRunSweeper(
   database: Database,
   onSwept: (pipeline: string, runIds: number[]) => Promise<void>,
-  { everyMs = SWEEP_EVERY_MS, staleMs = HEARTBEAT_STALE_MS } = {},
+  { everyMs = DEFAULT_LIVENESS.sweepEveryMs, staleMs = DEFAULT_LIVENESS.staleMs } = {},
 ) {
   let sweeping = false;
   const timer = setInterval(() => {

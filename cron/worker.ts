@@ -1,0 +1,44 @@
+import { createDatabase } from "../server/db/client";
+import { ConfigError, parseEnv, type Env } from "../server/config/env";
+import { onStopRequest } from "../server/cli/stop-signals";
+import { findJob, jobOfPipeline } from "../server/jobs/registry";
+import { startWorker } from "../server/queue/worker";
+import { openDatabase } from "../server/runtime/database";
+import { startBuiltInSimulator } from "../server/simulator/built-in";
+
+const log = (line: string) => console.log(`[worker] ${line}`);
+
+// `npm run worker`: takes queued runs on this machine until SIGTERM/SIGINT, which hands its runs back to the queue.
+async function main() {
+  // The jobs it starts itself (a run that follows another) are queued too, for any worker.
+  let env: Env = { ...parseEnv({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? "production" }), JOB_QUEUE: "on" };
+  if (!env.DATABASE_URL) throw new Error("npm run worker needs DATABASE_URL: the PostgreSQL that holds the queue and the run ledger, shared with the web processes.");
+  const cleanups: (() => Promise<void>)[] = [];
+  if (!env.MOOVITAMIX_URL) {
+    const simulator = await startBuiltInSimulator(env);
+    cleanups.push(simulator.close);
+    env = { ...env, MOOVITAMIX_URL: simulator.url };
+    log(`MOOVITAMIX_URL is unset: ingesting from a built-in simulator at ${simulator.url}`);
+  }
+  const opened = await openDatabase(env, log);
+  const database = createDatabase(opened.url, 12);
+  cleanups.unshift(database.close);
+  const worker = await startWorker({ database, env }, { findJob, jobOfPipeline, log });
+  onStopRequest((reason) => {
+    log(`${reason}: handing back its runs…`);
+    // Supervisors allow about 10 s: whatever still runs then is killed, and swept by another worker.
+    setTimeout(() => process.exit(1), 9500).unref();
+    void worker
+      .stop(reason)
+      .then(async () => {
+        for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+        log("stopped");
+        process.exit(0);
+      });
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : `[worker] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,36 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Job, JobContext, TriggerOutcome } from "../jobs/types";
+import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
+import { RUN_QUEUE, sharedRunQueue, workOutcome } from "./run-queue";
+
+/**
+ * Queues a run for a worker and answers once a worker has recorded it (its id), or busy, as a
+ * trigger in this process would. A run no worker takes within `waitMs` is taken back from the queue.
+ */
+export async function startThroughQueue(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<TriggerOutcome> {
+  const { db } = ctx.database;
+  if (request.idempotencyKey) {
+    const existing = await db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } } });
+    if (existing) return { kind: "started", run: existing, deduped: true };
+  }
+  const queue = await sharedRunQueue(ctx.database);
+  // The run names this request, so it is found before the worker answers.
+  const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const id = await queue.start(job.name, { ...request, triggeredBy: by });
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const run = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, triggeredBy: by } });
+    if (run) return { kind: "started", run, deduped: false };
+    const queued = await queue.boss.getJobById(RUN_QUEUE, id);
+    if (queued && (queued.state === "completed" || queued.state === "failed")) {
+      const answer = workOutcome.safeParse(queued.output);
+      if (!answer.success) throw new Error(`the worker could not start ${job.name}: ${JSON.stringify(queued.output)}`);
+      const { outcome, runId } = answer.data;
+      if (outcome === "busy") return { kind: "busy", error: new RunInProgressError(job.pipeline, runId) };
+      if (runId !== null) return { kind: "started", run: await db.pipelineRun.findUniqueOrThrow({ where: { id: runId } }), deduped: true };
+    }
+    await sleep(100);
+  }
+  await queue.boss.cancel(RUN_QUEUE, id).catch(() => undefined);
+  throw new Error(`no worker took the ${job.name} run within ${waitMs / 1000} s: is \`npm run worker\` running with this DATABASE_URL?`);
+}
