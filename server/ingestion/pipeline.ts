@@ -9,7 +9,7 @@ import { landingDir } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
 import { publishVanished } from "./vanished";
-import { splitCredentials } from "../redact";
+import { splitCredentials } from "../lib/redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
 
 export const INGEST_PIPELINE = "ingest";

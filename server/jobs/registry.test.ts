@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "../env";
+import { parseEnv } from "../config/env";
 import { JOBS } from "./registry";
 
 describe("the job registry", () => {

@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import type { PipelineRun } from "../db/generated/client";
 import { ingestionConfig } from "../ingestion/config";
 import { INGEST_PIPELINE, ingestionPipeline } from "../ingestion/pipeline";

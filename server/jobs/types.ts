@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import type { PipelineRun } from "../db/generated/client";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import type { ConditionSource } from "../pipeline/alerts";
 import type { StartedRun } from "../pipeline/runner";
 import type { RunInProgressError, RunObserver, TriggerRequest } from "../pipeline/types";

@@ -11,7 +11,7 @@ import { alreadyTrained, DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "
 import { runSummary } from "../pipeline/summary";
 import { runOutcome } from "../monitoring/run-outcome";
 import { createOperator } from "../auth/accounts";
-import { metricsRegistry } from "../monitoring/metrics";
+import { metricsRegistry } from "../monitoring/prometheus";
 import { measureChampionOnline, modelConditions } from "./online";
 import { REASONS_PER_USER } from "./reasons";
 import { previousChampion, promote, rollback } from "./queries";

@@ -1,4 +1,4 @@
-import { Random } from "../../random";
+import { Random } from "../../lib/random";
 import { transpose, type Csr } from "../csr";
 import { cholesky, solveCholesky } from "../linalg";
 import type { Pacer } from "../pacer";
