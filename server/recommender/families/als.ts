@@ -138,7 +138,16 @@ export function alsLoss(c: Csr, x: Float32Array, y: Float32Array, f: number, lam
  * Fits from small random item factors (as `implicit` does; the first half-step solves the users from
  * them), or from `startItems` (a fit on part of this data) for `iterations` iterations.
  */
-export async function fitAls(counts: Csr, params: AlsParams, seed: number, pace: Pacer, startItems?: Float32Array, iterations = params.iterations, trackLoss = true): Promise<AlsFactors> {
+export async function fitAls(
+  counts: Csr,
+  params: AlsParams,
+  seed: number,
+  pace: Pacer,
+  startItems?: Float32Array,
+  iterations = params.iterations,
+  trackLoss = true,
+  onIteration: () => void = () => undefined,
+): Promise<AlsFactors> {
   const f = params.factors;
   const cu: Csr = { ...counts, data: counts.data.map((v) => 1 + params.alpha * v) };
   const ci = transpose(cu);
@@ -152,6 +161,7 @@ export async function fitAls(counts: Csr, params: AlsParams, seed: number, pace:
     solveRows(ci, items, users, f, params.regularization, params.cgSteps);
     await pace.breathe();
     if (trackLoss) curve.push(alsLoss(cu, users, items, f, params.regularization));
+    onIteration();
   }
   return { factors: f, users, items, curve };
 }
@@ -257,10 +267,10 @@ export const als: FamilyDefinition = {
   ],
   // Warm from a fit on most of the same data (the test split's), a third of the iterations reach the same loss.
   // Candidates are compared after 60% of the iterations, without the loss curve: their ranking settles early, and tuning is most of the cost.
-  fit: async (data: TrainingData, params, { pace, warm, stage }) => {
+  iterations: (params, stage, warm) => (warm ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations!),
+  fit: async (data: TrainingData, params, { pace, warm, stage, onIteration }) => {
     const start = warm?.artefact().arrays.items as Float32Array | undefined;
-    const iterations = start ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations;
-    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, iterations, stage !== "validation");
+    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, als.iterations!(params, stage, start !== undefined), stage !== "validation", onIteration);
     return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);
   },
 };
