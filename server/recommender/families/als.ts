@@ -1,5 +1,6 @@
 import { Random } from "../../lib/random";
 import { transpose, type Csr } from "../csr";
+import { checkFinite } from "../fit-check";
 import { cholesky, solveCholesky } from "../linalg";
 import type { Pacer } from "../pacer";
 import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
@@ -271,6 +272,8 @@ export const als: FamilyDefinition = {
   fit: async (data: TrainingData, params, { pace, warm, stage, onIteration }) => {
     const start = warm?.artefact().arrays.items as Float32Array | undefined;
     const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, als.iterations!(params, stage, start !== undefined), stage !== "validation", onIteration);
+    // The user factors are not stored (users are folded in when served), so the session's check of the artefact never sees them: as implicit, both are checked.
+    checkFinite("als", params, { users: fitted.users });
     return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);
   },
 };
