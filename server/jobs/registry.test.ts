@@ -19,6 +19,11 @@ describe("the job registry", () => {
     expect(new Set(pipelines).size).toBe(pipelines.length);
   });
 
+  it("an ingestion ends by judging the served model on what it published, as a task of its own", () => {
+    const tasks = JOBS.ingest!.definition(parseEnv({})).tasks;
+    expect(tasks.at(-1)).toMatchObject({ name: "champion-online", needs: ["publish"] });
+  });
+
   it("a schedule must be a cron expression the scheduler accepts", () => {
     expect(() => parseEnv({ INGEST_SCHEDULE: "61 2 * * *" })).toThrow(/INGEST_SCHEDULE: must be a cron expression such as `0 2 \* \* \*`/);
     expect(() => parseEnv({ TRAIN_SCHEDULE: "every day" })).toThrow(/TRAIN_SCHEDULE/);
