@@ -19,6 +19,7 @@ import { onStopRequest } from "./stop-signals";
 const require = createRequire(import.meta.url);
 const nextBin = require.resolve("next/dist/bin/next");
 const serveScript = fileURLToPath(new URL("./serve.ts", import.meta.url));
+const workerScript = fileURLToPath(new URL("../../cron/worker.ts", import.meta.url));
 const log = (line: string) => console.log(`[encore] ${line}`);
 
 /**
@@ -44,6 +45,15 @@ function build(env: NodeJS.ProcessEnv): ChildProcess {
 /** The console's server (serve.ts), in a process of its own. */
 function serve(env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", serveScript], { stdio: "inherit", env });
+}
+
+/** WORKERS=M: `npm run worker` processes beside the web server, on the same database and source. */
+function startWorkers(count: number, env: NodeJS.ProcessEnv): ChildProcess[] {
+  return Array.from({ length: count }, (_, i) => {
+    const worker = spawn(process.execPath, ["--import", "tsx", workerScript], { stdio: "inherit", env });
+    worker.once("exit", (code, signal) => log(`worker ${i + 1} (pid ${worker.pid}) exited (${signal ?? code}); the others retake its runs`));
+    return worker;
+  });
 }
 
 function exitCode(child: ChildProcess): Promise<number> {
@@ -103,6 +113,8 @@ async function main() {
   }
   const sourceUrl = env.MOOVITAMIX_URL ?? simulator!.url;
   const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
+  // With workers, every run goes through the queue to them, whoever triggers it.
+  const jobQueue = env.WORKERS > 0 ? "on" : env.JOB_QUEUE;
   const next = serve({
     ...process.env,
     NODE_ENV: "production",
@@ -111,11 +123,13 @@ async function main() {
     NEXTAUTH_SECRET: runtime.nextauthSecret,
     NEXTAUTH_URL: publicUrl,
     ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
+    JOB_QUEUE: jobQueue,
   });
 
   let scheduler: Scheduler | undefined;
   let sweeper: { stop(): void } | undefined;
   let jobsDatabase: Database | undefined;
+  let workers: ChildProcess[] = [];
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
@@ -128,9 +142,11 @@ async function main() {
     const serverExited = next.exitCode === null ? exitCode(next) : Promise.resolve(0);
     if (next.exitCode === null) next.kill("SIGTERM");
     const killer = setTimeout(() => next.kill("SIGKILL"), 6000);
+    const workersExited = Promise.all(workers.filter((w) => w.exitCode === null).map((w) => (w.kill("SIGTERM"), exitCode(w))));
     const stopped = await stopLocalRuns(`stopped: Encore received ${reason}`);
     if (stopped.length) log(`stopped run(s) ${stopped.join(", ")}`);
     await serverExited;
+    await workersExited;
     clearTimeout(killer);
     // Runs the web server was executing (triggered from the console or a cron route) are recorded as ended too.
     const ledger = jobsDatabase ?? createDatabase(runtime.url, 2);
@@ -154,14 +170,20 @@ async function main() {
   announce(env, runtime);
   jobsDatabase = createDatabase(runtime.url, 12);
   const ledger = jobsDatabase;
-  // A run whose process died is recorded failed within a minute, and alerted, even with the scheduler off.
-  sweeper = startRunSweeper(ledger, async (pipeline, ids) => {
-    log(`run(s) ${ids.join(", ")} of ${pipeline} had stopped without a word: recorded as failed`);
-    await evaluateAlerts(ledger, pipeline, alertPolicy(env), new Date(), jobOfPipeline(pipeline)?.conditions?.(env));
-  });
+  if (jobQueue === "on") {
+    // Workers sweep dead runs themselves, and queue them again.
+    workers = startWorkers(env.WORKERS, { ...process.env, NODE_ENV: "production", DATABASE_URL: runtime.url, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_SECRET: runtime.nextauthSecret, NEXTAUTH_URL: publicUrl, JOB_QUEUE: "on", SCHEDULER: "off" });
+    log(`Runs go through the queue (JOB_QUEUE=on)${workers.length ? ` to ${workers.length} worker process(es)` : ": start npm run worker where they should run"}.`);
+  } else {
+    // A run whose process died is recorded failed within a minute, and alerted, even with the scheduler off.
+    sweeper = startRunSweeper(ledger, async (pipeline, ids) => {
+      log(`run(s) ${ids.join(", ")} of ${pipeline} had stopped without a word: recorded as failed`);
+      await evaluateAlerts(ledger, pipeline, alertPolicy(env), new Date(), jobOfPipeline(pipeline)?.conditions?.(env));
+    });
+  }
   if (env.SCHEDULER === "on") {
-    // Scheduled jobs run in this process, beside the web server; the advisory lock keeps one run at a time.
-    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } }, (line) => log(`scheduler: ${line}`));
+    // Scheduled jobs start from this process, beside the web server (run here, or queued); the advisory lock keeps one run at a time.
+    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, JOB_QUEUE: jobQueue, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } }, (line) => log(`scheduler: ${line}`));
   } else {
     log("Scheduler off (SCHEDULER=off): jobs run only when triggered.");
   }

@@ -156,11 +156,15 @@ export const envSchema = z
     })),
     SCHEDULER: z.enum(["on", "off"]).default("on").meta(doc({
       group: "Scheduling",
-      description: "The built-in scheduler of `npm start`; `off`: jobs start only from cron routes, the console or the CLI.",
+      description: "The built-in scheduler, in `npm start` and in each `npm run worker`: one process leads and fires each slot, the others stand by; `off`: jobs start only from cron routes, the console or the CLI.",
     })),
     JOB_QUEUE: z.enum(["on", "off"]).default("off").meta(doc({
       group: "Scheduling",
       description: "`on`: the console, cron routes and scheduler queue each run in PostgreSQL (pg-boss) for `npm run worker` processes on any machine, instead of running it in the process that started it. `npm run web` turns it on.",
+    })),
+    WORKERS: z.coerce.number().int().min(0).max(64).default(0).meta(doc({
+      group: "Scheduling",
+      description: "`npm start` starts this many `npm run worker` processes beside the web server, and its runs go through the queue (JOB_QUEUE=on) to them; 0: runs go on in the web server and job processes as they always did.",
     })),
     RUN_DEAD_AFTER_SECONDS: z.coerce.number().int().min(3).max(3600).default(30).meta(doc({
       group: "Scheduling",

@@ -80,4 +80,28 @@ describe("the built-in scheduler", () => {
     expect(await database.db.pipelineRun.count()).toBe(1);
     expect(lines.filter((l) => /^(train|analyze): (?!scheduled)/.test(l))).toEqual([]);
   });
+
+  it("runs in one of three processes started at once: each slot fires once, and another takes over when the leader stops", async () => {
+    // Every second, so the slot of this minute is delivered many times while the test looks.
+    const env = parseEnv({ DATABASE_URL: database.url, MOOVITAMIX_URL: simulator.url, DATA_LAKE_DIR: lake.dir, INGEST_SCHEDULE: "* * * * * *" });
+    const logs: string[][] = [[], [], []];
+    const schedulers = await Promise.all(logs.map((lines) => startScheduler({ database, env }, (line) => lines.push(line), { standbyEveryMs: 200 })));
+    const leaders = logs.map((lines) => lines.some((l) => l.startsWith("ingest: scheduled")));
+    expect(leaders.filter(Boolean)).toHaveLength(1);
+    expect(logs.filter((lines) => lines.includes("another process runs the schedules: standing by"))).toHaveLength(2);
+    const scheduled = { pipeline: "ingest", idempotencyKey: { startsWith: "schedule:ingest:" } };
+    let run = null;
+    for (let i = 0; i < 100 && !run; i++) {
+      run = await database.db.pipelineRun.findFirst({ where: scheduled });
+      if (!run) await new Promise((r) => setTimeout(r, 50));
+    }
+    const leader = leaders.indexOf(true);
+    schedulers[leader]!.stop();
+    // A standby takes the lead within its look (200 ms) and fires the same slot again: the slot's key keeps one run.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(logs.filter((lines, i) => i !== leader && lines.some((l) => l.startsWith("ingest: scheduled")))).toHaveLength(1);
+    schedulers.forEach((s) => s.stop());
+    await waitForRun(database, run!.id, 100);
+    expect(await database.db.pipelineRun.count({ where: { ...scheduled, idempotencyKey: run!.idempotencyKey } })).toBe(1);
+  });
 });

@@ -2,6 +2,7 @@ import os from "node:os";
 import { Cron } from "croner";
 import type { PipelineRun } from "../db/generated/client";
 import { alertPolicy, evaluateAlerts } from "../pipeline/alerts";
+import { tryLockPipeline, type PipelineLock } from "../pipeline/lock";
 import { waitForRun } from "../pipeline/runner";
 import { findJob, JOBS } from "./registry";
 import { slotKey } from "./slots";
@@ -46,21 +47,20 @@ function beat(ctx: JobContext) {
  * Runs every job on its schedule (UTC) in this process. On the very first start (no run of the
  * job's pipeline yet) it runs the job at once, so a new install shows data within a minute.
  */
-export async function startScheduler(ctx: JobContext, log: (line: string) => void): Promise<Scheduler> {
+async function runSchedules(ctx: JobContext, log: (line: string) => void, stopping: AbortSignal): Promise<Cron[]> {
   const crons: Cron[] = [];
-  const stopping = new AbortController();
   const followers = new Set(Object.values(JOBS).flatMap((job) => job.then ?? []));
   for (const job of Object.values(JOBS)) {
     if (!job.schedule) continue;
     const expression = job.schedule(ctx.env);
     const cron = new Cron(expression, { timezone: "UTC", protect: true }, async (self: Cron) => {
-      await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log, stopping.signal);
+      await fire(ctx, job, slotKey(job, self.currentRun() ?? new Date()), log, stopping);
     });
     crons.push(cron);
     log(`${job.name}: scheduled "${expression}" (UTC), next at ${cron.nextRun()?.toISOString() ?? "never"}`);
     const anyRun = await ctx.database.db.pipelineRun.findFirst({ where: { pipeline: job.pipeline }, select: { id: true } });
     // A job that follows another (train after ingest) starts with it rather than on its own.
-    if (!anyRun && !followers.has(job.name)) void fire(ctx, job, `first-start:${job.name}`, log, stopping.signal);
+    if (!anyRun && !followers.has(job.name)) void fire(ctx, job, `first-start:${job.name}`, log, stopping);
   }
   // Every minute: a heartbeat for monitoring, and alerts that depend on time (deadlines, slow runs).
   const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {
@@ -71,10 +71,54 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
   });
   crons.push(monitor);
   await beat(ctx);
+  return crons;
+}
+
+/** Held by the one process that runs the schedules; PostgreSQL frees it when that process dies. */
+const LEADER_LOCK = `scheduler:${SCHEDULER_NAME}`;
+
+/**
+ * The built-in scheduler, in as many processes as run it (`npm start`, each `npm run worker`):
+ * one leads (an advisory lock) and fires the schedules, the others stand by and look every
+ * `standbyEveryMs` whether the leader has gone. A slot delivered twice still gives one run (its key).
+ */
+export async function startScheduler(ctx: JobContext, log: (line: string) => void, { standbyEveryMs = 10_000 } = {}): Promise<Scheduler> {
+  const stopping = new AbortController();
+  let leading: { crons: Cron[]; lock: PipelineLock } | undefined;
+  let trying = false;
+  const tryToLead = async () => {
+    if (leading || trying || stopping.signal.aborted) return;
+    trying = true;
+    try {
+      const lock = await tryLockPipeline(ctx.database.pool, LEADER_LOCK).catch(() => null);
+      if (!lock) return;
+      if (stopping.signal.aborted) return void (await lock.release());
+      const crons = await runSchedules(ctx, log, stopping.signal).catch(async (error: unknown) => {
+        await lock.release();
+        throw error;
+      });
+      leading = { crons, lock };
+      const current = leading;
+      lock.lost.addEventListener("abort", () => {
+        current.crons.forEach((c) => c.stop());
+        if (leading === current) leading = undefined;
+        log(`lost the scheduler's lock (${String(lock.lost.reason)}): standing by`);
+      }, { once: true });
+    } finally {
+      trying = false;
+    }
+  };
+  await tryToLead();
+  if (!leading) log("another process runs the schedules: standing by");
+  const standby = setInterval(() => void tryToLead().catch((error: unknown) => log(`could not take the lead: ${String(error)}`)), standbyEveryMs);
+  standby.unref();
   return {
     stop: () => {
       stopping.abort();
-      crons.forEach((c) => c.stop());
+      clearInterval(standby);
+      leading?.crons.forEach((c) => c.stop());
+      void leading?.lock.release();
+      leading = undefined;
     },
   };
 }
