@@ -1,7 +1,7 @@
 import { waitForRun } from "../pipeline/runner";
 import { runSummary } from "../pipeline/summary";
 import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
-import { startThroughQueue } from "../queue/enqueue";
+import { retryThroughQueue, startThroughQueue } from "../queue/enqueue";
 import { startInJobProcess } from "./process";
 import type { Job, JobContext, TriggerOutcome } from "./types";
 
@@ -26,6 +26,13 @@ export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequ
     if (error instanceof RunInProgressError) return { kind: "busy", error };
     throw error;
   }
+}
+
+/** Runs an ended run's failed and skipped tasks again: here in the background, or in a worker with JOB_QUEUE=on. */
+export async function retryJob(job: Job, ctx: JobContext, runId: number): Promise<void> {
+  if (ctx.env.JOB_QUEUE === "on") return retryThroughQueue(job, ctx, runId);
+  const started = await job.retry(ctx, runId);
+  if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[${job.name}] retry of run ${runId} could not be finished:`, error));
 }
 
 async function logEnd(ctx: JobContext, job: Job, runId: number): Promise<void> {

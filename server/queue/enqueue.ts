@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Job, JobContext, TriggerOutcome } from "../jobs/types";
+import { NothingToRetryError } from "../pipeline/runner";
 import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
 import { RUN_QUEUE, sharedRunQueue, workOutcome } from "./run-queue";
 
@@ -33,4 +34,32 @@ export async function startThroughQueue(job: Job, ctx: JobContext, request: Trig
   }
   await queue.boss.cancel(RUN_QUEUE, id).catch(() => undefined);
   throw new Error(`no worker took the ${job.name} run within ${waitMs / 1000} s: is \`npm run worker\` running with this DATABASE_URL?`);
+}
+
+/**
+ * Queues an operator's retry of an ended run and answers once a worker has it going, or with the
+ * error the worker met (busy: RunInProgressError, nothing failed: NothingToRetryError).
+ */
+export async function retryThroughQueue(job: Job, ctx: JobContext, runId: number, waitMs = 20_000): Promise<void> {
+  const { db } = ctx.database;
+  const before = await db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
+  if (before.status === "running" || before.status === "queued") throw new RunInProgressError(job.pipeline, runId);
+  const queue = await sharedRunQueue(ctx.database);
+  const id = await queue.retry(job.name, runId);
+  const deadline = Date.now() + waitMs;
+  while (Date.now() < deadline) {
+    const queued = await queue.boss.getJobById(RUN_QUEUE, id);
+    if (queued && (queued.state === "completed" || queued.state === "failed")) {
+      const answer = workOutcome.safeParse(queued.output);
+      if (!answer.success) throw new Error(`the worker could not retry run ${runId}: ${JSON.stringify(queued.output)}`);
+      if (answer.data.outcome === "busy") throw new RunInProgressError(job.pipeline, answer.data.runId);
+      if (answer.data.outcome === "nothing") throw new NothingToRetryError(runId);
+      return;
+    }
+    const run = await db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
+    if (queued?.state === "active" && run.status === "running") return;
+    await sleep(100);
+  }
+  await queue.boss.cancel(RUN_QUEUE, id).catch(() => undefined);
+  throw new Error(`no worker took the retry of run ${runId} within ${waitMs / 1000} s: is \`npm run worker\` running with this DATABASE_URL?`);
 }

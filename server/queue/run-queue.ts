@@ -16,6 +16,7 @@ const triggerRequest = z.object({
 export const runWork = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("start"), job: z.string(), request: triggerRequest }),
   z.object({ kind: z.literal("retake"), job: z.string(), runId: z.number().int().positive() }),
+  z.object({ kind: z.literal("retry"), job: z.string(), runId: z.number().int().positive() }),
 ]);
 export type RunWork = z.infer<typeof runWork>;
 
@@ -37,6 +38,8 @@ export interface RunQueue {
   start(job: string, request: z.infer<typeof triggerRequest>): Promise<string>;
   /** Queues the retry of an ended run's failed tasks (a dead or stopped worker's run). */
   retake(job: string, runId: number): Promise<string>;
+  /** Queues an operator's retry of an ended run's failed and skipped tasks. */
+  retry(job: string, runId: number): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -77,6 +80,7 @@ export async function openRunQueue(database: Database, { supervise = false } = {
     boss,
     start: (job, request) => send({ kind: "start", job, request }, {}),
     retake: (job, runId) => send({ kind: "retake", job, runId }, RETAKE_RETRIES),
+    retry: (job, runId) => send({ kind: "retry", job, runId }, {}),
     stop: () => boss.stop({ graceful: false, close: false }),
   };
 }

@@ -3,8 +3,8 @@ import os from "node:os";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseEnv } from "../config/env";
-import { triggerJob } from "../jobs/trigger";
-import { waitForRun } from "../pipeline/runner";
+import { retryJob, triggerJob } from "../jobs/trigger";
+import { NothingToRetryError, waitForRun } from "../pipeline/runner";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { SLOW_JOB } from "../testing/queue-worker";
 import { sharedRunQueue } from "./run-queue";
@@ -33,8 +33,7 @@ const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => 
 
 /** Triggers the slow job through the queue and waits until a worker is in its long task; returns the run and that worker. */
 async function runUntilWorking() {
-  const env = parseEnv({ DATABASE_URL: database.url, JOB_QUEUE: "on", RUN_DEAD_AFTER_SECONDS: String(DEAD_AFTER_SECONDS) });
-  const outcome = await triggerJob(SLOW_JOB, { database, env }, { trigger: "cli", triggeredBy: "test" });
+  const outcome = await triggerJob(SLOW_JOB, { database, env: queuedEnv() }, { trigger: "cli", triggeredBy: "test" });
   if (outcome.kind !== "started") throw new Error("the run did not start");
   for (;;) {
     const working = await database.db.taskRun.findFirst({ where: { runId: outcome.run.id, task: "work", status: "running" } });
@@ -54,6 +53,8 @@ async function succeeded(runId: number, timeoutMs = 30_000) {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+const queuedEnv = () => parseEnv({ DATABASE_URL: database.url, JOB_QUEUE: "on", RUN_DEAD_AFTER_SECONDS: String(DEAD_AFTER_SECONDS) });
 
 const tries = (runId: number) => database.db.taskRun.findMany({ where: { runId, task: "work" }, orderBy: { tryNumber: "asc" } });
 
@@ -98,5 +99,17 @@ describe("job workers", () => {
     expect(retaken).toMatchObject({ tryNumber: 2, status: "success" });
     // Handed back, not swept: taken again well before a dead run would be noticed.
     expect(retaken!.startedAt!.getTime() - stoppedAt).toBeLessThan(DEAD_AFTER_SECONDS * 1000);
+  }, 60_000);
+
+  it("retry an operator's failed run in a worker, not in the process that asked", async () => {
+    const ctx = { database, env: queuedEnv() };
+    const outcome = await triggerJob(SLOW_JOB, ctx, { trigger: "console", triggeredBy: "test", params: { failFinish: true } });
+    if (outcome.kind !== "started") throw new Error("the run did not start");
+    expect((await waitForRun(database, outcome.run.id, 100)).status).toBe("failed");
+    await retryJob(SLOW_JOB, ctx, outcome.run.id);
+    const ended = await succeeded(outcome.run.id);
+    expect(ended.status).toBe("success");
+    expect(workers.some((w) => w.pid === ended.pid)).toBe(true);
+    await expect(retryJob(SLOW_JOB, ctx, outcome.run.id)).rejects.toThrow(NothingToRetryError);
   }, 60_000);
 });

@@ -36,6 +36,16 @@ async function take(ctx: JobContext, options: WorkerOptions, work: RunWork): Pro
       throw error;
     }
   }
+  if (work.kind === "retry") {
+    try {
+      const retried = await job.retry(ctx, work.runId);
+      return retried.deduped ? { outcome: "nothing", runId: work.runId } : { outcome: "ended", runId: (await retried.finished).id };
+    } catch (error) {
+      if (error instanceof RunInProgressError) return { outcome: "busy", runId: error.runId };
+      if (error instanceof NothingToRetryError) return { outcome: "nothing", runId: work.runId };
+      throw error;
+    }
+  }
   const { db } = ctx.database;
   const run = await db.pipelineRun.findUnique({ where: { id: work.runId }, select: { status: true } });
   // Taken again already, or a newer run of the pipeline has come since: retrying it would undo that run's work.

@@ -13,7 +13,15 @@ export const SLOW_JOB = jobFrom("slow", {
     tasks: [
       { name: "prepare", run: async (ctx) => ctx.log("prepared") },
       { name: "work", needs: ["prepare"], run: (ctx) => sleep(4000, undefined, { signal: ctx.signal }).catch(() => ctx.signal.throwIfAborted()) },
-      { name: "finish", needs: ["work"], run: async (ctx) => ctx.log("finished") },
+      {
+        name: "finish",
+        needs: ["work"],
+        run: async (ctx) => {
+          // A run asked to fail its first try of this task, for a retry to finish it.
+          if ((ctx.run.params as { failFinish?: boolean }).failFinish && ctx.tryNumber === 1) throw new Error("failed on purpose");
+          ctx.log("finished");
+        },
+      },
     ],
   }),
 });

@@ -5,6 +5,7 @@ import { INGEST_PIPELINE } from "../../ingestion/pipeline";
 import { requireJobOfPipeline } from "../jobs";
 import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
 import { requestCancel } from "../../pipeline/runner";
+import { retryJob } from "../../jobs/trigger";
 import { browseQuarantine } from "../../data/browse";
 import { env } from "../../config/env";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
@@ -53,8 +54,7 @@ export const runsRouter = createTRPCRouter({
   retry: operatorProcedure.input(z.object({ runId })).mutation(async ({ ctx, input }) => {
     const run = await ctx.db.pipelineRun.findUnique({ where: { id: input.runId }, select: { pipeline: true } });
     if (!run) throw new TRPCError({ code: "NOT_FOUND", message: `No run ${input.runId}.` });
-    const started = await requireJobOfPipeline(run.pipeline).retry({ database: ctx.database, env: env() }, input.runId);
-    if (!started.deduped) started.finished.catch((error: unknown) => console.error(`[runs] retry of run ${input.runId} could not be finished:`, error));
+    await retryJob(requireJobOfPipeline(run.pipeline), { database: ctx.database, env: env() }, input.runId);
     await recordAudit(ctx.db, { action: "pipeline.retry", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `${run.pipeline} run ${input.runId}` });
     return { runId: input.runId };
   }),
