@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { Moments } from "./stats";
+import { Moments } from "./stats/moments";
 
 /** The tables a metric's per-user sums read, each joined to a user's exposure (`e`) by user and time. */
 const SOURCES = {
