@@ -6,6 +6,7 @@ import { SkipRunError, type PipelineDefinition } from "../pipeline/types";
 import type { ResultsDocument } from "./analysis";
 import { createExperiment, decideExperiment, getExperiment, startExperiment } from "./experiments";
 import { analyzePipeline } from "./pipeline";
+import { readResults } from "./results-schema";
 
 export const DEMO_PIPELINE = "demo";
 
@@ -120,7 +121,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
           const experiment = await getExperiment(ctx.database.db, key);
           if (!experiment || (experiment.status !== "running" && experiment.status !== "stopped")) return;
           const latest = await ctx.database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: [{ day: "desc" }, { computedAt: "desc" }] });
-          const note = conclusion(latest?.results as unknown as ResultsDocument | undefined, rounds);
+          const note = conclusion(latest ? readResults(latest.results) : undefined, rounds);
           await decideExperiment(ctx.database.db, key, { variant: null, note }, { email: "demo" });
           ctx.log(`experiment ${key} decided, nothing shipped. ${note}`);
         },

@@ -1,9 +1,10 @@
 import type { Database } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { writeJson } from "../db/json";
 import type { ConditionSource, Condition } from "../pipeline/alerts";
 import type { PipelineDefinition } from "../pipeline/types";
 import { refreshDiscoveries } from "./discoveries";
-import { analyzeExperiment, type ResultsDocument } from "./analysis";
+import { analyzeExperiment } from "./analysis";
+import { readResults, resultsSchema } from "./results-schema";
 
 export const ANALYZE_PIPELINE = "analyze";
 
@@ -29,7 +30,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
           for (const experiment of running) {
             const results = await analyzeExperiment(ctx.database, experiment, { deadlineUtc: options.deadlineUtc });
             const day = new Date(`${results.asOf.slice(0, 10)}T00:00:00Z`);
-            const json = results as unknown as Prisma.InputJsonValue;
+            const json = writeJson(resultsSchema, results);
             await ctx.database.db.experimentResult.upsert({
               where: { experimentId_day: { experimentId: experiment.id, day } },
               create: { experimentId: experiment.id, day, results: json, analysisRunId: ctx.run.id },
@@ -54,7 +55,7 @@ export const experimentConditions: ConditionSource = async (database: Database) 
   for (const experiment of running) {
     const latest = await database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: { day: "desc" } });
     if (!latest) continue;
-    const results = latest.results as unknown as ResultsDocument;
+    const results = readResults(latest.results);
     if (results.srm.flagged) {
       holding.push({
         incidentKey: `experiment_srm:${ANALYZE_PIPELINE}:${experiment.key}`,
