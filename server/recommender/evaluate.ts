@@ -3,7 +3,7 @@ import type { History, Model } from "./families/types";
 import type { Pacer } from "./pacer";
 import { z } from "zod";
 import { readJson } from "../db/json";
-import { MetricAccumulator, metricSetSchema, type MetricSet } from "./metrics";
+import { MetricAccumulator, metricSetSchema, type MetricSet } from "./ranking-metrics";
 import { topK } from "./topk";
 
 /** Fills `out` with a score for every track for `user` (higher is better). */

@@ -2,7 +2,7 @@ import type { Database } from "../db/client";
 import { readJson, writeJson } from "../db/json";
 import type { Condition, ConditionSource } from "../pipeline/alerts";
 import { versionNdcg10 } from "./evaluate";
-import { MetricAccumulator, metricSetSchema, type MetricSet } from "./metrics";
+import { MetricAccumulator, metricSetSchema, type MetricSet } from "./ranking-metrics";
 import { championOf } from "./registry";
 
 export interface OnlineResult {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../../random";
+import { Random } from "../../lib/random";
 import { compare } from "./compare";
 import { meanEstimate, Moments } from "./moments";
 import { usersNeeded } from "./power";

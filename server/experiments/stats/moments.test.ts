@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../../random";
+import { Random } from "../../lib/random";
 import { moments, reference } from "./fixtures/reference";
 import { cuped, Moments, ratioEstimate } from "./moments";
 
