@@ -81,4 +81,6 @@ export const scorerOf = (model: Model, matrix: Csr): Scorer => (user, out) => mo
 
 /** A registered version's evaluation on its test split. */
 export const versionEvaluation = (version: { metrics: unknown }) => readJson("model_versions.metrics", evaluationSchema, version.metrics);
-export const versionNdcg10 = (version: { metrics: unknown }) => versionEvaluation(version).overall["ndcg@10"];
+// Only the headline is read here, so a version stored with less than a full Evaluation still ranks.
+const headlineSchema = z.object({ overall: z.object({ "ndcg@10": z.number() }) });
+export const versionNdcg10 = (version: { metrics: unknown }) => readJson("model_versions.metrics", headlineSchema, version.metrics).overall["ndcg@10"];
