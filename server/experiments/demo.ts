@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import { ingestionPipeline, type IngestionConfig } from "../ingestion/pipeline";
+import { writeOutput } from "../pipeline/outputs";
 import { startRun } from "../pipeline/runner";
 import { SkipRunError, type PipelineDefinition } from "../pipeline/types";
 import type { ResultsDocument } from "./analysis";
 import { createExperiment, decideExperiment, getExperiment, startExperiment } from "./experiments";
+import { demoExperimentOutput } from "./outputs";
 import { analyzePipeline } from "./pipeline";
 import { readResults } from "./results-schema";
 
@@ -91,7 +93,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
             actor,
           );
           await startExperiment(ctx.database.db, key, actor);
-          ctx.detail({ experiment: key });
+          writeOutput(ctx, demoExperimentOutput, { experiment: key });
           ctx.log(`experiment ${key}: control v${popularity.id} (popularity), treatment v${champion.versionId} (${champion.version.family})`);
           // The serving API picks the experiment up at its next refresh.
           await sleep(3000);

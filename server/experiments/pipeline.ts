@@ -1,9 +1,11 @@
 import type { Database } from "../db/client";
 import { writeJson } from "../db/json";
 import type { ConditionSource, Condition } from "../pipeline/alerts";
+import { writeOutput } from "../pipeline/outputs";
 import type { PipelineDefinition } from "../pipeline/types";
 import { refreshDiscoveries } from "./discoveries";
 import { analyzeExperiment } from "./analysis";
+import { analyzeOutput, discoveriesOutput } from "./outputs";
 import { readResults, resultsSchema } from "./results-schema";
 
 export const ANALYZE_PIPELINE = "analyze";
@@ -19,7 +21,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
         async run(ctx) {
           const refreshed = await refreshDiscoveries(ctx.database.pool);
           ctx.log(`${refreshed.rows} history rows since the last refresh; ${refreshed.firstListens} first listens`);
-          ctx.detail({ ...refreshed });
+          writeOutput(ctx, discoveriesOutput, { ...refreshed, newestListen: refreshed.newestListen?.toISOString() ?? null });
         },
       },
       {
@@ -39,7 +41,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
             const primary = results.variants.slice(1).map((v) => `${v.key} ${formatUplift(v.metrics[results.primaryMetric]?.uplift?.relative)}`).join(", ");
             ctx.log(`${experiment.key}: ${results.variants.map((v) => `${v.key} ${v.users}`).join(" / ")} users; ${results.primaryMetric} ${primary}; SRM p ${results.srm.pValue.toFixed(4)}`);
           }
-          ctx.detail({ experiments: running.length });
+          writeOutput(ctx, analyzeOutput, { experiments: running.length });
         },
       },
     ],
