@@ -3,9 +3,9 @@ import { Moments } from "./stats/moments";
 
 /** The tables a metric's per-user sums read, each joined to a user's exposure (`e`) by user and time. */
 const SOURCES = {
-  listening: { cte: "listening", join: "listen_history h", at: "h.created_at" },
-  discoveries: { cte: "discovered", join: "discoveries d", at: "d.heard_on" },
-  feedback: { cte: "feedback", join: "feedback_events f", at: "f.at" },
+  listening: { cte: "listening", table: "listen_history", alias: "h", at: "h.created_at" },
+  discoveries: { cte: "discovered", table: "discoveries", alias: "d", at: "d.heard_on" },
+  feedback: { cte: "feedback", table: "feedback_events", alias: "f", at: "f.at" },
 } as const;
 type Source = keyof typeof SOURCES;
 
@@ -27,7 +27,7 @@ export interface MetricDefinition {
   sum: string;
   /** ratio metrics: the denominator per source row */
   per?: string;
-  /** the user's value from their sum (`total`, float8) when it is not the sum itself */
+  /** the user's value from their sum (`total`, float8) when it is not the sum itself; `e.t0` is their first exposure, `$2` the newest data */
   value?: (total: string, windowDays: number) => string;
 }
 
@@ -121,7 +121,7 @@ const column = (key: string, part: "y" | "x") => `"${key}_${part}"`;
 
 /** One source's per-user sums, each metric's over its own window; the join reads up to the longest. */
 function sourceSql(source: Source, metrics: [MetricKey, MetricDefinition][]): string {
-  const { cte, join, at } = SOURCES[source];
+  const { cte, table, alias, at } = SOURCES[source];
   const inWindow = (days: number) => `FILTER (WHERE ${at} >= e.t0 AND ${at} < ${windowEnd(days)})`;
   const sums = metrics.flatMap(([key, m]) => [
     `sum(${m.sum}) ${inWindow(m.windowDays)} AS ${column(key, "y")}`,
@@ -131,19 +131,19 @@ function sourceSql(source: Source, metrics: [MetricKey, MetricDefinition][]): st
   const pre = source === "listening" ? [`sum(cardinality(h.items)) FILTER (WHERE ${at} < e.t0) AS pre`] : [];
   const from = source === "listening" ? `e.t0 - interval '${PRE_DAYS} days'` : "e.t0";
   const longest = Math.max(0, ...metrics.map(([, m]) => m.windowDays));
-  const alias = join.split(" ")[1]!;
   return `${cte} AS (
    SELECT e.user_id, ${[...pre, ...sums].join(", ")}
-     FROM e JOIN ${join} ON ${alias}.user_id = e.user_id AND ${alias}.user_id BETWEEN $3 AND $4
+     FROM e JOIN ${table} ${alias} ON ${alias}.user_id = e.user_id AND ${alias}.user_id BETWEEN $3 AND $4
                       AND ${at} >= ${from} AND ${at} < ${windowEnd(longest)} AND ${at} <= $2
     GROUP BY e.user_id
  )`;
 }
 
 /** The statement for one range of listeners, ids $3..$4: every read is bounded by it, so each is an index range. */
-export function momentsSql(metrics: Record<MetricKey, MetricDefinition>): string {
+function momentsSql(metrics: Record<MetricKey, MetricDefinition>): string {
   const declared = METRIC_KEYS.map((key) => [key, metrics[key]] as [MetricKey, MetricDefinition]);
-  const sources = Object.keys(SOURCES) as Source[];
+  // Listening always: it gives CUPED's covariate.
+  const sources = (Object.keys(SOURCES) as Source[]).filter((source) => source === "listening" || declared.some(([, m]) => m.from === source));
   const perUser = declared.flatMap(([key, m]) => {
     const total = `coalesce(${SOURCES[m.from].cte}.${column(key, "y")}, 0)::float8`;
     return [`${m.value ? m.value(total, m.windowDays) : total} AS ${column(key, "y")}`, ...(m.per ? [`coalesce(${SOURCES[m.from].cte}.${column(key, "x")}, 0)::float8 AS ${column(key, "x")}`] : [])];
