@@ -122,15 +122,19 @@ const column = (key: string, part: "y" | "x") => `"${key}_${part}"`;
 /** One source's per-user sums, each metric's over its own window; the join reads up to the longest. */
 function sourceSql(source: Source, metrics: [MetricKey, MetricDefinition][]): string {
   const { cte, table, alias, at } = SOURCES[source];
-  const inWindow = (days: number) => `FILTER (WHERE ${at} >= e.t0 AND ${at} < ${windowEnd(days)})`;
-  const sums = metrics.flatMap(([key, m]) => [
-    `sum(${m.sum}) ${inWindow(m.windowDays)} AS ${column(key, "y")}`,
-    ...(m.per ? [`sum(${m.per}) ${inWindow(m.windowDays)} AS ${column(key, "x")}`] : []),
-  ]);
+  const longest = Math.max(0, ...metrics.map(([, m]) => m.windowDays));
   // Listening also gives CUPED's covariate, from the days before exposure.
   const pre = source === "listening" ? [`sum(cardinality(h.items)) FILTER (WHERE ${at} < e.t0) AS pre`] : [];
   const from = source === "listening" ? `e.t0 - interval '${PRE_DAYS} days'` : "e.t0";
-  const longest = Math.max(0, ...metrics.map(([, m]) => m.windowDays));
+  // The join bounds every row by the longest window: a metric filters only what its own window narrows (a filter per row and sum costs).
+  const inWindow = (days: number) => {
+    const conditions = [...(pre.length ? [`${at} >= e.t0`] : []), ...(days < longest ? [`${at} < ${windowEnd(days)}`] : [])];
+    return conditions.length ? ` FILTER (WHERE ${conditions.join(" AND ")})` : "";
+  };
+  const sums = metrics.flatMap(([key, m]) => [
+    `sum(${m.sum})${inWindow(m.windowDays)} AS ${column(key, "y")}`,
+    ...(m.per ? [`sum(${m.per})${inWindow(m.windowDays)} AS ${column(key, "x")}`] : []),
+  ]);
   return `${cte} AS (
    SELECT e.user_id, ${[...pre, ...sums].join(", ")}
      FROM e JOIN ${table} ${alias} ON ${alias}.user_id = e.user_id AND ${alias}.user_id BETWEEN $3 AND $4
