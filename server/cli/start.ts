@@ -48,10 +48,10 @@ function serve(env: NodeJS.ProcessEnv): ChildProcess {
 }
 
 /** WORKERS=M: `npm run worker` processes beside the web server, on the same database and source. */
-function startWorkers(count: number, env: NodeJS.ProcessEnv): ChildProcess[] {
+function startWorkers(count: number, env: NodeJS.ProcessEnv, stopping: () => boolean): ChildProcess[] {
   return Array.from({ length: count }, (_, i) => {
     const worker = spawn(process.execPath, ["--import", "tsx", workerScript], { stdio: "inherit", env });
-    worker.once("exit", (code, signal) => log(`worker ${i + 1} (pid ${worker.pid}) exited (${signal ?? code}); the others retake its runs`));
+    worker.once("exit", (code, signal) => stopping() || log(`worker ${i + 1} (pid ${worker.pid}) exited (${signal ?? code}); the other workers retake its runs`));
     return worker;
   });
 }
@@ -172,7 +172,7 @@ async function main() {
   const ledger = jobsDatabase;
   if (jobQueue === "on") {
     // Workers sweep dead runs themselves, and queue them again.
-    workers = startWorkers(env.WORKERS, { ...process.env, NODE_ENV: "production", DATABASE_URL: runtime.url, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_SECRET: runtime.nextauthSecret, NEXTAUTH_URL: publicUrl, JOB_QUEUE: "on", SCHEDULER: "off" });
+    workers = startWorkers(env.WORKERS, { ...process.env, NODE_ENV: "production", DATABASE_URL: runtime.url, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_SECRET: runtime.nextauthSecret, NEXTAUTH_URL: publicUrl, JOB_QUEUE: "on", SCHEDULER: "off" }, () => stopping);
     log(`Runs go through the queue (JOB_QUEUE=on)${workers.length ? ` to ${workers.length} worker process(es)` : ": start npm run worker where they should run"}.`);
   } else {
     // A run whose process died is recorded failed within a minute, and alerted, even with the scheduler off.
