@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import { DEFAULT_INGESTION, type IngestionConfig } from "./pipeline";
 
 export function ingestionConfig(env: Env): IngestionConfig {

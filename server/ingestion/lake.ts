@@ -5,7 +5,7 @@ import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGunzip, createGzip, gunzip, gzip, type Gzip } from "node:zlib";
-import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../runtime/private-files";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 const gzipAsync = promisify(gzip);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../runtime/private-files";
 
 /**
  * A file of named typed arrays and a JSON header: how snapshots and model artefacts are stored.

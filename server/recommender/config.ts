@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import type { ModelAlertPolicy } from "./online";
 import { DEFAULT_TRAIN, type TrainConfig } from "./pipeline";
 

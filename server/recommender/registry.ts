@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { rm } from "node:fs/promises";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ModelVersion, Prisma } from "../db/generated/client";
