@@ -4,7 +4,7 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { MemoryTokenBuckets } from "../serving/rate-limit";
 import { RedisTokenBuckets } from "../serving/redis-token-buckets";
 import { startRedis } from "../testing/redis";

@@ -1,28 +1,31 @@
 import { createClient, defineScript, type CommandParser } from "@redis/client";
-import { redactSecrets } from "../redact";
+import { redactSecrets } from "../lib/redact";
 import { MemoryTokenBuckets, type TokenBuckets } from "./rate-limit";
 
 /**
  * Refill and take in one atomic step, on Redis's clock (TIME), so processes on machines whose clocks
- * differ share one bucket. A bucket expires when it would be full again (a missing one starts full).
- * The wait goes back as a string: Redis truncates a Lua number to an integer.
+ * differ share one bucket. The time is kept as TIME's two integers and the tokens with all 17 digits:
+ * Lua's tostring keeps 14, which at thousands of checks a second adds or loses whole tokens.
+ * A bucket expires when it would be full again (a missing one starts full). The wait goes back as
+ * a string: Redis truncates a Lua number to an integer.
  */
 const TAKE = defineScript({
   NUMBER_OF_KEYS: 1,
   SCRIPT: `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
-local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(bucket[1]) or burst
-local at = tonumber(bucket[2]) or now
-tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
+local now = redis.call('TIME')
+local bucket = redis.call('HMGET', KEYS[1], 'tokens', 's', 'us')
+local tokens = burst
+if bucket[1] then
+  local elapsed = (tonumber(now[1]) - tonumber(bucket[2])) + (tonumber(now[2]) - tonumber(bucket[3])) / 1000000
+  tokens = math.min(burst, tonumber(bucket[1]) + math.max(0, elapsed) * rate)
+end
 local wait = 0
 if tokens < 1 then wait = (1 - tokens) / rate else tokens = tokens - 1 end
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 's', now[1], 'us', now[2])
 redis.call('PEXPIRE', KEYS[1], math.ceil((burst - tokens) / rate * 1000) + 1000)
-return tostring(wait)`,
+return string.format('%.17g', wait)`,
   parseCommand(parser: CommandParser, name: string, rate: number, burst: number) {
     parser.pushKey(`encore:limit:${name}`);
     parser.push(String(rate), String(burst));

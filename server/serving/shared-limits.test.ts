@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { startRedis, type TestRedis } from "../testing/redis";
 import { createApiKey } from "./api-keys";
@@ -79,10 +79,14 @@ afterAll(async () => {
   await database?.drop();
 });
 
-/** How many of the checks `instances` make as fast as they can for `seconds` on bucket `name` pass. */
-async function admitted(instances: TokenBuckets[], name: string, rate: number, burst: number, seconds: number): Promise<{ passed: number; refused: number }> {
+/**
+ * How many of the checks `instances` make as fast as they can for about `seconds` on bucket `name`
+ * pass, and the seconds from the first check sent to the last answered (a busy machine runs over).
+ */
+async function admitted(instances: TokenBuckets[], name: string, rate: number, burst: number, seconds: number): Promise<{ passed: number; refused: number; seconds: number }> {
   const counts = { passed: 0, refused: 0 };
-  const deadline = performance.now() + seconds * 1000;
+  const started = performance.now();
+  const deadline = started + seconds * 1000;
   await Promise.all(
     instances.flatMap((buckets) =>
       Array.from({ length: 4 }, async () => {
@@ -90,7 +94,7 @@ async function admitted(instances: TokenBuckets[], name: string, rate: number, b
       }),
     ),
   );
-  return counts;
+  return { ...counts, seconds: (performance.now() - started) / 1000 };
 }
 
 describe("rate limits shared through Redis by three web processes", () => {
@@ -101,10 +105,13 @@ describe("rate limits shared through Redis by three web processes", () => {
       await Promise.all(instances.map((i) => i.take("warm-up", 1, 1))); // connected before the clock starts
       const [key, address] = await Promise.all([admitted(instances, "key:1", 100, 200, 5), admitted(instances, "address:203.0.113.9", 20, 200, 5)]);
       expect(key.refused).toBeGreaterThan(2100); // enough load that each counting alone would pass 700
-      expect(key.passed).toBeGreaterThanOrEqual(670);
-      expect(key.passed).toBeLessThanOrEqual(710); // 200 + 100 × 5, and the checks in flight at the end
-      expect(address.passed).toBeGreaterThanOrEqual(285);
-      expect(address.passed).toBeLessThanOrEqual(305); // 200 + 20 × 5
+      expect(key.passed).toBeLessThan(750);
+      // 200 + 100 × 5: a bucket's burst and its refill over the time the checks took
+      expect(key.passed).toBeLessThanOrEqual(200 + 100 * key.seconds + 1);
+      expect(key.passed).toBeGreaterThanOrEqual(200 + 100 * 5 * 0.95);
+      expect(address.passed).toBeLessThan(350);
+      expect(address.passed).toBeLessThanOrEqual(200 + 20 * address.seconds + 1);
+      expect(address.passed).toBeGreaterThanOrEqual(200 + 20 * 5 * 0.95);
     } finally {
       await Promise.all(instances.map((i) => i.close()));
     }

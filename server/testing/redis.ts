@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 
 export interface TestRedis {
   url: string;
