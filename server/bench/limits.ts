@@ -1,8 +1,12 @@
+import { spawn } from "node:child_process";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import autocannon from "autocannon";
 import pg from "pg";
+import { createDatabase } from "../db/client";
+import { createApiKey } from "../serving/api-keys";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { freePort } from "../runtime/ports";
 import { MemoryTokenBuckets } from "../serving/rate-limit";
@@ -13,7 +17,9 @@ import { freshDatabase } from "./harness";
 // `npm run bench:limits`: the cost of one rate-limit check of an API request, per place the buckets
 // live: this process's memory, Redis (one EVALSHA), PostgreSQL (one call of a PL/pgSQL token bucket
 // on an unlogged table: the best case for a shared limit in the database). All on one key, as an app
-// backend's requests are: its bucket is the hot spot.
+// backend's requests are: its bucket is the hot spot. Then the same through HTTP: two REST servers
+// on one database, one with its buckets in memory and one in Redis, loaded in turn for the same time
+// (so a busy machine weighs on both alike).
 
 type Take = () => Promise<number>;
 
@@ -81,12 +87,39 @@ BEGIN
   RETURN wait;
 END $$;`;
 
+/** A REST server in a process of its own (server/testing/rest-process.ts); resolves with its URL. */
+function restProcess(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/rest-process.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.stdout!.once("data", (chunk: Buffer) => resolve({ url: chunk.toString().trim(), stop: () => child.kill("SIGTERM") }));
+    child.once("exit", (code) => reject(new Error(`the REST process exited (code ${code})`)));
+  });
+}
+
+/** p50 and p99 (ms) of `rounds` blocks of `seconds` at `rate` on each server in turn. */
+async function alternate(servers: { label: string; url: string }[], key: string, rate: number, seconds: number, rounds: number) {
+  const latencies = new Map(servers.map((s) => [s.label, { p50: [] as number[], p99: [] as number[], non2xx: 0 }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const server of round % 2 ? [...servers].reverse() : servers) {
+      // A bad track id: the gate's work and nothing after it (400).
+      const result = await autocannon({ url: `${server.url}/api/v1/tracks/x/similar`, connections: 10, overallRate: rate, duration: seconds, headers: { authorization: `Bearer ${key}` } });
+      const seen = latencies.get(server.label)!;
+      seen.p50.push(result.latency.p50);
+      seen.p99.push(result.latency.p99);
+      seen.non2xx += result.non2xx - (result.statusCodeStats?.["400"]?.count ?? 0);
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return [...latencies].map(([label, l]) => ({ "buckets in": label, "p50 ms (median of blocks)": median(l.p50), "p99 ms (median of blocks)": median(l.p99), "p99 ms per block": l.p99.join(" "), "other than 400": l.non2xx }));
+}
+
 async function main() {
   const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-limits-"));
   await chmod(root, 0o755);
   const postgres = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-limits", database: "postgres", log: () => undefined });
   const redis = await startRedis();
-  const pool = new pg.Pool({ connectionString: await freshDatabase(postgres.url, "bench_limits"), max: 10 });
+  const url = await freshDatabase(postgres.url, "bench_limits");
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
   const buckets = new RedisTokenBuckets(redis.url);
   try {
     await pool.query(POSTGRES_BUCKET);
@@ -112,6 +145,17 @@ async function main() {
     }
     console.log("\none rate-limit check on one key (node-side latency, including the round trip):");
     console.table(rows);
+    const database = createDatabase(url, 2);
+    const { key } = await createApiKey(database.db, { name: "bench", scopes: ["recommendations:read"], ratePerSecond: RATE, burst: RATE }, { email: "bench" });
+    await database.close();
+    const servers = [await restProcess({ DATABASE_URL: url, REDIS_URL: "" }), await restProcess({ DATABASE_URL: url, REDIS_URL: redis.url })];
+    try {
+      const http = await alternate([{ label: "memory", url: servers[0]!.url }, { label: "Redis", url: servers[1]!.url }], key, 500, 5, 6);
+      console.log("\nthrough HTTP, 500 requests/s on 10 connections, 6 blocks of 5 s on each server in turn (a key lookup in PostgreSQL, then the check):");
+      console.table(http);
+    } finally {
+      for (const server of servers) server.stop();
+    }
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, load ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
   } finally {
     await buckets.close();
