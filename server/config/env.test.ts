@@ -18,14 +18,15 @@ describe("parseEnv", () => {
         ADMIN_EMAIL: "not-an-email",
         ADMIN_PASSWORD: "short",
         MOOVITAMIX_URL: "ftp://x",
+        REDIS_URL: "http://cache:6379",
       });
     expect(attempt).toThrow(ConfigError);
     try {
       attempt();
     } catch (error) {
       const { problems, message } = error as ConfigError;
-      expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["ADMIN_EMAIL", "ADMIN_PASSWORD", "DATABASE_URL", "MOOVITAMIX_URL", "PORT"]);
-      expect(message.split("\n")).toHaveLength(6);
+      expect(problems.map((p) => p.split(":")[0]).sort()).toEqual(["ADMIN_EMAIL", "ADMIN_PASSWORD", "DATABASE_URL", "MOOVITAMIX_URL", "PORT", "REDIS_URL"]);
+      expect(message.split("\n")).toHaveLength(7);
     }
   });
 

@@ -275,6 +275,13 @@ export const envSchema = z
       group: "Serving",
       description: "Requests with a missing or unknown API key one address may make per second (burst 10×) before 429; valid keys from it still pass.",
     })),
+    REDIS_URL: optionalString.refine((v) => v === undefined || (/^rediss?:\/\//.test(v) && URL.canParse(v)), "must be a redis:// or rediss:// URL").meta(doc({
+      group: "Serving",
+      description: "Redis that every web process shares the API's rate limits through (each key's and the unknown-key limit per address), so N processes allow a key its rate once, not N times. Unreachable: each process limits on its own until it is back, and says so once in its log.",
+      shownDefault: "limits in each process's memory (right for one process)",
+      example: "redis://:change-me@redis.internal:6379",
+      accepts: "`redis://` or `rediss://` URL",
+    })),
     SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0).meta(doc({ group: "Source", description: "Port of the built-in simulator; 0: any free port." })),
     SIMULATOR_MODE: z.enum(["realistic", "original"]).default("realistic").meta(doc({
       group: "Source",
