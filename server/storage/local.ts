@@ -36,7 +36,7 @@ export class LocalStore implements ObjectStore {
     return relative.startsWith("..") || path.isAbsolute(relative) ? location : relative.split(path.sep).join("/");
   }
 
-  async put(key: string, body: AsyncIterable<Uint8Array>): Promise<{ bytes: number }> {
+  async put(key: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ bytes: number }> {
     const file = this.file(key);
     const partial = `${file}.partial`;
     await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });

@@ -53,7 +53,7 @@ export class S3Store implements ObjectStore {
     return location.slice(root.length);
   }
 
-  async put(key: string, body: AsyncIterable<Uint8Array>): Promise<{ bytes: number }> {
+  async put(key: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ bytes: number }> {
     let bytes = 0;
     async function* counted() {
       for await (const chunk of body) {

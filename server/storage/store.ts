@@ -13,7 +13,7 @@ export interface ObjectStore {
   /** The key of a location `locate` gave; refuses one that is not in this store. */
   keyOf(location: string): string;
   /** Stores `body` under `key`, visible only once whole; a body that throws leaves no object at `key`. */
-  put(key: string, body: AsyncIterable<Uint8Array>): Promise<{ bytes: number }>;
+  put(key: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ bytes: number }>;
   /** The object's bytes as a stream; throws MissingObjectError when there is none. */
   get(key: string): Promise<Readable>;
   stat(key: string): Promise<{ bytes: number } | null>;

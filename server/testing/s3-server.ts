@@ -24,11 +24,12 @@ export async function startS3Server(): Promise<TestS3Server> {
   const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET }], allowMismatchedSignatures: true });
   const { port } = await server.run();
   const saved = { ...process.env };
-  Object.assign(process.env, CREDENTIALS, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}` });
+  // The SDK's notice that its 2027 versions need Node 22 would repeat on every worker thread of every test.
+  Object.assign(process.env, CREDENTIALS, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
   return {
     url: (prefix) => `s3://${BUCKET}/${prefix}`,
     async stop() {
-      for (const name of [...Object.keys(CREDENTIALS), "AWS_REGION", "AWS_ENDPOINT_URL_S3"]) {
+      for (const name of [...Object.keys(CREDENTIALS), "AWS_REGION", "AWS_ENDPOINT_URL_S3", "AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"]) {
         if (saved[name] === undefined) delete process.env[name];
         else process.env[name] = saved[name];
       }
