@@ -1,12 +1,12 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../server/db/client";
-import { ConfigError, parseEnv, type Env } from "../server/env";
+import { ConfigError, parseEnv, type Env } from "../server/config/env";
 import { onStopRequest } from "../server/cli/stop-signals";
 import { stopLocalRuns, waitForRun } from "../server/pipeline/runner";
 import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
-import { openDatabase } from "../server/runtime";
+import { openDatabase } from "../server/runtime/database";
 import { startBuiltInSimulator } from "../server/simulator/built-in";
 import { findJob, JOBS } from "../server/jobs/registry";
 import { progressReporter } from "./progress";

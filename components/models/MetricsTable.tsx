@@ -1,5 +1,5 @@
 import type { Evaluation } from "@/server/recommender/evaluate";
-import { CUTOFFS } from "@/server/recommender/metrics";
+import { CUTOFFS } from "@/server/recommender/ranking-metrics";
 import { ScrollRegion } from "@/components/layout/ScrollRegion";
 
 const NAMES = ["precision", "recall", "ndcg", "map", "hit"] as const;

@@ -2,7 +2,7 @@ import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
 import { Prisma } from "../db/generated/client";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import { generatePassword, hashPassword, verifyPassword } from "./password";
 import { normaliseEmail } from "./authenticate";
 import { endSessionsOf } from "./sessions";

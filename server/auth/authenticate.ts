@@ -1,6 +1,6 @@
 import type { Db } from "../db/client";
 import type { Operator } from "../db/generated/client";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import { hashPassword, verifyPassword } from "./password";
 import { recordSuccess, reserveSignInAttempt } from "./throttle";
 

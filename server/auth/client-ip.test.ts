@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "../env";
+import { parseEnv } from "../config/env";
 import { parseTrustProxy, resolveClientAddress } from "./client-ip";
 
 const resolve = (peer: string, xff: string | undefined, trust: string | undefined) => resolveClientAddress(peer, xff, parseTrustProxy(trust));

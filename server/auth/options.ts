@@ -3,7 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { db as processDb, type Db } from "../db/client";
 import type { Role } from "../db/generated/enums";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import { isDatabaseUnavailable } from "../db/unavailable";
 import { authenticate } from "./authenticate";
 import { safeCallbackUrl } from "./callback-url";

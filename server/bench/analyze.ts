@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from "../db/embedded";
 import { analyzeExperiment } from "../experiments/analysis";
 import { refreshDiscoveries } from "../experiments/discoveries";
 import { METRIC_KEYS } from "../experiments/metrics";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { freshDatabase, peakRss } from "./harness";
 
 // `npm run bench:analyze [-- --users 1000000]`: an experiment with that many exposed listeners, their

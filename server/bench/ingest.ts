@@ -9,8 +9,8 @@ import pg from "pg";
 import { createDatabase } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrations";
-import { freePort } from "../net";
-import { median } from "../stats";
+import { freePort } from "../runtime/ports";
+import { median } from "../lib/percentiles";
 
 // `npm run bench:ingest [-- --runs N]`: the simulator and the pipeline each in a process of their own,
 // as in production; each scenario N times (default 3), with the median.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Random } from "../random";
+import { Random } from "../lib/random";
 import { LatencyHistogram, quantileDifference, type BlockPair } from "./latency-histogram";
 
 const histogram = (values: readonly number[]) => {

@@ -1,4 +1,4 @@
-import { Random } from "../random";
+import { Random } from "../lib/random";
 
 const BINS_PER_MS = 10;
 const BINS = 2000;

@@ -6,7 +6,7 @@ import path from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrations";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 
 // `npm run bench:pages`: the console's Overview and Runs pages over 1,000 seeded runs, timed over HTTP on loopback.
 const RUNS = 1000;

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { createDatabase, type Database } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { createExperiment, startExperiment, stopExperiment } from "../experiments/experiments";
 import { createApiKey } from "../serving/api-keys";
 import { catalogueOptions } from "../simulator/options";

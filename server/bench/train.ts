@@ -4,7 +4,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { freshDatabase, ingest, runJob } from "./harness";
 import type { Evaluation } from "../recommender/evaluate";
 import { DEFAULT_TRAIN } from "../recommender/pipeline";

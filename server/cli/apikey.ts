@@ -2,8 +2,8 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabase } from "../db/client";
-import { ConfigError, parseEnv } from "../env";
-import { openDatabase } from "../runtime";
+import { ConfigError, parseEnv } from "../config/env";
+import { openDatabase } from "../runtime/database";
 import { createApiKey, listApiKeys, revokeApiKey } from "../serving/api-keys";
 import { newApiKeyInput } from "../trpc/routers/api-keys";
 

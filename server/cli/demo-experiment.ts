@@ -9,7 +9,7 @@ import { analyzeExperiment, type ResultsDocument } from "../experiments/analysis
 import { refreshDiscoveries } from "../experiments/discoveries";
 import { createExperiment, getExperiment, startExperiment } from "../experiments/experiments";
 import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { startRun } from "../pipeline/runner";
 import type { PipelineDefinition } from "../pipeline/types";
 import { DEFAULT_TRAIN, trainPipeline } from "../recommender/pipeline";

@@ -2,14 +2,14 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { envSchema, OTHER_VARIABLES } from "../env";
+import { envSchema, OTHER_VARIABLES } from "../config/env";
 import { configurationMarkdown, generatedFiles, INGESTION_DOC, variables, withChecksTable } from "./docs-config";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
 
 describe("docs/configuration.md and .env.example", () => {
-  it.each(Object.entries(generatedFiles()))("%s is what `npm run docs:config` writes from server/env.ts", async (file, expected) => {
-    // When this fails: run `npm run docs:config` and commit the result (edit descriptions in server/env.ts, not the file).
+  it.each(Object.entries(generatedFiles()))("%s is what `npm run docs:config` writes from server/config/env.ts", async (file, expected) => {
+    // When this fails: run `npm run docs:config` and commit the result (edit descriptions in server/config/env.ts, not the file).
     expect(await readFile(path.join(root, file), "utf8")).toBe(expected);
   });
 

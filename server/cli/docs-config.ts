@@ -2,11 +2,11 @@ import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { z } from "zod";
-import { envSchema, OTHER_VARIABLES, VARIABLE_GROUPS } from "../env";
+import { envSchema, OTHER_VARIABLES, VARIABLE_GROUPS } from "../config/env";
 import { DATA_CHECKS } from "../ingestion/checks";
 import { checksTable } from "../pipeline/checks";
 
-/** docs/configuration.md and .env.example, written from server/env.ts by `npm run docs:config` (which also keeps docs/ingestion.md's check table). */
+/** docs/configuration.md and .env.example, written from server/config/env.ts by `npm run docs:config` (which also keeps docs/ingestion.md's check table). */
 export const GENERATED_FILES = { markdown: "docs/configuration.md", example: ".env.example" } as const;
 
 const variableDoc = z.object({
@@ -55,7 +55,7 @@ function acceptsOf(schema: z.ZodType): string {
 export function variables(): Variable[] {
   return Object.entries(envSchema.shape).map(([name, schema]) => {
     const meta = variableDoc.safeParse(z.globalRegistry.get(schema));
-    if (!meta.success) throw new Error(`server/env.ts: ${name} needs .meta(doc({ group, description })): ${meta.error.message}`);
+    if (!meta.success) throw new Error(`server/config/env.ts: ${name} needs .meta(doc({ group, description })): ${meta.error.message}`);
     const parsedDefault = schema.safeParse(undefined);
     const literalDefault = parsedDefault.success && parsedDefault.data !== undefined ? String(parsedDefault.data) : undefined;
     return {
@@ -77,9 +77,9 @@ export function configurationMarkdown(): string {
   const lines = [
     "# Configuration",
     "",
-    "<!-- Generated from server/env.ts by `npm run docs:config`: edit the descriptions there. server/cli/docs-config.test.ts fails when this file differs. -->",
+    "<!-- Generated from server/config/env.ts by `npm run docs:config`: edit the descriptions there. server/cli/docs-config.test.ts fails when this file differs. -->",
     "",
-    "Encore is configured by environment variables alone, validated at start (`server/env.ts`): a bad",
+    "Encore is configured by environment variables alone, validated at start (`server/config/env.ts`): a bad",
     "value stops the start with one message listing every problem. Every variable is optional for the",
     "embedded default (`npm start`). `.env.example` lists the same variables with comments. `npm start`",
     "reads its process environment; it does not load `.env` itself, so export them in the shell or set",
@@ -124,7 +124,7 @@ const plain = (markdown: string) => markdown.replaceAll("`", "");
 export function envExample(): string {
   const all = variables();
   const lines = [
-    "# Encore configuration, generated from server/env.ts by `npm run docs:config` (edit the descriptions",
+    "# Encore configuration, generated from server/config/env.ts by `npm run docs:config` (edit the descriptions",
     "# there; docs/configuration.md has the same as tables). Every variable is optional for the embedded",
     "# default (`npm start`). npm start reads its process environment and does not load this file: copy",
     "# it to .env (never committed) and export it (set -a; . ./.env; set +a), or set the variables in",

@@ -1,5 +1,5 @@
-import { ConfigError, parseEnv } from "../env";
-import { openDatabase } from "../runtime";
+import { ConfigError, parseEnv } from "../config/env";
+import { openDatabase } from "../runtime/database";
 
 // `npm run db:migrate`: applies pending migrations (starting the embedded database when DATABASE_URL is unset).
 async function main() {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import next from "next";
 import { parseTrustProxy, SERVED_BY_ENCORE } from "../auth/client-ip";
-import { ConfigError, parseEnv } from "../env";
+import { ConfigError, parseEnv } from "../config/env";
 import { onStopRequest } from "./stop-signals";
 import { securityHeaders } from "../http/security-headers";
 import { edgeHandler } from "../http/edge";

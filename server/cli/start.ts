@@ -5,14 +5,14 @@ import { fileURLToPath } from "node:url";
 import { jobOfPipeline, JOBS } from "../jobs/registry";
 import { startScheduler, type Scheduler } from "../jobs/scheduler";
 import { createDatabase, type Database } from "../db/client";
-import { ConfigError, parseEnv, type Env } from "../env";
+import { ConfigError, parseEnv, type Env } from "../config/env";
 import { startBuiltInSimulator, wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
-import { portIsFree } from "../net";
+import { portIsFree } from "../runtime/ports";
 import { endRunsOfStoppedProcesses, stopLocalRuns } from "../pipeline/runner";
 import { alertPolicy, evaluateAlerts } from "../pipeline/alerts";
 import { startRunSweeper } from "../pipeline/sweeper";
-import { prepareRuntime, type Runtime } from "../runtime";
+import { prepareRuntime, type Runtime } from "../runtime/database";
 import { buildIsStale, recordBuild } from "./build-stamp";
 import { onStopRequest } from "./stop-signals";
 

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, expect, it } from "vitest";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { startEmbeddedPostgres } from "./embedded";
 
 let root: string | undefined;

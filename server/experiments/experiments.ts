@@ -1,5 +1,5 @@
 import { DomainError } from "../domain/errors";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import type { Database, Db } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import { moveAlias } from "../recommender/registry";

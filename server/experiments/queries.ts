@@ -1,4 +1,4 @@
-import { env } from "../config";
+import { env } from "../config/env";
 import type { Database } from "../db/client";
 import { analyzeExperiment, type ResultsDocument } from "./analysis";
 import { getExperiment } from "./experiments";

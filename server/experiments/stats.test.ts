@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { Random } from "../random";
+import { Random } from "../lib/random";
 import { benjaminiHochberg, compare, cuped, holm, meanEstimate, Moments, ratioEstimate, sampleRatioMismatch, sequentialHalfWidth, usersNeeded, z, Φ } from "./stats";
 
 // Reference values computed with SciPy/NumPy by fixtures/reference.py (each case names its source).

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { parseTrustProxy } from "../auth/client-ip";
 import { createApiKey } from "../serving/api-keys";
-import { servingMetrics } from "../serving/metrics";
+import { servingMetrics } from "../serving/request-metrics";
 import { listenRest } from "../serving/node-http";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { edgeHandler, MAX_API_BODY_BYTES, MAX_AUTH_BODY_BYTES } from "./edge";

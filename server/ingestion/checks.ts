@@ -1,7 +1,7 @@
 import type { Database } from "../db/client";
 import type { CheckLevel } from "../db/generated/client";
 import { declareCheck, grade, percent, type DataCheck, type Measured } from "../pipeline/checks";
-import { median } from "../stats";
+import { median } from "../lib/percentiles";
 import { DATASETS, type Dataset } from "./records";
 import { readOutput } from "../pipeline/outputs";
 import { datasetOutputs, reconcileOutput } from "./outputs";

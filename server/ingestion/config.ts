@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import { storeOf } from "../storage/open";
 import { DEFAULT_INGESTION, type IngestionConfig } from "./pipeline";
 

@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { redactSecrets } from "../redact";
+import { redactSecrets } from "../lib/redact";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 export interface FetchPolicy {

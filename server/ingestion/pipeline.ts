@@ -9,7 +9,7 @@ import { runFolder } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
 import { publishVanished } from "./vanished";
-import { splitCredentials } from "../redact";
+import { splitCredentials } from "../lib/redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
 import type { ObjectStore } from "../storage/store";
 
@@ -73,6 +73,9 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   await ingestor.finish();
 }
 
+/** The task that ends an ingestion's own work: what follows it may rely on published data. */
+export const INGEST_LAST_TASK = "publish";
+
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
  * reconciliation proving every source record is in its table or in quarantine, then the data checks,
@@ -102,7 +105,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
       { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
       // Last, so that only a run whose checks passed changes what serving and training leave out.
       {
-        name: "publish",
+        name: INGEST_LAST_TASK,
         needs: ["checks"],
         run: async (ctx) => {
           const { gone, back } = await publishVanished(ctx.database.pool, ctx.run.id);

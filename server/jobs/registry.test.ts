@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { parseEnv } from "../env";
+import { parseEnv } from "../config/env";
 import { JOBS } from "./registry";
 
 describe("the job registry", () => {
@@ -17,6 +17,11 @@ describe("the job registry", () => {
     for (const job of Object.values(JOBS)) for (const next of job.then ?? []) expect(Object.keys(JOBS)).toContain(next);
     const pipelines = Object.values(JOBS).map((job) => job.pipeline);
     expect(new Set(pipelines).size).toBe(pipelines.length);
+  });
+
+  it("an ingestion ends by judging the served model on what it published, as a task of its own", () => {
+    const tasks = JOBS.ingest!.definition(parseEnv({})).tasks;
+    expect(tasks.at(-1)).toMatchObject({ name: "champion-online", needs: ["publish"] });
   });
 
   it("a schedule must be a cron expression the scheduler accepts", () => {

@@ -1,9 +1,9 @@
-import type { Env } from "../env";
-import type { PipelineRun } from "../db/generated/client";
+import type { Env } from "../config/env";
 import { ingestionConfig } from "../ingestion/config";
-import { INGEST_PIPELINE, ingestionPipeline } from "../ingestion/pipeline";
+import { INGEST_LAST_TASK, INGEST_PIPELINE, ingestionPipeline } from "../ingestion/pipeline";
 import { alertPolicy, evaluateAlerts, type ConditionSource } from "../pipeline/alerts";
-import { measureChampionOnline, modelConditions } from "../recommender/online";
+import { modelConditions } from "../recommender/online";
+import { championOnlineTask } from "../recommender/online-task";
 import { retryFailedTasks, startRun, type StartedRun } from "../pipeline/runner";
 import type { PipelineDefinition } from "../pipeline/types";
 import { modelAlertPolicy, trainConfig } from "../recommender/config";
@@ -26,22 +26,19 @@ interface JobDeclaration {
   then?: string[];
   ownProcess?: boolean;
   conditions?(env: Env): ConditionSource;
-  afterSuccess?(ctx: JobContext, run: PipelineRun): Promise<void>;
 }
 
 const DECLARED = {
   ingest: {
     description: "Ingest tracks, users and listening history from the MooVitamix API",
     pipeline: INGEST_PIPELINE,
-    definition: (env) => ingestionPipeline(ingestionConfig(env)),
+    definition: (env) => {
+      const ingestion = ingestionPipeline(ingestionConfig(env));
+      // Last: the served model judged on the listening this run published.
+      return { ...ingestion, tasks: [...ingestion.tasks, championOnlineTask(env, [INGEST_LAST_TASK])] };
+    },
     schedule: "INGEST_SCHEDULE",
     then: ["train", "analyze"],
-    // The served model, judged on the listening this run brought.
-    afterSuccess: async (ctx, run) => {
-      const online = await measureChampionOnline(ctx.database, run.id);
-      if (online) console.log(`[models] version ${online.versionId} on new listening of ${online.users} users: NDCG@10 ${online.metrics["ndcg@10"].toFixed(4)}`);
-      await evaluateAlerts(ctx.database, TRAIN_PIPELINE, alertPolicy(ctx.env), new Date(), modelConditions(modelAlertPolicy(ctx.env)));
-    },
   },
   train: {
     description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
@@ -73,12 +70,12 @@ function jobFrom(name: string, declared: JobDeclaration): Job {
     description: declared.description,
     pipeline: declared.pipeline,
     schedule: declared.schedule && ((env) => env[declared.schedule!]),
+    definition: declared.definition,
     start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer)),
     retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId)),
     then: declared.then,
     ownProcess: declared.ownProcess,
     conditions: declared.conditions,
-    afterSuccess: declared.afterSuccess,
   };
   return job;
 }
@@ -86,12 +83,11 @@ function jobFrom(name: string, declared: JobDeclaration): Job {
 /** Every job Encore runs; the CLI, the cron routes, the console and the scheduler all start jobs from here. */
 export const JOBS: Record<string, Job> = Object.fromEntries(Object.entries(DECLARED).map(([name, declared]) => [name, jobFrom(name, declared)]));
 
-/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute), and a success has its follow-up. */
+/** When a run ends, its outcome is judged for alerts at once (the scheduler also does so every minute). */
 async function withAlerts(ctx: JobContext, job: Job, starting: Promise<StartedRun>): Promise<StartedRun> {
   const started = await starting;
   if (started.deduped) return started;
   const finished = started.finished.then(async (run) => {
-    if (run.status === "success" && job.afterSuccess) await job.afterSuccess(ctx, run).catch((error: unknown) => console.error(`[${job.name}] after run ${run.id}:`, error));
     await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
     return run;
   });

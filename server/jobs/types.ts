@@ -1,9 +1,9 @@
 import type { Database } from "../db/client";
 import type { PipelineRun } from "../db/generated/client";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import type { ConditionSource } from "../pipeline/alerts";
 import type { StartedRun } from "../pipeline/runner";
-import type { RunInProgressError, RunObserver, TriggerRequest } from "../pipeline/types";
+import type { PipelineDefinition, RunInProgressError, RunObserver, TriggerRequest } from "../pipeline/types";
 
 export interface JobContext {
   database: Database;
@@ -16,6 +16,8 @@ export interface Job {
   pipeline: string;
   /** cron expression (UTC) the built-in scheduler and vercel.json use; none: started by people only */
   schedule?(env: Env): string;
+  /** its tasks, as the environment configures them */
+  definition(env: Env): PipelineDefinition;
   start(ctx: JobContext, request: TriggerRequest, observer?: RunObserver): Promise<StartedRun>;
   /** Runs the failed and skipped tasks of an ended run again. */
   retry(ctx: JobContext, runId: number): Promise<StartedRun>;
@@ -25,8 +27,6 @@ export interface Job {
   ownProcess?: boolean;
   /** incidents of its own, judged with the ledger's */
   conditions?(env: Env): ConditionSource;
-  /** after each successful run, in the process that ran it */
-  afterSuccess?(ctx: JobContext, run: PipelineRun): Promise<void>;
 }
 
 /** A trigger's answer, from this process or a job process: the run (new, or the one its key names), or busy. */

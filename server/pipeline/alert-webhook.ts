@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Alert } from "../db/generated/client";
-import { redactSecrets } from "../redact";
+import { redactSecrets } from "../lib/redact";
 
 export type AlertEvent = "opened" | "recovered";
 

@@ -1,6 +1,6 @@
 import type { Database } from "../db/client";
 import { Prisma, type Alert } from "../db/generated/client";
-import { percentile } from "../stats";
+import { percentile } from "../lib/percentiles";
 import { alertMessage, deliver, type AlertEvent } from "./alert-webhook";
 
 export interface AlertPolicy {
@@ -24,14 +24,14 @@ export interface Condition {
   runId?: number;
 }
 
-/** Which incident keys this evaluation speaks for: those of these kinds not in `holding` are over. */
-export interface Evaluation {
+/** What one look at the conditions found, and which incident keys it speaks for: those of these kinds not in `holding` are over. */
+export interface ConditionReport {
   kinds: Condition["kind"][];
   holding: Condition[];
 }
 
 /** Conditions a pipeline adds to the ledger's own (e.g. the served model's quality). */
-export type ConditionSource = (database: Database, now: Date) => Promise<Evaluation>;
+export type ConditionSource = (database: Database, now: Date) => Promise<ConditionReport>;
 
 function deadlineToday(deadlineUtc: string, now: Date): Date {
   const [h, m] = deadlineUtc.split(":").map(Number);
@@ -41,7 +41,7 @@ function deadlineToday(deadlineUtc: string, now: Date): Date {
 }
 
 /** What holds right now for `pipeline`, from the run ledger. */
-async function currentConditions(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<Evaluation> {
+async function currentConditions(database: Database, pipeline: string, policy: AlertPolicy, now = new Date()): Promise<ConditionReport> {
   const { db } = database;
   const holding: Condition[] = [];
   const kinds: Condition["kind"][] = ["run_failed", "run_skipped", "deadline_missed", "run_slow"];

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { redactSecrets } from "../redact";
+import { redactSecrets } from "../lib/redact";
 import { lakeDir as lakeDirOf } from "../storage/open";
 
 /** Folders whose absolute paths say nothing to a viewer but where the server keeps its files, longest first. */

@@ -1,5 +1,5 @@
 import type { Evaluation } from "./evaluate";
-import { CUTOFFS } from "./metrics";
+import { CUTOFFS } from "./ranking-metrics";
 
 /** What the comparison reads of a version (see `versionDetail`). */
 export interface ComparedVersion {

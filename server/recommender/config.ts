@@ -1,4 +1,4 @@
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import { storeOf } from "../storage/open";
 import type { ModelAlertPolicy } from "./online";
 import { DEFAULT_TRAIN, type TrainConfig } from "./pipeline";

@@ -1,7 +1,7 @@
 import type { Csr } from "./csr";
 import type { History, Model } from "./families/types";
 import type { Pacer } from "./pacer";
-import { MetricAccumulator, type MetricSet } from "./metrics";
+import { MetricAccumulator, type MetricSet } from "./ranking-metrics";
 import { topK } from "./topk";
 
 /** Fills `out` with a score for every track for `user` (higher is better). */

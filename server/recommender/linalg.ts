@@ -21,17 +21,22 @@ export function cholesky(a: Float64Array, n: number): void {
 /** Solves Ax = b for symmetric positive definite A (destroyed: it holds L afterwards); returns x. */
 export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   cholesky(a, n);
+  return solveCholesky(a, b, n);
+}
+
+/** Solves LLᵀx = b from the factor `cholesky` left in the lower triangle of `l`: one forward, one back substitution, O(n²). */
+export function solveCholesky(l: Float64Array, b: ArrayLike<number>, n: number): Float64Array {
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i]!;
-    for (let k = 0; k < i; k++) s -= a[i * n + k]! * y[k]!;
-    y[i] = s / a[i * n + i]!;
+    for (let k = 0; k < i; k++) s -= l[i * n + k]! * y[k]!;
+    y[i] = s / l[i * n + i]!;
   }
   const x = new Float64Array(n);
   for (let i = n - 1; i >= 0; i--) {
     let s = y[i]!;
-    for (let k = i + 1; k < n; k++) s -= a[k * n + i]! * x[k]!;
-    x[i] = s / a[i * n + i]!;
+    for (let k = i + 1; k < n; k++) s -= l[k * n + i]! * x[k]!;
+    x[i] = s / l[i * n + i]!;
   }
   return x;
 }

@@ -2,7 +2,7 @@ import type { Database } from "../db/client";
 import type { Prisma } from "../db/generated/client";
 import type { Condition, ConditionSource } from "../pipeline/alerts";
 import { versionNdcg10 } from "./evaluate";
-import { MetricAccumulator, type MetricSet } from "./metrics";
+import { MetricAccumulator, type MetricSet } from "./ranking-metrics";
 import { championOf } from "./registry";
 
 export interface OnlineResult {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ObjectStore } from "../storage/store";

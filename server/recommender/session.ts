@@ -1,7 +1,7 @@
 import type { TrainSnapshot } from "../db/generated/client";
 import type { Csr } from "./csr";
 import { evaluate, scorerOf, type Evaluation, type Scorer } from "./evaluate";
-import type { FamilyDefinition, Model, Params, TrainingData } from "./families/types";
+import type { FamilyDefinition, FitStage, Model, Params, TrainingData } from "./families/types";
 import { checkedFit } from "./fit-check";
 import { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
@@ -44,12 +44,12 @@ export class TrainSession {
   }
 
   /** A family fitted with `params` at a stage; kept for the run's other tasks (the blend reuses them). */
-  fit(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final"): Promise<Model> {
+  fit(definition: FamilyDefinition, params: Params, stage: FitStage, onIteration?: () => void): Promise<Model> {
     const key = this.key(definition, params, stage);
     let model = this.models.get(key);
     if (!model) {
       const warm = stage === "final" ? this.models.get(key.replace(/:final$/, ":test")) : undefined;
-      model = (async () => checkedFit(await definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm, stage })))();
+      model = (async () => checkedFit(await definition.fit(this[stage].data, params, { pace: this.pace, warm: await warm, stage, onIteration })))();
       // A failed fit is not kept: a retry fits again.
       model.catch(() => this.models.delete(key));
       this.models.set(key, model);

@@ -11,11 +11,14 @@ import { alreadyTrained, DEFAULT_TRAIN, trainPipeline, type TrainConfig } from "
 import { runSummary } from "../pipeline/summary";
 import { runOutcome } from "../monitoring/run-outcome";
 import { createOperator } from "../auth/accounts";
-import { metricsRegistry } from "../monitoring/metrics";
+import { metricsRegistry } from "../monitoring/prometheus";
 import { measureChampionOnline, modelConditions } from "./online";
 import { REASONS_PER_USER } from "./reasons";
 import { previousChampion, promote, rollback } from "./queries";
 import { openStore } from "../storage/open";
+import type { RunObserver } from "../pipeline/types";
+import { als } from "./families/als";
+import { trainingSteps } from "./train-family";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -33,11 +36,11 @@ afterEach(async () => {
 
 const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, store: openStore(lake.dir), ...overrides });
 
-async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}, failing?: string): Promise<PipelineRun> {
+async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}, failing?: string, observer: RunObserver = {}): Promise<PipelineRun> {
   const definition = trainPipeline(config(overrides));
   // A family that breaks, as one might (out of memory, a bug): the others must carry on.
   if (failing) definition.tasks.find((t) => t.name === failing)!.run = () => Promise.reject(new Error(`${failing} broke`));
-  const started = await startRun(database, definition, { trigger: "cli", params });
+  const started = await startRun(database, definition, { trigger: "cli", params }, observer);
   return started.deduped ? waitForRun(database, started.run.id) : started.finished;
 }
 
@@ -52,7 +55,8 @@ const ndcg = (metrics: unknown) => (metrics as Evaluation).overall["ndcg@10"];
 describe("the train pipeline", () => {
   it("trains every family on a snapshot, registers them, makes the best champion (beating popularity) and scores every user", async () => {
     await ingested();
-    const run = await train();
+    const alsProgress: [number, number | null][] = [];
+    const run = await train({}, {}, undefined, { onProgress: (task, done, total) => task === "als" && alsProgress.push([done, total]) });
     expect(run.error).toBeNull();
     expect(run.status).toBe("success");
     const versions = await database.db.modelVersion.findMany({ orderBy: { id: "asc" } });
@@ -69,9 +73,14 @@ describe("the train pipeline", () => {
     expect(await runSummary(database.db, run.id)).toMatch(
       new RegExp(`^train run ${run.id} success in [\\d.]+ s: registered popularity v\\d+ NDCG@10 0\\.\\d{4}, .*; version ${champion.versionId} promoted to champion \\(first champion: NDCG@10 0\\.\\d{4}\\)$`),
     );
-    // Progress inside the long tasks: steps of each family, users scored.
+    // Progress inside the long tasks: each ALS iteration and evaluation (2 candidates × (6 iterations + 1), 10 + 1, 4 warm), users scored.
     const tasks = await taskRows(database, run.id);
-    expect([tasks.als!.pagesDone, tasks.als!.pagesTotal]).toEqual([5, 5]);
+    expect(trainingSteps(als)).toBe(29);
+    expect([tasks.als!.pagesDone, tasks.als!.pagesTotal]).toEqual([29, 29]);
+    const alsSteps = alsProgress.map(([done]) => done);
+    expect(new Set(alsSteps)).toEqual(new Set(Array.from({ length: 30 }, (_, i) => i)));
+    expect(alsSteps).toEqual([...alsSteps].sort((a, b) => a - b));
+    expect(new Set(alsProgress.map(([, total]) => total))).toEqual(new Set([29]));
     expect([tasks.hybrid!.pagesDone, tasks.hybrid!.pagesTotal]).toEqual([3, 3]);
     const snapshotUsers = (await database.db.trainSnapshot.findFirstOrThrow()).users;
     expect([tasks.score!.pagesDone, tasks.score!.pagesTotal]).toEqual([snapshotUsers, snapshotUsers]);

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
-import { recordAudit } from "../audit";
+import { recordAudit } from "../audit/log";
 import type { Db } from "../db/client";
 import type { ApiKey } from "../db/generated/client";
 import { DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, type Scope } from "./scopes";

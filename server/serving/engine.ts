@@ -8,7 +8,7 @@ import { PrunedArtefactError, UnknownVersionError } from "../recommender/registr
 import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
-import { servingMetrics } from "./metrics";
+import { servingMetrics } from "./request-metrics";
 import type { ObjectStore } from "../storage/store";
 
 export interface ServedModel {

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { env } from "../config";
+import { env } from "../config/env";
 import { authenticateKey, bearerKey, mayBeLiveKey, type ApiKeyPrincipal } from "./api-keys";
 import type { Scope } from "./scopes";
 import { RateLimiter } from "./rate-limit";

@@ -6,7 +6,7 @@ import { docsAsset, DOCS_CSP } from "./docs";
 import { recordEvents } from "./events";
 import { admitApiKey } from "./gate";
 import { isDatabaseUnavailable } from "../db/unavailable";
-import { servingMetrics } from "./metrics";
+import { servingMetrics } from "./request-metrics";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import { resultsSchema } from "../experiments/results-schema";
 import { COMMON_FAILURES, failure, jsonContent, openApiDocument } from "./openapi";

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { env } from "../config";
+import { env } from "../config/env";
 import type { Database } from "../db/client";
 import { alertPolicy } from "../pipeline/alerts";
 import { assignVariant } from "../experiments/assignment";
 import { servingEngine, type RunningExperiment, type ServingEngine, type ServingState } from "./engine";
 import { readListener } from "./listener";
-import { servingMetrics } from "./metrics";
+import { servingMetrics } from "./request-metrics";
 import { recommend, similarTracks, type RecommendRequest, type Recommendations, type SimilarTracks } from "./recommend";
 import { storeOf } from "../storage/open";
 

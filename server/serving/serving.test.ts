@@ -17,7 +17,7 @@ import { type RestServer } from "./node-http";
 import { createApiKey, revokeApiKey } from "./api-keys";
 import type { Scope } from "./scopes";
 import { FALLBACK_INCIDENT } from "./engine";
-import { servingMetrics } from "./metrics";
+import { servingMetrics } from "./request-metrics";
 import type { Recommendations, SimilarTracks } from "./recommend";
 import { engineFor, recommendationsOfVersion } from "./service";
 import { handleRest } from "./rest";

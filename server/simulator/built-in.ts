@@ -1,5 +1,5 @@
 import type { Db } from "../db/client";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import { createApiKey, revokeApiKey } from "../serving/api-keys";
 import { catalogueOptions } from "./options";
 import { startSimulator, type Simulator } from "./server";

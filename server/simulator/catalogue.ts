@@ -1,5 +1,5 @@
 import type { Dataset, SourceRecord } from "../ingestion/records";
-import { Random, WeightedSampler } from "../random";
+import { Random, WeightedSampler } from "../lib/random";
 import { EMAIL_DOMAINS, FIRST_NAMES, GENDERS, GENRES, LAST_NAMES, WORDS } from "./vocabulary";
 
 export type SimulatorMode = "original" | "realistic";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { DATASETS, type Dataset } from "../ingestion/records";
 import { Catalogue, type CatalogueOptions } from "./catalogue";
 import { corrupt, faultsSchema, NO_FAULTS, type Faults } from "./faults";
-import { Random } from "../random";
+import { Random } from "../lib/random";
 import { recommendedPlays, type RecommenderClient } from "./listeners";
 
 export interface Simulator {

@@ -1,7 +1,7 @@
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
-import { PRIVATE_DIR, PRIVATE_FILE } from "../private-files";
+import { PRIVATE_DIR, PRIVATE_FILE } from "../runtime/private-files";
 import { MissingObjectError, type ObjectStore } from "./store";
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { Env } from "../env";
+import type { Env } from "../config/env";
 import { LocalStore } from "./local";
 import { S3Store } from "./s3";
 import type { ObjectStore } from "./store";

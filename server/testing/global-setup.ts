@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 
 declare module "vitest" {
   export interface ProvidedContext {

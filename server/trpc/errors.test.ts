@@ -2,7 +2,7 @@ import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { createDatabase } from "../db/client";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { createTRPCRouter, publicProcedure, retryAfterHeaders } from "./init";
 
 // The app's own tRPC instance (its error formatter and input guard), with procedures that fail on purpose.

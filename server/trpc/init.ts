@@ -14,7 +14,7 @@ import { MAX_BATCH_SIZE } from "./limits";
 import { bearerKey } from "../serving/api-keys";
 import type { Scope } from "../serving/scopes";
 import { admitApiKey } from "../serving/gate";
-import { servingMetrics } from "../serving/metrics";
+import { servingMetrics } from "../serving/request-metrics";
 
 export interface Context {
   db: Db;

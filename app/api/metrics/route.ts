@@ -1,8 +1,8 @@
 import { hasBearer } from "@/server/auth/bearer";
-import { env } from "@/server/config";
+import { env } from "@/server/config/env";
 import { database } from "@/server/db/client";
-import { metricsRegistry, metricsResponse } from "@/server/monitoring/metrics";
-import { servingMetrics } from "@/server/serving/metrics";
+import { metricsRegistry, metricsResponse } from "@/server/monitoring/prometheus";
+import { servingMetrics } from "@/server/serving/request-metrics";
 
 export const dynamic = "force-dynamic";
 

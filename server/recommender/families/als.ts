@@ -1,6 +1,7 @@
-import { Random } from "../../random";
+import { Random } from "../../lib/random";
 import { transpose, type Csr } from "../csr";
-import { solveSpd } from "../linalg";
+import { checkFinite } from "../fit-check";
+import { cholesky, solveCholesky } from "../linalg";
 import type { Pacer } from "../pacer";
 import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
 
@@ -138,7 +139,16 @@ export function alsLoss(c: Csr, x: Float32Array, y: Float32Array, f: number, lam
  * Fits from small random item factors (as `implicit` does; the first half-step solves the users from
  * them), or from `startItems` (a fit on part of this data) for `iterations` iterations.
  */
-export async function fitAls(counts: Csr, params: AlsParams, seed: number, pace: Pacer, startItems?: Float32Array, iterations = params.iterations, trackLoss = true): Promise<AlsFactors> {
+export async function fitAls(
+  counts: Csr,
+  params: AlsParams,
+  seed: number,
+  pace: Pacer,
+  startItems?: Float32Array,
+  iterations = params.iterations,
+  trackLoss = true,
+  onIteration: () => void = () => undefined,
+): Promise<AlsFactors> {
   const f = params.factors;
   const cu: Csr = { ...counts, data: counts.data.map((v) => 1 + params.alpha * v) };
   const ci = transpose(cu);
@@ -152,15 +162,22 @@ export async function fitAls(counts: Csr, params: AlsParams, seed: number, pace:
     solveRows(ci, items, users, f, params.regularization, params.cgSteps);
     await pace.breathe();
     if (trackLoss) curve.push(alsLoss(cu, users, items, f, params.regularization));
+    onIteration();
   }
   return { factors: f, users, items, curve };
+}
+
+/** A user folded in: their factors, and the Cholesky factor L (lower triangle) of YᵀC^uY + λI that solved them. */
+export interface FoldedIn {
+  x: Float64Array;
+  l: Float64Array;
 }
 
 /**
  * A user's factors from their history, solved exactly against fixed item factors (the user half-step
  * of ALS for one row): (YᵀY + λI + Yᵀ(C − I)Y) x = YᵀCp. Serves users and listens the fit never saw.
  */
-export function foldIn(items: Float32Array, yty: Float64Array, f: number, alpha: number, history: History): Float64Array {
+export function foldIn(items: Float32Array, yty: Float64Array, f: number, alpha: number, history: History): FoldedIn {
   const a = Float64Array.from(yty);
   const b = new Float64Array(f);
   for (let p = 0; p < history.items.length; p++) {
@@ -172,7 +189,22 @@ export function foldIn(items: Float32Array, yty: Float64Array, f: number, alpha:
       for (let j = 0; j < f; j++) a[i * f + j]! += (conf - 1) * yi * items[io + j]!;
     }
   }
-  return solveSpd(a, b, f);
+  cholesky(a, f);
+  return { x: solveCholesky(a, b, f), l: a };
+}
+
+/**
+ * Each history track's exact share of `item`'s fold-in score, by history position: x_u = W^u YᵀC^u p(u)
+ * makes x_u·y_i = Σ_j c_uj·(y_iᵀW^u y_j) with W^u = (YᵀC^uY + λI)⁻¹ (Hu, Koren & Volinsky 2008, §5; implicit's `explain`).
+ * One solve with the fold-in's Cholesky factor, then a dot product per history track.
+ */
+export function contributions(items: Float32Array, f: number, alpha: number, history: History, folded: FoldedIn, item: number): Float64Array {
+  const weighted = solveCholesky(folded.l, items.subarray(item * f, (item + 1) * f), f);
+  return Float64Array.from(history.items, (j, p) => {
+    let s = 0;
+    for (let k = 0; k < f; k++) s += weighted[k]! * items[j * f + k]!;
+    return (1 + alpha * history.counts[p]!) * s;
+  });
 }
 
 /** x·y_i for every track, four tracks per pass so each value of x loaded serves four products. */
@@ -204,6 +236,13 @@ export function factorScores(x: Float64Array, items: Float32Array, f: number, ou
 export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[]): Model {
   const f = params.factors!;
   const yty = gram(items, trackIds.length, f, params.regularization!);
+  // Scoring a user and explaining their top tracks share one fold-in (histories are not changed once made).
+  const solved = new WeakMap<History, FoldedIn>();
+  const folded = (history: History) => {
+    let user = solved.get(history);
+    if (!user) solved.set(history, (user = foldIn(items, yty, f, params.alpha!, history)));
+    return user;
+  };
   return {
     family: "als",
     params,
@@ -211,15 +250,9 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
     curve,
     scoreHistory: (history, out) => {
       if (history.items.length === 0) return void out.fill(0);
-      factorScores(foldIn(items, yty, f, params.alpha!, history), items, f, out);
+      factorScores(folded(history).x, items, f, out);
     },
-    // The history tracks whose factors point most the item's way (y_i·y_item): an attribution, as fold-in mixes them all.
-    because: (history, item, limit) =>
-      strongest(history, Array.from(history.items, (i) => {
-        let s = 0;
-        for (let k = 0; k < f; k++) s += items[i * f + k]! * items[item * f + k]!;
-        return s;
-      }), limit),
+    because: (history, item, limit) => strongest(history, contributions(items, f, params.alpha!, history, folded(history), item), limit),
     artefact: () => ({ meta: {}, arrays: { items } }),
   };
 }
@@ -235,10 +268,12 @@ export const als: FamilyDefinition = {
   ],
   // Warm from a fit on most of the same data (the test split's), a third of the iterations reach the same loss.
   // Candidates are compared after 60% of the iterations, without the loss curve: their ranking settles early, and tuning is most of the cost.
-  fit: async (data: TrainingData, params, { pace, warm, stage }) => {
+  iterations: (params, stage, warm) => (warm ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations!),
+  fit: async (data: TrainingData, params, { pace, warm, stage, onIteration }) => {
     const start = warm?.artefact().arrays.items as Float32Array | undefined;
-    const iterations = start ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations;
-    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, iterations, stage !== "validation");
+    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, als.iterations!(params, stage, start !== undefined), stage !== "validation", onIteration);
+    // The user factors are not stored (users are folded in when served), so the session's check of the artefact never sees them: as implicit, both are checked.
+    checkFinite("als", params, { users: fitted.users });
     return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);
   },
 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { csrFromTriplets, transpose } from "../csr";
 import { invertSpd } from "../linalg";
-import { alsLoss, fitAls, foldIn, gram, solveRows } from "./als";
+import { alsLoss, alsModel, contributions, fitAls, foldIn, gram, solveRows } from "./als";
 import { fitEase } from "./ease";
 import { itemKnnModel, itemNeighbours, neighbourScores } from "./item-knn";
 import { standardise } from "./hybrid";
@@ -128,7 +128,7 @@ describe("als", () => {
     solveRows(conf, users, items, f, params.regularization, 50);
     const yty = gram(items, X.cols, f, params.regularization);
     for (let u = 0; u < X.rows; u++) {
-      const direct = foldIn(items, yty, f, params.alpha, { items: X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!), counts: X.data.subarray(X.indptr[u]!, X.indptr[u + 1]!) });
+      const direct = foldIn(items, yty, f, params.alpha, { items: X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!), counts: X.data.subarray(X.indptr[u]!, X.indptr[u + 1]!) }).x;
       for (let k = 0; k < f; k++) expect(users[u * f + k]).toBeCloseTo(direct[k]!, 4);
     }
   });
@@ -152,6 +152,51 @@ describe("als", () => {
     for (const v of items) norms += v * v;
     expect(alsLoss(conf, users, items, f, params.regularization)).toBeCloseTo(brute + params.regularization * norms, 6);
     expect(transpose(transpose(X)).indices).toEqual(X.indices);
+  });
+
+  // Hu, Koren & Volinsky 2008, §5: x_u·y_i = Σ_j c_uj·y_iᵀW^u y_j, W^u = (YᵀC^uY + λI)⁻¹ (implicit's `explain`).
+  it("explains a score exactly: one factor, by hand", () => {
+    // y = (1, 2, 0.5), λ = 0.5, α = 1; heard track 0 ten times (c = 11) and track 1 twice (c = 3).
+    // W⁻¹ = ΣY² + λ + Σ(c − 1)y² = 5.25 + 0.5 + 10·1 + 2·4 = 23.75; track 2's shares: 11·0.5·1/23.75 and 3·0.5·2/23.75.
+    const model = alsModel(Int32Array.from([10, 11, 12]), Float32Array.from([1, 2, 0.5]), { factors: 1, regularization: 0.5, alpha: 1 });
+    const history = { items: Int32Array.from([0, 1]), counts: Float32Array.from([10, 2]) };
+    const shares = contributions(Float32Array.from([1, 2, 0.5]), 1, 1, history, foldIn(Float32Array.from([1, 2, 0.5]), Float64Array.from([5.75]), 1, 1, history), 2);
+    expect(shares[0]).toBeCloseTo(5.5 / 23.75, 12);
+    expect(shares[1]).toBeCloseTo(3 / 23.75, 12);
+    const scores = new Float32Array(3);
+    model.scoreHistory(history, scores);
+    expect(scores[2]).toBeCloseTo(8.5 / 23.75, 6);
+    // Track 0 explains more though track 1 points more its way (y·y: 1 against 0.5): its ten listens weigh.
+    expect(Array.from(model.because(history, 2, 2))).toEqual([0, 1]);
+  });
+
+  it("explains a fitted model's scores exactly: the shares sum to the fold-in's score and rank as the dense W^u computes them", async () => {
+    const f = 3;
+    const { items } = await fitAls(X, params, 7, unpaced());
+    const model = alsModel(Int32Array.from([0, 1, 2, 3, 4]), items, params);
+    const history = { items: Int32Array.from([0, 1, 3]), counts: Float32Array.from([2, 1, 5]) };
+    const confidence = [1, 1, 1, 1, 1];
+    history.items.forEach((j, p) => (confidence[j] = 1 + params.alpha * history.counts[p]!));
+    // YᵀC^uY + λI over every track (C = 1 off the history), inverted.
+    const a = new Float64Array(f * f);
+    for (let t = 0; t < 5; t++) for (let r = 0; r < f; r++) for (let c = 0; c < f; c++) a[r * f + c]! += confidence[t]! * items[t * f + r]! * items[t * f + c]!;
+    for (let r = 0; r < f; r++) a[r * f + r]! += params.regularization;
+    const w = invertSpd(a, f);
+    const scores = new Float32Array(5);
+    model.scoreHistory(history, scores);
+    const folded = foldIn(items, gram(items, 5, f, params.regularization), f, params.alpha, history);
+    for (const item of [2, 4]) {
+      const dense = Array.from(history.items, (j) => {
+        let s = 0;
+        for (let r = 0; r < f; r++) for (let c = 0; c < f; c++) s += items[item * f + r]! * w[r * f + c]! * items[j * f + c]!;
+        return confidence[j]! * s;
+      });
+      const shares = contributions(items, f, params.alpha, history, folded, item);
+      dense.forEach((d, p) => expect(shares[p]).toBeCloseTo(d, 8));
+      expect(shares.reduce((s, v) => s + v, 0)).toBeCloseTo(scores[item]!, 6);
+      const ranked = [0, 1, 2].filter((p) => dense[p]! > 0).sort((x, y) => dense[y]! - dense[x]!).map((p) => history.items[p]!);
+      expect(Array.from(model.because(history, item, 3))).toEqual(ranked);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { historyOf } from "../evaluate";
 import type { Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { atK } from "../metrics";
+import { atK } from "../ranking-metrics";
 import { topK } from "../topk";
 import type { History, Model, Params, TypedArrays } from "./types";
 

@@ -7,6 +7,9 @@ export const FAMILIES = ["popularity", "item_knn", "als", "ease", "hybrid"] as c
 export type Family = (typeof FAMILIES)[number];
 
 export type Params = Record<string, number>;
+
+/** Where a fit serves: choosing hyperparameters, the reported test numbers, or the stored model. */
+export type FitStage = "validation" | "test" | "final";
 export type TypedArrays = Record<string, Float32Array | Int32Array | Float64Array>;
 
 /** What every family fits on: training listens as a count matrix, the listens themselves, the catalogue. */
@@ -55,8 +58,13 @@ export interface FamilyDefinition {
   family: Exclude<Family, "hybrid">;
   /** hyperparameters tried on the validation split; the first is the default */
   grid: Params[];
-  /** `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS) */
-  fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model; stage: "validation" | "test" | "final" }): Promise<Model>;
+  /**
+   * `warm`: the same family fitted on a subset of this data, to start from where it applies (ALS);
+   * `onIteration`: called after each of the `iterations` the fit runs, for the progress bar.
+   */
+  fit(data: TrainingData, params: Params, options: { pace: Pacer; warm?: Model; stage: FitStage; onIteration?: () => void }): Promise<Model>;
+  /** How many iterations a fit at `stage` runs (from a warm start or not); families that do not iterate have none. */
+  iterations?(params: Params, stage: FitStage, warm: boolean): number;
   /** The model again from the arrays its `artefact()` stored (a file, or a worker thread's answer). */
   restore(trackIds: Int32Array, arrays: TypedArrays, params: Params): Model;
 }

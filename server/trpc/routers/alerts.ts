@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { recordAudit } from "../../audit";
+import { recordAudit } from "../../audit/log";
 import { acknowledgeAlert } from "../../pipeline/alerts";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { paging, recordId } from "../inputs";

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { listAudit } from "../../audit";
+import { listAudit } from "../../audit/log";
 import { adminProcedure, createTRPCRouter } from "../init";
 
 export const auditRouter = createTRPCRouter({

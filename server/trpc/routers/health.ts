@@ -1,4 +1,4 @@
-import { checkReadiness } from "../../health";
+import { checkReadiness } from "../../db/readiness";
 import { createTRPCRouter, publicProcedure } from "../init";
 
 export const healthRouter = createTRPCRouter({

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
-import { recordAudit } from "../../audit";
-import { env } from "../../config";
+import { recordAudit } from "../../audit/log";
+import { env } from "../../config/env";
 import { ingestionStatus } from "../../ingestion/status";
 import { triggerJob } from "../../jobs/trigger";
 import { requireJob } from "../jobs";

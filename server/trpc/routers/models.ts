@@ -1,7 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { recordAudit } from "../../audit";
-import { env } from "../../config";
+import { recordAudit } from "../../audit/log";
+import { env } from "../../config/env";
 import { triggerJob } from "../../jobs/trigger";
 import { requireJob } from "../jobs";
 import { championOnline, listVersions, previousChampion, promote, qualityOverTime, rollback, versionDetail, championSummary } from "../../recommender/queries";

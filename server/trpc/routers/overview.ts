@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { env } from "../../config";
+import { env } from "../../config/env";
 import { INGEST_PIPELINE } from "../../ingestion/pipeline";
 import { pipelineOverview } from "../../monitoring/overview";
 import { createTRPCRouter, signedInProcedure } from "../init";

@@ -1,12 +1,12 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { recordAudit } from "../../audit";
+import { recordAudit } from "../../audit/log";
 import { INGEST_PIPELINE } from "../../ingestion/pipeline";
 import { requireJobOfPipeline } from "../jobs";
 import { listRuns, runDetail, runGrid } from "../../monitoring/runs";
 import { requestCancel } from "../../pipeline/runner";
 import { browseQuarantine } from "../../data/browse";
-import { env } from "../../config";
+import { env } from "../../config/env";
 import { createTRPCRouter, operatorProcedure, signedInProcedure } from "../init";
 import { paging, runId, text } from "../inputs";
 import { DATASETS } from "../../ingestion/records";

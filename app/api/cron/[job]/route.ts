@@ -1,7 +1,7 @@
 import { findJob } from "@/server/jobs/registry";
 import { currentSlot, parseSlot, slotKey } from "@/server/jobs/slots";
 import { hasBearer } from "@/server/auth/bearer";
-import { env } from "@/server/config";
+import { env } from "@/server/config/env";
 import { database } from "@/server/db/client";
 import { triggerJob } from "@/server/jobs/trigger";
 

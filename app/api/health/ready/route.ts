@@ -1,5 +1,5 @@
 import { db } from "@/server/db/client";
-import { checkReadiness } from "@/server/health";
+import { checkReadiness } from "@/server/db/readiness";
 
 export const dynamic = "force-dynamic";
 

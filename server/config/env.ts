@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 import { z } from "zod";
-import { parseTrustProxy } from "./auth/client-ip";
+import { parseTrustProxy } from "../auth/client-ip";
 
 /** Thrown when the environment is invalid; `message` lists every problem, one per line. */
 export class ConfigError extends Error {
@@ -344,4 +344,11 @@ export function parseEnv(source: Record<string, string | undefined> = process.en
   const result = envSchema.safeParse(source);
   if (result.success) return result.data;
   throw new ConfigError(result.error.issues.map((i) => `${i.path.join(".") || "environment"}: ${i.message}`));
+}
+
+let cached: Env | undefined;
+
+/** The validated environment of this process, read once. */
+export function env(): Env {
+  return (cached ??= parseEnv());
 }

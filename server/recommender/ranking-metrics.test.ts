@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { atK } from "./metrics";
+import { atK } from "./ranking-metrics";
 import { topK } from "./topk";
 
 const log2 = Math.log2;

@@ -1,16 +1,16 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { ensureFirstAdmin, type FirstAdmin } from "./auth/accounts";
-import { createDatabase } from "./db/client";
-import { startEmbeddedPostgres } from "./db/embedded";
-import { migrate, type MigrationReport } from "./db/migrations";
-import { assertDatabaseReachable } from "./db/reachability";
-import type { Env } from "./env";
-import { lakeDir } from "./storage/open";
+import { ensureFirstAdmin, type FirstAdmin } from "../auth/accounts";
+import { createDatabase } from "../db/client";
+import { startEmbeddedPostgres } from "../db/embedded";
+import { migrate, type MigrationReport } from "../db/migrations";
+import { assertDatabaseReachable } from "../db/reachability";
+import type { Env } from "../config/env";
+import { lakeDir } from "../storage/open";
 import { ensurePrivateDir } from "./private-files";
 import { localSecrets } from "./secrets";
 
-export interface Database {
+export interface OpenedDatabase {
   url: string;
   embedded: boolean;
   migrations: MigrationReport;
@@ -18,7 +18,7 @@ export interface Database {
 }
 
 /** The database in DATABASE_URL, or an embedded one under DATA_DIR; reachable and migrated. */
-export async function openDatabase(env: Env, log: (line: string) => void): Promise<Database> {
+export async function openDatabase(env: Env, log: (line: string) => void): Promise<OpenedDatabase> {
   // What lands there (pages with e-mail addresses, generated secrets) is for this user alone. As root,
   // an embedded cluster in DATA_DIR/pg runs as `postgres` and must pass through, also when this
   // process uses DATABASE_URL while another (say `npm start`) serves that cluster: closing DATA_DIR
@@ -48,7 +48,7 @@ export async function openDatabase(env: Env, log: (line: string) => void): Promi
   }
 }
 
-export interface Runtime extends Database {
+export interface Runtime extends OpenedDatabase {
   nextauthSecret: string;
   cronSecret: string | undefined;
   firstAdmin: FirstAdmin;

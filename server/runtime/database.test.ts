@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseEnv } from "./env";
-import { openDatabase } from "./runtime";
-import { createTestDatabase, type TestDatabase } from "./testing/database";
+import { parseEnv } from "../config/env";
+import { openDatabase } from "./database";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
 
 let database: TestDatabase;
 let root: string;

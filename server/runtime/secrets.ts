@@ -24,7 +24,7 @@ export async function localSecrets(dataDir: string): Promise<LocalSecrets> {
   const file = path.join(dataDir, "secrets.json");
   if (existsSync(file)) return localSecretsSchema.parse(JSON.parse(await readFile(file, "utf8")));
   const secrets = generate();
-  // Its mode is set where the database is opened (runtime.ts), which knows whether PostgreSQL must pass through.
+  // Its mode is set where the database is opened (database.ts), which knows whether PostgreSQL must pass through.
   await mkdir(dataDir, { recursive: true, mode: PRIVATE_DIR });
   await writeFile(file, JSON.stringify(secrets, null, 2), { mode: PRIVATE_FILE, flag: "wx" });
   return secrets;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createDatabase } from "../db/client";
-import { freePort } from "../net";
+import { freePort } from "../runtime/ports";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { seedRun } from "../testing/ledger";
-import { metricsRegistry, metricsResponse } from "./metrics";
+import { metricsRegistry, metricsResponse } from "./prometheus";
 
 let database: TestDatabase;
 beforeAll(async () => {

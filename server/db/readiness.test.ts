@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createDatabase } from "./db/client";
-import { readMigrations } from "./db/migrations";
-import { checkReadiness } from "./health";
-import { freePort } from "./net";
-import { createTestDatabase, type TestDatabase } from "./testing/database";
+import { createDatabase } from "./client";
+import { readMigrations } from "./migrations";
+import { checkReadiness } from "./readiness";
+import { freePort } from "../runtime/ports";
+import { createTestDatabase, type TestDatabase } from "../testing/database";
 
 let migrated: TestDatabase;
 let empty: TestDatabase;

@@ -1,6 +1,6 @@
-import type { Db } from "./db/client";
-import { readMigrations } from "./db/migrations";
-import { isDatabaseUnavailable } from "./db/unavailable";
+import type { Db } from "./client";
+import { readMigrations } from "./migrations";
+import { isDatabaseUnavailable } from "./unavailable";
 
 /** Pending migrations are listed only when they could be read: an unreachable database says nothing about them. */
 export type Readiness =
