@@ -1,5 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, S3Client } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
 import { MissingObjectError, type ObjectStore } from "./store";
 
@@ -7,16 +6,24 @@ import { MissingObjectError, type ObjectStore } from "./store";
 const PART_BYTES = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
 
-const isMissing = (error: unknown) => error instanceof NoSuchKey || error instanceof NotFound || (error as { name?: string }).name === "NotFound";
+const isMissing = (error: unknown) => ["NoSuchKey", "NotFound"].includes((error as { name?: string }).name ?? "");
+
+type Sdk = typeof import("@aws-sdk/client-s3");
+
+/** Loaded on first use: the SDK costs every process about 1.7 s and 16 MB to import, and a local store never needs it. */
+async function loadSdk() {
+  const [sdk, { Upload }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/lib-storage")]);
+  return { sdk, Upload };
+}
 
 /**
  * The SDK's own configuration: AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (or any of its
  * credential sources), and AWS_ENDPOINT_URL_S3 for a store that is not AWS, addressed by path
  * (`endpoint/bucket/key`) because such stores seldom have a DNS name per bucket.
  */
-function clientFromEnvironment(): S3Client {
+function clientFromEnvironment(sdk: Sdk): S3Client {
   const endpoint = process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
-  return new S3Client({
+  return new sdk.S3Client({
     forcePathStyle: endpoint !== undefined,
     // Other S3-compatible stores often refuse the CRC32 trailers the SDK now adds by default.
     ...(endpoint !== undefined && { requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" }),
@@ -27,16 +34,26 @@ function clientFromEnvironment(): S3Client {
 export class S3Store implements ObjectStore {
   readonly bucket: string;
   private readonly prefix: string;
+  private loaded: Promise<Awaited<ReturnType<typeof loadSdk>> & { client: S3Client }> | null = null;
 
   constructor(
     readonly url: string,
-    private readonly client: S3Client = clientFromEnvironment(),
+    private readonly givenClient?: S3Client,
   ) {
     const parsed = new URL(url);
     if (parsed.protocol !== "s3:" || parsed.hostname === "") throw new Error(`STORAGE_URL ${url} is not s3://bucket/prefix`);
     this.bucket = parsed.hostname;
     const prefix = parsed.pathname.replace(/^\/+|\/+$/g, "");
     this.prefix = prefix === "" ? "" : `${prefix}/`;
+  }
+
+  private async load() {
+    const { sdk, Upload } = await loadSdk();
+    return { sdk, Upload, client: this.givenClient ?? clientFromEnvironment(sdk) };
+  }
+
+  private sdk() {
+    return (this.loaded ??= this.load());
   }
 
   private objectKey(key: string): string {
@@ -54,6 +71,7 @@ export class S3Store implements ObjectStore {
   }
 
   async put(key: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ bytes: number }> {
+    const { Upload, client } = await this.sdk();
     let bytes = 0;
     async function* counted() {
       for await (const chunk of body) {
@@ -63,7 +81,7 @@ export class S3Store implements ObjectStore {
     }
     // A multipart upload; on failure lib-storage aborts it, so no object and no parts are left.
     const upload = new Upload({
-      client: this.client,
+      client,
       params: { Bucket: this.bucket, Key: this.objectKey(key), Body: Readable.from(counted(), { objectMode: false }) },
       partSize: PART_BYTES,
       queueSize: PARTS_IN_FLIGHT,
@@ -74,7 +92,8 @@ export class S3Store implements ObjectStore {
 
   async get(key: string): Promise<Readable> {
     try {
-      const { Body } = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const { sdk, client } = await this.sdk();
+      const { Body } = await client.send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
       if (!(Body instanceof Readable)) throw new Error(`${this.locate(key)}: the S3 client gave no stream`);
       return Body;
     } catch (error) {
@@ -85,7 +104,8 @@ export class S3Store implements ObjectStore {
 
   async stat(key: string): Promise<{ bytes: number } | null> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+      const { sdk, client } = await this.sdk();
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
       return { bytes: head.ContentLength ?? 0 };
     } catch (error) {
       if (isMissing(error)) return null;
@@ -94,10 +114,11 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    const { sdk, client } = await this.sdk();
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }));
+      const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }));
       for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(this.prefix.length));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -105,6 +126,7 @@ export class S3Store implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
+    const { sdk, client } = await this.sdk();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.objectKey(key) }));
   }
 }

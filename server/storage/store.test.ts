@@ -87,7 +87,8 @@ describe.each(stores)("the store on %s", (_, storeOf) => {
       clearInterval(sampler);
       await store.delete("big/zeros");
     }
-    expect(peak - before).toBeLessThan(size / 4);
+    // Holding the object would add at least its size; parts in flight and the in-process server's buffers add tens of MiB.
+    expect(peak - before).toBeLessThan(size / 2);
   }, 120_000);
 });
 
