@@ -6,6 +6,7 @@ import { migrate } from "../db/migrations";
 import { DEFAULT_INGESTION, ingestionPipeline } from "../ingestion/pipeline";
 import { startRun } from "../pipeline/runner";
 import type { Simulator } from "../simulator/server";
+import { openStore } from "../storage/open";
 
 // What the benchmarks share: a fresh database, an ingestion, and jobs run as `npm run job` runs them.
 
@@ -23,7 +24,7 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
 }
 
 export async function ingest(database: Database, simulator: Simulator, lakeDir: string): Promise<void> {
-  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }), { trigger: "cli" });
+  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, store: openStore(lakeDir) }), { trigger: "cli" });
   const run = started.deduped ? null : await started.finished;
   if (run?.status !== "success") throw new Error(`ingestion failed: ${run?.error}`);
 }

@@ -14,6 +14,7 @@ import { loadSnapshot } from "../recommender/snapshot";
 import type { CatalogueOptions } from "../simulator/catalogue";
 import { catalogueOptions } from "../simulator/options";
 import { startSimulator, type Simulator } from "../simulator/server";
+import { openStore } from "../storage/open";
 
 // `npm run bench:train [-- --only a,b,c]`: ingests a simulated catalogue into a fresh embedded database,
 // then times `npm run job -- train` in a process of its own and prints each family's quality, time and memory.
@@ -35,9 +36,9 @@ const SCENARIOS: Scenario[] = [
 const SEED = 42;
 
 /** The oracle's metrics on the train run's own test split: held-out tracks ranked by the simulator's true chances. */
-async function oracle(database: Database, simulator: Simulator): Promise<Evaluation> {
+async function oracle(database: Database, simulator: Simulator, lakeDir: string): Promise<Evaluation> {
   const row = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
-  const { snapshot } = await loadSnapshot(database, row.id);
+  const { snapshot } = await loadSnapshot(database, openStore(lakeDir), row.id);
   const session = new TrainSession(row, snapshot, SEED, unpaced());
   const index = new Map<number, number>();
   snapshot.trackIds.forEach((id, i) => index.set(id, i));
@@ -88,7 +89,7 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     console.log(`tasks (s): ${tasks}`);
     if (scenario.oracle) {
       const best = Math.max(...versions.map(versionNdcg10));
-      const o = await oracle(database, simulator);
+      const o = await oracle(database, simulator, lakeDir);
       console.log(`oracle (the simulator's true tastes): NDCG@10 ${o.overall["ndcg@10"].toFixed(4)}, recall@20 ${o.overall["recall@20"].toFixed(4)}; best model ÷ oracle = ${(best / o.overall["ndcg@10"]).toFixed(2)}; best ÷ popularity = ${(best / popularity).toFixed(2)}`);
     }
   } finally {

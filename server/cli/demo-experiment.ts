@@ -18,6 +18,7 @@ import { listenRest } from "../serving/node-http";
 import { engineFor } from "../serving/service";
 import { catalogueOptions } from "../simulator/options";
 import { startSimulator } from "../simulator/server";
+import { openStore } from "../storage/open";
 
 const USAGE = "npm run demo:experiment -- [--days 14] [--aa] [--json] [--seed 42]";
 
@@ -42,17 +43,17 @@ async function main() {
   const database = createDatabase(pg.url, 8);
   const simulator = await startSimulator({ ...catalogueOptions("realistic", seed) });
   const rest = await listenRest(database);
-  const lakeDir = path.join(root, "lake");
+  const store = openStore(path.join(root, "lake"));
   const run = async (definition: PipelineDefinition) => {
     const started = await startRun(database, definition, { trigger: "cli" });
     const ended = started.deduped ? null : await started.finished;
     if (ended?.status !== "success") throw new Error(`${definition.name} run failed: ${ended?.error}`);
   };
-  const ingestNow = () => run(ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, lakeDir }));
+  const ingestNow = () => run(ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, store }));
   try {
     say("Ingesting the simulator and training every family…");
     await ingestNow();
-    await run(trainPipeline({ ...DEFAULT_TRAIN, lakeDir, seed }));
+    await run(trainPipeline({ ...DEFAULT_TRAIN, store, seed }));
     const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" }, include: { version: true } });
     const popularity = await database.db.modelVersion.findFirstOrThrow({ where: { family: "popularity" }, orderBy: { id: "desc" } });
     const control = values.aa ? champion.version : popularity;

@@ -38,4 +38,10 @@ describe("parseEnv", () => {
   it("wants the admin e-mail and password together", () => {
     expect(() => parseEnv({ ADMIN_EMAIL: "a@b.test" })).toThrow(/set ADMIN_EMAIL and ADMIN_PASSWORD together/);
   });
+
+  it("takes an s3:// STORAGE_URL, and nothing else there", () => {
+    expect(parseEnv({ STORAGE_URL: "s3://encore-data/production" }).STORAGE_URL).toBe("s3://encore-data/production");
+    expect(parseEnv({ STORAGE_URL: "" }).STORAGE_URL).toBeUndefined();
+    expect(() => parseEnv({ STORAGE_URL: "/var/lib/encore/lake" })).toThrow(/STORAGE_URL: must be s3:\/\/bucket/);
+  });
 });

@@ -26,6 +26,11 @@ const httpUrl = optionalString.refine(
   "must be an http(s):// URL",
 );
 
+const s3Url = optionalString.refine(
+  (v) => v === undefined || (/^s3:\/\/[a-z0-9][a-z0-9.-]*(\/|$)/.test(v) && URL.canParse(v)),
+  "must be s3://bucket or s3://bucket/prefix",
+);
+
 const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
 
 /** A schedule: a cron expression (UTC) that croner, the scheduler's engine, accepts. */
@@ -153,6 +158,13 @@ export const envSchema = z
       description: "Where raw pages land (`<dataset>/<YYYY-MM-DD>/run-<id>/try<n>-pass<p>.jsonl.gz`), and training snapshots (`snapshots/`) and model artefacts (`models/`).",
       shownDefault: "`DATA_DIR/lake`",
       example: "/var/lib/encore/lake",
+    })),
+    STORAGE_URL: s3Url.meta(doc({
+      group: "Database and files",
+      description: "`s3://bucket/prefix`: raw pages, snapshots and model artefacts go to this S3-compatible store instead of DATA_LAKE_DIR (same layout under the prefix), so every machine reads them. Configured as the AWS SDK is: `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and `AWS_ENDPOINT_URL_S3` for a store that is not AWS (addressed by path then). See docs/storage.md.",
+      shownDefault: "the DATA_LAKE_DIR folder",
+      example: "s3://encore-data/production",
+      accepts: "s3:// URL",
     })),
     SCHEDULER: z.enum(["on", "off"]).default("on").meta(doc({
       group: "Scheduling",

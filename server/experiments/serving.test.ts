@@ -17,6 +17,7 @@ import { assignVariant, designOf as designOfExperiment } from "./assignment";
 import { currentReach } from "./reach";
 import { createExperiment, decideExperiment, ExperimentError, getExperiment, startExperiment, stopExperiment, type ExperimentDesign } from "./experiments";
 import { analyzePipeline } from "./pipeline";
+import { openStore } from "../storage/open";
 
 process.env.SERVING_REFRESH_MS = "200";
 
@@ -216,13 +217,13 @@ describe("experiments and artefact pruning", () => {
     await expect(startExperiment(database.db, "shadowed", actor)).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/would reach 0% of the \d+ listeners: "kept-by-pruning" takes in every listener.*namespace/) });
     expect((await getExperiment(database.db, "shadowed"))!.status).toBe("draft");
     // MODEL_ARTEFACTS_KEEP=1 at once, as after a few train runs.
-    expect(await pruneArtefacts(database.db, 1)).not.toContain(other.id);
+    expect(await pruneArtefacts(database.db, openStore(lake.dir), 1)).not.toContain(other.id);
     expect((await database.db.modelVersion.findUniqueOrThrow({ where: { id: other.id } })).artefactPrunedAt).toBeNull();
     await engineFor(database).refresh();
     expect((await get<Recommendations>("/users/1/recommendations?k=3")).body.experiment?.key).toBe("kept-by-pruning");
     await stopExperiment(database.db, "kept-by-pruning", actor);
     // Stopped but not decided: still kept.
-    expect(await pruneArtefacts(database.db, 1)).not.toContain(other.id);
+    expect(await pruneArtefacts(database.db, openStore(lake.dir), 1)).not.toContain(other.id);
   });
 
   it("marks and alerts a running experiment whose variant cannot be read, refuses to ship that variant with 412, and recovers when the artefact is back", async () => {

@@ -1,5 +1,5 @@
-import path from "node:path";
 import type { Env } from "../config/env";
+import { storeOf } from "../storage/open";
 import { DEFAULT_INGESTION, type IngestionConfig } from "./pipeline";
 
 export function ingestionConfig(env: Env): IngestionConfig {
@@ -7,7 +7,7 @@ export function ingestionConfig(env: Env): IngestionConfig {
     ...DEFAULT_INGESTION,
     sourceUrl: env.MOOVITAMIX_URL,
     sourceToken: env.MOOVITAMIX_TOKEN,
-    lakeDir: path.resolve(/* turbopackIgnore: true */ env.DATA_LAKE_DIR ?? path.join(env.DATA_DIR, "lake")),
+    store: storeOf(env),
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     taskRetries: env.INGEST_TASK_RETRIES,

@@ -1,7 +1,7 @@
 import type { TaskContext } from "../pipeline/types";
 import { writeOutput } from "../pipeline/outputs";
 import { datasetOutputs } from "./outputs";
-import { writeManifest } from "./lake";
+import { writeManifest, type RunFolder } from "./lake";
 import { copyLine, loadBatch, type Rejected } from "./load";
 import type { Dataset, ListenHistoryRecord } from "./records";
 import { validateRecord } from "./validate";
@@ -55,7 +55,7 @@ export class DatasetIngestor {
     private readonly ctx: TaskContext,
     private readonly dataset: Dataset,
     private readonly batchSize: number,
-    private readonly manifestDir: string,
+    private readonly manifestDir: RunFolder,
     private readonly known?: KnownIds,
   ) {}
 

@@ -1,7 +1,8 @@
 import type { TaskContext } from "../pipeline/types";
 import type { DatasetIngestor } from "./dataset-ingestor";
 import { fetchPage, type FetchPolicy, type RetryNotice, type SourceEndpoint } from "./http-source";
-import { landedByEarlierTries, LandingFile, readLanded } from "./lake";
+import { landedByEarlierTries, LandingFile, readLanded, type RunFolder } from "./lake";
+import type { ObjectStore } from "../storage/store";
 import type { Dataset } from "./records";
 
 export interface SourceSettings {
@@ -50,11 +51,11 @@ type PageSeen = { total: number; pages: number; size: number; count: number };
  * Pages tries before this one landed, fed to the ingestor again (loading is idempotent, and a failed
  * try may not have loaded its last pages): a retried task then asks the source only for the rest.
  */
-async function resumeEarlierTries(ctx: TaskContext, dataset: Dataset, lakeDir: string, pageSize: number, ingestor: DatasetIngestor): Promise<Map<number, PageSeen>> {
+async function resumeEarlierTries(ctx: TaskContext, dataset: Dataset, store: ObjectStore, pageSize: number, ingestor: DatasetIngestor): Promise<Map<number, PageSeen>> {
   const resumed = new Map<number, PageSeen>();
   if (ctx.tryNumber <= 1) return resumed;
   let records = 0;
-  for await (const envelope of landedByEarlierTries(lakeDir, dataset, ctx.run.id, ctx.tryNumber, pageSize)) {
+  for await (const envelope of landedByEarlierTries(store, dataset, ctx.run.id, ctx.tryNumber, pageSize)) {
     ctx.signal.throwIfAborted();
     await ingestor.addPage(envelope.items);
     resumed.set(envelope.page, { total: envelope.total, pages: envelope.pages, size: envelope.size, count: envelope.items.length });
@@ -70,14 +71,14 @@ async function resumeEarlierTries(ctx: TaskContext, dataset: Dataset, lakeDir: s
  * reads every page again, so the run ends with every record the source has. A retried try starts
  * from the pages earlier tries of the run landed.
  */
-export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, lakeDir: string, dir: string, ingestor: DatasetIngestor) {
+export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, folder: RunFolder, ingestor: DatasetIngestor) {
   const onRetry = (n: RetryNotice) =>
     ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt} in ${Math.round(n.delayMs)} ms (${Math.round(n.budgetLeftMs / 1000)} s left of the page's retry budget)`);
   for (let pass = 1; ; pass++) {
     ingestor.startPass(pass);
     // Only the first pass resumes: a later one exists to read every page again.
-    const resumed = pass === 1 ? await resumeEarlierTries(ctx, dataset, lakeDir, source.pageSize, ingestor) : new Map<number, PageSeen>();
-    const landing = await LandingFile.open(dir, `try${ctx.tryNumber}-pass${pass}`);
+    const resumed = pass === 1 ? await resumeEarlierTries(ctx, dataset, folder.store, source.pageSize, ingestor) : new Map<number, PageSeen>();
+    const landing = LandingFile.open(folder, `try${ctx.tryNumber}-pass${pass}`);
     const take = async (page: number): Promise<PageSeen> => {
       const landed = resumed.get(page);
       if (landed) return landed;
@@ -143,16 +144,16 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
 }
 
 /** Reads the records an earlier run landed, instead of the source. */
-export async function extractFromLake(ctx: TaskContext, dataset: Dataset, lakeDir: string, runId: number, ingestor: DatasetIngestor) {
+export async function extractFromLake(ctx: TaskContext, dataset: Dataset, store: ObjectStore, runId: number, ingestor: DatasetIngestor) {
   let pages = 0;
   let records = 0;
-  for await (const page of readLanded(lakeDir, dataset, runId)) {
+  for await (const page of readLanded(store, dataset, runId)) {
     ctx.signal.throwIfAborted();
     await ingestor.addPage(page.items);
     records += page.items.length;
     ctx.progress(++pages, null);
   }
-  if (pages === 0) throw new Error(`run ${runId} landed no ${dataset} pages in ${lakeDir}`);
+  if (pages === 0) throw new Error(`run ${runId} landed no ${dataset} pages in ${store.url}`);
   ctx.progress(pages, pages);
   ctx.log(`replayed ${records} records from ${pages} landed pages of run ${runId}`);
 }

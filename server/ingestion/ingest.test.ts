@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
 import type { Simulator } from "../simulator/server";
 import { reconcileDataset } from "./reconcile";
+import { openStore } from "../storage/open";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -93,13 +94,13 @@ describe("reconciliation", () => {
     const victim = simulator.catalogue.records.tracks[0]!.id;
     await database.pool.query("DELETE FROM tracks WHERE id = $1", [victim]);
     const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
-    const result = await reconcileDataset(ctx, "tracks", lake.dir);
+    const result = await reconcileDataset(ctx, "tracks", openStore(lake.dir));
     expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
     expect(result.inTable).toBe(result.distinct - 1);
 
     const history = simulator.catalogue.records.listen_history[5]!;
     await database.pool.query("DELETE FROM listen_history WHERE user_id = $1 AND created_at = $2::timestamptz", [history.user_id, history.created_at]);
-    const histories = await reconcileDataset(ctx, "listen_history", lake.dir);
+    const histories = await reconcileDataset(ctx, "listen_history", openStore(lake.dir));
     expect(histories).toMatchObject({ holds: false, missing: [`${history.user_id}@${history.created_at}`] });
     expect(histories.inTable).toBe(histories.distinct - 1);
   });

@@ -1,27 +1,28 @@
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
-import path from "node:path";
 import { createInterface } from "node:readline";
-import { finished } from "node:stream/promises";
 import { promisify } from "node:util";
-import { createGunzip, createGzip, gunzip, gzip, type Gzip } from "node:zlib";
-import { PRIVATE_DIR, PRIVATE_FILE } from "../runtime/private-files";
+import { createGunzip, createGzip, gzip, type Gzip } from "node:zlib";
+import type { ObjectStore } from "../storage/store";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 export interface LandedPage {
   dataset: Dataset;
+  /** the landed file's location in the store */
   file: string;
   items: unknown[];
 }
 
-const runFolder = (runId: number) => `run-${runId}`;
+const runFolderName = (runId: number) => `run-${runId}`;
 
-/** `<lake>/<dataset>/<YYYY-MM-DD>/run-<id>/`: where a run's raw pages of a dataset land. */
-export function landingDir(lakeDir: string, dataset: Dataset, runId: number, day: Date): string {
-  return path.join(lakeDir, dataset, day.toISOString().slice(0, 10), runFolder(runId));
+/** Where a run's raw pages of a dataset land: `<dataset>/<YYYY-MM-DD>/run-<id>/` in the store. */
+export interface RunFolder {
+  store: ObjectStore;
+  prefix: string;
+}
+
+export function runFolder(store: ObjectStore, dataset: Dataset, runId: number, day: Date): RunFolder {
+  return { store, prefix: `${dataset}/${day.toISOString().slice(0, 10)}/${runFolderName(runId)}/` };
 }
 
 const NEWLINE = Buffer.from("\n");
@@ -31,69 +32,72 @@ const compress = (text: string) => gzipAsync(text, { level: 1 });
 
 /**
  * One gzip JSON-lines file per dataset, try and pass of a run: each line is one page exactly as the
- * source sent it, written as pages arrive. It is `<name>.jsonl.gz.partial` until closed, so a file
- * cut short by a crash is told apart.
+ * source sent it, streamed to the store as pages arrive. In a local folder it is
+ * `<name>.jsonl.gz.partial` until closed, so a file cut short by a crash is told apart and read back
+ * by the next try; an S3 store keeps no part of an upload that did not finish.
  */
 export class LandingFile {
-  /** A write error (disk full, folder gone) fails the next write instead of crashing the process. */
+  /** A store error (disk full, folder gone, store unreachable) fails the next write instead of crashing the process. */
   private failure: Error | undefined;
 
   private drained: Promise<void> | null = null;
 
+  private abandoned = false;
+
+  private readonly stored: Promise<unknown>;
+
   private constructor(
     private readonly gzip: Gzip,
-    private readonly file: WriteStream,
-    private readonly final: string,
+    private readonly location: string,
+    store: ObjectStore,
+    key: string,
   ) {
-    const keep = (error: Error) => (this.failure ??= error);
-    gzip.on("error", keep);
-    file.on("error", keep);
+    gzip.on("error", (error) => (this.failure ??= error));
+    this.stored = store.put(key, this.body()).catch((error: Error) => {
+      this.failure ??= error;
+      throw error;
+    });
+    // Seen by write() and close(); not an unhandled rejection meanwhile.
+    this.stored.catch(() => undefined);
   }
 
-  static async open(dir: string, name: string): Promise<LandingFile> {
-    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-    const final = path.join(dir, `${name}.jsonl.gz`);
+  static open(folder: RunFolder, name: string): LandingFile {
+    const key = `${folder.prefix}${name}.jsonl.gz`;
     // Large output chunks: fewer hand-offs between the compressor's thread and this one.
-    const gzip = createGzip({ level: 1, chunkSize: 256 * 1024 });
-    const file = createWriteStream(`${final}.partial`, { mode: PRIVATE_FILE });
-    gzip.pipe(file);
-    return new LandingFile(gzip, file, final);
+    return new LandingFile(createGzip({ level: 1, chunkSize: 256 * 1024 }), folder.store.locate(key), folder.store, key);
   }
 
-  /** Resolves when the compressor can take more, so a slow disk slows the reader instead of filling memory. */
+  /** The compressed bytes; failing at the end when abandoned, so the store does not take the file as whole. */
+  private async *body(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of this.gzip) yield chunk as Uint8Array;
+    if (this.abandoned) throw new Error(`${this.location}: its try stopped before the last page`);
+  }
+
+  /** Resolves when the compressor can take more, so a slow store slows the reader instead of filling memory. */
   async write(rawPage: Buffer): Promise<void> {
-    if (this.failure) throw new Error(`cannot land pages in ${this.final}: ${this.failure.message}`);
+    if (this.failure) throw new Error(`cannot land pages in ${this.location}: ${this.failure.message}`);
     // A pretty-printed body spans lines; one line per page keeps the file JSON lines.
     const line = rawPage.includes(NEWLINE) ? Buffer.from(JSON.stringify(JSON.parse(rawPage.toString("utf8")))) : rawPage;
     this.gzip.write(line);
     const ok = this.gzip.write(NEWLINE);
-    // Pages in flight wait for the same drain (one listener, not one per page).
-    if (!ok) await (this.drained ??= new Promise<void>((resolve) => this.gzip.once("drain", resolve)).finally(() => (this.drained = null)));
+    // Pages in flight wait for the same drain (one listener, not one per page); a store that failed ends the wait.
+    if (!ok) {
+      const drain = new Promise<void>((resolve) => this.gzip.once("drain", resolve));
+      await (this.drained ??= Promise.race([drain, this.stored.then(() => undefined)]).finally(() => (this.drained = null)));
+    }
   }
 
   async close(): Promise<void> {
     this.gzip.end();
-    await finished(this.file);
-    await rename(`${this.final}.partial`, this.final);
+    await this.stored;
   }
 
-  /** Leaves what was written as a .partial file. */
+  /** Keeps what was written as a .partial file in a local folder. */
   async abandon(): Promise<void> {
+    this.abandoned = true;
     this.gzip.end();
-    await finished(this.file).catch(() => undefined);
+    await this.stored.catch(() => undefined);
   }
-}
-
-/** Through a temporary file and a rename; makes the folder on first use instead of checking every time. */
-async function writeAtomically(dir: string, file: string, body: Buffer): Promise<void> {
-  try {
-    await writeFile(`${file}.tmp`, body, { mode: PRIVATE_FILE });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    await mkdir(dir, { recursive: true, mode: PRIVATE_DIR });
-    await writeFile(`${file}.tmp`, body, { mode: PRIVATE_FILE });
-  }
-  await rename(`${file}.tmp`, file);
 }
 
 /** What an ingest task saw of one dataset: the proof reconciliation checks against the tables. */
@@ -108,39 +112,45 @@ export interface Manifest {
   keys: string[];
 }
 
-export async function writeManifest(dir: string, tryNumber: number, manifest: Manifest): Promise<void> {
-  await writeAtomically(dir, path.join(dir, `manifest-try${String(tryNumber).padStart(3, "0")}.json.gz`), await compress(JSON.stringify(manifest)));
+export async function writeManifest(folder: RunFolder, tryNumber: number, manifest: Manifest): Promise<void> {
+  const body = await compress(JSON.stringify(manifest));
+  await folder.store.put(`${folder.prefix}manifest-try${String(tryNumber).padStart(3, "0")}.json.gz`, [body]);
 }
 
+/** A run's keys of `dataset`, grouped by the day folder they landed in (days in order), whatever day that was. */
+async function runKeys(store: ObjectStore, dataset: Dataset, runId: number): Promise<string[][]> {
+  const folder = runFolderName(runId);
+  const byDay = new Map<string, string[]>();
+  for (const key of await store.list(`${dataset}/`)) {
+    const [, day, run, name] = key.split("/");
+    if (run !== folder || day === undefined || name === undefined) continue;
+    byDay.set(day, [...(byDay.get(day) ?? []), key]);
+  }
+  return [...byDay.keys()].sort().map((day) => byDay.get(day)!);
+}
+
+const nameOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
+
 /** The manifest of the latest try of a run's dataset, or null when no try got that far. */
-export async function readManifest(lakeDir: string, dataset: Dataset, runId: number): Promise<Manifest | null> {
-  for (const dir of (await runDirs(lakeDir, dataset, runId)).reverse()) {
-    const latest = (await readdir(dir)).filter((f) => f.startsWith("manifest-")).sort().at(-1);
-    if (latest) return JSON.parse((await gunzipAsync(await readFile(path.join(dir, latest)))).toString("utf8")) as Manifest;
+export async function readManifest(store: ObjectStore, dataset: Dataset, runId: number): Promise<Manifest | null> {
+  for (const keys of (await runKeys(store, dataset, runId)).reverse()) {
+    const latest = keys.filter((key) => nameOf(key).startsWith("manifest-")).sort().at(-1);
+    if (!latest) continue;
+    const parts: Buffer[] = [];
+    for await (const part of (await store.get(latest)).pipe(createGunzip())) parts.push(part as Buffer);
+    return JSON.parse(Buffer.concat(parts).toString("utf8")) as Manifest;
   }
   return null;
 }
 
-/** The folders holding a run's pages of `dataset`, whatever day they landed on. */
-async function runDirs(lakeDir: string, dataset: Dataset, runId: number): Promise<string[]> {
-  const root = path.join(lakeDir, dataset);
-  const days = await readdir(root).catch(() => [] as string[]);
-  const dirs: string[] = [];
-  for (const day of days.sort()) {
-    const candidate = path.join(root, day, runFolder(runId));
-    if ((await readdir(candidate).catch(() => null)) !== null) dirs.push(candidate);
-  }
-  return dirs;
-}
-
 /** The pages of a landed file, in order; a `.partial` file (its try was cut short) is read as far as it is intact. */
-async function* landedPages(file: string): AsyncGenerator<PageEnvelope> {
-  const lines = createInterface({ input: createReadStream(file).pipe(createGunzip()), crlfDelay: Infinity });
+async function* landedPages(store: ObjectStore, key: string): AsyncGenerator<PageEnvelope> {
+  const lines = createInterface({ input: (await store.get(key)).pipe(createGunzip()), crlfDelay: Infinity });
   try {
     for await (const line of lines) if (line !== "") yield pageEnvelope.parse(JSON.parse(line));
   } catch (error) {
     // A crash cuts a .partial file mid-line or mid-block; what came before is intact.
-    if (!file.endsWith(".partial")) throw error;
+    if (!key.endsWith(".partial")) throw error;
   }
 }
 
@@ -151,26 +161,26 @@ const TRY_FILE = /^try(\d+)-pass(\d+)\.jsonl\.gz(\.partial)?$/;
  * for each page number only its latest copy (later try, later pass), envelope and all, as if read
  * from the source again. Two passes over the files, so only page numbers are held in memory.
  */
-export async function* landedByEarlierTries(lakeDir: string, dataset: Dataset, runId: number, tryNumber: number, size: number): AsyncGenerator<PageEnvelope> {
+export async function* landedByEarlierTries(store: ObjectStore, dataset: Dataset, runId: number, tryNumber: number, size: number): AsyncGenerator<PageEnvelope> {
   const files: string[] = [];
-  for (const dir of await runDirs(lakeDir, dataset, runId)) {
-    const earlier = (await readdir(dir))
-      .map((name) => ({ name, match: TRY_FILE.exec(name) }))
+  for (const keys of await runKeys(store, dataset, runId)) {
+    const earlier = keys
+      .map((key) => ({ key, match: TRY_FILE.exec(nameOf(key)) }))
       .filter(({ match }) => match && Number(match[1]) < tryNumber)
       .sort((a, b) => Number(a.match![1]) - Number(b.match![1]) || Number(a.match![2]) - Number(b.match![2]));
-    files.push(...earlier.map(({ name }) => path.join(dir, name)));
+    files.push(...earlier.map(({ key }) => key));
   }
   const latest = new Map<number, { file: number; line: number }>();
-  for (const [file, name] of files.entries()) {
+  for (const [file, key] of files.entries()) {
     let line = 0;
-    for await (const envelope of landedPages(name)) {
+    for await (const envelope of landedPages(store, key)) {
       if (envelope.size === size) latest.set(envelope.page, { file, line });
       line++;
     }
   }
-  for (const [file, name] of files.entries()) {
+  for (const [file, key] of files.entries()) {
     let line = 0;
-    for await (const envelope of landedPages(name)) {
+    for await (const envelope of landedPages(store, key)) {
       const chosen = latest.get(envelope.page);
       if (chosen?.file === file && chosen.line === line) yield envelope;
       line++;
@@ -179,12 +189,11 @@ export async function* landedByEarlierTries(lakeDir: string, dataset: Dataset, r
 }
 
 /** Reads back every page a run landed for `dataset`. A `.partial` file (its run was cut short) is read as far as it is intact. */
-export async function* readLanded(lakeDir: string, dataset: Dataset, runId: number): AsyncGenerator<LandedPage> {
-  for (const dir of await runDirs(lakeDir, dataset, runId)) {
-    const files = (await readdir(dir)).filter((f) => f.endsWith(".jsonl.gz") || f.endsWith(".jsonl.gz.partial")).sort();
-    for (const name of files) {
-      const file = path.join(dir, name);
-      for await (const envelope of landedPages(file)) yield { dataset, file, items: envelope.items };
+export async function* readLanded(store: ObjectStore, dataset: Dataset, runId: number): AsyncGenerator<LandedPage> {
+  for (const keys of await runKeys(store, dataset, runId)) {
+    const files = keys.filter((key) => key.endsWith(".jsonl.gz") || key.endsWith(".jsonl.gz.partial"));
+    for (const key of files) {
+      for await (const envelope of landedPages(store, key)) yield { dataset, file: store.locate(key), items: envelope.items };
     }
   }
 }

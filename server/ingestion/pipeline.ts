@@ -5,12 +5,13 @@ import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
 import { extractFromLake, extractFromSource } from "./extract";
 import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
-import { landingDir } from "./lake";
+import { runFolder } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
 import { publishVanished } from "./vanished";
 import { splitCredentials } from "../lib/redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
+import type { ObjectStore } from "../storage/store";
 
 export const INGEST_PIPELINE = "ingest";
 
@@ -20,7 +21,8 @@ export interface IngestionConfig {
   sourceUrl: string | undefined;
   /** bearer token for the source (MOOVITAMIX_TOKEN) */
   sourceToken?: string;
-  lakeDir: string;
+  /** where raw pages land, and replays read them */
+  store: ObjectStore;
   pageSize: number;
   concurrency: number;
   batchSize: number;
@@ -31,7 +33,7 @@ export interface IngestionConfig {
   taskRetryDelayMs: number;
 }
 
-export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "lakeDir"> = {
+export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "store"> = {
   checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 },
   pageSize: 100,
   concurrency: 8,
@@ -54,19 +56,19 @@ async function idsOf(ctx: TaskContext, table: "tracks" | "users"): Promise<Set<n
 }
 
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
-  const dir = landingDir(config.lakeDir, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
+  const folder = runFolder(config.store, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
   const known = dataset === "listen_history" ? await Promise.all([idsOf(ctx, "tracks"), idsOf(ctx, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
-  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, dir, known);
+  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, folder, known);
   // A retried try reads its records again (from the lake or the source) and quarantines the rejected ones again.
   if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
-    await extractFromLake(ctx, dataset, config.lakeDir, replayOf, ingestor);
+    await extractFromLake(ctx, dataset, config.store, replayOf, ingestor);
   } else {
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
     // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
     const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
-    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, config.lakeDir, dir, ingestor);
+    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, folder, ingestor);
   }
   await ingestor.finish();
 }
@@ -98,7 +100,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
       {
         name: "reconcile",
         needs: ["listen_history"],
-        run: (ctx) => reconcileRun(ctx, config.lakeDir),
+        run: (ctx) => reconcileRun(ctx, config.store),
       },
       { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
       // Last, so that only a run whose checks passed changes what serving and training leave out.

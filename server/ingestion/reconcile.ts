@@ -2,6 +2,7 @@ import type pg from "pg";
 import { writeOutput } from "../pipeline/outputs";
 import type { TaskContext } from "../pipeline/types";
 import { readManifest } from "./lake";
+import type { ObjectStore } from "../storage/store";
 import { DATASETS, type Dataset } from "./records";
 import { reconcileOutput, type DatasetReconciliation } from "./outputs";
 import { markVanished } from "./vanished";
@@ -43,9 +44,9 @@ async function rowsInserted(ctx: TaskContext, dataset: Dataset): Promise<number>
 }
 
 /** Checks one dataset of the run: every record its ingest task saw is in its table or in this run's quarantine. */
-export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeDir: string): Promise<DatasetReconciliation> {
+export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, store: ObjectStore): Promise<DatasetReconciliation> {
   const { pool } = ctx.database;
-  const manifest = await readManifest(lakeDir, dataset, ctx.run.id);
+  const manifest = await readManifest(store, dataset, ctx.run.id);
   if (!manifest) throw new Error(`no manifest for ${dataset} in run ${ctx.run.id}: its ingest task did not finish`);
   const arrays = keyArrays(dataset, manifest.keys);
   const absent = await absentKeys(pool, dataset, manifest.keys, arrays);
@@ -82,9 +83,9 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset, lakeD
 }
 
 /** The run's proof that nothing was lost: counts per dataset, stored on the task; fails if any dataset does not add up. */
-export async function reconcileRun(ctx: TaskContext, lakeDir: string): Promise<void> {
+export async function reconcileRun(ctx: TaskContext, store: ObjectStore): Promise<void> {
   // The datasets are independent: checked at once, logged in order.
-  const all = await Promise.all(DATASETS.map((dataset) => reconcileDataset(ctx, dataset, lakeDir)));
+  const all = await Promise.all(DATASETS.map((dataset) => reconcileDataset(ctx, dataset, store)));
   const results: Partial<Record<Dataset, DatasetReconciliation>> = {};
   for (const [i, dataset] of DATASETS.entries()) {
     const r = all[i]!;

@@ -1,10 +1,11 @@
 import path from "node:path";
 import { redactSecrets } from "../lib/redact";
+import { lakeDir as lakeDirOf } from "../storage/open";
 
 /** Folders whose absolute paths say nothing to a viewer but where the server keeps its files, longest first. */
 function roots(): [string, string][] {
   const dataDir = path.resolve(/* turbopackIgnore: true */ process.env.DATA_DIR ?? ".data");
-  const lakeDir = path.resolve(/* turbopackIgnore: true */ process.env.DATA_LAKE_DIR ?? path.join(dataDir, "lake"));
+  const lakeDir = lakeDirOf({ DATA_DIR: dataDir, DATA_LAKE_DIR: process.env.DATA_LAKE_DIR });
   const named: [string, string][] = [
     [lakeDir, "DATA_LAKE_DIR"],
     [dataDir, "DATA_DIR"],

@@ -1,4 +1,5 @@
-import { decodeBinary, encodeBinary, readVerified, writeContentAddressed } from "./binary";
+import type { ObjectStore } from "../storage/store";
+import { encodeBinary, readVerified, writeContentAddressed } from "./binary";
 import { hybridModel } from "./families/hybrid";
 import { familyDefinition } from "./families/index";
 import type { BlendComponent, Family, Model, Params, TypedArrays } from "./families/types";
@@ -15,12 +16,12 @@ export interface StoredArtefact {
   bytes: number;
 }
 
-/** Writes a model's artefact (with its catalogue's track ids) under `dir`, content-addressed. */
-export async function saveArtefact(dir: string, model: Model): Promise<StoredArtefact> {
+/** Writes a model's artefact (with its catalogue's track ids) under `models/` in the store, content-addressed. */
+export async function saveArtefact(store: ObjectStore, model: Model): Promise<StoredArtefact> {
   const { meta, arrays } = model.artefact();
-  const bytes = encodeBinary<ArtefactMeta>({ ...meta, family: model.family, params: model.params }, { trackIds: model.trackIds, ...arrays });
-  const { file, digest } = await writeContentAddressed(dir, "model", bytes);
-  return { path: file, digest, bytes: bytes.length };
+  const encoded = encodeBinary<ArtefactMeta>({ ...meta, family: model.family, params: model.params }, { trackIds: model.trackIds, ...arrays });
+  const { location, digest, bytes } = await writeContentAddressed(store, "models", "model", encoded);
+  return { path: location, digest, bytes };
 }
 
 /** A model from its stored arrays (an artefact's, or a worker thread's). */
@@ -36,8 +37,8 @@ export function modelFromArrays(family: Family, params: Params, trackIds: Int32A
 }
 
 /** Loads a stored model, refusing an artefact whose checksum does not match. */
-export async function loadArtefact(artefact: { path: string; digest: string }): Promise<Model> {
-  const { meta, arrays } = decodeBinary<ArtefactMeta>(await readVerified(artefact.path, artefact.digest));
+export async function loadArtefact(store: ObjectStore, artefact: { path: string; digest: string }): Promise<Model> {
+  const { meta, arrays } = await readVerified<ArtefactMeta>(store, artefact);
   const { trackIds, ...rest } = arrays;
   return modelFromArrays(meta.family, meta.params, trackIds as Int32Array, rest, meta.components);
 }

@@ -8,6 +8,7 @@ import { unpaced } from "./pacer";
 import { batchScore, scoredLines, type ScoreHelper } from "./scoring";
 import { takeSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, listensOf } from "./split";
+import { openStore } from "../storage/open";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -25,7 +26,7 @@ beforeAll(async () => {
   } finally {
     await simulator.close();
   }
-  const taken = await takeSnapshot(database, lake.dir, null);
+  const taken = await takeSnapshot(database, openStore(lake.dir), null);
   snapshot = taken.snapshot;
   matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
   model = itemKnnModel(snapshot.trackIds, await itemNeighbours(matrix, 50, 10, unpaced()), {});

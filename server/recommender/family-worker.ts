@@ -1,15 +1,17 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { TrainSnapshot } from "../db/generated/client";
-import { readVerified } from "./binary";
+import { openStore } from "../storage/open";
 import { Pacer } from "./pacer";
 import { familyDefinition } from "./families/index";
 import { TrainSession } from "./session";
-import { decodeSnapshot } from "./snapshot";
+import { readSnapshotFile } from "./snapshot";
 import { trainFamily } from "./train-family";
 
 /** What the main thread asks of a family worker (see in-worker.ts). */
 export interface FamilyJob {
   family: string;
+  /** the store's url (openStore) */
+  store: string;
   snapshot: { path: string; digest: string };
   seed: number;
   users: { tune: number; evaluate: number };
@@ -18,7 +20,7 @@ export interface FamilyJob {
 // A family trained on a thread of its own: the same snapshot file and seed give the same splits as the main thread's.
 parentPort!.postMessage({ ready: true });
 const job = workerData as FamilyJob;
-const snapshot = decodeSnapshot(await readVerified(job.snapshot.path, job.snapshot.digest));
+const snapshot = await readSnapshotFile(openStore(job.store), job.snapshot);
 const session = new TrainSession({} as TrainSnapshot, snapshot, job.seed, new Pacer(undefined, 1_000));
 const definition = familyDefinition(job.family);
 const trained = await trainFamily(session, definition, job.users, (done, total) => parentPort!.postMessage({ progress: { done, total } }));

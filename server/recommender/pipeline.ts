@@ -1,4 +1,3 @@
-import path from "node:path";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import type { ModelVersion } from "../db/generated/client";
@@ -22,11 +21,13 @@ import { Pacer } from "./pacer";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
 import { checkTask } from "../pipeline/checks";
+import type { ObjectStore } from "../storage/store";
 
 export const TRAIN_PIPELINE = "train";
 
 export interface TrainConfig {
-  lakeDir: string;
+  /** where snapshots and model artefacts go */
+  store: ObjectStore;
   seed: number;
   /** users averaged when tuning on validation, and when reporting on the test split */
   tuneUsers: number;
@@ -39,7 +40,7 @@ export interface TrainConfig {
   keepArtefacts: number;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainConfig, "lakeDir"> = { seed: 42, tuneUsers: 600, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
+export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = { seed: 42, tuneUsers: 600, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
 export const trainParams = z.object({ snapshotId: z.number().int().positive().optional(), force: z.boolean().optional() });
@@ -74,11 +75,11 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
   const { snapshotId, force } = trainParams.parse(ctx.run.params ?? {});
   let taken;
   if (snapshotId !== undefined) {
-    taken = await loadSnapshot(ctx.database, snapshotId);
+    taken = await loadSnapshot(ctx.database, config.store, snapshotId);
     ctx.log(`retraining on snapshot ${taken.row.id} (${taken.row.digest.slice(0, 12)}…)`);
   } else {
     await assertDataGate(ctx.database);
-    taken = await takeSnapshot(ctx.database, config.lakeDir, ctx.run.id);
+    taken = await takeSnapshot(ctx.database, config.store, ctx.run.id);
     const { row } = taken;
     ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
   }
@@ -99,7 +100,7 @@ const snapshotIdOf = async (ctx: TaskContext) => (await readOutput(ctx.database.
 const trainSession = (config: TrainConfig): RunResource<TrainSession> => ({
   name: "train session",
   async create(ctx) {
-    const { row, snapshot } = await loadSnapshot(ctx.database, await snapshotIdOf(ctx));
+    const { row, snapshot } = await loadSnapshot(ctx.database, config.store, await snapshotIdOf(ctx));
     return new TrainSession(row, snapshot, config.seed, new Pacer(ctx.signal));
   },
 });
@@ -113,10 +114,8 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds:
   return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-const artefactDir = (config: TrainConfig) => path.join(config.lakeDir, "models");
-
 async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit<FamilyOutcome, "artefact" | "training">, final: Model, timing: { seconds: number; cpuSeconds: number }, curve?: number[]) {
-  const artefact = await saveArtefact(artefactDir(config), final);
+  const artefact = await saveArtefact(config.store, final);
   const result: FamilyOutcome = { ...outcome, training: { ...timing, peakRssBytes: process.resourceUsage().maxRSS * 1024, curve }, artefact };
   ctx.log(`${outcome.family}: NDCG@10 ${outcome.test.overall["ndcg@10"].toFixed(4)}, recall@20 ${outcome.test.overall["recall@20"].toFixed(4)} on ${outcome.test.overall.users} test users; ${timing.seconds.toFixed(1)} s`);
   writeOutput(ctx, FAMILY_OUTPUTS[outcome.family], { outcome: result });
@@ -133,7 +132,7 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource
     const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
     const onStep = (done: number, total: number) => ctx.progress(done, total);
     ctx.progress(0, trainingSteps(definition));
-    const threaded = await trainFamilyInWorker({ family: definition.family, snapshot, seed: config.seed, users }, ctx.signal, (step) => onStep(step.done, step.total));
+    const threaded = await trainFamilyInWorker({ family: definition.family, store: config.store.url, snapshot, seed: config.seed, users }, ctx.signal, (step) => onStep(step.done, step.total));
     if ("unavailable" in threaded) {
       ctx.log(`training on the job's own thread: no worker thread here (${threaded.unavailable.slice(0, 120)})`);
       return trainFamily(session, definition, users, onStep);
@@ -265,16 +264,16 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
  * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
  */
-async function scoreTask(ctx: TaskContext, sessionResource: RunResource<TrainSession>) {
+async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
   const { best, promoted } = await readOutput(ctx.database.db, ctx.run.id, promoteOutput);
   const version = promoted ? await ctx.database.db.modelVersion.findUniqueOrThrow({ where: { id: best } }) : (await championOf(ctx.database.db))?.version;
   if (!version) throw new Error("no champion to score with");
   const session = await ctx.resource(sessionResource);
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
-  const model = inCatalogue(await loadArtefact(artefact), session.snapshot.trackIds);
+  const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
   const helper: ScoreHelper = async (users, onLines) => {
-    const scored = await scoreInWorker({ versionId: version.id, snapshot, artefact, users }, ctx.signal, onLines);
+    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, users }, ctx.signal, onLines);
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };
@@ -301,7 +300,7 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
     ctx.log(`version ${best} is now ${promoted ? "champion" : "challenger"}`);
     writeOutput(ctx, publishOutput, { alias: promoted ? "champion" : "challenger" });
   }
-  const pruned = await pruneArtefacts(ctx.database.db, config.keepArtefacts);
+  const pruned = await pruneArtefacts(ctx.database.db, config.store, config.keepArtefacts);
   if (pruned.length) ctx.log(`pruned the artefacts of versions ${pruned.join(", ")}`);
 }
 
@@ -322,7 +321,7 @@ export function trainPipeline(config: TrainConfig): PipelineDefinition {
       { name: "hybrid", needs: ["snapshot"], after: bases.map((b) => b.name), run: (ctx) => hybridTask(ctx, config, session) },
       { name: "register", needs: ["snapshot"], after: families, run: (ctx) => registerTask(ctx, config) },
       { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config, session) },
-      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, session) },
+      { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config, session) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
     ],
   };

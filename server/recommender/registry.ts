@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { rm } from "node:fs/promises";
 import { recordAudit } from "../audit/log";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
+import type { ObjectStore } from "../storage/store";
 import type { ModelVersion, Prisma } from "../db/generated/client";
 
 export const ALIASES = ["champion", "challenger"] as const;
@@ -73,7 +73,7 @@ export async function moveAlias(tx: Prisma.TransactionClient, alias: Alias, vers
  * Removes the artefact files of versions past the newest `keep` that no alias points at and no
  * undecided experiment (draft, running or stopped) uses; their rows stay.
  */
-export async function pruneArtefacts(db: Db, keep: number): Promise<number[]> {
+export async function pruneArtefacts(db: Db, store: ObjectStore, keep: number): Promise<number[]> {
   const [aliases, variants] = await Promise.all([
     db.modelAlias.findMany({ select: { versionId: true } }),
     db.experimentVariant.findMany({ where: { experiment: { status: { not: "decided" } } }, select: { versionId: true } }),
@@ -85,7 +85,7 @@ export async function pruneArtefacts(db: Db, keep: number): Promise<number[]> {
     if (kept.has(version.id)) continue;
     // Content-addressed files may be shared by versions with identical models: only the last user removes it.
     const sharing = await db.modelVersion.count({ where: { artefactDigest: version.artefactDigest, artefactPrunedAt: null, id: { not: version.id } } });
-    if (sharing === 0 && version.artefactPath) await rm(version.artefactPath, { force: true });
+    if (sharing === 0 && version.artefactPath) await store.delete(store.keyOf(version.artefactPath));
     await db.modelVersion.update({ where: { id: version.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
     pruned.push(version.id);
   }

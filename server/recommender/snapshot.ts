@@ -1,8 +1,8 @@
-import path from "node:path";
 import type { Database } from "../db/client";
 import type { TrainSnapshot } from "../db/generated/client";
 import { VANISHED_KEY } from "../ingestion/vanished";
-import { decodeBinary, encodeBinary, readVerified, writeContentAddressed } from "./binary";
+import type { ObjectStore } from "../storage/store";
+import { encodeBinary, readVerified, writeContentAddressed, type EncodedBinary } from "./binary";
 
 /**
  * What a train run learns from. Users and tracks are indexed by their position in the sorted id
@@ -82,15 +82,16 @@ export async function readSnapshot(database: Database): Promise<Snapshot> {
   };
 }
 
-export function encodeSnapshot(s: Snapshot): Buffer {
+export function encodeSnapshot(s: Snapshot): EncodedBinary {
   return encodeBinary<SnapshotMeta>(
     { version: 1, tracks: s.tracks, users: s.users },
     { userIds: s.userIds, trackIds: s.trackIds, listenUser: s.listenUser, listenTrack: s.listenTrack, listenTime: s.listenTime },
   );
 }
 
-export function decodeSnapshot(bytes: Buffer): Snapshot {
-  const { meta, arrays } = decodeBinary<SnapshotMeta>(bytes);
+/** A snapshot's file, streamed from the store and checked against its digest. */
+export async function readSnapshotFile(store: ObjectStore, stored: { path: string; digest: string }): Promise<Snapshot> {
+  const { meta, arrays } = await readVerified<SnapshotMeta>(store, stored);
   return {
     userIds: arrays.userIds as Int32Array,
     trackIds: arrays.trackIds as Int32Array,
@@ -116,11 +117,10 @@ export function tracksPerUser(s: Snapshot): Int32Array {
   return counts;
 }
 
-/** Freezes the tables into a file under `<lake>/snapshots/` and records it with its lineage. */
-export async function takeSnapshot(database: Database, lakeDir: string, runId: number | null): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
+/** Freezes the tables into an object under `snapshots/` in the store and records it with its lineage. */
+export async function takeSnapshot(database: Database, store: ObjectStore, runId: number | null): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
   const snapshot = await readSnapshot(database);
-  const bytes = encodeSnapshot(snapshot);
-  const { file, digest } = await writeContentAddressed(path.join(lakeDir, "snapshots"), "snap", bytes);
+  const { location, digest, bytes } = await writeContentAddressed(store, "snapshots", "snap", encodeSnapshot(snapshot));
   const ingestion = await database.db.pipelineRun.findFirst({ where: { pipeline: "ingest", status: "success" }, orderBy: { id: "desc" }, select: { id: true } });
   let newest = Number.NEGATIVE_INFINITY;
   for (const t of snapshot.listenTime) if (t > newest) newest = t;
@@ -134,16 +134,16 @@ export async function takeSnapshot(database: Database, lakeDir: string, runId: n
       listens: snapshot.listenUser.length,
       pairs: tracksPerUser(snapshot).reduce((sum, n) => sum + n, 0),
       digest,
-      path: file,
-      bytes: bytes.length,
+      path: location,
+      bytes,
     },
   });
   return { row, snapshot };
 }
 
 /** A recorded snapshot, read back and checked against its digest. */
-export async function loadSnapshot(database: Database, id: number): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
+export async function loadSnapshot(database: Database, store: ObjectStore, id: number): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
   const row = await database.db.trainSnapshot.findUnique({ where: { id } });
   if (!row) throw new Error(`No snapshot ${id}.`);
-  return { row, snapshot: decodeSnapshot(await readVerified(row.path, row.digest)) };
+  return { row, snapshot: await readSnapshotFile(store, row) };
 }

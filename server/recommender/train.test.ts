@@ -15,6 +15,7 @@ import { metricsRegistry } from "../monitoring/prometheus";
 import { measureChampionOnline, modelConditions } from "./online";
 import { REASONS_PER_USER } from "./reasons";
 import { previousChampion, promote, rollback } from "./queries";
+import { openStore } from "../storage/open";
 import type { RunObserver } from "../pipeline/types";
 import { als } from "./families/als";
 import { trainingSteps } from "./train-family";
@@ -33,7 +34,7 @@ afterEach(async () => {
   await database?.drop();
 });
 
-const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, lakeDir: lake.dir, ...overrides });
+const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, store: openStore(lake.dir), ...overrides });
 
 async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}, failing?: string, observer: RunObserver = {}): Promise<PipelineRun> {
   const definition = trainPipeline(config(overrides));

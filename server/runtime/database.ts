@@ -6,7 +6,7 @@ import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate, type MigrationReport } from "../db/migrations";
 import { assertDatabaseReachable } from "../db/reachability";
 import type { Env } from "../config/env";
-import { ingestionConfig } from "../ingestion/config";
+import { lakeDir } from "../storage/open";
 import { ensurePrivateDir } from "./private-files";
 import { localSecrets } from "./secrets";
 
@@ -25,7 +25,7 @@ export async function openDatabase(env: Env, log: (line: string) => void): Promi
   // under it made its next checkpoint fail (PANIC) and the cluster stop.
   const embeddedHere = env.DATABASE_URL === undefined || existsSync(path.join(env.DATA_DIR, "pg"));
   await ensurePrivateDir(env.DATA_DIR, { traversable: embeddedHere && process.getuid?.() === 0 });
-  await ensurePrivateDir(ingestionConfig(env).lakeDir);
+  if (env.STORAGE_URL === undefined) await ensurePrivateDir(lakeDir(env));
   let url = env.DATABASE_URL;
   let stop = async () => {};
   if (url === undefined) {

@@ -9,6 +9,7 @@ import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
 import { servingMetrics } from "./request-metrics";
+import type { ObjectStore } from "../storage/store";
 
 export interface ServedModel {
   version: { id: number; family: string };
@@ -66,6 +67,8 @@ const MODELS_KEPT = 4;
 
 export interface EngineOptions {
   refreshMs: number;
+  /** where model artefacts are read from */
+  store: ObjectStore;
   policy: AlertPolicy;
 }
 
@@ -194,7 +197,7 @@ export class ServingEngine {
         if (!version) throw new UnknownVersionError(versionId);
         if (!version.artefactPath) throw new PrunedArtefactError(versionId);
         try {
-          return { family: version.family, model: await loadArtefact({ path: version.artefactPath, digest: version.artefactDigest }) };
+          return { family: version.family, model: await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest }) };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);
         }

@@ -7,13 +7,14 @@ import { servingEngine, type RunningExperiment, type ServingEngine, type Serving
 import { readListener } from "./listener";
 import { servingMetrics } from "./request-metrics";
 import { recommend, similarTracks, type RecommendRequest, type Recommendations, type SimilarTracks } from "./recommend";
+import { storeOf } from "../storage/open";
 
 // What the REST routes, the tRPC procedures and the console call: one engine per process.
 
 export const engineFor = (database: Database): ServingEngine =>
   servingEngine(database, () => {
     const e = env();
-    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e) };
+    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e) };
   });
 
 interface Placement {

@@ -12,6 +12,7 @@ import type { Catalogue, CatalogueOptions } from "../simulator/catalogue";
 import type { Faults } from "../simulator/faults";
 import { catalogueOptions } from "../simulator/options";
 import { startSimulator, type Simulator } from "../simulator/server";
+import { openStore } from "../storage/open";
 
 export const SMALL_REALISTIC: Partial<CatalogueOptions> = { tracks: 400, users: 250, histories: 900, itemsPerHistory: 10 };
 
@@ -25,11 +26,11 @@ export async function tempLake(): Promise<{ dir: string; remove(): Promise<void>
 }
 
 /** Short timeouts and delays, so fault tests take seconds, not minutes. */
-export function testConfig(sourceUrl: string | undefined, lakeDir: string, overrides: Partial<IngestionConfig> = {}): IngestionConfig {
+export function testConfig(sourceUrl: string | undefined, storage: string, overrides: Partial<IngestionConfig> = {}): IngestionConfig {
   return {
     ...DEFAULT_INGESTION,
     sourceUrl,
-    lakeDir,
+    store: openStore(storage),
     batchSize: 300,
     concurrency: 4,
     fetchPolicy: { timeoutMs: 1000, budgetMs: 20_000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 1500 },

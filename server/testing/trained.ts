@@ -7,6 +7,7 @@ import type { CatalogueOptions } from "../simulator/catalogue";
 import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "./database";
 import { ingest, startTestSimulator, tempLake, testConfig } from "./ingestion";
+import { openStore } from "../storage/open";
 
 export interface TrainedEncore {
   database: TestDatabase;
@@ -22,7 +23,7 @@ export async function trainedEncore(seed: number, sizes: Partial<CatalogueOption
   const database = await createTestDatabase();
   const simulator = await startTestSimulator("realistic", seed, {}, sizes);
   expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, lakeDir: lake.dir }), { trigger: "cli" });
+  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, store: openStore(lake.dir) }), { trigger: "cli" });
   expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
   const server = await listenRest(database);
   return {
