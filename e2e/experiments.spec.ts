@@ -120,6 +120,8 @@ test("a data scientist designs an experiment with the power calculator, starts i
     await expect(page.getByTestId("trust-banner")).toHaveCSS("background-color", "rgb(255, 244, 224)");
   }
   await expect(page.getByRole("region", { name: "Listeners first exposed per day" }).locator(".recharts-bar-rectangle").first()).toBeVisible();
+  // The uplift's interval is drawn from the first day's analysis: an error bar for one day, a band for several.
+  await expect(page.getByRole("region", { name: /^Uplift of .* over time$/ }).locator(".recharts-errorBar, .recharts-area-area").first()).toBeVisible();
 
   await page.goto("/experiments");
   await expect(page.getByTestId(`experiment-${key}`)).toContainText("running");

@@ -6,7 +6,7 @@ import { createDatabase, type Database } from "../db/client";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { freePort } from "../runtime/ports";
 import { freshDatabase, ingest, runJob } from "./harness";
-import type { Evaluation } from "../recommender/evaluate";
+import { versionEvaluation, versionNdcg10, type Evaluation } from "../recommender/evaluate";
 import { DEFAULT_TRAIN } from "../recommender/pipeline";
 import { unpaced } from "../recommender/pacer";
 import { TrainSession } from "../recommender/session";
@@ -65,9 +65,10 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     const snapshot = await database.db.trainSnapshot.findFirstOrThrow({ orderBy: { id: "desc" } });
     const versions = await database.db.modelVersion.findMany({ where: { runId: run.id }, orderBy: { id: "asc" } });
     const champion = await database.db.modelAlias.findUnique({ where: { alias: "champion" } });
-    const popularity = (versions.find((v) => v.family === "popularity")?.metrics as unknown as Evaluation | undefined)?.overall["ndcg@10"] ?? 0;
+    const popularityVersion = versions.find((v) => v.family === "popularity");
+    const popularity = popularityVersion ? versionNdcg10(popularityVersion) : 0;
     const rows = versions.map((v) => {
-      const m = v.metrics as unknown as Evaluation;
+      const m = versionEvaluation(v);
       const t = v.training as { seconds: number; peakRssBytes: number };
       return {
         family: v.family + (champion?.versionId === v.id ? " (champion)" : ""),
@@ -86,7 +87,7 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     console.log(`train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB); target: ${scenario.target}`);
     console.log(`tasks (s): ${tasks}`);
     if (scenario.oracle) {
-      const best = Math.max(...versions.map((v) => (v.metrics as unknown as Evaluation).overall["ndcg@10"]));
+      const best = Math.max(...versions.map(versionNdcg10));
       const o = await oracle(database, simulator);
       console.log(`oracle (the simulator's true tastes): NDCG@10 ${o.overall["ndcg@10"].toFixed(4)}, recall@20 ${o.overall["recall@20"].toFixed(4)}; best model ÷ oracle = ${(best / o.overall["ndcg@10"]).toFixed(2)}; best ÷ popularity = ${(best / popularity).toFixed(2)}`);
     }

@@ -4,7 +4,10 @@ import { metricResultSchema, resultsSchema } from "./results-schema";
 import type { Experiment, ExperimentVariant } from "../db/generated/client";
 import { followedListening } from "./discoveries";
 import { METRICS, variantMoments, type MetricKey } from "./metrics";
-import { benjaminiHochberg, compare, cuped, holm, meanEstimate, Moments, ratioEstimate, sampleRatioMismatch, type Estimate } from "./stats";
+import { compare } from "./stats/compare";
+import { benjaminiHochberg, holm } from "./stats/corrections";
+import { cuped, meanEstimate, Moments, ratioEstimate, type Estimate } from "./stats/moments";
+import { sampleRatioMismatch } from "./stats/srm";
 
 const SRM_THRESHOLD = 0.001;
 /** the sample size always-valid intervals are tightest at (GrowthBook's default tuning) */

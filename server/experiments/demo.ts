@@ -1,11 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database } from "../db/client";
 import { ingestionPipeline, type IngestionConfig } from "../ingestion/pipeline";
+import { writeOutput } from "../pipeline/outputs";
 import { startRun } from "../pipeline/runner";
 import { SkipRunError, type PipelineDefinition } from "../pipeline/types";
 import type { ResultsDocument } from "./analysis";
 import { createExperiment, decideExperiment, getExperiment, startExperiment } from "./experiments";
+import { demoExperimentOutput } from "./outputs";
 import { analyzePipeline } from "./pipeline";
+import { readResults } from "./results-schema";
 
 export const DEMO_PIPELINE = "demo";
 
@@ -90,7 +93,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
             actor,
           );
           await startExperiment(ctx.database.db, key, actor);
-          ctx.detail({ experiment: key });
+          writeOutput(ctx, demoExperimentOutput, { experiment: key });
           ctx.log(`experiment ${key}: control v${popularity.id} (popularity), treatment v${champion.versionId} (${champion.version.family})`);
           // The serving API picks the experiment up at its next refresh.
           await sleep(3000);
@@ -120,7 +123,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
           const experiment = await getExperiment(ctx.database.db, key);
           if (!experiment || (experiment.status !== "running" && experiment.status !== "stopped")) return;
           const latest = await ctx.database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: [{ day: "desc" }, { computedAt: "desc" }] });
-          const note = conclusion(latest?.results as unknown as ResultsDocument | undefined, rounds);
+          const note = conclusion(latest ? readResults(latest.results) : undefined, rounds);
           await decideExperiment(ctx.database.db, key, { variant: null, note }, { email: "demo" });
           ctx.log(`experiment ${key} decided, nothing shipped. ${note}`);
         },

@@ -5,7 +5,7 @@ import type { Prisma } from "../db/generated/client";
 import { moveAlias } from "../recommender/registry";
 import { METRICS } from "./metrics";
 import { reachOf, runningExperiments, unreachableMessage } from "./reach";
-import { usersNeeded } from "./stats";
+import { usersNeeded } from "./stats/power";
 
 export interface Actor {
   id?: number;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { refreshDiscoveries } from "./discoveries";
-import { METRIC_KEYS, variantMoments } from "./metrics";
+import { METRIC_KEYS, METRICS, variantMoments } from "./metrics";
 
 let database: TestDatabase;
 beforeAll(async () => {
@@ -67,7 +67,19 @@ describe("experiment metrics, set-based in SQL", () => {
     expect(control.plays_per_impression.sumX).toBe(0);
     expect(Object.keys(control).sort()).toEqual([...METRIC_KEYS].sort());
     // Cut into ranges of one listener each, the sums are the same.
-    const byOne = await variantMoments(database.pool, id, day("30"), 1);
+    const byOne = await variantMoments(database.pool, id, day("30"), { chunk: 1 });
     for (const variant of ["control", "treatment"]) for (const key of METRIC_KEYS) expect(byOne.get(variant)![key]).toEqual(moments.get(variant)![key]);
+  });
+
+  it("reads each metric over its declared window", async () => {
+    const id = (await database.db.experiment.findUniqueOrThrow({ where: { key: "hand" } })).id;
+    const longer = { ...METRICS, hit_rate: { ...METRICS.hit_rate, windowDays: 14 }, listens_per_day: { ...METRICS.listens_per_day, windowDays: 7 }, new_tracks: { ...METRICS.new_tracks, windowDays: 5 } };
+    const control = (await variantMoments(database.pool, id, day("30"), { metrics: longer })).get("control")!;
+    // Listener 1's track 6 (heard 10 days after exposure) is a hit within 14 days: 2 of 3 served.
+    expect(control.hit_rate.sumY).toBeCloseTo(2 / 3, 12);
+    // Within 7 days listener 1 listened 3 times: 3/7 per day.
+    expect(control.listens_per_day.sumY).toBeCloseTo(3 / 7, 12);
+    // Within 5 days only tracks 4 and 5 are new.
+    expect(control.new_tracks.sumY).toBe(2);
   });
 });

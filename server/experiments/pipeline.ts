@@ -1,9 +1,12 @@
 import type { Database } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { writeJson } from "../db/json";
 import type { ConditionSource, Condition } from "../pipeline/alerts";
+import { writeOutput } from "../pipeline/outputs";
 import type { PipelineDefinition } from "../pipeline/types";
 import { refreshDiscoveries } from "./discoveries";
-import { analyzeExperiment, type ResultsDocument } from "./analysis";
+import { analyzeExperiment } from "./analysis";
+import { analyzeOutput, discoveriesOutput } from "./outputs";
+import { readResults, resultsSchema } from "./results-schema";
 
 export const ANALYZE_PIPELINE = "analyze";
 
@@ -18,7 +21,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
         async run(ctx) {
           const refreshed = await refreshDiscoveries(ctx.database.pool);
           ctx.log(`${refreshed.rows} history rows since the last refresh; ${refreshed.firstListens} first listens`);
-          ctx.detail({ ...refreshed });
+          writeOutput(ctx, discoveriesOutput, { ...refreshed, newestListen: refreshed.newestListen?.toISOString() ?? null });
         },
       },
       {
@@ -29,7 +32,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
           for (const experiment of running) {
             const results = await analyzeExperiment(ctx.database, experiment, { deadlineUtc: options.deadlineUtc });
             const day = new Date(`${results.asOf.slice(0, 10)}T00:00:00Z`);
-            const json = results as unknown as Prisma.InputJsonValue;
+            const json = writeJson(resultsSchema, results);
             await ctx.database.db.experimentResult.upsert({
               where: { experimentId_day: { experimentId: experiment.id, day } },
               create: { experimentId: experiment.id, day, results: json, analysisRunId: ctx.run.id },
@@ -38,7 +41,7 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
             const primary = results.variants.slice(1).map((v) => `${v.key} ${formatUplift(v.metrics[results.primaryMetric]?.uplift?.relative)}`).join(", ");
             ctx.log(`${experiment.key}: ${results.variants.map((v) => `${v.key} ${v.users}`).join(" / ")} users; ${results.primaryMetric} ${primary}; SRM p ${results.srm.pValue.toFixed(4)}`);
           }
-          ctx.detail({ experiments: running.length });
+          writeOutput(ctx, analyzeOutput, { experiments: running.length });
         },
       },
     ],
@@ -54,7 +57,7 @@ export const experimentConditions: ConditionSource = async (database: Database) 
   for (const experiment of running) {
     const latest = await database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: { day: "desc" } });
     if (!latest) continue;
-    const results = latest.results as unknown as ResultsDocument;
+    const results = readResults(latest.results);
     if (results.srm.flagged) {
       holding.push({
         incidentKey: `experiment_srm:${ANALYZE_PIPELINE}:${experiment.key}`,

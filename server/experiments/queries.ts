@@ -2,6 +2,7 @@ import { env } from "../config/env";
 import type { Database } from "../db/client";
 import { analyzeExperiment, type ResultsDocument } from "./analysis";
 import { getExperiment } from "./experiments";
+import { readResults } from "./results-schema";
 
 /** How long live results (of an experiment without stored ones) are reused. */
 const LIVE_RESULTS_MS = 60_000;
@@ -16,7 +17,7 @@ export async function experimentResults(database: Database, key: string): Promis
   const experiment = await getExperiment(database.db, key);
   if (!experiment) return null;
   const latest = await database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: { day: "desc" } });
-  if (latest) return { ...(latest.results as unknown as ResultsDocument), status: experiment.status };
+  if (latest) return { ...readResults(latest.results), status: experiment.status };
   let ofDatabase = live.get(database);
   if (!ofDatabase) live.set(database, (ofDatabase = new Map()));
   const cached = ofDatabase.get(experiment.id);

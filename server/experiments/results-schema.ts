@@ -1,5 +1,6 @@
 import "zod-openapi";
 import { z } from "zod";
+import { readJson } from "../db/json";
 
 // The results document: the type the analysis fills, the REST answer and its OpenAPI description.
 
@@ -52,3 +53,6 @@ export const resultsSchema = z
     ),
   })
   .meta({ id: "ExperimentResults" });
+
+/** A stored results document (`experiment_results.results`), read with the schema the analysis fills. */
+export const readResults = (value: unknown) => readJson("experiment_results.results", resultsSchema, value);

@@ -1,5 +1,6 @@
-import type { Db } from "../db/client";
 import type { z } from "zod";
+import type { Db } from "../db/client";
+import { analyzeOutput, demoExperimentOutput } from "../experiments/outputs";
 import type { TaskOutput } from "../pipeline/outputs";
 import { versionNdcg10 } from "../recommender/evaluate";
 import { promoteOutput, publishOutput, scoreOutput, snapshotOutput } from "../recommender/outputs";
@@ -32,14 +33,8 @@ export interface DemoOutcome {
 
 export type RunOutcome = TrainOutcome | AnalyzeOutcome | DemoOutcome;
 
-type Detail = Record<string, unknown>;
-const number = (value: unknown) => (typeof value === "number" ? value : null);
-
-/** A train task's declared output, when its latest try succeeded and left one. */
-const outputOf = <S extends z.ZodObject>(output: TaskOutput<S>, details: Detail): z.output<S> | null => {
-  const parsed = output.schema.safeParse(details);
-  return parsed.success ? parsed.data : null;
-};
+/** The outputs the console reads, by the task that writes each. */
+const READ = [snapshotOutput, promoteOutput, scoreOutput, publishOutput, analyzeOutput, demoExperimentOutput];
 
 /** The outcome of each of these runs whose pipeline concludes something (ingestion has its row counts instead). */
 export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }[]): Promise<Map<number, RunOutcome>> {
@@ -48,7 +43,7 @@ export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }
   if (ids.length === 0) return new Map();
   const [tasks, versions] = await Promise.all([
     db.taskRun.findMany({
-      where: { runId: { in: ids }, task: { in: ["snapshot", "promote", "score", "publish", "analyze", "experiment", "days"] } },
+      where: { runId: { in: ids }, task: { in: [...READ.map((o) => o.task), "days"] } },
       orderBy: [{ tryNumber: "asc" }],
       select: { runId: true, task: true, status: true, details: true, logs: true, pagesDone: true, pagesTotal: true },
     }),
@@ -57,32 +52,33 @@ export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }
   // The latest try of each task; only a successful one has concluded anything.
   const latest = new Map(tasks.map((t) => [`${t.runId}:${t.task}`, t]));
   const task = (runId: number, name: string) => latest.get(`${runId}:${name}`);
-  const detail = (runId: number, name: string): Detail => {
-    const t = task(runId, name);
-    return t?.status === "success" ? ((t.details ?? {}) as Detail) : {};
+  /** A task's declared output, when its latest try succeeded and left one of that shape. */
+  const outputOf = <S extends z.ZodObject>(runId: number, output: TaskOutput<S>): z.output<S> | null => {
+    const t = task(runId, output.task);
+    const parsed = t?.status === "success" ? output.schema.safeParse(t.details) : null;
+    return parsed?.success ? parsed.data : null;
   };
   const outcomes = new Map<number, RunOutcome>();
   for (const run of concluding) {
     if (run.pipeline === "train") {
-      const promote = outputOf(promoteOutput, detail(run.id, "promote"));
-      const score = outputOf(scoreOutput, detail(run.id, "score"));
+      const promote = outputOf(run.id, promoteOutput);
+      const score = outputOf(run.id, scoreOutput);
       outcomes.set(run.id, {
         kind: "train",
-        snapshotId: outputOf(snapshotOutput, detail(run.id, "snapshot"))?.snapshotId ?? null,
+        snapshotId: outputOf(run.id, snapshotOutput)?.snapshotId ?? null,
         versions: versions.filter((v) => v.runId === run.id).map((v) => ({ id: v.id, family: v.family, ndcg10: versionNdcg10(v) })),
         decision: promote && { best: promote.best, promoted: promote.promoted, reason: promote.decision },
-        published: outputOf(publishOutput, detail(run.id, "publish"))?.alias ?? null,
+        published: outputOf(run.id, publishOutput)?.alias ?? null,
         scored: score && { versionId: score.scoredVersion, users: score.users },
       });
     } else if (run.pipeline === "analyze") {
       const analyze = task(run.id, "analyze");
-      outcomes.set(run.id, { kind: "analyze", experiments: number(detail(run.id, "analyze").experiments), lines: analyze?.status === "success" ? analyze.logs : [] });
+      outcomes.set(run.id, { kind: "analyze", experiments: outputOf(run.id, analyzeOutput)?.experiments ?? null, lines: analyze?.status === "success" ? analyze.logs : [] });
     } else {
-      const experiment = detail(run.id, "experiment").experiment;
       const days = task(run.id, "days");
       outcomes.set(run.id, {
         kind: "demo",
-        experiment: typeof experiment === "string" ? experiment : null,
+        experiment: outputOf(run.id, demoExperimentOutput)?.experiment ?? null,
         days: days && days.pagesTotal !== null ? { done: days.pagesDone, total: days.pagesTotal } : null,
       });
     }

@@ -1,7 +1,9 @@
 import type { Csr } from "./csr";
 import type { History, Model } from "./families/types";
 import type { Pacer } from "./pacer";
-import { MetricAccumulator, type MetricSet } from "./ranking-metrics";
+import { z } from "zod";
+import { readJson } from "../db/json";
+import { MetricAccumulator, metricSetSchema, type MetricSet } from "./ranking-metrics";
 import { topK } from "./topk";
 
 /** Fills `out` with a score for every track for `user` (higher is better). */
@@ -16,6 +18,14 @@ export interface Evaluation {
   /** mean popularity (share of training users who listened) of the tracks in the top 10s */
   popularityBias: number;
 }
+
+/** An Evaluation as a version's `metrics` and `baselineMetrics` columns hold it. */
+export const evaluationSchema: z.ZodType<Evaluation> = z.object({
+  overall: metricSetSchema,
+  segments: z.object({ light: metricSetSchema, regular: metricSetSchema }),
+  coverage: z.number(),
+  popularityBias: z.number(),
+});
 
 export const LIGHT_USER_MAX_TRACKS = 5;
 
@@ -69,5 +79,8 @@ export const historyOf = (matrix: Csr, user: number): History => ({
 /** Scores users of `matrix` with a model fitted on the same catalogue. */
 export const scorerOf = (model: Model, matrix: Csr): Scorer => (user, out) => model.scoreHistory(historyOf(matrix, user), out);
 
-/** A registered version's NDCG@10 on its test split (its `metrics` column holds an Evaluation). */
-export const versionNdcg10 = (version: { metrics: unknown }) => (version.metrics as Evaluation).overall["ndcg@10"];
+/** A registered version's evaluation on its test split. */
+export const versionEvaluation = (version: { metrics: unknown }) => readJson("model_versions.metrics", evaluationSchema, version.metrics);
+// Only the headline is read here, so a version stored with less than a full Evaluation still ranks.
+const headlineSchema = z.object({ overall: z.object({ "ndcg@10": z.number() }) });
+export const versionNdcg10 = (version: { metrics: unknown }) => readJson("model_versions.metrics", headlineSchema, version.metrics).overall["ndcg@10"];

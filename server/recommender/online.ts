@@ -1,8 +1,8 @@
 import type { Database } from "../db/client";
-import type { Prisma } from "../db/generated/client";
+import { readJson, writeJson } from "../db/json";
 import type { Condition, ConditionSource } from "../pipeline/alerts";
 import { versionNdcg10 } from "./evaluate";
-import { MetricAccumulator, type MetricSet } from "./ranking-metrics";
+import { MetricAccumulator, metricSetSchema, type MetricSet } from "./ranking-metrics";
 import { championOf } from "./registry";
 
 export interface OnlineResult {
@@ -40,11 +40,12 @@ export async function measureChampionOnline(database: Database, ingestionRunId: 
   const accumulator = new MetricAccumulator();
   for (const row of rows) accumulator.add(row.ranked, new Set(row.found));
   const metrics = accumulator.result();
+  const json = writeJson(metricSetSchema, metrics);
   const day = now.toISOString().slice(0, 10);
   await database.db.modelOnlineMetric.upsert({
     where: { versionId_day: { versionId: champion.versionId, day: new Date(`${day}T00:00:00Z`) } },
-    create: { versionId: champion.versionId, day: new Date(`${day}T00:00:00Z`), ingestionRunId, users: metrics.users, metrics: metrics as unknown as Prisma.InputJsonValue },
-    update: { computedAt: now, ingestionRunId, users: metrics.users, metrics: metrics as unknown as Prisma.InputJsonValue },
+    create: { versionId: champion.versionId, day: new Date(`${day}T00:00:00Z`), ingestionRunId, users: metrics.users, metrics: json },
+    update: { computedAt: now, ingestionRunId, users: metrics.users, metrics: json },
   });
   return { versionId: champion.versionId, day, users: metrics.users, metrics };
 }
@@ -81,7 +82,7 @@ export const modelConditions =
       });
     }
     const online = await database.db.modelOnlineMetric.findFirst({ where: { versionId: version.id }, orderBy: { day: "desc" } });
-    const onlineNdcg10 = online ? (online.metrics as unknown as MetricSet)["ndcg@10"] : null;
+    const onlineNdcg10 = online ? readJson("model_online_metrics.metrics", metricSetSchema, online.metrics)["ndcg@10"] : null;
     if (online && onlineNdcg10 !== null && onlineNdcg10 < offline * (1 - policy.onlineDropShare)) {
       holding.push({
         incidentKey: "model_online_drop:train",

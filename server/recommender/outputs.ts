@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { taskOutput, type TaskOutput } from "../pipeline/outputs";
-import type { Evaluation } from "./evaluate";
+import { evaluationSchema } from "./evaluate";
 import { FAMILIES, type Family } from "./families/types";
 
 // What the train pipeline's tasks hand each other, declared once: the tasks write and read them,
@@ -14,14 +14,20 @@ const familyOutcome = z.object({
   params,
   /** NDCG@10 of each candidate tried on the validation split */
   tuning: z.array(z.object({ params, ndcg10: z.number() })),
-  // Evaluation's full shape is evaluate.ts's; here only that one is there.
-  test: z.custom<Evaluation>((v) => typeof v === "object" && v !== null && "overall" in v),
+  test: evaluationSchema,
   training: z.object({ seconds: z.number(), cpuSeconds: z.number(), peakRssBytes: z.number(), curve: z.array(z.number()).optional() }),
   artefact: z.object({ path: z.string(), digest: z.string(), bytes: z.number() }),
   /** a blend's families, their parameters and weights */
   components: z.array(z.object({ family: familyName, params, weight: z.number() })).optional(),
 });
 export type FamilyOutcome = z.infer<typeof familyOutcome>;
+
+/** A version's `training` column: how its family task trained it, with the seed that makes it reproducible. */
+export const versionTrainingSchema = familyOutcome.shape.training.extend({
+  seed: z.number().int().optional(),
+  tuning: familyOutcome.shape.tuning,
+  components: familyOutcome.shape.components,
+});
 
 export const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<Family, TaskOutput<z.ZodObject<{ outcome: typeof familyOutcome }>>>;
 export const snapshotOutput = taskOutput("snapshot", z.object({ snapshotId: z.number().int().positive(), seed: z.number().int() }));

@@ -1,18 +1,19 @@
 import path from "node:path";
 import { z } from "zod";
 import type { Database } from "../db/client";
-import type { ModelVersion, Prisma } from "../db/generated/client";
+import type { ModelVersion } from "../db/generated/client";
+import { readJson, writeJson } from "../db/json";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { MissingOutputError, readOutput, writeOutput } from "../pipeline/outputs";
-import { FAMILY_OUTPUTS, promoteOutput, publishOutput, registerOutput, scoreOutput, snapshotOutput, type FamilyOutcome } from "./outputs";
+import { FAMILY_OUTPUTS, promoteOutput, publishOutput, registerOutput, scoreOutput, snapshotOutput, versionTrainingSchema, type FamilyOutcome } from "./outputs";
 import { SkipRunError, type PipelineDefinition, type RunResource, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
 import { trainFamily, trainingSteps, type FamilyTraining } from "./train-family";
 import { inCatalogue } from "./catalogue";
-import { versionNdcg10, type Evaluation } from "./evaluate";
+import { evaluationSchema, versionEvaluation, versionNdcg10 } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
-import { FAMILIES, type BlendComponent, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
+import { FAMILIES, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { batchScore, type ScoreHelper } from "./scoring";
 import { BASE_FAMILIES, familyDefinition } from "./families/index";
@@ -197,10 +198,10 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
           codeVersion: codeVersion(),
           snapshotId,
           runId: ctx.run.id,
-          metrics: o.test as unknown as Prisma.InputJsonValue,
-          baselineMetrics: (baseline ?? {}) as unknown as Prisma.InputJsonValue,
+          metrics: writeJson(evaluationSchema, o.test),
+          baselineMetrics: baseline ? writeJson(evaluationSchema, baseline) : {},
           // The seed with the snapshot and code makes a version reproducible (and a repeat of it detectable).
-          training: { ...o.training, seed: config.seed, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) } as unknown as Prisma.InputJsonValue,
+          training: writeJson(versionTrainingSchema, { ...o.training, seed: config.seed, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) }),
           artefactPath: o.artefact.path,
           artefactDigest: o.artefact.digest,
           artefactBytes: o.artefact.bytes,
@@ -216,7 +217,7 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
 /** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
 async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
   if (version.family !== "hybrid") return session.fit(familyDefinition(version.family), version.params as Params, "test");
-  const components = (version.training as { components?: BlendComponent[] }).components ?? [];
+  const components = readJson("model_versions.training", versionTrainingSchema, version.training).components ?? [];
   return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))));
 }
 
@@ -231,7 +232,7 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
   const { versions } = await readOutput(ctx.database.db, ctx.run.id, registerOutput);
   const candidates = await ctx.database.db.modelVersion.findMany({ where: { id: { in: Object.values(versions) } } });
   const best = candidates.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
-  const metrics = best.metrics as unknown as Evaluation;
+  const metrics = versionEvaluation(best);
   const champion = await championOf(ctx.database.db);
   let decision: string;
   let promote = false;

@@ -1,12 +1,16 @@
+import { z } from "zod";
 import { DomainError } from "../domain/errors";
 import type { Db } from "../db/client";
 import type { ModelVersion } from "../db/generated/client";
-import type { Evaluation } from "./evaluate";
-import type { FamilyOutcome } from "./outputs";
+import { readJson } from "../db/json";
+import { evaluationSchema, versionEvaluation } from "./evaluate";
+import { versionTrainingSchema } from "./outputs";
 import { setAlias } from "./registry";
 
-const evaluation = (v: Pick<ModelVersion, "metrics">) => v.metrics as unknown as Evaluation;
-const baseline = (v: Pick<ModelVersion, "baselineMetrics">) => v.baselineMetrics as unknown as Evaluation | Record<string, never>;
+const evaluation = versionEvaluation;
+// Popularity's evaluation on the same split; {} when the run trained no popularity.
+const baselineSchema = z.union([evaluationSchema, z.strictObject({})]);
+const baseline = (v: Pick<ModelVersion, "baselineMetrics">) => readJson("model_versions.baseline_metrics", baselineSchema, v.baselineMetrics);
 
 /** A version's headline numbers and its lift over popularity on the same split. */
 function headline(v: ModelVersion, aliases: string[]) {
@@ -63,7 +67,7 @@ export async function qualityOverTime(db: Db, limit = 200) {
 export async function versionDetail(db: Db, id: number) {
   const v = await db.modelVersion.findUnique({ where: { id }, include: { snapshot: true, aliases: true } });
   if (!v) return null;
-  const training = v.training as unknown as FamilyOutcome["training"] & { tuning: FamilyOutcome["tuning"]; seed?: number };
+  const training = readJson("model_versions.training", versionTrainingSchema, v.training);
   return {
     ...headline(v, v.aliases.map((a) => a.alias)),
     params: v.params as Record<string, number>,

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Ranking quality of one user's list against their held-out tracks, at cut-off k. */
 export interface AtK {
   precision: number;
@@ -39,6 +41,10 @@ export function atK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k:
 export const CUTOFFS = [10, 20] as const;
 export type MetricName = `${keyof AtK}@${(typeof CUTOFFS)[number]}`;
 export type MetricSet = Record<MetricName, number> & { users: number };
+const AT_K = ["precision", "recall", "ndcg", "map", "hit"] as const satisfies readonly (keyof AtK)[];
+const METRIC_NAMES = CUTOFFS.flatMap((k) => AT_K.map((name) => `${name}@${k}` as const));
+/** A MetricSet as stored in JSON columns (a version's evaluation, the champion's online metrics). */
+export const metricSetSchema: z.ZodType<MetricSet> = z.object({ users: z.number() }).and(z.record(z.enum(METRIC_NAMES), z.number()));
 
 /** Sums of per-user metrics, averaged at the end over the users that had held-out tracks. */
 export class MetricAccumulator {
@@ -57,7 +63,7 @@ export class MetricAccumulator {
 
   result(): MetricSet {
     const out = { users: this.users } as MetricSet;
-    for (const k of CUTOFFS) for (const name of ["precision", "recall", "ndcg", "map", "hit"] as const) out[`${name}@${k}`] = this.users ? (this.sums.get(`${name}@${k}`) ?? 0) / this.users : 0;
+    for (const k of CUTOFFS) for (const name of AT_K) out[`${name}@${k}`] = this.users ? (this.sums.get(`${name}@${k}`) ?? 0) / this.users : 0;
     return out;
   }
 }

@@ -1,6 +1,6 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
-import type { ResultsDocument } from "../../experiments/analysis";
+import { readResults } from "../../experiments/results-schema";
 import { analyzeExperiment } from "../../experiments/analysis";
 import { createExperiment, decideExperiment, getExperiment, powerEstimate, startExperiment, stopExperiment } from "../../experiments/experiments";
 import { METRIC_KEYS, METRICS } from "../../experiments/metrics";
@@ -58,7 +58,7 @@ export const experimentsRouter = createTRPCRouter({
   list: signedInProcedure.query(async ({ ctx }) => {
     const experiments = await ctx.db.experiment.findMany({ orderBy: { id: "desc" }, include: { variants: { orderBy: { position: "asc" } }, results: { orderBy: { day: "desc" }, take: 1 } } });
     const unservable = unservableExperiments(ctx.database);
-    return experiments.map(({ results, ...e }) => ({ ...e, latest: (results[0]?.results as unknown as ResultsDocument | undefined) ?? null, notServed: unservable.get(e.key) ?? null }));
+    return experiments.map(({ results, ...e }) => ({ ...e, latest: results[0] ? readResults(results[0].results) : null, notServed: unservable.get(e.key) ?? null }));
   }),
   get: signedInProcedure.input(z.object({ key: experimentKey })).query(async ({ ctx, input }) => {
     const experiment = await getExperiment(ctx.db, input.key);
@@ -70,12 +70,13 @@ export const experimentsRouter = createTRPCRouter({
         [experiment.id],
       ),
     ]);
+    const days = history.map((h) => ({ day: h.day.toISOString().slice(0, 10), results: readResults(h.results) }));
     return {
       experiment,
       /** why this running experiment is not served now (its listeners get the champion), else null */
       notServed: unservableExperiments(ctx.database).get(experiment.key) ?? null,
-      results: (history.at(-1)?.results as unknown as ResultsDocument | undefined) ?? null,
-      history: history.map((h) => ({ day: h.day.toISOString().slice(0, 10), results: h.results as unknown as ResultsDocument })),
+      results: days.at(-1)?.results ?? null,
+      history: days,
       exposuresPerDay: exposuresPerDay.rows,
     };
   }),
