@@ -12,8 +12,10 @@ import { migrate } from "../db/migrations";
 import { freePort } from "../runtime/ports";
 import { median } from "../lib/percentiles";
 
-// `npm run bench:ingest [-- --runs N]`: the simulator and the pipeline each in a process of their own,
-// as in production; each scenario N times (default 3), with the median.
+// `npm run bench:ingest [-- --runs N] [-- --size N,M]`: the simulator and the pipeline each in a process
+// of their own, as in production; each scenario N times (default 3), with the median. `--size` runs,
+// instead of (a) and (b), N tracks, N users and N histories of 20 for each size given (to show how
+// memory follows the source's size).
 interface Scenario {
   label: string;
   name: string;
@@ -28,6 +30,13 @@ const SCENARIOS: Scenario[] = [
     simulatorArgs: ["--mode", "realistic", "--tracks", "50000", "--users", "100000", "--histories", "100000", "--items", "20"],
   },
 ];
+
+/** N of each dataset from the realistic simulator, histories of 20. */
+const sized = (n: number, i: number): Scenario => ({
+  label: `(s${i + 1})`,
+  name: `${n.toLocaleString("en")} tracks, ${n.toLocaleString("en")} users, ${n.toLocaleString("en")} histories of 20`,
+  simulatorArgs: ["--mode", "realistic", "--tracks", String(n), "--users", String(n), "--histories", String(n), "--items", "20"],
+});
 
 const tsx = (script: string, args: string[], env: Record<string, string>): ChildProcess =>
   spawn(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
@@ -124,9 +133,12 @@ async function runScenario(adminUrl: string, postmasterPid: number | undefined, 
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" } } });
+  const { values } = parseArgs({ options: { runs: { type: "string", default: "3" }, size: { type: "string" } } });
   const runs = Number(values.runs);
   if (!(Number.isInteger(runs) && runs >= 1)) throw new Error(`--runs takes a count, not ${values.runs}`);
+  const sizes = values.size?.split(",").map(Number) ?? [];
+  if (!sizes.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`--size takes counts separated by commas, not ${values.size}`);
+  const scenarios = sizes.length > 0 ? sizes.map(sized) : SCENARIOS;
   let adminUrl = process.env.BENCH_DATABASE_URL;
   let stop = async () => {};
   let dir: string | undefined;
@@ -141,7 +153,7 @@ async function main() {
   }
   try {
     const results: Record<string, string | number>[] = [];
-    for (const [i, scenario] of SCENARIOS.entries()) {
+    for (const [i, scenario] of scenarios.entries()) {
       const rows = [];
       for (let n = 1; n <= runs; n++) {
         console.error(`running ${scenario.name}, ${n} of ${runs}…`);
@@ -158,7 +170,7 @@ async function main() {
         });
       }
     }
-    for (const scenario of SCENARIOS) console.log(`${scenario.label} ${scenario.name}`);
+    for (const scenario of scenarios) console.log(`${scenario.label} ${scenario.name}`);
     console.table(results);
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   } finally {

@@ -71,7 +71,8 @@ function expectedUdt(field: DmmfField, enums: Map<string, string>): string {
 }
 
 function expectedPrecision(field: DmmfField): number | null {
-  if (field.type !== "DateTime") return null;
+  // PostgreSQL reports no precision for an array column, whatever its elements'.
+  if (field.type !== "DateTime" || field.isList) return null;
   // A date has no fractional seconds (PostgreSQL reports precision 0).
   if (field.nativeType?.[0] === "Date") return 0;
   const argument = field.nativeType?.[1]?.[0];

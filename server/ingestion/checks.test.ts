@@ -70,7 +70,7 @@ describe("duplicate_keys", () => {
   it("warns on any record sent twice in one read and fails past 5%", async () => {
     const reconciliation = (sourceRepeats: number): DatasetReconciliation => ({
       fetched: 100, invalid: 0, invalidQuarantined: 0, distinct: 100 - sourceRepeats, repeats: sourceRepeats, sourceRepeats,
-      inTable: 100 - sourceRepeats, waitingForUser: 0, source: null, shortfall: 0, missing: [], holds: true, vanished: null,
+      inTable: 100 - sourceRepeats, waitingForUser: 0, source: null, shortfall: 0, unrecorded: 0, missing: [], holds: true, vanished: null,
     });
     const run = await seedRun(database.db, {
       status: "running",

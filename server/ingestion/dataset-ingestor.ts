@@ -1,7 +1,7 @@
 import type { TaskContext } from "../pipeline/types";
 import { writeOutput } from "../pipeline/outputs";
-import { datasetOutputs } from "./outputs";
-import { writeManifest, type RunFolder } from "./lake";
+import { datasetOutputs, datasetReads } from "./outputs";
+import type { IdSet } from "./id-set";
 import { copyLine, loadBatch, type Rejected } from "./load";
 import type { Dataset, ListenHistoryRecord } from "./records";
 import { validateRecord } from "./validate";
@@ -10,13 +10,14 @@ const WRITERS = 2;
 
 /** What listen_history records refer to, read once when its task starts (tracks and users are loaded by then). */
 export interface KnownIds {
-  tracks: Set<number>;
-  users: Set<number>;
+  tracks: IdSet;
+  users: IdSet;
 }
 
 /**
  * Validates the records of incoming pages and loads them in batches of `batchSize`, at most WRITERS
- * at once, so memory stays bounded however large the source is.
+ * at once, so memory stays bounded however large the source is: the keys read go to the database
+ * with their batch (`ingest_read_keys`), where reconciliation counts them.
  */
 export class DatasetIngestor {
   /**
@@ -37,17 +38,13 @@ export class DatasetIngestor {
   private backwards = 0;
   private fetched = 0;
   private invalid = 0;
-  /** each key seen (a track's or user's id as a number: no string to keep), with the read (pass) it was last seen in */
-  private readonly keys = new Map<string | number, number>();
   private pass = 1;
-  private sourceRepeats = 0;
   /** what the source said it holds, and how many records its latest full read gave */
   private source: { total: number; fetched: number } | undefined;
   /** source timestamps past a day after this read began are quarantined (a retry days later reads newer data) */
   private readonly readStartedMs = Date.now();
 
   /**
-   * `manifestDir`: where the run's manifest of this dataset goes, for reconciliation.
    * `known`: for listen_history, the ids in `tracks` (to count items that point elsewhere) and in
    * `users` (a history whose user is not there yet waits in quarantine, exactly as it came).
    */
@@ -55,7 +52,6 @@ export class DatasetIngestor {
     private readonly ctx: TaskContext,
     private readonly dataset: Dataset,
     private readonly batchSize: number,
-    private readonly manifestDir: RunFolder,
     private readonly known?: KnownIds,
   ) {}
 
@@ -66,9 +62,6 @@ export class DatasetIngestor {
       const result = validateRecord(this.dataset, raw, this.readStartedMs);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
       if (result.ok) {
-        const key = this.dataset === "listen_history" ? result.key : (result.record as { id: number }).id;
-        if (this.keys.get(key) === this.pass) this.sourceRepeats++;
-        this.keys.set(key, this.pass);
         if (known) {
           const history = result.record as ListenHistoryRecord;
           if (!known.users.has(history.user_id)) {
@@ -92,8 +85,12 @@ export class DatasetIngestor {
     if (this.buffered >= this.batchSize) await this.flush();
   }
 
-  /** A new full read of the source begins: keys seen again are re-reads, not the source repeating itself. */
-  startPass(pass: number) {
+  /**
+   * A new full read of the source begins: keys seen again are re-reads, not the source repeating
+   * itself. What is buffered is written first, so that each batch belongs to one read.
+   */
+  async startPass(pass: number): Promise<void> {
+    await this.flush();
     this.pass = pass;
   }
 
@@ -107,6 +104,7 @@ export class DatasetIngestor {
    * spare while this process parses pages); past that, the caller waits, which holds back the reader.
    */
   async flush(): Promise<void> {
+    const read = { tryNumber: this.ctx.tryNumber, pass: this.pass };
     const valid = this.valid;
     const rejected = this.rejected;
     this.valid = [];
@@ -114,7 +112,7 @@ export class DatasetIngestor {
     this.buffered = 0;
     if (valid.length === 0 && rejected.length === 0) return;
     while (this.writing.size >= WRITERS) await Promise.race(this.writing);
-    const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected).then((result) => {
+    const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected, read).then((result) => {
       this.ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged, rowsRejected: result.quarantined });
       this.backwards += result.backwards;
     });
@@ -129,7 +127,7 @@ export class DatasetIngestor {
   async finish(): Promise<void> {
     await this.flush();
     await Promise.all(this.writing);
-    await writeManifest(this.manifestDir, this.ctx.tryNumber, { fetched: this.fetched, invalid: this.invalid, sourceRepeats: this.sourceRepeats, source: this.source, keys: Array.from(this.keys.keys(), String) });
+    writeOutput(this.ctx, datasetReads[this.dataset], { read: { tryNumber: this.ctx.tryNumber, fetched: this.fetched, invalid: this.invalid, source: this.source ?? null } });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
     if (this.backwards > 0) this.ctx.log(`${this.backwards} records came with an updated_at older than the stored version of their key; the stored version was kept`);

@@ -75,7 +75,7 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
   const onRetry = (n: RetryNotice) =>
     ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt} in ${Math.round(n.delayMs)} ms (${Math.round(n.budgetLeftMs / 1000)} s left of the page's retry budget)`);
   for (let pass = 1; ; pass++) {
-    ingestor.startPass(pass);
+    await ingestor.startPass(pass);
     // Only the first pass resumes: a later one exists to read every page again.
     const resumed = pass === 1 ? await resumeEarlierTries(ctx, dataset, folder.store, source.pageSize, ingestor) : new Map<number, PageSeen>();
     const landing = LandingFile.open(folder, `try${ctx.tryNumber}-pass${pass}`);

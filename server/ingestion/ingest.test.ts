@@ -3,7 +3,6 @@ import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { expectedCounts, ingest, startTestSimulator, tableCounts, taskRows, tempLake, testConfig } from "../testing/ingestion";
 import type { Simulator } from "../simulator/server";
 import { reconcileDataset } from "./reconcile";
-import { openStore } from "../storage/open";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -94,15 +93,28 @@ describe("reconciliation", () => {
     const victim = simulator.catalogue.records.tracks[0]!.id;
     await database.pool.query("DELETE FROM tracks WHERE id = $1", [victim]);
     const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
-    const result = await reconcileDataset(ctx, "tracks", openStore(lake.dir));
+    const result = await reconcileDataset(ctx, "tracks");
     expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
     expect(result.inTable).toBe(result.distinct - 1);
 
     const history = simulator.catalogue.records.listen_history[5]!;
     await database.pool.query("DELETE FROM listen_history WHERE user_id = $1 AND created_at = $2::timestamptz", [history.user_id, history.created_at]);
-    const histories = await reconcileDataset(ctx, "listen_history", openStore(lake.dir));
+    const histories = await reconcileDataset(ctx, "listen_history");
     expect(histories).toMatchObject({ holds: false, missing: [`${history.user_id}@${history.created_at}`] });
     expect(histories.inTable).toBe(histories.distinct - 1);
+  });
+
+  it("fails when valid records the run read left no key behind, and keeps only the latest run's keys", async () => {
+    database = await createTestDatabase();
+    simulator = await startTestSimulator();
+    await ingest(database, testConfig(simulator.url, lake.dir));
+    const run = await ingest(database, testConfig(simulator.url, lake.dir));
+    const { rows: runs } = await database.pool.query<{ run_id: number }>("SELECT DISTINCT run_id FROM ingest_read_keys");
+    expect(runs).toEqual([{ run_id: run.id }]);
+    await database.pool.query("UPDATE ingest_read_keys SET ids = ids[4:] WHERE seq = (SELECT min(seq) FROM ingest_read_keys WHERE dataset = 'users')");
+    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
+    expect(await reconcileDataset(ctx, "users")).toMatchObject({ holds: false, unrecorded: 3, missing: [] });
+    expect(await reconcileDataset(ctx, "tracks")).toMatchObject({ holds: true, unrecorded: 0 });
   });
 });
 

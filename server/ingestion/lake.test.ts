@@ -5,7 +5,7 @@ import { gunzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { tempLake } from "../testing/ingestion";
 import { openStore } from "../storage/open";
-import { LandingFile, readLanded, runFolder, writeManifest } from "./lake";
+import { LandingFile, readLanded, runFolder } from "./lake";
 
 let lake: Awaited<ReturnType<typeof tempLake>>;
 beforeEach(async () => {
@@ -39,12 +39,11 @@ describe("the lake's files", () => {
       const landing = LandingFile.open(folder, "try1-pass1");
       await landing.write(Buffer.from(JSON.stringify({ items: [{ email: "a@b.test" }], total: 1, page: 1, size: 100, pages: 1 })));
       await landing.close();
-      await writeManifest(folder, 1, { fetched: 1, invalid: 0, sourceRepeats: 0, keys: ["1"] });
       const modes: string[] = [];
       for (let d = dir; d !== root; d = path.dirname(d)) modes.push(`${path.relative(root, d)} ${((await stat(d)).mode & 0o777).toString(8)}`);
       for (const f of await readdir(dir)) modes.push(`${f} ${((await stat(path.join(dir, f))).mode & 0o777).toString(8)}`);
       expect(modes.sort()).toEqual(
-        ["users 700", "users/2026-11-27 700", "users/2026-11-27/run-7 700", "try1-pass1.jsonl.gz 600", "manifest-try001.json.gz 600"].sort(),
+        ["users 700", "users/2026-11-27 700", "users/2026-11-27/run-7 700", "try1-pass1.jsonl.gz 600"].sort(),
       );
     } finally {
       await rm(root, { recursive: true, force: true });

@@ -1,10 +1,7 @@
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
-import { createGunzip, createGzip, gzip, type Gzip } from "node:zlib";
+import { createGunzip, createGzip, type Gzip } from "node:zlib";
 import type { ObjectStore } from "../storage/store";
 import { pageEnvelope, type Dataset, type PageEnvelope } from "./records";
-
-const gzipAsync = promisify(gzip);
 
 export interface LandedPage {
   dataset: Dataset;
@@ -28,7 +25,6 @@ export function runFolder(store: ObjectStore, dataset: Dataset, runId: number, d
 const NEWLINE = Buffer.from("\n");
 
 /** gzip level 1: the lake is written once and rarely read, so CPU matters more than a few per cent of disk. */
-const compress = (text: string) => gzipAsync(text, { level: 1 });
 
 /**
  * One gzip JSON-lines file per dataset, try and pass of a run: each line is one page exactly as the
@@ -100,23 +96,6 @@ export class LandingFile {
   }
 }
 
-/** What an ingest task saw of one dataset: the proof reconciliation checks against the tables. */
-export interface Manifest {
-  fetched: number;
-  invalid: number;
-  /** records the source sent twice within one read (not counting a whole second read) */
-  sourceRepeats: number;
-  /** the source's `total` and what its latest full read gave (absent for a replay from the lake) */
-  source?: { total: number; fetched: number };
-  /** natural keys of the valid records, each once */
-  keys: string[];
-}
-
-export async function writeManifest(folder: RunFolder, tryNumber: number, manifest: Manifest): Promise<void> {
-  const body = await compress(JSON.stringify(manifest));
-  await folder.store.put(`${folder.prefix}manifest-try${String(tryNumber).padStart(3, "0")}.json.gz`, [body]);
-}
-
 /** A run's keys of `dataset`, grouped by the day folder they landed in (days in order), whatever day that was. */
 async function runKeys(store: ObjectStore, dataset: Dataset, runId: number): Promise<string[][]> {
   const folder = runFolderName(runId);
@@ -130,18 +109,6 @@ async function runKeys(store: ObjectStore, dataset: Dataset, runId: number): Pro
 }
 
 const nameOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
-
-/** The manifest of the latest try of a run's dataset, or null when no try got that far. */
-export async function readManifest(store: ObjectStore, dataset: Dataset, runId: number): Promise<Manifest | null> {
-  for (const keys of (await runKeys(store, dataset, runId)).reverse()) {
-    const latest = keys.filter((key) => nameOf(key).startsWith("manifest-")).sort().at(-1);
-    if (!latest) continue;
-    const parts: Buffer[] = [];
-    for await (const part of (await store.get(latest)).pipe(createGunzip())) parts.push(part as Buffer);
-    return JSON.parse(Buffer.concat(parts).toString("utf8")) as Manifest;
-  }
-  return null;
-}
 
 /** The pages of a landed file, in order; a `.partial` file (its try was cut short) is read as far as it is intact. */
 async function* landedPages(store: ObjectStore, key: string): AsyncGenerator<PageEnvelope> {

@@ -4,12 +4,21 @@ import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Dataset, ListenHistoryRecord, LoadedRecord, TrackRecord, UserRecord } from "./records";
 
-export interface Rejected {
-  reasonCode: "invalid" | "unknown_user";
+interface RejectedFields {
   reason: string;
   key: string | null;
-  /** the record as parsed; stored as JSON text, which keeps any value JSON can carry */
-  payload: unknown;
+}
+
+/** A record quarantined; its payload is stored as JSON text, which keeps any value JSON can carry. */
+export type Rejected =
+  | (RejectedFields & { reasonCode: "invalid"; payload: unknown })
+  /** a valid history whose user is not in users yet, waiting exactly as it came */
+  | (RejectedFields & { reasonCode: "unknown_user"; payload: ListenHistoryRecord });
+
+/** Which read of which ingest try a batch belongs to: the keys of its valid records are recorded for reconciliation. */
+export interface ReadOf {
+  tryNumber: number;
+  pass: number;
 }
 
 export interface BatchResult {
@@ -105,6 +114,24 @@ WITH input AS (
 SELECT ${COUNT_UPSERTED}, ${countBackwards("listen_history", "t.user_id = i.user_id AND t.created_at = i.created_at")} FROM upserted`,
 };
 
+/** The staged records' keys, as arrays in one `ingest_read_keys` row. */
+const STAGED_KEYS: Record<Dataset, string> = {
+  tracks: "SELECT array_agg(id), '{}'::timestamptz[] FROM stage_tracks",
+  users: "SELECT array_agg(id), '{}'::timestamptz[] FROM stage_users",
+  listen_history: "SELECT array_agg(user_id), array_agg(created_at) FROM stage_listen_history",
+};
+
+const INSERT_READ_KEYS = `INSERT INTO ingest_read_keys (run_id, dataset, try_number, pass, ids, created_ats)`;
+
+/** Records the keys of a batch's valid records: those staged, and the histories waiting for their user. */
+async function recordReadKeys(client: pg.ClientBase, runId: number, dataset: Dataset, read: ReadOf, staged: boolean, rejected: Rejected[]) {
+  const params = [runId, dataset, read.tryNumber, read.pass];
+  if (staged) await client.query(`${INSERT_READ_KEYS} SELECT $1, $2, $3, $4, k.* FROM (${STAGED_KEYS[dataset]}) AS k`, params);
+  const waiting = rejected.flatMap((r) => (r.reasonCode === "unknown_user" ? [r.payload] : []));
+  if (waiting.length === 0) return;
+  await client.query(`${INSERT_READ_KEYS} VALUES ($1, $2, $3, $4, $5::int[], $6::timestamptz[])`, [...params, waiting.map((h) => h.user_id), waiting.map((h) => h.created_at)]);
+}
+
 const INSERT_QUARANTINE = `
 INSERT INTO quarantine (run_id, dataset, reason_code, reason, record_key, payload)
 SELECT $1, $2, reason_code, reason, record_key, payload
@@ -118,10 +145,10 @@ export async function quarantine(client: pg.ClientBase, runId: number, dataset: 
 
 /**
  * Loads one batch in one transaction: the valid records (`copyLine`s, in chunks of any size) are COPYed into a staging table and merged
- * from there; the rejected ones are quarantined. All of it commits together or not at all, so a
- * crash never leaves half a batch.
+ * from there; the rejected ones are quarantined; with `read`, the valid records' keys are recorded.
+ * All of it commits together or not at all, so a crash never leaves half a batch.
  */
-export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[]): Promise<BatchResult> {
+export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[], read?: ReadOf): Promise<BatchResult> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -137,6 +164,7 @@ export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, 
       counted = (await client.query<Counted>(MERGES[dataset])).rows[0]!;
     }
     await quarantine(client, runId, dataset, rejected);
+    if (read) await recordReadKeys(client, runId, dataset, read, copyText.length > 0, rejected);
     await client.query("COMMIT");
     const inserted = Number(counted.inserted);
     const updated = Number(counted.updated);

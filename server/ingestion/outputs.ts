@@ -36,6 +36,8 @@ export const datasetReconciliation = z.object({
   /** what the source said it holds, and what its latest full read gave: a shortfall means records were never read */
   source: z.object({ total: count, fetched: count }).nullable(),
   shortfall: count,
+  /** valid records whose key the read did not record (must be 0; default for reconciliations stored before it was counted) */
+  unrecorded: z.number().int().default(0),
   /** keys neither in the table nor in quarantine (the first 20): must be none */
   missing: z.array(z.string()),
   holds: z.boolean(),
@@ -59,3 +61,17 @@ const loadMeasures = z.object({
 });
 
 export const datasetOutputs = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, loadMeasures)])) as Record<Dataset, ReturnType<typeof taskOutput<typeof loadMeasures>>>;
+
+/** What a dataset task's read gave, for reconciliation; its keys are in `ingest_read_keys` under the same try. */
+const readSummary = z.object({
+  read: z.object({
+    /** the try that read (and recorded the keys of) every record, resumed pages included */
+    tryNumber: z.number().int().positive(),
+    fetched: count,
+    invalid: count,
+    /** the source's `total` and what its latest full read gave (null for a replay from the lake) */
+    source: z.object({ total: count, fetched: count }).nullable(),
+  }),
+});
+
+export const datasetReads = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, readSummary)])) as Record<Dataset, ReturnType<typeof taskOutput<typeof readSummary>>>;

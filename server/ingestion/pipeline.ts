@@ -3,6 +3,7 @@ import { checkTask } from "../pipeline/checks";
 import { DATA_CHECKS, type CheckPolicy } from "./checks";
 import type { PipelineDefinition, TaskContext } from "../pipeline/types";
 import { DatasetIngestor } from "./dataset-ingestor";
+import { IdSet } from "./id-set";
 import { extractFromLake, extractFromSource } from "./extract";
 import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
 import { runFolder } from "./lake";
@@ -49,18 +50,22 @@ export type IngestParams = z.infer<typeof ingestParams>;
 
 const paramsOf = (ctx: TaskContext): IngestParams => ingestParams.parse(ctx.run.params ?? {});
 
-/** Every id in `table`: listen_history runs after tracks and users, so these are what its records refer to. */
-async function idsOf(ctx: TaskContext, table: "tracks" | "users"): Promise<Set<number>> {
-  const { rows } = await ctx.database.pool.query<{ id: number }>(`SELECT id FROM ${table}`);
-  return new Set(rows.map((r) => r.id));
+/**
+ * The keys earlier reads of `dataset` recorded: earlier runs' (reconciled by now; only one run
+ * ingests at a time) and this run's earlier tries' (this try reads their pages again).
+ */
+async function forgetEarlierReads(ctx: TaskContext, dataset: Dataset) {
+  await ctx.database.pool.query(`DELETE FROM ingest_read_keys WHERE dataset = $1 AND (run_id <> $2 OR try_number < $3)`, [dataset, ctx.run.id, ctx.tryNumber]);
 }
 
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
   const folder = runFolder(config.store, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
-  const known = dataset === "listen_history" ? await Promise.all([idsOf(ctx, "tracks"), idsOf(ctx, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
-  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, folder, known);
+  // listen_history runs after tracks and users: their ids are what its records refer to.
+  const known = dataset === "listen_history" ? await Promise.all([IdSet.of(ctx.database.pool, "tracks"), IdSet.of(ctx.database.pool, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
+  const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, known);
   // A retried try reads its records again (from the lake or the source) and quarantines the rejected ones again.
   if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
+  await forgetEarlierReads(ctx, dataset);
   const { replayOf } = paramsOf(ctx);
   if (replayOf !== undefined) {
     await extractFromLake(ctx, dataset, config.store, replayOf, ingestor);
@@ -100,7 +105,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
       {
         name: "reconcile",
         needs: ["listen_history"],
-        run: (ctx) => reconcileRun(ctx, config.store),
+        run: (ctx) => reconcileRun(ctx),
       },
       { name: "checks", needs: ["reconcile"], run: (ctx) => checkTask(ctx, DATA_CHECKS, config.checkPolicy) },
       // Last, so that only a run whose checks passed changes what serving and training leave out.

@@ -9,11 +9,16 @@ export const VANISHED_KEY: Record<Dataset, string> = {
   listen_history: `t.user_id::text || '@' || to_char(t.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`,
 };
 
-/** The keys a read held, as rows `k` (from the parameters $3, $4 of `markVanished`). */
-const SEEN: Record<Dataset, { from: string; matches: string }> = {
-  tracks: { from: "unnest($3::int[]) AS k(id)", matches: "k.id = t.id" },
-  users: { from: "unnest($3::int[]) AS k(id)", matches: "k.id = t.id" },
-  listen_history: { from: "unnest($3::int[], $4::timestamptz[]) AS k(user_id, created_at)", matches: "k.user_id = t.user_id AND k.created_at = t.created_at" },
+/** The keys one try of a dataset task read ($1 dataset, $2 run, $3 try), one row per valid record: its read (`pass`), `id` and `created_at` (histories'). */
+export const READ_KEYS = `
+  SELECT k.pass, u.id, u.created_at FROM ingest_read_keys k, unnest(k.ids, k.created_ats) AS u(id, created_at)
+   WHERE k.run_id = $2 AND k.dataset = $1 AND k.try_number = $3`;
+
+/** How a key the read held (`k`, distinct) matches a row `t` of the table. */
+const HELD: Record<Dataset, string> = {
+  tracks: "k.id = t.id",
+  users: "k.id = t.id",
+  listen_history: "k.id = t.user_id AND k.created_at = t.created_at",
 };
 
 /**
@@ -28,17 +33,16 @@ const SEEN: Record<Dataset, { from: string; matches: string }> = {
 export async function markVanished(
   pool: pg.Pool,
   dataset: Dataset,
-  run: { id: number; rowsInserted: number },
-  keyArrays: [string] | [string, string],
+  run: { id: number; tryNumber: number; rowsInserted: number },
 ): Promise<VanishedCount> {
   const key = VANISHED_KEY[dataset];
-  const seen = SEEN[dataset];
   const { rows } = await pool.query<{ previous_read: string; vanished: string; returned: string; gone_before: string }>(
-    `WITH seen AS MATERIALIZED (SELECT * FROM ${seen.from}),
+    `WITH seen AS MATERIALIZED (SELECT DISTINCT id, created_at FROM (${READ_KEYS}) r),
      listed AS (SELECT v.record_key FROM source_vanished v WHERE v.dataset = $1),
      pending_gone AS (SELECT p.record_key, p.first_missed_run_id, p.first_missed_at FROM source_vanished_pending p WHERE p.dataset = $1 AND NOT p.returned),
      gone_before AS (SELECT record_key FROM listed UNION SELECT record_key FROM pending_gone),
-     stored AS MATERIALIZED (SELECT ${key} AS record_key, EXISTS (SELECT 1 FROM seen k WHERE ${seen.matches}) AS held FROM ${dataset} t),
+     -- A join, not EXISTS per row: past work_mem the latter scans \`seen\` once for every row (hours at 400,000 rows).
+     stored AS MATERIALIZED (SELECT ${key} AS record_key, k.id IS NOT NULL AS held FROM ${dataset} t LEFT JOIN seen k ON ${HELD[dataset]}),
      missed AS (
        SELECT r.record_key FROM stored r
         WHERE NOT r.held
@@ -60,7 +64,7 @@ export async function markVanished(
             (SELECT count(*) FROM missed m WHERE NOT EXISTS (SELECT 1 FROM pending_gone p WHERE p.record_key = m.record_key)) AS vanished,
             (SELECT count(*) FROM stored r JOIN gone_before g USING (record_key) WHERE r.held) AS returned,
             (SELECT count(*) FROM gone_before) AS gone_before`,
-    [dataset, run.id, ...keyArrays],
+    [dataset, run.id, run.tryNumber],
   );
   const r = rows[0]!;
   const [vanished, returned, goneBefore] = [Number(r.vanished), Number(r.returned), Number(r.gone_before)];
