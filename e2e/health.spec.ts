@@ -111,7 +111,7 @@ test("a viewer sees everything but no trigger or retry button, and the server re
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("viewer");
   await trpcMutation(page.request, "accounts.create", { email, name: "Vic Viewer", role: "viewer", password: "viewer-password-1" });
-  const failedRun = await page.request.get("/api/trpc/runs.list?input=" + encodeURIComponent(JSON.stringify({ json: { status: "success" } })));
+  const failedRun = await page.request.get(`/api/trpc/runs.list?input=${encodeURIComponent(JSON.stringify({ json: { status: "success" } }))}`);
   const runId = ((await failedRun.json()) as { result: { data: { json: { runs: { id: number }[] } } } }).result.data.json.runs[0]!.id;
 
   const other = await browser.newContext();

@@ -42,6 +42,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       </p>
       <label>
         E-mail
+        {/* biome-ignore lint/a11y/noAutofocus: signing in is all this page is for */}
         <input name="email" type="email" autoComplete="username" required autoFocus />
       </label>
       <label>

@@ -96,6 +96,7 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
         <fieldset aria-label="Variants">
           <legend>Variants (the first is the control)</legend>
           {variants.map((v, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: variants are named by their position (control, B, C…) and their inputs are controlled
             <div className={styles.variantRow} key={i} data-testid={`variant-${i}`}>
               <label>
                 Variant key

@@ -25,6 +25,7 @@ export function TimeZoneChoice() {
   const router = useRouter();
   function choose(value: string) {
     const next = value === "local" ? Intl.DateTimeFormat().resolvedOptions().timeZone : UTC;
+    // biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Firefox and older Safari, which operators use
     document.cookie = `${ZONE_COOKIE}=${encodeURIComponent(next)}; path=/; max-age=31536000; samesite=lax`;
     setZone(next);
     // Server-rendered times are in the HTML already: render them again in the new zone.

@@ -20,7 +20,10 @@ export function MetricsTable({ label, columns }: { label: string; columns: { tit
           {rows.map((r) => (
             <tr key={r.name}>
               <td>{r.name}</td>
-              {r.values.map((v, i) => <td key={i}>{v === null ? "—" : Number.isInteger(v) ? v : v.toFixed(4)}</td>)}
+              {r.values.map((v, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: one cell per column, in the columns' fixed order
+                <td key={i}>{v === null ? "—" : Number.isInteger(v) ? v : v.toFixed(4)}</td>
+              ))}
             </tr>
           ))}
         </tbody>

@@ -19,7 +19,7 @@ export function Timeline({ tries, now }: { tries: Try[]; now: Date }) {
   const t1 = Math.max(...started.map((t) => (t.finishedAt ?? now).getTime()), t0 + 1);
   const span = t1 - t0;
   return (
-    <div className="gantt" aria-label="Timeline">
+    <div className="gantt" role="group" aria-label="Timeline">
       {tries.map((t) => {
         const start = t.startedAt?.getTime();
         const end = (t.finishedAt ?? now).getTime();

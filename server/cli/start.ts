@@ -142,7 +142,10 @@ async function main() {
     const serverExited = next.exitCode === null ? exitCode(next) : Promise.resolve(0);
     if (next.exitCode === null) next.kill("SIGTERM");
     const killer = setTimeout(() => next.kill("SIGKILL"), 6000);
-    const workersExited = Promise.all(workers.filter((w) => w.exitCode === null).map((w) => (w.kill("SIGTERM"), exitCode(w))));
+    const workersExited = Promise.all(workers.filter((w) => w.exitCode === null).map((w) => {
+      w.kill("SIGTERM");
+      return exitCode(w);
+    }));
     const stopped = await stopLocalRuns(`stopped: Encore received ${reason}`);
     if (stopped.length) log(`stopped run(s) ${stopped.join(", ")}`);
     await serverExited;

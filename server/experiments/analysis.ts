@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import type { Database } from "../db/client";
-import { metricResultSchema, resultsSchema } from "./results-schema";
+import type { metricResultSchema, resultsSchema } from "./results-schema";
 import type { Experiment, ExperimentVariant } from "../db/generated/client";
 import { followedListening } from "./discoveries";
 import { METRICS, variantMoments, type MetricKey } from "./metrics";

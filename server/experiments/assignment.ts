@@ -17,7 +17,7 @@ export function fnv32a(text: string): number {
 const hashV2 = (seed: string, value: string) => (fnv32a(String(fnv32a(seed + value))) % 10000) / 10000;
 
 /** Namespaces hash with version 1 on "__" + the namespace: experiments with disjoint ranges of one namespace never share a user. */
-const namespaceHash = (namespace: string, value: string) => (fnv32a(value + "__" + namespace) % 1000) / 1000;
+const namespaceHash = (namespace: string, value: string) => (fnv32a(`${value}__${namespace}`) % 1000) / 1000;
 
 export interface AssignmentDesign {
   seed: string;

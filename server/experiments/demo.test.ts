@@ -7,7 +7,7 @@ import { wireToEncore } from "../simulator/built-in";
 import type { Simulator } from "../simulator/server";
 import type { TestDatabase } from "../testing/database";
 import { trainedEncore, type TrainedEncore } from "../testing/trained";
-import { tempLake, testConfig } from "../testing/ingestion";
+import { type tempLake, testConfig } from "../testing/ingestion";
 import { demoPipeline } from "./demo";
 
 process.env.SERVING_REFRESH_MS = "200";

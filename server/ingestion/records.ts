@@ -64,7 +64,9 @@ type Rule<T> = (value: T) => string | undefined;
 
 const id: Rule<number> = (n) => (isSourceId(n) ? undefined : `${n} is not an id from 1 to 2147483647`);
 // What PostgreSQL text cannot hold: NUL, and half a surrogate pair (not Unicode; it would be stored as U+FFFD).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this finds
 const UNSTORABLE = /\u0000|\p{Cs}/u;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is what this finds
 const UNSTORABLE_ALL = /\u0000|\p{Cs}/gu;
 
 /** `value` with what PostgreSQL text cannot hold written as visible `\uXXXX` escapes (for reasons, keys and field names). */

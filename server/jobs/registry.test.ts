@@ -14,7 +14,7 @@ describe("the job registry", () => {
   });
 
   it("every job that follows another exists, and every job's pipeline is its own", () => {
-    for (const job of Object.values(JOBS)) for (const next of job.then ?? []) expect(Object.keys(JOBS)).toContain(next);
+    for (const job of Object.values(JOBS)) for (const next of job.followedBy ?? []) expect(Object.keys(JOBS)).toContain(next);
     const pipelines = Object.values(JOBS).map((job) => job.pipeline);
     expect(new Set(pipelines).size).toBe(pipelines.length);
   });

@@ -24,7 +24,7 @@ export interface JobDeclaration {
   /** its tasks, as the environment configures them */
   definition(env: Env): PipelineDefinition;
   schedule?: ScheduleVariable;
-  then?: string[];
+  followedBy?: string[];
   ownProcess?: boolean;
   conditions?(env: Env): ConditionSource;
 }
@@ -39,7 +39,7 @@ const DECLARED = {
       return { ...ingestion, tasks: [...ingestion.tasks, championOnlineTask(env, [INGEST_LAST_TASK])] };
     },
     schedule: "INGEST_SCHEDULE",
-    then: ["train", "analyze"],
+    followedBy: ["train", "analyze"],
   },
   train: {
     description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
@@ -74,7 +74,7 @@ export function jobFrom(name: string, declared: JobDeclaration): Job {
     definition: declared.definition,
     start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
     retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId, {}, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
-    then: declared.then,
+    followedBy: declared.followedBy,
     ownProcess: declared.ownProcess,
     conditions: declared.conditions,
   };

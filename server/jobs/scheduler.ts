@@ -22,11 +22,11 @@ async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (lin
       return null;
     }
     log(`${job.name}: ${outcome.deduped ? "slot already ran as" : "started"} run ${outcome.run.id}`);
-    const next = (job.then ?? []).map((name) => findJob(name)).filter((j) => j !== undefined);
+    const next = (job.followedBy ?? []).map((name) => findJob(name)).filter((j) => j !== undefined);
     if (next.length && !outcome.deduped) {
       void waitForRun(ctx.database, outcome.run.id, 1000, stopping).then(
         (run) => (run.status === "success" ? Promise.all(next.map((j) => fire(ctx, j, `after:${job.name}:${run.id}`, log, stopping))) : null),
-        (error: unknown) => stopping.aborted || log(`${job.name}: stopped waiting for run ${outcome.run.id}, so ${job.then?.join(" and ")} will not follow it: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) => stopping.aborted || log(`${job.name}: stopped waiting for run ${outcome.run.id}, so ${job.followedBy?.join(" and ")} will not follow it: ${error instanceof Error ? error.message : String(error)}`),
       );
     }
     return outcome.run;
@@ -49,7 +49,7 @@ function beat(ctx: JobContext) {
  */
 async function runSchedules(ctx: JobContext, log: (line: string) => void, stopping: AbortSignal): Promise<Cron[]> {
   const crons: Cron[] = [];
-  const followers = new Set(Object.values(JOBS).flatMap((job) => job.then ?? []));
+  const followers = new Set(Object.values(JOBS).flatMap((job) => job.followedBy ?? []));
   for (const job of Object.values(JOBS)) {
     if (!job.schedule) continue;
     const expression = job.schedule(ctx.env);

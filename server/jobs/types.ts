@@ -22,7 +22,7 @@ export interface Job {
   /** Runs the failed and skipped tasks of an ended run again. */
   retry(ctx: JobContext, runId: number): Promise<StartedRun>;
   /** the jobs the built-in scheduler starts after each successful run of this one */
-  then?: string[];
+  followedBy?: string[];
   /** heavy work: started from the web server, it runs in a job process of its own */
   ownProcess?: boolean;
   /** incidents of its own, judged with the ledger's */

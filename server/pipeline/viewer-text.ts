@@ -14,7 +14,7 @@ function roots(): [string, string][] {
   return named.filter(([root]) => root !== "/").sort((a, b) => b[0].length - a[0].length);
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /**
  * Text a run writes to the ledger, where every viewer reads it: no credential, and the server's own
@@ -22,6 +22,6 @@ const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
  */
 export function forViewers(text: string): string {
   let out = redactSecrets(text);
-  for (const [root, name] of roots()) out = out.replace(new RegExp(`${escape(root)}(?![\\w.-])`, "g"), name);
+  for (const [root, name] of roots()) out = out.replace(new RegExp(`${escapeRegExp(root)}(?![\\w.-])`, "g"), name);
   return out;
 }

@@ -73,7 +73,7 @@ export async function alreadyTrained(database: Database, digest: string, seed: n
 
 async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
   const { snapshotId, force } = trainParams.parse(ctx.run.params ?? {});
-  let taken;
+  let taken: Awaited<ReturnType<typeof loadSnapshot>>;
   if (snapshotId !== undefined) {
     taken = await loadSnapshot(ctx.database, config.store, snapshotId);
     ctx.log(`retraining on snapshot ${taken.row.id} (${taken.row.digest.slice(0, 12)}…)`);

@@ -73,7 +73,10 @@ export function genrePopularity(catalogue: GenreCatalogue, popularity: Float32Ar
  * have none; an even blend of the two (standardised) when they have little.
  */
 export function userScores(model: Model, catalogue: GenreCatalogue, popularity: Float32Array, history: History, favourite: readonly string[], out: Float32Array, scratch: Float32Array): void {
-  if (history.items.length === 0) return genrePopularity(catalogue, popularity, favourite, out);
+  if (history.items.length === 0) {
+    genrePopularity(catalogue, popularity, favourite, out);
+    return;
+  }
   model.scoreHistory(history, out);
   if (history.items.length >= LIGHT_HISTORY) return;
   standardise(out);

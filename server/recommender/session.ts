@@ -3,7 +3,7 @@ import type { Csr } from "./csr";
 import { evaluate, scorerOf, type Evaluation, type Scorer } from "./evaluate";
 import type { FamilyDefinition, FitStage, Model, Params, TrainingData } from "./families/types";
 import { checkedFit } from "./fit-check";
-import { Pacer } from "./pacer";
+import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 

@@ -1,5 +1,5 @@
 import { createDocument } from "zod-openapi";
-import { z } from "zod";
+import type { z } from "zod";
 import type { DeclaredOperation } from "./rest";
 import { errorSchema } from "./schemas";
 

@@ -31,7 +31,7 @@ function historyIn(catalogue: ServingCatalogue, heard: ListenerData["heard"]): H
   return { items: Int32Array.from(items), counts: Float32Array.from(counts) };
 }
 
-function describe(reason: Reason, catalogue: ServingCatalogue) {
+function reasonText(reason: Reason, catalogue: ServingCatalogue) {
   switch (reason.kind) {
     case "history": {
       const names = reason.trackIds.flatMap((id) => {
@@ -109,7 +109,7 @@ export function recommend(state: ServingState, served: ServedModel | null, liste
       ...track(catalogue, p.index),
       rank: rank + 1,
       score: p.score,
-      reason: describe(p.reason ?? reasonFor(served?.model ?? null, catalogue, history, p.index, listener.favouriteGenres), catalogue),
+      reason: reasonText(p.reason ?? reasonFor(served?.model ?? null, catalogue, history, p.index, listener.favouriteGenres), catalogue),
     })),
   };
 }

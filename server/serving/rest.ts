@@ -10,7 +10,7 @@ import { servingMetrics } from "./request-metrics";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import { resultsSchema } from "../experiments/results-schema";
 import { COMMON_FAILURES, failure, jsonContent, openApiDocument } from "./openapi";
-import { ERROR_CODES, eventsAcceptedSchema, eventsBatchSchema, experimentKeyParam, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
+import { type ERROR_CODES, eventsAcceptedSchema, eventsBatchSchema, experimentKeyParam, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
 import { experimentResults } from "../experiments/queries";
 import { recommendationsFor, similarTo } from "./service";
 

@@ -4,6 +4,7 @@ import { INT4_MAX } from "../db/limits";
 
 // One set of schemas validates REST requests, tRPC inputs and describes both in the OpenAPI document.
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this refuses
 const printable = (value: string) => !/[\u0000-\u001f\u007f]/.test(value);
 
 /**

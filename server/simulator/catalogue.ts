@@ -184,7 +184,7 @@ export class Catalogue {
       if (realistic) {
         this.tracksByGenre[genre]!.push(index);
         // Power-law popularity: most plays go to few tracks.
-        this.trackPopularity.push(1 / Math.pow(r.int(1, Math.max(1, this.options.tracks)), 1.1));
+        this.trackPopularity.push(1 / r.int(1, Math.max(1, this.options.tracks)) ** 1.1);
       }
     }
     if (realistic) {

@@ -159,6 +159,7 @@ function HistoriesTable({ total, rows, page, params: keep }: Rows<RouterOutputs[
               <td><Time value={h.createdAt} /></td>
               <td>
                 {h.tracks.map((t, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: a track can be listened to twice in one history; its position tells the two apart
                   <span key={`${t.id}-${i}`}>
                     {i > 0 && ", "}
                     {t.name ? <><Link href={`/listeners/tracks/${t.id}`}>{t.name}</Link> ({t.artist})</> : <span className="muted" title="not in tracks: an orphan item">#{t.id}?</span>}

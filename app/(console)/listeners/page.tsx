@@ -18,6 +18,7 @@ export default async function ListenersPage({ searchParams }: { searchParams: Pr
       <form className="form-row panel" role="search" action="/listeners">
         <label>
           Search
+          {/* biome-ignore lint/a11y/noAutofocus: finding a listener is all this page is for */}
           <input name="q" defaultValue={query} placeholder="id, name or e-mail" maxLength={200} autoFocus />
         </label>
         <button className="primary" type="submit">Search</button>

@@ -87,5 +87,8 @@ export const ease: FamilyDefinition = {
     { lambda: 200, maxItems: 1000 },
     { lambda: 800, maxItems: 1000 },
   ],
-  fit: async (data: TrainingData, params, { pace }) => (await pace.breathe(), easeModel(data.snapshot.trackIds, fitEase(data.matrix, params.lambda!, params.maxItems!), params)),
+  fit: async (data: TrainingData, params, { pace }) => {
+    await pace.breathe();
+    return easeModel(data.snapshot.trackIds, fitEase(data.matrix, params.lambda!, params.maxItems!), params);
+  },
 };

@@ -12,7 +12,13 @@ function matrix(rows: [number, number][][], tracks: number) {
   const u: number[] = [];
   const t: number[] = [];
   const v: number[] = [];
-  rows.forEach((row, user) => row.forEach(([track, count]) => (u.push(user), t.push(track), v.push(count))));
+  rows.forEach((row, user) => {
+    for (const [track, count] of row) {
+      u.push(user);
+      t.push(track);
+      v.push(count);
+    }
+  });
   return csrFromTriplets(rows.length, tracks, Int32Array.from(u), Int32Array.from(t), Float32Array.from(v));
 }
 

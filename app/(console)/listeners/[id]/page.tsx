@@ -101,6 +101,7 @@ export default async function ListenerPage({ params, searchParams }: { params: P
             <thead><tr><th>When</th><th>Track</th></tr></thead>
             <tbody>
               {profile.recent.map((r, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: a track can be recommended in two lists; its position tells them apart
                 <tr key={`${r.id}-${i}`}>
                   <td><Time value={r.at} /></td>
                   <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>

@@ -63,6 +63,7 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
               <thead><tr><th>Parameters</th><th>NDCG@10</th></tr></thead>
               <tbody>
                 {v.training.tuning.map((t, i) => (
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the trials are a fixed list in grid order
                   <tr key={i}><td><code>{Object.entries(t.params).map(([k, x]) => `${k}=${x}`).join(", ")}</code></td><td>{t.ndcg10.toFixed(4)}</td></tr>
                 ))}
               </tbody>

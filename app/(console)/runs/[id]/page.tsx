@@ -103,10 +103,10 @@ export default async function RunPage({ params: route, searchParams }: { params:
               {t.details && Object.keys(t.details as object).length > 0 && (
                 <details>
                   <summary>Details</summary>
-                  <pre className="log" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>{JSON.stringify(t.details, null, 2)}</pre>
+                  <pre className="log" role="region" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>{JSON.stringify(t.details, null, 2)}</pre>
                 </details>
               )}
-              <pre className="log" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
+              <pre className="log" role="region" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
             </div>
           </details>
         );
