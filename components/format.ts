@@ -19,7 +19,16 @@ const formatters = new Map<DisplayZone, Intl.DateTimeFormat>();
 function partsIn(date: Date, zone: DisplayZone) {
   let formatter = formatters.get(zone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en", { timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZoneName: "longOffset" });
+    formatter = new Intl.DateTimeFormat("en", {
+      timeZone: zone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+      timeZoneName: "longOffset",
+    });
     formatters.set(zone, formatter);
   }
   return Object.fromEntries(formatter.formatToParts(date).map((p) => [p.type, p.value]));

@@ -26,7 +26,14 @@ const positiveId = (flag: string, value: string | undefined): number | undefined
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { replay: { type: "string" }, snapshot: { type: "string" }, force: { type: "boolean" }, trigger: { type: "string" }, by: { type: "string" }, key: { type: "string" } },
+    options: {
+      replay: { type: "string" },
+      snapshot: { type: "string" },
+      force: { type: "boolean" },
+      trigger: { type: "string" },
+      by: { type: "string" },
+      key: { type: "string" },
+    },
   });
   const name = positionals[0];
   const job = name ? findJob(name) : undefined;
@@ -66,7 +73,11 @@ async function main(): Promise<number> {
         trigger,
         idempotencyKey: values.key,
         triggeredBy: values.by ?? `cli:${os.userInfo().username}`,
-        params: { ...(replayOf === undefined ? {} : { replayOf }), ...(snapshotId === undefined ? {} : { snapshotId }), ...(values.force ? { force: true } : {}) },
+        params: {
+          ...(replayOf === undefined ? {} : { replayOf }),
+          ...(snapshotId === undefined ? {} : { snapshotId }),
+          ...(values.force ? { force: true } : {}),
+        },
       },
       progress,
     );

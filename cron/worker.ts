@@ -31,13 +31,11 @@ async function main() {
     log(`${reason}: handing back its runs…`);
     // Supervisors allow about 10 s: whatever still runs then is killed, and swept by another worker.
     setTimeout(() => process.exit(1), 9500).unref();
-    void worker
-      .stop(reason)
-      .then(async () => {
-        for (const cleanup of cleanups) await cleanup().catch(() => undefined);
-        log("stopped");
-        process.exit(0);
-      });
+    void worker.stop(reason).then(async () => {
+      for (const cleanup of cleanups) await cleanup().catch(() => undefined);
+      log("stopped");
+      process.exit(0);
+    });
   });
 }
 

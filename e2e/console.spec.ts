@@ -9,10 +9,13 @@ type Status = { running: { id: number } | null; lastEnded: { id: number; status:
 async function ingest(page: Page, expected: "success" | "failed") {
   expect((await trpcMutation(page.request, "ingestion.trigger", {})).status()).toBe(200);
   await expect
-    .poll(async () => {
-      const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
-      return running === null ? lastEnded?.status : "running";
-    }, { timeout: 90_000 })
+    .poll(
+      async () => {
+        const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
+        return running === null ? lastEnded?.status : "running";
+      },
+      { timeout: 90_000 },
+    )
     .toBe(expected);
 }
 
@@ -66,7 +69,9 @@ test("times read one way everywhere, in UTC or local time as the operator chose,
 test("an operator changes their own password: the current one is required, their other sessions end, this one stays", async ({ page, browser }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("own-password");
-  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Own Password", role: "viewer", password: "first-password-123" })).status()).toBe(200);
+  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Own Password", role: "viewer", password: "first-password-123" })).status()).toBe(
+    200,
+  );
   const [here, elsewhere] = [await browser.newContext(), await browser.newContext()];
   const viewer = await here.newPage();
   const other = await elsewhere.newPage();

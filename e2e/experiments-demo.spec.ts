@@ -4,7 +4,9 @@ import { ensureChampion, signInFresh, trpcData } from "./helpers";
 
 test.describe.configure({ timeout: 480_000 });
 
-test("the demo experiment runs in real time and leaves the console as it found it: decided without shipping, nothing in the future, true notes, linked from its run", async ({ page }) => {
+test("the demo experiment runs in real time and leaves the console as it found it: decided without shipping, nothing in the future, true notes, linked from its run", async ({
+  page,
+}) => {
   page.on("dialog", (dialog) => void dialog.accept());
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const champion = await ensureChampion(page.request);
@@ -14,7 +16,9 @@ test("the demo experiment runs in real time and leaves the console as it found i
   // The demo starts in a job process of its own.
   await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });
   const runId = Number(/\/runs\/(\d+)$/.exec(page.url())![1]);
-  await expect.poll(async () => (await trpcData<{ status: string }>(page.request, "runs.get", { runId })).status, { timeout: 420_000, intervals: [5_000] }).toBe("success");
+  await expect
+    .poll(async () => (await trpcData<{ status: string }>(page.request, "runs.get", { runId })).status, { timeout: 420_000, intervals: [5_000] })
+    .toBe("success");
 
   // The run links to its experiment's results.
   await page.reload();
@@ -22,7 +26,9 @@ test("the demo experiment runs in real time and leaves the console as it found i
   await expect(page).toHaveURL(new RegExp(`/experiments/demo-${runId}$`));
   await expect(page.getByText(`experiment demo-${runId} · decided`)).toBeVisible();
   await expect(page.getByRole("region", { name: "Design" })).toContainText("nothing shipped");
-  await expect(page.getByTestId("decision-note")).toContainText(/^Demo over after 7 days: treatment plays_per_impression [+−]\d+\.\d% .*Nothing shipped: a demo changes nothing served\.$/);
+  await expect(page.getByTestId("decision-note")).toContainText(
+    /^Demo over after 7 days: treatment plays_per_impression [+−]\d+\.\d% .*Nothing shipped: a demo changes nothing served\.$/,
+  );
   // Today was ingested: no note says otherwise.
   await expect(page.locator("body")).not.toContainText("no successful ingestion");
   await expect(page.getByRole("region", { name: "Decisions" })).toHaveCount(0);

@@ -35,7 +35,9 @@ test("a data scientist designs an experiment with the power calculator, starts i
   await expect(page.getByTestId("power-assumptions")).toContainText("α 1% two-sided");
   // Too small an effect for the listeners there are: it says how many exist and how many are needed.
   await calculator.getByLabel("Minimum detectable effect (%)").fill("0.1");
-  await expect(page.getByTestId("power-unreachable")).toContainText(/not reachable: [\d,]+ active listeners in the last 28 days \([\d,]+ at this coverage\), [\d,]+ needed/);
+  await expect(page.getByTestId("power-unreachable")).toContainText(
+    /not reachable: [\d,]+ active listeners in the last 28 days \([\d,]+ at this coverage\), [\d,]+ needed/,
+  );
   // The calculator reads the recent listening.
   await calculator.getByLabel("Minimum detectable effect (%)").fill("10");
   await form.getByLabel("α (%)").fill("5");
@@ -61,25 +63,53 @@ test("a data scientist designs an experiment with the power calculator, starts i
 
   // Another experiment over every listener would get none of them: its page says so, and starting it is refused, pointing to namespaces.
   const shadowed = `${key}-b`;
-  expect((await trpcMutation(page.request, "experiments.create", { key: shadowed, name: "Shadowed", hypothesis: "none reach it", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "treatment", versionId: treatment, weight: 1 }], primaryMetric: "listens_per_day" })).status()).toBe(200);
+  expect(
+    (
+      await trpcMutation(page.request, "experiments.create", {
+        key: shadowed,
+        name: "Shadowed",
+        hypothesis: "none reach it",
+        variants: [
+          { key: "control", versionId: champion, weight: 1 },
+          { key: "treatment", versionId: treatment, weight: 1 },
+        ],
+        primaryMetric: "listens_per_day",
+      })
+    ).status(),
+  ).toBe(200);
   await page.goto(`/experiments/${shadowed}`);
-  await expect(page.getByTestId("reach")).toContainText(new RegExp(`0\\.0% of the \\d+ listeners.*${key} holds \\d+.*It cannot start: give the experiments one namespace`));
+  await expect(page.getByTestId("reach")).toContainText(
+    new RegExp(`0\\.0% of the \\d+ listeners.*${key} holds \\d+.*It cannot start: give the experiments one namespace`),
+  );
   await page.getByRole("button", { name: "Start" }).click();
-  await expect(page.getByRole("region", { name: "Decisions" }).getByRole("alert")).toContainText(new RegExp(`would reach 0% of the \\d+ listeners: "${key}" takes in every listener.*namespace`));
+  await expect(page.getByRole("region", { name: "Decisions" }).getByRole("alert")).toContainText(
+    new RegExp(`would reach 0% of the \\d+ listeners: "${key}" takes in every listener.*namespace`),
+  );
   await expect(page.getByText(`experiment ${shadowed} · draft`)).toBeVisible();
 
   // Promoting says who keeps their variant instead of the new champion.
   await page.goto(`/models/${treatment}`);
   await page.getByRole("form", { name: "Promote" }).getByLabel("Reason").fill("e2e: read the confirmation only");
   await page.getByRole("button", { name: `Promote version ${treatment} to champion` }).click();
-  await expect.poll(() => dialogs.at(-1)).toMatch(new RegExp(`^Promote version ${treatment} to champion\\? Listeners inside running experiments keep their variant until the experiment is decided: ${key} takes in up to 100% of listeners \\(\\d+ exposed so far\\)\\. While ${key} runs, no listener who asks gets the new champion\\.$`));
+  await expect
+    .poll(() => dialogs.at(-1))
+    .toMatch(
+      new RegExp(
+        `^Promote version ${treatment} to champion\\? Listeners inside running experiments keep their variant until the experiment is decided: ${key} takes in up to 100% of listeners \\(\\d+ exposed so far\\)\\. While ${key} runs, no listener who asks gets the new champion\\.$`,
+      ),
+    );
   expect((await trpcData<{ champion: { id: number } }>(page.request, "models.champion")).champion.id).toBe(champion);
 
   // The console names a listener's variant without taking part: opening their page records no exposure.
   const [someone] = await trpcData<{ id: number }[]>(page.request, "listeners.search", { query: "", limit: 1 });
   await expect(async () => {
     await page.goto(`/listeners/${someone!.id}`);
-    await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(new RegExp(`From experiment ${key}’s variant (control|treatment) \\(version \\d+, [a-z_]+\\), not the champion; shown here without recording an exposure`), { timeout: 2_000 });
+    await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(
+      new RegExp(
+        `From experiment ${key}’s variant (control|treatment) \\(version \\d+, [a-z_]+\\), not the champion; shown here without recording an exposure`,
+      ),
+      { timeout: 2_000 },
+    );
   }).toPass({ timeout: 60_000 });
   await page.waitForTimeout(1_000);
   expect((await trpcData<{ exposuresPerDay: unknown[] }>(page.request, "experiments.get", { key })).exposuresPerDay).toEqual([]);
@@ -89,16 +119,21 @@ test("a data scientist designs an experiment with the power calculator, starts i
   expect((await page.request.post(`${E2E_SIMULATOR_URL}/admin/round`, { data: {} })).status()).toBe(200);
   await trpcMutation(page.request, "ingestion.trigger", {});
   await expect
-    .poll(async () => {
-      const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
-      return running === null ? lastEnded?.status : "running";
-    }, { timeout: 90_000 })
+    .poll(
+      async () => {
+        const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
+        return running === null ? lastEnded?.status : "running";
+      },
+      { timeout: 90_000 },
+    )
     .toBe("success");
   // An operator analyses now: the analyze job's run opens.
   await page.getByRole("button", { name: "Analyze now" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });
   await expect(page.getByText(/^analyze · triggered by console/)).toBeVisible();
-  await expect.poll(async () => (await trpcData<{ results: unknown }>(page.request, "experiments.get", { key })).results !== null, { timeout: 120_000 }).toBe(true);
+  await expect
+    .poll(async () => (await trpcData<{ results: unknown }>(page.request, "experiments.get", { key })).results !== null, { timeout: 120_000 })
+    .toBe(true);
 
   await page.goto(`/experiments/${key}`);
   const metrics = page.getByRole("table", { name: "Metrics" });
@@ -121,7 +156,12 @@ test("a data scientist designs an experiment with the power calculator, starts i
   }
   await expect(page.getByRole("region", { name: "Listeners first exposed per day" }).locator(".recharts-bar-rectangle").first()).toBeVisible();
   // The uplift's interval is drawn from the first day's analysis: an error bar for one day, a band for several.
-  await expect(page.getByRole("region", { name: /^Uplift of .* over time$/ }).locator(".recharts-errorBar, .recharts-area-area").first()).toBeVisible();
+  await expect(
+    page
+      .getByRole("region", { name: /^Uplift of .* over time$/ })
+      .locator(".recharts-errorBar, .recharts-area-area")
+      .first(),
+  ).toBeVisible();
 
   await page.goto("/experiments");
   await expect(page.getByTestId(`experiment-${key}`)).toContainText("running");
@@ -142,7 +182,9 @@ test("a data scientist designs an experiment with the power calculator, starts i
 test("a viewer reads experiments but has no decision to make", async ({ page, browser }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("experiment-viewer");
-  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Ex Viewer", role: "viewer", password: "experiment-viewer-pass1" })).status()).toBe(200);
+  expect(
+    (await trpcMutation(page.request, "accounts.create", { email, name: "Ex Viewer", role: "viewer", password: "experiment-viewer-pass1" })).status(),
+  ).toBe(200);
   const context = await browser.newContext();
   const viewer = await context.newPage();
   await signInFresh(viewer, email, "experiment-viewer-pass1", "/experiments");

@@ -40,10 +40,13 @@ export async function ensureChampion(request: APIRequestContext): Promise<number
   type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
   await trpcMutation(request, "ingestion.trigger", {});
   await expect
-    .poll(async () => {
-      const { running, lastEnded } = await trpcData<Status>(request, "ingestion.status");
-      return running === null ? lastEnded?.status : "running";
-    }, { timeout: 60_000 })
+    .poll(
+      async () => {
+        const { running, lastEnded } = await trpcData<Status>(request, "ingestion.status");
+        return running === null ? lastEnded?.status : "running";
+      },
+      { timeout: 60_000 },
+    )
     .toBe("success");
   expect((await trpcMutation(request, "models.train", {})).status()).toBe(200);
   await expect.poll(async () => (await trpcData<Summary>(request, "models.champion")).champion?.id ?? null, { timeout: 180_000 }).not.toBeNull();

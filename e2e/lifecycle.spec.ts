@@ -89,7 +89,10 @@ async function dataDir(): Promise<string> {
 async function slowSource(): Promise<{ url: string; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     const page = Number(new URL(req.url ?? "/", "http://x").searchParams.get("page") ?? 1);
-    setTimeout(() => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: [], total: 100_000, page, size: 100, pages: 1000 })), 1000);
+    setTimeout(
+      () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ items: [], total: 100_000, page, size: 100, pages: 1000 })),
+      1000,
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
@@ -135,7 +138,15 @@ test("npm run build counts: npm start served the suite without building again", 
 test("SIGTERM to `npm start` stops the console, its embedded PostgreSQL and everything else within 10 s", async () => {
   const dir = await dataDir();
   const port = BASE_PORT;
-  const started = npm(["start"], { ...ADMIN, PORT: String(port), EMBEDDED_PG_PORT: String(port + 1), DATA_DIR: dir, SCHEDULER: "off", HOSTNAME: "127.0.0.1", SIMULATOR_PORT: "0" });
+  const started = npm(["start"], {
+    ...ADMIN,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(port + 1),
+    DATA_DIR: dir,
+    SCHEDULER: "off",
+    HOSTNAME: "127.0.0.1",
+    SIMULATOR_PORT: "0",
+  });
   try {
     await waitFor("Encore to be ready", () => started.output().includes("Encore is ready"), 120_000);
     // HOSTNAME: it listens on 127.0.0.1 alone.
@@ -153,7 +164,11 @@ test("SIGTERM to `npm start` stops the console, its embedded PostgreSQL and ever
     started.child.kill("SIGTERM");
     await waitFor(
       "everything to stop",
-      async () => alive(tree).length === 0 && !(await accepts("127.0.0.1", port)) && !existsSync(path.join(dir, "pg", "postmaster.pid")) && processesNaming(dir).length === 0,
+      async () =>
+        alive(tree).length === 0 &&
+        !(await accepts("127.0.0.1", port)) &&
+        !existsSync(path.join(dir, "pg", "postmaster.pid")) &&
+        processesNaming(dir).length === 0,
       10_000,
     );
     expect(Date.now() - signalled).toBeLessThan(10_000);

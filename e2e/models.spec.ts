@@ -13,10 +13,14 @@ test("an operator trains from the console, sees the versions and the champion, p
   // The data gate wants a successful ingestion first.
   await trpcMutation(page.request, "ingestion.trigger", {});
   await expect
-    .poll(async () => {
-      const { running, lastEnded } = ((await (await trpcQuery(page.request, "ingestion.status")).json()) as { result: { data: { json: Status } } }).result.data.json;
-      return running === null ? lastEnded?.status : "running";
-    }, { timeout: 60_000 })
+    .poll(
+      async () => {
+        const { running, lastEnded } = ((await (await trpcQuery(page.request, "ingestion.status")).json()) as { result: { data: { json: Status } } }).result
+          .data.json;
+        return running === null ? lastEnded?.status : "running";
+      },
+      { timeout: 60_000 },
+    )
     .toBe("success");
   // Other specs may have trained on the same data already: forced, this run adds one version per family.
   const before = (await trpcData<{ total: number }>(page.request, "models.list", { page: 1, pageSize: 25 })).total;
@@ -53,7 +57,9 @@ test("an operator trains from the console, sees the versions and the champion, p
   await page.getByRole("button", { name: "Train now" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/);
   await expect(page.locator("header .badge").first()).toHaveText("skipped", { timeout: 60_000 });
-  await expect(page.locator("pre.log[role=alert]")).toContainText(new RegExp(`nothing new: snapshot \\d+ already trained by run ${runId} with the same code and seed`));
+  await expect(page.locator("pre.log[role=alert]")).toContainText(
+    new RegExp(`nothing new: snapshot \\d+ already trained by run ${runId} with the same code and seed`),
+  );
 
   await page.goto("/models");
   const versions = page.getByRole("table", { name: "Model versions" });
@@ -95,7 +101,9 @@ test("an operator trains from the console, sees the versions and the champion, p
   await expect(page.getByRole("table", { name: "Versions compared" })).toContainText("recall@20");
 });
 
-test("versions chosen on the Models list compare in one table: a column each, deltas to the first, differences marked, the snapshot told truly", async ({ page }) => {
+test("versions chosen on the Models list compare in one table: a column each, deltas to the first, differences marked, the snapshot told truly", async ({
+  page,
+}) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password, "/models");
   const versions = page.getByRole("table", { name: "Model versions" });
   const ids = await versions.locator("tbody tr").evaluateAll((rows) => rows.map((row) => Number(row.getAttribute("data-testid")!.replace("version-", ""))));
@@ -125,7 +133,8 @@ test("versions chosen on the Models list compare in one table: a column each, de
   // The quality chart has one series per family; "challenger" is explained where it shows.
   await page.goto("/models");
   await expect(page.locator(".recharts-legend-item-text")).toContainText(["popularity"]);
-  if ((await versions.getByText("challenger", { exact: true }).count()) > 0) await expect(page.getByTestId("challenger-legend")).toContainText("did not beat the champion");
+  if ((await versions.getByText("challenger", { exact: true }).count()) > 0)
+    await expect(page.getByTestId("challenger-legend")).toContainText("did not beat the champion");
 });
 
 test("Runs lists every pipeline: analyze and demo have their own tab", async ({ page }) => {
@@ -140,7 +149,9 @@ test("Runs lists every pipeline: analyze and demo have their own tab", async ({ 
 test("a viewer sees the models but cannot train, promote or roll back", async ({ page, browser }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("model-viewer");
-  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Mo Viewer", role: "viewer", password: "model-viewer-pass1" })).status()).toBe(200);
+  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Mo Viewer", role: "viewer", password: "model-viewer-pass1" })).status()).toBe(
+    200,
+  );
   const other = await browser.newContext();
   const viewer = await other.newPage();
   await signInFresh(viewer, email, "model-viewer-pass1", "/models");

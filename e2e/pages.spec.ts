@@ -14,7 +14,13 @@ async function problemsHere(page: Page, path: string): Promise<string[]> {
   const width = await page.evaluate(() => document.documentElement.scrollWidth);
   if (width > 390) problems.push(`${path}: ${width} px wide at a 390 px viewport`);
   const { violations } = await new AxeBuilder({ page }).withTags(WCAG_21_AA).analyze();
-  for (const v of violations) problems.push(`${path}: ${v.id} (${v.help}) at ${v.nodes.map((n) => n.target.join(" ")).slice(0, 5).join(", ")}${v.nodes.length > 5 ? ` and ${v.nodes.length - 5} more` : ""}`);
+  for (const v of violations)
+    problems.push(
+      `${path}: ${v.id} (${v.help}) at ${v.nodes
+        .map((n) => n.target.join(" "))
+        .slice(0, 5)
+        .join(", ")}${v.nodes.length > 5 ? ` and ${v.nodes.length - 5} more` : ""}`,
+    );
   return problems;
 }
 
@@ -41,7 +47,10 @@ test("every page of the console is axe-clean (WCAG 2.1 A/AA) and no wider than a
     key,
     name: "Page sweep",
     hypothesis: "an experiment to render its page",
-    variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "treatment", versionId: other, weight: 1 }],
+    variants: [
+      { key: "control", versionId: champion, weight: 1 },
+      { key: "treatment", versionId: other, weight: 1 },
+    ],
     primaryMetric: "listens_per_day",
   });
   expect(created.status(), await created.text()).toBe(200);

@@ -5,7 +5,16 @@ import { signIn, signInFresh, trpcMutation, trpcQuery, uniqueEmail } from "./hel
 import { rawRequest, signInOverHttp, signOutOverHttp, whoAmI } from "./http";
 
 test.describe("sign-in redirects stay on this console", () => {
-  const hostile = ["/.//evil.example", "/%2e//evil.example", "/a/..//evil.example", "/\\evil.example", "/%5Cevil.example", "/\t/evil.example", "//evil.example", "https://evil.example/"];
+  const hostile = [
+    "/.//evil.example",
+    "/%2e//evil.example",
+    "/a/..//evil.example",
+    "/\\evil.example",
+    "/%5Cevil.example",
+    "/\t/evil.example",
+    "//evil.example",
+    "https://evil.example/",
+  ];
 
   test("signed in: /signin?callbackUrl=… never redirects to another host", async ({ page, baseURL }) => {
     await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
@@ -85,7 +94,13 @@ test.describe("tRPC limits and bad input", () => {
       ["runs.cancel unknown", trpcMutation(page.request, "runs.cancel", { runId: 2 ** 31 - 1 }), 404],
       ["alerts.acknowledge unknown", trpcMutation(page.request, "alerts.acknowledge", { alertId: 2 ** 31 - 1 }), 404],
       ["accounts.resetPassword unknown", trpcMutation(page.request, "accounts.resetPassword", { operatorId: 2 ** 31 - 1, password: "a-new-password-1" }), 404],
-      ["audit.list huge cursor", page.request.get(`/api/trpc/audit.list?input=${encodeURIComponent(JSON.stringify({ json: { cursor: "1".repeat(40) }, meta: { values: { cursor: ["bigint"] } } }))}`), 400],
+      [
+        "audit.list huge cursor",
+        page.request.get(
+          `/api/trpc/audit.list?input=${encodeURIComponent(JSON.stringify({ json: { cursor: "1".repeat(40) }, meta: { values: { cursor: ["bigint"] } } }))}`,
+        ),
+        400,
+      ],
     ];
     for (const [name, pending, status] of cases) {
       const response = await pending;
@@ -125,7 +140,8 @@ test.describe("sessions end when they should", () => {
     const email = uniqueEmail("sessions");
     const created = await trpcMutation(page.request, "accounts.create", { email, name: "Sam Sessions", role: "viewer", password: "sessions-password-1" });
     const { json: account } = ((await created.json()) as { result: { data: { json: { id: number } } } }).result.data;
-    const change = async (path: string, input: Record<string, unknown>) => expect((await trpcMutation(page.request, path, { operatorId: account.id, ...input })).status()).toBe(200);
+    const change = async (path: string, input: Record<string, unknown>) =>
+      expect((await trpcMutation(page.request, path, { operatorId: account.id, ...input })).status()).toBe(200);
     const signedIn = async (password: string) => {
       const { cookie, error } = await signInOverHttp(baseURL!, email, password);
       expect(error).toBeNull();
@@ -163,7 +179,9 @@ test.describe("sign-in throttling on the real server", () => {
   test("an attacker's failures do not lock the real user out from their own address", async ({ page, baseURL }) => {
     await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
     const email = uniqueEmail("target");
-    expect((await trpcMutation(page.request, "accounts.create", { email, name: "Tara Target", role: "viewer", password: "target-password-1" })).status()).toBe(200);
+    expect((await trpcMutation(page.request, "accounts.create", { email, name: "Tara Target", role: "viewer", password: "target-password-1" })).status()).toBe(
+      200,
+    );
     // The attacker, from 127.0.0.2, until refused.
     const attempts = await Promise.all(Array.from({ length: 12 }, () => signInOverHttp(baseURL!, email, "guess", { localAddress: "127.0.0.2" })));
     expect(attempts.filter((a) => a.error === "CredentialsSignin")).toHaveLength(5);
@@ -210,12 +228,20 @@ function rawSocket(baseUrl: string, head: string, chunkedBytes = 0): Promise<{ s
 
 test.describe("request bodies are bounded on every route", () => {
   test("over 1 MB with Content-Length: refused before any handler reads them", async ({ baseURL }) => {
-    const response = await rawRequest(`${baseURL}/api/auth/callback/credentials`, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "x=".padEnd(1_100_000, "y") });
+    const response = await rawRequest(`${baseURL}/api/auth/callback/credentials`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "x=".padEnd(1_100_000, "y"),
+    });
     expect(response.status).toBe(413);
   });
 
   test("a chunked 5 MB sign-in form, page post or tRPC call gets 413, and the server goes on serving", async ({ baseURL }) => {
-    for (const [path, type] of [["/api/auth/callback/credentials", "application/x-www-form-urlencoded"], ["/runs", "text/plain"], ["/api/trpc/runs.trigger", "application/json"]] as const) {
+    for (const [path, type] of [
+      ["/api/auth/callback/credentials", "application/x-www-form-urlencoded"],
+      ["/runs", "text/plain"],
+      ["/api/trpc/runs.trigger", "application/json"],
+    ] as const) {
       const head = `POST ${path} HTTP/1.1\r\nHost: ${new URL(baseURL!).host}\r\nContent-Type: ${type}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
       const { status, text } = await rawSocket(baseURL!, head, 5 * 1024 * 1024);
       expect(status, `${path}: ${text}`).toBe(413);
@@ -225,7 +251,8 @@ test.describe("request bodies are bounded on every route", () => {
 });
 
 test.describe("malformed requests get 400 with a message, never 500 or a redirect", () => {
-  const request = (baseURL: string, line: string, headers = `Host: ${new URL(baseURL).host}\r\n`) => rawSocket(baseURL, `${line}\r\n${headers}Connection: close\r\n\r\n`);
+  const request = (baseURL: string, line: string, headers = `Host: ${new URL(baseURL).host}\r\n`) =>
+    rawSocket(baseURL, `${line}\r\n${headers}Connection: close\r\n\r\n`);
 
   test("paths whose percent-encoding does not decode, OPTIONS *, absolute-form targets, two Host headers", async ({ baseURL }) => {
     const cases: [string, string?][] = [

@@ -62,25 +62,37 @@ test("an external TypeScript client calls the serving procedures with an API key
 
   // The client the README shows, against the real server.
   const client = (key: string) =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${baseURL}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${key}` } })] });
+    createTRPCClient<AppRouter>({
+      links: [httpBatchLink({ url: `${baseURL}/api/trpc`, transformer: superjson, headers: { authorization: `Bearer ${key}` } })],
+    });
   const recommendations = await client(readOnly).recommendations.forUser.query({ userId: listener!.id, k: 5 });
   expect(recommendations.items).toHaveLength(5);
   expect(recommendations.items[0]!.reason.text.length).toBeGreaterThan(3);
   const similar = await client(readOnly).recommendations.similar.query({ trackId: recommendations.items[0]!.trackId, k: 3 });
   expect(similar.items).toHaveLength(3);
 
-  const refused = await client(readOnly).events.record.mutate({ events: [{ id: randomUUID(), userId: listener!.id, trackId: similar.items[0]!.trackId, type: "play", at: new Date().toISOString() }] }).catch((error: unknown) => error);
+  const refused = await client(readOnly)
+    .events.record.mutate({
+      events: [{ id: randomUUID(), userId: listener!.id, trackId: similar.items[0]!.trackId, type: "play", at: new Date().toISOString() }],
+    })
+    .catch((error: unknown) => error);
   expect(refused).toBeInstanceOf(TRPCClientError);
   expect((refused as TRPCClientError<AppRouter>).data?.code).toBe("FORBIDDEN");
-  const unknown = await client(`ek_${"z".repeat(43)}`).recommendations.forUser.query({ userId: 1 }).catch((error: unknown) => error);
+  const unknown = await client(`ek_${"z".repeat(43)}`)
+    .recommendations.forUser.query({ userId: 1 })
+    .catch((error: unknown) => error);
   expect((unknown as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
   // Nothing but the serving procedures: the console's own are closed to keys.
-  const closed = await client(readOnly).models.list.query({ page: 1, pageSize: 5 }).catch((error: unknown) => error);
+  const closed = await client(readOnly)
+    .models.list.query({ page: 1, pageSize: 5 })
+    .catch((error: unknown) => error);
   expect((closed as TRPCClientError<AppRouter>).data?.code).toBe("UNAUTHORIZED");
 
   const writer = await createKeyInConsole(page, `ts writer ${randomUUID().slice(0, 8)}`, ["events:write"]);
   const trackId = recommendations.items[0]!.trackId;
-  const stored = await client(writer).events.record.mutate({ events: [{ id: randomUUID(), userId: listener!.id, trackId, type: "dislike", at: new Date().toISOString() }] });
+  const stored = await client(writer).events.record.mutate({
+    events: [{ id: randomUUID(), userId: listener!.id, trackId, type: "dislike", at: new Date().toISOString() }],
+  });
   expect(stored).toEqual({ accepted: 1, duplicates: 0 });
   const after = await client(readOnly).recommendations.forUser.query({ userId: listener!.id, k: 20 });
   expect(after.items.map((i) => i.trackId)).not.toContain(trackId);
@@ -93,7 +105,11 @@ test("the Listeners page finds a listener and shows their listening, what is ser
   await page.goto("/listeners");
   await page.getByLabel("Search").fill(`${someone!.firstName} ${someone!.lastName}`);
   await page.getByRole("button", { name: "Search" }).click();
-  await page.getByRole("table", { name: "Listeners" }).getByRole("link", { name: `${someone!.firstName} ${someone!.lastName}` }).first().click();
+  await page
+    .getByRole("table", { name: "Listeners" })
+    .getByRole("link", { name: `${someone!.firstName} ${someone!.lastName}` })
+    .first()
+    .click();
   await expect(page).toHaveURL(new RegExp(`/listeners/${someone!.id}$`));
   await expect(page.getByRole("heading", { level: 1 })).toContainText(someone!.firstName);
   await expect(page.getByRole("region", { name: "Profile" })).toContainText("Favourite genres");
@@ -122,7 +138,9 @@ test("the Listeners page finds a listener and shows their listening, what is ser
 test("a viewer sees listeners but not API keys; the API reference renders from this server alone", async ({ page, browser }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   const email = uniqueEmail("serving-viewer");
-  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Vi Ewer", role: "viewer", password: "serving-viewer-pass1" })).status()).toBe(200);
+  expect((await trpcMutation(page.request, "accounts.create", { email, name: "Vi Ewer", role: "viewer", password: "serving-viewer-pass1" })).status()).toBe(
+    200,
+  );
   const context = await browser.newContext();
   const viewer = await context.newPage();
   await signInFresh(viewer, email, "serving-viewer-pass1", "/listeners");

@@ -8,8 +8,16 @@ import { DATABASE_UNAVAILABLE } from "@/server/db/unavailable";
 // A page that failed after the layout rendered (e.g. the database went away between two navigations).
 export default function ConsoleError({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   const router = useRouter();
-  const retry = () => startTransition(() => { router.refresh(); reset(); });
-  const again = <button type="button" onClick={retry}>Try again</button>;
+  const retry = () =>
+    startTransition(() => {
+      router.refresh();
+      reset();
+    });
+  const again = (
+    <button type="button" onClick={retry}>
+      Try again
+    </button>
+  );
   if (error.digest === DATABASE_UNAVAILABLE) return <DatabaseUnavailable>{again}</DatabaseUnavailable>;
   return (
     <div className="panel empty" role="alert">

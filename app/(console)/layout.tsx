@@ -42,7 +42,9 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
           <Nav openAlerts={openAlerts} />
           <div className="whoami" data-testid="whoami">
             <div>{operator.name}</div>
-            <div className="muted" style={{ color: "#a59fc0" }}>{operator.email}</div>
+            <div className="muted" style={{ color: "#a59fc0" }}>
+              {operator.email}
+            </div>
             <div className="role">{operator.role}</div>
             <TimeZoneChoice />
             <div style={{ marginTop: 8 }}>

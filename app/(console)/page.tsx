@@ -48,12 +48,16 @@ export default async function OverviewPage() {
             <div className="card">
               <div className="label">Success, 7 days</div>
               <div className="value">{formatPercent(successRate.d7.share)}</div>
-              <div className="sub">{successRate.d7.succeeded} of {successRate.d7.ended} runs</div>
+              <div className="sub">
+                {successRate.d7.succeeded} of {successRate.d7.ended} runs
+              </div>
             </div>
             <div className="card">
               <div className="label">Success, 30 days</div>
               <div className="value">{formatPercent(successRate.d30.share)}</div>
-              <div className="sub">{successRate.d30.succeeded} of {successRate.d30.ended} runs</div>
+              <div className="sub">
+                {successRate.d30.succeeded} of {successRate.d30.ended} runs
+              </div>
             </div>
             <div className="card">
               <div className="label">Duration p50 / p95</div>
@@ -88,7 +92,9 @@ export default async function OverviewPage() {
                   {freshness.map((f) => (
                     <tr key={f.dataset} data-testid={`freshness-${f.dataset}`}>
                       <td>{f.dataset}</td>
-                      <td><Time value={f.newest} /></td>
+                      <td>
+                        <Time value={f.newest} />
+                      </td>
                       <td>{f.ageHours === null ? "no rows" : `${f.ageHours.toFixed(1)} h`}</td>
                       <td>
                         warn after {f.warnHours} h, error after {f.errorHours} h

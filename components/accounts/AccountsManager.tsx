@@ -80,13 +80,25 @@ export function AccountsManager({ selfId }: { selfId: number }) {
             Create account
           </button>
         </form>
-        {notice && <p className="notice" role="status">{notice}</p>}
-        {failure && <p className="error" role="alert">{describeError(failure)}</p>}
+        {notice && (
+          <p className="notice" role="status">
+            {notice}
+          </p>
+        )}
+        {failure && (
+          <p className="error" role="alert">
+            {describeError(failure)}
+          </p>
+        )}
       </section>
 
       <h2>Accounts</h2>
       {accounts.isPending && <p className="muted">Loading…</p>}
-      {accounts.error && <p className="error" role="alert">{describeError(accounts.error)}</p>}
+      {accounts.error && (
+        <p className="error" role="alert">
+          {describeError(accounts.error)}
+        </p>
+      )}
       {accounts.data?.length === 0 && <EmptyState title="No accounts" />}
       {accounts.data && accounts.data.length > 0 && (
         <div className="panel">
@@ -105,7 +117,10 @@ export function AccountsManager({ selfId }: { selfId: number }) {
               <tbody>
                 {accounts.data.map((a) => (
                   <tr key={a.id} data-testid={`account-${a.email}`}>
-                    <td>{a.email}{a.id === selfId && <span className="muted"> (you)</span>}</td>
+                    <td>
+                      {a.email}
+                      {a.id === selfId && <span className="muted"> (you)</span>}
+                    </td>
                     <td>{a.name}</td>
                     <td>
                       <select
@@ -120,7 +135,9 @@ export function AccountsManager({ selfId }: { selfId: number }) {
                       </select>
                     </td>
                     <td>{a.disabled ? "disabled" : "active"}</td>
-                    <td><Time value={a.lastSignInAt} /></td>
+                    <td>
+                      <Time value={a.lastSignInAt} />
+                    </td>
                     <td style={{ whiteSpace: "nowrap" }}>
                       <button type="button" onClick={() => setDisabled.mutate({ operatorId: a.id, disabled: !a.disabled })}>
                         {a.disabled ? "Enable" : "Disable"}

@@ -23,12 +23,16 @@ export function AuditTable({ entries }: { entries: AuditLog[] }) {
           <tbody>
             {entries.map((e) => (
               <tr key={String(e.id)}>
-                <td><Time value={e.at} /></td>
+                <td>
+                  <Time value={e.at} />
+                </td>
                 <td>{e.action}</td>
                 <td>{e.actorEmail ?? "system"}</td>
                 <td>{e.target ?? ""}</td>
                 <td>{e.ip ?? ""}</td>
-                <td><code>{e.detail === null ? "" : JSON.stringify(e.detail)}</code></td>
+                <td>
+                  <code>{e.detail === null ? "" : JSON.stringify(e.detail)}</code>
+                </td>
               </tr>
             ))}
           </tbody>

@@ -21,7 +21,9 @@ export function PasswordForm() {
     const field = (name: string) => String(form.get(name) ?? "");
     const [current, next, repeated] = [field("current"), field("next"), field("repeated")];
     setDone(null);
-    setProblem(next.length < MIN_LENGTH ? `The new password needs at least ${MIN_LENGTH} characters.` : next !== repeated ? "The two new passwords differ." : null);
+    setProblem(
+      next.length < MIN_LENGTH ? `The new password needs at least ${MIN_LENGTH} characters.` : next !== repeated ? "The two new passwords differ." : null,
+    );
     if (next.length < MIN_LENGTH || next !== repeated) return;
     try {
       const { otherSessionsEnded } = await change.mutateAsync({ current, next });
@@ -49,8 +51,16 @@ export function PasswordForm() {
       <button className="primary" type="submit" disabled={change.isPending}>
         Change password
       </button>
-      {problem && <p className="error" role="alert" style={{ flexBasis: "100%", margin: 0 }}>{problem}</p>}
-      {done && <p className="notice" role="status" style={{ flexBasis: "100%", margin: 0 }}>{done}</p>}
+      {problem && (
+        <p className="error" role="alert" style={{ flexBasis: "100%", margin: 0 }}>
+          {problem}
+        </p>
+      )}
+      {done && (
+        <p className="notice" role="status" style={{ flexBasis: "100%", margin: 0 }}>
+          {done}
+        </p>
+      )}
     </form>
   );
 }

@@ -27,11 +27,7 @@ export function SignInForm({ callbackUrl }: { callbackUrl: string }) {
       router.refresh();
       return;
     }
-    setError(
-      !result?.error || result.error === WRONG_CREDENTIALS
-        ? "Wrong e-mail or password."
-        : result.error,
-    );
+    setError(!result?.error || result.error === WRONG_CREDENTIALS ? "Wrong e-mail or password." : result.error);
   }
 
   return (

@@ -1,7 +1,17 @@
 import type { ReactNode } from "react";
 
 /** A titled chart box with a readable empty state. */
-export function ChartPanel({ title, empty, emptyText = "No runs to chart yet.", children }: { title: string; empty: boolean; emptyText?: string; children: ReactNode }) {
+export function ChartPanel({
+  title,
+  empty,
+  emptyText = "No runs to chart yet.",
+  children,
+}: {
+  title: string;
+  empty: boolean;
+  emptyText?: string;
+  children: ReactNode;
+}) {
   return (
     <section className="chart" aria-label={title}>
       <h2>{title}</h2>

@@ -32,7 +32,19 @@ export function DurationChart({ data }: { data: PipelineOverview["charts"]["dura
 
 type DatasetRows = { tracks: number; users: number; listen_history: number };
 
-function RowsByDatasetChart({ title, data, xKey, tick, label }: { title: string; data: (DatasetRows & ({ run: number } | { day: string }))[]; xKey: "run" | "day"; tick?: (value: number) => string; label: (value: unknown) => string }) {
+function RowsByDatasetChart({
+  title,
+  data,
+  xKey,
+  tick,
+  label,
+}: {
+  title: string;
+  data: (DatasetRows & ({ run: number } | { day: string }))[];
+  xKey: "run" | "day";
+  tick?: (value: number) => string;
+  label: (value: unknown) => string;
+}) {
   return (
     <ChartPanel title={title} empty={data.length === 0}>
       <ResponsiveContainer>
@@ -52,7 +64,15 @@ function RowsByDatasetChart({ title, data, xKey, tick, label }: { title: string;
 }
 
 export function RowsPerRunChart({ data }: { data: PipelineOverview["charts"]["rowsPerRun"] }) {
-  return <RowsByDatasetChart title="Rows fetched per run, by dataset" data={data} xKey="run" tick={(run: number) => `#${run}`} label={(run) => `run ${String(run)}`} />;
+  return (
+    <RowsByDatasetChart
+      title="Rows fetched per run, by dataset"
+      data={data}
+      xKey="run"
+      tick={(run: number) => `#${run}`}
+      label={(run) => `run ${String(run)}`}
+    />
+  );
 }
 
 export function RowsPerDayChart({ data }: { data: PipelineOverview["charts"]["rowsPerDay"] }) {

@@ -12,17 +12,27 @@ export function QuarantinedRecords({ rows, showRun }: { rows: Quarantined[]; sho
         <thead>
           <tr>
             {showRun && <th>Run</th>}
-            <th>Dataset</th><th>Key</th><th>Reason</th><th>Payload</th><th>Loaded later</th>
+            <th>Dataset</th>
+            <th>Key</th>
+            <th>Reason</th>
+            <th>Payload</th>
+            <th>Loaded later</th>
           </tr>
         </thead>
         <tbody>
           {rows.map((q) => (
             <tr key={String(q.id)}>
-              {showRun && <td><Link href={`/runs/${q.runId}`}>{q.runId}</Link></td>}
+              {showRun && (
+                <td>
+                  <Link href={`/runs/${q.runId}`}>{q.runId}</Link>
+                </td>
+              )}
               <td>{q.dataset}</td>
               <td>{q.recordKey ?? "—"}</td>
               <td>{q.reason}</td>
-              <td><Payload json={q.payload} /></td>
+              <td>
+                <Payload json={q.payload} />
+              </td>
               <td>{q.resolvedRunId ? <Link href={`/runs/${q.resolvedRunId}`}>run {q.resolvedRunId}</Link> : "—"}</td>
             </tr>
           ))}
@@ -40,7 +50,9 @@ function Payload({ json }: { json: string }) {
   if (json.length <= PREVIEW) return <code style={{ fontSize: 12 }}>{json}</code>;
   return (
     <details>
-      <summary><code style={{ fontSize: 12 }}>{json.slice(0, PREVIEW)}…</code></summary>
+      <summary>
+        <code style={{ fontSize: 12 }}>{json.slice(0, PREVIEW)}…</code>
+      </summary>
       <pre className="payload">{json.slice(0, SHOWN)}</pre>
       {json.length > SHOWN && <p className="muted">{(json.length - SHOWN).toLocaleString("en")} more characters not shown</p>}
     </details>

@@ -8,7 +8,19 @@ import { useTRPC } from "@/components/trpc/client";
 import styles from "./experiments.module.css";
 
 /** Start, stop, ship a variant or decide none: operators and admins (the server checks again). */
-export function ExperimentActions({ experimentKey, status, reach, variants, warning }: { experimentKey: string; status: string; reach: string | null; variants: { key: string; versionId: number }[]; warning: string | null }) {
+export function ExperimentActions({
+  experimentKey,
+  status,
+  reach,
+  variants,
+  warning,
+}: {
+  experimentKey: string;
+  status: string;
+  reach: string | null;
+  variants: { key: string; versionId: number }[];
+  warning: string | null;
+}) {
   const trpc = useTRPC();
   const start = useMutation(trpc.experiments.start.mutationOptions());
   const stop = useMutation(trpc.experiments.stop.mutationOptions());
@@ -20,10 +32,29 @@ export function ExperimentActions({ experimentKey, status, reach, variants, warn
   return (
     <section className="panel" aria-label="Decisions">
       <h2>Decisions</h2>
-      {warning && <p className={styles.banner} data-testid="decision-warning">{warning}</p>}
+      {warning && (
+        <p className={styles.banner} data-testid="decision-warning">
+          {warning}
+        </p>
+      )}
       <div className="toolbar">
-        {status === "draft" && <ActionButton primary label="Start" confirm={`Start ${experimentKey}? It reaches ${reach ?? "its allocation of the listeners"}; they are assigned from their next request.`} run={() => start.mutateAsync({ key: experimentKey })} doneText="Running." />}
-        {status === "running" && <ActionButton label="Stop" confirm={`Stop ${experimentKey}? No more exposures; the results stay.`} run={() => stop.mutateAsync({ key: experimentKey })} doneText="Stopped." />}
+        {status === "draft" && (
+          <ActionButton
+            primary
+            label="Start"
+            confirm={`Start ${experimentKey}? It reaches ${reach ?? "its allocation of the listeners"}; they are assigned from their next request.`}
+            run={() => start.mutateAsync({ key: experimentKey })}
+            doneText="Running."
+          />
+        )}
+        {status === "running" && (
+          <ActionButton
+            label="Stop"
+            confirm={`Stop ${experimentKey}? No more exposures; the results stay.`}
+            run={() => stop.mutateAsync({ key: experimentKey })}
+            doneText="Stopped."
+          />
+        )}
       </div>
       {(status === "running" || status === "stopped") && (
         <div className="form-row" role="form" aria-label="Decide">
@@ -41,7 +72,13 @@ export function ExperimentActions({ experimentKey, status, reach, variants, warn
               doneText={`Shipped ${v.key}: version ${v.versionId} is the champion.`}
             />
           ))}
-          <ActionButton label="Ship none" validate={noteProblem} confirm={`End ${experimentKey} without shipping a variant?${caution}`} run={() => decide.mutateAsync({ key: experimentKey, variant: null, note })} doneText="Decided: nothing shipped." />
+          <ActionButton
+            label="Ship none"
+            validate={noteProblem}
+            confirm={`End ${experimentKey} without shipping a variant?${caution}`}
+            run={() => decide.mutateAsync({ key: experimentKey, variant: null, note })}
+            doneText="Decided: nothing shipped."
+          />
         </div>
       )}
     </section>

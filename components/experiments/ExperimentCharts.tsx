@@ -11,7 +11,9 @@ const tickPercent = (v: number) => `${v > 0 ? "+" : v < 0 ? "−" : ""}${Math.ab
 /** New listeners exposed per day, by variant (UTC days). */
 export function ExposuresChart({ rows, variants }: { rows: { day: string; variant: string; users: number }[]; variants: string[] }) {
   const days = [...new Set(rows.map((r) => r.day))].sort();
-  const data = days.map((day) => Object.fromEntries([["day", day], ...variants.map((v) => [v, rows.find((r) => r.day === day && r.variant === v)?.users ?? 0])]));
+  const data = days.map((day) =>
+    Object.fromEntries([["day", day], ...variants.map((v) => [v, rows.find((r) => r.day === day && r.variant === v)?.users ?? 0])]),
+  );
   return (
     <ChartPanel title="Listeners first exposed per day" empty={data.length === 0} emptyText="No exposures yet.">
       <ResponsiveContainer>

@@ -82,17 +82,31 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
     if (created) router.push(`/experiments/${created.key}`);
   }
 
-  const fieldError = (name: string) => errors[name] && <span className={styles.fieldError} role="alert">{errors[name]}</span>;
+  const fieldError = (name: string) =>
+    errors[name] && (
+      <span className={styles.fieldError} role="alert">
+        {errors[name]}
+      </span>
+    );
   const versionLabel = (v: Version) => `v${v.id} · ${v.family}${v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}`;
   return (
     <div className="grid-2">
       <form className="panel" onSubmit={onSubmit} aria-label="New experiment" noValidate>
         <h2>Design</h2>
         <div className="form-row">
-          <label>Key<input name="key" required pattern="[a-z0-9][a-z0-9_-]{1,62}" placeholder="e.g. hybrid-vs-popularity" /></label>
-          <label>Name<input name="name" required maxLength={200} /></label>
+          <label>
+            Key
+            <input name="key" required pattern="[a-z0-9][a-z0-9_-]{1,62}" placeholder="e.g. hybrid-vs-popularity" />
+          </label>
+          <label>
+            Name
+            <input name="name" required maxLength={200} />
+          </label>
         </div>
-        <label>Hypothesis<textarea name="hypothesis" required maxLength={2000} rows={2} placeholder="what you expect, and why" /></label>
+        <label>
+          Hypothesis
+          <textarea name="hypothesis" required maxLength={2000} rows={2} placeholder="what you expect, and why" />
+        </label>
         <fieldset aria-label="Variants">
           <legend>Variants (the first is the control)</legend>
           {variants.map((v, i) => (
@@ -105,36 +119,83 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
               </label>
               <label>
                 {i === 0 ? "Control" : i === 1 && variants.length === 2 ? "Treatment" : `Variant ${i + 1}`}
-                <select aria-label={i === 0 ? "Control" : i === 1 && variants.length === 2 ? "Treatment" : `Variant ${i + 1} version`} value={v.versionId ?? ""} onChange={(e) => setVariant(i, { versionId: Number(e.target.value) })}>
-                  {versions.map((x) => <option key={x.id} value={x.id}>{versionLabel(x)}</option>)}
+                <select
+                  aria-label={i === 0 ? "Control" : i === 1 && variants.length === 2 ? "Treatment" : `Variant ${i + 1} version`}
+                  value={v.versionId ?? ""}
+                  onChange={(e) => setVariant(i, { versionId: Number(e.target.value) })}
+                >
+                  {versions.map((x) => (
+                    <option key={x.id} value={x.id}>
+                      {versionLabel(x)}
+                    </option>
+                  ))}
                 </select>
               </label>
               <label>
                 Share (%)
-                <input aria-label={`Variant ${i + 1} share (%)`} type="number" min={1} max={99} step="any" value={v.share} onChange={(e) => setVariant(i, { share: e.target.value })} />
+                <input
+                  aria-label={`Variant ${i + 1} share (%)`}
+                  type="number"
+                  min={1}
+                  max={99}
+                  step="any"
+                  value={v.share}
+                  onChange={(e) => setVariant(i, { share: e.target.value })}
+                />
                 {fieldError(`share${i}`)}
               </label>
-              {i >= 2 && <button type="button" onClick={() => setVariants(evenly(variants.filter((_, j) => j !== i)))}>Remove {v.key}</button>}
+              {i >= 2 && (
+                <button type="button" onClick={() => setVariants(evenly(variants.filter((_, j) => j !== i)))}>
+                  Remove {v.key}
+                </button>
+              )}
             </div>
           ))}
           {fieldError("shares")}
           {variants.length < MAX_VARIANTS && (
-            <button type="button" onClick={() => setVariants(evenly([...variants, { key: `variant-${variants.length + 1}`, versionId: popularity?.id ?? versions[0]?.id, share: "0" }]))}>
+            <button
+              type="button"
+              onClick={() =>
+                setVariants(evenly([...variants, { key: `variant-${variants.length + 1}`, versionId: popularity?.id ?? versions[0]?.id, share: "0" }]))
+              }
+            >
               Add a variant
             </button>
           )}
         </fieldset>
         <div className="form-row">
-          <label>Coverage (%)<input type="number" min={1} max={100} step="any" value={coverage} onChange={(e) => setCoverage(e.target.value)} />{fieldError("coverage")}</label>
-          <label>Namespace<input value={namespace.name} onChange={(e) => setNamespace({ ...namespace, name: e.target.value })} pattern="[a-z0-9_-]{1,40}" placeholder="optional, e.g. home" /></label>
-          <label>from<input type="number" min={0} max={1} step="any" value={namespace.start} onChange={(e) => setNamespace({ ...namespace, start: e.target.value })} /></label>
-          <label>to<input type="number" min={0} max={1} step="any" value={namespace.end} onChange={(e) => setNamespace({ ...namespace, end: e.target.value })} /></label>
+          <label>
+            Coverage (%)
+            <input type="number" min={1} max={100} step="any" value={coverage} onChange={(e) => setCoverage(e.target.value)} />
+            {fieldError("coverage")}
+          </label>
+          <label>
+            Namespace
+            <input
+              value={namespace.name}
+              onChange={(e) => setNamespace({ ...namespace, name: e.target.value })}
+              pattern="[a-z0-9_-]{1,40}"
+              placeholder="optional, e.g. home"
+            />
+          </label>
+          <label>
+            from
+            <input type="number" min={0} max={1} step="any" value={namespace.start} onChange={(e) => setNamespace({ ...namespace, start: e.target.value })} />
+          </label>
+          <label>
+            to
+            <input type="number" min={0} max={1} step="any" value={namespace.end} onChange={(e) => setNamespace({ ...namespace, end: e.target.value })} />
+          </label>
         </div>
         <div className="form-row">
           <label>
             Primary metric
             <select value={primary} onChange={(e) => setPrimary(e.target.value)}>
-              {metrics.map((m) => <option key={m.key} value={m.key}>{m.label}</option>)}
+              {metrics.map((m) => (
+                <option key={m.key} value={m.key}>
+                  {m.label}
+                </option>
+              ))}
             </select>
           </label>
           <label>
@@ -145,40 +206,83 @@ export function ExperimentForm({ versions, metrics }: { versions: Version[]; met
               <option value="none">none</option>
             </select>
           </label>
-          <label>α (%)<input type="number" min={0.1} max={20} step="any" value={alpha} onChange={(e) => setAlpha(e.target.value)} />{fieldError("alpha")}</label>
-          <label style={{ flexDirection: "row", alignItems: "center", gap: 6 }}><input name="sequential" type="checkbox" defaultChecked /> Sequential testing</label>
+          <label>
+            α (%)
+            <input type="number" min={0.1} max={20} step="any" value={alpha} onChange={(e) => setAlpha(e.target.value)} />
+            {fieldError("alpha")}
+          </label>
+          <label style={{ flexDirection: "row", alignItems: "center", gap: 6 }}>
+            <input name="sequential" type="checkbox" defaultChecked /> Sequential testing
+          </label>
         </div>
         <fieldset>
           <legend>Secondary metrics</legend>
-          {metrics.map((m) => <label key={m.key} style={{ display: "inline-flex", gap: 4, marginRight: 10 }}><input type="checkbox" name={`secondary:${m.key}`} defaultChecked={m.key !== primary && !m.key.startsWith("skips")} />{m.label}</label>)}
+          {metrics.map((m) => (
+            <label key={m.key} style={{ display: "inline-flex", gap: 4, marginRight: 10 }}>
+              <input type="checkbox" name={`secondary:${m.key}`} defaultChecked={m.key !== primary && !m.key.startsWith("skips")} />
+              {m.label}
+            </label>
+          ))}
         </fieldset>
         <fieldset>
           <legend>Guardrail metrics</legend>
-          {metrics.map((m) => <label key={m.key} style={{ display: "inline-flex", gap: 4, marginRight: 10 }}><input type="checkbox" name={`guardrail:${m.key}`} defaultChecked={m.key.startsWith("skips")} />{m.label}</label>)}
+          {metrics.map((m) => (
+            <label key={m.key} style={{ display: "inline-flex", gap: 4, marginRight: 10 }}>
+              <input type="checkbox" name={`guardrail:${m.key}`} defaultChecked={m.key.startsWith("skips")} />
+              {m.label}
+            </label>
+          ))}
         </fieldset>
-        <button className="primary" type="submit" disabled={create.isPending || !valid}>Create draft</button>
-        {create.error && <p className="error" role="alert">{describeError(create.error)}</p>}
+        <button className="primary" type="submit" disabled={create.isPending || !valid}>
+          Create draft
+        </button>
+        {create.error && (
+          <p className="error" role="alert">
+            {describeError(create.error)}
+          </p>
+        )}
       </form>
       <section className="panel" aria-label="Power calculator">
         <h2>Power calculator</h2>
         <div className="form-row">
-          <label>Minimum detectable effect (%)<input type="number" min={0.1} max={100} step="any" value={mde} onChange={(e) => setMde(e.target.value)} />{fieldError("mde")}</label>
-          <label>Baseline mean<input value={baseline.mean} onChange={(e) => setBaseline({ ...baseline, mean: e.target.value })} placeholder="from the listening data" /></label>
-          <label>Baseline sd<input value={baseline.sd} onChange={(e) => setBaseline({ ...baseline, sd: e.target.value })} placeholder="from the listening data" /></label>
+          <label>
+            Minimum detectable effect (%)
+            <input type="number" min={0.1} max={100} step="any" value={mde} onChange={(e) => setMde(e.target.value)} />
+            {fieldError("mde")}
+          </label>
+          <label>
+            Baseline mean
+            <input value={baseline.mean} onChange={(e) => setBaseline({ ...baseline, mean: e.target.value })} placeholder="from the listening data" />
+          </label>
+          <label>
+            Baseline sd
+            <input value={baseline.sd} onChange={(e) => setBaseline({ ...baseline, sd: e.target.value })} placeholder="from the listening data" />
+          </label>
         </div>
         <p className="muted" data-testid="power-assumptions">
-          A relative change of {mde || "?"}% in the primary metric; 80% power, α {alpha || "?"}% two-sided{variants.length > 2 ? `, split over ${variants.length - 1} comparisons` : ""}, fixed horizon (sequential testing needs somewhat more).
+          A relative change of {mde || "?"}% in the primary metric; 80% power, α {alpha || "?"}% two-sided
+          {variants.length > 2 ? `, split over ${variants.length - 1} comparisons` : ""}, fixed horizon (sequential testing needs somewhat more).
         </p>
-        {power.error && <p className="error" role="alert">{describeError(power.error)}</p>}
+        {power.error && (
+          <p className="error" role="alert">
+            {describeError(power.error)}
+          </p>
+        )}
         {valid && power.data && (
           <dl className="facts" data-testid="power">
-            <dt>Baseline</dt><dd>{power.data.label}: mean {power.data.mean.toFixed(3)}, sd {power.data.sd.toFixed(3)}</dd>
-            <dt>Users needed</dt><dd>{Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞ (no baseline variation)"}</dd>
+            <dt>Baseline</dt>
+            <dd>
+              {power.data.label}: mean {power.data.mean.toFixed(3)}, sd {power.data.sd.toFixed(3)}
+            </dd>
+            <dt>Users needed</dt>
+            <dd>{Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞ (no baseline variation)"}</dd>
             <dt>Expected days</dt>
             <dd>
               {power.data.expectedDays ?? (
                 <span className={styles.error} data-testid="power-unreachable">
-                  not reachable: {power.data.activeListeners.toLocaleString("en")} active listeners in the last 28 days ({power.data.reachableListeners.toLocaleString("en")} at this coverage), {Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞"} needed
+                  not reachable: {power.data.activeListeners.toLocaleString("en")} active listeners in the last 28 days (
+                  {power.data.reachableListeners.toLocaleString("en")} at this coverage),{" "}
+                  {Number.isFinite(power.data.usersNeeded) ? power.data.usersNeeded.toLocaleString("en") : "∞"} needed
                 </span>
               )}
             </dd>

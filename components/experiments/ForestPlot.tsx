@@ -26,12 +26,29 @@ const tickLabel = (v: number, step: number) => formatPercent(v, step >= 0.01 ? 0
  * One interval on its metric's own axis (GrowthBook's results): the estimate as a dot, the interval
  * as a bar, 0 as the line, ticks below; green when significantly better, red when worse.
  */
-export function IntervalBar({ low, estimate, high, axis, better }: { low: number; estimate: number; high: number; axis: { bound: number; ticks: number[] }; better: boolean | null }) {
+export function IntervalBar({
+  low,
+  estimate,
+  high,
+  axis,
+  better,
+}: {
+  low: number;
+  estimate: number;
+  high: number;
+  axis: { bound: number; ticks: number[] };
+  better: boolean | null;
+}) {
   const x = (v: number) => WIDTH / 2 + (Math.max(-axis.bound, Math.min(axis.bound, v)) / axis.bound) * (WIDTH / 2 - PAD);
   const colour = better === null ? "#5b6472" : better ? "#067647" : "#b42318";
   const step = axis.ticks.length > 1 ? axis.ticks[1]! - axis.ticks[0]! : axis.bound;
   return (
-    <svg width={WIDTH} height={38} role="img" aria-label={`interval ${formatPercent(low)} to ${formatPercent(high)}, estimate ${formatPercent(estimate)}, on an axis from ${tickLabel(-axis.bound, step)} to ${tickLabel(axis.bound, step)}`}>
+    <svg
+      width={WIDTH}
+      height={38}
+      role="img"
+      aria-label={`interval ${formatPercent(low)} to ${formatPercent(high)}, estimate ${formatPercent(estimate)}, on an axis from ${tickLabel(-axis.bound, step)} to ${tickLabel(axis.bound, step)}`}
+    >
       <line x1={x(0)} x2={x(0)} y1={0} y2={24} stroke="#1b1f24" strokeWidth={1} />
       <line x1={x(low)} x2={x(high)} y1={9} y2={9} stroke={colour} strokeWidth={4} strokeLinecap="round" />
       <circle cx={x(estimate)} cy={9} r={4} fill="#fff" stroke={colour} strokeWidth={2} />
@@ -39,7 +56,9 @@ export function IntervalBar({ low, estimate, high, axis, better }: { low: number
       {axis.ticks.map((t) => (
         <g key={t}>
           <line x1={x(t)} x2={x(t)} y1={20} y2={25} stroke="#8a93a0" strokeWidth={1} />
-          <text x={x(t)} y={35} fontSize={9} textAnchor="middle" fill="#3d4450">{tickLabel(t, step)}</text>
+          <text x={x(t)} y={35} fontSize={9} textAnchor="middle" fill="#3d4450">
+            {tickLabel(t, step)}
+          </text>
         </g>
       ))}
     </svg>

@@ -28,11 +28,11 @@ export function validateNumbers({ variants, coverage, alpha, mde }: Numbers): Re
     if (!/^[a-z0-9_-]{1,32}$/.test(v.key)) errors[`key${i}`] = "lower-case letters, digits, - and _";
     else if (variants.findIndex((w) => w.key === v.key) !== i) errors[`key${i}`] = "variant keys must differ";
   });
-  if (shares.every((x) => x !== null) && Math.abs(shares.reduce((s, x) => s + x!, 0) - 100) > 0.01) errors.shares = `the shares add up to ${shares.reduce((s, x) => s + x!, 0)}%, not 100%`;
+  if (shares.every((x) => x !== null) && Math.abs(shares.reduce((s, x) => s + x!, 0) - 100) > 0.01)
+    errors.shares = `the shares add up to ${shares.reduce((s, x) => s + x!, 0)}%, not 100%`;
   if (percentIn(coverage, 1, 100) === null) errors.coverage = "coverage from 1% to 100%";
   const a = percentIn(alpha, 0.1, 20);
   if (a === null) errors.alpha = "α from 0.1% to 20%";
   if (percentIn(mde, 0.1, 100) === null) errors.mde = "an effect from 0.1% to 100% (e.g. 5 for 5%)";
   return errors;
 }
-

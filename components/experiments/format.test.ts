@@ -15,7 +15,9 @@ describe("results at a glance", () => {
   });
 
   it("labels an interval and its axis with signs, 0 without one", () => {
-    const label = renderToStaticMarkup(createElement(IntervalBar, { low: -0.395, estimate: -0.078, high: 0.239, axis: metricAxis([[-0.395, 0.239]]), better: null }));
+    const label = renderToStaticMarkup(
+      createElement(IntervalBar, { low: -0.395, estimate: -0.078, high: 0.239, axis: metricAxis([[-0.395, 0.239]]), better: null }),
+    );
     expect(label).toContain('aria-label="interval −39.5% to +23.9%, estimate −7.8%, on an axis from −40% to +40%"');
     expect([...label.matchAll(/<text[^>]*>([^<]+)<\/text>/g)].map((m) => m[1])).toEqual(["−40%", "−20%", "0%", "+20%", "+40%"]);
   });
@@ -36,11 +38,28 @@ describe("results at a glance", () => {
 });
 
 describe("the design form's numbers", () => {
-  const design = (over: Partial<Numbers> = {}): Numbers => ({ variants: [{ key: "control", versionId: 1, share: "50" }, { key: "treatment", versionId: 2, share: "50" }], coverage: "100", alpha: "5", mde: "5", ...over });
+  const design = (over: Partial<Numbers> = {}): Numbers => ({
+    variants: [
+      { key: "control", versionId: 1, share: "50" },
+      { key: "treatment", versionId: 2, share: "50" },
+    ],
+    coverage: "100",
+    alpha: "5",
+    mde: "5",
+    ...over,
+  });
   it("takes percentages with their units and says what is wrong next to each field", () => {
     expect(validateNumbers(design())).toEqual({});
-    expect(validateNumbers(design({ mde: "0.01", alpha: "50", coverage: "0" }))).toEqual({ mde: expect.stringMatching(/0\.1% to 100%/), alpha: expect.stringMatching(/α/), coverage: expect.stringMatching(/1% to 100%/) });
-    const three = [{ key: "control", versionId: 1, share: "40" }, { key: "b", versionId: 2, share: "30" }, { key: "b", versionId: 3, share: "20" }];
+    expect(validateNumbers(design({ mde: "0.01", alpha: "50", coverage: "0" }))).toEqual({
+      mde: expect.stringMatching(/0\.1% to 100%/),
+      alpha: expect.stringMatching(/α/),
+      coverage: expect.stringMatching(/1% to 100%/),
+    });
+    const three = [
+      { key: "control", versionId: 1, share: "40" },
+      { key: "b", versionId: 2, share: "30" },
+      { key: "b", versionId: 3, share: "20" },
+    ];
     expect(validateNumbers(design({ variants: three }))).toEqual({ key2: "variant keys must differ", shares: "the shares add up to 90%, not 100%" });
   });
 });

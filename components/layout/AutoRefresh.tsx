@@ -11,5 +11,9 @@ export function AutoRefresh({ active, seconds = 2 }: { active: boolean; seconds?
     const timer = setInterval(() => router.refresh(), seconds * 1000);
     return () => clearInterval(timer);
   }, [active, seconds, router]);
-  return active ? <span className="muted" role="status">Live: refreshing every {seconds} s</span> : null;
+  return active ? (
+    <span className="muted" role="status">
+      Live: refreshing every {seconds} s
+    </span>
+  ) : null;
 }

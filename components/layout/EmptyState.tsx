@@ -14,7 +14,11 @@ export function PageHead({ title, subtitle, children }: { title: string; subtitl
     <header className="page-head">
       <div>
         <h1>{title}</h1>
-        {subtitle && <p className="muted" style={{ margin: 0 }}>{subtitle}</p>}
+        {subtitle && (
+          <p className="muted" style={{ margin: 0 }}>
+            {subtitle}
+          </p>
+        )}
       </div>
       {children}
     </header>

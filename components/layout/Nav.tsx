@@ -14,8 +14,7 @@ export const SECTIONS = [
   { href: "/settings", label: "Settings" },
 ] as const;
 
-const isCurrent = (pathname: string, href: string) =>
-  href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
+const isCurrent = (pathname: string, href: string) => (href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`));
 
 /** The console's sections, open alerts counted beside Alerts, and the REST API's reference (not a console page). */
 export function Nav({ openAlerts }: { openAlerts: number }) {

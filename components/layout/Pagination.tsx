@@ -18,7 +18,9 @@ export function Pagination({
 }) {
   const pages = Math.max(1, Math.ceil(total / pageSize));
   const href = (p: number) => {
-    const query = new URLSearchParams(Object.entries({ ...params, [pageParam]: String(p) }).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""));
+    const query = new URLSearchParams(
+      Object.entries({ ...params, [pageParam]: String(p) }).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ""),
+    );
     return `${path}?${query.toString()}`;
   };
   return (

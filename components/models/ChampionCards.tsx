@@ -14,8 +14,15 @@ export function ChampionCards({ summary: { champion, lastRun } }: { summary: Rou
         <div className="label">Champion</div>
         {champion ? (
           <>
-            <div className="value"><Link href={`/models/${champion.id}`}>v{champion.id} · {champion.family}</Link></div>
-            <div className="sub">NDCG@10 {num(champion.ndcg10)}{champion.lift !== null && ` · ${champion.lift.toFixed(2)}× popularity`} · since {formatAge((now - champion.since.getTime()) / 1000)}</div>
+            <div className="value">
+              <Link href={`/models/${champion.id}`}>
+                v{champion.id} · {champion.family}
+              </Link>
+            </div>
+            <div className="sub">
+              NDCG@10 {num(champion.ndcg10)}
+              {champion.lift !== null && ` · ${champion.lift.toFixed(2)}× popularity`} · since {formatAge((now - champion.since.getTime()) / 1000)}
+            </div>
           </>
         ) : (
           <div className="sub">None yet: the first train run that succeeds makes one.</div>
@@ -25,8 +32,12 @@ export function ChampionCards({ summary: { champion, lastRun } }: { summary: Rou
         <div className="label">Last train run</div>
         {lastRun ? (
           <>
-            <div className="value"><Link href={`/runs/${lastRun.id}`}>#{lastRun.id}</Link> <span className={`badge ${lastRun.status}`}>{lastRun.status}</span></div>
-            <div className="sub"><Time value={lastRun.finishedAt ?? lastRun.startedAt} /></div>
+            <div className="value">
+              <Link href={`/runs/${lastRun.id}`}>#{lastRun.id}</Link> <span className={`badge ${lastRun.status}`}>{lastRun.status}</span>
+            </div>
+            <div className="sub">
+              <Time value={lastRun.finishedAt ?? lastRun.startedAt} />
+            </div>
           </>
         ) : (
           <div className="sub">No train run yet.</div>

@@ -7,7 +7,8 @@ const SECTIONS: { key: ComparisonRow["section"]; title: string }[] = [
   { key: "metrics", title: "Metrics (test split)" },
 ];
 
-const format = (value: string | number | null) => (value === null ? "—" : typeof value === "string" || Number.isInteger(value) ? String(value) : value.toFixed(4));
+const format = (value: string | number | null) =>
+  value === null ? "—" : typeof value === "string" || Number.isInteger(value) ? String(value) : value.toFixed(4);
 const signed = (delta: number) => `${delta > 0 ? "+" : delta < 0 ? "−" : "±"}${format(Math.abs(delta))}`;
 
 /** Versions side by side in one table, as MLflow compares runs: a column each, deltas to the first, differing rows marked. */

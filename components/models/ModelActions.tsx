@@ -17,11 +17,20 @@ export function TrainNowButton() {
   const [force, setForce] = useState(false);
   return (
     <span className="toolbar">
-      <label style={{ display: "inline-flex", alignItems: "center", gap: 4 }} title="Train even when the data, code and seed are those of an earlier run (its versions would repeat)">
+      <label
+        style={{ display: "inline-flex", alignItems: "center", gap: 4 }}
+        title="Train even when the data, code and seed are those of an earlier run (its versions would repeat)"
+      >
         <input type="checkbox" checked={force} onChange={(e) => setForce(e.target.checked)} />
         Even if nothing is new
       </label>
-      <ActionButton primary label="Train now" pendingLabel="Starting…" run={() => train.mutateAsync({ force })} onDone={({ runId }) => router.push(`/runs/${runId}`)} />
+      <ActionButton
+        primary
+        label="Train now"
+        pendingLabel="Starting…"
+        run={() => train.mutateAsync({ force })}
+        onDone={({ runId }) => router.push(`/runs/${runId}`)}
+      />
     </span>
   );
 }

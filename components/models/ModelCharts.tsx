@@ -37,7 +37,15 @@ export function QualityChart({ data }: { data: QualityPoint[] }) {
           />
           <Legend />
           {families.map((family, k) => (
-            <Line key={family} dataKey={family} name={family} stroke={FAMILY_COLOURS[family] ?? OTHER_COLOURS[k % OTHER_COLOURS.length]} dot={{ r: 3 }} connectNulls isAnimationActive={false} />
+            <Line
+              key={family}
+              dataKey={family}
+              name={family}
+              stroke={FAMILY_COLOURS[family] ?? OTHER_COLOURS[k % OTHER_COLOURS.length]}
+              dot={{ r: 3 }}
+              connectNulls
+              isAnimationActive={false}
+            />
           ))}
         </LineChart>
       </ResponsiveContainer>
@@ -80,14 +88,24 @@ export function OnlineChart({ data }: { data: OnlinePoint[] }) {
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="day" />
           <YAxis />
-          <Tooltip labelFormatter={(_, payload) => {
-            const point = payload?.[0]?.payload as OnlinePoint | undefined;
-            return point ? `${point.day} · ${point.users} users with new listening` : "";
-          }} formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))} />
+          <Tooltip
+            labelFormatter={(_, payload) => {
+              const point = payload?.[0]?.payload as OnlinePoint | undefined;
+              return point ? `${point.day} · ${point.users} users with new listening` : "";
+            }}
+            formatter={(value) => (typeof value === "number" ? value.toFixed(4) : String(value))}
+          />
           <Legend />
           <Line dataKey="ndcg10" name="NDCG@10" stroke="#5b3cc4" dot={{ r: 2 }} isAnimationActive={false} />
           <Line dataKey="recall20" name="recall@20" stroke="#2e9e62" dot={{ r: 2 }} isAnimationActive={false} />
-          <Line dataKey="offlineNdcg10" name="offline NDCG@10" stroke="#999" strokeDasharray="4 4" dot={data.length === 1 ? { r: 3 } : false} isAnimationActive={false} />
+          <Line
+            dataKey="offlineNdcg10"
+            name="offline NDCG@10"
+            stroke="#999"
+            strokeDasharray="4 4"
+            dot={data.length === 1 ? { r: 3 } : false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </ChartPanel>

@@ -10,7 +10,15 @@ export function TriggerRunButton() {
   const trpc = useTRPC();
   const router = useRouter();
   const trigger = useMutation(trpc.ingestion.trigger.mutationOptions());
-  return <ActionButton primary label="Run ingestion now" pendingLabel="Starting…" run={() => trigger.mutateAsync()} onDone={({ runId }) => router.push(`/runs/${runId}`)} />;
+  return (
+    <ActionButton
+      primary
+      label="Run ingestion now"
+      pendingLabel="Starting…"
+      run={() => trigger.mutateAsync()}
+      onDone={({ runId }) => router.push(`/runs/${runId}`)}
+    />
+  );
 }
 
 export function RetryRunButton({ runId }: { runId: number }) {
@@ -22,5 +30,12 @@ export function RetryRunButton({ runId }: { runId: number }) {
 export function CancelRunButton({ runId }: { runId: number }) {
   const trpc = useTRPC();
   const cancel = useMutation(trpc.runs.cancel.mutationOptions());
-  return <ActionButton label="Cancel run" confirm={`Cancel run ${runId}?`} run={() => cancel.mutateAsync({ runId })} doneText="Cancel asked: tasks stop at their next page." />;
+  return (
+    <ActionButton
+      label="Cancel run"
+      confirm={`Cancel run ${runId}?`}
+      run={() => cancel.mutateAsync({ runId })}
+      doneText="Cancel asked: tasks stop at their next page."
+    />
+  );
 }

@@ -29,7 +29,13 @@ export function RunGrid({ grid, now }: { grid: Grid; now: Date }) {
               const label = `run ${run.id}: ${run.status}, ${formatDuration(seconds)}`;
               return (
                 <td key={run.id} style={{ verticalAlign: "bottom" }}>
-                  <Link href={`/runs/${run.id}`} title={label} aria-label={label} className={`cell ${run.status}`} style={{ height: longest > 0 && seconds !== null ? Math.max(2, Math.round((seconds / longest) * BAR_HEIGHT)) : 2 }} />
+                  <Link
+                    href={`/runs/${run.id}`}
+                    title={label}
+                    aria-label={label}
+                    className={`cell ${run.status}`}
+                    style={{ height: longest > 0 && seconds !== null ? Math.max(2, Math.round((seconds / longest) * BAR_HEIGHT)) : 2 }}
+                  />
                 </td>
               );
             })}
@@ -51,11 +57,21 @@ export function RunGrid({ grid, now }: { grid: Grid; now: Date }) {
               <th scope="row">{task}</th>
               {grid.runs.map((run) => {
                 const cell = run.cells[task];
-                if (!cell) return <td key={run.id}><span className="cell" title="not part of this run" /></td>;
+                if (!cell)
+                  return (
+                    <td key={run.id}>
+                      <span className="cell" title="not part of this run" />
+                    </td>
+                  );
                 const label = `${task} in run ${run.id}: ${cell.status} (try ${cell.tryNumber})`;
                 return (
                   <td key={run.id}>
-                    <Link className={`cell ${cell.status}`} href={`/runs/${run.id}?task=${encodeURIComponent(task)}&try=${cell.tryNumber}`} title={label} aria-label={label} />
+                    <Link
+                      className={`cell ${cell.status}`}
+                      href={`/runs/${run.id}?task=${encodeURIComponent(task)}&try=${cell.tryNumber}`}
+                      title={label}
+                      aria-label={label}
+                    />
                   </td>
                 );
               })}

@@ -16,7 +16,9 @@ export function ProducedPanel({ outcome }: { outcome: RunOutcome }) {
         ) : (
           <>
             <p>
-              {outcome.experiments === 0 ? "No running experiment to analyse." : `Analysed ${outcome.experiments} running experiment${outcome.experiments === 1 ? "" : "s"}.`}{" "}
+              {outcome.experiments === 0
+                ? "No running experiment to analyse."
+                : `Analysed ${outcome.experiments} running experiment${outcome.experiments === 1 ? "" : "s"}.`}{" "}
               <Link href="/experiments">Experiments</Link>
             </p>
             {outcome.lines.length > 0 && (
@@ -81,7 +83,11 @@ function TrainProduced({ outcome }: { outcome: Extract<RunOutcome, { kind: "trai
       </p>
       <p className="muted">
         {outcome.snapshotId !== null && <>Trained on snapshot {outcome.snapshotId}. </>}
-        {outcome.scored && <>Stored the top 100 of version {outcome.scored.versionId} for {outcome.scored.users.toLocaleString("en-GB")} users. </>}
+        {outcome.scored && (
+          <>
+            Stored the top 100 of version {outcome.scored.versionId} for {outcome.scored.users.toLocaleString("en-GB")} users.{" "}
+          </>
+        )}
         <Link href="/models">All model versions</Link>
       </p>
     </>

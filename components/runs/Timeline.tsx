@@ -38,9 +38,7 @@ export function Timeline({ tries, now }: { tries: Try[]; now: Date }) {
                 />
               )}
             </div>
-            <span className="muted">
-              {t.status === "running" && t.pagesTotal ? `${t.pagesDone}/${t.pagesTotal} pages` : formatDuration(seconds)}
-            </span>
+            <span className="muted">{t.status === "running" && t.pagesTotal ? `${t.pagesDone}/${t.pagesTotal} pages` : formatDuration(seconds)}</span>
           </div>
         );
       })}

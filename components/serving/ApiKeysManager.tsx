@@ -91,7 +91,11 @@ export function ApiKeysManager() {
             {created.scopes.includes("recommendations:read") && <TryIt apiKey={created.key} userId={listener.data?.[0]?.id ?? null} />}
           </div>
         )}
-        {failure && <p className="error" role="alert">{describeError(failure)}</p>}
+        {failure && (
+          <p className="error" role="alert">
+            {describeError(failure)}
+          </p>
+        )}
         <p className="muted">
           Clients send <code>Authorization: Bearer &lt;key&gt;</code>; see the <a href="/api/v1/docs">API reference</a>.
         </p>
@@ -99,7 +103,11 @@ export function ApiKeysManager() {
 
       <h2>Keys</h2>
       {keys.isPending && <p className="muted">Loading…</p>}
-      {keys.error && <p className="error" role="alert">{describeError(keys.error)}</p>}
+      {keys.error && (
+        <p className="error" role="alert">
+          {describeError(keys.error)}
+        </p>
+      )}
       {keys.data?.length === 0 && <EmptyState title="No API keys yet">Create one above for the streaming app&apos;s backend.</EmptyState>}
       {keys.data && keys.data.length > 0 && (
         <div className="panel">
@@ -131,8 +139,18 @@ export function ApiKeysManager() {
                     <td>
                       <Time value={k.createdAt} /> <span className="muted">by {k.createdBy}</span>
                     </td>
-                    <td><Time value={k.lastUsedAt} /></td>
-                    <td>{k.revokedAt ? <>revoked <Time value={k.revokedAt} /></> : "active"}</td>
+                    <td>
+                      <Time value={k.lastUsedAt} />
+                    </td>
+                    <td>
+                      {k.revokedAt ? (
+                        <>
+                          revoked <Time value={k.revokedAt} />
+                        </>
+                      ) : (
+                        "active"
+                      )}
+                    </td>
                     <td>
                       {!k.revokedAt && (
                         <button type="button" onClick={() => onRevoke(k.id, k.name)} disabled={revoke.isPending}>
@@ -156,10 +174,10 @@ function TryIt({ apiKey, userId }: { apiKey: string; userId: number | null }) {
   const command = `curl -H "Authorization: Bearer ${apiKey}" "${window.location.origin}/api/v1/users/${userId ?? "<user id>"}/recommendations?k=10"`;
   return (
     <>
-      <p>
-        Try it{userId === null ? " once a listener has been ingested (there is none yet)" : `, as listener ${userId}`}:
-      </p>
-      <pre className="payload" data-testid="api-key-curl">{command}</pre>
+      <p>Try it{userId === null ? " once a listener has been ingested (there is none yet)" : `, as listener ${userId}`}:</p>
+      <pre className="payload" data-testid="api-key-curl">
+        {command}
+      </pre>
       <CopyButton text={command} label="Copy command" />
     </>
   );

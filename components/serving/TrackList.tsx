@@ -31,7 +31,12 @@ export function TrackList({ items, label, marked }: { items: ListedTrack[]; labe
               <td>{item.rank}</td>
               <td>
                 <Link href={`/listeners/tracks/${item.trackId}`}>{item.name}</Link> <span className="muted">· {item.artist}</span>
-                {marked?.has(item.trackId) && <span className="badge" title="in both lists"> both</span>}
+                {marked?.has(item.trackId) && (
+                  <span className="badge" title="in both lists">
+                    {" "}
+                    both
+                  </span>
+                )}
               </td>
               <td>{item.genres.join(", ")}</td>
               <td>{item.score.toFixed(3)}</td>

@@ -27,11 +27,7 @@ export function listOperators(db: Db) {
   return db.operator.findMany({ select: operatorPublicFields, orderBy: { email: "asc" } });
 }
 
-export async function createOperator(
-  db: Db,
-  actor: Actor | null,
-  input: { email: string; name: string; role: Role; password: string },
-) {
+export async function createOperator(db: Db, actor: Actor | null, input: { email: string; name: string; role: Role; password: string }) {
   const email = normaliseEmail(input.email);
   const passwordHash = await hashPassword(input.password);
   try {
@@ -68,13 +64,7 @@ async function assertAnotherAdminRemains(tx: Prisma.TransactionClient, operatorI
   }
 }
 
-async function updateOperator(
-  db: Db,
-  actor: Actor,
-  operatorId: number,
-  change: { role?: Role; disabled?: boolean },
-  action: string,
-) {
+async function updateOperator(db: Db, actor: Actor, operatorId: number, change: { role?: Role; disabled?: boolean }, action: string) {
   return db.$transaction(async (tx) => {
     const before = await tx.operator.findUnique({ where: { id: operatorId } });
     if (!before) throw new DomainError("NOT_FOUND", `No account with id ${operatorId}.`);
@@ -95,8 +85,7 @@ async function updateOperator(
   });
 }
 
-export const changeRole = (db: Db, actor: Actor, operatorId: number, role: Role) =>
-  updateOperator(db, actor, operatorId, { role }, "account.role_change");
+export const changeRole = (db: Db, actor: Actor, operatorId: number, role: Role) => updateOperator(db, actor, operatorId, { role }, "account.role_change");
 
 export const setDisabled = (db: Db, actor: Actor, operatorId: number, disabled: boolean) =>
   updateOperator(db, actor, operatorId, { disabled }, disabled ? "account.disable" : "account.enable");
@@ -113,9 +102,7 @@ export async function resetPassword(db: Db, actor: Actor, operatorId: number, pa
   });
 }
 
-export type FirstAdmin =
-  | { status: "exists" }
-  | { status: "created"; email: string; generatedPassword?: string };
+export type FirstAdmin = { status: "exists" } | { status: "created"; email: string; generatedPassword?: string };
 
 /**
  * Creates the first admin when there is no account at all. The password comes from ADMIN_PASSWORD,
@@ -155,7 +142,14 @@ export async function changeOwnPassword(db: Db, actor: Actor, keepSessionId: str
       where: { operatorId: actor.id, endedAt: null, ...(keepSessionId ? { id: { not: keepSessionId } } : {}) },
       data: { endedAt: new Date(), endReason: "password_change" },
     });
-    await recordAudit(tx, { action: "account.password_change", actorId: actor.id, actorEmail: actor.email, ip: actor.ip, target: actor.email, detail: { otherSessionsEnded: ended.count } });
+    await recordAudit(tx, {
+      action: "account.password_change",
+      actorId: actor.id,
+      actorEmail: actor.email,
+      ip: actor.ip,
+      target: actor.email,
+      detail: { otherSessionsEnded: ended.count },
+    });
     return { otherSessionsEnded: ended.count };
   });
 }

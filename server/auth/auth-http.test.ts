@@ -26,7 +26,12 @@ async function readBody(req: http.IncomingMessage): Promise<string> {
 function serve(options: ReturnType<typeof createAuthOptions>) {
   return http.createServer(async (req, res) => {
     const url = new URL(req.url!, base);
-    const cookies = Object.fromEntries((req.headers.cookie ?? "").split(/;\s*/).filter(Boolean).map((c) => [c.slice(0, c.indexOf("=")), decodeURIComponent(c.slice(c.indexOf("=") + 1))]));
+    const cookies = Object.fromEntries(
+      (req.headers.cookie ?? "")
+        .split(/;\s*/)
+        .filter(Boolean)
+        .map((c) => [c.slice(0, c.indexOf("=")), decodeURIComponent(c.slice(c.indexOf("=") + 1))]),
+    );
     const text = await readBody(req);
     const answer = { status: 200, headers: new Headers(), body: "" };
     const apiReq = {
@@ -41,7 +46,8 @@ function serve(options: ReturnType<typeof createAuthOptions>) {
         answer.status = code;
         return apiRes;
       },
-      getHeader: (name: string) => answer.headers.getSetCookie().length && name.toLowerCase() === "set-cookie" ? answer.headers.getSetCookie() : answer.headers.get(name) ?? undefined,
+      getHeader: (name: string) =>
+        answer.headers.getSetCookie().length && name.toLowerCase() === "set-cookie" ? answer.headers.getSetCookie() : (answer.headers.get(name) ?? undefined),
       setHeader(name: string, value: string | string[]) {
         if (name.toLowerCase() === "set-cookie") {
           answer.headers.delete("set-cookie");
@@ -60,8 +66,17 @@ function serve(options: ReturnType<typeof createAuthOptions>) {
     };
     await NextAuth(apiReq as unknown as NextApiRequest, apiRes as unknown as NextApiResponse, options);
     const nullBody = answer.status === 302 || answer.status === 204;
-    const response = await keepSessionWhileUnavailable(new Request(url, { method: req.method }), new Response(nullBody ? null : answer.body, { status: answer.status, headers: answer.headers }));
-    res.writeHead(response.status, [...response.headers.entries()].filter(([k]) => k !== "set-cookie").flat().concat(response.headers.getSetCookie().flatMap((c) => ["set-cookie", c])));
+    const response = await keepSessionWhileUnavailable(
+      new Request(url, { method: req.method }),
+      new Response(nullBody ? null : answer.body, { status: answer.status, headers: answer.headers }),
+    );
+    res.writeHead(
+      response.status,
+      [...response.headers.entries()]
+        .filter(([k]) => k !== "set-cookie")
+        .flat()
+        .concat(response.headers.getSetCookie().flatMap((c) => ["set-cookie", c])),
+    );
     res.end(await response.text());
   });
 }

@@ -46,7 +46,6 @@ describe("authenticate", () => {
     expect(await authenticate(database.db, { email: "bob@example.test", password: "bob-password-123", ip: "10.0.0.2" })).toBeNull();
     expect(await database.db.auditLog.count({ where: { action: "auth.sign_in_failed", ip: "10.0.0.2" } })).toBe(3);
   });
-
 });
 
 describe("sign-in throttling", () => {
@@ -94,9 +93,9 @@ describe("sign-in throttling", () => {
 
 describe("accounts", () => {
   it("refuses a duplicate e-mail with a clear message", async () => {
-    await expect(
-      createOperator(database.db, null, { email: "ANN@example.test", name: "Ann 2", role: "viewer", password: "ann-password-123" }),
-    ).rejects.toThrow("An account for ann@example.test already exists.");
+    await expect(createOperator(database.db, null, { email: "ANN@example.test", name: "Ann 2", role: "viewer", password: "ann-password-123" })).rejects.toThrow(
+      "An account for ann@example.test already exists.",
+    );
   });
 
   it("never leaves the console without an enabled admin, and audits role changes", async () => {

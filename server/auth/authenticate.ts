@@ -10,10 +10,7 @@ export const normaliseEmail = (email: string) => email.trim().toLowerCase();
 let decoyHash: Promise<string> | undefined;
 
 /** Checks e-mail and password; records the attempt. Returns the operator, or null when the pair is wrong. */
-export async function authenticate(
-  db: Db,
-  input: { email: string; password: string; ip: string; now?: Date },
-): Promise<Operator | null> {
+export async function authenticate(db: Db, input: { email: string; password: string; ip: string; now?: Date }): Promise<Operator | null> {
   const email = normaliseEmail(input.email);
   // Recorded as a failure before the password is checked, so concurrent tries all count.
   const attemptId = await reserveSignInAttempt(db, email, input.ip, input.now);

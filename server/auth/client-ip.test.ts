@@ -35,6 +35,9 @@ describe("the client's address", () => {
     expect(() => parseEnv({ TRUST_PROXY: "loopback" })).toThrow(/TRUST_PROXY/);
     expect(() => parseEnv({ TRUST_PROXY: "99" })).toThrow(/TRUST_PROXY: must be a hop count from 0 to 20/);
     expect(() => parseEnv({ HOSTNAME: "host name" })).toThrow(/HOSTNAME/);
-    expect(parseEnv({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.1", HOSTNAME: "0.0.0.0" })).toMatchObject({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.1", HOSTNAME: "0.0.0.0" });
+    expect(parseEnv({ TRUST_PROXY: "10.0.0.0/8, 192.168.1.1", HOSTNAME: "0.0.0.0" })).toMatchObject({
+      TRUST_PROXY: "10.0.0.0/8, 192.168.1.1",
+      HOSTNAME: "0.0.0.0",
+    });
   });
 });

@@ -40,7 +40,10 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
     return { kind: "hops", hops };
   }
   const list = new BlockList();
-  const bad = text.split(",").map((e) => e.trim()).filter((e) => !addEntry(list, e));
+  const bad = text
+    .split(",")
+    .map((e) => e.trim())
+    .filter((e) => !addEntry(list, e));
   if (bad.length) throw new Error(`a number of hops, or addresses and CIDR blocks separated by commas (not ${bad.map((b) => JSON.stringify(b)).join(", ")})`);
   return { kind: "list", list, text };
 }
@@ -58,7 +61,7 @@ const isTrusted = (list: BlockList, address: string) => {
 export function resolveClientAddress(socketAddress: string | undefined, forwardedFor: string | string[] | undefined, trust: TrustProxy): string {
   const peer = bare(socketAddress ?? "unknown");
   if (trust.kind === "none") return peer;
-  const forwarded = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor ?? "")
+  const forwarded = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : (forwardedFor ?? ""))
     .split(",")
     .map((a) => bare(a.trim()))
     .filter((a) => a !== "");

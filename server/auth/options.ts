@@ -46,7 +46,10 @@ export const MAX_PASSWORD_LENGTH = 1024;
 
 const credentialsSchema = z.object({
   email: z.string().min(1).max(MAX_EMAIL_LENGTH, `An e-mail address has at most ${MAX_EMAIL_LENGTH} characters.`),
-  password: z.string().min(1).max(MAX_PASSWORD_LENGTH, `A password has at most ${MAX_PASSWORD_LENGTH.toLocaleString("en")} characters.`),
+  password: z
+    .string()
+    .min(1)
+    .max(MAX_PASSWORD_LENGTH, `A password has at most ${MAX_PASSWORD_LENGTH.toLocaleString("en")} characters.`),
 });
 
 export const SESSION_MAX_AGE_SECONDS = 12 * 60 * 60;

@@ -14,10 +14,16 @@ describe("changing one's own password", () => {
   it("needs the current password, ends the operator's other sessions but not this one, and is audited", async () => {
     const dee = await createOperator(database.db, null, { email: "dee@example.test", name: "Dee", role: "viewer", password: "dee-password-123" });
     const other = await createOperator(database.db, null, { email: "eve@example.test", name: "Eve", role: "viewer", password: "eve-password-123" });
-    const [here, elsewhere, othersSession] = [await startSession(database.db, dee.id, 3600), await startSession(database.db, dee.id, 3600), await startSession(database.db, other.id, 3600)];
+    const [here, elsewhere, othersSession] = [
+      await startSession(database.db, dee.id, 3600),
+      await startSession(database.db, dee.id, 3600),
+      await startSession(database.db, other.id, 3600),
+    ];
     const actor = { id: dee.id, email: dee.email, ip: "10.9.0.1" };
 
-    await expect(changeOwnPassword(database.db, actor, here, { current: "not-dee-password", next: "dee-new-password-456" })).rejects.toBeInstanceOf(WrongPasswordError);
+    await expect(changeOwnPassword(database.db, actor, here, { current: "not-dee-password", next: "dee-new-password-456" })).rejects.toBeInstanceOf(
+      WrongPasswordError,
+    );
     expect(await liveSession(database.db, elsewhere)).not.toBeNull();
     expect(await database.db.auditLog.count({ where: { action: "account.password_change_refused", actorId: dee.id } })).toBe(1);
 

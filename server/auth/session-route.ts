@@ -4,7 +4,10 @@
  */
 export async function keepSessionWhileUnavailable(request: Request, response: Response): Promise<Response> {
   if (request.method !== "GET" || !new URL(request.url).pathname.endsWith("/api/auth/session")) return response;
-  const body: unknown = await response.clone().json().catch(() => null);
+  const body: unknown = await response
+    .clone()
+    .json()
+    .catch(() => null);
   if (!(body && typeof body === "object" && "databaseUnavailable" in body && body.databaseUnavailable === true)) return response;
   return Response.json(
     { error: "The database cannot be reached; you are still signed in. Try again shortly.", databaseUnavailable: true },

@@ -12,7 +12,10 @@ export const ACCOUNT_MAX_DELAY_SECONDS = 300;
 const KNOWN_ADDRESS_DAYS = 30;
 
 export class SignInThrottledError extends Error {
-  constructor(readonly retryAfterSeconds: number, who: string) {
+  constructor(
+    readonly retryAfterSeconds: number,
+    who: string,
+  ) {
     const wait = retryAfterSeconds >= 90 ? `${Math.ceil(retryAfterSeconds / 60)} minutes` : `${retryAfterSeconds} second${retryAfterSeconds === 1 ? "" : "s"}`;
     super(`Too many failed sign-ins ${who}. Try again in ${wait}.`);
     this.name = "SignInThrottledError";

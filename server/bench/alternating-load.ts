@@ -29,7 +29,9 @@ const LEAD_MS = 200;
  * than the effect measured; neighbouring blocks of one run share the drift. Each response is counted
  * in the block its request was sent in; the machine's CPU is read at each block's start.
  */
-export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs: BlockPair[]; cpuUsPerRequest: { without: number; within: number }; errors: number }> {
+export async function alternatingLoad(
+  options: AlternatingLoad,
+): Promise<{ pairs: BlockPair[]; cpuUsPerRequest: { without: number; within: number }; errors: number }> {
   const { url, key, without, within, withinFirst, rate, connections, seconds, blockMs } = options;
   const started = Date.now();
   const blockOf = (at: number) => Math.floor((at - started + LEAD_MS) / blockMs);
@@ -53,7 +55,12 @@ export async function alternatingLoad(options: AlternatingLoad): Promise<{ pairs
         duration: seconds,
         overallRate: rate,
         headers: { authorization: `Bearer ${key}` },
-        requests: [{ method: "GET", setupRequest: (request) => ({ ...request, path: `/api/v1/users/${pick(isWithin(blockOf(Date.now())) ? within : without)}/recommendations?k=20` }) }],
+        requests: [
+          {
+            method: "GET",
+            setupRequest: (request) => ({ ...request, path: `/api/v1/users/${pick(isWithin(blockOf(Date.now())) ? within : without)}/recommendations?k=20` }),
+          },
+        ],
       },
       (error: unknown) => (error ? reject(error instanceof Error ? error : new Error(String(error))) : resolve()),
     );

@@ -71,13 +71,24 @@ async function main() {
       { experimentId: experiment.id, key: "control", position: 0, versionId: 0, weight: 0.5 },
       { experimentId: experiment.id, key: "treatment", position: 1, versionId: 0, weight: 0.5 },
     ];
-    const { result: results, seconds } = await timed("analysis", () => analyzeExperiment(database, { ...experiment, variants }, { deadlineUtc: "06:00", now: new Date(t0 + 5 * 86_400_000) }));
+    const { result: results, seconds } = await timed("analysis", () =>
+      analyzeExperiment(database, { ...experiment, variants }, { deadlineUtc: "06:00", now: new Date(t0 + 5 * 86_400_000) }),
+    );
     const treatment = results.variants[1]!;
-    console.log(`\n${users.toLocaleString("en")} exposed listeners (${results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}), ${METRIC_KEYS.length} metrics with CUPED, delta method, sequential intervals, Holm and SRM`);
-    console.log(`analysis: ${seconds.toFixed(1)} s; this process's peak RSS ${Math.round(peakRss(process.pid) / 2 ** 20)} MB (the aggregation runs in PostgreSQL)`);
-    const firstListens = (r: { rows: number; firstListens: number }) => `${r.rows.toLocaleString("en")} history rows, ${r.firstListens.toLocaleString("en")} first listens`;
-    console.log(`discoveries (the analyze pipeline's first task): once over the history ${backfill.seconds.toFixed(1)} s (${firstListens(backfill.result)}); following one more day ${nightly.seconds.toFixed(1)} s (${firstListens(nightly.result)})`);
-    console.log(`listens_per_day: control ${results.variants[0]!.metrics.listens_per_day!.mean.toFixed(3)}, treatment ${treatment.metrics.listens_per_day!.mean.toFixed(3)}; uplift ${(treatment.metrics.listens_per_day!.uplift!.relative * 100).toFixed(2)}%, CUPED variance reduction ${((treatment.metrics.listens_per_day!.varianceReduction ?? 0) * 100).toFixed(0)}%`);
+    console.log(
+      `\n${users.toLocaleString("en")} exposed listeners (${results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}), ${METRIC_KEYS.length} metrics with CUPED, delta method, sequential intervals, Holm and SRM`,
+    );
+    console.log(
+      `analysis: ${seconds.toFixed(1)} s; this process's peak RSS ${Math.round(peakRss(process.pid) / 2 ** 20)} MB (the aggregation runs in PostgreSQL)`,
+    );
+    const firstListens = (r: { rows: number; firstListens: number }) =>
+      `${r.rows.toLocaleString("en")} history rows, ${r.firstListens.toLocaleString("en")} first listens`;
+    console.log(
+      `discoveries (the analyze pipeline's first task): once over the history ${backfill.seconds.toFixed(1)} s (${firstListens(backfill.result)}); following one more day ${nightly.seconds.toFixed(1)} s (${firstListens(nightly.result)})`,
+    );
+    console.log(
+      `listens_per_day: control ${results.variants[0]!.metrics.listens_per_day!.mean.toFixed(3)}, treatment ${treatment.metrics.listens_per_day!.mean.toFixed(3)}; uplift ${(treatment.metrics.listens_per_day!.uplift!.relative * 100).toFixed(2)}%, CUPED variance reduction ${((treatment.metrics.listens_per_day!.varianceReduction ?? 0) * 100).toFixed(0)}%`,
+    );
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`);
     await database.close();
   } finally {

@@ -24,7 +24,9 @@ export async function freshDatabase(adminUrl: string, name: string): Promise<str
 }
 
 export async function ingest(database: Database, simulator: Simulator, lakeDir: string): Promise<void> {
-  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, store: openStore(lakeDir) }), { trigger: "cli" });
+  const started = await startRun(database, ingestionPipeline({ ...DEFAULT_INGESTION, sourceUrl: simulator.url, store: openStore(lakeDir) }), {
+    trigger: "cli",
+  });
   const run = started.deduped ? null : await started.finished;
   if (run?.status !== "success") throw new Error(`ingestion failed: ${run?.error}`);
 }

@@ -89,7 +89,10 @@ END $$;`;
 
 /** A REST server in a process of its own (server/testing/rest-process.ts); resolves with its URL. */
 function restProcess(env: Record<string, string>): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/rest-process.ts"], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "server/testing/rest-process.ts"], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   return new Promise((resolve, reject) => {
     child.stdout!.once("data", (chunk: Buffer) => resolve({ url: chunk.toString().trim(), stop: () => child.kill("SIGTERM") }));
     child.once("exit", (code) => reject(new Error(`the REST process exited (code ${code})`)));
@@ -102,7 +105,13 @@ async function alternate(servers: { label: string; url: string }[], key: string,
   for (let round = 0; round < rounds; round++) {
     for (const server of round % 2 ? [...servers].reverse() : servers) {
       // A bad track id: the gate's work and nothing after it (400).
-      const result = await autocannon({ url: `${server.url}/api/v1/tracks/x/similar`, connections: 10, overallRate: rate, duration: seconds, headers: { authorization: `Bearer ${key}` } });
+      const result = await autocannon({
+        url: `${server.url}/api/v1/tracks/x/similar`,
+        connections: 10,
+        overallRate: rate,
+        duration: seconds,
+        headers: { authorization: `Bearer ${key}` },
+      });
       const seen = latencies.get(server.label)!;
       seen.p50.push(result.latency.p50);
       seen.p99.push(result.latency.p99);
@@ -110,13 +119,25 @@ async function alternate(servers: { label: string; url: string }[], key: string,
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  return [...latencies].map(([label, l]) => ({ "buckets in": label, "p50 ms (median of blocks)": median(l.p50), "p99 ms (median of blocks)": median(l.p99), "p99 ms per block": l.p99.join(" "), "other than 400": l.non2xx }));
+  return [...latencies].map(([label, l]) => ({
+    "buckets in": label,
+    "p50 ms (median of blocks)": median(l.p50),
+    "p99 ms (median of blocks)": median(l.p99),
+    "p99 ms per block": l.p99.join(" "),
+    "other than 400": l.non2xx,
+  }));
 }
 
 async function main() {
   const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-limits-"));
   await chmod(root, 0o755);
-  const postgres = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-limits", database: "postgres", log: () => undefined });
+  const postgres = await startEmbeddedPostgres({
+    dir: path.join(root, "pg"),
+    port: await freePort(),
+    password: "bench-limits",
+    database: "postgres",
+    log: () => undefined,
+  });
   const redis = await startRedis();
   const url = await freshDatabase(postgres.url, "bench_limits");
   const pool = new pg.Pool({ connectionString: url, max: 10 });
@@ -127,7 +148,11 @@ async function main() {
     const places: [string, Take][] = [
       ["memory (one process)", () => memory.take("key:1", RATE, RATE)],
       ["Redis 7, EVALSHA", () => buckets.take("key:1", RATE, RATE)],
-      ["PostgreSQL 18, PL/pgSQL", async () => (await pool.query<{ wait: number }>({ name: "take", text: "SELECT bench_take($1, $2, $3) AS wait", values: ["key:1", RATE, RATE] })).rows[0]!.wait],
+      [
+        "PostgreSQL 18, PL/pgSQL",
+        async () =>
+          (await pool.query<{ wait: number }>({ name: "take", text: "SELECT bench_take($1, $2, $3) AS wait", values: ["key:1", RATE, RATE] })).rows[0]!.wait,
+      ],
     ];
     const rows = [];
     for (const [place, take] of places) {
@@ -150,7 +175,16 @@ async function main() {
     await database.close();
     const servers = [await restProcess({ DATABASE_URL: url, REDIS_URL: "" }), await restProcess({ DATABASE_URL: url, REDIS_URL: redis.url })];
     try {
-      const http = await alternate([{ label: "memory", url: servers[0]!.url }, { label: "Redis", url: servers[1]!.url }], key, 500, 5, 6);
+      const http = await alternate(
+        [
+          { label: "memory", url: servers[0]!.url },
+          { label: "Redis", url: servers[1]!.url },
+        ],
+        key,
+        500,
+        5,
+        6,
+      );
       console.log("\nthrough HTTP, 500 requests/s on 10 connections, 6 blocks of 5 s on each server in turn (a key lookup in PostgreSQL, then the check):");
       console.table(http);
     } finally {

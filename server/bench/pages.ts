@@ -40,14 +40,19 @@ async function seed(url: string) {
      WHERE r.status = 'success'`);
   await client.query(`INSERT INTO tracks SELECT g, 'song ' || g, 'artist', 'writer', '03:00', 'Pop', 'album', now(), now() FROM generate_series(1, 50000) g`);
   await client.query(`INSERT INTO users SELECT g, 'Ann', 'Lee', 'a@b.c', 'Female', 'Pop', now(), now() FROM generate_series(1, 100000) g`);
-  await client.query(`INSERT INTO listen_history (user_id, items, created_at, updated_at) SELECT g, ARRAY[g % 50000 + 1, (g * 7) % 50000 + 1], now(), now() FROM generate_series(1, 100000) g`);
+  await client.query(
+    `INSERT INTO listen_history (user_id, items, created_at, updated_at) SELECT g, ARRAY[g % 50000 + 1, (g * 7) % 50000 + 1], now(), now() FROM generate_series(1, 100000) g`,
+  );
   await client.query("ANALYZE");
   await client.end();
 }
 
 async function signIn(base: string): Promise<string> {
   const csrfResponse = await fetch(`${base}/api/auth/csrf`);
-  const cookies = csrfResponse.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+  const cookies = csrfResponse.headers
+    .getSetCookie()
+    .map((c) => c.split(";")[0])
+    .join("; ");
   const { csrfToken } = (await csrfResponse.json()) as { csrfToken: string };
   const response = await fetch(`${base}/api/auth/callback/credentials`, {
     method: "POST",
@@ -80,7 +85,16 @@ async function main() {
   const database = await startEmbeddedPostgres({ dir: path.join(dir, "pg"), port: await freePort(), password: "bench-pages", database: "encore" });
   const port = await freePort();
   const app = spawn(process.execPath, ["--import", "tsx", "server/cli/start.ts"], {
-    env: { ...process.env, DATABASE_URL: database.url, NEXTAUTH_SECRET: randomBytes(32).toString("base64url"), PORT: String(port), ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SCHEDULER: "off", DATA_DIR: path.join(dir, "data") },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+      PORT: String(port),
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      SCHEDULER: "off",
+      DATA_DIR: path.join(dir, "data"),
+    },
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {

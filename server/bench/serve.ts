@@ -57,7 +57,10 @@ async function startConsole(env: Record<string, string>, port: number, output: T
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`).then((r) => r.ok, () => false);
+    const ready = await fetch(`http://127.0.0.1:${port}/api/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return child;
     await sleep(500);
   }
@@ -126,13 +129,21 @@ async function prepare(database: Database, url: string, root: string) {
 
 async function main() {
   // --redis: the API's rate limits shared through a Redis of the bench's own (REDIS_URL), as several web processes use them.
-  const { values } = parseArgs({ options: { seconds: { type: "string", default: "30" }, "exposure-seconds": { type: "string", default: "240" }, redis: { type: "boolean", default: false } } });
+  const { values } = parseArgs({
+    options: { seconds: { type: "string", default: "30" }, "exposure-seconds": { type: "string", default: "240" }, redis: { type: "boolean", default: false } },
+  });
   const seconds = Number(values.seconds);
   const exposureSeconds = Number(values["exposure-seconds"]);
   const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-serve-"));
   await chmod(root, 0o755);
   const logs = { server: new Tail(), postgres: new Tail() };
-  const pg = await startEmbeddedPostgres({ dir: path.join(root, "pg"), port: await freePort(), password: "bench-serve", database: "postgres", log: (line) => logs.postgres.add(line) });
+  const pg = await startEmbeddedPostgres({
+    dir: path.join(root, "pg"),
+    port: await freePort(),
+    password: "bench-serve",
+    database: "postgres",
+    log: (line) => logs.postgres.add(line),
+  });
   let server: ChildProcess | undefined;
   let redis: TestRedis | undefined;
   try {
@@ -140,14 +151,26 @@ async function main() {
     const database = createDatabase(url, 2);
     const { simulator, lakeDir } = await prepare(database, url, root);
     // The app's backend is allowed more than the default 1,000 requests/s, as a deployment would configure it.
-    const { key } = await createApiKey(database.db, { name: "bench", scopes: ["recommendations:read", "events:write"], ratePerSecond: 100_000, burst: 100_000 }, { email: "bench" });
+    const { key } = await createApiKey(
+      database.db,
+      { name: "bench", scopes: ["recommendations:read", "events:write"], ratePerSecond: 100_000, burst: 100_000 },
+      { email: "bench" },
+    );
     const users = (await database.db.user.findMany({ select: { id: true } })).map((u) => u.id);
     const tracks = (await database.db.track.findMany({ select: { id: true } })).map((t) => t.id);
     const port = await freePort();
     if (values.redis) redis = await startRedis();
     step("starting npm start (builds first if the sources changed)…");
     server = await startConsole(
-      { ...(redis ? { REDIS_URL: redis.url } : {}), DATABASE_URL: url, MOOVITAMIX_URL: simulator.url, DATA_DIR: path.join(root, "data"), DATA_LAKE_DIR: lakeDir, NEXTAUTH_SECRET: randomBytes(32).toString("hex"), SCHEDULER: "off" },
+      {
+        ...(redis ? { REDIS_URL: redis.url } : {}),
+        DATABASE_URL: url,
+        MOOVITAMIX_URL: simulator.url,
+        DATA_DIR: path.join(root, "data"),
+        DATA_LAKE_DIR: lakeDir,
+        NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+        SCHEDULER: "off",
+      },
       port,
       logs.server,
     );
@@ -179,7 +202,22 @@ async function main() {
     for (const [h, half] of halves.entries()) {
       const experiment = await createExperiment(
         database.db,
-        { ...half, name: "bench", hypothesis: "none", variants: [{ key: "a", versionId: champion.versionId, weight: 1 }, { key: "b", versionId: champion.versionId, weight: 1 }], coverage: 1, primaryMetric: "hit_rate", secondaryMetrics: [], guardrailMetrics: [], correction: "holm", sequential: true, alpha: 0.05 },
+        {
+          ...half,
+          name: "bench",
+          hypothesis: "none",
+          variants: [
+            { key: "a", versionId: champion.versionId, weight: 1 },
+            { key: "b", versionId: champion.versionId, weight: 1 },
+          ],
+          coverage: 1,
+          primaryMetric: "hit_rate",
+          secondaryMetrics: [],
+          guardrailMetrics: [],
+          correction: "holm",
+          sequential: true,
+          alpha: 0.05,
+        },
         actor,
       );
       const design = designOf(experiment);
@@ -189,26 +227,40 @@ async function main() {
       await sleep(5000);
       step(`exposure logging: ${exposureSeconds} s with ${within.length} listeners inside an experiment and ${without.length} outside`);
       // Each run begins its pairs with the other condition, so anything in step with the blocks (a timer) cancels too.
-      runs.push(await alternatingLoad({ url: base, key, without, within, withinFirst: h === 1, rate: 500, connections: 10, seconds: exposureSeconds, blockMs: 2000 }));
+      runs.push(
+        await alternatingLoad({ url: base, key, without, within, withinFirst: h === 1, rate: 500, connections: 10, seconds: exposureSeconds, blockMs: 2000 }),
+      );
       await stopExperiment(database.db, experiment.key, actor);
     }
     const exposures = await database.db.experimentExposure.count();
     step("feedback events");
     const events = await loadEvents(base, key, users, tracks, 10);
     const stored = await database.db.feedbackEvent.count();
-    console.log(`\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`);
+    console.log(
+      `\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`,
+    );
     console.table(results);
-    console.log(`at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms); rate limits ${redis ? "shared through Redis" : "in the process's memory"}`);
+    console.log(
+      `at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms); rate limits ${redis ? "shared through Redis" : "in the process's memory"}`,
+    );
     const ms = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)}`;
-    const p99 = quantileDifference(runs.map((r) => r.pairs), 0.99, { seed: SEED });
+    const p99 = quantileDifference(
+      runs.map((r) => r.pairs),
+      0.99,
+      { seed: SEED },
+    );
     const cpu = (r: (typeof runs)[number]) => `${r.cpuUsPerRequest.without.toFixed(0)} → ${r.cpuUsPerRequest.within.toFixed(0)} µs`;
     console.log(
       `exposure logging (every answer inside assigns and records an exposure; ${exposures} recorded), 500 req/s alternating every 2 s for ${exposureSeconds} s × 2 runs (${runs.map((r) => r.pairs.length).join(" + ")} pairs of blocks, ${runs.reduce((n, r) => n + r.errors, 0)} errors):`,
     );
-    console.log(`  p99 outside ${p99.without.toFixed(1)} ms, inside ${p99.within.toFixed(1)} ms: ${ms(p99.difference)} ms (95% CI ${ms(p99.ci[0])} to ${ms(p99.ci[1])}; target ≤ +2 ms)`);
+    console.log(
+      `  p99 outside ${p99.without.toFixed(1)} ms, inside ${p99.within.toFixed(1)} ms: ${ms(p99.difference)} ms (95% CI ${ms(p99.ci[0])} to ${ms(p99.ci[1])}; target ≤ +2 ms)`,
+    );
     console.log(`  machine CPU per request outside → inside: ${runs.map(cpu).join(", ")}`);
     console.log(`highest throughput with p99 < 50 ms: ${best ? Math.round(best.rate) : "none"} req/s (target ≥ 1,500)`);
-    console.log(`events: ${stored} stored in 10 s from ${events.requests.total} batches of 1,000 = ${Math.round(stored / 10)} events/s, p99 ${events.latency.p99} ms per batch, non-2xx ${events.non2xx} (target ≥ 5,000/s)`);
+    console.log(
+      `events: ${stored} stored in 10 s from ${events.requests.total} batches of 1,000 = ${Math.round(stored / 10)} events/s, p99 ${events.latency.p99} ms per batch, non-2xx ${events.non2xx} (target ≥ 5,000/s)`,
+    );
     console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}; autocannon runs on the same machine`);
     await simulator.close();
     await database.close();

@@ -52,7 +52,9 @@ try {
   const zeros = Buffer.alloc(64 * MiB);
   for (let done = 0; done < SIZE; done += zeros.length) expected.update(zeros);
   const digest = expected.digest("hex");
-  console.log(`npm run bench:store: a ${SIZE / 1024 ** 3} GiB sparse file through each store (Node ${process.version}, ${os.cpus().length} cores); RSS at start ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB`);
+  console.log(
+    `npm run bench:store: a ${SIZE / 1024 ** 3} GiB sparse file through each store (Node ${process.version}, ${os.cpus().length} cores); RSS at start ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB`,
+  );
   console.log("| store | step | time | rate | peak RSS of the process |\n| --- | --- | --- | --- | --- |");
   await roundTrip("local folder", openStore(path.join(root, "lake")), file, digest);
   await roundTrip("S3 (s3rver, same process)", openStore(s3.url("bench")), file, digest);

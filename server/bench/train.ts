@@ -29,8 +29,18 @@ interface Scenario {
 
 const SCENARIOS: Scenario[] = [
   { label: "a", name: "realistic simulator, default size and seed", sizes: {}, oracle: true, target: "best NDCG@10 ≥ 2 × popularity" },
-  { label: "b", name: "2,000 users, 17,000 tracks, ~90,000 listens, long-tailed", sizes: { users: 2000, tracks: 17000, histories: 4600, itemsPerHistory: 20 }, target: "train run ≤ 15 s, ≤ 1.5 GB" },
-  { label: "c", name: "20,000 users, 50,000 tracks, 2 million listens", sizes: { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 }, target: "train run ≤ 120 s, ≤ 1.5 GB" },
+  {
+    label: "b",
+    name: "2,000 users, 17,000 tracks, ~90,000 listens, long-tailed",
+    sizes: { users: 2000, tracks: 17000, histories: 4600, itemsPerHistory: 20 },
+    target: "train run ≤ 15 s, ≤ 1.5 GB",
+  },
+  {
+    label: "c",
+    name: "20,000 users, 50,000 tracks, 2 million listens",
+    sizes: { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 },
+    target: "train run ≤ 120 s, ≤ 1.5 GB",
+  },
 ];
 
 const SEED = 42;
@@ -42,13 +52,17 @@ async function oracle(database: Database, simulator: Simulator, lakeDir: string)
   const session = new TrainSession(row, snapshot, SEED, unpaced());
   const index = new Map<number, number>();
   snapshot.trackIds.forEach((id, i) => index.set(id, i));
-  return session.evaluateScorer((user, out) => {
-    out.fill(0);
-    for (const [track, chance] of simulator.catalogue.listenChances(snapshot.userIds[user]!)) {
-      const i = index.get(track);
-      if (i !== undefined) out[i] = chance;
-    }
-  }, "test", DEFAULT_TRAIN.evalUsers);
+  return session.evaluateScorer(
+    (user, out) => {
+      out.fill(0);
+      for (const [track, chance] of simulator.catalogue.listenChances(snapshot.userIds[user]!)) {
+        const i = index.get(track);
+        if (i !== undefined) out[i] = chance;
+      }
+    },
+    "test",
+    DEFAULT_TRAIN.evalUsers,
+  );
 }
 
 async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
@@ -81,16 +95,24 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
         "process peak RSS MB": Math.round(t.peakRssBytes / 2 ** 20),
       };
     });
-    const tasks = run.tasks.map((t) => `${t.task} ${t.startedAt && t.finishedAt ? ((t.finishedAt.getTime() - t.startedAt.getTime()) / 1000).toFixed(1) : "?"}`).join(" · ");
-    console.log(`\n(${scenario.label}) ${scenario.name}: ${snapshot.users} users, ${snapshot.tracks} tracks, ${snapshot.listens} listens, ${snapshot.pairs} user–track pairs`);
+    const tasks = run.tasks
+      .map((t) => `${t.task} ${t.startedAt && t.finishedAt ? ((t.finishedAt.getTime() - t.startedAt.getTime()) / 1000).toFixed(1) : "?"}`)
+      .join(" · ");
+    console.log(
+      `\n(${scenario.label}) ${scenario.name}: ${snapshot.users} users, ${snapshot.tracks} tracks, ${snapshot.listens} listens, ${snapshot.pairs} user–track pairs`,
+    );
     console.table(rows);
     const runSeconds = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : Number.NaN;
-    console.log(`train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB); target: ${scenario.target}`);
+    console.log(
+      `train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB); target: ${scenario.target}`,
+    );
     console.log(`tasks (s): ${tasks}`);
     if (scenario.oracle) {
       const best = Math.max(...versions.map(versionNdcg10));
       const o = await oracle(database, simulator, lakeDir);
-      console.log(`oracle (the simulator's true tastes): NDCG@10 ${o.overall["ndcg@10"].toFixed(4)}, recall@20 ${o.overall["recall@20"].toFixed(4)}; best model ÷ oracle = ${(best / o.overall["ndcg@10"]).toFixed(2)}; best ÷ popularity = ${(best / popularity).toFixed(2)}`);
+      console.log(
+        `oracle (the simulator's true tastes): NDCG@10 ${o.overall["ndcg@10"].toFixed(4)}, recall@20 ${o.overall["recall@20"].toFixed(4)}; best model ÷ oracle = ${(best / o.overall["ndcg@10"]).toFixed(2)}; best ÷ popularity = ${(best / popularity).toFixed(2)}`,
+      );
     }
   } finally {
     await simulator.close();

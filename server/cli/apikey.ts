@@ -27,13 +27,18 @@ async function main() {
     if (command === "create") {
       const input = newApiKeyInput.safeParse({
         name: values.name,
-        scopes: (values.scopes ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+        scopes: (values.scopes ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter(Boolean),
         ratePerSecond: values.rate === undefined ? undefined : Number(values.rate),
         burst: values.burst === undefined ? undefined : Number(values.burst),
       });
       if (!input.success) throw new UsageError(z.prettifyError(input.error));
       const { key, record } = await createApiKey(database.db, input.data, actor);
-      console.error(`Created API key ${record.id} "${record.name}" (${record.prefix}…) with ${record.scopes.join(", ")}, ${record.ratePerSecond}/s burst ${record.burst}. It is shown once:`);
+      console.error(
+        `Created API key ${record.id} "${record.name}" (${record.prefix}…) with ${record.scopes.join(", ")}, ${record.ratePerSecond}/s burst ${record.burst}. It is shown once:`,
+      );
       console.log(key);
     } else if (command === "list") {
       for (const k of await listApiKeys(database.db)) {

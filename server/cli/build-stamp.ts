@@ -3,7 +3,18 @@ import { existsSync } from "node:fs";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 
-const SOURCES = ["app", "components", "server", "cron", "proxy.ts", "instrumentation.ts", "next.config.mjs", "tsconfig.json", "package-lock.json", "prisma/schema.prisma"];
+const SOURCES = [
+  "app",
+  "components",
+  "server",
+  "cron",
+  "proxy.ts",
+  "instrumentation.ts",
+  "next.config.mjs",
+  "tsconfig.json",
+  "package-lock.json",
+  "prisma/schema.prisma",
+];
 const SKIP = new Set(["node_modules", "generated"]);
 const STAMP = path.join(".next", "encore-source-hash");
 
@@ -25,7 +36,11 @@ export async function sourceHash(root = process.cwd()): Promise<string> {
   const hash = createHash("sha256");
   for (const source of SOURCES) {
     for await (const file of files(path.join(root, source))) {
-      hash.update(path.relative(root, file)).update("\0").update(await readFile(file)).update("\0");
+      hash
+        .update(path.relative(root, file))
+        .update("\0")
+        .update(await readFile(file))
+        .update("\0");
     }
   }
   return hash.digest("hex");

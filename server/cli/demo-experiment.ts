@@ -28,7 +28,14 @@ const USAGE = "npm run demo:experiment -- [--days 14] [--aa] [--json] [--seed 42
  * database, ingestion and training, then day by day (rounds in real time, never dated after it): listeners ask and play → ingest → analyse.
  */
 async function main() {
-  const { values } = parseArgs({ options: { days: { type: "string", default: "14" }, aa: { type: "boolean", default: false }, json: { type: "boolean", default: false }, seed: { type: "string", default: "42" } } });
+  const { values } = parseArgs({
+    options: {
+      days: { type: "string", default: "14" },
+      aa: { type: "boolean", default: false },
+      json: { type: "boolean", default: false },
+      seed: { type: "string", default: "42" },
+    },
+  });
   const days = Number(values.days);
   const seed = Number(values.seed);
   if (!Number.isInteger(days) || days < 1 || days > 60 || !Number.isInteger(seed)) throw new Error(`--days is 1 to 60 and --seed an integer.\n${USAGE}`);
@@ -64,7 +71,9 @@ async function main() {
       {
         key,
         name: values.aa ? `A/A: ${champion.version.family} against itself` : `${champion.version.family} against popularity`,
-        hypothesis: values.aa ? "Both variants are the same version: no difference should be found." : "Listeners play more of what the model recommends than of what is popular.",
+        hypothesis: values.aa
+          ? "Both variants are the same version: no difference should be found."
+          : "Listeners play more of what the model recommends than of what is popular.",
         variants: [
           { key: "control", versionId: control.id, weight: 1 },
           { key: "treatment", versionId: champion.versionId, weight: 1 },
@@ -95,8 +104,12 @@ async function main() {
       results = await analyzeExperiment(database, (await getExperiment(database.db, key))!, { deadlineUtc: "23:59" });
       const treatment = results.variants[1]!;
       const primary = treatment.metrics[results.primaryMetric]!;
-      const uplift = primary.uplift ? `${(primary.uplift.relative * 100).toFixed(1)}% [${(primary.uplift.ci[0] * 100).toFixed(1)}%, ${(primary.uplift.ci[1] * 100).toFixed(1)}%]` : "—";
-      say(`day ${String(day).padStart(2)}: users ${results.variants.map((v) => v.users).join(" / ")}; ${results.primaryMetric} uplift ${uplift}, p ${primary.adjustedPValue?.toFixed(4) ?? "—"}${primary.significant ? " (significant)" : ""}; SRM p ${results.srm.pValue.toFixed(3)}`);
+      const uplift = primary.uplift
+        ? `${(primary.uplift.relative * 100).toFixed(1)}% [${(primary.uplift.ci[0] * 100).toFixed(1)}%, ${(primary.uplift.ci[1] * 100).toFixed(1)}%]`
+        : "—";
+      say(
+        `day ${String(day).padStart(2)}: users ${results.variants.map((v) => v.users).join(" / ")}; ${results.primaryMetric} uplift ${uplift}, p ${primary.adjustedPValue?.toFixed(4) ?? "—"}${primary.significant ? " (significant)" : ""}; SRM p ${results.srm.pValue.toFixed(3)}`,
+      );
     }
     if (values.json) process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
     else {
@@ -104,7 +117,9 @@ async function main() {
       for (const v of results!.variants) {
         say(`${v.key} (version ${v.modelVersion}, ${v.users} users):`);
         for (const [metric, r] of Object.entries(v.metrics)) {
-          const uplift = r.uplift ? ` uplift ${(r.uplift.relative * 100).toFixed(1)}% [${(r.uplift.ci[0] * 100).toFixed(1)}%, ${(r.uplift.ci[1] * 100).toFixed(1)}%], p ${r.adjustedPValue?.toFixed(4)}, chance to beat control ${((r.chanceToBeatControl ?? 0) * 100).toFixed(1)}%${r.significant ? ", significant" : ""}` : "";
+          const uplift = r.uplift
+            ? ` uplift ${(r.uplift.relative * 100).toFixed(1)}% [${(r.uplift.ci[0] * 100).toFixed(1)}%, ${(r.uplift.ci[1] * 100).toFixed(1)}%], p ${r.adjustedPValue?.toFixed(4)}, chance to beat control ${((r.chanceToBeatControl ?? 0) * 100).toFixed(1)}%${r.significant ? ", significant" : ""}`
+            : "";
           say(`  ${metric}: ${r.mean.toFixed(4)}${uplift}`);
         }
       }

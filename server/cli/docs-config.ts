@@ -139,7 +139,10 @@ export function envExample(): string {
   }
   lines.push("", "# ── Read where they are used (not checked at start) ──");
   for (const v of OTHER_VARIABLES) {
-    lines.push("", ...comment(`${v.use === "deployments" ? "" : `${v.use[0]!.toUpperCase()}${v.use.slice(1)}: `}${plain(v.description)} Default: ${plain(v.shownDefault)}.`));
+    lines.push(
+      "",
+      ...comment(`${v.use === "deployments" ? "" : `${v.use[0]!.toUpperCase()}${v.use.slice(1)}: `}${plain(v.description)} Default: ${plain(v.shownDefault)}.`),
+    );
     lines.push(`# ${v.name}=${v.example}`);
   }
   lines.push("");

@@ -51,7 +51,10 @@ function serve(env: NodeJS.ProcessEnv): ChildProcess {
 function startWorkers(count: number, env: NodeJS.ProcessEnv, stopping: () => boolean): ChildProcess[] {
   return Array.from({ length: count }, (_, i) => {
     const worker = spawn(process.execPath, ["--import", "tsx", workerScript], { stdio: "inherit", env });
-    worker.once("exit", (code, signal) => stopping() || log(`worker ${i + 1} (pid ${worker.pid}) exited (${signal ?? code}); the other workers retake its runs`));
+    worker.once(
+      "exit",
+      (code, signal) => stopping() || log(`worker ${i + 1} (pid ${worker.pid}) exited (${signal ?? code}); the other workers retake its runs`),
+    );
     return worker;
   });
 }
@@ -67,7 +70,10 @@ async function waitUntilServing(host: string, port: number, child: ChildProcess,
   url.port = String(port);
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`Next.js exited with code ${child.exitCode} while starting.`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return;
     await sleep(250);
   }
@@ -142,10 +148,14 @@ async function main() {
     const serverExited = next.exitCode === null ? exitCode(next) : Promise.resolve(0);
     if (next.exitCode === null) next.kill("SIGTERM");
     const killer = setTimeout(() => next.kill("SIGKILL"), 6000);
-    const workersExited = Promise.all(workers.filter((w) => w.exitCode === null).map((w) => {
-      w.kill("SIGTERM");
-      return exitCode(w);
-    }));
+    const workersExited = Promise.all(
+      workers
+        .filter((w) => w.exitCode === null)
+        .map((w) => {
+          w.kill("SIGTERM");
+          return exitCode(w);
+        }),
+    );
     const stopped = await stopLocalRuns(`stopped: Encore received ${reason}`);
     if (stopped.length) log(`stopped run(s) ${stopped.join(", ")}`);
     await serverExited;
@@ -153,7 +163,11 @@ async function main() {
     clearTimeout(killer);
     // Runs the web server was executing (triggered from the console or a cron route) are recorded as ended too.
     const ledger = jobsDatabase ?? createDatabase(runtime.url, 2);
-    const orphaned = await endRunsOfStoppedProcesses(ledger, Object.values(JOBS).map((j) => j.pipeline), `stopped: Encore received ${reason}`).catch(() => []);
+    const orphaned = await endRunsOfStoppedProcesses(
+      ledger,
+      Object.values(JOBS).map((j) => j.pipeline),
+      `stopped: Encore received ${reason}`,
+    ).catch(() => []);
     if (orphaned.length) log(`recorded run(s) ${orphaned.join(", ")} of the web server as stopped`);
     await ledger.close().catch(() => undefined);
     await simulator?.close();
@@ -175,8 +189,23 @@ async function main() {
   const ledger = jobsDatabase;
   if (jobQueue === "on") {
     // Workers sweep dead runs themselves, and queue them again.
-    workers = startWorkers(env.WORKERS, { ...process.env, NODE_ENV: "production", DATABASE_URL: runtime.url, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_SECRET: runtime.nextauthSecret, NEXTAUTH_URL: publicUrl, JOB_QUEUE: "on", SCHEDULER: "off" }, () => stopping);
-    log(`Runs go through the queue (JOB_QUEUE=on)${workers.length ? ` to ${workers.length} worker process(es)` : ": start npm run worker where they should run"}.`);
+    workers = startWorkers(
+      env.WORKERS,
+      {
+        ...process.env,
+        NODE_ENV: "production",
+        DATABASE_URL: runtime.url,
+        MOOVITAMIX_URL: sourceUrl,
+        NEXTAUTH_SECRET: runtime.nextauthSecret,
+        NEXTAUTH_URL: publicUrl,
+        JOB_QUEUE: "on",
+        SCHEDULER: "off",
+      },
+      () => stopping,
+    );
+    log(
+      `Runs go through the queue (JOB_QUEUE=on)${workers.length ? ` to ${workers.length} worker process(es)` : ": start npm run worker where they should run"}.`,
+    );
   } else {
     // A run whose process died is recorded failed within a minute, and alerted, even with the scheduler off.
     sweeper = startRunSweeper(ledger, async (pipeline, ids) => {
@@ -186,7 +215,10 @@ async function main() {
   }
   if (env.SCHEDULER === "on") {
     // Scheduled jobs start from this process, beside the web server (run here, or queued); the advisory lock keeps one run at a time.
-    scheduler = await startScheduler({ database: jobsDatabase, env: { ...env, JOB_QUEUE: jobQueue, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } }, (line) => log(`scheduler: ${line}`));
+    scheduler = await startScheduler(
+      { database: jobsDatabase, env: { ...env, JOB_QUEUE: jobQueue, MOOVITAMIX_URL: sourceUrl, NEXTAUTH_URL: publicUrl } },
+      (line) => log(`scheduler: ${line}`),
+    );
   } else {
     log("Scheduler off (SCHEDULER=off): jobs run only when triggered.");
   }

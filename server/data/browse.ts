@@ -14,7 +14,14 @@ const literal = (search: string) => search.replace(/[\\%_]/g, (c) => `\\${c}`);
 export async function browseTracks(db: Db, search: string, paging: Paging) {
   const id = asId(search);
   const where: Prisma.TrackWhereInput = search
-    ? { OR: [...(id ? [{ id }] : []), { name: { contains: literal(search), mode: "insensitive" } }, { artist: { contains: literal(search), mode: "insensitive" } }, { genres: { contains: literal(search), mode: "insensitive" } }] }
+    ? {
+        OR: [
+          ...(id ? [{ id }] : []),
+          { name: { contains: literal(search), mode: "insensitive" } },
+          { artist: { contains: literal(search), mode: "insensitive" } },
+          { genres: { contains: literal(search), mode: "insensitive" } },
+        ],
+      }
     : {};
   const [total, rows] = await Promise.all([db.track.count({ where }), db.track.findMany({ where, orderBy: { id: "asc" }, ...skip(paging) })]);
   return { total, rows };
@@ -70,6 +77,9 @@ export async function browseQuarantine(db: Db, filter: { runId?: number; dataset
     reasonCode: filter.reasonCode,
     ...(filter.unresolvedOnly ? { resolvedAt: null } : {}),
   };
-  const [total, rows] = await Promise.all([db.quarantinedRecord.count({ where }), db.quarantinedRecord.findMany({ where, orderBy: { id: "desc" }, ...skip(paging) })]);
+  const [total, rows] = await Promise.all([
+    db.quarantinedRecord.count({ where }),
+    db.quarantinedRecord.findMany({ where, orderBy: { id: "desc" }, ...skip(paging) }),
+  ]);
   return { total, rows };
 }

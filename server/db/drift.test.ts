@@ -35,7 +35,11 @@ describe("schema.prisma against the migrated database", () => {
     ["another nullability", `ALTER TABLE users ALTER COLUMN email DROP NOT NULL`, /User.email .* schema says NOT NULL, database has nullable/],
     ["a table the schema lacks", `CREATE TABLE stray (id int)`, /table "stray" has no model/],
     ["a missing table", `DROP TABLE sign_in_attempts`, /model SignInAttempt: table "sign_in_attempts" is missing/],
-    ["another enum", `ALTER TYPE operator_role ADD VALUE 'owner'`, /enum Role: schema says \(admin, operator, viewer\), database has \(admin, operator, viewer, owner\)/],
+    [
+      "another enum",
+      `ALTER TYPE operator_role ADD VALUE 'owner'`,
+      /enum Role: schema says \(admin, operator, viewer\), database has \(admin, operator, viewer, owner\)/,
+    ],
   ])("are told apart when the database has %s", async (_case, change, expected) => {
     const problems = await driftAfter(change);
     expect(problems.join("\n")).toMatch(expected);

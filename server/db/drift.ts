@@ -105,11 +105,7 @@ export async function schemaDrift(connectionString: string, schemaPath = path.jo
   }
 }
 
-function compare(
-  datamodel: { models: DmmfModel[]; enums: DmmfEnum[] },
-  columns: ColumnRow[],
-  enumRows: { name: string; value: string }[],
-): string[] {
+function compare(datamodel: { models: DmmfModel[]; enums: DmmfEnum[] }, columns: ColumnRow[], enumRows: { name: string; value: string }[]): string[] {
   const problems: string[] = [];
   const enumDbNames = new Map(datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const dbTables = new Map<string, Map<string, ColumnRow>>();

@@ -40,10 +40,7 @@ describe("migrate", () => {
     );
     expect(rows.map((r) => [r.migration_name, r.checksum])).toEqual(onDisk.map((m) => [m.name, m.checksum]));
     expect(rows.every((r) => r.finished_at instanceof Date && r.applied_steps_count === 1)).toBe(true);
-    const tables = await query<{ table_name: string }>(
-      database.url,
-      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-    );
+    const tables = await query<{ table_name: string }>(database.url, `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`);
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["tracks", "users", "listen_history", "operators", "audit_log"]));
   });
 
@@ -70,10 +67,7 @@ describe("migrate", () => {
     database = await createTestDatabase({ migrated: false });
     const dir = await copyOfMigrations();
     await mkdir(path.join(dir, "99990101000000_broken"));
-    await writeFile(
-      path.join(dir, "99990101000000_broken", "migration.sql"),
-      `CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;`,
-    );
+    await writeFile(path.join(dir, "99990101000000_broken", "migration.sql"), `CREATE TABLE half_done (id int);\nSELECT * FROM no_such_table;`);
     await expect(migrate(database.url, dir)).rejects.toThrow(/99990101000000_broken failed and was rolled back/);
     const [table] = await query<{ t: string | null }>(database.url, `SELECT to_regclass('half_done')::text AS t`);
     expect(table?.t).toBeNull();

@@ -22,7 +22,10 @@ export interface MigrationReport {
 /** The migrations on disk, in the order Prisma applies them (by folder name). */
 export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const entries = await readdir(/* turbopackIgnore: true */ dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(/* turbopackIgnore: true */ path.join(dir, name, "migration.sql"), "utf8");
@@ -51,9 +54,7 @@ interface LedgerRow {
 }
 
 async function ledger(client: pg.ClientBase): Promise<LedgerRow[]> {
-  const { rows } = await client.query<LedgerRow>(
-    `SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at`,
-  );
+  const { rows } = await client.query<LedgerRow>(`SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations" ORDER BY started_at`);
   return rows;
 }
 
@@ -71,9 +72,7 @@ export async function migrate(connectionString: string, dir = MIGRATIONS_DIR): P
     const rows = await ledger(client);
     const failed = rows.find((r) => r.finished_at === null && r.rolled_back_at === null);
     if (failed) {
-      throw new Error(
-        `Migration ${failed.migration_name} started but never finished. Inspect the database, then mark it rolled back in _prisma_migrations.`,
-      );
+      throw new Error(`Migration ${failed.migration_name} started but never finished. Inspect the database, then mark it rolled back in _prisma_migrations.`);
     }
     const done = new Map(rows.filter((r) => r.finished_at !== null && r.rolled_back_at === null).map((r) => [r.migration_name, r]));
     const report: MigrationReport = { applied: [], alreadyApplied: [] };
@@ -100,15 +99,13 @@ async function apply(client: pg.Client, migration: Migration): Promise<void> {
   const id = randomUUID();
   try {
     await client.query("BEGIN");
-    await client.query(
-      `INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`,
-      [id, migration.checksum, migration.name],
-    );
+    await client.query(`INSERT INTO "_prisma_migrations" (id, checksum, migration_name, started_at) VALUES ($1, $2, $3, now())`, [
+      id,
+      migration.checksum,
+      migration.name,
+    ]);
     await client.query(migration.sql);
-    await client.query(
-      `UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
-      [id],
-    );
+    await client.query(`UPDATE "_prisma_migrations" SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`, [id]);
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK");

@@ -22,7 +22,11 @@ it("says the database is unreachable, listing no migrations, when nothing answer
   const down = createDatabase(`postgresql://encore:x@127.0.0.1:${await freePort()}/encore`);
   try {
     // Before the fix: every migration on disk was listed as pending.
-    expect(await checkReadiness(down.db)).toEqual({ ready: false, database: "unreachable", message: "The database cannot be reached, so which migrations are applied is unknown." });
+    expect(await checkReadiness(down.db)).toEqual({
+      ready: false,
+      database: "unreachable",
+      message: "The database cannot be reached, so which migrations are applied is unknown.",
+    });
   } finally {
     await down.close();
   }

@@ -24,7 +24,8 @@ export async function checkReadiness(db: Db): Promise<Readiness> {
     return { ready: pendingMigrations.length === 0, database: "reachable", pendingMigrations };
   } catch (error) {
     console.error("readiness: database query failed:", error instanceof Error ? error.message : error);
-    if (isDatabaseUnavailable(error)) return { ready: false, database: "unreachable", message: "The database cannot be reached, so which migrations are applied is unknown." };
+    if (isDatabaseUnavailable(error))
+      return { ready: false, database: "unreachable", message: "The database cannot be reached, so which migrations are applied is unknown." };
     return { ready: false, database: "error", message: "Reading the applied migrations failed; the cause is in the server's log." };
   }
 }

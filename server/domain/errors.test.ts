@@ -6,7 +6,10 @@ import { DomainError } from "./errors";
 /** A copy of DomainError as another bundle of this module would have it: same shape, another class. */
 class OtherCopyOfDomainError extends Error {
   readonly domainError = true;
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -18,7 +21,15 @@ const router = createTRPCRouter({
 });
 
 const call = async (path: string, method = "POST") => {
-  const response = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request(`http://encore.test/api/trpc/${path}`, method === "POST" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method }), router, createContext: () => ({}) as never });
+  const response = await fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req: new Request(
+      `http://encore.test/api/trpc/${path}`,
+      method === "POST" ? { method, headers: { "content-type": "application/json" }, body: "{}" } : { method },
+    ),
+    router,
+    createContext: () => ({}) as never,
+  });
   return { status: response.status, body: await response.text() };
 };
 

@@ -47,7 +47,9 @@ async function followingNotes(database: Database, followedAt: Date | null): Prom
     "SELECT count(*)::int AS newer FROM pipeline_runs WHERE pipeline = 'ingest' AND status = 'success' AND finished_at > $1",
     [followedAt],
   );
-  return rows[0]!.newer > 0 ? [`listening ingested after ${followedAt.toISOString().slice(0, 16).replace("T", " ")} UTC is not counted yet: the analyze pipeline follows it`] : [];
+  return rows[0]!.newer > 0
+    ? [`listening ingested after ${followedAt.toISOString().slice(0, 16).replace("T", " ")} UTC is not counted yet: the analyze pipeline follows it`]
+    : [];
 }
 
 /**
@@ -68,7 +70,10 @@ export async function analyzeExperiment(database: Database, experiment: WithVari
     [experiment.id],
   );
   const counts = variants.map((v) => exposed.find((r) => r.variant === v.key)?.n ?? 0);
-  const srm = sampleRatioMismatch(counts, variants.map((v) => v.weight));
+  const srm = sampleRatioMismatch(
+    counts,
+    variants.map((v) => v.weight),
+  );
 
   const sequential = experiment.sequential ? { tuning: SEQUENTIAL_TUNING } : null;
   const results = variants.map(() => ({}) as Record<string, MetricResult>);
@@ -121,7 +126,10 @@ export async function analyzeExperiment(database: Database, experiment: WithVari
     sequential: experiment.sequential,
     correction: experiment.correction,
     srm: { ...srm, flagged: srm.pValue < SRM_THRESHOLD },
-    dataQuality: [...(await followingNotes(database, followedAt)), ...(experiment.startedAt ? await dataQualityNotes(database, experiment.startedAt, asOf, options.deadlineUtc) : [])],
+    dataQuality: [
+      ...(await followingNotes(database, followedAt)),
+      ...(experiment.startedAt ? await dataQualityNotes(database, experiment.startedAt, asOf, options.deadlineUtc) : []),
+    ],
     guardrailBreached,
     variants: variants.map((v, i) => ({ key: v.key, modelVersion: v.versionId, weight: v.weight, users: users[i]!, metrics: results[i]! })),
   };

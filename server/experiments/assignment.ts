@@ -30,7 +30,9 @@ export interface AssignmentDesign {
 }
 
 /** The design of a stored experiment, its variants in their order. */
-export function designOf(experiment: Pick<Experiment, "seed" | "coverage" | "namespace" | "namespaceStart" | "namespaceEnd"> & { variants: readonly { weight: number }[] }): AssignmentDesign {
+export function designOf(
+  experiment: Pick<Experiment, "seed" | "coverage" | "namespace" | "namespaceStart" | "namespaceEnd"> & { variants: readonly { weight: number }[] },
+): AssignmentDesign {
   const { seed, coverage, namespace, namespaceStart, namespaceEnd, variants } = experiment;
   return { seed, weights: variants.map((v) => v.weight), coverage, namespace: namespace ? [namespace, namespaceStart, namespaceEnd] : null };
 }

@@ -34,7 +34,10 @@ async function runToEnd(database: Database, definition: PipelineDefinition): Pro
 /** The listeners' round on the simulator: they ask this Encore now, and what they play is dated up to the real now. */
 async function playRound(sourceUrl: string): Promise<void> {
   const response = await fetch(new URL("/admin/round", sourceUrl), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
-  if (!response.ok) throw new Error(`the simulator did not play a round (HTTP ${response.status}): ${((await response.json().catch(() => null)) as { detail?: string } | null)?.detail ?? ""}`);
+  if (!response.ok)
+    throw new Error(
+      `the simulator did not play a round (HTTP ${response.status}): ${((await response.json().catch(() => null)) as { detail?: string } | null)?.detail ?? ""}`,
+    );
   // Exposures reach the database within the serving API's half-second batches.
   await sleep(1500);
 }
@@ -122,7 +125,10 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
           const key = demoExperimentKey(ctx.run.id);
           const experiment = await getExperiment(ctx.database.db, key);
           if (!experiment || (experiment.status !== "running" && experiment.status !== "stopped")) return;
-          const latest = await ctx.database.db.experimentResult.findFirst({ where: { experimentId: experiment.id }, orderBy: [{ day: "desc" }, { computedAt: "desc" }] });
+          const latest = await ctx.database.db.experimentResult.findFirst({
+            where: { experimentId: experiment.id },
+            orderBy: [{ day: "desc" }, { computedAt: "desc" }],
+          });
           const note = conclusion(latest ? readResults(latest.results) : undefined, rounds);
           await decideExperiment(ctx.database.db, key, { variant: null, note }, { email: "demo" });
           ctx.log(`experiment ${key} decided, nothing shipped. ${note}`);

@@ -6,7 +6,18 @@ let database: TestDatabase;
 beforeAll(async () => {
   database = await createTestDatabase();
   const now = new Date();
-  await database.db.user.createMany({ data: Array.from({ length: 20 }, (_, i) => ({ id: i + 1, firstName: "f", lastName: "l", email: `${i + 1}@x`, gender: "x", favoriteGenres: "Rock", createdAt: now, updatedAt: now })) });
+  await database.db.user.createMany({
+    data: Array.from({ length: 20 }, (_, i) => ({
+      id: i + 1,
+      firstName: "f",
+      lastName: "l",
+      email: `${i + 1}@x`,
+      gender: "x",
+      favoriteGenres: "Rock",
+      createdAt: now,
+      updatedAt: now,
+    })),
+  });
 });
 afterAll(() => database.drop());
 beforeEach(() => database.pool.query("TRUNCATE listen_history, heard_tracks, discoveries, watermarks"));
@@ -99,11 +110,16 @@ describe("discoveries: first listens followed from the load", () => {
 
   it("after any sequence of loads and refreshes, equals the tables derived from scratch", async () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 48271) % 2147483647) / 2147483647);
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
     const pick = (n: number) => 1 + Math.floor(random() * n);
     for (let round = 0; round < 12; round++) {
       // New days, late days and edits of known days, for a few listeners at a time.
-      for (let i = 0; i < 15; i++) await load(pick(20), pick(28), Array.from({ length: pick(6) }, () => pick(30)));
+      for (let i = 0; i < 15; i++)
+        await load(
+          pick(20),
+          pick(28),
+          Array.from({ length: pick(6) }, () => pick(30)),
+        );
       if (random() < 0.7) await refreshDiscoveries(database.pool);
     }
     await refreshDiscoveries(database.pool);

@@ -52,8 +52,16 @@ async function lockedForChange(tx: Prisma.TransactionClient, key: string) {
 }
 
 /** Refused because someone else moved it on meanwhile (409), or because it never could (412). */
-function wrongStatus(key: string, experiment: { status: string; decidedBy: string | null; shippedVariant: string | null }, action: string, laterStatuses: string[]): ExperimentError {
-  const by = experiment.status === "decided" ? ` by ${experiment.decidedBy ?? "someone"} (${experiment.shippedVariant === null ? "shipped nothing" : `shipped ${experiment.shippedVariant}`})` : "";
+function wrongStatus(
+  key: string,
+  experiment: { status: string; decidedBy: string | null; shippedVariant: string | null },
+  action: string,
+  laterStatuses: string[],
+): ExperimentError {
+  const by =
+    experiment.status === "decided"
+      ? ` by ${experiment.decidedBy ?? "someone"} (${experiment.shippedVariant === null ? "shipped nothing" : `shipped ${experiment.shippedVariant}`})`
+      : "";
   return laterStatuses.includes(experiment.status)
     ? new ExperimentError(`Experiment "${key}" is ${experiment.status} already${by}; it cannot ${action}. Reload to see it.`, "CONFLICT")
     : new ExperimentError(`Experiment "${key}" is ${experiment.status}; it cannot ${action}.`, "PRECONDITION_FAILED");
@@ -62,13 +70,18 @@ function wrongStatus(key: string, experiment: { status: string; decidedBy: strin
 /** A draft; weights are scaled to sum to 1. Every variant must be a version that can be served. */
 export async function createExperiment(db: Db, design: ExperimentDesign, actor: Actor) {
   const total = design.variants.reduce((s, v) => s + v.weight, 0);
-  const versions = await db.modelVersion.findMany({ where: { id: { in: design.variants.map((v) => v.versionId) } }, select: { id: true, artefactPrunedAt: true } });
+  const versions = await db.modelVersion.findMany({
+    where: { id: { in: design.variants.map((v) => v.versionId) } },
+    select: { id: true, artefactPrunedAt: true },
+  });
   for (const v of design.variants) {
     const version = versions.find((x) => x.id === v.versionId);
     if (!version) throw new ExperimentError(`Variant ${v.key}: no model version ${v.versionId}.`, "PRECONDITION_FAILED");
-    if (version.artefactPrunedAt) throw new ExperimentError(`Variant ${v.key}: version ${v.versionId}'s artefact was pruned; it cannot be served.`, "PRECONDITION_FAILED");
+    if (version.artefactPrunedAt)
+      throw new ExperimentError(`Variant ${v.key}: version ${v.versionId}'s artefact was pruned; it cannot be served.`, "PRECONDITION_FAILED");
   }
-  if (await db.experiment.findUnique({ where: { key: design.key }, select: { id: true } })) throw new ExperimentError(`An experiment "${design.key}" exists already.`, "CONFLICT");
+  if (await db.experiment.findUnique({ where: { key: design.key }, select: { id: true } }))
+    throw new ExperimentError(`An experiment "${design.key}" exists already.`, "CONFLICT");
   return db.$transaction(async (tx) => {
     const created = await tx.experiment.create({
       data: {
@@ -91,7 +104,13 @@ export async function createExperiment(db: Db, design: ExperimentDesign, actor: 
       },
       include: withVariants,
     });
-    await recordAudit(tx, { action: "experiment.create", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${created.key}` });
+    await recordAudit(tx, {
+      action: "experiment.create",
+      actorId: actor.id ?? null,
+      actorEmail: actor.email,
+      ip: actor.ip ?? null,
+      target: `experiment ${created.key}`,
+    });
     return created;
   });
 }
@@ -109,16 +128,32 @@ export async function startExperiment(db: Db, key: string, actor: Actor) {
     if (experiment.status !== "draft") throw wrongStatus(key, experiment, "start (only a draft starts)", ["running", "stopped", "decided"]);
     if (experiment.namespace) {
       const overlapping = await tx.experiment.findFirst({
-        where: { status: "running", namespace: experiment.namespace, namespaceStart: { lt: experiment.namespaceEnd }, namespaceEnd: { gt: experiment.namespaceStart } },
+        where: {
+          status: "running",
+          namespace: experiment.namespace,
+          namespaceStart: { lt: experiment.namespaceEnd },
+          namespaceEnd: { gt: experiment.namespaceStart },
+        },
         select: { key: true },
       });
-      if (overlapping) throw new ExperimentError(`Experiment "${overlapping.key}" runs in the same part of namespace "${experiment.namespace}"; pick a range it does not use.`, "CONFLICT");
+      if (overlapping)
+        throw new ExperimentError(
+          `Experiment "${overlapping.key}" runs in the same part of namespace "${experiment.namespace}"; pick a range it does not use.`,
+          "CONFLICT",
+        );
     }
     const reach = await reachOf(tx, experiment, await runningExperiments(tx));
     if (reach.share === 0) throw new ExperimentError(unreachableMessage(key, reach), "PRECONDITION_FAILED");
     const now = new Date();
     const started = await tx.experiment.update({ where: { key }, data: { status: "running", startedAt: now, updatedAt: now }, include: withVariants });
-    await recordAudit(tx, { action: "experiment.start", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `experiment ${key}`, detail: { reach: reach.share } });
+    await recordAudit(tx, {
+      action: "experiment.start",
+      actorId: actor.id ?? null,
+      actorEmail: actor.email,
+      ip: actor.ip ?? null,
+      target: `experiment ${key}`,
+      detail: { reach: reach.share },
+    });
     return { ...started, reach };
   });
 }
@@ -149,14 +184,25 @@ export async function decideExperiment(db: Db, key: string, decision: { variant:
     if (variant) {
       const version = await tx.modelVersion.findUnique({ where: { id: variant.versionId }, select: { artefactPrunedAt: true } });
       if (!version || version.artefactPrunedAt) {
-        throw new ExperimentError(`Variant ${variant.key}'s model (version ${variant.versionId}) ${version ? "had its artefact pruned" : "no longer exists"}, so it cannot be served or shipped. Ship another variant, or none.`, "PRECONDITION_FAILED");
+        throw new ExperimentError(
+          `Variant ${variant.key}'s model (version ${variant.versionId}) ${version ? "had its artefact pruned" : "no longer exists"}, so it cannot be served or shipped. Ship another variant, or none.`,
+          "PRECONDITION_FAILED",
+        );
       }
       await moveAlias(tx, "champion", variant.versionId, actor, `experiment ${key}: shipped ${variant.key}. ${decision.note}`);
     }
     const now = new Date();
     const decided = await tx.experiment.update({
       where: { key },
-      data: { status: "decided", decidedAt: now, decidedBy: actor.email, shippedVariant: variant?.key ?? null, decisionNote: decision.note, stoppedAt: experiment.stoppedAt ?? now, updatedAt: now },
+      data: {
+        status: "decided",
+        decidedAt: now,
+        decidedBy: actor.email,
+        shippedVariant: variant?.key ?? null,
+        decisionNote: decision.note,
+        stoppedAt: experiment.stoppedAt ?? now,
+        updatedAt: now,
+      },
       include: withVariants,
     });
     await recordAudit(tx, {
@@ -177,13 +223,20 @@ export async function decideExperiment(db: Db, key: string, decision: { variant:
  * the days to reach them: the first d whose distinct listeners, times coverage and namespace
  * share, reach that many.
  */
-export async function powerEstimate(database: Database, input: { metric: string; mde: number; alpha: number; power: number; weights: number[]; coverage: number; namespaceShare: number; mean?: number; sd?: number }) {
+export async function powerEstimate(
+  database: Database,
+  input: { metric: string; mde: number; alpha: number; power: number; weights: number[]; coverage: number; namespaceShare: number; mean?: number; sd?: number },
+) {
   let { mean, sd } = input;
   // The newest listening, read once: both queries below count back from it.
   const { rows: newestRows } = await database.pool.query<{ t: Date | null }>("SELECT max(created_at) AS t FROM listen_history");
   const newest = newestRows[0]?.t ?? new Date();
   if (mean === undefined || sd === undefined) {
-    if (input.metric !== "listens_per_day" && input.metric !== "new_tracks") throw new ExperimentError(`Give the baseline mean and standard deviation of ${input.metric}: the listening history does not tell them.`, "PRECONDITION_FAILED");
+    if (input.metric !== "listens_per_day" && input.metric !== "new_tracks")
+      throw new ExperimentError(
+        `Give the baseline mean and standard deviation of ${input.metric}: the listening history does not tell them.`,
+        "PRECONDITION_FAILED",
+      );
     // Per listener active in the last 14 days: their listens per day, or the tracks they discovered
     // (from `discoveries` as the last analysis left them).
     const { rows } = await database.pool.query<{ mean: number | null; sd: number | null }>(
@@ -216,5 +269,15 @@ export async function powerEstimate(database: Database, input: { metric: string;
   const days = exposed.find((r) => r.users >= users)?.days ?? null;
   // Who exists to be reached: listeners active in the last 28 days, and the part the allocation takes in.
   const activeListeners = reach.at(-1)?.users ?? 0;
-  return { metric: input.metric, label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric, mean, sd, usersNeeded: users, expectedDays: days, reach: exposed, activeListeners, reachableListeners: exposed.at(-1)?.users ?? 0 };
+  return {
+    metric: input.metric,
+    label: METRICS[input.metric as keyof typeof METRICS]?.label ?? input.metric,
+    mean,
+    sd,
+    usersNeeded: users,
+    expectedDays: days,
+    reach: exposed,
+    activeListeners,
+    reachableListeners: exposed.at(-1)?.users ?? 0,
+  };
 }

@@ -7,7 +7,18 @@ let experimentId: number;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const experiment = await database.db.experiment.create({ data: { key: "writes", name: "writes", hypothesis: "-", seed: "s", primaryMetric: "hit_rate", secondaryMetrics: [], guardrailMetrics: [], createdBy: "test" } });
+  const experiment = await database.db.experiment.create({
+    data: {
+      key: "writes",
+      name: "writes",
+      hypothesis: "-",
+      seed: "s",
+      primaryMetric: "hit_rate",
+      secondaryMetrics: [],
+      guardrailMetrics: [],
+      createdBy: "test",
+    },
+  });
   experimentId = experiment.id;
 });
 

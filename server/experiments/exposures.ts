@@ -50,7 +50,9 @@ export class ExposureRecorder {
     this.timer = null;
     const batch = [...this.pending.values()];
     this.pending = new Map();
-    this.flushing = this.flushing.then(() => (batch.length ? this.write(batch) : undefined)).catch((error: unknown) => console.error("[encore] could not record exposures:", error));
+    this.flushing = this.flushing
+      .then(() => (batch.length ? this.write(batch) : undefined))
+      .catch((error: unknown) => console.error("[encore] could not record exposures:", error));
     return this.flushing;
   }
 

@@ -17,10 +17,24 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const { db } = database;
   const snapshot = await db.trainSnapshot.create({ data: { users: 0, tracks: 0, listens: 0, pairs: 0, digest: "-", path: "-", bytes: 0 } });
-  const version = () => db.modelVersion.create({ data: { family: "popularity", params: {}, codeVersion: "test", snapshotId: snapshot.id, metrics: {}, baselineMetrics: {}, training: {}, artefactDigest: "-", artefactBytes: 0 } });
+  const version = () =>
+    db.modelVersion.create({
+      data: {
+        family: "popularity",
+        params: {},
+        codeVersion: "test",
+        snapshotId: snapshot.id,
+        metrics: {},
+        baselineMetrics: {},
+        training: {},
+        artefactDigest: "-",
+        artefactBytes: 0,
+      },
+    });
   versionA = (await version()).id;
   versionB = (await version()).id;
-  for (const role of ["operator", "admin"] as const) people.push(await db.operator.create({ data: { email: `${role}@test`, name: role, role, passwordHash: "-" } }));
+  for (const role of ["operator", "admin"] as const)
+    people.push(await db.operator.create({ data: { email: `${role}@test`, name: role, role, passwordHash: "-" } }));
 });
 afterAll(() => database.drop());
 
@@ -79,7 +93,10 @@ describe("one decision per experiment", () => {
     for (let trial = 0; trial < 5; trial++) {
       const key = `stop-race-${trial}`;
       await running(key);
-      const outcomes = await Promise.allSettled([stopExperiment(database.db, key, { email: "x@test" }), decideExperiment(database.db, key, { variant: null, note: "ship none" }, { email: "y@test" })]);
+      const outcomes = await Promise.allSettled([
+        stopExperiment(database.db, key, { email: "x@test" }),
+        decideExperiment(database.db, key, { variant: null, note: "ship none" }, { email: "y@test" }),
+      ]);
       const refused = outcomes.flatMap((o) => (o.status === "rejected" ? [o.reason as { code?: string }] : []));
       // The stop may come first (then the decision still applies to a stopped experiment), or after.
       expect(refused.every((r) => r.code === "CONFLICT")).toBe(true);
@@ -89,7 +106,10 @@ describe("one decision per experiment", () => {
 
   it("two starts at once: one starts, the other gets CONFLICT", async () => {
     await createExperiment(database.db, design("double-start"), { email: "setup@test" });
-    const outcomes = await Promise.allSettled([startExperiment(database.db, "double-start", { email: "x@test" }), startExperiment(database.db, "double-start", { email: "y@test" })]);
+    const outcomes = await Promise.allSettled([
+      startExperiment(database.db, "double-start", { email: "x@test" }),
+      startExperiment(database.db, "double-start", { email: "y@test" }),
+    ]);
     expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
     expect(outcomes.flatMap((o) => (o.status === "rejected" ? [(o.reason as { code?: string }).code] : []))).toEqual(["CONFLICT"]);
     expect(await database.db.auditLog.count({ where: { action: "experiment.start", target: "experiment double-start" } })).toBe(1);
@@ -100,12 +120,20 @@ describe("variant weights", () => {
   it("refuses a weight under 1% of the total (5e-324 was stored as 0), in designs and in the power calculator", async () => {
     const admin = people[1]!;
     const variants = (weights: number[]) => weights.map((weight, i) => ({ key: `v${i}`, versionId: i === 0 ? versionA : versionB, weight }));
-    for (const weights of [[5e-324, 1000], [1, 1000], [1000, 0.5, 999]]) {
-      const refusal = await caller(admin).experiments.create({ ...design(`tiny-${weights.length}-${weights[1]}`), variants: variants(weights) }).catch((error: unknown) => error);
+    for (const weights of [
+      [5e-324, 1000],
+      [1, 1000],
+      [1000, 0.5, 999],
+    ]) {
+      const refusal = await caller(admin)
+        .experiments.create({ ...design(`tiny-${weights.length}-${weights[1]}`), variants: variants(weights) })
+        .catch((error: unknown) => error);
       expect(refusal, String(weights)).toBeInstanceOf(TRPCError);
       expect((refusal as TRPCError).code).toBe("BAD_REQUEST");
       expect((refusal as TRPCError).message).toMatch(/at least 1% of their total/);
-      const power = await caller(admin).experiments.power({ metric: "hit_rate", mde: 0.05, weights, mean: 0.1, sd: 0.3 }).catch((error: unknown) => error);
+      const power = await caller(admin)
+        .experiments.power({ metric: "hit_rate", mde: 0.05, weights, mean: 0.1, sd: 0.3 })
+        .catch((error: unknown) => error);
       expect((power as TRPCError).code).toBe("BAD_REQUEST");
     }
     const created = await caller(admin).experiments.create({ ...design("one-percent"), variants: variants([1, 99]) });

@@ -36,7 +36,10 @@ describe("the simulator's listeners answer the recommendations", () => {
         key: "loop",
         name: "loop",
         hypothesis: "listeners play more of the model's recommendations",
-        variants: [{ key: "popular", versionId: popularity, weight: 1 }, { key: "model", versionId: champion, weight: 1 }],
+        variants: [
+          { key: "popular", versionId: popularity, weight: 1 },
+          { key: "model", versionId: champion, weight: 1 },
+        ],
         coverage: 1,
         primaryMetric: "plays_per_impression",
         secondaryMetrics: ["hit_rate", "listens_per_day"],

@@ -15,8 +15,31 @@ const day = (d: string) => new Date(`2026-01-${d}T00:00:00Z`);
 async function handBuilt(): Promise<number> {
   const { db } = database;
   const now = day("01");
-  await db.track.createMany({ data: Array.from({ length: 9 }, (_, i) => ({ id: i + 1, name: `t${i + 1}`, artist: "a", songwriters: "s", duration: "03:00", genres: "Rock", album: "x", createdAt: now, updatedAt: now })) });
-  await db.user.createMany({ data: [1, 2, 3, 4].map((id) => ({ id, firstName: "f", lastName: "l", email: `${id}@x`, gender: "x", favoriteGenres: "Rock", createdAt: now, updatedAt: now })) });
+  await db.track.createMany({
+    data: Array.from({ length: 9 }, (_, i) => ({
+      id: i + 1,
+      name: `t${i + 1}`,
+      artist: "a",
+      songwriters: "s",
+      duration: "03:00",
+      genres: "Rock",
+      album: "x",
+      createdAt: now,
+      updatedAt: now,
+    })),
+  });
+  await db.user.createMany({
+    data: [1, 2, 3, 4].map((id) => ({
+      id,
+      firstName: "f",
+      lastName: "l",
+      email: `${id}@x`,
+      gender: "x",
+      favoriteGenres: "Rock",
+      createdAt: now,
+      updatedAt: now,
+    })),
+  });
   await db.listenHistory.createMany({
     data: [
       // Listener 1: 3 listens before exposure; after: 3 on the 11th (tracks 4 and 5 new, 1 heard before), 1 on the 20th (track 6, new, after the hit window).
@@ -29,12 +52,42 @@ async function handBuilt(): Promise<number> {
       { userId: 4, items: [9], createdAt: day("30"), updatedAt: day("30") },
     ],
   });
-  const experiment = await db.experiment.create({ data: { key: "hand", name: "hand", hypothesis: "h", seed: "hand", primaryMetric: "hit_rate", secondaryMetrics: [], guardrailMetrics: [], createdBy: "t", status: "running", startedAt: day("10") } });
-  const exposure = (userId: number, variant: string, served: number[]) => ({ experimentId: experiment.id, userId, variant, firstExposedAt: day("10"), lastExposedAt: day("10"), exposures: 1, servedTrackIds: served });
-  await db.experimentExposure.createMany({ data: [exposure(1, "control", [4, 6, 9]), exposure(2, "control", []), exposure(3, "treatment", [7]), exposure(4, "treatment", [9])] });
+  const experiment = await db.experiment.create({
+    data: {
+      key: "hand",
+      name: "hand",
+      hypothesis: "h",
+      seed: "hand",
+      primaryMetric: "hit_rate",
+      secondaryMetrics: [],
+      guardrailMetrics: [],
+      createdBy: "t",
+      status: "running",
+      startedAt: day("10"),
+    },
+  });
+  const exposure = (userId: number, variant: string, served: number[]) => ({
+    experimentId: experiment.id,
+    userId,
+    variant,
+    firstExposedAt: day("10"),
+    lastExposedAt: day("10"),
+    exposures: 1,
+    servedTrackIds: served,
+  });
+  await db.experimentExposure.createMany({
+    data: [exposure(1, "control", [4, 6, 9]), exposure(2, "control", []), exposure(3, "treatment", [7]), exposure(4, "treatment", [9])],
+  });
   const event = (id: string, type: "impression" | "play" | "skip" | "like", at: Date) => ({ id, userId: 3, trackId: 7, type, at });
   await db.feedbackEvent.createMany({
-    data: [event("e1", "impression", day("11")), event("e2", "impression", day("11")), event("e3", "play", day("11")), event("e4", "skip", day("12")), event("e5", "like", day("12")), event("e0", "impression", day("09"))],
+    data: [
+      event("e1", "impression", day("11")),
+      event("e2", "impression", day("11")),
+      event("e3", "play", day("11")),
+      event("e4", "skip", day("12")),
+      event("e5", "like", day("12")),
+      event("e0", "impression", day("09")),
+    ],
   });
   return experiment.id;
 }
@@ -73,7 +126,12 @@ describe("experiment metrics, set-based in SQL", () => {
 
   it("reads each metric over its declared window", async () => {
     const id = (await database.db.experiment.findUniqueOrThrow({ where: { key: "hand" } })).id;
-    const longer = { ...METRICS, hit_rate: { ...METRICS.hit_rate, windowDays: 14 }, listens_per_day: { ...METRICS.listens_per_day, windowDays: 7 }, new_tracks: { ...METRICS.new_tracks, windowDays: 5 } };
+    const longer = {
+      ...METRICS,
+      hit_rate: { ...METRICS.hit_rate, windowDays: 14 },
+      listens_per_day: { ...METRICS.listens_per_day, windowDays: 7 },
+      new_tracks: { ...METRICS.new_tracks, windowDays: 5 },
+    };
     const control = (await variantMoments(database.pool, id, day("30"), { metrics: longer })).get("control")!;
     // Listener 1's track 6 (heard 10 days after exposure) is a hit within 14 days: 2 of 3 served.
     expect(control.hit_rate.sumY).toBeCloseTo(2 / 3, 12);

@@ -62,9 +62,36 @@ export const METRICS = {
     from: "discoveries",
     sum: "cardinality(d.track_ids)",
   },
-  plays_per_impression: { label: "Plays per impression", description: "play events ÷ impression events since first exposure.", kind: "ratio", direction: 1, windowDays: 14, from: "feedback", sum: "(f.type = 'play')::int", per: "(f.type = 'impression')::int" },
-  likes_per_impression: { label: "Likes per impression", description: "like events ÷ impression events since first exposure.", kind: "ratio", direction: 1, windowDays: 14, from: "feedback", sum: "(f.type = 'like')::int", per: "(f.type = 'impression')::int" },
-  skips_per_impression: { label: "Skips per impression", description: "skip events ÷ impression events since first exposure (lower is better).", kind: "ratio", direction: -1, windowDays: 14, from: "feedback", sum: "(f.type = 'skip')::int", per: "(f.type = 'impression')::int" },
+  plays_per_impression: {
+    label: "Plays per impression",
+    description: "play events ÷ impression events since first exposure.",
+    kind: "ratio",
+    direction: 1,
+    windowDays: 14,
+    from: "feedback",
+    sum: "(f.type = 'play')::int",
+    per: "(f.type = 'impression')::int",
+  },
+  likes_per_impression: {
+    label: "Likes per impression",
+    description: "like events ÷ impression events since first exposure.",
+    kind: "ratio",
+    direction: 1,
+    windowDays: 14,
+    from: "feedback",
+    sum: "(f.type = 'like')::int",
+    per: "(f.type = 'impression')::int",
+  },
+  skips_per_impression: {
+    label: "Skips per impression",
+    description: "skip events ÷ impression events since first exposure (lower is better).",
+    kind: "ratio",
+    direction: -1,
+    windowDays: 14,
+    from: "feedback",
+    sum: "(f.type = 'skip')::int",
+    per: "(f.type = 'impression')::int",
+  },
 } as const satisfies Record<string, MetricDefinition>;
 
 export type MetricKey = keyof typeof METRICS;
@@ -106,7 +133,8 @@ export async function variantMoments(
       for (const row of rows) {
         const variant = String(row.variant);
         const metrics = byVariant.get(variant) ?? (Object.fromEntries(METRIC_KEYS.map((key) => [key, new Moments()])) as Record<MetricKey, Moments>);
-        for (const key of METRIC_KEYS) metrics[key].addSums(Number(row.n), [0, 1, 2, 3, 4].map((i) => Number(row[`${key}_${i}`] ?? 0)) as [number, number, number, number, number]);
+        for (const key of METRIC_KEYS)
+          metrics[key].addSums(Number(row.n), [0, 1, 2, 3, 4].map((i) => Number(row[`${key}_${i}`] ?? 0)) as [number, number, number, number, number]);
         byVariant.set(variant, metrics);
       }
     }
@@ -150,7 +178,10 @@ function momentsSql(metrics: Record<MetricKey, MetricDefinition>): string {
   const sources = (Object.keys(SOURCES) as Source[]).filter((source) => source === "listening" || declared.some(([, m]) => m.from === source));
   const perUser = declared.flatMap(([key, m]) => {
     const total = `coalesce(${SOURCES[m.from].cte}.${column(key, "y")}, 0)::float8`;
-    return [`${m.value ? m.value(total, m.windowDays) : total} AS ${column(key, "y")}`, ...(m.per ? [`coalesce(${SOURCES[m.from].cte}.${column(key, "x")}, 0)::float8 AS ${column(key, "x")}`] : [])];
+    return [
+      `${m.value ? m.value(total, m.windowDays) : total} AS ${column(key, "y")}`,
+      ...(m.per ? [`coalesce(${SOURCES[m.from].cte}.${column(key, "x")}, 0)::float8 AS ${column(key, "x")}`] : []),
+    ];
   });
   const sums = declared.flatMap(([key, m]) => {
     const y = column(key, "y");
@@ -161,7 +192,14 @@ function momentsSql(metrics: Record<MetricKey, MetricDefinition>): string {
    SELECT user_id, variant, first_exposed_at AS t0, coalesce(served_track_ids, '{}') AS served
      FROM experiment_exposures WHERE experiment_id = $1 AND user_id BETWEEN $3 AND $4 AND first_exposed_at <= $2
  ),
- ${sources.map((source) => sourceSql(source, declared.filter(([, m]) => m.from === source))).join(",\n ")},
+ ${sources
+   .map((source) =>
+     sourceSql(
+       source,
+       declared.filter(([, m]) => m.from === source),
+     ),
+   )
+   .join(",\n ")},
  per_user AS (
    SELECT e.variant, coalesce(listening.pre, 0)::float8 / ${PRE_DAYS} AS pre_listens_per_day, ${perUser.join(", ")}
      FROM e ${sources.map((source) => `LEFT JOIN ${SOURCES[source].cte} ON ${SOURCES[source].cte}.user_id = e.user_id`).join(" ")}

@@ -38,8 +38,13 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
               create: { experimentId: experiment.id, day, results: json, analysisRunId: ctx.run.id },
               update: { results: json, computedAt: new Date(), analysisRunId: ctx.run.id },
             });
-            const primary = results.variants.slice(1).map((v) => `${v.key} ${formatUplift(v.metrics[results.primaryMetric]?.uplift?.relative)}`).join(", ");
-            ctx.log(`${experiment.key}: ${results.variants.map((v) => `${v.key} ${v.users}`).join(" / ")} users; ${results.primaryMetric} ${primary}; SRM p ${results.srm.pValue.toFixed(4)}`);
+            const primary = results.variants
+              .slice(1)
+              .map((v) => `${v.key} ${formatUplift(v.metrics[results.primaryMetric]?.uplift?.relative)}`)
+              .join(", ");
+            ctx.log(
+              `${experiment.key}: ${results.variants.map((v) => `${v.key} ${v.users}`).join(" / ")} users; ${results.primaryMetric} ${primary}; SRM p ${results.srm.pValue.toFixed(4)}`,
+            );
           }
           writeOutput(ctx, analyzeOutput, { experiments: running.length });
         },

@@ -46,7 +46,11 @@ export async function reachOf(db: Prisma.TransactionClient, experiment: WithVari
 
 /** The running experiments in serving's order (the first that includes a listener takes them). */
 export const runningExperiments = (db: Prisma.TransactionClient | Db) =>
-  db.experiment.findMany({ where: { status: "running" }, include: { variants: { orderBy: { position: "asc" } } }, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
+  db.experiment.findMany({
+    where: { status: "running" },
+    include: { variants: { orderBy: { position: "asc" } } },
+    orderBy: [{ startedAt: "asc" }, { id: "asc" }],
+  });
 
 /** The reach of a draft (after every running experiment) or of a running one (after those started before it); null once it has ended. */
 export async function currentReach(db: Db, experiment: WithVariants): Promise<Reach | null> {

@@ -22,7 +22,10 @@ export const metricResultSchema = z
     pValue: z.number().optional(),
     adjustedPValue: z.number().optional().meta({ description: "After the correction for metrics × variants (Holm or Benjamini–Hochberg)." }),
     chanceToBeatControl: z.number().optional().meta({ description: "Bayesian, flat prior, by the metric's direction." }),
-    risk: z.object({ variant: z.number(), control: z.number() }).optional().meta({ description: "Expected relative loss of choosing the variant, and of keeping control." }),
+    risk: z
+      .object({ variant: z.number(), control: z.number() })
+      .optional()
+      .meta({ description: "Expected relative loss of choosing the variant, and of keeping control." }),
     significant: z.boolean().optional(),
   })
   .meta({ id: "MetricResult" });
@@ -39,7 +42,11 @@ export const resultsSchema = z
     alpha: z.number(),
     sequential: z.boolean(),
     correction: z.string(),
-    srm: z.object({ chiSquare: z.number(), pValue: z.number(), flagged: z.boolean().meta({ description: "p < 0.001: exposures do not match the weights; do not trust the results." }) }),
+    srm: z.object({
+      chiSquare: z.number(),
+      pValue: z.number(),
+      flagged: z.boolean().meta({ description: "p < 0.001: exposures do not match the weights; do not trust the results." }),
+    }),
     dataQuality: z.array(z.string()).meta({ description: "Days of the window whose ingestion failed, ended late or tripped an ERROR check." }),
     guardrailBreached: z.array(z.string()),
     variants: z.array(

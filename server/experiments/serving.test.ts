@@ -70,13 +70,29 @@ describe("experiments in serving", () => {
   it("serves each listener their variant's model, names it, and records one exposure per listener however many requests come at once", async () => {
     const { champion, popularity } = await versions();
     // Half of the listeners (namespace "home" [0, 0.5)), so the experiments after it can reach the others.
-    await createExperiment(database.db, design({ key: "model-vs-popularity", variants: [{ key: "control", versionId: popularity, weight: 1 }, { key: "model", versionId: champion, weight: 1 }], namespace: HOME }), actor);
+    await createExperiment(
+      database.db,
+      design({
+        key: "model-vs-popularity",
+        variants: [
+          { key: "control", versionId: popularity, weight: 1 },
+          { key: "model", versionId: champion, weight: 1 },
+        ],
+        namespace: HOME,
+      }),
+      actor,
+    );
     const started = await startExperiment(database.db, "model-vs-popularity", actor);
     expect(started.reach.share).toBeGreaterThan(0.35);
     expect(started.reach.share).toBeLessThan(0.65);
     await engineFor(database).refresh();
     const users = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "asc" } })).map((u) => u.id);
-    const designOf = { seed: started.seed, weights: started.variants.map((v) => v.weight), coverage: started.coverage, namespace: [HOME.name, HOME.start, HOME.end] as const };
+    const designOf = {
+      seed: started.seed,
+      weights: started.variants.map((v) => v.weight),
+      coverage: started.coverage,
+      namespace: [HOME.name, HOME.start, HOME.end] as const,
+    };
     for (const userId of users.slice(0, 60)) {
       const { status, body } = await get<Recommendations>(`/users/${userId}/recommendations?k=5`);
       contract.check("/users/{userId}/recommendations", "GET", status, body);
@@ -111,8 +127,16 @@ describe("experiments in serving", () => {
 
     const exposed = new Set((await database.db.experimentExposure.findMany({ select: { userId: true } })).map((e) => e.userId));
     const experiment = (await getExperiment(database.db, "model-vs-popularity"))!;
-    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find((u) => !exposed.has(u.id) && assignVariant(designOfExperiment(experiment), u.id) >= 0)!.id;
-    const session = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
+    const listener = (await database.db.user.findMany({ select: { id: true }, orderBy: { id: "desc" } })).find(
+      (u) => !exposed.has(u.id) && assignVariant(designOfExperiment(experiment), u.id) >= 0,
+    )!.id;
+    const session = createCaller({
+      db: database.db,
+      database,
+      ip: "127.0.0.1",
+      authorization: null,
+      operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" },
+    });
     const seen = await session.recommendations.forUser({ userId: listener, k: 3 });
     expect(seen.experiment?.key).toBe("model-vs-popularity");
     await engineFor(database).exposures.flush();
@@ -122,7 +146,9 @@ describe("experiments in serving", () => {
     const app = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: `Bearer ${key}`, operator: null });
     expect((await app.recommendations.forUser({ userId: listener, k: 3 })).experiment).toEqual(seen.experiment);
     await engineFor(database).exposures.flush();
-    expect(await database.db.experimentExposure.findMany({ where: { userId: listener }, select: { variant: true, exposures: true } })).toEqual([{ variant: seen.experiment!.variant, exposures: 1 }]);
+    expect(await database.db.experimentExposure.findMany({ where: { userId: listener }, select: { variant: true, exposures: true } })).toEqual([
+      { variant: seen.experiment!.variant, exposures: 1 },
+    ]);
     await database.db.experimentExposure.deleteMany({ where: { userId: listener } });
   });
 
@@ -135,13 +161,17 @@ describe("experiments in serving", () => {
     await engineFor(database).refresh();
     const controls = before.filter((e) => e.variant === "control").slice(0, 10);
     expect(controls.length).toBeGreaterThan(3);
-    for (const exposure of controls) expect((await get<Recommendations>(`/users/${exposure.userId}/recommendations?k=3`)).body.experiment?.variant).toBe("control");
+    for (const exposure of controls)
+      expect((await get<Recommendations>(`/users/${exposure.userId}/recommendations?k=3`)).body.experiment?.variant).toBe("control");
     await database.db.experimentVariant.update({ where: { experimentId_key: { experimentId: experiment.id, key: "control" } }, data: { weight: 0.5 } });
   });
 
   it("refuses to start an experiment in a part of a namespace another running one uses", async () => {
     const { champion, popularity } = await versions();
-    const variants = [{ key: "a", versionId: popularity, weight: 1 }, { key: "b", versionId: champion, weight: 1 }];
+    const variants = [
+      { key: "a", versionId: popularity, weight: 1 },
+      { key: "b", versionId: champion, weight: 1 },
+    ];
     await createExperiment(database.db, design({ key: "ns-first", variants, namespace: { name: "shelf", start: 0, end: 0.6 } }), actor);
     await createExperiment(database.db, design({ key: "ns-second", variants, namespace: { name: "shelf", start: 0.5, end: 1 } }), actor);
     await createExperiment(database.db, design({ key: "ns-third", variants, namespace: { name: "shelf", start: 0.6, end: 1 } }), actor);
@@ -171,13 +201,27 @@ describe("experiments in serving", () => {
     const unknown = await get("/experiments/nope-nope/results");
     contract.check("/experiments/{key}/results", "GET", unknown.status, unknown.body);
     expect(unknown.status).toBe(404);
-    const forbidden = await get("/experiments/model-vs-popularity/results", (await createApiKey(database.db, { name: "recs only", scopes: ["recommendations:read"] }, actor)).key);
+    const forbidden = await get(
+      "/experiments/model-vs-popularity/results",
+      (await createApiKey(database.db, { name: "recs only", scopes: ["recommendations:read"] }, actor)).key,
+    );
     expect(forbidden.status).toBe(403);
     expect((await get("/experiments/Bad%20Key/results")).status).toBe(400);
 
     // An experiment without stored results: computed once, then the same document for a while, however many ask.
     const { champion: championVersion, popularity: popularityVersion } = await versions();
-    await createExperiment(database.db, design({ key: "live-results", variants: [{ key: "a", versionId: popularityVersion, weight: 1 }, { key: "b", versionId: championVersion, weight: 1 }], namespace: { name: "live", start: 0, end: 1 } }), actor);
+    await createExperiment(
+      database.db,
+      design({
+        key: "live-results",
+        variants: [
+          { key: "a", versionId: popularityVersion, weight: 1 },
+          { key: "b", versionId: championVersion, weight: 1 },
+        ],
+        namespace: { name: "live", start: 0, end: 1 },
+      }),
+      actor,
+    );
     // Another namespace hashes independently: it reaches the listeners model-vs-popularity does not hold, about half.
     const { reach } = await startExperiment(database.db, "live-results", actor);
     expect(reach.share).toBeGreaterThan(0.3);
@@ -197,7 +241,9 @@ describe("experiments in serving", () => {
     const { popularity } = await versions();
     await decideExperiment(database.db, "model-vs-popularity", { variant: "control", note: "test: ship control" }, actor);
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(popularity);
-    const audit = await database.db.auditLog.findMany({ where: { OR: [{ action: "experiment.decide" }, { action: "model.promote", target: `version ${popularity}` }] } });
+    const audit = await database.db.auditLog.findMany({
+      where: { OR: [{ action: "experiment.decide" }, { action: "model.promote", target: `version ${popularity}` }] },
+    });
     expect(audit.map((a) => a.action).sort()).toEqual(["experiment.decide", "model.promote"]);
     // Decided: no longer served as an experiment.
     await engineFor(database).refresh();
@@ -208,13 +254,44 @@ describe("experiments in serving", () => {
 describe("experiments and artefact pruning", () => {
   it("keeps the artefacts of undecided experiments' versions, however few are kept", async () => {
     const { champion } = await versions();
-    const other = await database.db.modelVersion.findFirstOrThrow({ where: { id: { not: champion }, artefactPrunedAt: null, aliases: { none: {} }, experimentVariants: { none: {} } }, orderBy: { id: "asc" } });
-    await createExperiment(database.db, design({ key: "kept-by-pruning", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }] }), actor);
+    const other = await database.db.modelVersion.findFirstOrThrow({
+      where: { id: { not: champion }, artefactPrunedAt: null, aliases: { none: {} }, experimentVariants: { none: {} } },
+      orderBy: { id: "asc" },
+    });
+    await createExperiment(
+      database.db,
+      design({
+        key: "kept-by-pruning",
+        variants: [
+          { key: "control", versionId: champion, weight: 1 },
+          { key: "new", versionId: other.id, weight: 1 },
+        ],
+      }),
+      actor,
+    );
     await startExperiment(database.db, "kept-by-pruning", actor);
     // It takes in every listener: one started after it would reach none, and is refused with where to go.
-    await createExperiment(database.db, design({ key: "shadowed", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }], coverage: 0.5 }), actor);
-    expect(await currentReach(database.db, (await getExperiment(database.db, "shadowed"))!)).toMatchObject({ reachable: 0, share: 0, heldBy: [{ key: "kept-by-pruning" }] });
-    await expect(startExperiment(database.db, "shadowed", actor)).rejects.toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/would reach 0% of the \d+ listeners: "kept-by-pruning" takes in every listener.*namespace/) });
+    await createExperiment(
+      database.db,
+      design({
+        key: "shadowed",
+        variants: [
+          { key: "control", versionId: champion, weight: 1 },
+          { key: "new", versionId: other.id, weight: 1 },
+        ],
+        coverage: 0.5,
+      }),
+      actor,
+    );
+    expect(await currentReach(database.db, (await getExperiment(database.db, "shadowed"))!)).toMatchObject({
+      reachable: 0,
+      share: 0,
+      heldBy: [{ key: "kept-by-pruning" }],
+    });
+    await expect(startExperiment(database.db, "shadowed", actor)).rejects.toMatchObject({
+      code: "PRECONDITION_FAILED",
+      message: expect.stringMatching(/would reach 0% of the \d+ listeners: "kept-by-pruning" takes in every listener.*namespace/),
+    });
     expect((await getExperiment(database.db, "shadowed"))!.status).toBe("draft");
     // MODEL_ARTEFACTS_KEEP=1 at once, as after a few train runs.
     expect(await pruneArtefacts(database.db, openStore(lake.dir), 1)).not.toContain(other.id);
@@ -229,7 +306,17 @@ describe("experiments and artefact pruning", () => {
   it("marks and alerts a running experiment whose variant cannot be read, refuses to ship that variant with 412, and recovers when the artefact is back", async () => {
     const { champion } = await versions();
     const other = await database.db.modelVersion.findFirstOrThrow({ where: { id: { not: champion }, artefactPrunedAt: null }, orderBy: { id: "desc" } });
-    await createExperiment(database.db, design({ key: "lost-artefact", variants: [{ key: "control", versionId: champion, weight: 1 }, { key: "new", versionId: other.id, weight: 1 }] }), actor);
+    await createExperiment(
+      database.db,
+      design({
+        key: "lost-artefact",
+        variants: [
+          { key: "control", versionId: champion, weight: 1 },
+          { key: "new", versionId: other.id, weight: 1 },
+        ],
+      }),
+      actor,
+    );
     // Pruned as an older Encore did, while the experiment was planned.
     await database.db.modelVersion.update({ where: { id: other.id }, data: { artefactPrunedAt: new Date(), artefactPath: null } });
     await startExperiment(database.db, "lost-artefact", actor);

@@ -65,7 +65,11 @@ const statusOf = (response: string) => Number(/^HTTP\/1\.1 (\d{3})/.exec(respons
  * Streams `total` bytes of chunked body (64 KB chunks, honouring backpressure) and returns the answer;
  * stops sending once the server has answered or closed.
  */
-function chunkedUpload(path: string, total: number, { contentType = "application/x-www-form-urlencoded", authorization = "" } = {}): Promise<{ status: number; response: string; sent: number }> {
+function chunkedUpload(
+  path: string,
+  total: number,
+  { contentType = "application/x-www-form-urlencoded", authorization = "" } = {},
+): Promise<{ status: number; response: string; sent: number }> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     const received: Buffer[] = [];
@@ -79,7 +83,9 @@ function chunkedUpload(path: string, total: number, { contentType = "application
     socket.on("data", (chunk) => received.push(chunk));
     socket.on("error", () => {});
     socket.on("close", finish);
-    socket.write(`POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n${authorization && `Authorization: ${authorization}\r\n`}\r\n`);
+    socket.write(
+      `POST ${path} HTTP/1.1\r\nHost: localhost\r\nContent-Type: ${contentType}\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n${authorization && `Authorization: ${authorization}\r\n`}\r\n`,
+    );
     const piece = Buffer.alloc(Math.min(total, 64 * 1024), "a");
     const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
     const pump = () => {
@@ -127,7 +133,9 @@ describe("request bodies are bounded while they are read, on every route", () =>
   });
 
   it("a Content-Length over the limit is refused before anything is read", async () => {
-    const response = await raw(`POST /api/auth/callback/credentials HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${MAX_AUTH_BODY_BYTES + 1}\r\n\r\n`);
+    const response = await raw(
+      `POST /api/auth/callback/credentials HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${MAX_AUTH_BODY_BYTES + 1}\r\n\r\n`,
+    );
     expect(statusOf(response), response).toBe(413);
     expect(seen).toBeNull();
   });
@@ -136,7 +144,9 @@ describe("request bodies are bounded while they are read, on every route", () =>
     const { key } = await createApiKey(database.db, { name: "edge test", scopes: ["events:write"] }, { email: "admin@test" });
     const { status, response } = await chunkedUpload("/api/v1/events", 5 * 1024 * 1024, { contentType: "application/json", authorization: `Bearer ${key}` });
     expect(status, response).toBe(413);
-    await vi.waitFor(async () => expect(await servingMetrics().registry.metrics()).toMatch(/encore_api_request_duration_seconds_count\{route="events",method="POST",status="413"\} 1/));
+    await vi.waitFor(async () =>
+      expect(await servingMetrics().registry.metrics()).toMatch(/encore_api_request_duration_seconds_count\{route="events",method="POST",status="413"\} 1/),
+    );
   });
 });
 
@@ -144,7 +154,14 @@ describe("malformed targets get 400 with a message, never reach a handler and ne
   const get = (target: string, method = "GET") => raw(`${method} ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`);
 
   it("a path whose percent-encoding does not decode, on the API, cron, auth and console routes", async () => {
-    for (const target of ["/api/v1/experiments/%ZZ/results", "/api/v1/experiments/%E0%A4%A/results", "/api/v1/experiments/ab%/results", "/api/cron/%ZZ", "/api/auth/%ZZ", "/experiments/%ZZ"]) {
+    for (const target of [
+      "/api/v1/experiments/%ZZ/results",
+      "/api/v1/experiments/%E0%A4%A/results",
+      "/api/v1/experiments/ab%/results",
+      "/api/cron/%ZZ",
+      "/api/auth/%ZZ",
+      "/experiments/%ZZ",
+    ]) {
       const response = await get(target);
       expect(statusOf(response), `${target}: ${response}`).toBe(400);
       expect(response, target).toContain("percent-encoding");
@@ -199,7 +216,9 @@ describe("a client that drops its body mid-upload", () => {
     const errors = vi.spyOn(console, "error");
     const socket = net.connect(port, "127.0.0.1");
     await new Promise((resolve) => socket.once("connect", resolve));
-    socket.write(`POST /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"events":[`);
+    socket.write(
+      `POST /api/v1/events HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"events":[`,
+    );
     await sleep(200);
     socket.destroy();
     await sleep(300);

@@ -42,7 +42,8 @@ async function addHistory(userId: number, items: number[], updatedAt = hoursAgo(
 
 describe("row_count", () => {
   it("is an error past a 50% drop, a warning past 20%, fine otherwise, against the median of 7 runs", async () => {
-    for (const rows of [1000, 1000, 1000, 990, 1010, 1000, 5]) await seedRun(database.db, { tasks: datasetTasks({ tracks: rows, users: rows, listen_history: rows }) });
+    for (const rows of [1000, 1000, 1000, 990, 1010, 1000, 5])
+      await seedRun(database.db, { tasks: datasetTasks({ tracks: rows, users: rows, listen_history: rows }) });
     const run = await seedRun(database.db, { status: "running", tasks: datasetTasks({ tracks: 1000, users: 700, listen_history: 400 }) });
     expect(await levels(rowCountCheck, run.id)).toEqual({ tracks: "ok", users: "warn", listen_history: "error" });
   });
@@ -56,7 +57,9 @@ describe("row_count", () => {
 describe("required_fields", () => {
   it("counts records rejected this run and empty values in the table", async () => {
     const run = await seedRun(database.db, { status: "running", tasks: datasetTasks({ tracks: 100, users: 100, listen_history: 100 }) });
-    await database.db.quarantinedRecord.createMany({ data: Array.from({ length: 3 }, () => ({ runId: run.id, dataset: "tracks", reasonCode: "invalid", reason: "created_at: missing", payload: "{}" })) });
+    await database.db.quarantinedRecord.createMany({
+      data: Array.from({ length: 3 }, () => ({ runId: run.id, dataset: "tracks", reasonCode: "invalid", reason: "created_at: missing", payload: "{}" })),
+    });
     await addUser(1, hoursAgo(1), "");
     for (let i = 2; i <= 60; i++) await addUser(i);
     await addHistory(2, [1, 2]);
@@ -69,8 +72,20 @@ describe("required_fields", () => {
 describe("duplicate_keys", () => {
   it("warns on any record sent twice in one read and fails past 5%", async () => {
     const reconciliation = (sourceRepeats: number): DatasetReconciliation => ({
-      fetched: 100, invalid: 0, invalidQuarantined: 0, distinct: 100 - sourceRepeats, repeats: sourceRepeats, sourceRepeats,
-      inTable: 100 - sourceRepeats, waitingForUser: 0, source: null, shortfall: 0, unrecorded: 0, missing: [], holds: true, vanished: null,
+      fetched: 100,
+      invalid: 0,
+      invalidQuarantined: 0,
+      distinct: 100 - sourceRepeats,
+      repeats: sourceRepeats,
+      sourceRepeats,
+      inTable: 100 - sourceRepeats,
+      waitingForUser: 0,
+      source: null,
+      shortfall: 0,
+      unrecorded: 0,
+      missing: [],
+      holds: true,
+      vanished: null,
     });
     const run = await seedRun(database.db, {
       status: "running",
@@ -82,7 +97,11 @@ describe("duplicate_keys", () => {
 
 describe("orphan_items", () => {
   it("warns past 5% of this run's items naming unknown tracks, and fails only past the configured share", async () => {
-    const counted = (items: number, orphanItems: number) => seedRun(database.db, { status: "running", tasks: [{ task: "listen_history", details: { unknownFields: {}, updatedAtBackwards: 0, items, orphanItems } }] });
+    const counted = (items: number, orphanItems: number) =>
+      seedRun(database.db, {
+        status: "running",
+        tasks: [{ task: "listen_history", details: { unknownFields: {}, updatedAtBackwards: 0, items, orphanItems } }],
+      });
     expect(await levels(orphanItemsCheck, (await counted(100, 5)).id)).toEqual({ listen_history: "ok" });
     const run = await counted(100, 6);
     expect(await levels(orphanItemsCheck, run.id)).toEqual({ listen_history: "warn" });
@@ -96,7 +115,14 @@ describe("waiting_for_user", () => {
     await addUser(1);
     for (let i = 0; i < 20; i++) await addHistory(1, [1], hoursAgo(i + 1));
     expect(await levels(waitingForUserCheck, run.id)).toEqual({ listen_history: "ok" });
-    const wait = (key: string) => ({ runId: run.id, dataset: "listen_history", reasonCode: "unknown_user", reason: "user 9 is not in users (yet)", recordKey: key, payload: "{}" });
+    const wait = (key: string) => ({
+      runId: run.id,
+      dataset: "listen_history",
+      reasonCode: "unknown_user",
+      reason: "user 9 is not in users (yet)",
+      recordKey: key,
+      payload: "{}",
+    });
     await database.db.quarantinedRecord.createMany({ data: [wait("9@a"), wait("9@a")] });
     expect(await levels(waitingForUserCheck, run.id)).toEqual({ listen_history: "warn" });
     await database.db.quarantinedRecord.createMany({ data: [wait("9@b"), wait("9@c")] });

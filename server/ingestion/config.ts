@@ -11,8 +11,16 @@ export function ingestionConfig(env: Env): IngestionConfig {
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     taskRetries: env.INGEST_TASK_RETRIES,
-    fetchPolicy: { ...DEFAULT_INGESTION.fetchPolicy, timeoutMs: env.INGEST_TIMEOUT_MS, budgetMs: env.INGEST_RETRY_BUDGET_MS, maxAttempts: env.INGEST_MAX_ATTEMPTS ?? Number.POSITIVE_INFINITY },
-    checkPolicy: { freshnessWarnHours: env.FRESHNESS_WARN_HOURS, freshnessErrorHours: env.FRESHNESS_ERROR_HOURS, orphanErrorShare: env.CHECK_ORPHAN_ERROR_SHARE,
+    fetchPolicy: {
+      ...DEFAULT_INGESTION.fetchPolicy,
+      timeoutMs: env.INGEST_TIMEOUT_MS,
+      budgetMs: env.INGEST_RETRY_BUDGET_MS,
+      maxAttempts: env.INGEST_MAX_ATTEMPTS ?? Number.POSITIVE_INFINITY,
+    },
+    checkPolicy: {
+      freshnessWarnHours: env.FRESHNESS_WARN_HOURS,
+      freshnessErrorHours: env.FRESHNESS_ERROR_HOURS,
+      orphanErrorShare: env.CHECK_ORPHAN_ERROR_SHARE,
       vanishedWarnShare: env.CHECK_VANISHED_WARN_SHARE,
       vanishedErrorShare: env.CHECK_VANISHED_ERROR_SHARE,
     },

@@ -21,7 +21,15 @@ describe("the original server's pages", () => {
 
 describe("source timestamps", () => {
   // How the database reads them (as UTC) is tested in load.test.ts.
-  it.each(["2025-07-08T16:23:29", "2025-07-08T16:23:29.123456", "2025-07-08T16:23:29.5", "2025-07-08T16:23:29+02:00", "2025-07-08T16:23:29.25-05:30", "2024-02-29T00:00:00Z", "2000-02-29T23:59:59"])("%s is accepted as sent", (input) => {
+  it.each([
+    "2025-07-08T16:23:29",
+    "2025-07-08T16:23:29.123456",
+    "2025-07-08T16:23:29.5",
+    "2025-07-08T16:23:29+02:00",
+    "2025-07-08T16:23:29.25-05:30",
+    "2024-02-29T00:00:00Z",
+    "2000-02-29T23:59:59",
+  ])("%s is accepted as sent", (input) => {
     expect(isSourceTimestamp(input)).toBe(true);
   });
 
@@ -57,14 +65,33 @@ describe("record validation", () => {
   });
 
   it("refuses ids that do not fit an integer column and durations that are not MM:SS", () => {
-    const track = { id: 3_000_000_000, name: "a", artist: "b", songwriters: "c", duration: "3 min", genres: "Pop", album: "d", created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" };
+    const track = {
+      id: 3_000_000_000,
+      name: "a",
+      artist: "b",
+      songwriters: "c",
+      duration: "3 min",
+      genres: "Pop",
+      album: "d",
+      created_at: "2025-01-01T00:00:00",
+      updated_at: "2025-01-01T00:00:00",
+    };
     const result = validateRecord("tracks", track);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).toMatch(/id: 3000000000 is not an id from 1 to 2147483647.*duration: duration must be "MM:SS"/);
   });
 
   it("refuses text PostgreSQL cannot store, track ids out of range and impossible dates, naming each", () => {
-    const user = { id: 1, first_name: "A\u0000", last_name: "B\ud800", email: "c\ud83c\udfb5", gender: "d", favorite_genres: "e", created_at: "2025-02-29T00:00:00", updated_at: "2025-01-01T00:00:00" };
+    const user = {
+      id: 1,
+      first_name: "A\u0000",
+      last_name: "B\ud800",
+      email: "c\ud83c\udfb5",
+      gender: "d",
+      favorite_genres: "e",
+      created_at: "2025-02-29T00:00:00",
+      updated_at: "2025-01-01T00:00:00",
+    };
     const result = validateRecord("users", user);
     expect(result).toMatchObject({ ok: false, key: "1" });
     if (!result.ok) {

@@ -127,10 +127,13 @@ export class DatasetIngestor {
   async finish(): Promise<void> {
     await this.flush();
     await Promise.all(this.writing);
-    writeOutput(this.ctx, datasetReads[this.dataset], { read: { tryNumber: this.ctx.tryNumber, fetched: this.fetched, invalid: this.invalid, source: this.source ?? null } });
+    writeOutput(this.ctx, datasetReads[this.dataset], {
+      read: { tryNumber: this.ctx.tryNumber, fetched: this.fetched, invalid: this.invalid, source: this.source ?? null },
+    });
     const unknown = Object.fromEntries(this.unknownFields);
     if (this.unknownFields.size > 0) this.ctx.log(`source sent fields the pipeline does not know: ${JSON.stringify(unknown)}`);
-    if (this.backwards > 0) this.ctx.log(`${this.backwards} records came with an updated_at older than the stored version of their key; the stored version was kept`);
+    if (this.backwards > 0)
+      this.ctx.log(`${this.backwards} records came with an updated_at older than the stored version of their key; the stored version was kept`);
     writeOutput(this.ctx, datasetOutputs[this.dataset], {
       unknownFields: unknown,
       updatedAtBackwards: this.backwards,

@@ -51,7 +51,13 @@ type PageSeen = { total: number; pages: number; size: number; count: number };
  * Pages tries before this one landed, fed to the ingestor again (loading is idempotent, and a failed
  * try may not have loaded its last pages): a retried task then asks the source only for the rest.
  */
-async function resumeEarlierTries(ctx: TaskContext, dataset: Dataset, store: ObjectStore, pageSize: number, ingestor: DatasetIngestor): Promise<Map<number, PageSeen>> {
+async function resumeEarlierTries(
+  ctx: TaskContext,
+  dataset: Dataset,
+  store: ObjectStore,
+  pageSize: number,
+  ingestor: DatasetIngestor,
+): Promise<Map<number, PageSeen>> {
   const resumed = new Map<number, PageSeen>();
   if (ctx.tryNumber <= 1) return resumed;
   let records = 0;
@@ -73,7 +79,9 @@ async function resumeEarlierTries(ctx: TaskContext, dataset: Dataset, store: Obj
  */
 export async function extractFromSource(ctx: TaskContext, dataset: Dataset, source: SourceSettings, folder: RunFolder, ingestor: DatasetIngestor) {
   const onRetry = (n: RetryNotice) =>
-    ctx.log(`GET ${n.url}: ${n.reason}; retry ${n.attempt} in ${Math.round(n.delayMs)} ms (${Math.round(n.budgetLeftMs / 1000)} s left of the page's retry budget)`);
+    ctx.log(
+      `GET ${n.url}: ${n.reason}; retry ${n.attempt} in ${Math.round(n.delayMs)} ms (${Math.round(n.budgetLeftMs / 1000)} s left of the page's retry budget)`,
+    );
   for (let pass = 1; ; pass++) {
     await ingestor.startPass(pass);
     // Only the first pass resumes: a later one exists to read every page again.
@@ -98,7 +106,9 @@ export async function extractFromSource(ctx: TaskContext, dataset: Dataset, sour
       const pages = Math.max(first.pages, Math.ceil(first.total / first.size));
       let done = 1;
       ctx.progress(done, pages);
-      ctx.log(`pass ${pass}: ${first.total} records in ${pages} pages of ${first.size}${pages !== first.pages ? ` (the source said ${first.pages} pages)` : ""}`);
+      ctx.log(
+        `pass ${pass}: ${first.total} records in ${pages} pages of ${first.size}${pages !== first.pages ? ` (the source said ${first.pages} pages)` : ""}`,
+      );
       let lastPageFull = pages === 1 && first.count >= first.size;
       const empty = new Set<number>();
       await forEachPage(2, pages, source.concurrency, async (page) => {

@@ -35,12 +35,15 @@ describe("the source's faults", () => {
     const served = simulator.stats().faultsServed;
     expect((served.http500 ?? 0) + (served.http502 ?? 0) + (served.http503 ?? 0)).toBeGreaterThan(0);
     expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
-    expect(Object.values((await reconciliationOf(database, run.id))).every((r) => r.holds)).toBe(true);
+    expect(Object.values(await reconciliationOf(database, run.id)).every((r) => r.holds)).toBe(true);
   });
 
   it("at the default retry policy, 30% 5xx, 10% 429 (Retry-After 2 s) and 5% bodies that are not JSON only slow the run", async () => {
     // 310 pages of 5 records: at six tries per page (the old policy) some page failed all six in most runs.
-    const { run } = await runWith({ errorRate: 0.3, rateLimitRate: 0.1, retryAfterSeconds: 2, badJsonRate: 0.05 }, { fetchPolicy: DEFAULT_FETCH_POLICY, pageSize: 5, concurrency: 32 });
+    const { run } = await runWith(
+      { errorRate: 0.3, rateLimitRate: 0.1, retryAfterSeconds: 2, badJsonRate: 0.05 },
+      { fetchPolicy: DEFAULT_FETCH_POLICY, pageSize: 5, concurrency: 32 },
+    );
     expect(run.error).toBeNull();
     expect(run.status).toBe("success");
     const served = simulator.stats().faultsServed;
@@ -65,7 +68,10 @@ describe("the source's faults", () => {
   });
 
   it("a request that hangs past the timeout is abandoned and retried", async () => {
-    const { run, logs } = await runWith({ hangRate: 0.15, hangMs: 5000 }, { fetchPolicy: { timeoutMs: 300, budgetMs: 20_000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 500 } });
+    const { run, logs } = await runWith(
+      { hangRate: 0.15, hangMs: 5000 },
+      { fetchPolicy: { timeoutMs: 300, budgetMs: 20_000, maxAttempts: 8, baseDelayMs: 10, maxDelayMs: 500 } },
+    );
     expect(run.status).toBe("success");
     expect(simulator.stats().faultsServed.hang).toBeGreaterThan(0);
     expect(logs.some((l) => l.includes("no answer within 300 ms"))).toBe(true);
@@ -90,7 +96,7 @@ describe("the source's faults", () => {
     expect(reasons).toMatch(/updated_at: not a timestamp/);
     expect(reasons).toMatch(/(id|user_id): -\d+ is not an id from 1 to 2147483647/);
     expect(tasks.tracks!.rowsRejected).toBe(8);
-    const counts = (await reconciliationOf(database, run.id));
+    const counts = await reconciliationOf(database, run.id);
     expect(counts.tracks).toMatchObject({ invalid: 8, invalidQuarantined: 8, holds: true });
     // Histories of the broken users wait in quarantine for them.
     const waiting = await database.db.quarantinedRecord.count({ where: { runId: run.id, reasonCode: "unknown_user" } });
@@ -125,9 +131,14 @@ describe("the source's faults", () => {
   });
 
   it("a source that never answers fails the run with a clear error and loads nothing twice", async () => {
-    const { run, tasks } = await runWith({ errorRate: 1 }, { fetchPolicy: { timeoutMs: 500, budgetMs: 20_000, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    const { run, tasks } = await runWith(
+      { errorRate: 1 },
+      { fetchPolicy: { timeoutMs: 500, budgetMs: 20_000, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } },
+    );
     expect(run.status).toBe("failed");
-    expect(run.error).toMatch(/tracks: GET http:\/\/127\.0\.0\.1:\d+\/tracks\?page=1&size=100 failed after 3 attempts in \d+\.\d s: HTTP 50\d; HTTP 50\d; HTTP 50\d/);
+    expect(run.error).toMatch(
+      /tracks: GET http:\/\/127\.0\.0\.1:\d+\/tracks\?page=1&size=100 failed after 3 attempts in \d+\.\d s: HTTP 50\d; HTTP 50\d; HTTP 50\d/,
+    );
     expect(tasks.listen_history).toMatchObject({ status: "skipped" });
     expect(tasks.reconcile).toMatchObject({ status: "skipped" });
     expect(await tableCounts(database)).toEqual({ tracks: 0, users: 0, listen_history: 0 });

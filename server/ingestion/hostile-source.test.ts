@@ -48,7 +48,11 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
       withField(validTrack(5101), "name", JSON.stringify("x".repeat(1_000_000))),
     ];
     // An unknown field whose name holds NUL or half a pair: the record is valid and loads; the name is counted, escaped.
-    const oddKeys = [validTrack(5100).replace("{", String.raw`{"na\u0000me":"x",`), validTrack(5200).replace("{", String.raw`{"x\u0000y":1,`), validTrack(5201).replace("{", String.raw`{"\ud800":1,`)];
+    const oddKeys = [
+      validTrack(5100).replace("{", String.raw`{"na\u0000me":"x",`),
+      validTrack(5200).replace("{", String.raw`{"x\u0000y":1,`),
+      validTrack(5201).replace("{", String.raw`{"\ud800":1,`),
+    ];
     const hostileUsers = USER_TEXT.flatMap((field, f) => HOSTILE_TEXT.map((value, v) => withField(validUser(5000 + f * 10 + v), field, value)));
     const hostileHistories = [
       validHistory(1, [1, 2]).replace("[1,2]", "[1,null,2]"),
@@ -59,7 +63,14 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
       validHistory(6, [1, 2]).replace(`"user_id":6`, `"user_id":2147483648`),
       "null",
     ];
-    const tracks = [validTrack(2500), hostileTracks[0]!, validTrack(2502), ...range(1, 1000).map((id) => validTrack(id)), ...hostileTracks.slice(1), ...oddKeys];
+    const tracks = [
+      validTrack(2500),
+      hostileTracks[0]!,
+      validTrack(2502),
+      ...range(1, 1000).map((id) => validTrack(id)),
+      ...hostileTracks.slice(1),
+      ...oddKeys,
+    ];
     const users = [...range(1, 1000).map((id) => validUser(id)), ...hostileUsers];
     const histories = [...range(1, 600).map((id) => validHistory(id, [id, id + 1])), ...hostileHistories];
     source = await startScriptedSource({ tracks, users, listen_history: histories });
@@ -76,7 +87,11 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
     expect(await database.db.listenHistory.count()).toBe(600);
 
     // Every bad record is in quarantine, and its payload reads back to exactly what the source sent.
-    for (const [dataset, sent] of [["tracks", hostileTracks], ["users", hostileUsers], ["listen_history", hostileHistories]] as const) {
+    for (const [dataset, sent] of [
+      ["tracks", hostileTracks],
+      ["users", hostileUsers],
+      ["listen_history", hostileHistories],
+    ] as const) {
       const stored = await quarantined(dataset);
       expect(stored.map((q) => JSON.parse(q.payload) as unknown)).toEqual(sent.map((raw) => JSON.parse(raw) as unknown));
       for (const q of stored) expect(q.reason).not.toBe("");
@@ -94,9 +109,16 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
 describe("timestamps the world cannot have yet", () => {
   it("a record dated in year 9999 is quarantined with its reason, so later updates of it still load and freshness stays measured", async () => {
     const pinned = JSON.stringify({ ...(JSON.parse(validTrack(7)) as object), updated_at: "9999-12-31T23:59:59" });
-    const tomorrowAndMore = JSON.stringify({ ...(JSON.parse(validTrack(8)) as object), created_at: new Date(Date.now() + 25 * 3_600_000).toISOString().slice(0, 19) });
+    const tomorrowAndMore = JSON.stringify({
+      ...(JSON.parse(validTrack(8)) as object),
+      created_at: new Date(Date.now() + 25 * 3_600_000).toISOString().slice(0, 19),
+    });
     // 2 of 102: required_fields only warns.
-    source = await startScriptedSource({ tracks: [...range(10, 100).map((id) => validTrack(id)), pinned, tomorrowAndMore], users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    source = await startScriptedSource({
+      tracks: [...range(10, 100).map((id) => validTrack(id)), pinned, tomorrowAndMore],
+      users: [validUser(1)],
+      listen_history: [validHistory(1, [1])],
+    });
     database = await createTestDatabase();
     const config = testConfig(source.url, lake.dir);
     const first = await ingest(database, config);
@@ -157,7 +179,9 @@ describe("a source that misreports how much it holds", () => {
     database = await createTestDatabase();
     const run = await ingest(database, testConfig(source.url, lake.dir));
     expect(run.status).toBe("failed");
-    expect(run.error).toMatch(/tracks: the source said it holds 10000000 records in 100000 pages, but pages \d+–\d+ came back empty after \d+ records; stopped reading after \d+ of the 100000 pages/);
+    expect(run.error).toMatch(
+      /tracks: the source said it holds 10000000 records in 100000 pages, but pages \d+–\d+ came back empty after \d+ records; stopped reading after \d+ of the 100000 pages/,
+    );
     // 5 pages of data, 3 empty ones, and what the other workers had in flight.
     expect(source.requests.filter((r) => r.dataset === "tracks").length).toBeLessThan(20);
   });
@@ -188,7 +212,12 @@ describe("records that vanish from the source", () => {
     expect(second.status).toBe("success");
     expect(await levels(second.id, "vanished_records")).toEqual({ tracks: "warn", users: "ok", listen_history: "ok" });
     expect(await database.db.track.count()).toBe(200);
-    expect(await gone("tracks")).toEqual([["1", second.id], ["2", second.id], ["3", second.id], ["4", second.id]]);
+    expect(await gone("tracks")).toEqual([
+      ["1", second.id],
+      ["2", second.id],
+      ["3", second.id],
+      ["4", second.id],
+    ]);
     const [historyKey] = await gone("listen_history");
     expect(historyKey![0]).toBe(`1@${JSON.parse(histories[0]!).created_at}.000000`);
 
@@ -197,7 +226,10 @@ describe("records that vanish from the source", () => {
     const third = await ingest(database, config);
     expect(third.status).toBe("success");
     expect(await levels(third.id, "vanished_records")).toEqual({ tracks: "ok", users: "ok", listen_history: "ok" });
-    expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
+    expect(await gone("tracks")).toEqual([
+      ["3", second.id],
+      ["4", second.id],
+    ]);
 
     // A source restarted with other data: half the users are gone, which fails the run, and the failed run hides nothing.
     source.set("users", users.slice(100));
@@ -207,12 +239,19 @@ describe("records that vanish from the source", () => {
     expect(fourth.error).toMatch(/vanished_records\(users\): 100 of the 200 records/);
     expect(await database.db.user.count()).toBe(200);
     expect(await gone("users")).toEqual([]);
-    expect(await gone("tracks")).toEqual([["3", second.id], ["4", second.id]]);
+    expect(await gone("tracks")).toEqual([
+      ["3", second.id],
+      ["4", second.id],
+    ]);
 
     // The next full read misses the same users: two reads agree, the run passes, and they are marked gone since the fourth.
     const fifth = await ingest(database, config);
     expect(fifth.status).toBe("success");
-    expect(await gone("users")).toEqual(range(1, 100).map((id) => [String(id), fourth.id]).sort((a, b) => String(a[0]).localeCompare(String(b[0]))));
+    expect(await gone("users")).toEqual(
+      range(1, 100)
+        .map((id) => [String(id), fourth.id])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
+    );
   });
 
   it("a run that fails its checks changes nothing in source_vanished: a source answering `total: 1000` for 5,000 tracks", async () => {
@@ -238,11 +277,18 @@ describe("records that vanish from the source", () => {
   });
 
   it("a record older than the stored version of its key is counted and reported, and the stored one kept", async () => {
-    source = await startScriptedSource({ tracks: range(1, 100).map((id) => validTrack(id, 10)), users: [validUser(1)], listen_history: [validHistory(1, [1])] });
+    source = await startScriptedSource({
+      tracks: range(1, 100).map((id) => validTrack(id, 10)),
+      users: [validUser(1)],
+      listen_history: [validHistory(1, [1])],
+    });
     database = await createTestDatabase();
     const config = testConfig(source.url, lake.dir);
     expect((await ingest(database, config)).status).toBe("success");
-    source.set("tracks", range(1, 100).map((id) => validTrack(id, id <= 3 ? 5 : 10)));
+    source.set(
+      "tracks",
+      range(1, 100).map((id) => validTrack(id, id <= 3 ? 5 : 10)),
+    );
     const reset = await ingest(database, config);
     expect(reset.status).toBe("success");
     expect(await levels(reset.id, "updated_at_backwards")).toEqual({ tracks: "warn", users: "ok", listen_history: "ok" });

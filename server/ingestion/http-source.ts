@@ -18,10 +18,20 @@ export interface FetchPolicy {
   maxDelayMs: number;
 }
 
-export const DEFAULT_FETCH_POLICY: FetchPolicy = { timeoutMs: 10_000, budgetMs: 300_000, maxAttempts: Number.POSITIVE_INFINITY, baseDelayMs: 200, maxDelayMs: 10_000 };
+export const DEFAULT_FETCH_POLICY: FetchPolicy = {
+  timeoutMs: 10_000,
+  budgetMs: 300_000,
+  maxAttempts: Number.POSITIVE_INFINITY,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+};
 
 export class SourceError extends Error {
-  constructor(message: string, readonly retryable: boolean, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = "SourceError";
   }
@@ -72,16 +82,20 @@ function get(url: string, timeoutMs: number, signal?: AbortSignal, authorization
   const target = new URL(url);
   const client = target.protocol === "https:" ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.get(target, { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json", ...(authorization ? { authorization } : {}) }, signal }, (response) => {
-      const chunks: Buffer[] = [];
-      response.on("data", (chunk: Buffer) => chunks.push(chunk));
-      response.on("end", () => {
-        clearTimeout(timer);
-        const retryAfter = response.headers["retry-after"];
-        resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks) });
-      });
-      response.on("error", reject);
-    });
+    const request = client.get(
+      target,
+      { agent: agents[target.protocol as "http:" | "https:"], headers: { accept: "application/json", ...(authorization ? { authorization } : {}) }, signal },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          clearTimeout(timer);
+          const retryAfter = response.headers["retry-after"];
+          resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === "string" ? retryAfter : null, body: Buffer.concat(chunks) });
+        });
+        response.on("error", reject);
+      },
+    );
     // One deadline for the whole exchange, body included: a source that stalls mid-body is abandoned too.
     const timer = setTimeout(() => request.destroy(new SourceError(`no answer within ${timeoutMs} ms`, true)), timeoutMs);
     request.on("error", (error) => {
@@ -107,7 +121,8 @@ async function fetchOnce(url: string, timeoutMs: number, signal?: AbortSignal, a
     throw new SourceError(`answer is not JSON: ${JSON.stringify(body.slice(0, 60))}`, true);
   }
   const envelope = pageEnvelope.safeParse(json);
-  if (!envelope.success) throw new SourceError(`answer is not a page: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, true);
+  if (!envelope.success)
+    throw new SourceError(`answer is not a page: ${envelope.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`, true);
   return { page: envelope.data, raw: response.body };
 }
 

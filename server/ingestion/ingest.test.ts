@@ -92,7 +92,18 @@ describe("reconciliation", () => {
     const run = await ingest(database, testConfig(simulator.url, lake.dir));
     const victim = simulator.catalogue.records.tracks[0]!.id;
     await database.pool.query("DELETE FROM tracks WHERE id = $1", [victim]);
-    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
+    const ctx = {
+      database,
+      run,
+      task: "reconcile",
+      tryNumber: 2,
+      log: () => {},
+      progress: () => {},
+      count: () => {},
+      detail: () => {},
+      signal: new AbortController().signal,
+      resource: () => Promise.reject(new Error("reconciliation shares nothing")),
+    };
     const result = await reconcileDataset(ctx, "tracks");
     expect(result).toMatchObject({ holds: false, missing: [String(victim)] });
     expect(result.inTable).toBe(result.distinct - 1);
@@ -112,7 +123,18 @@ describe("reconciliation", () => {
     const { rows: runs } = await database.pool.query<{ run_id: number }>("SELECT DISTINCT run_id FROM ingest_read_keys");
     expect(runs).toEqual([{ run_id: run.id }]);
     await database.pool.query("UPDATE ingest_read_keys SET ids = ids[4:] WHERE seq = (SELECT min(seq) FROM ingest_read_keys WHERE dataset = 'users')");
-    const ctx = { database, run, task: "reconcile", tryNumber: 2, log: () => {}, progress: () => {}, count: () => {}, detail: () => {}, signal: new AbortController().signal, resource: () => Promise.reject(new Error("reconciliation shares nothing")) };
+    const ctx = {
+      database,
+      run,
+      task: "reconcile",
+      tryNumber: 2,
+      log: () => {},
+      progress: () => {},
+      count: () => {},
+      detail: () => {},
+      signal: new AbortController().signal,
+      resource: () => Promise.reject(new Error("reconciliation shares nothing")),
+    };
     expect(await reconcileDataset(ctx, "users")).toMatchObject({ holds: false, unrecorded: 3, missing: [] });
     expect(await reconcileDataset(ctx, "tracks")).toMatchObject({ holds: true, unrecorded: 0 });
   });

@@ -23,7 +23,9 @@ it("lands each page as one line of gzip JSON lines, a pretty-printed one include
   await landing.write(Buffer.from(JSON.stringify(pretty, null, 2)));
   await landing.close();
 
-  const lines = gunzipSync(await readFile(path.join(lake.dir, "users/2026-11-27/run-7/try1-pass1.jsonl.gz"))).toString("utf8").split("\n");
+  const lines = gunzipSync(await readFile(path.join(lake.dir, "users/2026-11-27/run-7/try1-pass1.jsonl.gz")))
+    .toString("utf8")
+    .split("\n");
   expect(lines).toEqual([JSON.stringify(compact), JSON.stringify(pretty), ""]);
   const pages = [];
   for await (const page of readLanded(store, "users", 7)) pages.push(page.items);
@@ -42,9 +44,7 @@ describe("the lake's files", () => {
       const modes: string[] = [];
       for (let d = dir; d !== root; d = path.dirname(d)) modes.push(`${path.relative(root, d)} ${((await stat(d)).mode & 0o777).toString(8)}`);
       for (const f of await readdir(dir)) modes.push(`${f} ${((await stat(path.join(dir, f))).mode & 0o777).toString(8)}`);
-      expect(modes.sort()).toEqual(
-        ["users 700", "users/2026-11-27 700", "users/2026-11-27/run-7 700", "try1-pass1.jsonl.gz 600"].sort(),
-      );
+      expect(modes.sort()).toEqual(["users 700", "users/2026-11-27 700", "users/2026-11-27/run-7 700", "try1-pass1.jsonl.gz 600"].sort());
     } finally {
       await rm(root, { recursive: true, force: true });
     }

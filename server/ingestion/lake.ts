@@ -128,7 +128,13 @@ const TRY_FILE = /^try(\d+)-pass(\d+)\.jsonl\.gz(\.partial)?$/;
  * for each page number only its latest copy (later try, later pass), envelope and all, as if read
  * from the source again. Two passes over the files, so only page numbers are held in memory.
  */
-export async function* landedByEarlierTries(store: ObjectStore, dataset: Dataset, runId: number, tryNumber: number, size: number): AsyncGenerator<PageEnvelope> {
+export async function* landedByEarlierTries(
+  store: ObjectStore,
+  dataset: Dataset,
+  runId: number,
+  tryNumber: number,
+  size: number,
+): AsyncGenerator<PageEnvelope> {
   const files: string[] = [];
   for (const keys of await runKeys(store, dataset, runId)) {
     const earlier = keys

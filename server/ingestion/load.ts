@@ -129,7 +129,11 @@ async function recordReadKeys(client: pg.ClientBase, runId: number, dataset: Dat
   if (staged) await client.query(`${INSERT_READ_KEYS} SELECT $1, $2, $3, $4, k.* FROM (${STAGED_KEYS[dataset]}) AS k`, params);
   const waiting = rejected.flatMap((r) => (r.reasonCode === "unknown_user" ? [r.payload] : []));
   if (waiting.length === 0) return;
-  await client.query(`${INSERT_READ_KEYS} VALUES ($1, $2, $3, $4, $5::int[], $6::timestamptz[])`, [...params, waiting.map((h) => h.user_id), waiting.map((h) => h.created_at)]);
+  await client.query(`${INSERT_READ_KEYS} VALUES ($1, $2, $3, $4, $5::int[], $6::timestamptz[])`, [
+    ...params,
+    waiting.map((h) => h.user_id),
+    waiting.map((h) => h.created_at),
+  ]);
 }
 
 const INSERT_QUARANTINE = `

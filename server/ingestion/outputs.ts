@@ -60,7 +60,10 @@ const loadMeasures = z.object({
   waitingForUser: count.optional(),
 });
 
-export const datasetOutputs = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, loadMeasures)])) as Record<Dataset, ReturnType<typeof taskOutput<typeof loadMeasures>>>;
+export const datasetOutputs = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, loadMeasures)])) as Record<
+  Dataset,
+  ReturnType<typeof taskOutput<typeof loadMeasures>>
+>;
 
 /** What a dataset task's read gave, for reconciliation; its keys are in `ingest_read_keys` under the same try. */
 const readSummary = z.object({
@@ -74,4 +77,7 @@ const readSummary = z.object({
   }),
 });
 
-export const datasetReads = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, readSummary)])) as Record<Dataset, ReturnType<typeof taskOutput<typeof readSummary>>>;
+export const datasetReads = Object.fromEntries(DATASETS.map((dataset) => [dataset, taskOutput(dataset, readSummary)])) as Record<
+  Dataset,
+  ReturnType<typeof taskOutput<typeof readSummary>>
+>;

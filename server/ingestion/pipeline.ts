@@ -61,7 +61,10 @@ async function forgetEarlierReads(ctx: TaskContext, dataset: Dataset) {
 async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: IngestionConfig) {
   const folder = runFolder(config.store, dataset, ctx.run.id, ctx.run.startedAt ?? new Date());
   // listen_history runs after tracks and users: their ids are what its records refer to.
-  const known = dataset === "listen_history" ? await Promise.all([IdSet.of(ctx.database.pool, "tracks"), IdSet.of(ctx.database.pool, "users")]).then(([tracks, users]) => ({ tracks, users })) : undefined;
+  const known =
+    dataset === "listen_history"
+      ? await Promise.all([IdSet.of(ctx.database.pool, "tracks"), IdSet.of(ctx.database.pool, "users")]).then(([tracks, users]) => ({ tracks, users }))
+      : undefined;
   const ingestor = new DatasetIngestor(ctx, dataset, config.batchSize, known);
   // A retried try reads its records again (from the lake or the source) and quarantines the rejected ones again.
   if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
@@ -73,7 +76,13 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
     if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
     // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
     const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
-    await extractFromSource(ctx, dataset, { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy }, folder, ingestor);
+    await extractFromSource(
+      ctx,
+      dataset,
+      { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy },
+      folder,
+      ingestor,
+    );
   }
   await ingestor.finish();
 }

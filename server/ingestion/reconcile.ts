@@ -92,7 +92,10 @@ export async function reconcileDataset(ctx: TaskContext, dataset: Dataset): Prom
   const unrecorded = read.fetched - read.invalid - keys.read;
   const holds = keys.missing.length === 0 && unrecorded === 0 && invalidQuarantined >= read.invalid && shortfall === 0;
   // Only a read of the source that added up tells what it no longer holds.
-  const vanished = holds && read.source ? await markVanished(pool, dataset, { id: ctx.run.id, tryNumber: read.tryNumber, rowsInserted: await rowsInserted(ctx, dataset) }) : null;
+  const vanished =
+    holds && read.source
+      ? await markVanished(pool, dataset, { id: ctx.run.id, tryNumber: read.tryNumber, rowsInserted: await rowsInserted(ctx, dataset) })
+      : null;
   return {
     fetched: read.fetched,
     invalid: read.invalid,
@@ -125,7 +128,9 @@ export async function reconcileRun(ctx: TaskContext): Promise<void> {
         (r.shortfall ? `; SHORT: the source said it holds ${r.source!.total}, its read gave ${r.source!.fetched}` : "") +
         (r.unrecorded ? `; ${r.unrecorded} valid records left no key` : "") +
         (r.missing.length ? `; MISSING ${r.missing.join(", ")}` : "") +
-        (r.vanished ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all (taking effect when the run succeeds)` : ""),
+        (r.vanished
+          ? `; ${r.vanished.vanished} no longer served, ${r.vanished.returned} back, ${r.vanished.gone} gone in all (taking effect when the run succeeds)`
+          : ""),
     );
   }
   writeOutput(ctx, reconcileOutput, { reconciliation: results });
@@ -133,7 +138,9 @@ export async function reconcileRun(ctx: TaskContext): Promise<void> {
   if (broken.length) {
     const why = (d: Dataset) => {
       const r = results[d]!;
-      return r.shortfall ? `${d}: the source said it holds ${r.source!.total} records, ${r.source!.fetched} were fetched` : `${d}: records missing from the table, see the task's details`;
+      return r.shortfall
+        ? `${d}: the source said it holds ${r.source!.total} records, ${r.source!.fetched} were fetched`
+        : `${d}: records missing from the table, see the task's details`;
     };
     throw new Error(`reconciliation does not hold: ${broken.map(why).join("; ")}`);
   }

@@ -29,7 +29,11 @@ const requestsPerPage = (dataset: string) => {
 
 describe("a source that fails for a while is waited out", () => {
   it("a source down for 5 s: the run succeeds at the default retry policy", async () => {
-    source = await startScriptedSource({ tracks: range(1, 300).map((id) => validTrack(id)), users: range(1, 50).map((id) => validUser(id)), listen_history: range(1, 50).map((id) => validHistory(id, [id])) });
+    source = await startScriptedSource({
+      tracks: range(1, 300).map((id) => validTrack(id)),
+      users: range(1, 50).map((id) => validUser(id)),
+      listen_history: range(1, 50).map((id) => validHistory(id, [id])),
+    });
     database = await createTestDatabase();
     const backAt = Date.now() + 5000;
     source.inject(() => (Date.now() < backAt ? { status: 503 } : undefined));
@@ -44,17 +48,27 @@ describe("a retried task resumes from the pages earlier tries of the run landed"
   it("asks the source only for the missing pages, and loses or repeats no record", async () => {
     // 10 pages of tracks; page 2 holds one invalid record; page 7 fails three times, which fails the first try.
     const tracks = range(1, 1000).map((id) => (id === 150 ? JSON.stringify({ id, name: "no timestamps" }) : validTrack(id)));
-    source = await startScriptedSource({ tracks, users: range(1, 50).map((id) => validUser(id)), listen_history: range(1, 50).map((id) => validHistory(id, [id])) });
+    source = await startScriptedSource({
+      tracks,
+      users: range(1, 50).map((id) => validUser(id)),
+      listen_history: range(1, 50).map((id) => validHistory(id, [id])),
+    });
     let page7Failures = 0;
     source.inject(({ dataset, page }) => (dataset === "tracks" && page === 7 && page7Failures++ < 3 ? { status: 500 } : undefined));
     database = await createTestDatabase();
-    const config = testConfig(source.url, lake.dir, { taskRetries: 1, fetchPolicy: { timeoutMs: 1000, budgetMs: 10_000, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 } });
+    const config = testConfig(source.url, lake.dir, {
+      taskRetries: 1,
+      fetchPolicy: { timeoutMs: 1000, budgetMs: 10_000, maxAttempts: 3, baseDelayMs: 5, maxDelayMs: 20 },
+    });
     const run = await ingest(database, config);
     expect(run.error).toBeNull();
     expect(run.status).toBe("success");
 
     const tries = await database.db.taskRun.findMany({ where: { runId: run.id, task: "tracks" }, orderBy: { tryNumber: "asc" } });
-    expect(tries.map((t) => [t.tryNumber, t.status])).toEqual([[1, "failed"], [2, "success"]]);
+    expect(tries.map((t) => [t.tryNumber, t.status])).toEqual([
+      [1, "failed"],
+      [2, "success"],
+    ]);
     expect(tries[1]!.logs.some((l) => /resumed \d+ pages \(\d+ records\) that earlier tries of this run landed/.test(l))).toBe(true);
     // Each page answered once in all (11: the read past a full last page); page 7 took three failures and one answer.
     // Landed pages cost the second try nothing.

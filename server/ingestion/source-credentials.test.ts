@@ -31,7 +31,10 @@ async function visibleText(runId: number): Promise<string> {
 
 async function startSource() {
   source = await startScriptedSource({ tracks: [validTrack(1)], users: [validUser(1)], listen_history: [validHistory(1, [1])] });
-  source.requireAuthorization(basic("feeduser", PASSWORD), `<!channel> token expired: <http://evil.example/login|re-authenticate here> & try again ${"x".repeat(2000)}`);
+  source.requireAuthorization(
+    basic("feeduser", PASSWORD),
+    `<!channel> token expired: <http://evil.example/login|re-authenticate here> & try again ${"x".repeat(2000)}`,
+  );
   database = await createTestDatabase();
 }
 

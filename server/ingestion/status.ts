@@ -8,8 +8,16 @@ export async function ingestionStatus(db: Db) {
     orderBy: { id: "asc" as const },
   };
   const [running, lastEnded, lastSuccess] = await Promise.all([
-    db.pipelineRun.findFirst({ where: { pipeline: INGEST_PIPELINE, status: { in: ["queued", "running"] } }, orderBy: { id: "desc" }, include: { tasks: taskFields } }),
-    db.pipelineRun.findFirst({ where: { pipeline: INGEST_PIPELINE, status: { in: ["success", "failed"] } }, orderBy: { id: "desc" }, include: { tasks: taskFields } }),
+    db.pipelineRun.findFirst({
+      where: { pipeline: INGEST_PIPELINE, status: { in: ["queued", "running"] } },
+      orderBy: { id: "desc" },
+      include: { tasks: taskFields },
+    }),
+    db.pipelineRun.findFirst({
+      where: { pipeline: INGEST_PIPELINE, status: { in: ["success", "failed"] } },
+      orderBy: { id: "desc" },
+      include: { tasks: taskFields },
+    }),
     db.pipelineRun.findFirst({ where: { pipeline: INGEST_PIPELINE, status: "success" }, orderBy: { id: "desc" }, select: { id: true, finishedAt: true } }),
   ]);
   return { running, lastEnded, lastSuccess };

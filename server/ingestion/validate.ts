@@ -31,7 +31,9 @@ const epochMs = (value: string) => Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(value) ?
 function futureTimestamps(record: { created_at: string; updated_at: string }, latestMs: number): string | undefined {
   const late = (["created_at", "updated_at"] as const).filter((field) => epochMs(record[field]) > latestMs);
   if (late.length === 0) return undefined;
-  return late.map((field) => `${field}: ${record[field]} is more than 24 h after the read began (${new Date(latestMs - FUTURE_HORIZON_MS).toISOString()})`).join("; ");
+  return late
+    .map((field) => `${field}: ${record[field]} is more than 24 h after the read began (${new Date(latestMs - FUTURE_HORIZON_MS).toISOString()})`)
+    .join("; ");
 }
 
 /**

@@ -30,11 +30,7 @@ const HELD: Record<Dataset, string> = {
  * read misses too counts as gone before (two full reads agree), so the run after a source's restart
  * can pass. One statement, so the counts all describe the state before this read.
  */
-export async function markVanished(
-  pool: pg.Pool,
-  dataset: Dataset,
-  run: { id: number; tryNumber: number; rowsInserted: number },
-): Promise<VanishedCount> {
+export async function markVanished(pool: pg.Pool, dataset: Dataset, run: { id: number; tryNumber: number; rowsInserted: number }): Promise<VanishedCount> {
   const key = VANISHED_KEY[dataset];
   const { rows } = await pool.query<{ previous_read: string; vanished: string; returned: string; gone_before: string }>(
     `WITH seen AS MATERIALIZED (SELECT DISTINCT id, created_at FROM (${READ_KEYS}) r),

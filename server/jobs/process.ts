@@ -12,7 +12,9 @@ import type { Job, JobContext, TriggerOutcome } from "./types";
 export async function startInJobProcess(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<TriggerOutcome> {
   const { db } = ctx.database;
   if (request.idempotencyKey) {
-    const existing = await db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } } });
+    const existing = await db.pipelineRun.findUnique({
+      where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } },
+    });
     if (existing) return { kind: "started", run: existing, deduped: true };
   }
   const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;

@@ -58,7 +58,8 @@ const DECLARED = {
     conditions: () => experimentConditions,
   },
   demo: {
-    description: "Run the champion against popularity for 7 rounds of the built-in simulator in real time, whose listeners answer the recommendations; the experiment ends decided, nothing shipped",
+    description:
+      "Run the champion against popularity for 7 rounds of the built-in simulator in real time, whose listeners answer the recommendations; the experiment ends decided, nothing shipped",
     pipeline: DEMO_PIPELINE,
     definition: (env) => demoPipeline({ ingestion: ingestionConfig(env), deadlineUtc: env.ALERT_DEADLINE_UTC, days: 7 }),
     ownProcess: true,
@@ -72,8 +73,10 @@ export function jobFrom(name: string, declared: JobDeclaration): Job {
     pipeline: declared.pipeline,
     schedule: declared.schedule && ((env) => env[declared.schedule!]),
     definition: declared.definition,
-    start: (ctx, request, observer) => withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
-    retry: (ctx, runId) => withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId, {}, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
+    start: (ctx, request, observer) =>
+      withAlerts(ctx, job, startRun(ctx.database, declared.definition(ctx.env), request, observer, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
+    retry: (ctx, runId) =>
+      withAlerts(ctx, job, retryFailedTasks(ctx.database, declared.definition(ctx.env), runId, {}, livenessAfter(ctx.env.RUN_DEAD_AFTER_SECONDS))),
     followedBy: declared.followedBy,
     ownProcess: declared.ownProcess,
     conditions: declared.conditions,
@@ -89,7 +92,9 @@ async function withAlerts(ctx: JobContext, job: Job, starting: Promise<StartedRu
   const started = await starting;
   if (started.deduped) return started;
   const finished = started.finished.then(async (run) => {
-    await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => console.error(`[alerts] evaluation after run ${run.id} failed:`, error));
+    await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) =>
+      console.error(`[alerts] evaluation after run ${run.id} failed:`, error),
+    );
     return run;
   });
   return { ...started, finished };

@@ -26,7 +26,11 @@ async function fire(ctx: JobContext, job: Job, idempotencyKey: string, log: (lin
     if (next.length && !outcome.deduped) {
       void waitForRun(ctx.database, outcome.run.id, 1000, stopping).then(
         (run) => (run.status === "success" ? Promise.all(next.map((j) => fire(ctx, j, `after:${job.name}:${run.id}`, log, stopping))) : null),
-        (error: unknown) => stopping.aborted || log(`${job.name}: stopped waiting for run ${outcome.run.id}, so ${job.followedBy?.join(" and ")} will not follow it: ${error instanceof Error ? error.message : String(error)}`),
+        (error: unknown) =>
+          stopping.aborted ||
+          log(
+            `${job.name}: stopped waiting for run ${outcome.run.id}, so ${job.followedBy?.join(" and ")} will not follow it: ${error instanceof Error ? error.message : String(error)}`,
+          ),
       );
     }
     return outcome.run;
@@ -66,7 +70,9 @@ async function runSchedules(ctx: JobContext, log: (line: string) => void, stoppi
   const monitor = new Cron("* * * * *", { timezone: "UTC", protect: true }, async () => {
     await beat(ctx).catch((error: unknown) => log(`heartbeat failed: ${String(error)}`));
     for (const job of Object.values(JOBS)) {
-      await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) => log(`alert evaluation failed: ${String(error)}`));
+      await evaluateAlerts(ctx.database, job.pipeline, alertPolicy(ctx.env), new Date(), job.conditions?.(ctx.env)).catch((error: unknown) =>
+        log(`alert evaluation failed: ${String(error)}`),
+      );
     }
   });
   crons.push(monitor);
@@ -99,11 +105,15 @@ export async function startScheduler(ctx: JobContext, log: (line: string) => voi
       });
       leading = { crons, lock };
       const current = leading;
-      lock.lost.addEventListener("abort", () => {
-        current.crons.forEach((c) => c.stop());
-        if (leading === current) leading = undefined;
-        log(`lost the scheduler's lock (${String(lock.lost.reason)}): standing by`);
-      }, { once: true });
+      lock.lost.addEventListener(
+        "abort",
+        () => {
+          current.crons.forEach((c) => c.stop());
+          if (leading === current) leading = undefined;
+          log(`lost the scheduler's lock (${String(lock.lost.reason)}): standing by`);
+        },
+        { once: true },
+      );
     } finally {
       trying = false;
     }

@@ -20,9 +20,11 @@ const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\
  */
 export function parseSlot(expression: string, raw: string, now = new Date()): { slot: Date } | { error: string } {
   const slot = ISO_INSTANT.test(raw) ? new Date(raw) : new Date(Number.NaN);
-  if (Number.isNaN(slot.getTime())) return { error: `slot must be an ISO 8601 instant with its zone, e.g. 2026-12-01T02:00:00Z, not ${JSON.stringify(raw.slice(0, 40))}.` };
+  if (Number.isNaN(slot.getTime()))
+    return { error: `slot must be an ISO 8601 instant with its zone, e.g. 2026-12-01T02:00:00Z, not ${JSON.stringify(raw.slice(0, 40))}.` };
   if (slot.getTime() > now.getTime() + 60_000) return { error: `slot ${slot.toISOString()} is in the future.` };
   if (slot.getTime() < now.getTime() - SLOT_WINDOW_DAYS * 86_400_000) return { error: `slot ${slot.toISOString()} is more than ${SLOT_WINDOW_DAYS} days ago.` };
-  if (currentSlot(expression, slot).getTime() !== slot.getTime()) return { error: `slot ${slot.toISOString()} is not a time of the schedule "${expression}" (UTC).` };
+  if (currentSlot(expression, slot).getTime() !== slot.getTime())
+    return { error: `slot ${slot.toISOString()} is not a time of the schedule "${expression}" (UTC).` };
   return { slot };
 }

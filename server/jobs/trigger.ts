@@ -15,12 +15,20 @@ export async function triggerJob(job: Job, ctx: JobContext, request: TriggerRequ
   if (job.ownProcess) {
     const outcome = await startInJobProcess(job, ctx, request);
     // The job process's output goes nowhere: this log says how its run ended and what it concluded.
-    if (outcome.kind === "started" && !outcome.deduped) void waitForRun(ctx.database, outcome.run.id, 2000).then((run) => logEnd(ctx, job, run.id), () => undefined);
+    if (outcome.kind === "started" && !outcome.deduped)
+      void waitForRun(ctx.database, outcome.run.id, 2000).then(
+        (run) => logEnd(ctx, job, run.id),
+        () => undefined,
+      );
     return outcome;
   }
   try {
     const started = await job.start(ctx, request);
-    if (!started.deduped) started.finished.then((run) => logEnd(ctx, job, run.id), (error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error));
+    if (!started.deduped)
+      started.finished.then(
+        (run) => logEnd(ctx, job, run.id),
+        (error: unknown) => console.error(`[${job.name}] run ${started.run.id} could not be finished:`, error),
+      );
     return { kind: "started", run: started.run, deduped: started.deduped };
   } catch (error) {
     if (error instanceof RunInProgressError) return { kind: "busy", error };

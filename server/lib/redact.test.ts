@@ -24,7 +24,10 @@ describe("redactSecrets", () => {
 
 describe("splitCredentials", () => {
   it("turns user and password into Basic, a token into Bearer, and leaves the URL clean", () => {
-    expect(splitCredentials("http://feed%40user:S3cret%3Apw@host:8000/api/")).toEqual({ url: "http://host:8000/api", authorization: `Basic ${Buffer.from("feed@user:S3cret:pw").toString("base64")}` });
+    expect(splitCredentials("http://feed%40user:S3cret%3Apw@host:8000/api/")).toEqual({
+      url: "http://host:8000/api",
+      authorization: `Basic ${Buffer.from("feed@user:S3cret:pw").toString("base64")}`,
+    });
     expect(splitCredentials("https://host/api", "tok")).toEqual({ url: "https://host/api", authorization: "Bearer tok" });
     expect(splitCredentials("https://host")).toEqual({ url: "https://host", authorization: undefined });
   });

@@ -15,7 +15,12 @@ const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000);
 it("sums up the ledger: last run, success rates, durations, rows, outcomes per day, freshness", async () => {
   // 10 days of runs: one a day (7 of them within 7 days), the runs 2 and 9 days ago failed; durations 10 s .. 100 s.
   for (let d = 10; d >= 1; d--) {
-    await seedRun(database.db, { status: d === 2 || d === 9 ? "failed" : "success", startedAt: daysAgo(d), seconds: d * 10, tasks: datasetTasks({ tracks: 100, users: 50, listen_history: 200 }) });
+    await seedRun(database.db, {
+      status: d === 2 || d === 9 ? "failed" : "success",
+      startedAt: daysAgo(d),
+      seconds: d * 10,
+      tasks: datasetTasks({ tracks: 100, users: 50, listen_history: 200 }),
+    });
   }
   await seedRun(database.db, { status: "running", startedAt: daysAgo(0.01) });
   await database.pool.query(`INSERT INTO tracks VALUES (1, 'a', 'b', 'c', '01:00', 'Pop', 'd', $1, $1)`, [new Date(NOW.getTime() - 40 * 3_600_000)]);

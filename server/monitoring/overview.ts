@@ -3,15 +3,31 @@ import { datasetFreshness, type CheckPolicy } from "../ingestion/checks";
 
 const DAY = 86_400_000;
 
-interface RateRow { span: string; ended: number; succeeded: number }
-interface DurationRow { p50: number | null; p95: number | null }
+interface RateRow {
+  span: string;
+  ended: number;
+  succeeded: number;
+}
+interface DurationRow {
+  p50: number | null;
+  p95: number | null;
+}
 
 /** What the Overview shows: the last run, success rates, durations, rows, freshness, open alerts, and the chart series. */
-export async function pipelineOverview(database: Database, pipeline: string, policy: Pick<CheckPolicy, "freshnessWarnHours" | "freshnessErrorHours">, now = new Date()) {
+export async function pipelineOverview(
+  database: Database,
+  pipeline: string,
+  policy: Pick<CheckPolicy, "freshnessWarnHours" | "freshnessErrorHours">,
+  now = new Date(),
+) {
   const { db, pool } = database;
   const since30 = new Date(now.getTime() - 30 * DAY);
   const [lastRun, rates, durations, durationSeries, rowsPerRun, outcomesPerDay, rowsPerDay, freshness, openAlerts] = await Promise.all([
-    db.pipelineRun.findFirst({ where: { pipeline }, orderBy: { id: "desc" }, select: { id: true, status: true, trigger: true, createdAt: true, startedAt: true, finishedAt: true, error: true } }),
+    db.pipelineRun.findFirst({
+      where: { pipeline },
+      orderBy: { id: "desc" },
+      select: { id: true, status: true, trigger: true, createdAt: true, startedAt: true, finishedAt: true, error: true },
+    }),
     pool.query<RateRow>(
       `SELECT w.span, count(r.id)::int AS ended, count(r.id) FILTER (WHERE r.status = 'success')::int AS succeeded
          FROM (VALUES ('7d', $2::timestamptz - interval '7 days'), ('30d', $2::timestamptz - interval '30 days')) AS w(span, since)
@@ -70,10 +86,22 @@ export async function pipelineOverview(database: Database, pipeline: string, pol
     openAlerts,
     freshness: freshness.map((f) => ({ ...f, warnHours: policy.freshnessWarnHours, errorHours: policy.freshnessErrorHours })),
     charts: {
-      durations: durationSeries.rows.reverse().map((r) => ({ run: r.id, startedAt: r.started_at.toISOString(), seconds: Number(r.seconds.toFixed(2)), status: r.status })),
-      rowsPerRun: [...runsById.entries()].map(([run, rows]) => ({ run, tracks: rows.tracks ?? 0, users: rows.users ?? 0, listen_history: rows.listen_history ?? 0 })),
+      durations: durationSeries.rows
+        .reverse()
+        .map((r) => ({ run: r.id, startedAt: r.started_at.toISOString(), seconds: Number(r.seconds.toFixed(2)), status: r.status })),
+      rowsPerRun: [...runsById.entries()].map(([run, rows]) => ({
+        run,
+        tracks: rows.tracks ?? 0,
+        users: rows.users ?? 0,
+        listen_history: rows.listen_history ?? 0,
+      })),
       outcomesPerDay: outcomesPerDay.rows,
-      rowsPerDay: [...days.entries()].map(([day, rows]) => ({ day, tracks: rows.tracks ?? 0, users: rows.users ?? 0, listen_history: rows.listen_history ?? 0 })),
+      rowsPerDay: [...days.entries()].map(([day, rows]) => ({
+        day,
+        tracks: rows.tracks ?? 0,
+        users: rows.users ?? 0,
+        listen_history: rows.listen_history ?? 0,
+      })),
     },
   };
 }

@@ -13,8 +13,21 @@ afterAll(() => database.drop());
 
 it("exposes the ledger in Prometheus text format, with the documented names and labels", async () => {
   const started = new Date("2026-11-27T02:00:00Z");
-  const ok = await seedRun(database.db, { status: "success", seconds: 42, startedAt: started, tasks: [{ task: "tracks", rowsFetched: 1000 }, { task: "users", rowsFetched: 500 }] });
-  await seedRun(database.db, { status: "failed", seconds: 7, startedAt: new Date("2026-11-27T03:00:00Z"), tasks: [{ task: "tracks", status: "failed", rowsFetched: 10 }] });
+  const ok = await seedRun(database.db, {
+    status: "success",
+    seconds: 42,
+    startedAt: started,
+    tasks: [
+      { task: "tracks", rowsFetched: 1000 },
+      { task: "users", rowsFetched: 500 },
+    ],
+  });
+  await seedRun(database.db, {
+    status: "failed",
+    seconds: 7,
+    startedAt: new Date("2026-11-27T03:00:00Z"),
+    tasks: [{ task: "tracks", status: "failed", rowsFetched: 10 }],
+  });
   await database.db.checkResult.create({ data: { runId: ok.id, check: "freshness", dataset: "tracks", level: "warn", measured: {}, message: "40 h" } });
   await database.db.quarantinedRecord.createMany({
     data: [

@@ -27,7 +27,7 @@ function ledgerGauge<Row extends pg.QueryResultRow>(registry: Registry, pool: pg
     async collect() {
       this.reset();
       const { rows } = await pool.query<Row>(spec.sql, spec.params);
-      for (const row of rows) for (const s of spec.samples(row)) (s.labels ? this.set(s.labels, s.value) : this.set(s.value));
+      for (const row of rows) for (const s of spec.samples(row)) s.labels ? this.set(s.labels, s.value) : this.set(s.value);
     },
   });
 }
@@ -85,7 +85,8 @@ export function metricsRegistry(database: Database): Registry {
     sql: `SELECT task, sum(rows_fetched)::float AS fetched, sum(rows_inserted)::float AS inserted, sum(rows_updated)::float AS updated,
                  sum(rows_unchanged)::float AS unchanged, sum(rows_rejected)::float AS rejected
             FROM task_runs WHERE task IN ('tracks', 'users', 'listen_history') GROUP BY task`,
-    samples: (r) => (["fetched", "inserted", "updated", "unchanged", "rejected"] as const).map((action) => ({ labels: { dataset: r.task, action }, value: r[action] })),
+    samples: (r) =>
+      (["fetched", "inserted", "updated", "unchanged", "rejected"] as const).map((action) => ({ labels: { dataset: r.task, action }, value: r[action] })),
   });
   gauge<{ dataset: string; reason: string; n: number }>({
     name: "encore_quarantine_records",
@@ -122,7 +123,8 @@ export function metricsRegistry(database: Database): Registry {
     sql: `SELECT v.id AS version, v.family, (v.metrics->'overall'->>'ndcg@10')::float AS ndcg10, (v.metrics->'overall'->>'recall@20')::float AS recall20,
                  (v.metrics->>'coverage')::float AS coverage
             FROM model_aliases a JOIN model_versions v ON v.id = a.version_id WHERE a.alias = 'champion'`,
-    samples: (r) => (["ndcg10", "recall20", "coverage"] as const).map((metric) => ({ labels: { version: String(r.version), family: r.family, metric }, value: r[metric] })),
+    samples: (r) =>
+      (["ndcg10", "recall20", "coverage"] as const).map((metric) => ({ labels: { version: String(r.version), family: r.family, metric }, value: r[metric] })),
   });
   gauge<{ metric: string; value: number }>({
     name: "encore_champion_online_metric",

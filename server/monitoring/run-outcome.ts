@@ -73,7 +73,11 @@ export async function runOutcomes(db: Db, runs: { id: number; pipeline: string }
       });
     } else if (run.pipeline === "analyze") {
       const analyze = task(run.id, "analyze");
-      outcomes.set(run.id, { kind: "analyze", experiments: outputOf(run.id, analyzeOutput)?.experiments ?? null, lines: analyze?.status === "success" ? analyze.logs : [] });
+      outcomes.set(run.id, {
+        kind: "analyze",
+        experiments: outputOf(run.id, analyzeOutput)?.experiments ?? null,
+        lines: analyze?.status === "success" ? analyze.logs : [],
+      });
     } else {
       const days = task(run.id, "days");
       outcomes.set(run.id, {
@@ -100,7 +104,8 @@ export function decisionText(outcome: TrainOutcome): string {
   if (!outcome.decision) return outcome.versions.length ? "no decision" : "nothing registered";
   const { best, promoted } = outcome.decision;
   if (outcome.published === "champion") return `version ${best} promoted to champion`;
-  if (outcome.published === "challenger") return promoted ? `version ${best} kept as challenger (the champion changed during the run)` : `champion kept; version ${best} is challenger`;
+  if (outcome.published === "challenger")
+    return promoted ? `version ${best} kept as challenger (the champion changed during the run)` : `champion kept; version ${best} is challenger`;
   return promoted ? `version ${best} to be promoted (not published: the run did not succeed)` : `champion kept; version ${best} not published`;
 }
 
@@ -115,7 +120,9 @@ export function describeOutcome(outcome: RunOutcome): string {
     }
     case "analyze":
       if (outcome.experiments === null) return "no analysis";
-      return outcome.experiments === 0 ? "no running experiment to analyse" : `analysed ${outcome.experiments} experiment${outcome.experiments === 1 ? "" : "s"}: ${outcome.lines.join("; ")}`;
+      return outcome.experiments === 0
+        ? "no running experiment to analyse"
+        : `analysed ${outcome.experiments} experiment${outcome.experiments === 1 ? "" : "s"}: ${outcome.lines.join("; ")}`;
     case "demo":
       return `${outcome.experiment ? `experiment ${outcome.experiment}` : "no experiment started"}; ${outcome.days ? `day ${outcome.days.done} of ${outcome.days.total ?? "?"}` : "no day played"}`;
   }

@@ -38,7 +38,11 @@ export function alertMessage(alert: Alert, event: AlertEvent, consoleUrl?: strin
     attachments: [
       {
         color: COLOURS[event === "recovered" ? "recovered" : alert.severity] ?? "warning",
-        fields: [...fields, { title: "opened", value: alert.openedAt.toISOString(), short: true }, ...(consoleUrl ? [{ title: "console", value: `${consoleUrl}/alerts`, short: false }] : [])],
+        fields: [
+          ...fields,
+          { title: "opened", value: alert.openedAt.toISOString(), short: true },
+          ...(consoleUrl ? [{ title: "console", value: `${consoleUrl}/alerts`, short: false }] : []),
+        ],
       },
     ],
     encore: { alertId: alert.id, incidentKey: alert.incidentKey, kind: alert.kind, severity: alert.severity, event, runId: alert.runId },

@@ -45,7 +45,9 @@ describe("alerts", () => {
 
   it("an ERROR check opens an incident per check, resolved when a later run passes it", async () => {
     const run = await seedRun(database.db, { status: "failed", startedAt: at("2026-11-27T02:00:00Z") });
-    await database.db.checkResult.create({ data: { runId: run.id, check: "freshness", dataset: "tracks", level: "error", measured: {}, message: "newest updated_at is 80 h old" } });
+    await database.db.checkResult.create({
+      data: { runId: run.id, check: "freshness", dataset: "tracks", level: "error", measured: {}, message: "newest updated_at is 80 h old" },
+    });
     await evaluateAlerts(database, "ingest", policy(), at("2026-11-27T02:10:00Z"));
     const kinds = (await database.db.alert.findMany({ where: { state: "open" } })).map((a) => a.incidentKey).sort();
     expect(kinds).toEqual(["check_error:ingest:freshness:tracks", "run_failed:ingest"]);
@@ -77,7 +79,12 @@ describe("alerts", () => {
     await seedRun(database.db, { status: "failed", startedAt: at("2026-11-27T02:00:00Z") });
     await evaluateAlerts(database, "ingest", policy(), at("2026-11-27T02:05:00Z"));
     expect(receiver.requests()).toBe(3);
-    expect(await database.db.alertNotification.findFirstOrThrow()).toMatchObject({ event: "opened", status: "failed", attempts: 3, lastError: expect.stringContaining("HTTP 503") });
+    expect(await database.db.alertNotification.findFirstOrThrow()).toMatchObject({
+      event: "opened",
+      status: "failed",
+      attempts: 3,
+      lastError: expect.stringContaining("HTTP 503"),
+    });
 
     await seedRun(database.db, { status: "success", startedAt: at("2026-11-27T02:10:00Z") });
     await evaluateAlerts(database, "ingest", { deadlineUtc: "06:00" }, at("2026-11-27T02:20:00Z"));
@@ -89,6 +96,9 @@ describe("alerts", () => {
     const [alert] = (await evaluateAlerts(database, "ingest", policy(), at("2026-11-27T02:05:00Z"))).opened;
     expect(await acknowledgeAlert(database, alert!.id, "ops@example.test")).toBe(true);
     expect(await acknowledgeAlert(database, alert!.id, "ops@example.test")).toBe(false);
-    expect(await database.db.alert.findUniqueOrThrow({ where: { id: alert!.id } })).toMatchObject({ state: "acknowledged", acknowledgedBy: "ops@example.test" });
+    expect(await database.db.alert.findUniqueOrThrow({ where: { id: alert!.id } })).toMatchObject({
+      state: "acknowledged",
+      acknowledgedBy: "ops@example.test",
+    });
   });
 });

@@ -71,7 +71,11 @@ async function currentConditions(database: Database, pipeline: string, policy: A
     });
   }
   // Check errors are judged on the last run that got as far as its checks.
-  const lastChecked = await db.pipelineRun.findFirst({ where: { pipeline, checks: { some: {} } }, orderBy: { id: "desc" }, include: { checks: { where: { level: "error" } } } });
+  const lastChecked = await db.pipelineRun.findFirst({
+    where: { pipeline, checks: { some: {} } },
+    orderBy: { id: "desc" },
+    include: { checks: { where: { level: "error" } } },
+  });
   if (lastChecked) {
     kinds.push("check_error");
     for (const c of lastChecked.checks) {
@@ -107,7 +111,12 @@ async function currentConditions(database: Database, pipeline: string, policy: A
 
   const running = await db.pipelineRun.findFirst({ where: { pipeline, status: "running" }, orderBy: { id: "desc" } });
   if (running?.startedAt) {
-    const recent = await db.pipelineRun.findMany({ where: { pipeline, status: "success" }, orderBy: { id: "desc" }, take: 20, select: { startedAt: true, finishedAt: true } });
+    const recent = await db.pipelineRun.findMany({
+      where: { pipeline, status: "success" },
+      orderBy: { id: "desc" },
+      take: 20,
+      select: { startedAt: true, finishedAt: true },
+    });
     const durations = recent.filter((r) => r.startedAt && r.finishedAt).map((r) => r.finishedAt!.getTime() - r.startedAt!.getTime());
     const elapsed = now.getTime() - running.startedAt.getTime();
     // Five runs at least, so one slow day does not make the baseline.
@@ -141,7 +150,13 @@ async function notify(database: Database, alert: Alert, event: AlertEvent, polic
  * whose condition is over; each opening and each recovery is sent once. Safe to run from several
  * processes: a unique index allows one open incident per key.
  */
-export async function evaluateAlerts(database: Database, pipeline: string, policy: AlertPolicy, now = new Date(), extra?: ConditionSource): Promise<{ opened: Alert[]; resolved: Alert[] }> {
+export async function evaluateAlerts(
+  database: Database,
+  pipeline: string,
+  policy: AlertPolicy,
+  now = new Date(),
+  extra?: ConditionSource,
+): Promise<{ opened: Alert[]; resolved: Alert[] }> {
   const { db } = database;
   const own = await currentConditions(database, pipeline, policy, now);
   const more = extra ? await extra(database, now) : { kinds: [], holding: [] };
@@ -198,7 +213,10 @@ export async function endIncident(database: Database, incidentKey: string, polic
 
 /** True when the alert was open and is now acknowledged by `by`. */
 export async function acknowledgeAlert(database: Database, alertId: number, by: string): Promise<boolean> {
-  const done = await database.db.alert.updateMany({ where: { id: alertId, state: "open" }, data: { state: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: by } });
+  const done = await database.db.alert.updateMany({
+    where: { id: alertId, state: "open" },
+    data: { state: "acknowledged", acknowledgedAt: new Date(), acknowledgedBy: by },
+  });
   return done.count === 1;
 }
 

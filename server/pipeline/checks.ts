@@ -58,7 +58,14 @@ export async function runChecks<Policy>(ctx: CheckContext<Policy>, checks: DataC
   await db.$transaction([
     db.checkResult.deleteMany({ where: { runId: ctx.run.id } }),
     db.checkResult.createMany({
-      data: outcomes.map((o) => ({ runId: ctx.run.id, check: o.check, dataset: o.dataset, level: o.level, measured: o.measured as Prisma.InputJsonValue, message: o.message })),
+      data: outcomes.map((o) => ({
+        runId: ctx.run.id,
+        check: o.check,
+        dataset: o.dataset,
+        level: o.level,
+        measured: o.measured as Prisma.InputJsonValue,
+        message: o.message,
+      })),
     }),
   ]);
   return outcomes;

@@ -12,7 +12,8 @@ beforeAll(async () => {
 });
 afterAll(() => database.drop());
 
-const untilAborted = (ctx: TaskContext) => new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error), { once: true }));
+const untilAborted = (ctx: TaskContext) =>
+  new Promise<void>((_, reject) => ctx.signal.addEventListener("abort", () => reject(ctx.signal.reason as Error), { once: true }));
 
 /** A dead process's run: running, its last heartbeat `agoMs` before now, one task going and one never started. */
 function ghostRun(pipeline: string, agoMs: number) {
@@ -26,7 +27,12 @@ function ghostRun(pipeline: string, agoMs: number) {
       heartbeatAt: beat,
       host: "worker-7",
       pid: 4242,
-      tasks: { create: [{ task: "extract", tryNumber: 1, status: "running" }, { task: "load", tryNumber: 1, status: "queued" }] },
+      tasks: {
+        create: [
+          { task: "extract", tryNumber: 1, status: "running" },
+          { task: "load", tryNumber: 1, status: "queued" },
+        ],
+      },
     },
   });
 }
@@ -64,7 +70,9 @@ describe("dead runs", () => {
       { everyMs: 100, staleMs: 30_000 },
     );
     try {
-      await expect.poll(() => database.db.alert.findFirst({ where: { incidentKey: "run_failed:p-dead", resolvedAt: null } }), { timeout: 5000 }).toMatchObject({ runId: ghost.id });
+      await expect
+        .poll(() => database.db.alert.findFirst({ where: { incidentKey: "run_failed:p-dead", resolvedAt: null } }), { timeout: 5000 })
+        .toMatchObject({ runId: ghost.id });
     } finally {
       sweeper.stop();
     }
@@ -92,7 +100,17 @@ describe("dead runs", () => {
   });
 
   it("a run refused while another goes names the live run, not a dead one", async () => {
-    const failing: PipelineDefinition = { name: "p-live", tasks: [{ name: "extract", run: async () => { throw new Error("down"); } }] };
+    const failing: PipelineDefinition = {
+      name: "p-live",
+      tasks: [
+        {
+          name: "extract",
+          run: async () => {
+            throw new Error("down");
+          },
+        },
+      ],
+    };
     const first = await startRun(database, failing, { trigger: "cli" });
     if (first.deduped) throw new Error("unexpected");
     const failed = await first.finished;
@@ -115,7 +133,14 @@ describe("task retries", () => {
     const definition: PipelineDefinition = {
       name: "p-task-retries",
       tasks: [
-        { name: "extract", retries: 2, retryDelayMs: 10, run: async () => { if (++calls < 3) throw new Error(`source down (${calls})`); } },
+        {
+          name: "extract",
+          retries: 2,
+          retryDelayMs: 10,
+          run: async () => {
+            if (++calls < 3) throw new Error(`source down (${calls})`);
+          },
+        },
         { name: "load", needs: ["extract"], run: async () => {} },
       ],
     };
@@ -132,7 +157,18 @@ describe("task retries", () => {
   });
 
   it("retries run out: the run fails with the last try's error", async () => {
-    const definition: PipelineDefinition = { name: "p-task-retries-out", tasks: [{ name: "extract", retries: 1, run: async () => { throw new Error("still down"); } }] };
+    const definition: PipelineDefinition = {
+      name: "p-task-retries-out",
+      tasks: [
+        {
+          name: "extract",
+          retries: 1,
+          run: async () => {
+            throw new Error("still down");
+          },
+        },
+      ],
+    };
     const started = await startRun(database, definition, { trigger: "cron" });
     if (started.deduped) throw new Error("unexpected");
     expect(await started.finished).toMatchObject({ status: "failed", error: "extract: still down" });

@@ -20,10 +20,7 @@ export class LockLostError extends Error {
 export async function tryLockPipeline(pool: pg.Pool, pipeline: string): Promise<PipelineLock | null> {
   const client = await pool.connect();
   try {
-    const { rows } = await client.query<{ locked: boolean }>(
-      `SELECT pg_try_advisory_lock(hashtext('encore.pipeline'), hashtext($1)) AS locked`,
-      [pipeline],
-    );
+    const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(hashtext('encore.pipeline'), hashtext($1)) AS locked`, [pipeline]);
     if (!rows[0]?.locked) {
       client.release();
       return null;

@@ -25,7 +25,13 @@ describe("task outputs", () => {
     const ended = await run({
       name: "p-outputs",
       tasks: [
-        { name: "snapshot", run: async (ctx) => { ctx.detail({ note: "kept too" }); writeOutput(ctx, snapshot, { snapshotId: 7 }); } },
+        {
+          name: "snapshot",
+          run: async (ctx) => {
+            ctx.detail({ note: "kept too" });
+            writeOutput(ctx, snapshot, { snapshotId: 7 });
+          },
+        },
         { name: "train", needs: ["snapshot"], run: async (ctx) => void (read = (await readOutput(ctx.database.db, ctx.run.id, snapshot)).snapshotId) },
       ],
     });

@@ -19,7 +19,13 @@ function gatedPipeline(name: string) {
     name,
     tasks: [
       { name: "wait", run: () => gate },
-      { name: "fail", needs: ["wait"], run: async () => { throw new Error("boom"); } },
+      {
+        name: "fail",
+        needs: ["wait"],
+        run: async () => {
+          throw new Error("boom");
+        },
+      },
       { name: "after", needs: ["fail"], run: async () => {} },
     ],
   };
@@ -29,10 +35,7 @@ function gatedPipeline(name: string) {
 describe("starting runs", () => {
   it("two triggers at once make one run; the other is told which run is going", async () => {
     const { definition, release } = gatedPipeline("p-concurrent");
-    const outcomes = await Promise.allSettled([
-      startRun(database, definition, { trigger: "console" }),
-      startRun(database, definition, { trigger: "cron" }),
-    ]);
+    const outcomes = await Promise.allSettled([startRun(database, definition, { trigger: "console" }), startRun(database, definition, { trigger: "cron" })]);
     const started = outcomes.filter((o) => o.status === "fulfilled");
     const refused = outcomes.filter((o) => o.status === "rejected");
     expect(started).toHaveLength(1);
@@ -84,7 +87,13 @@ describe("starting runs", () => {
     const { definition, release } = gatedPipeline("p-abandoned");
     release();
     const ghost = await database.db.pipelineRun.create({
-      data: { pipeline: "p-abandoned", trigger: "cli", status: "running", startedAt: new Date(), tasks: { create: [{ task: "wait", tryNumber: 1, status: "running" }] } },
+      data: {
+        pipeline: "p-abandoned",
+        trigger: "cli",
+        status: "running",
+        startedAt: new Date(),
+        tasks: { create: [{ task: "wait", tryNumber: 1, status: "running" }] },
+      },
     });
     await ended(await startRun(database, definition, { trigger: "cli" }));
     const after = await database.db.pipelineRun.findUniqueOrThrow({ where: { id: ghost.id }, include: { tasks: true } });
@@ -101,7 +110,13 @@ describe("operator actions", () => {
       name: "p-retry",
       tasks: [
         { name: "load", run: async () => {} },
-        { name: "check", needs: ["load"], run: async () => { if (broken) throw new Error("source was down"); } },
+        {
+          name: "check",
+          needs: ["load"],
+          run: async () => {
+            if (broken) throw new Error("source was down");
+          },
+        },
         { name: "publish", needs: ["check"], run: async () => {} },
       ],
     };
@@ -163,7 +178,14 @@ describe("run resources", () => {
       tasks: [
         { name: "a", run: async (ctx) => void seen.push(await ctx.resource(splits)) },
         { name: "b", run: async (ctx) => void seen.push(await ctx.resource(splits)) },
-        { name: "c", needs: ["a", "b"], run: async (ctx) => { seen.push(await ctx.resource(splits)); expect(disposed).not.toContain(ctx.run.id); } },
+        {
+          name: "c",
+          needs: ["a", "b"],
+          run: async (ctx) => {
+            seen.push(await ctx.resource(splits));
+            expect(disposed).not.toContain(ctx.run.id);
+          },
+        },
       ],
     };
     const first = await ended(await startRun(database, definition, { trigger: "cli" }));

@@ -81,7 +81,10 @@ async function failAbandonedRuns(database: Database, pipeline: string, reason?: 
     const finishedAt = reason ? new Date() : lastSign;
     await database.db.$transaction([
       database.db.taskRun.updateMany({ where: { runId: run.id, status: "running" }, data: { status: "failed", error, finishedAt } }),
-      database.db.taskRun.updateMany({ where: { runId: run.id, status: "queued" }, data: { status: "skipped", error: "not run: the run was abandoned", finishedAt } }),
+      database.db.taskRun.updateMany({
+        where: { runId: run.id, status: "queued" },
+        data: { status: "skipped", error: "not run: the run was abandoned", finishedAt },
+      }),
       database.db.pipelineRun.update({ where: { id: run.id }, data: { status: "failed", error, finishedAt } }),
     ]);
     console.warn(`[pipeline ${pipeline}] marked run ${run.id} failed: ${error}`);
@@ -340,7 +343,10 @@ export async function retryFailedTasks(
     const created = await database.db.$transaction([
       ...again.map((t) => database.db.taskRun.create({ data: { runId, task: t.name, tryNumber: (latest.get(t.name)?.tryNumber ?? 0) + 1, status: "queued" } })),
     ]);
-    const restarted = await database.db.pipelineRun.update({ where: { id: runId }, data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null, heartbeatAt: new Date() } });
+    const restarted = await database.db.pipelineRun.update({
+      where: { id: runId },
+      data: { status: "running", error: null, finishedAt: null, cancelRequestedBy: null, heartbeatAt: new Date() },
+    });
     const succeeded = new Set(definition.tasks.filter((t) => latest.get(t.name)?.status === "success").map((t) => t.name));
     const finished = executeRun(database, definition, restarted, new Map(created.map((t) => [t.task, t.id])), succeeded, lock, observer, liveness);
     return { run: restarted, deduped: false, finished };
@@ -391,11 +397,16 @@ async function runTaskWithRetries(
     const outcome = await runTask(database, definition, run, task, taskRunId, observer, signal, shared);
     if (outcome.kind !== "failed" || retry >= (task.retries ?? 0) || signal.aborted) return outcome;
     const delayMs = (task.retryDelayMs ?? 0) * 2 ** retry;
-    console.warn(`[pipeline ${definition.name} run ${run.id} ${task.name}] try failed; retry ${retry + 1} of ${task.retries} in ${(delayMs / 1000).toFixed(1)} s`);
+    console.warn(
+      `[pipeline ${definition.name} run ${run.id} ${task.name}] try failed; retry ${retry + 1} of ${task.retries} in ${(delayMs / 1000).toFixed(1)} s`,
+    );
     await sleep(delayMs, undefined, { signal }).catch(() => undefined);
     if (signal.aborted) return outcome;
     const { tryNumber } = await database.db.taskRun.findUniqueOrThrow({ where: { id: taskRunId }, select: { tryNumber: true } });
-    ({ id: taskRunId } = await database.db.taskRun.create({ data: { runId: run.id, task: task.name, tryNumber: tryNumber + 1, status: "queued" }, select: { id: true } }));
+    ({ id: taskRunId } = await database.db.taskRun.create({
+      data: { runId: run.id, task: task.name, tryNumber: tryNumber + 1, status: "queued" },
+      select: { id: true },
+    }));
   }
 }
 

@@ -57,25 +57,27 @@ export class TaskRecorder {
 
   /** Serialised, so a slow write never overlaps the next one. */
   flush(final?: { status: TaskStatus; error?: string }): Promise<void> {
-    this.flushing = this.flushing.catch(() => undefined).then(async () => {
-      const logs = this.pendingLogs;
-      this.pendingLogs = [];
-      const write = this.db.taskRun.update({
-        where: { id: this.taskRunId },
-        data: {
-          ...this.rows,
-          pagesDone: this.pages.done,
-          pagesTotal: this.pages.total,
-          details: this.details as Prisma.InputJsonValue,
-          ...(logs.length ? { logs: { push: logs } } : {}),
-          ...(final ? { status: final.status, error: final.error ?? null, finishedAt: new Date() } : {}),
-        },
+    this.flushing = this.flushing
+      .catch(() => undefined)
+      .then(async () => {
+        const logs = this.pendingLogs;
+        this.pendingLogs = [];
+        const write = this.db.taskRun.update({
+          where: { id: this.taskRunId },
+          data: {
+            ...this.rows,
+            pagesDone: this.pages.done,
+            pagesTotal: this.pages.total,
+            details: this.details as Prisma.InputJsonValue,
+            ...(logs.length ? { logs: { push: logs } } : {}),
+            ...(final ? { status: final.status, error: final.error ?? null, finishedAt: new Date() } : {}),
+          },
+        });
+        await write.catch((error: unknown) => {
+          this.pendingLogs = [...logs, ...this.pendingLogs];
+          throw error;
+        });
       });
-      await write.catch((error: unknown) => {
-        this.pendingLogs = [...logs, ...this.pendingLogs];
-        throw error;
-      });
-    });
     return this.flushing;
   }
 

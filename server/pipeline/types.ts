@@ -81,7 +81,10 @@ export class SkipRunError extends Error {
 }
 
 export class RunInProgressError extends DomainError {
-  constructor(readonly pipeline: string, readonly runId: number | null) {
+  constructor(
+    readonly pipeline: string,
+    readonly runId: number | null,
+  ) {
     super("CONFLICT", runId === null ? `A ${pipeline} run is in progress.` : `A ${pipeline} run is in progress: run ${runId}.`);
     this.name = "RunInProgressError";
   }

@@ -11,7 +11,9 @@ import { RUN_QUEUE, sharedRunQueue, workOutcome } from "./run-queue";
 export async function startThroughQueue(job: Job, ctx: JobContext, request: TriggerRequest, waitMs = 20_000): Promise<TriggerOutcome> {
   const { db } = ctx.database;
   if (request.idempotencyKey) {
-    const existing = await db.pipelineRun.findUnique({ where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } } });
+    const existing = await db.pipelineRun.findUnique({
+      where: { pipeline_idempotencyKey: { pipeline: job.pipeline, idempotencyKey: request.idempotencyKey } },
+    });
     if (existing) return { kind: "started", run: existing, deduped: true };
   }
   const queue = await sharedRunQueue(ctx.database);

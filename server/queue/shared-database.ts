@@ -10,7 +10,10 @@ import { lakeDir } from "../storage/open";
  * worker hands its runs back or a web process drains.
  */
 export async function openSharedDatabase(env: Env, processName: string): Promise<string> {
-  if (!env.DATABASE_URL) throw new Error(`${processName} needs DATABASE_URL: the PostgreSQL that holds the run ledger and the queue, shared by the web processes and the workers. On one machine, npm start runs everything.`);
+  if (!env.DATABASE_URL)
+    throw new Error(
+      `${processName} needs DATABASE_URL: the PostgreSQL that holds the run ledger and the queue, shared by the web processes and the workers. On one machine, npm start runs everything.`,
+    );
   if (env.STORAGE_URL === undefined) await ensurePrivateDir(lakeDir(env));
   await assertDatabaseReachable(env.DATABASE_URL);
   await migrate(env.DATABASE_URL);

@@ -29,7 +29,8 @@ async function startWorkerProcess(): Promise<ChildProcess> {
   return child;
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once("exit", (code) => resolve(code))));
 
 /** Triggers the slow job through the queue and waits until a worker is in its long task; returns the run and that worker. */
 async function runUntilWorking() {

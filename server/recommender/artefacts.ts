@@ -30,7 +30,11 @@ export function modelFromArrays(family: Family, params: Params, trackIds: Int32A
   return hybridModel(
     (components ?? []).map((c) => {
       const prefix = `${c.family}.`;
-      const own = Object.fromEntries(Object.entries(arrays).filter(([name]) => name.startsWith(prefix)).map(([name, a]) => [name.slice(prefix.length), a]));
+      const own = Object.fromEntries(
+        Object.entries(arrays)
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([name, a]) => [name.slice(prefix.length), a]),
+      );
       return { model: modelFromArrays(c.family, c.params, trackIds, own), weight: c.weight };
     }),
   );

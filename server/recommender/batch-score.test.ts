@@ -31,7 +31,17 @@ beforeAll(async () => {
   matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
   model = itemKnnModel(snapshot.trackIds, await itemNeighbours(matrix, 50, 10, unpaced()), {});
   const version = await database.db.modelVersion.create({
-    data: { family: "item_knn", params: {}, codeVersion: "test", snapshotId: taken.row.id, metrics: {}, baselineMetrics: {}, training: {}, artefactDigest: "-", artefactBytes: 0 },
+    data: {
+      family: "item_knn",
+      params: {},
+      codeVersion: "test",
+      snapshotId: taken.row.id,
+      metrics: {},
+      baselineMetrics: {},
+      training: {},
+      artefactDigest: "-",
+      artefactBytes: 0,
+    },
   });
   versionId = version.id;
 });
@@ -41,7 +51,12 @@ afterAll(async () => {
 });
 
 const stored = async () =>
-  (await database.db.recommendation.findMany({ where: { versionId }, orderBy: { userId: "asc" } })).map((r) => ({ userId: r.userId, trackIds: r.trackIds, scores: r.scores, reasons: r.reasons }));
+  (await database.db.recommendation.findMany({ where: { versionId }, orderBy: { userId: "asc" } })).map((r) => ({
+    userId: r.userId,
+    trackIds: r.trackIds,
+    scores: r.scores,
+    reasons: r.reasons,
+  }));
 
 /** Scores its range here, in batches that arrive a little later, as a worker thread's would. */
 const helperInProcess: ScoreHelper = async (range, onLines) => {

@@ -3,7 +3,12 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { decodeBinary, encodeBinary, sha256 } from "./binary";
 
-const arrays = { userIds: Int32Array.from([3, 1, 4]), listenTime: Float64Array.from([0.5, -2, 1e12]), empty: new Float32Array(0), factors: Float32Array.from([1, 2, 3, 4, 5]) };
+const arrays = {
+  userIds: Int32Array.from([3, 1, 4]),
+  listenTime: Float64Array.from([0.5, -2, 1e12]),
+  empty: new Float32Array(0),
+  factors: Float32Array.from([1, 2, 3, 4, 5]),
+};
 const meta = { version: 1, names: ["Été", "b"] };
 
 /** The file's bytes handed on `size` at a time, as a socket or a file stream might. */
@@ -36,8 +41,12 @@ describe("Encore's binary files", () => {
   it("refuse a file whose bytes changed, or that was cut short", async () => {
     const damaged = Buffer.from(bytes);
     damaged[damaged.length - 1]! ^= 1;
-    await expect(decodeBinary(inPieces(damaged, 64), digest, "test.snap")).rejects.toThrow(/test.snap is damaged: its SHA-256 is \w{12}…, the registry expects \w{12}…/);
+    await expect(decodeBinary(inPieces(damaged, 64), digest, "test.snap")).rejects.toThrow(
+      /test.snap is damaged: its SHA-256 is \w{12}…, the registry expects \w{12}…/,
+    );
     const short = bytes.subarray(0, bytes.length - 8);
-    await expect(decodeBinary(inPieces(short, 64), createHash("sha256").update(short).digest("hex"), "test.snap")).rejects.toThrow("test.snap ends before its last array");
+    await expect(decodeBinary(inPieces(short, 64), createHash("sha256").update(short).digest("hex"), "test.snap")).rejects.toThrow(
+      "test.snap ends before its last array",
+    );
   });
 });

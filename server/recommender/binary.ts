@@ -144,7 +144,12 @@ export function sha256(encoded: EncodedBinary): string {
 }
 
 /** Stores `encoded` as `<folder>/<digest>.<ext>` (content-addressed, so a retry writes the same object); its location for the registry. */
-export async function writeContentAddressed(store: ObjectStore, folder: string, ext: string, encoded: EncodedBinary): Promise<{ location: string; digest: string; bytes: number }> {
+export async function writeContentAddressed(
+  store: ObjectStore,
+  folder: string,
+  ext: string,
+  encoded: EncodedBinary,
+): Promise<{ location: string; digest: string; bytes: number }> {
   // Hashed first, from memory, so the object is named by its digest without a copy or a rename in the store.
   const digest = sha256(encoded);
   const key = `${folder}/${digest}.${ext}`;

@@ -47,18 +47,64 @@ export function compareVersions(versions: ComparedVersion[]): Comparison {
   const digests = new Set(versions.map((v) => v.snapshot.digest));
   const snapshots = [...new Set(versions.map((v) => v.snapshotId))];
   const rows: ComparisonRow[] = [
-    row("version", "Family", versions.map((v) => v.family)),
-    row("version", "Aliases", versions.map((v) => v.aliases.join(", ") || null)),
-    row("version", "Train run", versions.map((v) => v.runId)),
-    row("version", "Snapshot", versions.map((v) => `${v.snapshotId} (${v.snapshot.digest.slice(0, 12)}…)`)),
-    row("version", "Code", versions.map((v) => v.codeVersion.slice(0, 12))),
-    row("version", "Seed", versions.map((v) => v.training.seed ?? null)),
-    row("version", "Training time (s)", versions.map((v) => Number(v.training.seconds.toFixed(1)))),
-    row("version", "Training CPU (s)", versions.map((v) => Number(v.training.cpuSeconds.toFixed(1)))),
+    row(
+      "version",
+      "Family",
+      versions.map((v) => v.family),
+    ),
+    row(
+      "version",
+      "Aliases",
+      versions.map((v) => v.aliases.join(", ") || null),
+    ),
+    row(
+      "version",
+      "Train run",
+      versions.map((v) => v.runId),
+    ),
+    row(
+      "version",
+      "Snapshot",
+      versions.map((v) => `${v.snapshotId} (${v.snapshot.digest.slice(0, 12)}…)`),
+    ),
+    row(
+      "version",
+      "Code",
+      versions.map((v) => v.codeVersion.slice(0, 12)),
+    ),
+    row(
+      "version",
+      "Seed",
+      versions.map((v) => v.training.seed ?? null),
+    ),
+    row(
+      "version",
+      "Training time (s)",
+      versions.map((v) => Number(v.training.seconds.toFixed(1))),
+    ),
+    row(
+      "version",
+      "Training CPU (s)",
+      versions.map((v) => Number(v.training.cpuSeconds.toFixed(1))),
+    ),
   ];
   const params = [...new Set(versions.flatMap((v) => Object.keys(v.params)))].sort();
-  for (const p of params) rows.push(row("params", p, versions.map((v) => v.params[p] ?? null)));
-  const metric = (name: string, read: (e: Evaluation) => number) => rows.push(row("metrics", name, versions.map((v) => read(v.metrics))));
+  for (const p of params)
+    rows.push(
+      row(
+        "params",
+        p,
+        versions.map((v) => v.params[p] ?? null),
+      ),
+    );
+  const metric = (name: string, read: (e: Evaluation) => number) =>
+    rows.push(
+      row(
+        "metrics",
+        name,
+        versions.map((v) => read(v.metrics)),
+      ),
+    );
   for (const k of CUTOFFS) for (const name of NAMES) metric(`${name}@${k}`, (e) => e.overall[`${name}@${k}`]);
   metric("NDCG@10, users with ≤ 5 tracks", (e) => e.segments.light["ndcg@10"]);
   metric("NDCG@10, other users", (e) => e.segments.regular["ndcg@10"]);

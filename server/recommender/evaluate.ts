@@ -77,7 +77,10 @@ export const historyOf = (matrix: Csr, user: number): History => ({
 });
 
 /** Scores users of `matrix` with a model fitted on the same catalogue. */
-export const scorerOf = (model: Model, matrix: Csr): Scorer => (user, out) => model.scoreHistory(historyOf(matrix, user), out);
+export const scorerOf =
+  (model: Model, matrix: Csr): Scorer =>
+  (user, out) =>
+    model.scoreHistory(historyOf(matrix, user), out);
 
 /** A registered version's evaluation on its test split. */
 export const versionEvaluation = (version: { metrics: unknown }) => readJson("model_versions.metrics", evaluationSchema, version.metrics);

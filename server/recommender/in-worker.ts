@@ -19,7 +19,9 @@ export interface WorkerTraining {
  * registers it itself, then loads the TypeScript entry.
  */
 function bootstrap(entry: string): string {
-  const tsxApi = createRequire(path.join(process.cwd(), "package.json")).resolve("tsx/esm/api").replace(/\.cjs$/, ".mjs");
+  const tsxApi = createRequire(path.join(process.cwd(), "package.json"))
+    .resolve("tsx/esm/api")
+    .replace(/\.cjs$/, ".mjs");
   return `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
 }
 
@@ -46,7 +48,13 @@ type Unavailable = { unavailable: string };
  * (e.g. under a test runner): the caller does the work in-process then. Aborting `signal` terminates
  * the thread at once.
  */
-async function onThread<Result, Progress = never>(entry: string, workerData: unknown, signal: AbortSignal, what: string, onProgress?: (progress: Progress) => void): Promise<Result | Unavailable> {
+async function onThread<Result, Progress = never>(
+  entry: string,
+  workerData: unknown,
+  signal: AbortSignal,
+  what: string,
+  onProgress?: (progress: Progress) => void,
+): Promise<Result | Unavailable> {
   const release = await slot();
   try {
     signal.throwIfAborted();

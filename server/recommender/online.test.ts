@@ -14,19 +14,34 @@ afterAll(() => database.drop());
 
 /** A champion trained on a snapshot whose newest listen is `newest` (to the millisecond), with batch scores for user 1. */
 async function championTrainedUntil(newest: Date) {
-  const snapshot = await database.db.trainSnapshot.create({ data: { newestListenAt: newest, users: 1, tracks: 3, listens: 2, pairs: 2, digest: "d", path: "p", bytes: 1 } });
+  const snapshot = await database.db.trainSnapshot.create({
+    data: { newestListenAt: newest, users: 1, tracks: 3, listens: 2, pairs: 2, digest: "d", path: "p", bytes: 1 },
+  });
   const version = await database.db.modelVersion.create({
-    data: { family: "popularity", params: {}, codeVersion: "c", snapshotId: snapshot.id, metrics: { overall: { "ndcg@10": 0.5 } }, baselineMetrics: {}, training: {}, artefactDigest: "a", artefactBytes: 1 },
+    data: {
+      family: "popularity",
+      params: {},
+      codeVersion: "c",
+      snapshotId: snapshot.id,
+      metrics: { overall: { "ndcg@10": 0.5 } },
+      baselineMetrics: {},
+      training: {},
+      artefactDigest: "a",
+      artefactBytes: 1,
+    },
   });
   await database.db.modelAlias.create({ data: { alias: "champion", versionId: version.id, updatedBy: "test", reason: "test" } });
   await database.db.recommendation.create({ data: { versionId: version.id, userId: 1, trackIds: [30, 40], scores: [2, 1], reasons: [] } });
 }
 
-const listen = (createdAt: string, items: number[]) => database.pool.query(`INSERT INTO listen_history (user_id, items, created_at, updated_at) VALUES (1, $1, $2, $2)`, [items, createdAt]);
+const listen = (createdAt: string, items: number[]) =>
+  database.pool.query(`INSERT INTO listen_history (user_id, items, created_at, updated_at) VALUES (1, $1, $2, $2)`, [items, createdAt]);
 
 describe("the served model on new listening", () => {
   it("the snapshot's newest listen, stored with microseconds the snapshot does not keep, is not new listening", async () => {
-    await database.db.user.create({ data: { id: 1, firstName: "A", lastName: "B", email: "a@b.test", gender: "x", favoriteGenres: "Rock", createdAt: new Date(), updatedAt: new Date() } });
+    await database.db.user.create({
+      data: { id: 1, firstName: "A", lastName: "B", email: "a@b.test", gender: "x", favoriteGenres: "Rock", createdAt: new Date(), updatedAt: new Date() },
+    });
     await listen("2026-11-20T10:00:00.000000Z", [10]);
     await listen("2026-11-27T12:00:00.123456Z", [20]);
     await championTrainedUntil(new Date("2026-11-27T12:00:00.123Z"));

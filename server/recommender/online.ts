@@ -59,7 +59,6 @@ export interface ModelAlertPolicy {
   newVersionDropShare: number;
 }
 
-
 /** The served model's incidents, judged with the train pipeline's alerts. */
 export const modelConditions =
   (policy: ModelAlertPolicy): ConditionSource =>
@@ -93,7 +92,11 @@ export const modelConditions =
         fields: { version: version.id, online: Number(onlineNdcg10.toFixed(4)), offline: Number(offline.toFixed(4)) },
       });
     }
-    const latestRun = await database.db.pipelineRun.findFirst({ where: { pipeline: "train", modelVersions: { some: {} } }, orderBy: { id: "desc" }, include: { modelVersions: true } });
+    const latestRun = await database.db.pipelineRun.findFirst({
+      where: { pipeline: "train", modelVersions: { some: {} } },
+      orderBy: { id: "desc" },
+      include: { modelVersions: true },
+    });
     const best = latestRun?.modelVersions.reduce((a, b) => (versionNdcg10(b) > versionNdcg10(a) ? b : a));
     if (best && best.id !== version.id && versionNdcg10(best) < offline * (1 - policy.newVersionDropShare)) {
       holding.push({

@@ -29,7 +29,10 @@ export const versionTrainingSchema = familyOutcome.shape.training.extend({
   components: familyOutcome.shape.components,
 });
 
-export const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<Family, TaskOutput<z.ZodObject<{ outcome: typeof familyOutcome }>>>;
+export const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<
+  Family,
+  TaskOutput<z.ZodObject<{ outcome: typeof familyOutcome }>>
+>;
 export const snapshotOutput = taskOutput("snapshot", z.object({ snapshotId: z.number().int().positive(), seed: z.number().int() }));
 export const registerOutput = taskOutput("register", z.object({ versions: z.partialRecord(familyName, z.number().int().positive()) }));
 /** What the promote task decided; the publish task carries it out once every other task succeeded. */

@@ -4,7 +4,16 @@ import type { ModelVersion } from "../db/generated/client";
 import { readJson, writeJson } from "../db/json";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { MissingOutputError, readOutput, writeOutput } from "../pipeline/outputs";
-import { FAMILY_OUTPUTS, promoteOutput, publishOutput, registerOutput, scoreOutput, snapshotOutput, versionTrainingSchema, type FamilyOutcome } from "./outputs";
+import {
+  FAMILY_OUTPUTS,
+  promoteOutput,
+  publishOutput,
+  registerOutput,
+  scoreOutput,
+  snapshotOutput,
+  versionTrainingSchema,
+  type FamilyOutcome,
+} from "./outputs";
 import { SkipRunError, type PipelineDefinition, type RunResource, type TaskContext } from "../pipeline/types";
 import { loadArtefact, modelFromArrays, saveArtefact } from "./artefacts";
 import { scoreInWorker, trainFamilyInWorker } from "./in-worker";
@@ -40,11 +49,17 @@ export interface TrainConfig {
   keepArtefacts: number;
 }
 
-export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = { seed: 42, tuneUsers: 600, evalUsers: 5000, promotionMargin: 0.01, guardrailDrop: 0.1, keepArtefacts: 20 };
+export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
+  seed: 42,
+  tuneUsers: 600,
+  evalUsers: 5000,
+  promotionMargin: 0.01,
+  guardrailDrop: 0.1,
+  keepArtefacts: 20,
+};
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
 export const trainParams = z.object({ snapshotId: z.number().int().positive().optional(), force: z.boolean().optional() });
-
 
 /** The data gate: no training on data whose latest ingestion failed or tripped an ERROR check. */
 async function assertDataGate(database: Database): Promise<void> {
@@ -55,16 +70,30 @@ async function assertDataGate(database: Database): Promise<void> {
   });
   if (!latest) throw new SkipRunError("data gate: no ingestion has run yet");
   if (latest.status === "failed") throw new SkipRunError(`data gate: the latest ingestion (run ${latest.id}) failed`);
-  if (latest.checks.length) throw new SkipRunError(`data gate: the latest ingestion (run ${latest.id}) tripped ERROR checks: ${latest.checks.map((c) => `${c.check}(${c.dataset})`).join(", ")}`);
+  if (latest.checks.length)
+    throw new SkipRunError(
+      `data gate: the latest ingestion (run ${latest.id}) tripped ERROR checks: ${latest.checks.map((c) => `${c.check}(${c.dataset})`).join(", ")}`,
+    );
 }
 
 /**
  * The successful train run that already trained a snapshot with these exact contents, code and seed
  * (retraining would add versions identical to its own), and its snapshot.
  */
-export async function alreadyTrained(database: Database, digest: string, seed: number, exceptRunId: number): Promise<{ runId: number; snapshotId: number } | null> {
+export async function alreadyTrained(
+  database: Database,
+  digest: string,
+  seed: number,
+  exceptRunId: number,
+): Promise<{ runId: number; snapshotId: number } | null> {
   const version = await database.db.modelVersion.findFirst({
-    where: { codeVersion: codeVersion(), snapshot: { digest }, runId: { not: exceptRunId }, run: { status: "success" }, training: { path: ["seed"], equals: seed } },
+    where: {
+      codeVersion: codeVersion(),
+      snapshot: { digest },
+      runId: { not: exceptRunId },
+      run: { status: "success" },
+      training: { path: ["seed"], equals: seed },
+    },
     orderBy: { id: "desc" },
     select: { runId: true, snapshotId: true },
   });
@@ -81,13 +110,17 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
     await assertDataGate(ctx.database);
     taken = await takeSnapshot(ctx.database, config.store, ctx.run.id);
     const { row } = taken;
-    ctx.log(`snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`);
+    ctx.log(
+      `snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`,
+    );
   }
   const trained = force ? null : await alreadyTrained(ctx.database, taken.row.digest, config.seed, ctx.run.id);
   if (trained) {
     // A snapshot taken only to find nothing new is not kept (its file is content-addressed, shared with the earlier one).
     if (snapshotId === undefined) await ctx.database.db.trainSnapshot.delete({ where: { id: taken.row.id } });
-    throw new SkipRunError(`nothing new: snapshot ${trained.snapshotId} already trained by run ${trained.runId} with the same code and seed (train with force to repeat it)`);
+    throw new SkipRunError(
+      `nothing new: snapshot ${trained.snapshotId} already trained by run ${trained.runId} with the same code and seed (train with force to repeat it)`,
+    );
   }
   writeOutput(ctx, snapshotOutput, { snapshotId: taken.row.id, seed: config.seed });
   // The train pipeline's own checks: an ERROR stops the run before anything is fitted.
@@ -114,10 +147,19 @@ async function measured<T>(work: () => Promise<T>): Promise<{ value: T; seconds:
   return { value, seconds: (performance.now() - start) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
 }
 
-async function finishFamily(ctx: TaskContext, config: TrainConfig, outcome: Omit<FamilyOutcome, "artefact" | "training">, final: Model, timing: { seconds: number; cpuSeconds: number }, curve?: number[]) {
+async function finishFamily(
+  ctx: TaskContext,
+  config: TrainConfig,
+  outcome: Omit<FamilyOutcome, "artefact" | "training">,
+  final: Model,
+  timing: { seconds: number; cpuSeconds: number },
+  curve?: number[],
+) {
   const artefact = await saveArtefact(config.store, final);
   const result: FamilyOutcome = { ...outcome, training: { ...timing, peakRssBytes: process.resourceUsage().maxRSS * 1024, curve }, artefact };
-  ctx.log(`${outcome.family}: NDCG@10 ${outcome.test.overall["ndcg@10"].toFixed(4)}, recall@20 ${outcome.test.overall["recall@20"].toFixed(4)} on ${outcome.test.overall.users} test users; ${timing.seconds.toFixed(1)} s`);
+  ctx.log(
+    `${outcome.family}: NDCG@10 ${outcome.test.overall["ndcg@10"].toFixed(4)}, recall@20 ${outcome.test.overall["recall@20"].toFixed(4)} on ${outcome.test.overall.users} test users; ${timing.seconds.toFixed(1)} s`,
+  );
   writeOutput(ctx, FAMILY_OUTPUTS[outcome.family], { outcome: result });
 }
 
@@ -132,7 +174,9 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource
     const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
     const onStep = (done: number, total: number) => ctx.progress(done, total);
     ctx.progress(0, trainingSteps(definition));
-    const threaded = await trainFamilyInWorker({ family: definition.family, store: config.store.url, snapshot, seed: config.seed, users }, ctx.signal, (step) => onStep(step.done, step.total));
+    const threaded = await trainFamilyInWorker({ family: definition.family, store: config.store.url, snapshot, seed: config.seed, users }, ctx.signal, (step) =>
+      onStep(step.done, step.total),
+    );
     if ("unavailable" in threaded) {
       ctx.log(`training on the job's own thread: no worker thread here (${threaded.unavailable.slice(0, 120)})`);
       return trainFamily(session, definition, users, onStep);
@@ -146,12 +190,25 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource
     ) as FamilyTraining["models"];
     return { params: threaded.params, tuning: threaded.tuning, test: threaded.test, models };
   });
-  await finishFamily(ctx, config, { family: definition.family, params: value.params, tuning: value.tuning, test: value.test }, value.models.final, { seconds, cpuSeconds }, value.models.test.curve);
+  await finishFamily(
+    ctx,
+    config,
+    { family: definition.family, params: value.params, tuning: value.tuning, test: value.test },
+    value.models.final,
+    { seconds, cpuSeconds },
+    value.models.test.curve,
+  );
 }
 
 /** The outcomes of this run's family tasks that succeeded (latest try of each). */
 async function familyOutcomes(ctx: TaskContext): Promise<FamilyOutcome[]> {
-  const read = await Promise.all(FAMILIES.map((family) => readOutput(ctx.database.db, ctx.run.id, FAMILY_OUTPUTS[family]).catch((error: unknown) => (error instanceof MissingOutputError ? null : Promise.reject(error)))));
+  const read = await Promise.all(
+    FAMILIES.map((family) =>
+      readOutput(ctx.database.db, ctx.run.id, FAMILY_OUTPUTS[family]).catch((error: unknown) =>
+        error instanceof MissingOutputError ? null : Promise.reject(error),
+      ),
+    ),
+  );
   return read.filter((o) => o !== null).map((o) => o.outcome);
 }
 
@@ -165,7 +222,13 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig, sessionResource
   ctx.progress(0, 3);
   const { value, seconds, cpuSeconds } = await measured(async () => {
     const stage = (s: "validation" | "test" | "final") => Promise.all(definitions.map((d) => session.fit(d.definition, d.params, s)));
-    const { weights, ndcg } = await tuneWeights(await stage("validation"), session.validation.data.matrix, session.validation.heldOut!, config.tuneUsers, session.pace);
+    const { weights, ndcg } = await tuneWeights(
+      await stage("validation"),
+      session.validation.data.matrix,
+      session.validation.heldOut!,
+      config.tuneUsers,
+      session.pace,
+    );
     ctx.progress(1, 3);
     const blend = async (s: "test" | "final") => hybridModel((await stage(s)).map((model, k) => ({ model, weight: weights[k]! })));
     const test = await session.evaluate(await blend("test"), "test", config.evalUsers);
@@ -176,7 +239,13 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig, sessionResource
   });
   ctx.log(`blend weights: ${definitions.map((d, k) => `${d.definition.family} ${value.weights[k]}`).join(", ")} (validation NDCG@10 ${value.ndcg.toFixed(4)})`);
   const components = definitions.map((d, k) => ({ family: d.definition.family, params: d.params, weight: value.weights[k]! }));
-  await finishFamily(ctx, config, { family: "hybrid", params: value.final.params, tuning: [{ params: value.final.params, ndcg10: value.ndcg }], test: value.test, components }, value.final, { seconds, cpuSeconds });
+  await finishFamily(
+    ctx,
+    config,
+    { family: "hybrid", params: value.final.params, tuning: [{ params: value.final.params, ndcg10: value.ndcg }], test: value.test, components },
+    value.final,
+    { seconds, cpuSeconds },
+  );
 }
 
 /** Each trained family becomes an immutable version (a retried run registers each family once). */
@@ -200,7 +269,12 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
           metrics: writeJson(evaluationSchema, o.test),
           baselineMetrics: baseline ? writeJson(evaluationSchema, baseline) : {},
           // The seed with the snapshot and code makes a version reproducible (and a repeat of it detectable).
-          training: writeJson(versionTrainingSchema, { ...o.training, seed: config.seed, tuning: o.tuning, ...(o.components ? { components: o.components } : {}) }),
+          training: writeJson(versionTrainingSchema, {
+            ...o.training,
+            seed: config.seed,
+            tuning: o.tuning,
+            ...(o.components ? { components: o.components } : {}),
+          }),
           artefactPath: o.artefact.path,
           artefactDigest: o.artefact.digest,
           artefactBytes: o.artefact.bytes,
@@ -209,7 +283,11 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
       }));
     versions[o.family] = version.id;
   }
-  ctx.log(`registered ${Object.entries(versions).map(([f, id]) => `${f} as version ${id}`).join(", ")}`);
+  ctx.log(
+    `registered ${Object.entries(versions)
+      .map(([f, id]) => `${f} as version ${id}`)
+      .join(", ")}`,
+  );
   writeOutput(ctx, registerOutput, { versions });
 }
 
@@ -217,9 +295,10 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
 async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
   if (version.family !== "hybrid") return session.fit(familyDefinition(version.family), version.params as Params, "test");
   const components = readJson("model_versions.training", versionTrainingSchema, version.training).components ?? [];
-  return hybridModel(await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))));
+  return hybridModel(
+    await Promise.all(components.map(async (c) => ({ model: await session.fit(familyDefinition(c.family), c.params, "test"), weight: c.weight }))),
+  );
 }
-
 
 /**
  * Decides whether the best candidate of the run replaces the champion: when it beats the champion's
@@ -247,8 +326,10 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
       ["coverage", metrics.coverage, current.coverage],
       ["recall@20", metrics.overall["recall@20"], current.overall["recall@20"]],
     ].filter(([, m, c]) => (m as number) < (c as number) * (1 - config.guardrailDrop));
-    if (mine < theirs * (1 + config.promotionMargin)) decision = `kept version ${champion.versionId}: NDCG@10 ${mine.toFixed(4)} does not beat its ${theirs.toFixed(4)} by ${config.promotionMargin * 100}% on this split`;
-    else if (drops.length) decision = `kept version ${champion.versionId}: ${drops.map(([name, m, c]) => `${name} ${(m as number).toFixed(4)} falls more than ${config.guardrailDrop * 100}% below ${(c as number).toFixed(4)}`).join("; ")}`;
+    if (mine < theirs * (1 + config.promotionMargin))
+      decision = `kept version ${champion.versionId}: NDCG@10 ${mine.toFixed(4)} does not beat its ${theirs.toFixed(4)} by ${config.promotionMargin * 100}% on this split`;
+    else if (drops.length)
+      decision = `kept version ${champion.versionId}: ${drops.map(([name, m, c]) => `${name} ${(m as number).toFixed(4)} falls more than ${config.guardrailDrop * 100}% below ${(c as number).toFixed(4)}`).join("; ")}`;
     else {
       promote = true;
       decision = `replaced version ${champion.versionId}: NDCG@10 ${mine.toFixed(4)} against ${theirs.toFixed(4)} on this split`;
@@ -258,7 +339,6 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
   ctx.log(`${best.family} (version ${best.id}) ${promote ? "to be promoted when the run succeeds" : "not promoted"}: ${decision}`);
   writeOutput(ctx, promoteOutput, { best: best.id, promoted: promote, decision, championWas: champion?.versionId ?? null });
 }
-
 
 /**
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
@@ -277,7 +357,9 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };
-  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper, (done, total) => ctx.progress(done, total));
+  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper, (done, total) =>
+    ctx.progress(done, total),
+  );
   ctx.log(`stored the top ${stored.perUser} of version ${version.id} for ${stored.users} users`);
   writeOutput(ctx, scoreOutput, { scoredVersion: version.id, users: stored.users });
 }
@@ -311,7 +393,11 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
  */
 export function trainPipeline(config: TrainConfig): PipelineDefinition {
   const session = trainSession(config);
-  const bases = BASE_FAMILIES.map((definition) => ({ name: definition.family, needs: ["snapshot"], run: (ctx: TaskContext) => familyTask(ctx, config, session, definition) }));
+  const bases = BASE_FAMILIES.map((definition) => ({
+    name: definition.family,
+    needs: ["snapshot"],
+    run: (ctx: TaskContext) => familyTask(ctx, config, session, definition),
+  }));
   const families = [...bases.map((b) => b.name), "hybrid"];
   return {
     name: TRAIN_PIPELINE,

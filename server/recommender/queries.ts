@@ -69,7 +69,10 @@ export async function versionDetail(db: Db, id: number) {
   if (!v) return null;
   const training = readJson("model_versions.training", versionTrainingSchema, v.training);
   return {
-    ...headline(v, v.aliases.map((a) => a.alias)),
+    ...headline(
+      v,
+      v.aliases.map((a) => a.alias),
+    ),
     params: v.params as Record<string, number>,
     codeVersion: v.codeVersion,
     metrics: evaluation(v),
@@ -82,7 +85,11 @@ export async function versionDetail(db: Db, id: number) {
 
 export const championSummary = async (db: Db) => {
   const champion = await db.modelAlias.findUnique({ where: { alias: "champion" }, include: { version: true } });
-  const lastRun = await db.pipelineRun.findFirst({ where: { pipeline: "train" }, orderBy: { id: "desc" }, select: { id: true, status: true, finishedAt: true, startedAt: true } });
+  const lastRun = await db.pipelineRun.findFirst({
+    where: { pipeline: "train" },
+    orderBy: { id: "desc" },
+    select: { id: true, status: true, finishedAt: true, startedAt: true },
+  });
   return {
     champion: champion ? { ...headline(champion.version, ["champion"]), since: champion.updatedAt, reason: champion.reason } : null,
     lastRun,
@@ -114,7 +121,6 @@ export async function promote(db: Db, versionId: number, actor: { id: number; em
 export async function rollback(db: Db, actor: { id: number; email: string; ip: string }, reason: string) {
   return setAlias(db, "champion", await previousChampion(db), actor, `rollback: ${reason}`);
 }
-
 
 /** The champion's metrics on new listening, per day, beside its offline NDCG@10. */
 export async function championOnline(db: Db, days = 60) {

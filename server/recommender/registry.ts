@@ -43,12 +43,24 @@ export class UnknownVersionError extends DomainError {
  * Points `alias` at a version and audits it; versions never change. A version whose artefact was
  * pruned cannot be served, so it cannot become champion.
  */
-export async function setAlias(db: Db, alias: Alias, versionId: number, actor: { id?: number; email: string; ip?: string }, reason: string): Promise<ModelVersion> {
+export async function setAlias(
+  db: Db,
+  alias: Alias,
+  versionId: number,
+  actor: { id?: number; email: string; ip?: string },
+  reason: string,
+): Promise<ModelVersion> {
   return db.$transaction((tx) => moveAlias(tx, alias, versionId, actor, reason));
 }
 
 /** setAlias inside the caller's transaction (an experiment's decision commits with its promotion). */
-export async function moveAlias(tx: Prisma.TransactionClient, alias: Alias, versionId: number, actor: { id?: number; email: string; ip?: string }, reason: string): Promise<ModelVersion> {
+export async function moveAlias(
+  tx: Prisma.TransactionClient,
+  alias: Alias,
+  versionId: number,
+  actor: { id?: number; email: string; ip?: string },
+  reason: string,
+): Promise<ModelVersion> {
   const version = await tx.modelVersion.findUnique({ where: { id: versionId } });
   if (!version) throw new UnknownVersionError(versionId);
   if (version.artefactPrunedAt) throw new PrunedArtefactError(versionId);
@@ -79,7 +91,12 @@ export async function pruneArtefacts(db: Db, store: ObjectStore, keep: number): 
     db.experimentVariant.findMany({ where: { experiment: { status: { not: "decided" } } }, select: { versionId: true } }),
   ]);
   const kept = new Set([...aliases, ...variants].map((a) => a.versionId));
-  const old = await db.modelVersion.findMany({ where: { artefactPrunedAt: null }, orderBy: { id: "desc" }, skip: keep, select: { id: true, artefactPath: true, artefactDigest: true } });
+  const old = await db.modelVersion.findMany({
+    where: { artefactPrunedAt: null },
+    orderBy: { id: "desc" },
+    skip: keep,
+    select: { id: true, artefactPath: true, artefactDigest: true },
+  });
   const pruned: number[] = [];
   for (const version of old) {
     if (kept.has(version.id)) continue;

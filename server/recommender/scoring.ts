@@ -72,7 +72,15 @@ export function genrePopularity(catalogue: GenreCatalogue, popularity: Float32Ar
  * A user's scores: the model from their history; popularity in their favourite genres when they
  * have none; an even blend of the two (standardised) when they have little.
  */
-export function userScores(model: Model, catalogue: GenreCatalogue, popularity: Float32Array, history: History, favourite: readonly string[], out: Float32Array, scratch: Float32Array): void {
+export function userScores(
+  model: Model,
+  catalogue: GenreCatalogue,
+  popularity: Float32Array,
+  history: History,
+  favourite: readonly string[],
+  out: Float32Array,
+  scratch: Float32Array,
+): void {
   if (history.items.length === 0) {
     genrePopularity(catalogue, popularity, favourite, out);
     return;
@@ -86,7 +94,14 @@ export function userScores(model: Model, catalogue: GenreCatalogue, popularity: 
 }
 
 /** COPY lines of `recommendations` for users [from, to) of the snapshot: top 100 unheard tracks, scores, the first 20 reasons. */
-export async function* scoredLines(versionId: number, model: Model, snapshot: Snapshot, matrix: Csr, [from, to]: readonly [number, number], pace: Pacer): AsyncGenerator<string> {
+export async function* scoredLines(
+  versionId: number,
+  model: Model,
+  snapshot: Snapshot,
+  matrix: Csr,
+  [from, to]: readonly [number, number],
+  pace: Pacer,
+): AsyncGenerator<string> {
   const popularity = trackPopularity(snapshot);
   const scores = new Float32Array(snapshot.trackIds.length);
   const scratch = new Float32Array(snapshot.trackIds.length);
@@ -165,7 +180,10 @@ export async function batchScore(
   try {
     await client.query("BEGIN");
     await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
-    await pipeline(Readable.from(counted(lines())), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
+    await pipeline(
+      Readable.from(counted(lines())),
+      client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")),
+    );
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);

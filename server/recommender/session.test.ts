@@ -10,7 +10,14 @@ import type { Snapshot } from "./snapshot";
 const DAY_MS = 86_400_000;
 
 /** 4 users, 5 tracks: [user, track, listens], one listen a day. */
-const HEARD = [[0, 0, 1], [0, 1, 2], [1, 1, 1], [2, 2, 3], [3, 3, 1], [3, 4, 1]] as const;
+const HEARD = [
+  [0, 0, 1],
+  [0, 1, 2],
+  [1, 1, 1],
+  [2, 2, 3],
+  [3, 3, 1],
+  [3, 4, 1],
+] as const;
 
 function smallSnapshot(): Snapshot {
   const listens = HEARD.flatMap(([user, track, count]) => Array.from({ length: count }, () => [user, track] as const));
@@ -35,10 +42,13 @@ const DIVERGING: Record<Exclude<Family, "hybrid">, Params> = {
 };
 
 describe("a train session keeps only finite fits", () => {
-  it.each(BASE_FAMILIES.map((d) => [d.family, d] as const))("%s: a fit with non-finite values is a ModelFitError and is not kept; its grid's first fit passes", async (_family, definition) => {
-    const session = new TrainSession({} as TrainSnapshot, smallSnapshot(), 7, unpaced());
-    await expect(session.fit(definition, DIVERGING[definition.family], "final")).rejects.toThrow(ModelFitError);
-    await expect(session.fit(definition, DIVERGING[definition.family], "final")).rejects.toThrow(ModelFitError);
-    await expect(session.fit(definition, definition.grid[0]!, "final")).resolves.toMatchObject({ family: definition.family });
-  });
+  it.each(BASE_FAMILIES.map((d) => [d.family, d] as const))(
+    "%s: a fit with non-finite values is a ModelFitError and is not kept; its grid's first fit passes",
+    async (_family, definition) => {
+      const session = new TrainSession({} as TrainSnapshot, smallSnapshot(), 7, unpaced());
+      await expect(session.fit(definition, DIVERGING[definition.family], "final")).rejects.toThrow(ModelFitError);
+      await expect(session.fit(definition, DIVERGING[definition.family], "final")).rejects.toThrow(ModelFitError);
+      await expect(session.fit(definition, definition.grid[0]!, "final")).resolves.toMatchObject({ family: definition.family });
+    },
+  );
 });

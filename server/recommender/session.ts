@@ -37,7 +37,10 @@ export class TrainSession {
     const all = listensOf(snapshot);
     const test = holdOut(all, users, tracks, seed);
     const validation = holdOut(test.train, users, tracks, seed + 1);
-    const stage = (listens: Listens, heldOut: Csr | null): Stage => ({ data: { matrix: countMatrix(listens, users, tracks), listens, snapshot, seed }, heldOut });
+    const stage = (listens: Listens, heldOut: Csr | null): Stage => ({
+      data: { matrix: countMatrix(listens, users, tracks), listens, snapshot, seed },
+      heldOut,
+    });
     this.validation = stage(validation.train, validation.test);
     this.test = stage(test.train, test.test);
     this.final = stage(all, null);

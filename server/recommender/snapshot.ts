@@ -32,13 +32,19 @@ export const present = (dataset: "tracks" | "users" | "listen_history") =>
   `NOT EXISTS (SELECT 1 FROM source_vanished v WHERE v.dataset = '${dataset}' AND v.record_key = ${VANISHED_KEY[dataset]})`;
 
 /** "Rock, Indie pop" → ["Rock", "Indie pop"] */
-export const genreList = (value: string) => value.split(",").map((g) => g.trim()).filter((g) => g !== "");
+export const genreList = (value: string) =>
+  value
+    .split(",")
+    .map((g) => g.trim())
+    .filter((g) => g !== "");
 
 /** Reads the tables into a snapshot (no file yet). */
 export async function readSnapshot(database: Database): Promise<Snapshot> {
   const { pool } = database;
   const [tracks, users, histories] = await Promise.all([
-    pool.query<{ id: number; name: string; artist: string; genres: string }>(`SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`),
+    pool.query<{ id: number; name: string; artist: string; genres: string }>(
+      `SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`,
+    ),
     pool.query<{ id: number; favorite_genres: string }>(`SELECT id, favorite_genres FROM users t WHERE ${present("users")} ORDER BY id`),
     // Items as text: parsing 100,000s of int[] values through pg's array parser costs more than split(",").
     pool.query<{ user_id: number; at: number; items: string }>(
@@ -121,7 +127,11 @@ export function tracksPerUser(s: Snapshot): Int32Array {
 export async function takeSnapshot(database: Database, store: ObjectStore, runId: number | null): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
   const snapshot = await readSnapshot(database);
   const { location, digest, bytes } = await writeContentAddressed(store, "snapshots", "snap", encodeSnapshot(snapshot));
-  const ingestion = await database.db.pipelineRun.findFirst({ where: { pipeline: "ingest", status: "success" }, orderBy: { id: "desc" }, select: { id: true } });
+  const ingestion = await database.db.pipelineRun.findFirst({
+    where: { pipeline: "ingest", status: "success" },
+    orderBy: { id: "desc" },
+    select: { id: true },
+  });
   let newest = Number.NEGATIVE_INFINITY;
   for (const t of snapshot.listenTime) if (t > newest) newest = t;
   const row = await database.db.trainSnapshot.create({

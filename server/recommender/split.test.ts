@@ -16,7 +16,10 @@ describe("time-based holdout", () => {
       ...Array.from({ length: 10 }, (_, i) => [0, i, i + 1] as [number, number, number]),
       [0, 3, 11],
       // user 1: 4 tracks
-      [1, 0, 1], [1, 1, 2], [1, 2, 3], [1, 3, 4],
+      [1, 0, 1],
+      [1, 1, 2],
+      [1, 2, 3],
+      [1, 3, 4],
     ]);
     const h = holdOut(data, 2, 10, 1);
     expect(heldOut(h, 0).sort()).toEqual([8, 9]);

@@ -27,7 +27,12 @@ export function trainingSteps(definition: FamilyDefinition, chosen: Params = def
 }
 
 /** Tunes a family on the validation split, reports it on the test split and refits it on everything. */
-export async function trainFamily(session: TrainSession, definition: FamilyDefinition, users: { tune: number; evaluate: number }, onStep: (done: number, total: number) => void = () => undefined): Promise<FamilyTraining> {
+export async function trainFamily(
+  session: TrainSession,
+  definition: FamilyDefinition,
+  users: { tune: number; evaluate: number },
+  onStep: (done: number, total: number) => void = () => undefined,
+): Promise<FamilyTraining> {
   let total = trainingSteps(definition);
   let done = 0;
   // A fit's iterations advance the bar; each part ends on its own last step, so the bar never runs ahead of the work.

@@ -36,7 +36,12 @@ afterEach(async () => {
 
 const config = (overrides: Partial<TrainConfig> = {}): TrainConfig => ({ ...DEFAULT_TRAIN, store: openStore(lake.dir), ...overrides });
 
-async function train(overrides: Partial<TrainConfig> = {}, params: Record<string, unknown> = {}, failing?: string, observer: RunObserver = {}): Promise<PipelineRun> {
+async function train(
+  overrides: Partial<TrainConfig> = {},
+  params: Record<string, unknown> = {},
+  failing?: string,
+  observer: RunObserver = {},
+): Promise<PipelineRun> {
   const definition = trainPipeline(config(overrides));
   // A family that breaks, as one might (out of memory, a bug): the others must carry on.
   if (failing) definition.tasks.find((t) => t.name === failing)!.run = () => Promise.reject(new Error(`${failing} broke`));
@@ -68,10 +73,17 @@ describe("the train pipeline", () => {
     expect(champion.version.decision).toMatch(/first champion/);
     // What the run produced, as the run page, the Runs list, the CLI and the server log tell it.
     const outcome = await runOutcome(database.db, run);
-    expect(outcome).toMatchObject({ kind: "train", published: "champion", decision: { best: champion.versionId, promoted: true }, scored: { versionId: champion.versionId } });
+    expect(outcome).toMatchObject({
+      kind: "train",
+      published: "champion",
+      decision: { best: champion.versionId, promoted: true },
+      scored: { versionId: champion.versionId },
+    });
     expect(outcome?.kind === "train" && outcome.versions.map((v) => v.id).sort()).toEqual(versions.map((v) => v.id).sort());
     expect(await runSummary(database.db, run.id)).toMatch(
-      new RegExp(`^train run ${run.id} success in [\\d.]+ s: registered popularity v\\d+ NDCG@10 0\\.\\d{4}, .*; version ${champion.versionId} promoted to champion \\(first champion: NDCG@10 0\\.\\d{4}\\)$`),
+      new RegExp(
+        `^train run ${run.id} success in [\\d.]+ s: registered popularity v\\d+ NDCG@10 0\\.\\d{4}, .*; version ${champion.versionId} promoted to champion \\(first champion: NDCG@10 0\\.\\d{4}\\)$`,
+      ),
     );
     // Progress inside the long tasks: each ALS iteration and evaluation (2 candidates × (6 iterations + 1), 10 + 1, 4 warm), users scored.
     const tasks = await taskRows(database, run.id);
@@ -108,7 +120,9 @@ describe("the train pipeline", () => {
     expect(audit?.actorEmail).toBe(`train run ${run.id}`);
     // Prometheus sees the champion.
     const scraped = await metricsRegistry(database).metrics();
-    expect(scraped).toContain(`encore_champion_offline_metric{version="${champion.versionId}",family="${champion.version.family}",metric="ndcg10"} ${ndcg(champion.version.metrics)}`);
+    expect(scraped).toContain(
+      `encore_champion_offline_metric{version="${champion.versionId}",family="${champion.version.family}",metric="ndcg10"} ${ndcg(champion.version.metrics)}`,
+    );
     expect(scraped).toMatch(/encore_champion_age_seconds \d/);
   }, 120_000);
 
@@ -122,13 +136,17 @@ describe("the train pipeline", () => {
     for (const params of [{}, { snapshotId }]) {
       const repeat = await train({}, params);
       expect(repeat.status).toBe("skipped");
-      expect(repeat.error).toBe(`nothing new: snapshot ${snapshotId} already trained by run ${first.id} with the same code and seed (train with force to repeat it)`);
+      expect(repeat.error).toBe(
+        `nothing new: snapshot ${snapshotId} already trained by run ${first.id} with the same code and seed (train with force to repeat it)`,
+      );
     }
     expect(await database.db.modelVersion.count()).toBe(versions);
     expect(await database.db.trainSnapshot.count()).toBe(1);
-    expect(await runSummary(database.db, first.id + 1)).toMatch(new RegExp(`^train run ${first.id + 1} skipped in [\\d.]+ s \\| nothing new: snapshot ${snapshotId}`));
+    expect(await runSummary(database.db, first.id + 1)).toMatch(
+      new RegExp(`^train run ${first.id + 1} skipped in [\\d.]+ s \\| nothing new: snapshot ${snapshotId}`),
+    );
     // Another seed is something new.
-    expect((await alreadyTrained(database, (await database.db.trainSnapshot.findFirstOrThrow()).digest, DEFAULT_TRAIN.seed + 1, 0))).toBeNull();
+    expect(await alreadyTrained(database, (await database.db.trainSnapshot.findFirstOrThrow()).digest, DEFAULT_TRAIN.seed + 1, 0)).toBeNull();
     const again = await train({}, { snapshotId, force: true });
     expect(again.status).toBe("success");
     const byRun = async (run: number) => Object.fromEntries((await database.db.modelVersion.findMany({ where: { runId: run } })).map((v) => [v.family, v]));
@@ -145,7 +163,10 @@ describe("the train pipeline", () => {
   it("the data gate skips the run with the reason when the latest ingestion failed, and the champion stays", async () => {
     database = await createTestDatabase();
     simulator = await startTestSimulator("realistic", 5, { errorRate: 1 }, { tracks: 100, users: 50, histories: 200, itemsPerHistory: 5 });
-    const failed = await ingest(database, testConfig(simulator.url, lake.dir, { fetchPolicy: { timeoutMs: 500, budgetMs: 0, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }));
+    const failed = await ingest(
+      database,
+      testConfig(simulator.url, lake.dir, { fetchPolicy: { timeoutMs: 500, budgetMs: 0, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } }),
+    );
     expect(failed.status).toBe("failed");
     const run = await train();
     expect(run.status).toBe("skipped");
@@ -242,7 +263,8 @@ describe("promotion and the registry", () => {
     const versions = await database.db.modelVersion.count();
     const jobEnv = () => ({ ...process.env, DATABASE_URL: database.url, DATA_LAKE_DIR: lake.dir, NODE_ENV: "test" as const });
     const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "train", "--force"], { env: jobEnv(), stdio: "ignore" });
-    const running = async () => (await database.db.taskRun.findFirst({ where: { task: "als", status: "running", run: { status: "running", id: { gt: 0 } } } })) !== null;
+    const running = async () =>
+      (await database.db.taskRun.findFirst({ where: { task: "als", status: "running", run: { status: "running", id: { gt: 0 } } } })) !== null;
     for (let i = 0; i < 600 && !(await running()); i++) await sleep(50);
     expect(await running()).toBe(true);
     job.kill("SIGKILL");
@@ -275,13 +297,17 @@ describe("the served model, watched", () => {
     expect(online).not.toBeNull();
     expect(online!.users).toBeGreaterThan(10);
     expect(online!.metrics["ndcg@10"]).toBeGreaterThan(0);
-    const stored = await database.db.modelOnlineMetric.findUniqueOrThrow({ where: { versionId_day: { versionId: champion.id, day: new Date("2026-11-28T00:00:00Z") } } });
+    const stored = await database.db.modelOnlineMetric.findUniqueOrThrow({
+      where: { versionId_day: { versionId: champion.id, day: new Date("2026-11-28T00:00:00Z") } },
+    });
     expect(stored.users).toBe(online!.users);
     expect(await metricsRegistry(database).metrics()).toContain(`encore_champion_online_metric{metric="users"} ${online!.users}`);
 
     const quiet = await modelConditions({ championMaxAgeDays: 7, onlineDropShare: 1, newVersionDropShare: 1 })(database, new Date());
     expect(quiet.holding).toEqual([]);
     const loud = await modelConditions({ championMaxAgeDays: 0, onlineDropShare: 0, newVersionDropShare: 1 })(database, new Date(Date.now() + 86_400_000));
-    expect(loud.holding.map((c) => c.incidentKey).sort()).toEqual(["champion_stale:train", ...(online!.metrics["ndcg@10"] < ndcg(champion.metrics) ? ["model_online_drop:train"] : [])].sort());
+    expect(loud.holding.map((c) => c.incidentKey).sort()).toEqual(
+      ["champion_stale:train", ...(online!.metrics["ndcg@10"] < ndcg(champion.metrics) ? ["model_online_drop:train"] : [])].sort(),
+    );
   }, 180_000);
 });

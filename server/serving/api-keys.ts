@@ -65,7 +65,19 @@ export async function createApiKey(db: Db, input: NewApiKey, actor: Actor): Prom
 export const listApiKeys = (db: Db) =>
   db.apiKey.findMany({
     orderBy: { id: "desc" },
-    select: { id: true, name: true, prefix: true, scopes: true, ratePerSecond: true, burst: true, createdAt: true, createdBy: true, lastUsedAt: true, revokedAt: true, revokedBy: true },
+    select: {
+      id: true,
+      name: true,
+      prefix: true,
+      scopes: true,
+      ratePerSecond: true,
+      burst: true,
+      createdAt: true,
+      createdBy: true,
+      lastUsedAt: true,
+      revokedAt: true,
+      revokedBy: true,
+    },
   });
 
 /** Revokes a key (false when it is unknown or already revoked); the next request with it is refused. */
@@ -129,7 +141,9 @@ export async function authenticateKey(pool: pg.Pool, key: string): Promise<ApiKe
   const now = Date.now();
   if (now - (lastUsedWritten.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
     lastUsedWritten.set(row.id, now);
-    pool.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.id]).catch((error: unknown) => console.error("[encore] could not record an API key's last use:", error));
+    pool
+      .query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.id])
+      .catch((error: unknown) => console.error("[encore] could not record an API key's last use:", error));
   }
   return { id: row.id, name: row.name, scopes: row.scopes ?? [], ratePerSecond: row.rate_per_second, burst: row.burst };
 }

@@ -19,7 +19,9 @@ export interface ServingCatalogue extends GenreCatalogue {
 
 export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
   const [tracks, listens] = await Promise.all([
-    pool.query<{ id: number; name: string; artist: string; genres: string }>(`SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`),
+    pool.query<{ id: number; name: string; artist: string; genres: string }>(
+      `SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`,
+    ),
     pool.query<{ id: number; n: number }>("SELECT item AS id, count(*)::int AS n FROM listen_history h, unnest(h.items) AS item GROUP BY item"),
   ]);
   const trackIds = Int32Array.from(tracks.rows, (t) => t.id);

@@ -91,7 +91,10 @@ export class ServingEngine {
   /** The state to answer from; the first call loads it, later ones never wait for a refresh. */
   async current(): Promise<ServingState> {
     if (this.state) return this.state;
-    this.timer ??= setInterval(() => void this.refresh().catch((error: unknown) => console.error("[encore] serving refresh failed:", error)), this.options.refreshMs).unref();
+    this.timer ??= setInterval(
+      () => void this.refresh().catch((error: unknown) => console.error("[encore] serving refresh failed:", error)),
+      this.options.refreshMs,
+    ).unref();
     return this.refresh();
   }
 
@@ -123,7 +126,8 @@ export class ServingEngine {
   private async rebuild(): Promise<ServingState> {
     const stamp = await this.readStamp();
     const previous = this.state;
-    const unchanged = this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion && stamp.experiments === this.stamp.experiments;
+    const unchanged =
+      this.stamp && stamp.champion === this.stamp.champion && stamp.ingestion === this.stamp.ingestion && stamp.experiments === this.stamp.experiments;
     // A champion or variant that could not be read is tried again at each refresh (its file may be restored).
     if (previous && unchanged && !previous.failure && previous.unservable.size === 0) return previous;
     const catalogue = previous && this.stamp?.ingestion === stamp.ingestion ? previous.catalogue : await loadCatalogue(this.database.pool);
@@ -166,8 +170,15 @@ export class ServingEngine {
   }
 
   /** Running experiments whose every variant's model can be read; one that cannot is left out (its users get the champion), with why. */
-  private async loadExperiments(catalogue: ServingCatalogue, champion: ServedModel | null): Promise<{ loaded: RunningExperiment[]; unservable: Map<string, string> }> {
-    const running = await this.database.db.experiment.findMany({ where: { status: "running" }, include: { variants: { orderBy: { position: "asc" } } }, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
+  private async loadExperiments(
+    catalogue: ServingCatalogue,
+    champion: ServedModel | null,
+  ): Promise<{ loaded: RunningExperiment[]; unservable: Map<string, string> }> {
+    const running = await this.database.db.experiment.findMany({
+      where: { status: "running" },
+      include: { variants: { orderBy: { position: "asc" } } },
+      orderBy: [{ startedAt: "asc" }, { id: "asc" }],
+    });
     const loaded: RunningExperiment[] = [];
     const unservable = new Map<string, string>();
     for (const e of running) {
@@ -193,7 +204,10 @@ export class ServingEngine {
     if (loading) this.models.delete(versionId);
     else {
       loading = (async () => {
-        const version = await this.database.db.modelVersion.findUnique({ where: { id: versionId }, select: { family: true, artefactPath: true, artefactDigest: true } });
+        const version = await this.database.db.modelVersion.findUnique({
+          where: { id: versionId },
+          select: { family: true, artefactPath: true, artefactDigest: true },
+        });
         if (!version) throw new UnknownVersionError(versionId);
         if (!version.artefactPath) throw new PrunedArtefactError(versionId);
         try {
@@ -217,17 +231,22 @@ export class ServingEngine {
   private async reportExperiments(unservable: Map<string, string>): Promise<void> {
     const { policy } = this.options;
     const open = await this.database.db.alert.findMany({ where: { kind: UNSERVABLE_KIND, state: { not: "resolved" } }, select: { incidentKey: true } });
-    for (const { incidentKey } of open) if (!unservable.has(incidentKey.slice(unservableIncident("").length))) await endIncident(this.database, incidentKey, policy);
+    for (const { incidentKey } of open)
+      if (!unservable.has(incidentKey.slice(unservableIncident("").length))) await endIncident(this.database, incidentKey, policy);
     for (const [key, reason] of unservable) {
       console.error(`[encore] experiment ${key} is not served (its listeners get the champion): ${reason}`);
-      await raiseIncident(this.database, {
-        incidentKey: unservableIncident(key),
-        kind: UNSERVABLE_KIND,
-        severity: "error",
-        title: `experiment ${key} cannot be served; its listeners get the champion`,
-        detail: `${reason.slice(0, 300)}. Decide it (ship another variant, or none) or restore the artefact.`,
-        fields: { experiment: key },
-      }, policy);
+      await raiseIncident(
+        this.database,
+        {
+          incidentKey: unservableIncident(key),
+          kind: UNSERVABLE_KIND,
+          severity: "error",
+          title: `experiment ${key} cannot be served; its listeners get the champion`,
+          detail: `${reason.slice(0, 300)}. Decide it (ship another variant, or none) or restore the artefact.`,
+          fields: { experiment: key },
+        },
+        policy,
+      );
     }
   }
 
@@ -237,14 +256,18 @@ export class ServingEngine {
       return;
     }
     console.error(`[encore] serving from popularity: the champion (version ${champion}) cannot be read: ${failure}`);
-    await raiseIncident(this.database, {
-      incidentKey: FALLBACK_INCIDENT,
-      kind: "serving_fallback",
-      severity: "error",
-      title: `the champion (version ${champion}) cannot be read; recommendations come from popularity`,
-      detail: failure.slice(0, 300),
-      fields: { version: champion ?? "-" },
-    }, this.options.policy);
+    await raiseIncident(
+      this.database,
+      {
+        incidentKey: FALLBACK_INCIDENT,
+        kind: "serving_fallback",
+        severity: "error",
+        title: `the champion (version ${champion}) cannot be read; recommendations come from popularity`,
+        detail: failure.slice(0, 300),
+        fields: { version: champion ?? "-" },
+      },
+      this.options.policy,
+    );
   }
 }
 

@@ -16,13 +16,26 @@ export async function recordEvents(pool: pg.Pool, events: FeedbackEventInput[], 
                      SELECT $7::int, e.id, e.user_id, e.track_id, e.type, e.at, e.request_id, nullif($7::int, 0) FROM e WHERE NOT EXISTS (SELECT 1 FROM unknown)
                      ON CONFLICT (sender, id) DO NOTHING RETURNING 1)
      SELECT (SELECT count(*)::int FROM stored) AS accepted, (SELECT array_agg(n::int ORDER BY n) FROM unknown) AS unknown`,
-    [events.map((e) => e.id), events.map((e) => e.userId), events.map((e) => e.trackId), events.map((e) => e.type), events.map((e) => e.at), events.map((e) => e.requestId ?? null), keyId ?? 0],
+    [
+      events.map((e) => e.id),
+      events.map((e) => e.userId),
+      events.map((e) => e.trackId),
+      events.map((e) => e.type),
+      events.map((e) => e.at),
+      events.map((e) => e.requestId ?? null),
+      keyId ?? 0,
+    ],
   );
   const { accepted, unknown } = rows[0]!;
   if (unknown) {
     const fields = Object.fromEntries(unknown.map((n) => [`events.${n - 1}.trackId`, [`no track ${events[n - 1]!.trackId} in the catalogue`]]));
     const tracks = [...new Set(unknown.map((n) => events[n - 1]!.trackId))];
-    return { refused: { message: `${unknown.length} of ${events.length} events name a track not in the catalogue (${tracks.slice(0, 5).join(", ")}${tracks.length > 5 ? ", …" : ""}); nothing was stored.`, fields } };
+    return {
+      refused: {
+        message: `${unknown.length} of ${events.length} events name a track not in the catalogue (${tracks.slice(0, 5).join(", ")}${tracks.length > 5 ? ", …" : ""}); nothing was stored.`,
+        fields,
+      },
+    };
   }
   return { accepted, duplicates: events.length - accepted };
 }

@@ -30,18 +30,30 @@ function limits(): Limits {
   return holder.encoreApiLimits;
 }
 
-const tooMany = (seconds: number, message: string): GateRefusal => ({ status: 429, code: "RATE_LIMITED", message, retryAfterSeconds: Math.max(1, Math.ceil(seconds)) });
+const tooMany = (seconds: number, message: string): GateRefusal => ({
+  status: 429,
+  code: "RATE_LIMITED",
+  message,
+  retryAfterSeconds: Math.max(1, Math.ceil(seconds)),
+});
 
 /**
  * Lets an API request through with its key, or says why not: no or unknown key (401), a scope the
  * key lacks (403), over the key's rate (429). An address that keeps sending bad keys gets 429 for
  * them, while valid keys from it (another client behind the same NAT) still pass.
  */
-export async function admitApiKey(pool: pg.Pool, authorization: string | null | undefined, ip: string, scope: Scope): Promise<{ key: ApiKeyPrincipal } | { refusal: GateRefusal }> {
+export async function admitApiKey(
+  pool: pg.Pool,
+  authorization: string | null | undefined,
+  ip: string,
+  scope: Scope,
+): Promise<{ key: ApiKeyPrincipal } | { refusal: GateRefusal }> {
   const { buckets, refusedUntil } = limits();
   const token = bearerKey(authorization);
   const failureRate = env().API_AUTH_FAILURES_PER_SECOND;
-  const badKeys = (wait: number) => ({ refusal: tooMany(wait, "Too many requests with a missing or unknown API key from this address; wait, and send a valid key.") });
+  const badKeys = (wait: number) => ({
+    refusal: tooMany(wait, "Too many requests with a missing or unknown API key from this address; wait, and send a valid key."),
+  });
   // An address refused for bad keys gets its 429 before any lookup of its own until its bucket has a
   // token again; remembered here, so a valid key's request costs one check of the buckets, not two.
   const throttled = ((refusedUntil.get(ip) ?? 0) - performance.now()) / 1000;
@@ -53,7 +65,9 @@ export async function admitApiKey(pool: pg.Pool, authorization: string | null | 
       refusedUntil.set(ip, performance.now() + wait * 1000);
       return badKeys(wait);
     }
-    return { refusal: { status: 401, code: "UNAUTHORIZED", message: token ? "This API key is unknown or revoked." : "Send an API key: Authorization: Bearer <key>." } };
+    return {
+      refusal: { status: 401, code: "UNAUTHORIZED", message: token ? "This API key is unknown or revoked." : "Send an API key: Authorization: Bearer <key>." },
+    };
   }
   if (!key.scopes.includes(scope)) return { refusal: { status: 403, code: "FORBIDDEN", message: `This API key lacks the ${scope} scope.` } };
   const wait = await buckets.take(`key:${key.id}`, key.ratePerSecond, key.burst);

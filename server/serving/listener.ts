@@ -17,7 +17,11 @@ export interface ListenerData {
 }
 
 /** Arrays come as "1,2,3": splitting is several times faster than pg's array parser, and this runs on every request. */
-type Row = Record<"heard" | "counts" | "disliked" | "track_ids" | "scores", string | null> & { favorite_genres: string | null; reasons: Reason[] | null; exposures: { e: number; v: string }[] | null };
+type Row = Record<"heard" | "counts" | "disliked" | "track_ids" | "scores", string | null> & {
+  favorite_genres: string | null;
+  reasons: Reason[] | null;
+  exposures: { e: number; v: string }[] | null;
+};
 
 const numbers = (text: string | null): number[] => (text ? text.split(",").map(Number) : []);
 

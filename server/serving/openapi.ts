@@ -10,7 +10,10 @@ export const failure = (description: string) => ({ description, content: jsonCon
 export const COMMON_FAILURES = {
   "401": failure("No API key, or one that is unknown or revoked."),
   "403": failure("The key lacks the scope this operation needs."),
-  "429": { ...failure("Over the key's rate limit: try again after `Retry-After` seconds."), headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" as const } } } },
+  "429": {
+    ...failure("Over the key's rate limit: try again after `Retry-After` seconds."),
+    headers: { "Retry-After": { description: "Seconds to wait.", schema: { type: "integer" as const } } },
+  },
   "503": failure("The database cannot be reached; try again after `Retry-After` seconds."),
 };
 
@@ -21,7 +24,8 @@ export function openApiDocument(serverUrl: string, operations: DeclaredOperation
     info: {
       title: "Encore serving API",
       version: "1.0.0",
-      description: "Per-listener recommendations and feedback events for the MooVitamix app. Send `Authorization: Bearer <API key>`; keys are made by admins in the console (Settings → API keys) or with `npm run apikey -- create`.",
+      description:
+        "Per-listener recommendations and feedback events for the MooVitamix app. Send `Authorization: Bearer <API key>`; keys are made by admins in the console (Settings → API keys) or with `npm run apikey -- create`.",
     },
     servers: [{ url: serverUrl }],
     components: { securitySchemes: { apiKey: { type: "http", scheme: "bearer", description: "An Encore API key (ek_…)." } } },

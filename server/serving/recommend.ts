@@ -38,7 +38,11 @@ function reasonText(reason: Reason, catalogue: ServingCatalogue) {
         const i = catalogue.index.get(id);
         return i === undefined ? [] : [`“${catalogue.names[i]}”`];
       });
-      return { kind: reason.kind, text: names.length ? `Because you listened to ${names.join(" and ")}` : "Because of what you listened to", trackIds: reason.trackIds };
+      return {
+        kind: reason.kind,
+        text: names.length ? `Because you listened to ${names.join(" and ")}` : "Because of what you listened to",
+        trackIds: reason.trackIds,
+      };
     }
     case "genre":
       return { kind: reason.kind, text: `Popular in ${reason.genre}`, trackIds: [] };
@@ -54,14 +58,25 @@ function backfill(scores: Float32Array, picked: { index: number; score: number }
   topK(scores, k - picked.length).forEach((i, j) => picked.push({ index: i, score: floor - (j + 1) }));
 }
 
-const track = (catalogue: ServingCatalogue, i: number) => ({ trackId: catalogue.trackIds[i]!, name: catalogue.names[i]!, artist: catalogue.artists[i]!, genres: catalogue.genres[i]! });
+const track = (catalogue: ServingCatalogue, i: number) => ({
+  trackId: catalogue.trackIds[i]!,
+  name: catalogue.names[i]!,
+  artist: catalogue.artists[i]!,
+  genres: catalogue.genres[i]!,
+});
 
 /**
  * The top `k` for a listener from `served` (null: popularity, the fallback). Taken from the version's
  * batch scores when enough of them survive the filters, else scored now from all their listening.
  * Never a track they heard (however recently), disliked, or that is no longer in the catalogue.
  */
-export function recommend(state: ServingState, served: ServedModel | null, listener: ListenerData, request: RecommendRequest, requestId: string): Recommendations {
+export function recommend(
+  state: ServingState,
+  served: ServedModel | null,
+  listener: ListenerData,
+  request: RecommendRequest,
+  requestId: string,
+): Recommendations {
   const { catalogue } = state;
   const history = historyIn(catalogue, listener.heard);
   const blocked = new Set([...listener.heard.trackIds, ...listener.disliked]);

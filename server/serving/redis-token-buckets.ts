@@ -87,7 +87,9 @@ export class RedisTokenBuckets implements TokenBuckets {
     } catch (error) {
       if (!this.down) {
         this.down = true;
-        this.log(`[encore] Redis at ${redactSecrets(this.url)} cannot be reached (${error instanceof Error ? error.message : String(error)}): this process limits API keys on its own until it is back.`);
+        this.log(
+          `[encore] Redis at ${redactSecrets(this.url)} cannot be reached (${error instanceof Error ? error.message : String(error)}): this process limits API keys on its own until it is back.`,
+        );
       }
       this.retryAt = performance.now() + RETRY_AFTER_MS;
       return this.fallback.take(name, rate, burst);

@@ -19,7 +19,12 @@ function create(): ServingMetrics {
       buckets: [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     }),
-    fallbacks: new Counter({ name: "encore_serving_fallback_total", help: "Answers given from popularity because the model could not be read, by route.", labelNames: ["route"], registers: [registry] }),
+    fallbacks: new Counter({
+      name: "encore_serving_fallback_total",
+      help: "Answers given from popularity because the model could not be read, by route.",
+      labelNames: ["route"],
+      registers: [registry],
+    }),
     servedVersion: new Gauge({ name: "encore_serving_model_version", help: "The registry version this process serves (0: none).", registers: [registry] }),
   };
 }

@@ -10,7 +10,18 @@ import { servingMetrics } from "./request-metrics";
 import type { ZodOpenApiOperationObject } from "zod-openapi";
 import { resultsSchema } from "../experiments/results-schema";
 import { COMMON_FAILURES, failure, jsonContent, openApiDocument } from "./openapi";
-import { type ERROR_CODES, eventsAcceptedSchema, eventsBatchSchema, experimentKeyParam, recommendationsQuery, recommendationsSchema, similarQuery, similarSchema, trackIdParam, userIdParam } from "./schemas";
+import {
+  type ERROR_CODES,
+  eventsAcceptedSchema,
+  eventsBatchSchema,
+  experimentKeyParam,
+  recommendationsQuery,
+  recommendationsSchema,
+  similarQuery,
+  similarSchema,
+  trackIdParam,
+  userIdParam,
+} from "./schemas";
 import { experimentResults } from "../experiments/queries";
 import { recommendationsFor, similarTo } from "./service";
 
@@ -175,8 +186,13 @@ export const OPERATIONS: DeclaredOperation[] = [
     doc: {
       operationId: "recommendationsForUser",
       summary: "A listener's recommendations (scope recommendations:read)",
-      description: "From the champion (or popularity when it cannot be read: `fallback`). Never a track the listener heard or disliked, or one no longer in the catalogue. A listener Encore does not know yet gets popular tracks (`coldStart`).",
-      responses: { "200": { description: "The top k.", content: jsonContent(recommendationsSchema) }, "400": failure("A parameter is invalid; `fields` says which."), ...COMMON_FAILURES },
+      description:
+        "From the champion (or popularity when it cannot be read: `fallback`). Never a track the listener heard or disliked, or one no longer in the catalogue. A listener Encore does not know yet gets popular tracks (`coldStart`).",
+      responses: {
+        "200": { description: "The top k.", content: jsonContent(recommendationsSchema) },
+        "400": failure("A parameter is invalid; `fields` says which."),
+        ...COMMON_FAILURES,
+      },
     },
     async handle({ params: { userId }, query: { k, genre }, database }) {
       return json(200, await recommendationsFor(database, { userId, k, genre }, "recommendations"));
@@ -193,7 +209,12 @@ export const OPERATIONS: DeclaredOperation[] = [
     doc: {
       operationId: "similarTracks",
       summary: "More like this (scope recommendations:read)",
-      responses: { "200": { description: "The k most similar tracks.", content: jsonContent(similarSchema) }, "400": failure("A parameter is invalid."), "404": failure("No such track in the catalogue."), ...COMMON_FAILURES },
+      responses: {
+        "200": { description: "The k most similar tracks.", content: jsonContent(similarSchema) },
+        "400": failure("A parameter is invalid."),
+        "404": failure("No such track in the catalogue."),
+        ...COMMON_FAILURES,
+      },
     },
     async handle({ params: { trackId }, query: { k }, database }) {
       const answer = await similarTo(database, trackId, k, "similar");
@@ -213,7 +234,12 @@ export const OPERATIONS: DeclaredOperation[] = [
       operationId: "experimentResults",
       summary: "An experiment's latest results (scope experiments:read)",
       description: "The results document of the latest analysis (the analyze pipeline keeps one per day); computed now when none is stored yet.",
-      responses: { "200": { description: "The results.", content: jsonContent(resultsSchema) }, "400": failure("The key is not a valid experiment key."), "404": failure("No such experiment."), ...COMMON_FAILURES },
+      responses: {
+        "200": { description: "The results.", content: jsonContent(resultsSchema) },
+        "400": failure("The key is not a valid experiment key."),
+        "404": failure("No such experiment."),
+        ...COMMON_FAILURES,
+      },
     },
     async handle({ params: { key }, database }) {
       const results = await experimentResults(database, key);
@@ -230,13 +256,16 @@ export const OPERATIONS: DeclaredOperation[] = [
     doc: {
       operationId: "recordEvents",
       summary: "Feedback events, up to 1,000 a request (scope events:write)",
-      description: "Idempotent by event id, per API key (another key's ids are its own). Every track must be in the catalogue, else the batch is refused whole. A dislike removes the track from the listener's recommendations from then on.",
+      description:
+        "Idempotent by event id, per API key (another key's ids are its own). Every track must be in the catalogue, else the batch is refused whole. A dislike removes the track from the listener's recommendations from then on.",
       responses: {
         "202": { description: "Stored.", content: jsonContent(eventsAcceptedSchema) },
         "400": failure("The body is not JSON."),
         "413": failure("The body is over 1 MB."),
         "415": failure("The body is not application/json."),
-        "422": failure("An event is invalid or names a track not in the catalogue; nothing was stored. `fields` names each one (e.g. `events.3.at`, `events.5.trackId`)."),
+        "422": failure(
+          "An event is invalid or names a track not in the catalogue; nothing was stored. `fields` names each one (e.g. `events.3.at`, `events.5.trackId`).",
+        ),
         ...COMMON_FAILURES,
       },
     },
@@ -266,7 +295,11 @@ const docsOperation: DeclaredOperation = {
   async run({ params }) {
     const asset = await docsAsset(params[0] ?? "");
     if (!asset) throw new RestError(404, "NOT_FOUND", "No such file.");
-    return { status: 200, headers: { "content-type": asset.type, "cache-control": "public, max-age=300", "content-security-policy": DOCS_CSP }, body: asset.body };
+    return {
+      status: 200,
+      headers: { "content-type": asset.type, "cache-control": "public, max-age=300", "content-security-policy": DOCS_CSP },
+      body: asset.body,
+    };
   },
 };
 
@@ -290,7 +323,11 @@ async function route(request: RestRequest, database: Database, seen: { route: st
     const admitted = await admitApiKey(database.pool, request.authorization, request.ip, r.scope);
     if ("refusal" in admitted) {
       const { status, code, message, retryAfterSeconds } = admitted.refusal;
-      const headers: Record<string, string> = retryAfterSeconds ? { "retry-after": String(retryAfterSeconds) } : status === 401 ? { "www-authenticate": 'Bearer realm="encore"' } : {};
+      const headers: Record<string, string> = retryAfterSeconds
+        ? { "retry-after": String(retryAfterSeconds) }
+        : status === 401
+          ? { "www-authenticate": 'Bearer realm="encore"' }
+          : {};
       throw new RestError(status, code, message, undefined, headers);
     }
     keyId = admitted.key.id;

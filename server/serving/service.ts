@@ -57,7 +57,13 @@ export async function recommendationsFor(database: Database, request: RecommendR
   const answer = recommend(state, served, listener, request, randomUUID());
   if (placement) {
     answer.experiment = { key: placement.experiment.key, variant: placement.variant.key };
-    if (expose) engine.exposures.record(placement.experiment.id, request.userId, placement.variant.key, answer.items.map((i) => i.trackId));
+    if (expose)
+      engine.exposures.record(
+        placement.experiment.id,
+        request.userId,
+        placement.variant.key,
+        answer.items.map((i) => i.trackId),
+      );
   }
   if (answer.fallback) servingMetrics().fallbacks.inc({ route });
   return answer;

@@ -48,7 +48,10 @@ interface Answer<T = unknown> {
   body: T;
 }
 
-async function api<T = Record<string, unknown>>(url: string, options: { key?: string | null; method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<Answer<T>> {
+async function api<T = Record<string, unknown>>(
+  url: string,
+  options: { key?: string | null; method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Answer<T>> {
   const headers: Record<string, string> = { ...options.headers };
   const bearer = options.key === undefined ? key : options.key;
   if (bearer) headers.authorization = `Bearer ${bearer}`;
@@ -59,7 +62,11 @@ async function api<T = Record<string, unknown>>(url: string, options: { key?: st
     body: options.body === undefined ? undefined : typeof options.body === "string" ? options.body : JSON.stringify(options.body),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (response.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : text) as T };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (response.headers.get("content-type")?.startsWith("application/json") ? JSON.parse(text) : text) as T,
+  };
 }
 
 /** The answer, checked against what the OpenAPI document promises for it. */
@@ -69,7 +76,8 @@ async function contracted<T = Record<string, unknown>>(template: string, url: st
   return answer;
 }
 
-const recommendations = (userId: number, query = "") => contracted<Recommendations>("/users/{userId}/recommendations", `/users/${userId}/recommendations${query}`);
+const recommendations = (userId: number, query = "") =>
+  contracted<Recommendations>("/users/{userId}/recommendations", `/users/${userId}/recommendations${query}`);
 
 const champion = async () => (await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId;
 
@@ -133,12 +141,25 @@ describe("GET /api/v1/users/{userId}/recommendations", () => {
     expect(unknown.status).toBe(200);
     expect(unknown.body).toMatchObject({ userId: 2_000_000_000, coldStart: true, fallback: false });
     expect(unknown.body.items).toHaveLength(20);
-    const { rows } = await database.pool.query<{ id: number }>("SELECT item AS id FROM listen_history, unnest(items) AS item GROUP BY item ORDER BY count(*) DESC, item LIMIT 1");
+    const { rows } = await database.pool.query<{ id: number }>(
+      "SELECT item AS id FROM listen_history, unnest(items) AS item GROUP BY item ORDER BY count(*) DESC, item LIMIT 1",
+    );
     expect(unknown.body.items[0]!.trackId).toBe(rows[0]!.id);
 
     const genre = genreList((await database.db.track.findFirstOrThrow({ orderBy: { id: "desc" } })).genres)[0]!;
     const now = new Date();
-    await database.db.user.create({ data: { id: 1_999_999_999, firstName: "New", lastName: "Listener", email: "new@example.com", gender: "x", favoriteGenres: genre, createdAt: now, updatedAt: now } });
+    await database.db.user.create({
+      data: {
+        id: 1_999_999_999,
+        firstName: "New",
+        lastName: "Listener",
+        email: "new@example.com",
+        gender: "x",
+        favoriteGenres: genre,
+        createdAt: now,
+        updatedAt: now,
+      },
+    });
     const fresh = await recommendations(1_999_999_999, "?k=5");
     expect(fresh.body.coldStart).toBe(true);
     for (const item of fresh.body.items) {
@@ -176,13 +197,30 @@ describe("listeners.fromVersion", () => {
     const champ = await database.db.modelVersion.findUniqueOrThrow({ where: { id: await champion() } });
     // The champion's file under a checksum it does not have.
     const damaged = await database.db.modelVersion.create({
-      data: { family: champ.family, params: {}, codeVersion: "test", snapshotId: champ.snapshotId, metrics: {}, baselineMetrics: {}, training: {}, artefactPath: champ.artefactPath, artefactDigest: "0".repeat(64), artefactBytes: champ.artefactBytes },
+      data: {
+        family: champ.family,
+        params: {},
+        codeVersion: "test",
+        snapshotId: champ.snapshotId,
+        metrics: {},
+        baselineMetrics: {},
+        training: {},
+        artefactPath: champ.artefactPath,
+        artefactDigest: "0".repeat(64),
+        artefactBytes: champ.artefactBytes,
+      },
     });
     await engineFor(database).current();
     // As in `npm start`: Next.js's copy of the routers meets the engine the REST server's copy made.
     vi.resetModules();
     const { createCaller: otherCopy } = await import("../trpc/root");
-    const caller = otherCopy({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
+    const caller = otherCopy({
+      db: database.db,
+      database,
+      ip: "127.0.0.1",
+      authorization: null,
+      operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" },
+    });
     const codeOf = async (versionId: number) => {
       const error = await caller.listeners.fromVersion({ userId: 1, versionId, k: 5 }).catch((e: unknown) => e);
       return error instanceof Error && "code" in error ? `${String(error.code)}: ${error.message}` : "answered";
@@ -196,13 +234,32 @@ describe("listeners.fromVersion", () => {
 
 describe("tRPC inputs of serving", () => {
   it("take ids and k as numbers or decimal digits only", async () => {
-    const caller = createCaller({ db: database.db, database, ip: "127.0.0.1", authorization: null, operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" } });
-    const inputs: unknown[] = [{ userId: "0x10" }, { userId: "1e3" }, { userId: "+1" }, { userId: "1.0" }, { userId: true }, { userId: [5] }, { userId: 1, k: "0b11" }, { userId: 1, k: true }, { userId: 1.5 }];
+    const caller = createCaller({
+      db: database.db,
+      database,
+      ip: "127.0.0.1",
+      authorization: null,
+      operator: { id: 1, email: "viewer@test", name: "viewer", role: "viewer" },
+    });
+    const inputs: unknown[] = [
+      { userId: "0x10" },
+      { userId: "1e3" },
+      { userId: "+1" },
+      { userId: "1.0" },
+      { userId: true },
+      { userId: [5] },
+      { userId: 1, k: "0b11" },
+      { userId: 1, k: true },
+      { userId: 1.5 },
+    ];
     for (const input of inputs) {
       const refusal = await caller.recommendations.forUser(input as { userId: number }).catch((error: unknown) => error);
       expect(refusal instanceof TRPCError ? refusal.code : refusal, JSON.stringify(input)).toBe("BAD_REQUEST");
     }
-    for (const input of [{ trackId: "0x10" }, { trackId: [5] }]) expect(((await caller.recommendations.similar(input as unknown as { trackId: number }).catch((error: unknown) => error)) as TRPCError).code).toBe("BAD_REQUEST");
+    for (const input of [{ trackId: "0x10" }, { trackId: [5] }])
+      expect(((await caller.recommendations.similar(input as unknown as { trackId: number }).catch((error: unknown) => error)) as TRPCError).code).toBe(
+        "BAD_REQUEST",
+      );
     expect((await caller.recommendations.forUser({ userId: "42" as unknown as number, k: "3" as unknown as number })).items).toHaveLength(3);
   });
 });
@@ -275,20 +332,35 @@ describe("POST /api/v1/events", () => {
   beforeAll(async () => {
     catalogueTrack = (await database.db.track.findFirstOrThrow({ orderBy: { id: "asc" } })).id;
   });
-  const event = (overrides: Record<string, unknown> = {}) => ({ id: randomUUID(), userId: 7, trackId: catalogueTrack, type: "play", at: new Date().toISOString(), ...overrides });
+  const event = (overrides: Record<string, unknown> = {}) => ({
+    id: randomUUID(),
+    userId: 7,
+    trackId: catalogueTrack,
+    type: "play",
+    at: new Date().toISOString(),
+    ...overrides,
+  });
 
   it("keeps each key's event ids its own: another key's e-1 is stored, not taken for a duplicate", async () => {
     const other = await newKey(["events:write"]);
     const id = `e-1-${randomUUID().slice(0, 8)}`;
     expect((await contracted("/events", "/events", { body: { events: [event({ id })] } })).body).toEqual({ accepted: 1, duplicates: 0 });
-    expect((await contracted("/events", "/events", { key: other, body: { events: [event({ id, type: "skip" })] } })).body).toEqual({ accepted: 1, duplicates: 0 });
-    expect((await contracted("/events", "/events", { key: other, body: { events: [event({ id, type: "skip" })] } })).body).toEqual({ accepted: 0, duplicates: 1 });
+    expect((await contracted("/events", "/events", { key: other, body: { events: [event({ id, type: "skip" })] } })).body).toEqual({
+      accepted: 1,
+      duplicates: 0,
+    });
+    expect((await contracted("/events", "/events", { key: other, body: { events: [event({ id, type: "skip" })] } })).body).toEqual({
+      accepted: 0,
+      duplicates: 1,
+    });
     expect((await database.db.feedbackEvent.findMany({ where: { id }, orderBy: { type: "asc" } })).map((e) => e.type)).toEqual(["play", "skip"]);
   });
 
   it("refuses a batch naming a track the catalogue does not hold (422, the field at fault) and stores none of it", async () => {
     const good = event();
-    const answer = await contracted<{ error: { message: string; fields: Record<string, string[]> } }>("/events", "/events", { body: { events: [good, event({ trackId: 2_000_000_000, type: "dislike" })] } });
+    const answer = await contracted<{ error: { message: string; fields: Record<string, string[]> } }>("/events", "/events", {
+      body: { events: [good, event({ trackId: 2_000_000_000, type: "dislike" })] },
+    });
     expect(answer.status).toBe(422);
     expect(answer.body.error.message).toMatch(/not in the catalogue \(2000000000\); nothing was stored/);
     expect(answer.body.error.fields).toEqual({ "events.1.trackId": ["no track 2000000000 in the catalogue"] });
@@ -412,7 +484,11 @@ describe("the served version", () => {
     const users = (await database.db.user.findMany({ take: 4, orderBy: { id: "asc" } })).map((u) => u.id);
     const expected = new Map<string, number[]>();
     for (const userId of users) {
-      for (const v of [a, b]) expected.set(`${userId}:${v}`, (await recommendationsOfVersion(database, v, { userId, k: 10 })).items.map((i) => i.trackId));
+      for (const v of [a, b])
+        expected.set(
+          `${userId}:${v}`,
+          (await recommendationsOfVersion(database, v, { userId, k: 10 })).items.map((i) => i.trackId),
+        );
     }
     expect(expected.get(`${users[0]}:${a}`)).not.toEqual(expected.get(`${users[0]}:${b}`));
     // Each listener's requests follow one another: the versions they see change at the swaps only.
@@ -432,9 +508,17 @@ describe("the served version", () => {
     );
     await sleep(300);
     await setAlias(database.db, "champion", b, admin, "test: promote");
-    await eventually(async () => latest(), (v) => v.every((x) => x === b), "the promotion to be served");
+    await eventually(
+      async () => latest(),
+      (v) => v.every((x) => x === b),
+      "the promotion to be served",
+    );
     await setAlias(database.db, "champion", a, admin, "test: roll back");
-    await eventually(async () => latest(), (v) => v.every((x) => x === a), "the rollback to be served");
+    await eventually(
+      async () => latest(),
+      (v) => v.every((x) => x === a),
+      "the rollback to be served",
+    );
     running = false;
     await load;
     for (const versions of seen.values()) expect(versions).toEqual([a, b, a]);
@@ -447,20 +531,36 @@ describe("the served version", () => {
     await writeFile(broken.artefactPath!, Buffer.from("not a model"));
     try {
       await setAlias(database.db, "champion", broken.id, admin, "test: a damaged champion");
-      const answer = await eventually(() => recommendations(5), (r) => r.body.fallback, "the fallback");
+      const answer = await eventually(
+        () => recommendations(5),
+        (r) => r.body.fallback,
+        "the fallback",
+      );
       expect(answer.status).toBe(200);
       expect(answer.body.model).toBeNull();
       expect(answer.body.items).toHaveLength(20);
       // The engine swaps the new state in, then opens the incident.
-      const alert = await eventually(() => database.db.alert.findFirst({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a !== null, "the incident");
+      const alert = await eventually(
+        () => database.db.alert.findFirst({ where: { incidentKey: FALLBACK_INCIDENT } }),
+        (a) => a !== null,
+        "the incident",
+      );
       expect(alert).toMatchObject({ kind: "serving_fallback", state: "open" });
       expect(await servingMetrics().registry.getSingleMetricAsString("encore_serving_fallback_total")).toMatch(/route="recommendations"} [1-9]/);
     } finally {
       await writeFile(broken.artefactPath!, original);
     }
-    const recovered = await eventually(() => recommendations(5), (r) => !r.body.fallback, "the recovery");
+    const recovered = await eventually(
+      () => recommendations(5),
+      (r) => !r.body.fallback,
+      "the recovery",
+    );
     expect(recovered.body.model?.version).toBe(broken.id);
-    await eventually(() => database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } }), (a) => a.state === "resolved", "the incident to end");
+    await eventually(
+      () => database.db.alert.findFirstOrThrow({ where: { incidentKey: FALLBACK_INCIDENT } }),
+      (a) => a.state === "resolved",
+      "the incident to end",
+    );
     await setAlias(database.db, "champion", a, admin, "test: back");
   }, 60_000);
 
@@ -476,7 +576,12 @@ describe("the reference", () => {
   it("serves the OpenAPI document (valid 3.1) and an interactive page whose assets load from this server", async () => {
     const document = await api<{ openapi: string; paths: Record<string, unknown> }>("/openapi.json", { key: null });
     expect(document.body.openapi).toBe("3.1.0");
-    expect(Object.keys(document.body.paths).sort()).toEqual(["/events", "/experiments/{key}/results", "/tracks/{trackId}/similar", "/users/{userId}/recommendations"]);
+    expect(Object.keys(document.body.paths).sort()).toEqual([
+      "/events",
+      "/experiments/{key}/results",
+      "/tracks/{trackId}/similar",
+      "/users/{userId}/recommendations",
+    ]);
     const page = await api<string>("/docs", { key: null });
     expect(page.status).toBe(200);
     expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
@@ -502,7 +607,10 @@ describe("npm run apikey", () => {
       const listed = (await cli(["list"], dataDir)).stdout;
       expect(listed).toContain("app backend");
       expect(listed).not.toContain(cliKey);
-      const id = listed.split("\n").find((line) => line.includes("app backend"))!.split("\t")[0]!;
+      const id = listed
+        .split("\n")
+        .find((line) => line.includes("app backend"))!
+        .split("\t")[0]!;
       await cli(["revoke", "--id", id], dataDir);
       expect((await api("/users/1/recommendations?k=1", { key: cliKey })).status).toBe(401);
       await expect(cli(["create", "--name", "x", "--scopes", "everything"], dataDir)).rejects.toMatchObject({ stderr: expect.stringContaining("scopes") });

@@ -83,7 +83,13 @@ afterAll(async () => {
  * How many of the checks `instances` make as fast as they can for about `seconds` on bucket `name`
  * pass, and the seconds from the first check sent to the last answered (a busy machine runs over).
  */
-async function admitted(instances: TokenBuckets[], name: string, rate: number, burst: number, seconds: number): Promise<{ passed: number; refused: number; seconds: number }> {
+async function admitted(
+  instances: TokenBuckets[],
+  name: string,
+  rate: number,
+  burst: number,
+  seconds: number,
+): Promise<{ passed: number; refused: number; seconds: number }> {
   const counts = { passed: 0, refused: 0 };
   const started = performance.now();
   const deadline = started + seconds * 1000;

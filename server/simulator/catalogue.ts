@@ -102,7 +102,10 @@ export class Catalogue {
    */
   advanceTo(to: Date, plays: ReadonlyMap<number, readonly number[]> = new Map(), playsFrom: Date = this.now): void {
     const from = this.now.getTime();
-    if (to.getTime() <= from || playsFrom.getTime() < from || playsFrom.getTime() >= to.getTime()) throw new RangeError(`the clock moves on from ${this.now.toISOString()}, plays within it (to ${to.toISOString()}, plays from ${playsFrom.toISOString()})`);
+    if (to.getTime() <= from || playsFrom.getTime() < from || playsFrom.getTime() >= to.getTime())
+      throw new RangeError(
+        `the clock moves on from ${this.now.toISOString()}, plays within it (to ${to.toISOString()}, plays from ${playsFrom.toISOString()})`,
+      );
     this.now = to;
     const r = this.random;
     const end = to.getTime();
@@ -176,7 +179,9 @@ export class Catalogue {
         name: realistic ? `${r.pick(WORDS)} ${r.pick(WORDS)}` : r.pick(WORDS),
         artist: this.person(),
         songwriters: this.person(),
-        duration: realistic ? `${String(r.int(1, 7)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}` : `${String(r.int(0, 59)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}`,
+        duration: realistic
+          ? `${String(r.int(1, 7)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}`
+          : `${String(r.int(0, 59)).padStart(2, "0")}:${String(r.int(0, 59)).padStart(2, "0")}`,
         genres: realistic ? GENRES[genre]! : r.pick(WORDS),
         album: r.pick(WORDS),
         ...this.timestamps(from, to),
@@ -278,7 +283,9 @@ export class Catalogue {
     if (!taste) return chances;
     GENRES.forEach((_, genre) => {
       const inGenre = 0.9 * taste.probability(genre) + 0.1 / GENRES.length;
-      this.tracksByGenre[genre]!.forEach((index, position) => chances.set(this.records.tracks[index]!.id, inGenre * this.genreSamplers[genre]!.probability(position)));
+      this.tracksByGenre[genre]!.forEach((index, position) =>
+        chances.set(this.records.tracks[index]!.id, inGenre * this.genreSamplers[genre]!.probability(position)),
+      );
     });
     return chances;
   }

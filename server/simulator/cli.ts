@@ -51,7 +51,9 @@ async function main() {
     faults,
   });
   const { counts } = simulator.stats();
-  console.log(`MooVitamix simulator (${values.mode}, seed ${values.seed}) on ${simulator.url}: ${counts.tracks} tracks, ${counts.users} users, ${counts.listen_history} histories`);
+  console.log(
+    `MooVitamix simulator (${values.mode}, seed ${values.seed}) on ${simulator.url}: ${counts.tracks} tracks, ${counts.users} users, ${counts.listen_history} histories`,
+  );
   const stop = () => void simulator.close().then(() => process.exit(0));
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);

@@ -20,7 +20,10 @@ const EVENTS_PER_REQUEST = 1000;
  * plays become that day's listening (the caller passes them to the catalogue). A failed request
  * leaves that listener without recommendations that day, as an app would.
  */
-export async function recommendedPlays(catalogue: Catalogue, client: RecommenderClient): Promise<{ plays: Map<number, number[]>; asked: number; failed: number }> {
+export async function recommendedPlays(
+  catalogue: Catalogue,
+  client: RecommenderClient,
+): Promise<{ plays: Map<number, number[]>; asked: number; failed: number }> {
   const listeners = catalogue.activeListeners(client.dailyShare ?? 0.2);
   const plays = new Map<number, number[]>();
   const events: unknown[] = [];
@@ -51,7 +54,11 @@ export async function recommendedPlays(catalogue: Catalogue, client: Recommender
     }),
   );
   for (let i = 0; i < events.length; i += EVENTS_PER_REQUEST) {
-    await fetch(`${client.url}/api/v1/events`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify({ events: events.slice(i, i + EVENTS_PER_REQUEST) }) }).catch(() => null);
+    await fetch(`${client.url}/api/v1/events`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ events: events.slice(i, i + EVENTS_PER_REQUEST) }),
+    }).catch(() => null);
   }
   return { plays, asked: listeners.length, failed };
 }

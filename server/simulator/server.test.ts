@@ -64,7 +64,10 @@ describe("the simulator speaks the original server's contract", () => {
   it("advancing the clock adds records and moves some updated_at", async () => {
     const s = await start("realistic", 4);
     const before = structuredClone(s.catalogue.records);
-    const { status, body } = await fetch(`${s.url}/admin/advance`, { method: "POST", body: JSON.stringify({ days: 2 }) }).then(async (r) => ({ status: r.status, body: (await r.json()) as { counts: Record<string, number> } }));
+    const { status, body } = await fetch(`${s.url}/admin/advance`, { method: "POST", body: JSON.stringify({ days: 2 }) }).then(async (r) => ({
+      status: r.status,
+      body: (await r.json()) as { counts: Record<string, number> },
+    }));
     expect(status).toBe(200);
     expect(body.counts.tracks).toBeGreaterThan(before.tracks.length);
     expect(body.counts.users).toBeGreaterThan(before.users.length);
@@ -81,7 +84,9 @@ describe("the simulator speaks the original server's contract", () => {
     const encore = http.createServer((req, res) => {
       const user = /\/users\/(\d+)\//.exec(req.url ?? "")?.[1];
       if (user && !answeredAt.has(Number(user))) answeredAt.set(Number(user), Date.now());
-      req.resume().on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ requestId: "r", items: user ? tracks : [] })));
+      req
+        .resume()
+        .on("end", () => res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ requestId: "r", items: user ? tracks : [] })));
     });
     await new Promise<void>((resolve) => encore.listen(0, "127.0.0.1", resolve));
     s.setRecommender({ url: `http://127.0.0.1:${(encore.address() as AddressInfo).port}`, apiKey: "k", dailyShare: 0.5 });
@@ -95,7 +100,9 @@ describe("the simulator speaks the original server's contract", () => {
     const all = [...s.catalogue.records.tracks, ...s.catalogue.records.users, ...s.catalogue.records.listen_history];
     expect(Math.max(...all.flatMap((r) => [utc(r.created_at), utc(r.updated_at)]))).toBeLessThanOrEqual(Date.now());
     expect(s.catalogue.now.getTime()).toBeLessThanOrEqual(Date.now());
-    const plays = s.catalogue.records.listen_history.slice(before).filter((h) => h.items.every((id) => tracks.some((t) => t.trackId === id)) && answeredAt.has(h.user_id));
+    const plays = s.catalogue.records.listen_history
+      .slice(before)
+      .filter((h) => h.items.every((id) => tracks.some((t) => t.trackId === id)) && answeredAt.has(h.user_id));
     expect(plays.length).toBeGreaterThan(10);
     for (const play of plays) expect(utc(play.created_at)).toBeGreaterThanOrEqual(answeredAt.get(play.user_id)!);
   });
@@ -158,7 +165,10 @@ describe("fault knobs", () => {
     const { body } = await getJson(`${s.url}/tracks?page=1&size=100`);
     const all = [...(body.items as unknown[])];
     for (let page = 2; page <= 10; page++) all.push(...((await getJson(`${s.url}/tracks?page=${page}&size=100`)).body.items as unknown[]));
-    const reasons = all.map((r) => validateRecord("tracks", r)).filter((v) => !v.ok).map((v) => (v.ok ? "" : v.reason));
+    const reasons = all
+      .map((r) => validateRecord("tracks", r))
+      .filter((v) => !v.ok)
+      .map((v) => (v.ok ? "" : v.reason));
     expect(reasons).toHaveLength(4);
     expect(reasons.join("\n")).toMatch(/created_at/);
     expect(reasons.join("\n")).toMatch(/updated_at: not a timestamp/);

@@ -56,9 +56,11 @@ function parsePaging(url: URL): { page: number; size: number } | { error: object
   const rawSize = url.searchParams.get("size");
   const page = rawPage === null ? 1 : Number(rawPage);
   const size = rawSize === null ? 100 : Number(rawSize);
-  if (!Number.isInteger(page)) return { error: validationError("page", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawPage) };
+  if (!Number.isInteger(page))
+    return { error: validationError("page", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawPage) };
   if (page < 1) return { error: validationError("page", "greater_than_equal", "Input should be greater than or equal to 1", rawPage) };
-  if (!Number.isInteger(size)) return { error: validationError("size", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawSize) };
+  if (!Number.isInteger(size))
+    return { error: validationError("size", "int_parsing", "Input should be a valid integer, unable to parse string as an integer", rawSize) };
   if (size < 1) return { error: validationError("size", "greater_than_equal", "Input should be greater than or equal to 1", rawSize) };
   if (size > 100) return { error: validationError("size", "less_than_equal", "Input should be less than or equal to 100", rawSize) };
   return { page, size };
@@ -68,7 +70,9 @@ function parsePaging(url: URL): { page: number; size: number } | { error: object
  * A MooVitamix-compatible HTTP server: `GET /tracks|/users|/listen_history?page&size`, plus
  * `/admin/advance`, `/admin/round`, `/admin/faults` and `/admin/stats` to drive it from tests and the console.
  */
-export async function startSimulator(options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults>; recommender?: RecommenderClient }): Promise<Simulator> {
+export async function startSimulator(
+  options: CatalogueOptions & { port?: number; host?: string; faults?: Partial<Faults>; recommender?: RecommenderClient },
+): Promise<Simulator> {
   const catalogue = new Catalogue(options);
   let faults: Faults = { ...NO_FAULTS, ...options.faults };
   const chance = new Random(options.seed ^ 0x5eed);
@@ -154,7 +158,10 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
       return send(res, 200, stats());
     }
     if (path === "/admin/round" && req.method === "POST") {
-      const played = await playRound().then(() => null, (error: unknown) => (error instanceof ClockAheadError ? error : Promise.reject(error)));
+      const played = await playRound().then(
+        () => null,
+        (error: unknown) => (error instanceof ClockAheadError ? error : Promise.reject(error)),
+      );
       return played ? send(res, 409, { detail: played.message }) : send(res, 200, stats());
     }
     if (path === "/admin/faults" && req.method === "PUT") {
@@ -218,7 +225,12 @@ export async function startSimulator(options: CatalogueOptions & { port?: number
     const url = new URL(req.url ?? "/", "http://simulator");
     const path = url.pathname.replace(/\/$/, "");
     const dataset = DATASETS.find((d) => `/${d}` === path);
-    const handled = dataset && req.method === "GET" ? serveData(dataset, url, res) : path.startsWith("/admin/") ? serveAdmin(path, req, res) : Promise.resolve(send(res, 404, { detail: "Not Found" }));
+    const handled =
+      dataset && req.method === "GET"
+        ? serveData(dataset, url, res)
+        : path.startsWith("/admin/")
+          ? serveAdmin(path, req, res)
+          : Promise.resolve(send(res, 404, { detail: "Not Found" }));
     handled.catch((error: unknown) => {
       if (!res.headersSent) send(res, 500, { detail: String(error) });
     });
@@ -251,7 +263,9 @@ const wholeSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 /** A round cannot date its records before the real now: the clock was moved ahead by whole days. */
 export class ClockAheadError extends Error {
   constructor(clock: Date) {
-    super(`The simulator's clock (${clock.toISOString()}) is not behind the real time, so a round would date its records in the future; restart the simulator to bring its clock back to today.`);
+    super(
+      `The simulator's clock (${clock.toISOString()}) is not behind the real time, so a round would date its records in the future; restart the simulator to bring its clock back to today.`,
+    );
     this.name = "ClockAheadError";
   }
 }

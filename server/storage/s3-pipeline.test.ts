@@ -50,7 +50,10 @@ async function wholeCycle(storage: string) {
   expect(replay.status).toBe("success");
   const snapshot = await database.db.trainSnapshot.findFirstOrThrow();
   await train(database, storage, { snapshotId: snapshot.id, force: true });
-  const versions = await database.db.modelVersion.findMany({ orderBy: { id: "asc" }, select: { family: true, artefactDigest: true, artefactBytes: true, artefactPath: true, runId: true } });
+  const versions = await database.db.modelVersion.findMany({
+    orderBy: { id: "asc" },
+    select: { family: true, artefactDigest: true, artefactBytes: true, artefactPath: true, runId: true },
+  });
   return { tables, replayed: await tableFingerprint(database), snapshot, versions };
 }
 

@@ -26,7 +26,11 @@ export default async function setup(project: TestProject) {
   // so would turn a failed run into a passing one: its handlers are removed once the server is stopped.
   const before = new Map(EXIT_EVENTS.map((event) => [event, new Set(listenersOf(event))]));
   const { startEmbeddedPostgres } = await import("../db/embedded");
-  const exitHooks = EXIT_EVENTS.flatMap((event) => listenersOf(event).filter((listener) => !before.get(event)!.has(listener)).map((listener) => [event, listener] as const));
+  const exitHooks = EXIT_EVENTS.flatMap((event) =>
+    listenersOf(event)
+      .filter((listener) => !before.get(event)!.has(listener))
+      .map((listener) => [event, listener] as const),
+  );
   const dir = await mkdtemp(path.join(os.tmpdir(), "encore-test-pg-"));
   // The postgres system user (used when running as root) must be able to reach the data folder.
   await chmod(dir, 0o755);

@@ -16,7 +16,12 @@ import { openStore } from "../storage/open";
 
 export const SMALL_REALISTIC: Partial<CatalogueOptions> = { tracks: 400, users: 250, histories: 900, itemsPerHistory: 10 };
 
-export function startTestSimulator(mode: "original" | "realistic" = "realistic", seed = 7, faults: Partial<Faults> = {}, sizes = mode === "realistic" ? SMALL_REALISTIC : {}): Promise<Simulator> {
+export function startTestSimulator(
+  mode: "original" | "realistic" = "realistic",
+  seed = 7,
+  faults: Partial<Faults> = {},
+  sizes = mode === "realistic" ? SMALL_REALISTIC : {},
+): Promise<Simulator> {
   return startSimulator({ ...catalogueOptions(mode, seed, sizes), faults });
 }
 
@@ -47,18 +52,13 @@ export async function ingest(database: Database, config: IngestionConfig, reques
 }
 
 export async function tableCounts(database: Database): Promise<Record<Dataset, number>> {
-  const [tracks, users, listen_history] = await Promise.all([
-    database.db.track.count(),
-    database.db.user.count(),
-    database.db.listenHistory.count(),
-  ]);
+  const [tracks, users, listen_history] = await Promise.all([database.db.track.count(), database.db.user.count(), database.db.listenHistory.count()]);
   return { tracks, users, listen_history };
 }
 
 /** What the tables must hold after ingesting the catalogue: one row per distinct natural key. */
 export function expectedCounts(catalogue: Catalogue): Record<Dataset, number> {
-  const distinct = (dataset: Dataset) =>
-    new Set(catalogue.list(dataset).map((r) => recordKey(dataset, recordSchemas[dataset].parse(r) as never))).size;
+  const distinct = (dataset: Dataset) => new Set(catalogue.list(dataset).map((r) => recordKey(dataset, recordSchemas[dataset].parse(r) as never))).size;
   return { tracks: distinct("tracks"), users: distinct("users"), listen_history: distinct("listen_history") };
 }
 

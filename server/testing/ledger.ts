@@ -11,7 +11,14 @@ export interface SeedTask {
 /** A run written straight into the ledger, as if it had happened. */
 export function seedRun(
   db: Db,
-  { pipeline = "ingest", status = "success", startedAt = new Date(), seconds = 10, error, tasks = [] }: { pipeline?: string; status?: RunStatus; startedAt?: Date; seconds?: number; error?: string; tasks?: SeedTask[] },
+  {
+    pipeline = "ingest",
+    status = "success",
+    startedAt = new Date(),
+    seconds = 10,
+    error,
+    tasks = [],
+  }: { pipeline?: string; status?: RunStatus; startedAt?: Date; seconds?: number; error?: string; tasks?: SeedTask[] },
 ) {
   const finishedAt = status === "running" ? null : new Date(startedAt.getTime() + seconds * 1000);
   return db.pipelineRun.create({
@@ -24,7 +31,15 @@ export function seedRun(
       startedAt,
       finishedAt,
       tasks: {
-        create: tasks.map((t) => ({ task: t.task, tryNumber: 1, status: t.status ?? "success", rowsFetched: t.rowsFetched ?? 0, details: t.details ?? {}, startedAt, finishedAt })),
+        create: tasks.map((t) => ({
+          task: t.task,
+          tryNumber: 1,
+          status: t.status ?? "success",
+          rowsFetched: t.rowsFetched ?? 0,
+          details: t.details ?? {},
+          startedAt,
+          finishedAt,
+        })),
       },
     },
   });

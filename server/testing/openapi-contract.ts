@@ -30,7 +30,8 @@ export async function contractOf(document: unknown): Promise<Contract> {
       const key = `${method} ${path} ${status}`;
       const validate = compiled.get(key) ?? ajv.compile({ ...schema, components: doc.components });
       compiled.set(key, validate);
-      if (!validate(body)) throw new Error(`${method} ${path} ${status} breaks the contract: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
+      if (!validate(body))
+        throw new Error(`${method} ${path} ${status} breaks the contract: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(body).slice(0, 500)}`);
     },
   };
 }

@@ -32,5 +32,12 @@ if (process.argv[1]?.endsWith("queue-worker.ts")) {
   const database = createDatabase(env.DATABASE_URL!, 6);
   const find = (name: string) => (name === SLOW_JOB.name || name === SLOW_JOB.pipeline ? SLOW_JOB : undefined);
   const worker = await startWorker({ database, env }, { findJob: find, jobOfPipeline: find, log: (line) => console.log(line) });
-  process.once("SIGTERM", () => void worker.stop("SIGTERM").then(() => database.close()).then(() => process.exit(0)));
+  process.once(
+    "SIGTERM",
+    () =>
+      void worker
+        .stop("SIGTERM")
+        .then(() => database.close())
+        .then(() => process.exit(0)),
+  );
 }

@@ -15,9 +15,13 @@ const NOT_INSTALLED =
 /** A Redis of its own, in memory only, on `port` (a free one by default); resolves once it accepts connections. */
 export async function startRedis(port?: number): Promise<TestRedis> {
   const listen = port ?? (await freePort());
-  const child: ChildProcess = spawn(process.env.REDIS_SERVER ?? "redis-server", ["--port", String(listen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child: ChildProcess = spawn(
+    process.env.REDIS_SERVER ?? "redis-server",
+    ["--port", String(listen), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let output = "";
   const ready = new Promise<void>((resolve, reject) => {
     child.once("error", (error: NodeJS.ErrnoException) => reject(error.code === "ENOENT" ? new Error(NOT_INSTALLED) : error));

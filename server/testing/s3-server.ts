@@ -25,7 +25,11 @@ export async function startS3Server(): Promise<TestS3Server> {
   const { port } = await server.run();
   const saved = { ...process.env };
   // The SDK's notice that its 2027 versions need Node 22 would repeat on every worker thread of every test.
-  Object.assign(process.env, CREDENTIALS, { AWS_REGION: "us-east-1", AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" });
+  Object.assign(process.env, CREDENTIALS, {
+    AWS_REGION: "us-east-1",
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port}`,
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+  });
   return {
     url: (prefix) => `s3://${BUCKET}/${prefix}`,
     async stop() {

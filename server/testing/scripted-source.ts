@@ -45,7 +45,10 @@ export async function startScriptedSource(records: Partial<Record<Dataset, strin
     requests.push(request);
     const fault = injected?.(request);
     if (fault && "notJson" in fault) return res.writeHead(200, { "content-type": "application/json" }).end(fault.notJson);
-    if (fault) return res.writeHead(fault.status, { "content-type": "application/json", ...(fault.retryAfter ? { "retry-after": fault.retryAfter } : {}) }).end(`{"detail":"scripted fault"}`);
+    if (fault)
+      return res
+        .writeHead(fault.status, { "content-type": "application/json", ...(fault.retryAfter ? { "retry-after": fault.retryAfter } : {}) })
+        .end(`{"detail":"scripted fault"}`);
     const size = Number(url.searchParams.get("size") ?? 100);
     const truth = { total: items.length, pages: Math.ceil(items.length / size) };
     const { total, pages } = lies.get(url.pathname.slice(1))?.(truth) ?? truth;
@@ -73,7 +76,27 @@ export const stamp = (version = 0) => new Date(BASE + version * 1000).toISOStrin
 
 /** Valid records as JSON text; `version` sets their timestamps (a later version is newer). */
 export const validTrack = (id: number, version = 0) =>
-  JSON.stringify({ id, name: `Track ${id}`, artist: "Artist", songwriters: "Writer", duration: "03:15", genres: "Rock", album: "Album", created_at: stamp(), updated_at: stamp(version) });
+  JSON.stringify({
+    id,
+    name: `Track ${id}`,
+    artist: "Artist",
+    songwriters: "Writer",
+    duration: "03:15",
+    genres: "Rock",
+    album: "Album",
+    created_at: stamp(),
+    updated_at: stamp(version),
+  });
 export const validUser = (id: number, version = 0) =>
-  JSON.stringify({ id, first_name: "Ada", last_name: "L", email: `u${id}@example.test`, gender: "F", favorite_genres: "Rock", created_at: stamp(), updated_at: stamp(version) });
-export const validHistory = (userId: number, items: number[], version = 0) => JSON.stringify({ user_id: userId, items, created_at: stamp(), updated_at: stamp(version) });
+  JSON.stringify({
+    id,
+    first_name: "Ada",
+    last_name: "L",
+    email: `u${id}@example.test`,
+    gender: "F",
+    favorite_genres: "Rock",
+    created_at: stamp(),
+    updated_at: stamp(version),
+  });
+export const validHistory = (userId: number, items: number[], version = 0) =>
+  JSON.stringify({ user_id: userId, items, created_at: stamp(), updated_at: stamp(version) });

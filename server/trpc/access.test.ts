@@ -19,9 +19,11 @@ afterAll(async () => {
   await database.drop();
 });
 
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>).map(
-  ([path, procedure]) => ({ path, access: procedure._def.meta?.access ?? "public", scope: procedure._def.meta?.scope }),
-);
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { meta?: Meta } }>).map(([path, procedure]) => ({
+  path,
+  access: procedure._def.meta?.access ?? "public",
+  scope: procedure._def.meta?.scope,
+}));
 
 function context(role: Role | null, authorization: string | null = null): Context {
   return { db: database.db, database, ip: "127.0.0.1", authorization, operator: role && { id: 999_999, email: `${role}@test`, name: role, role } };
@@ -63,17 +65,26 @@ describe("every tRPC procedure enforces its access rule", () => {
 });
 
 describe("API keys reach the serving procedures and nothing else", () => {
-  const keyWith = async (scopes: Scope[]) => `Bearer ${(await createApiKey(database.db, { name: scopes.join(" ") || "none", scopes }, { email: "admin@test" })).key}`;
+  const keyWith = async (scopes: Scope[]) =>
+    `Bearer ${(await createApiKey(database.db, { name: scopes.join(" ") || "none", scopes }, { email: "admin@test" })).key}`;
 
   it("has scoped procedures to check", () => {
-    expect(procedures.filter((p) => p.scope).map((p) => p.path).sort()).toEqual(["events.record", "recommendations.forUser", "recommendations.similar"]);
+    expect(
+      procedures
+        .filter((p) => p.scope)
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(["events.record", "recommendations.forUser", "recommendations.similar"]);
   });
 
-  it.each(procedures.filter((p) => p.scope))("$path ($scope): a key with the scope passes, one without is FORBIDDEN, an unknown one UNAUTHORIZED", async ({ path, scope }) => {
-    expect(["UNAUTHORIZED", "FORBIDDEN"]).not.toContain(await codeOf(null, path, await keyWith([scope!])));
-    expect(await codeOf(null, path, await keyWith(SCOPES.filter((s) => s !== scope)))).toBe("FORBIDDEN");
-    expect(await codeOf(null, path, `Bearer ek_${"x".repeat(43)}`)).toBe("UNAUTHORIZED");
-  });
+  it.each(procedures.filter((p) => p.scope))(
+    "$path ($scope): a key with the scope passes, one without is FORBIDDEN, an unknown one UNAUTHORIZED",
+    async ({ path, scope }) => {
+      expect(["UNAUTHORIZED", "FORBIDDEN"]).not.toContain(await codeOf(null, path, await keyWith([scope!])));
+      expect(await codeOf(null, path, await keyWith(SCOPES.filter((s) => s !== scope)))).toBe("FORBIDDEN");
+      expect(await codeOf(null, path, `Bearer ek_${"x".repeat(43)}`)).toBe("UNAUTHORIZED");
+    },
+  );
 
   it.each(procedures.filter((p) => p.access !== "public" && !p.scope))("$path: a key with every scope is still UNAUTHORIZED", async ({ path }) => {
     expect(await codeOf(null, path, await keyWith([...SCOPES]))).toBe("UNAUTHORIZED");

@@ -8,7 +8,9 @@ import { createTRPCRouter, publicProcedure, retryAfterHeaders } from "./init";
 // The app's own tRPC instance (its error formatter and input guard), with procedures that fail on purpose.
 const router = createTRPCRouter({
   leaky: publicProcedure.query(() => {
-    throw new Error('Invalid `prisma.track.count()` invocation: invalid byte sequence for encoding "UTF8": 0x00 (Code: 22021) at postgresql://encore:pw@db:5432');
+    throw new Error(
+      'Invalid `prisma.track.count()` invocation: invalid byte sequence for encoding "UTF8": 0x00 (Code: 22021) at postgresql://encore:pw@db:5432',
+    );
   }),
   echo: publicProcedure.input(z.object({ text: z.string() })).query(({ input }) => input.text),
   // A real query on a database nobody listens for (a PostgreSQL that is down or restarting).
@@ -24,7 +26,13 @@ const router = createTRPCRouter({
 
 const call = async (path: string, input?: unknown) => {
   const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-  const response = await fetchRequestHandler({ endpoint: "/api/trpc", req: new Request(`http://encore.test/api/trpc/${path}${query}`), router, createContext: () => ({}) as never, responseMeta: retryAfterHeaders });
+  const response = await fetchRequestHandler({
+    endpoint: "/api/trpc",
+    req: new Request(`http://encore.test/api/trpc/${path}${query}`),
+    router,
+    createContext: () => ({}) as never,
+    responseMeta: retryAfterHeaders,
+  });
   return { status: response.status, body: await response.text(), retryAfter: response.headers.get("retry-after") };
 };
 

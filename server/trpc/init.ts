@@ -52,7 +52,10 @@ const t = initTRPC
       return {
         ...shape,
         // tRPC's own words for an oversized batch do not say the limit.
-        message: error.code === "BAD_REQUEST" && error.message.startsWith("Batch call exceeds") ? `A batch may hold at most ${MAX_BATCH_SIZE} calls; send the rest in another request.` : shape.message,
+        message:
+          error.code === "BAD_REQUEST" && error.message.startsWith("Batch call exceeds")
+            ? `A batch may hold at most ${MAX_BATCH_SIZE} calls; send the rest in another request.`
+            : shape.message,
         data: { ...shape.data, zodError: error.cause instanceof ZodError ? z.flattenError(error.cause) : null },
       };
     },
@@ -112,7 +115,9 @@ class RateLimited extends Error {
 
 /** `Retry-After` for a tRPC answer holding 429s or 503s (the longest wait of its calls), as the REST API sends it; for the HTTP adapter's responseMeta. */
 export function retryAfterHeaders({ errors }: { errors: readonly TRPCError[] }): { headers?: Record<string, string> } {
-  const waits = errors.map((e) => (e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimited ? e.cause.retryAfterSeconds : e.code === "SERVICE_UNAVAILABLE" ? 5 : 0));
+  const waits = errors.map((e) =>
+    e.code === "TOO_MANY_REQUESTS" && e.cause instanceof RateLimited ? e.cause.retryAfterSeconds : e.code === "SERVICE_UNAVAILABLE" ? 5 : 0,
+  );
   const seconds = Math.max(0, ...waits);
   return seconds > 0 ? { headers: { "retry-after": String(seconds) } } : {};
 }

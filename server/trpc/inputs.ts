@@ -19,7 +19,12 @@ export const paging = {
 export const hasNul = (value: string) => value.includes("\u0000");
 
 /** Free text from a person: trimmed, bounded, no NUL. */
-export const text = (max: number) => z.string().trim().max(max).refine((v) => !hasNul(v), "must not contain a NUL character");
+export const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .refine((v) => !hasNul(v), "must not contain a NUL character");
 
 /** True when any string in `value` (keys included), however deep, holds a NUL. */
 export function containsNul(value: unknown, depth = 0): boolean {

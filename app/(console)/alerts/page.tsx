@@ -29,24 +29,42 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
     <>
       <PageHead title="Alerts" subtitle="One alert per incident: a failed run, an ERROR check, a missed deadline, a slow run." />
       <nav className="tabs" aria-label="Alert state">
-        <Link href="/alerts" aria-current={query.state ? undefined : "page"}>all</Link>
+        <Link href="/alerts" aria-current={query.state ? undefined : "page"}>
+          all
+        </Link>
         {(["open", "acknowledged", "resolved"] as const).map((s) => (
-          <Link key={s} href={`/alerts?state=${s}`} aria-current={query.state === s ? "page" : undefined}>{s}</Link>
+          <Link key={s} href={`/alerts?state=${s}`} aria-current={query.state === s ? "page" : undefined}>
+            {s}
+          </Link>
         ))}
       </nav>
       {alerts.length === 0 ? (
-        <EmptyState title={query.state ? `No ${query.state} alerts` : "No alerts yet"}>Alerts appear when a run fails, a check is ERROR, the daily deadline passes without a successful run, or a run is slow.</EmptyState>
+        <EmptyState title={query.state ? `No ${query.state} alerts` : "No alerts yet"}>
+          Alerts appear when a run fails, a check is ERROR, the daily deadline passes without a successful run, or a run is slow.
+        </EmptyState>
       ) : (
         <ScrollRegion panel label="Alerts">
           <table aria-label="Alerts">
             <thead>
-              <tr><th>Opened</th><th>State</th><th>Alert</th><th>Notifications</th><th>Resolved</th><th /></tr>
+              <tr>
+                <th>Opened</th>
+                <th>State</th>
+                <th>Alert</th>
+                <th>Notifications</th>
+                <th>Resolved</th>
+                <th />
+              </tr>
             </thead>
             <tbody>
               {alerts.map((a) => (
                 <tr key={a.id} data-testid={`alert-${a.id}`}>
-                  <td><Time value={a.openedAt} /></td>
-                  <td><StatusBadge status={a.state} />{a.acknowledgedBy && <div className="muted">by {a.acknowledgedBy}</div>}</td>
+                  <td>
+                    <Time value={a.openedAt} />
+                  </td>
+                  <td>
+                    <StatusBadge status={a.state} />
+                    {a.acknowledgedBy && <div className="muted">by {a.acknowledgedBy}</div>}
+                  </td>
                   <td>
                     <strong>{a.title}</strong>
                     <div className="muted">{a.detail}</div>
@@ -60,7 +78,9 @@ export default async function AlertsPage({ searchParams }: { searchParams: Promi
                       </div>
                     ))}
                   </td>
-                  <td><Time value={a.resolvedAt} /></td>
+                  <td>
+                    <Time value={a.resolvedAt} />
+                  </td>
                   <td>{canAck && a.state === "open" && <AcknowledgeAlertButton alertId={a.id} />}</td>
                 </tr>
               ))}

@@ -28,17 +28,29 @@ export default async function ExperimentsPage() {
           <span className="toolbar">
             <AnalyzeNowButton />
             <DemoButton />
-            <Link className="button primary" href="/experiments/new">New experiment</Link>
+            <Link className="button primary" href="/experiments/new">
+              New experiment
+            </Link>
           </span>
         )}
       </PageHead>
       {experiments.length === 0 ? (
-        <EmptyState title="No experiments yet">An operator designs one (with the power calculator) from “New experiment”; <code>npm run demo:experiment</code> shows one on the simulator.</EmptyState>
+        <EmptyState title="No experiments yet">
+          An operator designs one (with the power calculator) from “New experiment”; <code>npm run demo:experiment</code> shows one on the simulator.
+        </EmptyState>
       ) : (
         <ScrollRegion panel label="Experiments">
           <table aria-label="Experiments">
             <thead>
-              <tr><th>Experiment</th><th>Status</th><th>Variants</th><th>Ran for</th><th>Exposed</th><th>SRM</th><th>Primary metric</th></tr>
+              <tr>
+                <th>Experiment</th>
+                <th>Status</th>
+                <th>Variants</th>
+                <th>Ran for</th>
+                <th>Exposed</th>
+                <th>SRM</th>
+                <th>Primary metric</th>
+              </tr>
             </thead>
             <tbody>
               {experiments.map((e) => {
@@ -47,15 +59,42 @@ export default async function ExperimentsPage() {
                 const primary = latest?.variants[1]?.metrics[e.primaryMetric];
                 return (
                   <tr key={e.key} data-testid={`experiment-${e.key}`}>
-                    <td><Link href={`/experiments/${e.key}`}>{e.name}</Link> <span className="muted">{e.key}</span></td>
-                    <td><span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>{e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}{e.notServed && <span className="badge error" title={e.notServed}> not served</span>}</td>
+                    <td>
+                      <Link href={`/experiments/${e.key}`}>{e.name}</Link> <span className="muted">{e.key}</span>
+                    </td>
+                    <td>
+                      <span className={`badge ${e.status === "running" ? "running" : e.status === "decided" ? "success" : ""}`}>{e.status}</span>
+                      {e.shippedVariant && <span className="muted"> · shipped {e.shippedVariant}</span>}
+                      {e.notServed && (
+                        <span className="badge error" title={e.notServed}>
+                          {" "}
+                          not served
+                        </span>
+                      )}
+                    </td>
                     <td>{e.variants.map((v) => `${v.key} v${v.versionId} (${Math.round(v.weight * 100)}%)`).join(" · ")}</td>
-                    <td data-testid={`ran-for-${e.key}`}>{ranFor ?? "—"}{e.startedAt && <span className="muted" title={formatUtc(e.startedAt)}> since {e.startedAt.toISOString().slice(0, 10)}</span>}</td>
+                    <td data-testid={`ran-for-${e.key}`}>
+                      {ranFor ?? "—"}
+                      {e.startedAt && (
+                        <span className="muted" title={formatUtc(e.startedAt)}>
+                          {" "}
+                          since {e.startedAt.toISOString().slice(0, 10)}
+                        </span>
+                      )}
+                    </td>
                     <td>{latest ? latest.variants.map((v) => v.users).join(" / ") : "—"}</td>
                     <td>{latest ? <span className={`badge ${latest.srm.flagged ? "error" : "ok"}`}>{latest.srm.flagged ? "SRM" : "ok"}</span> : "—"}</td>
                     <td>
                       {e.primaryMetric}
-                      {primary?.uplift && <> {pct(primary.uplift.relative)} <span className="muted">[{pct(primary.uplift.ci[0])}, {pct(primary.uplift.ci[1])}]</span></>}
+                      {primary?.uplift && (
+                        <>
+                          {" "}
+                          {pct(primary.uplift.relative)}{" "}
+                          <span className="muted">
+                            [{pct(primary.uplift.ci[0])}, {pct(primary.uplift.ci[1])}]
+                          </span>
+                        </>
+                      )}
                     </td>
                   </tr>
                 );

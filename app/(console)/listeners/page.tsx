@@ -21,7 +21,9 @@ export default async function ListenersPage({ searchParams }: { searchParams: Pr
           {/* biome-ignore lint/a11y/noAutofocus: finding a listener is all this page is for */}
           <input name="q" defaultValue={query} placeholder="id, name or e-mail" maxLength={200} autoFocus />
         </label>
-        <button className="primary" type="submit">Search</button>
+        <button className="primary" type="submit">
+          Search
+        </button>
       </form>
       {listeners.length === 0 ? (
         <EmptyState title={query ? `No listener matches “${query}”` : "No listeners yet"}>Listeners appear after the first ingestion.</EmptyState>
@@ -29,13 +31,24 @@ export default async function ListenersPage({ searchParams }: { searchParams: Pr
         <ScrollRegion panel label="Listeners">
           <table aria-label="Listeners">
             <thead>
-              <tr><th>Id</th><th>Name</th><th>E-mail</th><th>Favourite genres</th></tr>
+              <tr>
+                <th>Id</th>
+                <th>Name</th>
+                <th>E-mail</th>
+                <th>Favourite genres</th>
+              </tr>
             </thead>
             <tbody>
               {listeners.map((l) => (
                 <tr key={l.id}>
-                  <td><Link href={`/listeners/${l.id}`}>{l.id}</Link></td>
-                  <td><Link href={`/listeners/${l.id}`}>{l.firstName} {l.lastName}</Link></td>
+                  <td>
+                    <Link href={`/listeners/${l.id}`}>{l.id}</Link>
+                  </td>
+                  <td>
+                    <Link href={`/listeners/${l.id}`}>
+                      {l.firstName} {l.lastName}
+                    </Link>
+                  </td>
                   <td>{l.email}</td>
                   <td>{l.favoriteGenres}</td>
                 </tr>

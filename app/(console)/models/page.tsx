@@ -24,7 +24,12 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
   const operator = await requireOperator();
   const { page } = params.parse(await searchParams);
   const caller = await serverCaller();
-  const [{ total, versions }, quality, summary, online] = await Promise.all([caller.models.list({ page, pageSize: PAGE_SIZE }), caller.models.quality(), caller.models.champion(), caller.models.online()]);
+  const [{ total, versions }, quality, summary, online] = await Promise.all([
+    caller.models.list({ page, pageSize: PAGE_SIZE }),
+    caller.models.quality(),
+    caller.models.champion(),
+    caller.models.online(),
+  ]);
   const { champion } = summary;
   return (
     <>
@@ -46,22 +51,42 @@ export default async function ModelsPage({ searchParams }: { searchParams: Promi
           </p>
           <table aria-label="Model versions">
             <thead>
-              <tr><th>Compare</th><th>Version</th><th>Family</th><th>Created</th><th>Snapshot</th><th>NDCG@10</th><th>Recall@20</th><th>Coverage</th><th>Lift over popularity</th><th>Status</th><th /></tr>
+              <tr>
+                <th>Compare</th>
+                <th>Version</th>
+                <th>Family</th>
+                <th>Created</th>
+                <th>Snapshot</th>
+                <th>NDCG@10</th>
+                <th>Recall@20</th>
+                <th>Coverage</th>
+                <th>Lift over popularity</th>
+                <th>Status</th>
+                <th />
+              </tr>
             </thead>
             <tbody>
               {versions.map((v) => (
                 <tr key={v.id} data-testid={`version-${v.id}`}>
-                  <td><input type="checkbox" name="v" value={v.id} aria-label={`compare version ${v.id}`} /></td>
-                  <td><Link href={`/models/${v.id}`}>v{v.id}</Link></td>
+                  <td>
+                    <input type="checkbox" name="v" value={v.id} aria-label={`compare version ${v.id}`} />
+                  </td>
+                  <td>
+                    <Link href={`/models/${v.id}`}>v{v.id}</Link>
+                  </td>
                   <td>{v.family}</td>
-                  <td><Time value={v.createdAt} /></td>
+                  <td>
+                    <Time value={v.createdAt} />
+                  </td>
                   <td>{v.snapshotId}</td>
                   <td>{num(v.ndcg10)}</td>
                   <td>{num(v.recall20)}</td>
                   <td>{num(v.coverage, 3)}</td>
                   <td>{v.lift === null ? "—" : `${v.lift.toFixed(2)}×`}</td>
                   <td>
-                    {v.aliases.map((a) => <AliasBadge key={a} alias={a} />)}
+                    {v.aliases.map((a) => (
+                      <AliasBadge key={a} alias={a} />
+                    ))}
                     {v.aliases.length === 0 && (v.pruned ? <span className="muted">pruned</span> : <span className="muted">candidate</span>)}
                   </td>
                   <td>{champion && champion.id !== v.id && <Link href={`/models/compare?v=${champion.id}&v=${v.id}`}>compare with champion</Link>}</td>

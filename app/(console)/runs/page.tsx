@@ -58,7 +58,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
     to: params.to ? new Date(new Date(`${params.to}T00:00:00Z`).getTime() + 86_400_000) : undefined,
   };
   // The grid shows the newest runs that match the filters, as the list's first page does.
-  const [grid, list, any] = await Promise.all([caller.runs.grid(filter), caller.runs.list({ ...filter, page: params.page, pageSize: 25 }), caller.runs.list({ pipeline: params.pipeline, page: 1, pageSize: 1 })]);
+  const [grid, list, any] = await Promise.all([
+    caller.runs.grid(filter),
+    caller.runs.list({ ...filter, page: params.page, pageSize: 25 }),
+    caller.runs.list({ pipeline: params.pipeline, page: 1, pageSize: 1 }),
+  ]);
   const running = grid.runs.some((r) => r.status === "running");
   const filtered = Boolean(params.status || params.trigger || params.from || params.to);
   const outcomeColumns = OUTCOME_COLUMNS[params.pipeline] ?? [];
@@ -67,7 +71,8 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
       <PageHead title="Runs" subtitle={SUBTITLES[params.pipeline]}>
         <span className="toolbar">
           <AutoRefresh active={running} />
-          {hasRole(operator.role, "operator") && (params.pipeline === "ingest" ? <TriggerRunButton /> : params.pipeline === "train" ? <TrainNowButton /> : null)}
+          {hasRole(operator.role, "operator") &&
+            (params.pipeline === "ingest" ? <TriggerRunButton /> : params.pipeline === "train" ? <TrainNowButton /> : null)}
         </span>
       </PageHead>
       <nav className="tabs" aria-label="Pipelines">
@@ -83,7 +88,11 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
         </p>
       ))}
       {any.total === 0 ? (
-        <EmptyState title={`No ${params.pipeline} run recorded yet`}>{params.pipeline === "ingest" ? "Runs appear here as soon as the first ingestion starts." : `Runs of the ${params.pipeline} pipeline appear here once one starts.`}</EmptyState>
+        <EmptyState title={`No ${params.pipeline} run recorded yet`}>
+          {params.pipeline === "ingest"
+            ? "Runs appear here as soon as the first ingestion starts."
+            : `Runs of the ${params.pipeline} pipeline appear here once one starts.`}
+        </EmptyState>
       ) : (
         <>
           {grid.runs.length > 0 && <RunGrid grid={grid} now={new Date()} />}
@@ -139,7 +148,9 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
                       {run.trigger}
                       {run.triggeredBy && <span className="muted"> · {run.triggeredBy}</span>}
                     </td>
-                    <td><Time value={run.createdAt} /></td>
+                    <td>
+                      <Time value={run.createdAt} />
+                    </td>
                     <td>{formatDuration(secondsBetween(run.startedAt, run.finishedAt))}</td>
                     {params.pipeline === "ingest" && (
                       <>
@@ -159,7 +170,13 @@ export default async function RunsPage({ searchParams }: { searchParams: Promise
               </tbody>
             </table>
             {list.runs.length === 0 && <p className="muted">No run matches these filters.</p>}
-            <Pagination page={list.page} pageSize={list.pageSize} total={list.total} path="/runs" params={{ pipeline: params.pipeline, status: params.status, trigger: params.trigger, from: params.from, to: params.to }} />
+            <Pagination
+              page={list.page}
+              pageSize={list.pageSize}
+              total={list.total}
+              path="/runs"
+              params={{ pipeline: params.pipeline, status: params.status, trigger: params.trigger, from: params.from, to: params.to }}
+            />
           </div>
         </>
       )}

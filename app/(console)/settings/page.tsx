@@ -18,16 +18,23 @@ export default async function SettingsPage() {
         <ScrollRegion label="Your account">
           <table aria-label="Your account">
             <tbody>
-              <tr><th scope="row">Name</th><td>{operator.name}</td></tr>
-              <tr><th scope="row">E-mail</th><td>{operator.email}</td></tr>
-              <tr><th scope="row">Role</th><td>{operator.role}</td></tr>
+              <tr>
+                <th scope="row">Name</th>
+                <td>{operator.name}</td>
+              </tr>
+              <tr>
+                <th scope="row">E-mail</th>
+                <td>{operator.email}</td>
+              </tr>
+              <tr>
+                <th scope="row">Role</th>
+                <td>{operator.role}</td>
+              </tr>
             </tbody>
           </table>
         </ScrollRegion>
         <p className="muted">
-          {operator.role === "admin"
-            ? "As an admin you manage accounts and roles under Accounts."
-            : "Accounts and roles are managed by admins."}
+          {operator.role === "admin" ? "As an admin you manage accounts and roles under Accounts." : "Accounts and roles are managed by admins."}
         </p>
       </section>
       <section className="panel" aria-label="Password" style={{ marginTop: 16 }}>

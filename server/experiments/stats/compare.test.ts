@@ -18,7 +18,11 @@ function simulate(options: { experiments: number; usersPerDay: number; days: num
         b.add(exponential(2 * (1 + options.uplift)));
       }
       if (!options.peek && day < options.days) continue;
-      const r = compare(meanEstimate(a), meanEstimate(b), { alpha: 0.05, direction: 1, sequential: options.sequential ? { tuning: options.usersPerDay * options.days * 2 } : null });
+      const r = compare(meanEstimate(a), meanEstimate(b), {
+        alpha: 0.05,
+        direction: 1,
+        sequential: options.sequential ? { tuning: options.usersPerDay * options.days * 2 } : null,
+      });
       if (r.pValue < 0.05) found = true;
     }
     if (found) rejected++;

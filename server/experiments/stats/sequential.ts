@@ -28,5 +28,8 @@ function sequentialP(estimate: number, se: number, n: number, tuning: number): n
 /** Always-valid intervals and p-value (gbstats' SequentialTwoSidedTTest): they may be looked at every day. */
 export function sequentialTest(effect: Effect, alpha: number, tuning: number): FrequentistResult {
   const { absolute, se, seRelative, n } = effect;
-  return { ...intervals(effect, sequentialHalfWidth(se, n, alpha, tuning), sequentialHalfWidth(seRelative, n, alpha, tuning)), pValue: sequentialP(absolute, se, n, tuning) };
+  return {
+    ...intervals(effect, sequentialHalfWidth(se, n, alpha, tuning), sequentialHalfWidth(seRelative, n, alpha, tuning)),
+    pValue: sequentialP(absolute, se, n, tuning),
+  };
 }

@@ -213,7 +213,10 @@ export function factorScores(x: Float64Array, items: Float32Array, f: number, ou
   let i = 0;
   for (; i + 3 < n; i += 4) {
     const a = i * f;
-    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    let s0 = 0,
+      s1 = 0,
+      s2 = 0,
+      s3 = 0;
     for (let k = 0; k < f; k++) {
       const xk = x[k]!;
       s0 += xk * items[a + k]!;
@@ -257,7 +260,13 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
   };
 }
 
-const asAls = (p: Params): AlsParams => ({ factors: p.factors!, regularization: p.regularization!, alpha: p.alpha!, iterations: p.iterations!, cgSteps: p.cgSteps! });
+const asAls = (p: Params): AlsParams => ({
+  factors: p.factors!,
+  regularization: p.regularization!,
+  alpha: p.alpha!,
+  iterations: p.iterations!,
+  cgSteps: p.cgSteps!,
+});
 
 export const als: FamilyDefinition = {
   family: "als",
@@ -268,10 +277,20 @@ export const als: FamilyDefinition = {
   ],
   // Warm from a fit on most of the same data (the test split's), a third of the iterations reach the same loss.
   // Candidates are compared after 60% of the iterations, without the loss curve: their ranking settles early, and tuning is most of the cost.
-  iterations: (params, stage, warm) => (warm ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations!),
+  iterations: (params, stage, warm) =>
+    warm ? Math.ceil(params.iterations! / 3) : stage === "validation" ? Math.ceil(params.iterations! * 0.6) : params.iterations!,
   fit: async (data: TrainingData, params, { pace, warm, stage, onIteration }) => {
     const start = warm?.artefact().arrays.items as Float32Array | undefined;
-    const fitted = await fitAls(data.matrix, asAls(params), data.seed, pace, start, als.iterations!(params, stage, start !== undefined), stage !== "validation", onIteration);
+    const fitted = await fitAls(
+      data.matrix,
+      asAls(params),
+      data.seed,
+      pace,
+      start,
+      als.iterations!(params, stage, start !== undefined),
+      stage !== "validation",
+      onIteration,
+    );
     // The user factors are not stored (users are folded in when served), so the session's check of the artefact never sees them: as implicit, both are checked.
     checkFinite("als", params, { users: fitted.users });
     return alsModel(data.snapshot.trackIds, fitted.items, params, fitted.curve);

@@ -74,7 +74,11 @@ export function easeModel(trackIds: Int32Array, w: EaseWeights, params: Params):
     // Each covered history track's share of the item's score: B[i][item].
     because: (history, item, limit) => {
       const j = position[item]!;
-      return strongest(history, Array.from(history.items, (i) => (j < 0 || position[i]! < 0 ? 0 : w.b[position[i]! * n + j]!)), limit);
+      return strongest(
+        history,
+        Array.from(history.items, (i) => (j < 0 || position[i]! < 0 ? 0 : w.b[position[i]! * n + j]!)),
+        limit,
+      );
     },
     artefact: () => ({ meta: {}, arrays: { items: w.items, b: w.b } }),
   };

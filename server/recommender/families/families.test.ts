@@ -43,11 +43,29 @@ function gaussJordan(a: number[][]): number[][] {
 
 const X = matrix(
   [
-    [[0, 3], [1, 1], [2, 2]],
-    [[0, 1], [2, 1]],
-    [[1, 4], [3, 1]],
-    [[0, 2], [1, 1], [3, 5]],
-    [[2, 1], [3, 1], [4, 2]],
+    [
+      [0, 3],
+      [1, 1],
+      [2, 2],
+    ],
+    [
+      [0, 1],
+      [2, 1],
+    ],
+    [
+      [1, 4],
+      [3, 1],
+    ],
+    [
+      [0, 2],
+      [1, 1],
+      [3, 5],
+    ],
+    [
+      [2, 1],
+      [3, 1],
+      [4, 2],
+    ],
   ],
   5,
 );
@@ -79,7 +97,13 @@ describe("item_knn", () => {
       const at = Array.from(n.indices.subarray(n.indptr[i]!, n.indptr[i + 1]!)).indexOf(2);
       return at < 0 ? 0 : w(c) * n.similarity[n.indptr[i]! + at]!;
     };
-    const expected = [[0, share(0, 3)], [1, share(1, 1)]].filter(([, v]) => v! > 0).sort((a, b) => b[1]! - a[1]!).map(([i]) => i);
+    const expected = [
+      [0, share(0, 3)],
+      [1, share(1, 1)],
+    ]
+      .filter(([, v]) => v! > 0)
+      .sort((a, b) => b[1]! - a[1]!)
+      .map(([i]) => i);
     expect(Array.from(model.because(history, 2, 2))).toEqual(expected);
     expect(Array.from(model.because(history, 4, 2))).toEqual([]);
   });
@@ -109,11 +133,12 @@ describe("ease", () => {
   it("the Cholesky inverse is an inverse", () => {
     const a = [4, 1, 0.5, 1, 3, 0.2, 0.5, 0.2, 2];
     const inv = invertSpd(Float64Array.from(a), 3);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) {
-      let s = 0;
-      for (let k = 0; k < 3; k++) s += a[i * 3 + k]! * inv[k * 3 + j]!;
-      expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
-    }
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) {
+        let s = 0;
+        for (let k = 0; k < 3; k++) s += a[i * 3 + k]! * inv[k * 3 + j]!;
+        expect(s).toBeCloseTo(i === j ? 1 : 0, 10);
+      }
   });
 });
 
@@ -134,7 +159,10 @@ describe("als", () => {
     solveRows(conf, users, items, f, params.regularization, 50);
     const yty = gram(items, X.cols, f, params.regularization);
     for (let u = 0; u < X.rows; u++) {
-      const direct = foldIn(items, yty, f, params.alpha, { items: X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!), counts: X.data.subarray(X.indptr[u]!, X.indptr[u + 1]!) }).x;
+      const direct = foldIn(items, yty, f, params.alpha, {
+        items: X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!),
+        counts: X.data.subarray(X.indptr[u]!, X.indptr[u + 1]!),
+      }).x;
       for (let k = 0; k < f; k++) expect(users[u * f + k]).toBeCloseTo(direct[k]!, 4);
     }
   });
@@ -146,13 +174,14 @@ describe("als", () => {
     const users = new Float32Array(X.rows * f);
     solveRows(conf, users, items, f, params.regularization, 3);
     let brute = 0;
-    for (let u = 0; u < X.rows; u++) for (let i = 0; i < X.cols; i++) {
-      let s = 0;
-      for (let k = 0; k < f; k++) s += users[u * f + k]! * items[i * f + k]!;
-      const at = Array.from(X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!)).indexOf(i);
-      const c = at >= 0 ? conf.data[X.indptr[u]! + at]! : 1;
-      brute += c * ((at >= 0 ? 1 : 0) - s) ** 2;
-    }
+    for (let u = 0; u < X.rows; u++)
+      for (let i = 0; i < X.cols; i++) {
+        let s = 0;
+        for (let k = 0; k < f; k++) s += users[u * f + k]! * items[i * f + k]!;
+        const at = Array.from(X.indices.subarray(X.indptr[u]!, X.indptr[u + 1]!)).indexOf(i);
+        const c = at >= 0 ? conf.data[X.indptr[u]! + at]! : 1;
+        brute += c * ((at >= 0 ? 1 : 0) - s) ** 2;
+      }
     let norms = 0;
     for (const v of users) norms += v * v;
     for (const v of items) norms += v * v;
@@ -166,7 +195,14 @@ describe("als", () => {
     // W⁻¹ = ΣY² + λ + Σ(c − 1)y² = 5.25 + 0.5 + 10·1 + 2·4 = 23.75; track 2's shares: 11·0.5·1/23.75 and 3·0.5·2/23.75.
     const model = alsModel(Int32Array.from([10, 11, 12]), Float32Array.from([1, 2, 0.5]), { factors: 1, regularization: 0.5, alpha: 1 });
     const history = { items: Int32Array.from([0, 1]), counts: Float32Array.from([10, 2]) };
-    const shares = contributions(Float32Array.from([1, 2, 0.5]), 1, 1, history, foldIn(Float32Array.from([1, 2, 0.5]), Float64Array.from([5.75]), 1, 1, history), 2);
+    const shares = contributions(
+      Float32Array.from([1, 2, 0.5]),
+      1,
+      1,
+      history,
+      foldIn(Float32Array.from([1, 2, 0.5]), Float64Array.from([5.75]), 1, 1, history),
+      2,
+    );
     expect(shares[0]).toBeCloseTo(5.5 / 23.75, 12);
     expect(shares[1]).toBeCloseTo(3 / 23.75, 12);
     const scores = new Float32Array(3);
@@ -200,7 +236,10 @@ describe("als", () => {
       const shares = contributions(items, f, params.alpha, history, folded, item);
       dense.forEach((d, p) => expect(shares[p]).toBeCloseTo(d, 8));
       expect(shares.reduce((s, v) => s + v, 0)).toBeCloseTo(scores[item]!, 6);
-      const ranked = [0, 1, 2].filter((p) => dense[p]! > 0).sort((x, y) => dense[y]! - dense[x]!).map((p) => history.items[p]!);
+      const ranked = [0, 1, 2]
+        .filter((p) => dense[p]! > 0)
+        .sort((x, y) => dense[y]! - dense[x]!)
+        .map((p) => history.items[p]!);
       expect(Array.from(model.because(history, item, 3))).toEqual(ranked);
     }
   });

@@ -127,7 +127,11 @@ export async function tuneWeights(models: Model[], train: Csr, validation: Csr, 
           const w = combination[k]!;
           if (w) for (let i = 0; i < z.length; i++) scores[i]! += w * z[i]!;
         });
-        sum += atK(Array.from(topK(scores, 10), (i) => u.candidates[i]!), u.relevant, 10).ndcg;
+        sum += atK(
+          Array.from(topK(scores, 10), (i) => u.candidates[i]!),
+          u.relevant,
+          10,
+        ).ndcg;
       }
       const ndcg = users.length ? sum / users.length : 0;
       if (ndcg > best.ndcg) best = { weights: [...combination], ndcg };
@@ -141,4 +145,3 @@ export async function tuneWeights(models: Model[], train: Csr, validation: Csr, 
   visit(0);
   return best;
 }
-

@@ -115,19 +115,30 @@ export function itemKnnModel(trackIds: Int32Array, neighbours: Neighbours, param
     trackIds,
     scoreHistory: (history, out) => neighbourScores(n, history, out),
     // Each history track's share of the item's score: log(1 + listens)·sim.
-    because: (history, item, limit) => strongest(history, Array.from(history.items, (i, p) => Math.log1p(history.counts[p]!) * similarityOf(n, i, item)), limit),
+    because: (history, item, limit) =>
+      strongest(
+        history,
+        Array.from(history.items, (i, p) => Math.log1p(history.counts[p]!) * similarityOf(n, i, item)),
+        limit,
+      ),
     artefact: () => ({ meta: {}, arrays: { indptr: n.indptr, indices: n.indices, similarity: n.similarity } }),
   };
 }
 
 export const itemKnn: FamilyDefinition = {
   family: "item_knn",
-  restore: (trackIds, arrays, params) => itemKnnModel(trackIds, { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array }, params),
+  restore: (trackIds, arrays, params) =>
+    itemKnnModel(
+      trackIds,
+      { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array },
+      params,
+    ),
   grid: [
     { neighbours: 100, shrink: 10 },
     { neighbours: 200, shrink: 0 },
     { neighbours: 200, shrink: 50 },
     { neighbours: 50, shrink: 10 },
   ],
-  fit: async (data: TrainingData, params, { pace }) => itemKnnModel(data.snapshot.trackIds, await itemNeighbours(data.matrix, params.neighbours!, params.shrink!, pace), params),
+  fit: async (data: TrainingData, params, { pace }) =>
+    itemKnnModel(data.snapshot.trackIds, await itemNeighbours(data.matrix, params.neighbours!, params.shrink!, pace), params),
 };

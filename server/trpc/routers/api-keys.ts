@@ -19,7 +19,8 @@ export const apiKeysRouter = createTRPCRouter({
     return { key, id: record.id, prefix: record.prefix };
   }),
   revoke: adminProcedure.input(z.object({ id: recordId })).mutation(async ({ ctx, input }) => {
-    if (!(await revokeApiKey(ctx.db, input.id, { ...ctx.operator, ip: ctx.ip }))) throw new TRPCError({ code: "NOT_FOUND", message: `No live API key ${input.id}.` });
+    if (!(await revokeApiKey(ctx.db, input.id, { ...ctx.operator, ip: ctx.ip })))
+      throw new TRPCError({ code: "NOT_FOUND", message: `No live API key ${input.id}.` });
     return { id: input.id };
   }),
 });

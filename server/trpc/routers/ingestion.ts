@@ -14,7 +14,13 @@ export const ingestionRouter = createTRPCRouter({
       throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.`, cause: outcome.error });
     }
     const { run } = outcome;
-    await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `${run.pipeline} run ${run.id}` });
+    await recordAudit(ctx.db, {
+      action: "pipeline.trigger",
+      actorId: ctx.operator.id,
+      actorEmail: ctx.operator.email,
+      ip: ctx.ip,
+      target: `${run.pipeline} run ${run.id}`,
+    });
     return { runId: run.id };
   }),
 });

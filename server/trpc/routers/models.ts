@@ -32,9 +32,19 @@ export const modelsRouter = createTRPCRouter({
     }),
   // force: train even when the snapshot was already trained with the same code and seed.
   train: operatorProcedure.input(z.object({ force: z.boolean().default(false) }).default({ force: false })).mutation(async ({ ctx, input }) => {
-    const outcome = await triggerJob(requireJob("train"), { database: ctx.database, env: env() }, { trigger: "console", triggeredBy: ctx.operator.email, ...(input.force ? { params: { force: true } } : {}) });
+    const outcome = await triggerJob(
+      requireJob("train"),
+      { database: ctx.database, env: env() },
+      { trigger: "console", triggeredBy: ctx.operator.email, ...(input.force ? { params: { force: true } } : {}) },
+    );
     if (outcome.kind === "busy") throw new TRPCError({ code: "CONFLICT", message: `${outcome.error.message} Wait for it to end.` });
-    await recordAudit(ctx.db, { action: "pipeline.trigger", actorId: ctx.operator.id, actorEmail: ctx.operator.email, ip: ctx.ip, target: `train run ${outcome.run.id}` });
+    await recordAudit(ctx.db, {
+      action: "pipeline.trigger",
+      actorId: ctx.operator.id,
+      actorEmail: ctx.operator.email,
+      ip: ctx.ip,
+      target: `train run ${outcome.run.id}`,
+    });
     return { runId: outcome.run.id };
   }),
   promote: operatorProcedure.input(z.object({ versionId: recordId, reason })).mutation(async ({ ctx, input }) => {

@@ -6,7 +6,9 @@ import { createTRPCRouter, signedInProcedure } from "../init";
 import { text } from "../inputs";
 
 export const overviewRouter = createTRPCRouter({
-  get: signedInProcedure.input(z.object({ pipeline: text(50).default(INGEST_PIPELINE) }).default({ pipeline: INGEST_PIPELINE })).query(({ ctx, input }) =>
-    pipelineOverview(ctx.database, input.pipeline, { freshnessWarnHours: env().FRESHNESS_WARN_HOURS, freshnessErrorHours: env().FRESHNESS_ERROR_HOURS }),
-  ),
+  get: signedInProcedure
+    .input(z.object({ pipeline: text(50).default(INGEST_PIPELINE) }).default({ pipeline: INGEST_PIPELINE }))
+    .query(({ ctx, input }) =>
+      pipelineOverview(ctx.database, input.pipeline, { freshnessWarnHours: env().FRESHNESS_WARN_HOURS, freshnessErrorHours: env().FRESHNESS_ERROR_HOURS }),
+    ),
 });

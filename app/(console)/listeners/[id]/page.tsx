@@ -24,7 +24,10 @@ export default async function ListenerPage({ params, searchParams }: { params: P
   const profile = await caller.listeners.profile({ userId }).catch(() => null);
   if (!profile) notFound();
   const [served, versions] = await Promise.all([caller.recommendations.forUser({ userId, k: K }), caller.models.list({ page: 1, pageSize: 100 })]);
-  const other = versionId === null ? null : await caller.listeners.fromVersion({ userId, versionId, k: K }).catch((error: unknown) => (error instanceof Error ? error.message : "cannot be read"));
+  const other =
+    versionId === null
+      ? null
+      : await caller.listeners.fromVersion({ userId, versionId, k: K }).catch((error: unknown) => (error instanceof Error ? error.message : "cannot be read"));
   const { user } = profile;
   const servedIds = new Set(served.items.map((i) => i.trackId));
   const otherIds = new Set(typeof other === "object" && other ? other.items.map((i) => i.trackId) : []);
@@ -38,10 +41,18 @@ export default async function ListenerPage({ params, searchParams }: { params: P
         <section className="panel" aria-label="Profile">
           <h2>Profile</h2>
           <dl className="facts">
-            <dt>Favourite genres</dt><dd>{user.favoriteGenres.join(", ") || "—"}</dd>
-            <dt>Gender</dt><dd>{user.gender}</dd>
-            <dt>Signed up</dt><dd><Time value={user.createdAt} /></dd>
-            <dt>Listening</dt><dd>{profile.totalListens} tracks on {profile.listensPerDay.length} days</dd>
+            <dt>Favourite genres</dt>
+            <dd>{user.favoriteGenres.join(", ") || "—"}</dd>
+            <dt>Gender</dt>
+            <dd>{user.gender}</dd>
+            <dt>Signed up</dt>
+            <dd>
+              <Time value={user.createdAt} />
+            </dd>
+            <dt>Listening</dt>
+            <dd>
+              {profile.totalListens} tracks on {profile.listensPerDay.length} days
+            </dd>
           </dl>
           <h3>Top genres</h3>
           <p>{profile.topGenres.map((g) => `${g.genre} (${g.listens})`).join(" · ") || "—"}</p>
@@ -58,12 +69,18 @@ export default async function ListenerPage({ params, searchParams }: { params: P
             {served.model ? (
               served.experiment ? (
                 <>
-                  From experiment <Link href={`/experiments/${served.experiment.key}`}>{served.experiment.key}</Link>’s variant {served.experiment.variant} (<Link href={`/models/${served.model.version}`}>version {served.model.version}</Link>, {served.model.family}), not the champion; shown here without recording an exposure
+                  From experiment <Link href={`/experiments/${served.experiment.key}`}>{served.experiment.key}</Link>’s variant {served.experiment.variant} (
+                  <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link>, {served.model.family}), not the champion; shown here
+                  without recording an exposure
                 </>
               ) : (
-                <>From the champion, <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family})</>
+                <>
+                  From the champion, <Link href={`/models/${served.model.version}`}>version {served.model.version}</Link> ({served.model.family})
+                </>
               )
-            ) : "From the fallback, popularity: no champion model could be read"}
+            ) : (
+              "From the fallback, popularity: no champion model could be read"
+            )}
             {served.coldStart && " · cold start: no listening yet"}
           </p>
           <TrackList items={served.items} label="Recommended now" marked={both} />
@@ -77,17 +94,24 @@ export default async function ListenerPage({ params, searchParams }: { params: P
                 <option value="">pick one</option>
                 {versions.versions.map((v) => (
                   <option key={v.id} value={v.id}>
-                    {v.id} · {v.family}{v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}
+                    {v.id} · {v.family}
+                    {v.aliases.length ? ` (${v.aliases.join(", ")})` : ""}
                   </option>
                 ))}
               </select>
             </label>
             <button type="submit">Compare</button>
           </form>
-          {typeof other === "string" && <p className="error" role="alert">{other}</p>}
+          {typeof other === "string" && (
+            <p className="error" role="alert">
+              {other}
+            </p>
+          )}
           {other && typeof other === "object" && (
             <>
-              <p className="muted">{both.size} of {K} tracks in both lists.</p>
+              <p className="muted">
+                {both.size} of {K} tracks in both lists.
+              </p>
               <TrackList items={other.items} label={`Version ${versionId}`} marked={both} />
             </>
           )}
@@ -98,13 +122,28 @@ export default async function ListenerPage({ params, searchParams }: { params: P
         <h2>Latest listening</h2>
         <ScrollRegion label="Latest listening">
           <table aria-label="Latest listening">
-            <thead><tr><th>When</th><th>Track</th></tr></thead>
+            <thead>
+              <tr>
+                <th>When</th>
+                <th>Track</th>
+              </tr>
+            </thead>
             <tbody>
               {profile.recent.map((r, i) => (
                 // biome-ignore lint/suspicious/noArrayIndexKey: a track can be recommended in two lists; its position tells them apart
                 <tr key={`${r.id}-${i}`}>
-                  <td><Time value={r.at} /></td>
-                  <td>{r.name ? <><Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span></> : <span className="muted">track {r.id} (not in the catalogue)</span>}</td>
+                  <td>
+                    <Time value={r.at} />
+                  </td>
+                  <td>
+                    {r.name ? (
+                      <>
+                        <Link href={`/listeners/tracks/${r.id}`}>{r.name}</Link> <span className="muted">· {r.artist}</span>
+                      </>
+                    ) : (
+                      <span className="muted">track {r.id} (not in the catalogue)</span>
+                    )}
+                  </td>
                 </tr>
               ))}
             </tbody>

@@ -23,7 +23,12 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   const caller = await serverCaller();
   const compared = ids.length >= 2 && ids.length <= 6 ? await caller.models.compare({ versionIds: ids }).catch(() => null) : null;
   if (!compared) {
-    const why = ids.length > 6 ? `${ids.length} versions chosen: compare at most 6 at once.` : ids.length >= 2 ? `One of versions ${ids.join(", ")} does not exist.` : "Tick 2 to 6 versions on the Models page and press Compare selected.";
+    const why =
+      ids.length > 6
+        ? `${ids.length} versions chosen: compare at most 6 at once.`
+        : ids.length >= 2
+          ? `One of versions ${ids.join(", ")} does not exist.`
+          : "Tick 2 to 6 versions on the Models page and press Compare selected.";
     return (
       <>
         <PageHead title="Compare model versions" />

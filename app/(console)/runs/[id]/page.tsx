@@ -28,7 +28,13 @@ const params = z.object({
   qpage: z.coerce.number().int().min(1).max(MAX_PAGE).catch(1).default(1),
 });
 
-export default async function RunPage({ params: route, searchParams }: { params: Promise<{ id: string }>; searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+export default async function RunPage({
+  params: route,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<Record<string, string | string[] | undefined>>;
+}) {
   const operator = await requireOperator();
   const runId = Number((await route).id);
   if (!Number.isInteger(runId) || runId < 1) notFound();
@@ -59,10 +65,24 @@ export default async function RunPage({ params: route, searchParams }: { params:
       </PageHead>
 
       <div className="cards">
-        <div className="card"><div className="label">Created</div><div className="sub"><Time value={run.createdAt} /></div></div>
-        <div className="card"><div className="label">Duration</div><div className="value">{formatDuration(secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)))}</div></div>
-        <div className="card"><div className="label">CPU time</div><div className="value">{run.cpuMs === null ? "—" : formatDuration(run.cpuMs / 1000)}</div></div>
-        <div className="card"><div className="label">Peak memory</div><div className="value">{formatBytes(run.peakRssBytes)}</div></div>
+        <div className="card">
+          <div className="label">Created</div>
+          <div className="sub">
+            <Time value={run.createdAt} />
+          </div>
+        </div>
+        <div className="card">
+          <div className="label">Duration</div>
+          <div className="value">{formatDuration(secondsBetween(run.startedAt, run.finishedAt ?? (run.status === "running" ? now : null)))}</div>
+        </div>
+        <div className="card">
+          <div className="label">CPU time</div>
+          <div className="value">{run.cpuMs === null ? "—" : formatDuration(run.cpuMs / 1000)}</div>
+        </div>
+        <div className="card">
+          <div className="label">Peak memory</div>
+          <div className="value">{formatBytes(run.peakRssBytes)}</div>
+        </div>
       </div>
       {run.cancelRequestedBy && <p className="notice">Cancel asked by {run.cancelRequestedBy}.</p>}
       {run.error && (
@@ -81,13 +101,26 @@ export default async function RunPage({ params: route, searchParams }: { params:
       {run.tasks.map((t) => {
         const isSelected = selected?.id === t.id;
         return (
-          <details key={t.id} id={`try-${t.id}`} className={`try${isSelected ? " row-highlight" : ""}`} open={isSelected || t.status === "failed" || t.status === "running"} data-testid={`try-${t.task}-${t.tryNumber}`}>
+          <details
+            key={t.id}
+            id={`try-${t.id}`}
+            className={`try${isSelected ? " row-highlight" : ""}`}
+            open={isSelected || t.status === "failed" || t.status === "running"}
+            data-testid={`try-${t.task}-${t.tryNumber}`}
+          >
             <summary>
               <strong>{t.task}</strong> <span className="muted">try {t.tryNumber}</span> <StatusBadge status={t.status} />
               <span className="muted">{formatDuration(secondsBetween(t.startedAt, t.finishedAt))}</span>
               {t.pagesTotal !== null && (
                 <span>
-                  <span className="progress" role="progressbar" aria-label={`${progressUnit(run.pipeline, t.task)} done`} aria-valuemin={0} aria-valuemax={t.pagesTotal} aria-valuenow={t.pagesDone}>
+                  <span
+                    className="progress"
+                    role="progressbar"
+                    aria-label={`${progressUnit(run.pipeline, t.task)} done`}
+                    aria-valuemin={0}
+                    aria-valuemax={t.pagesTotal}
+                    aria-valuenow={t.pagesDone}
+                  >
                     <span style={{ width: `${t.pagesTotal ? Math.min(100, (t.pagesDone / t.pagesTotal) * 100) : 0}%` }} />
                   </span>{" "}
                   {t.pagesDone.toLocaleString("en-GB")}/{t.pagesTotal.toLocaleString("en-GB")} {progressUnit(run.pipeline, t.task)}
@@ -96,17 +129,27 @@ export default async function RunPage({ params: route, searchParams }: { params:
             </summary>
             <div className="body">
               <p>
-                {movesRows && <>fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected} · </>}
-                <span className="muted">started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} /></span>
+                {movesRows && (
+                  <>
+                    fetched {t.rowsFetched} · inserted {t.rowsInserted} · updated {t.rowsUpdated} · unchanged {t.rowsUnchanged} · quarantined {t.rowsRejected} ·{" "}
+                  </>
+                )}
+                <span className="muted">
+                  started <Time value={t.startedAt} /> · finished <Time value={t.finishedAt} />
+                </span>
               </p>
               {t.error && <p className="error">{t.error}</p>}
               {t.details && Object.keys(t.details as object).length > 0 && (
                 <details>
                   <summary>Details</summary>
-                  <pre className="log" role="region" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>{JSON.stringify(t.details, null, 2)}</pre>
+                  <pre className="log" role="region" tabIndex={0} aria-label={`details of ${t.task} try ${t.tryNumber}`}>
+                    {JSON.stringify(t.details, null, 2)}
+                  </pre>
                 </details>
               )}
-              <pre className="log" role="region" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>{t.logs.length ? t.logs.join("\n") : "(no log lines)"}</pre>
+              <pre className="log" role="region" tabIndex={0} aria-label={`log of ${t.task} try ${t.tryNumber}`}>
+                {t.logs.length ? t.logs.join("\n") : "(no log lines)"}
+              </pre>
             </div>
           </details>
         );
@@ -121,14 +164,21 @@ export default async function RunPage({ params: route, searchParams }: { params:
             <div className="panel wrap-cells">
               <table aria-label="Data checks">
                 <thead>
-                  <tr><th>Check</th><th>Dataset</th><th>Level</th><th>Measured</th></tr>
+                  <tr>
+                    <th>Check</th>
+                    <th>Dataset</th>
+                    <th>Level</th>
+                    <th>Measured</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {run.checks.map((c) => (
                     <tr key={c.id}>
                       <td>{c.check}</td>
                       <td>{c.dataset || "—"}</td>
-                      <td><StatusBadge status={c.level} /></td>
+                      <td>
+                        <StatusBadge status={c.level} />
+                      </td>
                       <td>{c.message}</td>
                     </tr>
                   ))}
@@ -152,11 +202,20 @@ export default async function RunPage({ params: route, searchParams }: { params:
               <nav className="toolbar" aria-label="Quarantine by dataset">
                 <Link href={`/runs/${run.id}`}>all</Link>
                 {DATASETS.map((d) => (
-                  <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>{d}</Link>
+                  <Link key={d} href={`/runs/${run.id}?qdataset=${d}`}>
+                    {d}
+                  </Link>
                 ))}
               </nav>
               <QuarantinedRecords rows={quarantine.rows} />
-              <Pagination page={query.qpage} pageSize={20} total={quarantine.total} path={`/runs/${run.id}`} params={{ qdataset: query.qdataset }} pageParam="qpage" />
+              <Pagination
+                page={query.qpage}
+                pageSize={20}
+                total={quarantine.total}
+                path={`/runs/${run.id}`}
+                params={{ qdataset: query.qdataset }}
+                pageParam="qpage"
+              />
             </div>
           )}
         </>

@@ -6,10 +6,21 @@ import { appRouter } from "@/server/trpc/root";
 import { MAX_BATCH_SIZE, MAX_BODY_BYTES } from "@/server/trpc/limits";
 
 const tooLarge = () =>
-  Response.json({ error: { json: { message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`, code: -32600, data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413 } } } }, { status: 413 });
+  Response.json(
+    {
+      error: {
+        json: { message: `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`, code: -32600, data: { code: "PAYLOAD_TOO_LARGE", httpStatus: 413 } },
+      },
+    },
+    { status: 413 },
+  );
 
 // The client went before sending its whole body: its doing, not the server's error (nobody reads this answer).
-const incomplete = () => Response.json({ error: { json: { message: "The request body ended before it was complete.", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400 } } } }, { status: 400 });
+const incomplete = () =>
+  Response.json(
+    { error: { json: { message: "The request body ended before it was complete.", code: -32600, data: { code: "BAD_REQUEST", httpStatus: 400 } } } },
+    { status: 400 },
+  );
 
 async function handler(req: Request) {
   let request = req;

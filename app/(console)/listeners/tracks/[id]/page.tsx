@@ -26,20 +26,41 @@ export default async function TrackPage({ params }: { params: Promise<{ id: stri
       </PageHead>
       <section className="panel" aria-label="Track">
         <dl className="facts">
-          <dt>Artist</dt><dd>{track.artist}</dd>
-          <dt>Album</dt><dd>{track.album}</dd>
-          <dt>Genres</dt><dd>{track.genres.join(", ") || "—"}</dd>
-          <dt>Duration</dt><dd>{track.duration}</dd>
-          <dt>Songwriters</dt><dd>{track.songwriters}</dd>
-          <dt>Listened</dt><dd>{track.listens} times by {track.listeners} listeners</dd>
-          <dt>Updated</dt><dd><Time value={track.updatedAt} />{track.vanished && " · no longer in the source: never recommended"}</dd>
+          <dt>Artist</dt>
+          <dd>{track.artist}</dd>
+          <dt>Album</dt>
+          <dd>{track.album}</dd>
+          <dt>Genres</dt>
+          <dd>{track.genres.join(", ") || "—"}</dd>
+          <dt>Duration</dt>
+          <dd>{track.duration}</dd>
+          <dt>Songwriters</dt>
+          <dd>{track.songwriters}</dd>
+          <dt>Listened</dt>
+          <dd>
+            {track.listens} times by {track.listeners} listeners
+          </dd>
+          <dt>Updated</dt>
+          <dd>
+            <Time value={track.updatedAt} />
+            {track.vanished && " · no longer in the source: never recommended"}
+          </dd>
         </dl>
       </section>
       <section className="panel" aria-label="Similar tracks">
         <h2>More like this</h2>
         {similar ? (
           <>
-            <p className="muted">{similar.model ? <>From the champion, <Link href={`/models/${similar.model.version}`}>version {similar.model.version}</Link> ({similar.model.family}), for every listener: experiments vary what a listener is recommended, not similar tracks</> : "From the fallback, popularity in its genres: no champion model could be read"}</p>
+            <p className="muted">
+              {similar.model ? (
+                <>
+                  From the champion, <Link href={`/models/${similar.model.version}`}>version {similar.model.version}</Link> ({similar.model.family}), for every
+                  listener: experiments vary what a listener is recommended, not similar tracks
+                </>
+              ) : (
+                "From the fallback, popularity in its genres: no champion model could be read"
+              )}
+            </p>
             <TrackList items={similar.items} label="Similar tracks" />
           </>
         ) : (
