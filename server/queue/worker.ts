@@ -1,5 +1,6 @@
 import os from "node:os";
 import type PgBoss from "pg-boss";
+import type { Db } from "../db/client";
 import type { Job, JobContext } from "../jobs/types";
 import { alertPolicy, evaluateAlerts } from "../pipeline/alerts";
 import { livenessAfter } from "../pipeline/heartbeat";
@@ -61,6 +62,15 @@ async function take(ctx: JobContext, options: WorkerOptions, work: RunWork): Pro
   }
 }
 
+/** A run whose process died this many times is not taken again: it is likely what kills them (memory, say). */
+export const MAX_DEATHS_PER_RUN = 3;
+
+/** How many processes died running `runId`: each death fails the tries it had going with one message. */
+export async function deathsOf(db: Db, runId: number): Promise<number> {
+  const messages = await db.taskRun.groupBy({ by: ["error"], where: { runId, status: "failed", error: { startsWith: "abandoned: " } } });
+  return messages.length;
+}
+
 /**
  * Takes runs from the queue on this machine, and sweeps: a run whose process died (a worker killed
  * outright) is recorded failed with that process's host and pid, then queued again, so another
@@ -75,6 +85,13 @@ export async function startWorker(ctx: JobContext, options: WorkerOptions): Prom
       const run = await ctx.database.db.pipelineRun.findUnique({ where: { id }, select: { pipeline: true, status: true } });
       const job = run && options.jobOfPipeline(run.pipeline);
       if (!job || run.status !== "failed") continue;
+      const deaths = await deathsOf(ctx.database.db, id);
+      if (deaths >= MAX_DEATHS_PER_RUN) {
+        log(
+          `run ${id} of ${job.name} ${why}; its processes died ${deaths} times: left failed, not queued again (retry it from the console once the cause is known)`,
+        );
+        continue;
+      }
       await queue.retake(job.name, id);
       log(`run ${id} of ${job.name} ${why}: queued again for a worker`);
     }
