@@ -102,7 +102,7 @@ describe("whatever bytes the source sends, each record is loaded or quarantined 
     expect((await quarantined("listen_history"))[0]!.reason).toMatch(/items\.1/);
 
     const tasks = await taskRows(database, run.id);
-    expect((tasks.tracks!.details as { unknownFields: Record<string, number> }).unknownFields).toEqual({ "na\u0000me": 1, "x\u0000y": 1, "\ud800": 1 });
+    expect((tasks.tracks!.details as { unknownFields: Record<string, number> }).unknownFields).toEqual({ "na\\u0000me": 1, "x\\u0000y": 1, "\\ud800": 1 });
   });
 });
 
