@@ -129,9 +129,16 @@ async function prepare(database: Database, url: string, root: string) {
 
 async function main() {
   // --redis: the API's rate limits shared through a Redis of the bench's own (REDIS_URL), as several web processes use them.
+  // --web-processes N: npm start with WEB_PROCESSES=N (several processes on the one port).
   const { values } = parseArgs({
-    options: { seconds: { type: "string", default: "30" }, "exposure-seconds": { type: "string", default: "240" }, redis: { type: "boolean", default: false } },
+    options: {
+      seconds: { type: "string", default: "30" },
+      "exposure-seconds": { type: "string", default: "240" },
+      redis: { type: "boolean", default: false },
+      "web-processes": { type: "string", default: "1" },
+    },
   });
+  const webProcesses = Number(values["web-processes"]);
   const seconds = Number(values.seconds);
   const exposureSeconds = Number(values["exposure-seconds"]);
   const root = await mkdtemp(path.join(os.tmpdir(), "encore-bench-serve-"));
@@ -170,6 +177,7 @@ async function main() {
         DATA_LAKE_DIR: lakeDir,
         NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
         SCHEDULER: "off",
+        WEB_PROCESSES: String(webProcesses),
       },
       port,
       logs.server,
@@ -237,7 +245,7 @@ async function main() {
     const events = await loadEvents(base, key, users, tracks, 10);
     const stored = await database.db.feedbackEvent.count();
     console.log(
-      `\nserving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`,
+      `\n${webProcesses} web process(es); serving ${users.length} users, ${tracks.length} tracks (realistic simulator, seed ${SEED}); GET /api/v1/users/{random}/recommendations?k=20`,
     );
     console.table(results);
     console.log(

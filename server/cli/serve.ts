@@ -2,7 +2,7 @@ import http from "node:http";
 import next from "next";
 import { parseTrustProxy, SERVED_BY_ENCORE } from "../auth/client-ip";
 import { ConfigError, parseEnv } from "../config/env";
-import { onStopRequest } from "./stop-signals";
+import { drainOnStop, superviseWebProcesses } from "./web-processes";
 import { securityHeaders } from "../http/security-headers";
 import { edgeHandler } from "../http/edge";
 import { database } from "../db/client";
@@ -10,10 +10,12 @@ import { database } from "../db/client";
 /**
  * The console's HTTP server: Next.js (and the REST API) behind Encore's edge (server/http/edge.ts),
  * which decides who the client is, refuses malformed requests and bounds bodies. Started by
- * `npm start` (server/cli/start.ts).
+ * `npm start` (server/cli/start.ts) and `npm run web`; with WEB_PROCESSES=N, N of them share the port.
  */
 async function main() {
   const env = parseEnv({ ...process.env, NODE_ENV: "production" });
+  // Next.js is a library here (next()), so each cluster process prepares its own app and listens as one would alone.
+  if (superviseWebProcesses(env.WEB_PROCESSES, (line) => console.log(`[encore] ${line}`))) return;
   const trust = parseTrustProxy(env.TRUST_PROXY);
   process.env[SERVED_BY_ENCORE] = "1";
   const app = next({ dev: false, dir: process.cwd(), hostname: env.HOSTNAME ?? "localhost", port: env.PORT });
@@ -23,13 +25,8 @@ async function main() {
   const server = http.createServer(edgeHandler({ trust, headers: securityHeaders(env.NEXTAUTH_URL), database, next: (req, res) => handle(req, res) }));
   server.listen(env.PORT, env.HOSTNAME);
 
-  // start.ts killed outright: this server does not outlive it either.
-  onStopRequest(() => {
-    // In-flight requests get a few seconds; start.ts waits longer before it kills this process.
-    setTimeout(() => process.exit(0), 5000).unref();
-    server.close(() => void app.close().finally(() => process.exit(0)));
-    server.closeIdleConnections();
-  });
+  // start.ts killed outright: this server does not outlive it either. In-flight requests get a few seconds; start.ts waits longer.
+  drainOnStop(server, () => app.close());
 }
 
 main().catch((error: unknown) => {

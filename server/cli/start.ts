@@ -119,8 +119,11 @@ async function main() {
   }
   const sourceUrl = env.MOOVITAMIX_URL ?? simulator!.url;
   const publicUrl = env.NEXTAUTH_URL ?? `http://localhost:${env.PORT}`;
+  // Several web processes run no job (a run would die with whichever process took the trigger): at least one worker takes them.
+  const oneWorkerByDefault = env.WEB_PROCESSES > 1 && !process.env.WORKERS;
+  const workerCount = oneWorkerByDefault ? 1 : env.WORKERS;
   // With workers, every run goes through the queue to them, whoever triggers it.
-  const jobQueue = env.WORKERS > 0 ? "on" : env.JOB_QUEUE;
+  const jobQueue = workerCount > 0 || env.WEB_PROCESSES > 1 ? "on" : env.JOB_QUEUE;
   const next = serve({
     ...process.env,
     NODE_ENV: "production",
@@ -185,12 +188,17 @@ async function main() {
     log("The simulator's listeners ask this console for recommendations when a simulated day passes.");
   }
   announce(env, runtime);
+  if (env.WEB_PROCESSES > 1) {
+    log(
+      `Serving from ${env.WEB_PROCESSES} web processes on port ${env.PORT}; they run no job${oneWorkerByDefault ? " (WORKERS unset: one worker runs them)" : ""}.`,
+    );
+  }
   jobsDatabase = createDatabase(runtime.url, 12);
   const ledger = jobsDatabase;
   if (jobQueue === "on") {
     // Workers sweep dead runs themselves, and queue them again.
     workers = startWorkers(
-      env.WORKERS,
+      workerCount,
       {
         ...process.env,
         NODE_ENV: "production",

@@ -236,6 +236,19 @@ export const envSchema = z
             "`on`: the console, cron routes and scheduler queue each run in PostgreSQL (pg-boss) for `npm run worker` processes on any machine, instead of running it in the process that started it. `npm run web` turns it on.",
         }),
       ),
+    WEB_PROCESSES: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(1)
+      .meta(
+        doc({
+          group: "Scheduling",
+          description:
+            "`npm start` and `npm run web` serve the console and APIs from this many processes on one port (Node's cluster module). Above 1, `npm start` runs no job in them: runs are queued (JOB_QUEUE=on) for its workers, one at least when WORKERS is unset.",
+        }),
+      ),
     WORKERS: z.coerce
       .number()
       .int()
