@@ -8,8 +8,8 @@ import { drainOnStop, superviseWebProcesses } from "./web-processes";
 // serve.ts without Next.js, for web-processes.test.ts: Encore's edge and REST API on PORT from
 // WEB_PROCESSES processes. Where Next.js would answer, this answers with its pid after `?waitMs=`.
 if (!superviseWebProcesses(Number(process.env.WEB_PROCESSES), (line) => console.log(line))) {
-  // The REST routes the test calls read no table: the pool never connects.
-  const database = createDatabase("postgres://127.0.0.1:1/unused", 1);
+  // Without DATABASE_URL the test calls only routes that read no table: the pool never connects.
+  const database = createDatabase(process.env.DATABASE_URL ?? "postgres://127.0.0.1:1/unused", 2);
   const next = async (req: http.IncomingMessage, res: http.ServerResponse) => {
     await sleep(Number(new URL(req.url!, "http://x").searchParams.get("waitMs") ?? 0));
     res.end(String(process.pid));
