@@ -85,11 +85,12 @@ async function scores(versionId: number, users: number) {
 const rowsOf = async (versionId: number) => database.db.recommendation.count({ where: { versionId } });
 
 describe("retention of batch scores", () => {
-  it("keeps the scores of aliased versions, undecided experiments' and the latest run's; deletes the rest in batches, and a run cut short is finished by the next", async () => {
+  it("keeps the scores of aliased versions, the rollback target, undecided experiments' and the latest run's; deletes the rest in batches, and a run cut short is finished by the next", async () => {
     const earlier = await seedRun(database.db, { pipeline: "train" });
     const latest = await seedRun(database.db, { pipeline: "train" });
     const snap = await snapshot("scores", 0);
-    const [champion, challenger, running, stopped, decided, forgotten] = [
+    const [previous, champion, challenger, running, stopped, decided, forgotten] = [
+      await version(snap.id, earlier.id),
       await version(snap.id, earlier.id),
       await version(snap.id, earlier.id),
       await version(snap.id, earlier.id),
@@ -98,15 +99,17 @@ describe("retention of batch scores", () => {
       await version(snap.id, earlier.id),
     ];
     const own = await version(snap.id, latest.id);
-    for (const v of [champion, challenger, running, stopped, decided, forgotten, own]) await scores(v.id, 7);
+    for (const v of [previous, champion, challenger, running, stopped, decided, forgotten, own]) await scores(v.id, 7);
     await database.db.modelAlias.create({ data: { alias: "champion", versionId: champion.id, updatedBy: "test", reason: "-" } });
+    // The champion replaced `previous`: a rollback returns to it.
+    await database.db.auditLog.create({ data: { action: "model.promote", target: "champion", detail: { from: previous.id, to: champion.id } } });
     await database.db.modelAlias.create({ data: { alias: "challenger", versionId: challenger.id, updatedBy: "test", reason: "-" } });
     await experiment("running", "running", running.id);
     await experiment("stopped", "stopped", stopped.id);
     await experiment("decided", "decided", decided.id);
 
     const kept = await servableVersions(database.db, latest.id);
-    expect(kept).toEqual([champion.id, challenger.id, running.id, stopped.id, own.id]);
+    expect(kept).toEqual([previous.id, champion.id, challenger.id, running.id, stopped.id, own.id]);
 
     // Cut short after the first statement, as a crash or a cancel would: what was deleted stays deleted, the rest is whole.
     const cancel = new AbortController();
@@ -120,7 +123,7 @@ describe("retention of batch scores", () => {
     // 3 + 1 rows, then 3 + 3 + 1: no statement deletes more than its batch.
     expect(batches).toEqual([3, 4, 7, 10, 11]);
     for (const v of [decided, forgotten]) expect(await rowsOf(v.id)).toBe(0);
-    for (const v of [champion, challenger, running, stopped, own]) expect(await rowsOf(v.id)).toBe(7);
+    for (const v of [previous, champion, challenger, running, stopped, own]) expect(await rowsOf(v.id)).toBe(7);
 
     expect(await pruneBatchScores(database, kept)).toEqual({ versions: [], rows: 0 });
   });

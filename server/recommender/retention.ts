@@ -1,20 +1,29 @@
 import type { Database, Db } from "../db/client";
 import type { ObjectStore } from "../storage/store";
+import { NoEarlierChampionError, previousChampion } from "./queries";
 
 /** Rows deleted by one statement: each batch commits on its own, so no transaction holds the table long. */
 export const BATCH_SCORE_ROWS_PER_DELETE = 5000;
 
 /**
- * Versions that can still be served or judged: the aliased ones, those of undecided experiments
- * (draft, running or stopped) and those of the train run `runId` (the latest).
+ * Versions that can still be served or judged: the aliased ones, the champion a rollback returns to
+ * (so it serves from batch scores at once), those of undecided experiments (draft, running or
+ * stopped) and those of the train run `runId` (the latest).
  */
 export async function servableVersions(db: Db, runId: number): Promise<number[]> {
-  const [aliases, variants, own] = await Promise.all([
+  const [aliases, rollbackTarget, variants, own] = await Promise.all([
     db.modelAlias.findMany({ select: { versionId: true } }),
+    previousChampion(db).catch((error: unknown) => (error instanceof NoEarlierChampionError ? null : Promise.reject(error))),
     db.experimentVariant.findMany({ where: { experiment: { status: { not: "decided" } } }, select: { versionId: true } }),
     db.modelVersion.findMany({ where: { runId }, select: { id: true } }),
   ]);
-  return [...new Set([...aliases.map((a) => a.versionId), ...variants.map((v) => v.versionId), ...own.map((v) => v.id)])].sort((a, b) => a - b);
+  const ids = [
+    ...aliases.map((a) => a.versionId),
+    ...(rollbackTarget === null ? [] : [rollbackTarget]),
+    ...variants.map((v) => v.versionId),
+    ...own.map((v) => v.id),
+  ];
+  return [...new Set(ids)].sort((a, b) => a - b);
 }
 
 /**
