@@ -216,6 +216,19 @@ export const envSchema = z
         accepts: "s3:// URL",
       }),
     ),
+    LAKE_KEEP_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(3650)
+      .default(30)
+      .meta(
+        doc({
+          group: "Database and files",
+          description:
+            "Days of raw pages and training snapshots kept; older ones are deleted by the ingest run's `lake-retention` and the train run's `retention` tasks, except the pages a kept run's replay or a kept version's lineage needs and the snapshots of versions whose artefacts are kept. See docs/operations.md.",
+        }),
+      ),
     SCHEDULER: z
       .enum(["on", "off"])
       .default("on")

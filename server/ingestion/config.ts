@@ -11,6 +11,7 @@ export function ingestionConfig(env: Env): IngestionConfig {
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
     taskRetries: env.INGEST_TASK_RETRIES,
+    lakeKeepDays: env.LAKE_KEEP_DAYS,
     fetchPolicy: {
       ...DEFAULT_INGESTION.fetchPolicy,
       timeoutMs: env.INGEST_TIMEOUT_MS,

@@ -81,3 +81,15 @@ export const datasetReads = Object.fromEntries(DATASETS.map((dataset) => [datase
   Dataset,
   ReturnType<typeof taskOutput<typeof readSummary>>
 >;
+
+/** What the lake-retention task deleted: raw pages landed before `cutoffDay`, except those of the runs it had to keep. */
+export const lakeRetentionOutput = taskOutput(
+  "lake-retention",
+  z.object({
+    cutoffDay: z.string(),
+    deletedFiles: count,
+    prunedRuns: z.array(z.number().int()),
+    /** runs whose pages stay whatever their age: the window's, their replays' sources, kept snapshots' ingestions */
+    neededRuns: z.array(z.number().int()),
+  }),
+);

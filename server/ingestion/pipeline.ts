@@ -9,6 +9,9 @@ import { DEFAULT_FETCH_POLICY, type FetchPolicy } from "./http-source";
 import { runFolder } from "./lake";
 import type { Dataset } from "./records";
 import { reconcileRun } from "./reconcile";
+import { lakeRetentionOutput } from "./outputs";
+import { pruneLake, runsNeedingPages } from "./retention";
+import { writeOutput } from "../pipeline/outputs";
 import { publishVanished } from "./vanished";
 import { splitCredentials } from "../lib/redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
@@ -32,6 +35,8 @@ export interface IngestionConfig {
   taskRetries: number;
   /** wait before the first of them, doubled for each next one */
   taskRetryDelayMs: number;
+  /** days of raw pages kept in the lake */
+  lakeKeepDays: number;
 }
 
 export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "store"> = {
@@ -42,6 +47,7 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "store"> = {
   fetchPolicy: DEFAULT_FETCH_POLICY,
   taskRetries: 2,
   taskRetryDelayMs: 30_000,
+  lakeKeepDays: 30,
 };
 
 /** What a run was asked to do; stored as the run's params. */
@@ -90,10 +96,25 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
 /** The task that ends an ingestion's own work: what follows it may rely on published data. */
 export const INGEST_LAST_TASK = "publish";
 
+export const LAKE_RETENTION_TASK = "lake-retention";
+
+/**
+ * Raw pages past the kept days go, once this run published (its own pages are whole and in the window).
+ * Here rather than in training: the ingest run is the one that lands pages every day, and only one runs at a time.
+ */
+async function lakeRetentionTask(ctx: TaskContext, config: IngestionConfig) {
+  const cutoff = new Date(Date.now() - config.lakeKeepDays * 86_400_000);
+  const neededRuns = await runsNeedingPages(ctx.database.db, cutoff);
+  const { deletedFiles, prunedRuns } = await pruneLake(config.store, cutoff, neededRuns);
+  const cutoffDay = cutoff.toISOString().slice(0, 10);
+  ctx.log(`lake: deleted ${deletedFiles} files landed before ${cutoffDay}${prunedRuns.length ? ` by runs ${prunedRuns.join(", ")}` : ""}`);
+  writeOutput(ctx, lakeRetentionOutput, { cutoffDay, deletedFiles, prunedRuns, neededRuns });
+}
+
 /**
  * The daily ingestion: tracks and users at once, then listen_history (which needs both), then a
  * reconciliation proving every source record is in its table or in quarantine, then the data checks,
- * and only then what the run concluded about vanished records.
+ * and only then what the run concluded about vanished records; then the lake's old pages are deleted.
  */
 export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
   const retried = { retries: config.taskRetries, retryDelayMs: config.taskRetryDelayMs };
@@ -127,6 +148,7 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
           ctx.detail({ vanishedPublished: { gone, back } });
         },
       },
+      { name: LAKE_RETENTION_TASK, needs: [INGEST_LAST_TASK], run: (ctx) => lakeRetentionTask(ctx, config) },
     ],
   };
 }

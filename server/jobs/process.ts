@@ -5,6 +5,10 @@ import { runningRunId } from "../pipeline/runner";
 import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
 import type { Job, JobContext, TriggerOutcome } from "./types";
 
+/** Who asked, made unique, so the run this request makes is found by it before any answer. */
+export const taggedBy = (request: TriggerRequest) =>
+  `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
 /**
  * Starts a heavy job (training) in a job process of its own, as `npm run job` would, so its loops never
  * hold the web server's event loop. Answers once the run is recorded (its id), or busy.
@@ -17,7 +21,7 @@ export async function startInJobProcess(job: Job, ctx: JobContext, request: Trig
     });
     if (existing) return { kind: "started", run: existing, deduped: true };
   }
-  const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const by = taggedBy(request);
   const args = ["--import", "tsx", path.join(process.cwd(), "cron", "cli.ts"), job.name, "--trigger", request.trigger, "--by", by];
   if (request.idempotencyKey) args.push("--key", request.idempotencyKey);
   if (request.params?.force === true) args.push("--force");

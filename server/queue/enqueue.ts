@@ -2,7 +2,17 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Job, JobContext, TriggerOutcome } from "../jobs/types";
 import { NothingToRetryError } from "../pipeline/runner";
 import { RunInProgressError, type TriggerRequest } from "../pipeline/types";
-import { RUN_QUEUE, sharedRunQueue, workOutcome } from "./run-queue";
+import { RUN_QUEUE, type RunQueue, sharedRunQueue, type WorkOutcome, workOutcome } from "./run-queue";
+import { taggedBy } from "../jobs/process";
+
+/** The queued work's state, and the worker's answer once it has ended. */
+async function answerTo(queue: RunQueue, id: string, what: string): Promise<{ state?: string; answer?: WorkOutcome }> {
+  const queued = await queue.boss.getJobById(RUN_QUEUE, id);
+  if (!queued || (queued.state !== "completed" && queued.state !== "failed")) return { state: queued?.state };
+  const answer = workOutcome.safeParse(queued.output);
+  if (!answer.success) throw new Error(`the worker could not ${what}: ${JSON.stringify(queued.output)}`);
+  return { state: queued.state, answer: answer.data };
+}
 
 /**
  * Queues a run for a worker and answers once a worker has recorded it (its id), or busy, as a
@@ -18,17 +28,15 @@ export async function startThroughQueue(job: Job, ctx: JobContext, request: Trig
   }
   const queue = await sharedRunQueue(ctx.database);
   // The run names this request, so it is found before the worker answers.
-  const by = `${request.triggeredBy ?? request.trigger} #${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  const by = taggedBy(request);
   const id = await queue.start(job.name, { ...request, triggeredBy: by });
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
     const run = await db.pipelineRun.findFirst({ where: { pipeline: job.pipeline, triggeredBy: by } });
     if (run) return { kind: "started", run, deduped: false };
-    const queued = await queue.boss.getJobById(RUN_QUEUE, id);
-    if (queued && (queued.state === "completed" || queued.state === "failed")) {
-      const answer = workOutcome.safeParse(queued.output);
-      if (!answer.success) throw new Error(`the worker could not start ${job.name}: ${JSON.stringify(queued.output)}`);
-      const { outcome, runId } = answer.data;
+    const { answer } = await answerTo(queue, id, `start ${job.name}`);
+    if (answer) {
+      const { outcome, runId } = answer;
       if (outcome === "busy") return { kind: "busy", error: new RunInProgressError(job.pipeline, runId) };
       if (runId !== null) return { kind: "started", run: await db.pipelineRun.findUniqueOrThrow({ where: { id: runId } }), deduped: true };
     }
@@ -50,16 +58,14 @@ export async function retryThroughQueue(job: Job, ctx: JobContext, runId: number
   const id = await queue.retry(job.name, runId);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline) {
-    const queued = await queue.boss.getJobById(RUN_QUEUE, id);
-    if (queued && (queued.state === "completed" || queued.state === "failed")) {
-      const answer = workOutcome.safeParse(queued.output);
-      if (!answer.success) throw new Error(`the worker could not retry run ${runId}: ${JSON.stringify(queued.output)}`);
-      if (answer.data.outcome === "busy") throw new RunInProgressError(job.pipeline, answer.data.runId);
-      if (answer.data.outcome === "nothing") throw new NothingToRetryError(runId);
+    const { state, answer } = await answerTo(queue, id, `retry run ${runId}`);
+    if (answer) {
+      if (answer.outcome === "busy") throw new RunInProgressError(job.pipeline, answer.runId);
+      if (answer.outcome === "nothing") throw new NothingToRetryError(runId);
       return;
     }
     const run = await db.pipelineRun.findUniqueOrThrow({ where: { id: runId }, select: { status: true } });
-    if (queued?.state === "active" && run.status === "running") return;
+    if (state === "active" && run.status === "running") return;
     await sleep(100);
   }
   await queue.boss.cancel(RUN_QUEUE, id).catch(() => undefined);

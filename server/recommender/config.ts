@@ -11,6 +11,7 @@ export function trainConfig(env: Env): TrainConfig {
     promotionMargin: env.PROMOTION_MARGIN,
     guardrailDrop: env.PROMOTION_GUARDRAIL_DROP,
     keepArtefacts: env.MODEL_ARTEFACTS_KEEP,
+    keepSnapshotDays: env.LAKE_KEEP_DAYS,
   };
 }
 

@@ -49,3 +49,11 @@ export const promoteOutput = taskOutput(
 export const scoreOutput = taskOutput("score", z.object({ scoredVersion: z.number().int().positive(), users: z.number().int().nonnegative() }));
 /** The alias the run's best candidate got; `championChanged`: it was to be champion, but someone changed the champion during the run. */
 export const publishOutput = taskOutput("publish", z.object({ alias: z.enum(["champion", "challenger"]), championChanged: z.boolean().optional() }));
+/** What the retention task deleted: batch scores of versions nothing serves or judges, snapshot files no kept version needs. */
+export const retentionOutput = taskOutput(
+  "retention",
+  z.object({
+    batchScores: z.object({ keptVersions: z.array(z.number().int()), prunedVersions: z.array(z.number().int()), rows: z.number().int().nonnegative() }),
+    snapshots: z.object({ kept: z.number().int().nonnegative(), deleted: z.number().int().nonnegative() }),
+  }),
+);

@@ -9,6 +9,7 @@ import {
   promoteOutput,
   publishOutput,
   registerOutput,
+  retentionOutput,
   scoreOutput,
   snapshotOutput,
   versionTrainingSchema,
@@ -23,6 +24,7 @@ import { evaluationSchema, versionEvaluation, versionNdcg10 } from "./evaluate";
 import { hybridModel, tuneWeights } from "./families/hybrid";
 import { FAMILIES, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
+import { pruneBatchScores, pruneSnapshots, servableVersions } from "./retention";
 import { batchScore, type ScoreHelper } from "./scoring";
 import { BASE_FAMILIES, familyDefinition } from "./families/index";
 import { TrainSession } from "./session";
@@ -47,6 +49,8 @@ export interface TrainConfig {
   guardrailDrop: number;
   /** artefacts kept on disk (aliased versions always are) */
   keepArtefacts: number;
+  /** days snapshot files are kept (those of versions whose artefact is kept always are) */
+  keepSnapshotDays: number;
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
@@ -56,6 +60,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
   promotionMargin: 0.01,
   guardrailDrop: 0.1,
   keepArtefacts: 20,
+  keepSnapshotDays: 30,
 };
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
@@ -387,8 +392,28 @@ async function publishTask(ctx: TaskContext, config: TrainConfig) {
 }
 
 /**
+ * After publish, so that what it keeps follows the aliases this run set and the artefacts it pruned:
+ * deletes the batch scores no served or judged version needs, and the snapshot files past
+ * `keepSnapshotDays` that no kept version was trained on. Idempotent: a retry finishes what a crash left.
+ */
+async function retentionTask(ctx: TaskContext, config: TrainConfig) {
+  const kept = await servableVersions(ctx.database.db, ctx.run.id);
+  const scores = await pruneBatchScores(ctx.database, kept, { signal: ctx.signal, onDeleted: (rows) => ctx.progress(rows, null) });
+  ctx.log(`batch scores: kept versions ${kept.join(", ") || "none"}; deleted ${scores.rows} rows of versions ${scores.versions.join(", ") || "none"}`);
+  const cutoff = new Date(Date.now() - config.keepSnapshotDays * 86_400_000);
+  const snapshots = await pruneSnapshots(ctx.database.db, config.store, cutoff, ctx.run.id);
+  ctx.log(
+    `snapshots: kept ${snapshots.kept} files, deleted ${snapshots.deleted.length}${snapshots.deleted.length ? ` (${snapshots.deleted.join(", ")})` : ""}`,
+  );
+  writeOutput(ctx, retentionOutput, {
+    batchScores: { keptVersions: kept, prunedVersions: scores.versions, rows: scores.rows },
+    snapshots: { kept: snapshots.kept, deleted: snapshots.deleted.length },
+  });
+}
+
+/**
  * The train pipeline: snapshot → one task per family (a failing family leaves the others) → register
- * → promote (decide) → score → publish (when everything else succeeded). The data gate in the
+ * → promote (decide) → score → publish (when everything else succeeded) → retention. The data gate in the
  * snapshot task skips the whole run when the data is not fit.
  */
 export function trainPipeline(config: TrainConfig): PipelineDefinition {
@@ -409,6 +434,7 @@ export function trainPipeline(config: TrainConfig): PipelineDefinition {
       { name: "promote", needs: ["register"], run: (ctx) => promoteTask(ctx, config, session) },
       { name: "score", needs: ["promote"], run: (ctx) => scoreTask(ctx, config, session) },
       { name: "publish", needs: ["snapshot", ...families, "register", "promote", "score"], run: (ctx) => publishTask(ctx, config) },
+      { name: "retention", needs: ["publish"], run: (ctx) => retentionTask(ctx, config) },
     ],
   };
 }

@@ -19,6 +19,8 @@ import { openStore } from "../storage/open";
 import type { RunObserver } from "../pipeline/types";
 import { als } from "./families/als";
 import { trainingSteps } from "./train-family";
+import { readOutput } from "../pipeline/outputs";
+import { retentionOutput } from "./outputs";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -124,6 +126,12 @@ describe("the train pipeline", () => {
       `encore_champion_offline_metric{version="${champion.versionId}",family="${champion.version.family}",metric="ndcg10"} ${ndcg(champion.version.metrics)}`,
     );
     expect(scraped).toMatch(/encore_champion_age_seconds \d/);
+    // Retention ran last: the run's own versions keep their scores, its snapshot its file.
+    expect(tasks.retention?.status).toBe("success");
+    expect(await readOutput(database.db, run.id, retentionOutput)).toEqual({
+      batchScores: { keptVersions: versions.map((v) => v.id), prunedVersions: [], rows: 0 },
+      snapshots: { kept: 1, deleted: 0 },
+    });
   }, 120_000);
 
   it("training again on the same data, code and seed is skipped as nothing new; forced, it gives the same metrics, and the same model is not promoted over itself", async () => {
