@@ -1,4 +1,5 @@
 import { TRPCError } from "@trpc/server";
+import { seedVersion } from "../testing/ledger";
 import { getHTTPStatusCodeFromError } from "@trpc/server/http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Role } from "../db/generated/enums";
@@ -17,20 +18,7 @@ beforeAll(async () => {
   database = await createTestDatabase();
   const { db } = database;
   const snapshot = await db.trainSnapshot.create({ data: { users: 0, tracks: 0, listens: 0, pairs: 0, digest: "-", path: "-", bytes: 0 } });
-  const version = () =>
-    db.modelVersion.create({
-      data: {
-        family: "popularity",
-        params: {},
-        codeVersion: "test",
-        snapshotId: snapshot.id,
-        metrics: {},
-        baselineMetrics: {},
-        training: {},
-        artefactDigest: "-",
-        artefactBytes: 0,
-      },
-    });
+  const version = () => seedVersion(db, snapshot.id);
   versionA = (await version()).id;
   versionB = (await version()).id;
   for (const role of ["operator", "admin"] as const)

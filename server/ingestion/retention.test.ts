@@ -5,7 +5,7 @@ import { openStore } from "../storage/open";
 import type { ObjectStore } from "../storage/store";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, tableCounts, tempLake, testConfig } from "../testing/ingestion";
-import { seedRun } from "../testing/ledger";
+import { seedRun, seedVersion } from "../testing/ledger";
 import { startS3Server, type TestS3Server } from "../testing/s3-server";
 import { lakeRetentionOutput } from "./outputs";
 import { pruneLake, runsNeedingPages } from "./retention";
@@ -39,20 +39,7 @@ async function snapshotAfter(ingestionRunId: number, artefactPruned: boolean) {
   const snapshot = await database.db.trainSnapshot.create({
     data: { createdAt: daysAgo(90), ingestionRunId, users: 1, tracks: 1, listens: 1, pairs: 1, digest: "-", path: "/nowhere", bytes: 1 },
   });
-  await database.db.modelVersion.create({
-    data: {
-      family: "popularity",
-      params: {},
-      codeVersion: "test",
-      snapshotId: snapshot.id,
-      metrics: {},
-      baselineMetrics: {},
-      training: {},
-      artefactDigest: "-",
-      artefactBytes: 0,
-      artefactPrunedAt: artefactPruned ? new Date() : null,
-    },
-  });
+  await seedVersion(database.db, snapshot.id, { artefactPrunedAt: artefactPruned ? new Date() : null });
 }
 
 /** The runs that have pages in the lake. */

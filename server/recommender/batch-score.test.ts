@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedVersion } from "../testing/ledger";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { ingest, startTestSimulator, tempLake, testConfig } from "../testing/ingestion";
 import type { Csr } from "./csr";
@@ -30,19 +31,7 @@ beforeAll(async () => {
   snapshot = taken.snapshot;
   matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
   model = itemKnnModel(snapshot.trackIds, await itemNeighbours(matrix, 50, 10, unpaced()), {});
-  const version = await database.db.modelVersion.create({
-    data: {
-      family: "item_knn",
-      params: {},
-      codeVersion: "test",
-      snapshotId: taken.row.id,
-      metrics: {},
-      baselineMetrics: {},
-      training: {},
-      artefactDigest: "-",
-      artefactBytes: 0,
-    },
-  });
+  const version = await seedVersion(database.db, taken.row.id, { family: "item_knn" });
   versionId = version.id;
 });
 afterAll(async () => {

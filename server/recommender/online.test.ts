@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { seedVersion } from "../testing/ledger";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { parseEnv } from "../config/env";
 import { readOutput } from "../pipeline/outputs";
@@ -17,19 +18,7 @@ async function championTrainedUntil(newest: Date) {
   const snapshot = await database.db.trainSnapshot.create({
     data: { newestListenAt: newest, users: 1, tracks: 3, listens: 2, pairs: 2, digest: "d", path: "p", bytes: 1 },
   });
-  const version = await database.db.modelVersion.create({
-    data: {
-      family: "popularity",
-      params: {},
-      codeVersion: "c",
-      snapshotId: snapshot.id,
-      metrics: { overall: { "ndcg@10": 0.5 } },
-      baselineMetrics: {},
-      training: {},
-      artefactDigest: "a",
-      artefactBytes: 1,
-    },
-  });
+  const version = await seedVersion(database.db, snapshot.id, { metrics: { overall: { "ndcg@10": 0.5 } } });
   await database.db.modelAlias.create({ data: { alias: "champion", versionId: version.id, updatedBy: "test", reason: "test" } });
   await database.db.recommendation.create({ data: { versionId: version.id, userId: 1, trackIds: [30, 40], scores: [2, 1], reasons: [] } });
 }

@@ -4,7 +4,7 @@ import { openStore } from "../storage/open";
 import type { ObjectStore } from "../storage/store";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { tempLake } from "../testing/ingestion";
-import { seedRun } from "../testing/ledger";
+import { seedRun, seedVersion } from "../testing/ledger";
 import { pruneBatchScores, pruneSnapshots, servableVersions } from "./retention";
 
 let database: TestDatabase;
@@ -43,21 +43,7 @@ async function snapshot(name: string, daysAgo: number, runId: number | null = nu
 }
 
 const version = (snapshotId: number, runId: number, pruned = false) =>
-  database.db.modelVersion.create({
-    data: {
-      family: "popularity",
-      params: {},
-      codeVersion: "test",
-      snapshotId,
-      runId,
-      metrics: {},
-      baselineMetrics: {},
-      training: {},
-      artefactDigest: "-",
-      artefactBytes: 0,
-      artefactPrunedAt: pruned ? new Date() : null,
-    },
-  });
+  seedVersion(database.db, snapshotId, { runId, artefactPrunedAt: pruned ? new Date() : null });
 
 async function experiment(key: string, status: ExperimentStatus, versionId: number) {
   await database.db.experiment.create({

@@ -47,3 +47,21 @@ export function seedRun(
 
 export const datasetTasks = (rows: { tracks: number; users: number; listen_history: number }): SeedTask[] =>
   Object.entries(rows).map(([task, rowsFetched]) => ({ task, rowsFetched }));
+
+/** A model version written straight into the registry, with no evaluation or artefact unless given. */
+export function seedVersion(db: Db, snapshotId: number, overrides: Partial<Prisma.ModelVersionUncheckedCreateInput> = {}) {
+  return db.modelVersion.create({
+    data: {
+      family: "popularity",
+      params: {},
+      codeVersion: "test",
+      snapshotId,
+      metrics: {},
+      baselineMetrics: {},
+      training: {},
+      artefactDigest: "-",
+      artefactBytes: 0,
+      ...overrides,
+    },
+  });
+}
