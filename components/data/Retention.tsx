@@ -139,7 +139,7 @@ function TrainFigures({ output }: { output: TrainOutput }) {
           </>
         )}
       </dd>
-      <dt>Batch scores kept</dt>
+      <dt>Scores kept for</dt>
       <dd>
         <IdLinks ids={batchScores.keptVersions} path="/models" word="version" />
       </dd>
@@ -279,7 +279,7 @@ export function Retention({ report }: { report: Report }) {
                 <tbody>
                   {[...lake.stored.value.days].reverse().map((d) => (
                     <tr key={d.day}>
-                      <td>{d.day}</td>
+                      <td style={{ whiteSpace: "nowrap" }}>{d.day}</td>
                       <td>{d.files.toLocaleString("en")}</td>
                       <td>{formatSize(d.bytes)}</td>
                       <td>
