@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { displayZone, formatTime, formatUtc } from "./format";
+import { displayZone, formatSize, formatTime, formatUtc } from "./format";
 
 describe("times", () => {
   const at = new Date("2026-12-02T04:22:59.900Z");
@@ -15,5 +15,15 @@ describe("times", () => {
     expect(displayZone("Asia/Kolkata")).toBe("Asia/Kolkata");
     expect(displayZone("Mars/Olympus")).toBe("UTC");
     expect(displayZone(undefined)).toBe("UTC");
+  });
+});
+
+describe("sizes", () => {
+  it("are in binary units, a decimal below 10", () => {
+    expect(formatSize(0)).toBe("0 B");
+    expect(formatSize(1023)).toBe("1023 B");
+    expect(formatSize(3482)).toBe("3.4 KB");
+    expect(formatSize(18 * 2 ** 20 + 400_000)).toBe("18 MB");
+    expect(formatSize(1.25 * 2 ** 30)).toBe("1.3 GB");
   });
 });

@@ -66,6 +66,18 @@ export function formatBytes(bytes: bigint | number | null | undefined): string {
   return `${Math.round(Number(bytes) / 2 ** 20)} MB`;
 }
 
+/** A stored size in binary units, fine enough for a small lake: "512 B", "3.4 KB", "18 MB", "1.2 GB". */
+export function formatSize(bytes: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 || value >= 10 ? Math.round(value) : value.toFixed(1)} ${units[unit]}`;
+}
+
 export const formatPercent = (share: number | null) => (share === null ? "—" : `${(share * 100).toFixed(1)}%`);
 
 export const secondsBetween = (start: Date | null, end: Date | null) => (start && end ? (end.getTime() - start.getTime()) / 1000 : null);

@@ -76,6 +76,7 @@ test("every page of the console is axe-clean (WCAG 2.1 A/AA) and no wider than a
     "/data?tab=listen_history",
     "/data?tab=quarantine",
     "/data?tab=vanished",
+    "/data?tab=retention",
     "/models",
     `/models/${champion}`,
     `/models/${other}`,

@@ -6,6 +6,12 @@ import { DATASETS } from "./records";
 /** A landed file's key: `<dataset>/<YYYY-MM-DD>/run-<id>/<file>`. */
 const LANDED_KEY = /^[^/]+\/(\d{4}-\d{2}-\d{2})\/run-(\d+)\/[^/]+$/;
 
+/** The day and run a landed file's key names; null for a key outside the lake's layout. */
+export function landedFile(key: string): { day: string; runId: number } | null {
+  const match = LANDED_KEY.exec(key);
+  return match ? { day: match[1]!, runId: Number(match[2]) } : null;
+}
+
 /**
  * Ingest runs whose pages must stay whatever their age: the runs of the window (started after
  * `cutoff`) and the ingestions that kept snapshots were taken after (a kept version's lineage),
@@ -36,11 +42,11 @@ export async function pruneLake(store: ObjectStore, cutoff: Date, needed: number
   let deletedFiles = 0;
   for (const dataset of DATASETS) {
     for (const key of await store.list(`${dataset}/`)) {
-      const match = LANDED_KEY.exec(key);
-      if (!match || match[1]! >= cutoffDay || keep.has(Number(match[2]))) continue;
+      const landed = landedFile(key);
+      if (!landed || landed.day >= cutoffDay || keep.has(landed.runId)) continue;
       await store.delete(key);
       deletedFiles++;
-      pruned.add(Number(match[2]));
+      pruned.add(landed.runId);
     }
   }
   return { deletedFiles, prunedRuns: [...pruned].sort((a, b) => a - b) };

@@ -1,15 +1,17 @@
-import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { PRIVATE_DIR, PRIVATE_FILE } from "../runtime/private-files";
-import { MissingObjectError, type ObjectStore } from "./store";
+import { MissingObjectError, type ObjectStore, type StoredObject } from "./store";
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === "ENOENT";
+const isNotEmpty = (error: unknown) => ["ENOTEMPTY", "EEXIST"].includes((error as NodeJS.ErrnoException).code ?? "");
 
 /**
  * A folder on this machine (`npm start`'s default): a key is a file under the root, folders 0700
  * and files 0600. A put writes `<key>.partial` and renames it when whole; a body that fails leaves
- * the `.partial` file with what it had, which the lake reads back to resume a crashed try.
+ * the `.partial` file with what it had, which the lake reads back to resume a crashed try. A delete
+ * removes the folders it leaves empty, so the lake's retention leaves no empty day folders behind.
  */
 export class LocalStore implements ObjectStore {
   readonly root: string;
@@ -39,8 +41,7 @@ export class LocalStore implements ObjectStore {
   async put(key: string, body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ bytes: number }> {
     const file = this.file(key);
     const partial = `${file}.partial`;
-    await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
-    const handle = await open(partial, "w", PRIVATE_FILE);
+    const handle = await this.create(partial);
     let bytes = 0;
     try {
       // Each write awaited: what the body gave before failing is on disk in the .partial file.
@@ -87,7 +88,35 @@ export class LocalStore implements ObjectStore {
       .sort();
   }
 
+  async listSizes(prefix: string): Promise<StoredObject[]> {
+    const sized = await Promise.all((await this.list(prefix)).map(async (key) => ({ key, size: await this.stat(key) })));
+    // A file gone between the listing and its stat (a .partial renamed, a delete) is no longer stored.
+    return sized.flatMap(({ key, size }) => (size ? [{ key, bytes: size.bytes }] : []));
+  }
+
   async delete(key: string): Promise<void> {
-    await rm(this.file(key), { force: true });
+    const file = this.file(key);
+    await rm(file, { force: true });
+    // Up to the root and no further, stopping at the first folder that still holds something.
+    for (let folder = path.dirname(file); folder !== this.root && folder.startsWith(`${this.root}${path.sep}`); folder = path.dirname(folder)) {
+      try {
+        await rmdir(folder);
+      } catch (error) {
+        if (isNotEmpty(error)) return;
+        if (!isMissing(error)) throw error;
+      }
+    }
+  }
+
+  /** Opens `file` for writing in its folder, made again when a delete of its last object removed it meanwhile. */
+  private async create(file: string) {
+    for (let attempt = 1; ; attempt++) {
+      await mkdir(path.dirname(file), { recursive: true, mode: PRIVATE_DIR });
+      try {
+        return await open(file, "w", PRIVATE_FILE);
+      } catch (error) {
+        if (!isMissing(error) || attempt === 3) throw error;
+      }
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { Readable } from "node:stream";
-import { MissingObjectError, type ObjectStore } from "./store";
+import { MissingObjectError, type ObjectStore, type StoredObject } from "./store";
 
 /** 8 MiB parts, two in flight: an upload holds about 16 MiB whatever the object's size (S3 allows 10,000 parts: 80 GB). */
 const PART_BYTES = 8 * 1024 * 1024;
@@ -114,15 +114,19 @@ export class S3Store implements ObjectStore {
   }
 
   async list(prefix: string): Promise<string[]> {
+    return (await this.listSizes(prefix)).map((object) => object.key);
+  }
+
+  async listSizes(prefix: string): Promise<StoredObject[]> {
     const { sdk, client } = await this.sdk();
-    const keys: string[] = [];
+    const objects: StoredObject[] = [];
     let token: string | undefined;
     do {
       const page = await client.send(new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.objectKey(prefix), ContinuationToken: token }));
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key.slice(this.prefix.length));
+      for (const object of page.Contents ?? []) if (object.Key) objects.push({ key: object.Key.slice(this.prefix.length), bytes: object.Size ?? 0 });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return keys.sort();
+    return objects.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
   async delete(key: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readFile, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startS3Server, type TestS3Server } from "../testing/s3-server";
@@ -49,6 +49,18 @@ describe.each(stores)("the store on %s", (_, storeOf) => {
     expect(await store.list("users/")).toEqual(["users/2026-11-27/run-7/try1-pass1.jsonl.gz", "users/2026-11-28/run-8/manifest-try001.json.gz"]);
     expect(await store.list("nothing/")).toEqual([]);
     expect(store.keyOf(store.locate("tracks/2026-11-27/run-7/try1-pass1.jsonl.gz"))).toBe("tracks/2026-11-27/run-7/try1-pass1.jsonl.gz");
+  });
+
+  it("lists keys with their sizes in one listing", async () => {
+    const store = storeOf();
+    await store.put("sized/a", chunks("12345"));
+    await store.put("sized/b/c", chunks("123"));
+    await store.put("sizedother", chunks("1"));
+    expect(await store.listSizes("sized/")).toEqual([
+      { key: "sized/a", bytes: 5 },
+      { key: "sized/b/c", bytes: 3 },
+    ]);
+    expect(await store.listSizes("nothing/")).toEqual([]);
   });
 
   it("says which object is missing, and deletes", async () => {
@@ -106,6 +118,25 @@ describe("the local store", () => {
     }
     await expect(store.put("users/2026-11-29/run-9/try2-pass1.jsonl.gz", crashing())).rejects.toThrow("crash");
     expect(await readFile(`${lake.dir}/users/2026-11-29/run-9/try2-pass1.jsonl.gz.partial`, "utf8")).toBe("first page\n");
+  });
+
+  it("removes the folders a delete leaves empty, up to the root, and no folder that still holds something", async () => {
+    const root = `${lake.dir}/pruned`;
+    const store = new LocalStore(root);
+    await store.put("tracks/2026-10-01/run-3/try1-pass1.jsonl.gz", chunks("a"));
+    await store.put("tracks/2026-10-01/run-3/try1-pass2.jsonl.gz", chunks("b"));
+    await store.put("tracks/2026-10-01/run-4/try1-pass1.jsonl.gz", chunks("c"));
+    const day = `${root}/tracks/2026-10-01`;
+    await store.delete("tracks/2026-10-01/run-3/try1-pass1.jsonl.gz");
+    expect((await readdir(`${day}/run-3`)).sort()).toEqual(["try1-pass2.jsonl.gz"]);
+    await store.delete("tracks/2026-10-01/run-3/try1-pass2.jsonl.gz");
+    expect(await readdir(day)).toEqual(["run-4"]);
+    await store.delete("tracks/2026-10-01/run-4/try1-pass1.jsonl.gz");
+    await expect(stat(day)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await readdir(root)).toEqual([]);
+    // The folders come back with the next put.
+    await store.put("tracks/2026-10-01/run-5/try1-pass1.jsonl.gz", chunks("d"));
+    expect(await store.list("tracks/")).toEqual(["tracks/2026-10-01/run-5/try1-pass1.jsonl.gz"]);
   });
 
   it("reads a row's absolute path from outside its folder (a row written under another DATA_LAKE_DIR)", () => {

@@ -19,8 +19,15 @@ export interface ObjectStore {
   stat(key: string): Promise<{ bytes: number } | null>;
   /** Every key that starts with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /** The same keys with their sizes, in one listing (no request per object on S3). */
+  listSizes(prefix: string): Promise<StoredObject[]>;
   /** Removes the object; nothing happens when there is none. */
   delete(key: string): Promise<void>;
+}
+
+export interface StoredObject {
+  key: string;
+  bytes: number;
 }
 
 export class MissingObjectError extends Error {

@@ -6,6 +6,7 @@ export interface SeedTask {
   status?: TaskStatus;
   rowsFetched?: number;
   details?: Prisma.InputJsonValue;
+  error?: string;
 }
 
 /** A run written straight into the ledger, as if it had happened. */
@@ -31,15 +32,20 @@ export function seedRun(
       startedAt,
       finishedAt,
       tasks: {
-        create: tasks.map((t) => ({
-          task: t.task,
-          tryNumber: 1,
-          status: t.status ?? "success",
-          rowsFetched: t.rowsFetched ?? 0,
-          details: t.details ?? {},
-          startedAt,
-          finishedAt,
-        })),
+        create: tasks.map((t) => {
+          // As the runner leaves them: a task that never started has no times.
+          const started = t.status !== "queued" && t.status !== "skipped";
+          return {
+            task: t.task,
+            tryNumber: 1,
+            status: t.status ?? "success",
+            rowsFetched: t.rowsFetched ?? 0,
+            details: t.details ?? {},
+            error: t.error,
+            startedAt: started ? startedAt : null,
+            finishedAt: started ? finishedAt : null,
+          };
+        }),
       },
     },
   });

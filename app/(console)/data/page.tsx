@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { QuarantinedRecords } from "@/components/data/QuarantinedRecords";
+import { Retention } from "@/components/data/Retention";
 
 import { EmptyState, PageHead } from "@/components/layout/EmptyState";
 import { FilterSelect } from "@/components/layout/FilterSelect";
@@ -17,7 +18,7 @@ import { Time } from "@/components/layout/TimeZone";
 
 export const metadata: Metadata = { title: "Data" };
 
-const TABS = [...DATASETS, "quarantine", "vanished"] as const;
+const TABS = [...DATASETS, "quarantine", "vanished", "retention"] as const;
 const positive = z.coerce.number().int().positive().max(INT4_MAX).optional().catch(undefined);
 const params = z.object({
   tab: z.enum(TABS).catch("tracks").default("tracks"),
@@ -47,7 +48,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
 
   return (
     <>
-      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, and what the source no longer serves." />
+      <PageHead title="Data" subtitle="What ingestion loaded, what it quarantined, what the source no longer serves, and what retention keeps." />
       <nav className="tabs" aria-label="Datasets">
         {TABS.map((t) => (
           <Link key={t} href={`/data?tab=${t}`} aria-current={query.tab === t ? "page" : undefined}>
@@ -123,6 +124,7 @@ export default async function DataPage({ searchParams }: { searchParams: Promise
           params={{ tab: "vanished", dataset: query.dataset }}
         />
       )}
+      {query.tab === "retention" && <Retention report={await caller.data.retention()} />}
     </>
   );
 }

@@ -1,5 +1,9 @@
 import { z } from "zod";
+import { env } from "../../config/env";
 import { browseHistories, browseTracks, browseUsers, browseVanished } from "../../data/browse";
+import { retentionReport } from "../../data/retention";
+import { ingestionConfig } from "../../ingestion/config";
+import { trainConfig } from "../../recommender/config";
 import { DATASETS } from "../../ingestion/records";
 import { createTRPCRouter, signedInProcedure } from "../init";
 import { paging, recordId, text } from "../inputs";
@@ -15,4 +19,12 @@ export const dataRouter = createTRPCRouter({
   vanished: signedInProcedure
     .input(z.object({ dataset: z.enum(DATASETS).optional(), ...paging }))
     .query(({ ctx, input }) => browseVanished(ctx.db, input, input)),
+  /** The policy, what the retention tasks did last, and what the lake, the snapshots and the batch scores hold now. */
+  retention: signedInProcedure.query(({ ctx }) => {
+    const ingestion = ingestionConfig(env());
+    return retentionReport(ctx.database, ingestion.store, {
+      lakeKeepDays: ingestion.lakeKeepDays,
+      snapshotKeepDays: trainConfig(env()).keepSnapshotDays,
+    });
+  }),
 });
