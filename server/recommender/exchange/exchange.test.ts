@@ -258,6 +258,14 @@ describe("factors handed back", () => {
     });
   }
 
+  it("are refused when retention deleted the snapshot's file", async () => {
+    const gone = await database.db.trainSnapshot.create({
+      data: { users: 1, tracks: 1, listens: 1, pairs: 1, digest: "1".repeat(64), path: store.locate("snapshots/gone.snap"), bytes: 1 },
+    });
+    const source = await handBack("handback/gone", { manifest: { snapshot: { id: gone.id, digest: gone.digest } } });
+    await expect(importFactors(database, store, source, USERS)).rejects.toThrow(/Snapshot \d+'s file is gone \(retention deletes files past LAKE_KEEP_DAYS\)/);
+  });
+
   it("are refused without the test-split factors, which the reported metrics need", async () => {
     const source = await handBack("handback/no-test");
     await store.delete(keyIn(source.prefix, FACTOR_FILES.testItems));

@@ -1,5 +1,6 @@
 import type { ColumnSource } from "hyparquet-writer";
 import type { Database } from "../../db/client";
+import type { TrainSnapshot } from "../../db/generated/client";
 import type { ObjectStore } from "../../storage/store";
 import type { Csr } from "../csr";
 import { loadSnapshot, type Snapshot } from "../snapshot";
@@ -101,6 +102,16 @@ export async function exportSnapshot(
   seed: number,
 ): Promise<ExportManifest> {
   const { row, snapshot } = await loadSnapshot(database, snapshotStore, snapshotId);
+  return writeExport(row, snapshot, out, seed);
+}
+
+/** The export's files and manifest from a snapshot in memory and its row. */
+export async function writeExport(
+  row: Pick<TrainSnapshot, "id" | "digest" | "createdAt" | "newestListenAt" | "ingestionRunId">,
+  snapshot: Snapshot,
+  out: { store: ObjectStore; prefix: string },
+  seed: number,
+): Promise<ExportManifest> {
   // The same call the train session makes, so held_out is Encore's test split for this seed.
   const { test } = holdOut(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length, seed);
   const heldOut = heldOutListens(snapshot, test);

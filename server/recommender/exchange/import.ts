@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Database } from "../../db/client";
 import { readJson, writeJson } from "../../db/json";
 import { DomainError } from "../../domain/errors";
-import type { ObjectStore } from "../../storage/store";
+import { MissingObjectError, type ObjectStore } from "../../storage/store";
 import { saveArtefact } from "../artefacts";
 import { evaluationSchema, type Evaluation } from "../evaluate";
 import { als, alsModel } from "../families/als";
@@ -138,7 +138,13 @@ export async function importFactors(
     throw new FactorsRejectedError(
       `The factors were trained on data with digest ${manifest.snapshot.digest.slice(0, 12)}…, but snapshot ${row.id} has ${row.digest.slice(0, 12)}…: export the snapshot again and train on that export.`,
     );
-  const { snapshot } = await loadSnapshot(database, store, row.id);
+  const { snapshot } = await loadSnapshot(database, store, row.id).catch((error: unknown) => {
+    if (error instanceof MissingObjectError)
+      throw new FactorsRejectedError(
+        `Snapshot ${row.id}'s file is gone (retention deletes files past LAKE_KEEP_DAYS): ${error.message}. Export a newer snapshot and train on that.`,
+      );
+    throw error;
+  });
   const f = manifest.params.factors;
   const catalogue = `snapshot ${row.id}'s catalogue`;
   const final = await readFactors(source, FACTOR_FILES.items, "track_id", snapshot.trackIds, f, catalogue);
