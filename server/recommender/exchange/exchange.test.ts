@@ -1,3 +1,4 @@
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TrainSnapshot } from "../../db/generated/client";
 import { Random } from "../../lib/random";
@@ -5,6 +6,7 @@ import { openStore } from "../../storage/open";
 import type { ObjectStore } from "../../storage/store";
 import { createTestDatabase, type TestDatabase } from "../../testing/database";
 import { tempLake } from "../../testing/ingestion";
+import { startS3Server } from "../../testing/s3-server";
 import { loadArtefact } from "../artefacts";
 import { writeContentAddressed } from "../binary";
 import { historyOf } from "../evaluate";
@@ -19,6 +21,7 @@ import { trainFamily, type FamilyTraining } from "../train-family";
 import { EXPORT_FILES, exportManifestSchema, FACTOR_FILES, FACTORS_SCHEMA, type FactorsManifest } from "./contract";
 import { exportSnapshot, keyIn } from "./export";
 import { FactorsRejectedError, importFactors } from "./import";
+import { exchangeLocation } from "./location";
 import { column, putParquet, readParquetRows, schemaOf } from "./parquet";
 
 let database: TestDatabase;
@@ -88,6 +91,7 @@ afterAll(async () => {
 
 /** Rows of (id, factors) as a trainer writes them; `ids` may carry bigints, as pandas' int64 columns do. */
 async function writeFactors(
+  target: ObjectStore,
   prefix: string,
   file: string,
   idColumn: string,
@@ -100,7 +104,7 @@ async function writeFactors(
     wide ? { name: idColumn, type: "INT64", repetition_type: "REQUIRED" } : column.int32(idColumn),
     column.list("factors", { name: "element", type: element, repetition_type: "REQUIRED" }),
   ]);
-  await putParquet(store, keyIn(prefix, file), schema, [
+  await putParquet(target, keyIn(prefix, file), schema, [
     [
       { name: idColumn, data: wide ? ids : Int32Array.from(ids as number[]) },
       { name: "factors", data: factors },
@@ -111,7 +115,11 @@ async function writeFactors(
 const rowsOf = (items: Float32Array, f: number) => Array.from({ length: items.length / f }, (_, i) => Array.from(items.subarray(i * f, (i + 1) * f)));
 
 /** Encore's fit in the contract's format: item factors of the final and test fits, user factors folded in from their listens. */
-async function handBack(prefix: string, change: { manifest?: Partial<FactorsManifest>; items?: (ids: number[], rows: number[][]) => void } = {}) {
+async function handBack(
+  prefix: string,
+  change: { manifest?: Partial<FactorsManifest>; items?: (ids: number[], rows: number[][]) => void } = {},
+  target: ObjectStore = store,
+) {
   const p = encore.params;
   const f = p.factors!;
   const final = encore.models.final.artefact().arrays.items as Float32Array;
@@ -119,12 +127,12 @@ async function handBack(prefix: string, change: { manifest?: Partial<FactorsMani
   const trackIds = Array.from(snapshot.trackIds);
   const items = rowsOf(final, f);
   change.items?.(trackIds, items);
-  await writeFactors(prefix, FACTOR_FILES.items, "track_id", trackIds, items);
-  await writeFactors(prefix, FACTOR_FILES.testItems, "track_id", Array.from(snapshot.trackIds), rowsOf(test, f));
+  await writeFactors(target, prefix, FACTOR_FILES.items, "track_id", trackIds, items);
+  await writeFactors(target, prefix, FACTOR_FILES.testItems, "track_id", Array.from(snapshot.trackIds), rowsOf(test, f));
   const yty = gram(final, snapshot.trackIds.length, f, p.regularization!);
   const users = Array.from(snapshot.userIds, (_, u) => Array.from(foldIn(final, yty, f, p.alpha!, historyOf(session.final.data.matrix, u)).x));
   // As pandas writes them: int64 ids, float64 values.
-  await writeFactors(prefix, FACTOR_FILES.users, "user_id", Array.from(snapshot.userIds, BigInt), users, "DOUBLE");
+  await writeFactors(target, prefix, FACTOR_FILES.users, "user_id", Array.from(snapshot.userIds, BigInt), users, "DOUBLE");
   const manifest: FactorsManifest = {
     schema: FACTORS_SCHEMA,
     snapshot: { id: row.id, digest: row.digest },
@@ -135,8 +143,8 @@ async function handBack(prefix: string, change: { manifest?: Partial<FactorsMani
     training_seconds: 1.5,
     ...change.manifest,
   };
-  await store.put(keyIn(prefix, FACTOR_FILES.manifest), [Buffer.from(JSON.stringify(manifest))]);
-  return { store, prefix };
+  await target.put(keyIn(prefix, FACTOR_FILES.manifest), [Buffer.from(JSON.stringify(manifest))]);
+  return { store: target, prefix };
 }
 
 const versions = () => database.db.modelVersion.count();
@@ -264,6 +272,29 @@ describe("factors handed back", () => {
     });
     const source = await handBack("handback/gone", { manifest: { snapshot: { id: gone.id, digest: gone.digest } } });
     await expect(importFactors(database, store, source, USERS)).rejects.toThrow(/Snapshot \d+'s file is gone \(retention deletes files past LAKE_KEEP_DAYS\)/);
+  });
+
+  it("are found by a prefix in Encore's store, or a folder of their own", () => {
+    expect(exchangeLocation("/exports/snapshot-3/als/", store).prefix).toBe("");
+    expect(exchangeLocation("exports/snapshot-3/als/", store)).toEqual({ store, prefix: "exports/snapshot-3/als" });
+    expect(exchangeLocation(lake.dir, store).store.url).toBe(lake.dir);
+    expect(exchangeLocation("./handback", store).store.url).toBe(path.resolve("handback"));
+  });
+
+  it("go out and come back through an S3-compatible store named by URL", async () => {
+    const s3 = await startS3Server();
+    try {
+      const out = exchangeLocation(s3.url("team/snapshot"), store);
+      expect(out.prefix).toBe("");
+      const manifest = await exportSnapshot(database, store, row.id, out, SEED);
+      expect(manifest.files.listens.rows).toBe(snapshot.listenUser.length);
+      expect(await out.store.list("")).toEqual(["listens.parquet", "manifest.json", "tracks.parquet", "users.parquet"]);
+      const source = await handBack("", {}, exchangeLocation(s3.url("team/factors"), store).store);
+      const imported = await importFactors(database, store, source, USERS);
+      expect(imported.test).toEqual(encore.test);
+    } finally {
+      await s3.stop();
+    }
   });
 
   it("are refused without the test-split factors, which the reported metrics need", async () => {
