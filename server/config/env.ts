@@ -310,6 +310,32 @@ export const envSchema = z
           description: "Seed of the splits and of ALS's start: the same snapshot and seed give the same models.",
         }),
       ),
+    TRAIN_LISTENS_PER_USER: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .default(5000)
+      .meta(
+        doc({
+          group: "Models",
+          description:
+            "Each listener's most recent listens a train run reads (older ones are left out, and counted on the snapshot): training cost follows activity rather than all of history. Every listener is kept, however quiet lately.",
+        }),
+      ),
+    SCORE_SHARD_USERS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(10_000)
+      .meta(
+        doc({
+          group: "Models",
+          description:
+            "With JOB_QUEUE=on, a train run's batch scores are split in shards of this many listeners, which every worker takes from the queue (the run's own worker too); a shard whose worker died is taken again after 10 minutes.",
+        }),
+      ),
     PROMOTION_MARGIN: z.coerce
       .number()
       .min(0)

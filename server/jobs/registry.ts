@@ -8,6 +8,7 @@ import { livenessAfter } from "../pipeline/heartbeat";
 import { retryFailedTasks, startRun, type StartedRun } from "../pipeline/runner";
 import type { PipelineDefinition } from "../pipeline/types";
 import { modelAlertPolicy, trainConfig } from "../recommender/config";
+import { queueShardRunner } from "../queue/score-queue";
 import { TRAIN_PIPELINE, trainPipeline } from "../recommender/pipeline";
 import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../experiments/pipeline";
 import { DEMO_PIPELINE, demoPipeline } from "../experiments/demo";
@@ -44,7 +45,8 @@ const DECLARED = {
   train: {
     description: "Train every model family on a snapshot, evaluate, register, promote the best and score every user",
     pipeline: TRAIN_PIPELINE,
-    definition: (env) => trainPipeline(trainConfig(env)),
+    definition: (env) =>
+      trainPipeline({ ...trainConfig(env), ...(env.JOB_QUEUE === "on" ? { shards: { runner: queueShardRunner(), users: env.SCORE_SHARD_USERS } } : {}) }),
     schedule: "TRAIN_SCHEDULE",
     ownProcess: true,
     conditions: (env) => modelConditions(modelAlertPolicy(env)),

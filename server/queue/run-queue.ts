@@ -2,8 +2,10 @@ import PgBoss from "pg-boss";
 import { z } from "zod";
 import type { Database } from "../db/client";
 
-/** The one queue of Encore's work: each job carries a run to start or a run to take again. */
+/** The queue of Encore's runs: each job carries a run to start or a run to take again. */
 export const RUN_QUEUE = "encore-runs";
+/** The queue of batch-scoring shards (score-queue.ts). */
+export const SCORE_QUEUE = "encore-score-shards";
 
 const triggerRequest = z.object({
   trigger: z.enum(["cron", "console", "cli", "api"]),
@@ -49,6 +51,7 @@ async function createRunQueue(database: Database, boss: PgBoss) {
   try {
     await client.query(`SELECT pg_advisory_lock(hashtext('encore.queue'))`);
     if (!(await boss.getQueue(RUN_QUEUE))) await boss.createQueue(RUN_QUEUE, { name: RUN_QUEUE, retryLimit: 0, expireInSeconds: RUN_EXPIRY_SECONDS });
+    if (!(await boss.getQueue(SCORE_QUEUE))) await boss.createQueue(SCORE_QUEUE, { name: SCORE_QUEUE });
     await client.query(`SELECT pg_advisory_unlock(hashtext('encore.queue'))`);
     client.release();
   } catch (error) {

@@ -7,6 +7,7 @@ import { livenessAfter } from "../pipeline/heartbeat";
 import { NothingToRetryError, stopLocalRuns } from "../pipeline/runner";
 import { startRunSweeper } from "../pipeline/sweeper";
 import { RunInProgressError } from "../pipeline/types";
+import { workScoreShards } from "./score-queue";
 import { openRunQueue, RUN_QUEUE, runWork, type RunQueue, type RunWork, type WorkOutcome } from "./run-queue";
 
 export interface WorkerOptions {
@@ -74,7 +75,8 @@ export async function deathsOf(db: Db, runId: number): Promise<number> {
 /**
  * Takes runs from the queue on this machine, and sweeps: a run whose process died (a worker killed
  * outright) is recorded failed with that process's host and pid, then queued again, so another
- * worker runs its failed tasks as new tries within about 1.5 × RUN_DEAD_AFTER_SECONDS.
+ * worker runs its failed tasks as new tries within about 1.5 × RUN_DEAD_AFTER_SECONDS. Takes
+ * batch-scoring shards too, whichever run sent them.
  */
 export async function startWorker(ctx: JobContext, options: WorkerOptions): Promise<Worker> {
   const { log } = options;
@@ -107,12 +109,14 @@ export async function startWorker(ctx: JobContext, options: WorkerOptions): Prom
   );
   const handler = async ([queued]: PgBoss.Job<unknown>[]) => take(ctx, options, runWork.parse(queued!.data));
   for (let slot = 0; slot < (options.slots ?? 4); slot++) await queue.boss.work(RUN_QUEUE, { batchSize: 1, pollingIntervalSeconds: 1 }, handler);
+  const shards = await workScoreShards(queue.boss, ctx.database);
   log(`worker ${host} pid ${process.pid}: taking runs from the queue`);
   return {
     queue,
     async stop(reason) {
       sweeper.stop();
       await queue.boss.offWork(RUN_QUEUE);
+      await shards.stop(reason);
       const stopped = await stopLocalRuns(`stopped: the worker on ${host} (pid ${process.pid}) received ${reason}`);
       await retakeAll(stopped, "was stopped with this worker").catch((error: unknown) => log(`could not queue the stopped runs again: ${String(error)}`));
       await queue.boss.stop({ graceful: true, timeout: 1000, close: false });

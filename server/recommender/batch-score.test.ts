@@ -10,6 +10,7 @@ import { batchScore, scoredLines, type ScoreHelper } from "./scoring";
 import { takeSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, listensOf } from "./split";
 import { openStore } from "../storage/open";
+import { DEFAULT_TRAIN } from "./pipeline";
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -27,7 +28,7 @@ beforeAll(async () => {
   } finally {
     await simulator.close();
   }
-  const taken = await takeSnapshot(database, openStore(lake.dir), null);
+  const taken = await takeSnapshot(database, openStore(lake.dir), null, { listensPerUser: DEFAULT_TRAIN.listensPerUser });
   snapshot = taken.snapshot;
   matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
   model = itemKnnModel(snapshot.trackIds, await itemNeighbours(matrix, 50, 10, unpaced()), {});

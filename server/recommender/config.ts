@@ -12,6 +12,7 @@ export function trainConfig(env: Env): TrainConfig {
     guardrailDrop: env.PROMOTION_GUARDRAIL_DROP,
     keepArtefacts: env.MODEL_ARTEFACTS_KEEP,
     keepSnapshotDays: env.LAKE_KEEP_DAYS,
+    listensPerUser: env.TRAIN_LISTENS_PER_USER,
   };
 }
 

@@ -25,7 +25,8 @@ import { hybridModel, tuneWeights } from "./families/hybrid";
 import { FAMILIES, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { pruneBatchScores, pruneSnapshots, servableVersions } from "./retention";
-import { batchScore, type ScoreHelper } from "./scoring";
+import { batchScore, TOP_PER_USER, type ScoreHelper } from "./scoring";
+import { shardsOf, type ShardRunner } from "./score-shards";
 import { BASE_FAMILIES, familyDefinition } from "./families/index";
 import { TrainSession } from "./session";
 import { Pacer } from "./pacer";
@@ -51,6 +52,10 @@ export interface TrainConfig {
   keepArtefacts: number;
   /** days snapshot files are kept (those of versions whose artefact is kept always are) */
   keepSnapshotDays: number;
+  /** each listener's most recent listens a snapshot reads */
+  listensPerUser: number;
+  /** batch scoring in shards of this many users, shared by the queue's workers (JOB_QUEUE=on); in this process without it */
+  shards?: { runner: ShardRunner; users: number };
 }
 
 export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
@@ -61,6 +66,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
   guardrailDrop: 0.1,
   keepArtefacts: 20,
   keepSnapshotDays: 30,
+  listensPerUser: 5000,
 };
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
@@ -113,10 +119,10 @@ async function snapshotTask(ctx: TaskContext, config: TrainConfig) {
     ctx.log(`retraining on snapshot ${taken.row.id} (${taken.row.digest.slice(0, 12)}…)`);
   } else {
     await assertDataGate(ctx.database);
-    taken = await takeSnapshot(ctx.database, config.store, ctx.run.id);
+    taken = await takeSnapshot(ctx.database, config.store, ctx.run.id, { listensPerUser: config.listensPerUser });
     const { row } = taken;
     ctx.log(
-      `snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs), ${row.digest.slice(0, 12)}…`,
+      `snapshot ${row.id}: ${row.users} users, ${row.tracks} tracks, ${row.listens} listens (${row.pairs} user–track pairs; ${row.listensLeftOut} older listens past ${row.listenLimit} per listener left out), ${row.digest.slice(0, 12)}…`,
     );
   }
   const trained = force ? null : await alreadyTrained(ctx.database, taken.row.digest, config.seed, ctx.run.id);
@@ -355,10 +361,22 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   if (!version) throw new Error("no champion to score with");
   const session = await ctx.resource(sessionResource);
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
-  const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
-  const helper: ScoreHelper = async (users, onLines) => {
-    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, users }, ctx.signal, onLines);
+  const users = session.snapshot.userIds.length;
+  if (config.shards) {
+    const shards = shardsOf({ versionId: version.id, store: config.store.url, snapshot, artefact }, session.snapshot.userIds, config.shards.users);
+    ctx.log(`scoring ${users} users in ${shards.length} shards of up to ${config.shards.users}, shared by the queue's workers`);
+    let done = 0;
+    const reports = await config.shards.runner(ctx.database, shards, ctx.signal, (report) => ctx.progress((done += report.users), users));
+    const processes = new Set(reports.map((r) => `${r.host} pid ${r.pid}`));
+    ctx.log(`stored the top ${TOP_PER_USER} of version ${version.id} for ${users} users; shards scored by ${[...processes].join(", ")}`);
+    ctx.detail({ shards: reports.length, scoredBy: [...processes] });
+    writeOutput(ctx, scoreOutput, { scoredVersion: version.id, users });
+    return;
+  }
+  const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
+  const helper: ScoreHelper = async (range, onLines) => {
+    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, users: range }, ctx.signal, onLines);
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };

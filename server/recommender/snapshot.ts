@@ -2,6 +2,8 @@ import type { Database } from "../db/client";
 import type { TrainSnapshot } from "../db/generated/client";
 import { VANISHED_KEY } from "../ingestion/vanished";
 import type { ObjectStore } from "../storage/store";
+import { copyOut } from "../db/copy-out";
+import { Growable } from "../lib/growable";
 import { encodeBinary, readVerified, writeContentAddressed, type EncodedBinary } from "./binary";
 
 /**
@@ -38,19 +40,36 @@ export const genreList = (value: string) =>
     .map((g) => g.trim())
     .filter((g) => g !== "");
 
-/** Reads the tables into a snapshot (no file yet). */
-export async function readSnapshot(database: Database): Promise<Snapshot> {
+/** How much of history one train run reads: training cost follows activity, not all of history. */
+export interface SnapshotBounds {
+  /** each listener's most recent listens kept; every listener is kept, however quiet lately */
+  listensPerUser: number;
+}
+
+/**
+ * The histories as COPY rows (user, ms since the epoch, items as "1,2,3", how many of its items to
+ * keep): each listener's records newest first until `listensPerUser` items, the boundary record cut
+ * to its last items, sent oldest first. Items as text: parsing int[] values costs more than split(",").
+ */
+function boundedHistories(listensPerUser: number): string {
+  const limit = Math.trunc(listensPerUser);
+  return `SELECT user_id, at, items, keep FROM (
+      SELECT user_id, created_at, (extract(epoch FROM created_at) * 1000)::float8 AS at, array_to_string(items, ',') AS items,
+             ${limit} - (sum(cardinality(items)) OVER newest - cardinality(items)) AS keep
+        FROM listen_history t WHERE ${present("listen_history")} AND cardinality(items) > 0
+      WINDOW newest AS (PARTITION BY user_id ORDER BY created_at DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+    ) h WHERE keep > 0 ORDER BY user_id, created_at`;
+}
+
+/** Reads the tables into a snapshot (no file yet), the histories streamed; and how many listens the bound left out. */
+export async function readSnapshot(database: Database, bounds: SnapshotBounds): Promise<{ snapshot: Snapshot; leftOut: number }> {
   const { pool } = database;
-  const [tracks, users, histories] = await Promise.all([
+  const [tracks, users, all] = await Promise.all([
     pool.query<{ id: number; name: string; artist: string; genres: string }>(
       `SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`,
     ),
     pool.query<{ id: number; favorite_genres: string }>(`SELECT id, favorite_genres FROM users t WHERE ${present("users")} ORDER BY id`),
-    // Items as text: parsing 100,000s of int[] values through pg's array parser costs more than split(",").
-    pool.query<{ user_id: number; at: number; items: string }>(
-      `SELECT user_id, (extract(epoch FROM created_at) * 1000)::float8 AS at, array_to_string(items, ',') AS items
-         FROM listen_history t WHERE ${present("listen_history")} ORDER BY user_id, created_at`,
-    ),
+    pool.query<{ listens: string | null }>(`SELECT sum(cardinality(items))::text AS listens FROM listen_history t WHERE ${present("listen_history")}`),
   ]);
   const trackIds = Int32Array.from(tracks.rows, (r) => r.id);
   const userIds = Int32Array.from(users.rows, (r) => r.id);
@@ -59,33 +78,34 @@ export async function readSnapshot(database: Database): Promise<Snapshot> {
   const userIndex = new Map<number, number>();
   userIds.forEach((id, i) => userIndex.set(id, i));
 
-  let capacity = 0;
-  for (const h of histories.rows) capacity += h.items === "" ? 0 : h.items.split(",").length;
-  const listenUser = new Int32Array(capacity);
-  const listenTrack = new Int32Array(capacity);
-  const listenTime = new Float64Array(capacity);
-  let n = 0;
-  for (const h of histories.rows) {
-    const user = userIndex.get(h.user_id);
-    if (user === undefined || h.items === "") continue;
-    for (const item of h.items.split(",")) {
-      const track = trackIndex.get(Number(item));
+  const listenUser = new Growable((n) => new Int32Array(n));
+  const listenTrack = new Growable((n) => new Int32Array(n));
+  const listenTime = new Growable((n) => new Float64Array(n));
+  let read = 0;
+  await copyOut(database, boundedHistories(bounds.listensPerUser), ([userId, at, text, keep]) => {
+    const items = text!.split(",");
+    const from = Math.max(0, items.length - Number(keep));
+    read += items.length - from;
+    const user = userIndex.get(Number(userId));
+    if (user === undefined) return;
+    for (let i = from; i < items.length; i++) {
+      const track = trackIndex.get(Number(items[i]));
       if (track === undefined) continue;
-      listenUser[n] = user;
-      listenTrack[n] = track;
-      listenTime[n] = Number(h.at);
-      n++;
+      listenUser.push(user);
+      listenTrack.push(track);
+      listenTime.push(Number(at));
     }
-  }
-  return {
+  });
+  const snapshot: Snapshot = {
     userIds,
     trackIds,
-    listenUser: listenUser.slice(0, n),
-    listenTrack: listenTrack.slice(0, n),
-    listenTime: listenTime.slice(0, n),
+    listenUser: listenUser.done(),
+    listenTrack: listenTrack.done(),
+    listenTime: listenTime.done(),
     tracks: { name: tracks.rows.map((t) => t.name), artist: tracks.rows.map((t) => t.artist), genres: tracks.rows.map((t) => genreList(t.genres)) },
     users: { favoriteGenres: users.rows.map((u) => genreList(u.favorite_genres)) },
   };
+  return { snapshot, leftOut: Number(all.rows[0]?.listens ?? 0) - read };
 }
 
 export function encodeSnapshot(s: Snapshot): EncodedBinary {
@@ -124,8 +144,13 @@ export function tracksPerUser(s: Snapshot): Int32Array {
 }
 
 /** Freezes the tables into an object under `snapshots/` in the store and records it with its lineage. */
-export async function takeSnapshot(database: Database, store: ObjectStore, runId: number | null): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
-  const snapshot = await readSnapshot(database);
+export async function takeSnapshot(
+  database: Database,
+  store: ObjectStore,
+  runId: number | null,
+  bounds: SnapshotBounds,
+): Promise<{ row: TrainSnapshot; snapshot: Snapshot }> {
+  const { snapshot, leftOut } = await readSnapshot(database, bounds);
   const { location, digest, bytes } = await writeContentAddressed(store, "snapshots", "snap", encodeSnapshot(snapshot));
   const ingestion = await database.db.pipelineRun.findFirst({
     where: { pipeline: "ingest", status: "success" },
@@ -142,6 +167,8 @@ export async function takeSnapshot(database: Database, store: ObjectStore, runId
       users: snapshot.userIds.length,
       tracks: snapshot.trackIds.length,
       listens: snapshot.listenUser.length,
+      listenLimit: bounds.listensPerUser,
+      listensLeftOut: leftOut,
       pairs: tracksPerUser(snapshot).reduce((sum, n) => sum + n, 0),
       digest,
       path: location,
