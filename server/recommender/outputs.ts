@@ -27,6 +27,16 @@ export const versionTrainingSchema = familyOutcome.shape.training.extend({
   seed: z.number().int().optional(),
   tuning: familyOutcome.shape.tuning,
   components: familyOutcome.shape.components,
+  /** factors a trainer outside Encore fitted, handed back through `npm run model:import` (docs/exchange.md) */
+  imported: z
+    .object({
+      from: z.string(),
+      trainer: z.object({ name: z.string(), version: z.string().optional() }),
+      manifestSha256: z.string(),
+      /** catalogue tracks the trainer gave no factors (scored 0, as Encore's ALS leaves tracks nobody heard) */
+      tracksWithoutFactors: z.number().int().nonnegative(),
+    })
+    .optional(),
 });
 
 export const FAMILY_OUTPUTS = Object.fromEntries(FAMILIES.map((family) => [family, taskOutput(family, z.object({ outcome: familyOutcome }))])) as Record<
