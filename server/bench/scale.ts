@@ -34,7 +34,13 @@ async function main() {
     const database = createDatabase(url, 2);
     step(`generating ${sizes.users} listeners, ${sizes.tracks} tracks, ${sizes.histories} histories of ${sizes.itemsPerHistory}…`);
     const simulator = await startSimulator({ ...catalogueOptions("realistic", SEED, sizes) });
-    const env = { DATABASE_URL: url, DATA_LAKE_DIR: path.join(root, "lake"), DATA_DIR: path.join(root, "data"), MOOVITAMIX_URL: simulator.url, TRAIN_SEED: String(SEED) };
+    const env = {
+      DATABASE_URL: url,
+      DATA_LAKE_DIR: path.join(root, "lake"),
+      DATA_DIR: path.join(root, "data"),
+      MOOVITAMIX_URL: simulator.url,
+      TRAIN_SEED: String(SEED),
+    };
     try {
       if (steps.has("ingest")) {
         step("ingesting (npm run job -- ingest)…");
@@ -57,7 +63,11 @@ async function main() {
         const seconds = (run.finishedAt!.getTime() - run.startedAt!.getTime()) / 1000;
         const tasks = run.tasks.map((t) => `${t.task} ${((t.finishedAt!.getTime() - t.startedAt!.getTime()) / 1000).toFixed(0)}`).join(" · ");
         rows.push(
-          { figure: "snapshot", value: `${snapshot.users} listeners, ${snapshot.tracks} tracks, ${snapshot.listens} listens (${snapshot.listensLeftOut} left out)`, target: "" },
+          {
+            figure: "snapshot",
+            value: `${snapshot.users} listeners, ${snapshot.tracks} tracks, ${snapshot.listens} listens (${snapshot.listensLeftOut} left out)`,
+            target: "",
+          },
           { figure: "train run, wall", value: `${seconds.toFixed(0)} s (tasks, s: ${tasks})`, target: "≤ 15 min" },
           { figure: "train job, peak RSS", value: `${Math.round(job.peakRssBytes / MB)} MB`, target: "≤ 6 GB" },
         );

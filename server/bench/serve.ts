@@ -206,7 +206,11 @@ async function main() {
       { authorization: `Bearer ${key}` },
       [
         { kind: "batch row", share: 0.8, path: () => `/api/v1/users/${any(withRow)}/recommendations?k=20` },
-        { kind: "genre filter (from scratch)", share: 0.1, path: () => `/api/v1/users/${any(withRow)}/recommendations?k=20&genre=${encodeURIComponent(any(genres))}` },
+        {
+          kind: "genre filter (from scratch)",
+          share: 0.1,
+          path: () => `/api/v1/users/${any(withRow)}/recommendations?k=20&genre=${encodeURIComponent(any(genres))}`,
+        },
         { kind: "no batch row (from scratch)", share: 0.1, path: () => `/api/v1/users/${any(withoutRow)}/recommendations?k=20` },
       ],
       500,
