@@ -217,7 +217,10 @@ export class ServingEngine {
         if (!version) throw new UnknownVersionError(versionId);
         if (!version.artefactPath) throw new PrunedArtefactError(versionId);
         try {
-          return { family: version.family, model: await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest }) };
+          const model = await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest });
+          // Retrieval's index is built with the model, not while a listener waits for an answer.
+          if ((this.options.scoring ?? "candidates") === "candidates") model.prepare?.();
+          return { family: version.family, model };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);
         }

@@ -4,6 +4,7 @@ import { transpose, type Csr } from "../csr";
 import { checkFinite } from "../fit-check";
 import { cholesky, solveCholesky } from "../linalg";
 import type { Pacer } from "../pacer";
+import { largest } from "../topk";
 import { strongest, type FamilyDefinition, type History, type Model, type Params, type ScoreMoments, type TrainingData } from "./types";
 
 /**
@@ -256,6 +257,11 @@ export function factorMoments(x: Float64Array, itemSum: Float64Array, itemGram: 
 
 /** The seed of the nearest-neighbour index: the graph, and so the candidates, are the same in every process. */
 const INDEX_SEED = 42;
+/**
+ * Below this many tracks ALS retrieves by an exact scan of x·y: cheaper there than the graph's
+ * search with a beam of a few hundred (bench:candidates, 50,000 tracks), and no index to build.
+ */
+export const ANN_MIN_TRACKS = 100_000;
 
 export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[]): Model {
   const f = params.factors!;
@@ -270,6 +276,7 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
   };
   // Built on first retrieval: training and evaluation rank exhaustively and never need them.
   let index: InnerProductIndex | undefined;
+  let scanned: Float32Array | undefined;
   let moments: { itemSum: Float64Array; itemGram: Float64Array } | undefined;
   const zero: ScoreMoments = { finite: tracks, sum: 0, sumSq: 0, min: Number.NaN };
   return {
@@ -281,11 +288,20 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
       if (history.items.length === 0) return void out.fill(0);
       factorScores(folded(history).x, items, f, out);
     },
-    // The tracks nearest the listener's folded-in vector by inner product.
+    prepare: () => {
+      if (tracks >= ANN_MIN_TRACKS) index ??= new InnerProductIndex(items, f, INDEX_SEED);
+    },
+    // The tracks with the largest inner product with the listener's folded-in vector.
     candidates: (history, limit) => {
       if (history.items.length === 0) return new Int32Array();
+      const { x } = folded(history);
+      if (tracks < ANN_MIN_TRACKS) {
+        scanned ??= new Float32Array(tracks);
+        factorScores(x, items, f, scanned);
+        return largest(scanned, limit);
+      }
       index ??= new InnerProductIndex(items, f, INDEX_SEED);
-      return index.search(folded(history).x, limit);
+      return index.search(x, limit);
     },
     scoreCandidates: (history, candidates, out) => {
       if (history.items.length === 0) {
