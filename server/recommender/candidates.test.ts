@@ -67,6 +67,19 @@ describe("candidate sources, by hand", () => {
     expect(Array.from(new InnerProductIndex(vectors, f, 42).search(query, 20))).toEqual(Array.from(found));
   });
 
+  it("ALS: the tracks of largest inner product with the folded-in vector, by the graph or by a scan alike", async () => {
+    const x = smallMatrix();
+    const params = { factors: 3, regularization: 0.1, alpha: 2, iterations: 5, cgSteps: 3 };
+    const { items } = await fitAls(x, params, 3, unpaced());
+    const trackIds = Int32Array.from({ length: 10 }, (_, i) => 100 + i);
+    const h = history([0, 3, 4], [2, 1, 3]);
+    const exact = new Float32Array(10);
+    alsModel(trackIds, items, params).scoreHistory(h, exact);
+    const expected = sorted(topK(exact, 4));
+    expect(sorted(alsModel(trackIds, items, params).candidates!(h, 4))).toEqual(expected);
+    expect(sorted(alsModel(trackIds, items, params, undefined, 1).candidates!(h, 4))).toEqual(expected);
+  });
+
   it("EASE: the best of its own columns, and −∞ for a track it does not cover", () => {
     // Covers tracks 1 and 3; B = [[0, 2], [−1, 0]] (row i, column j).
     const model = easeModel(Int32Array.from([10, 11, 12, 13]), { items: Int32Array.from([1, 3]), b: Float32Array.from([0, 2, -1, 0]) }, {});

@@ -263,7 +263,8 @@ const INDEX_SEED = 42;
  */
 export const ANN_MIN_TRACKS = 100_000;
 
-export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[]): Model {
+/** `annMinTracks`: from how many tracks retrieval searches the graph (tests set it low). */
+export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[], annMinTracks = ANN_MIN_TRACKS): Model {
   const f = params.factors!;
   const tracks = trackIds.length;
   const yty = gram(items, tracks, f, params.regularization!);
@@ -289,13 +290,13 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
       factorScores(folded(history).x, items, f, out);
     },
     prepare: () => {
-      if (tracks >= ANN_MIN_TRACKS) index ??= new InnerProductIndex(items, f, INDEX_SEED);
+      if (tracks >= annMinTracks) index ??= new InnerProductIndex(items, f, INDEX_SEED);
     },
     // The tracks with the largest inner product with the listener's folded-in vector.
     candidates: (history, limit) => {
       if (history.items.length === 0) return new Int32Array();
       const { x } = folded(history);
-      if (tracks < ANN_MIN_TRACKS) {
+      if (tracks < annMinTracks) {
         scanned ??= new Float32Array(tracks);
         factorScores(x, items, f, scanned);
         return largest(scanned, limit);
