@@ -550,6 +550,16 @@ export const envSchema = z
         accepts: "cron expression",
       }),
     ),
+    SCORING: z
+      .enum(["candidates", "exhaustive"])
+      .default("candidates")
+      .meta(
+        doc({
+          group: "Serving",
+          description:
+            "How batch scoring and answers computed at request time rank a listener's tracks: `candidates` scores only a few hundred retrieved per listener (item-kNN neighbours of their listening, the nearest tracks to their ALS vector, EASE's best, popular in their favourite genres); `exhaustive` scores the whole catalogue, as before. See docs/serving.md.",
+        }),
+      ),
     SERVING_REFRESH_MS: z.coerce
       .number()
       .int()

@@ -22,13 +22,40 @@ export function inCatalogue(model: Model, trackIds: Int32Array): Model {
   const toModel = catalogueMap(trackIds, model.trackIds);
   const fromModel = catalogueMap(model.trackIds, trackIds);
   const scores = new Float32Array(model.trackIds.length);
+  // One mapped history per history, so the model's per-history caches (ALS's fold-in) serve retrieval, scoring and reasons alike.
+  const mapped = new WeakMap<History, History>();
   const intoModel = (history: History): History => {
+    let inModel = mapped.get(history);
+    if (inModel) return inModel;
     const keep = Array.from(history.items.keys()).filter((p) => toModel[history.items[p]!]! >= 0);
-    return { items: Int32Array.from(keep, (p) => toModel[history.items[p]!]!), counts: Float32Array.from(keep, (p) => history.counts[p]!) };
+    inModel = { items: Int32Array.from(keep, (p) => toModel[history.items[p]!]!), counts: Float32Array.from(keep, (p) => history.counts[p]!) };
+    mapped.set(history, inModel);
+    return inModel;
   };
+  const { candidates, scoreCandidates } = model;
+  let candidateScores = new Float32Array();
   return {
     ...model,
     trackIds,
+    candidates:
+      candidates &&
+      ((history, limit) =>
+        candidates(intoModel(history), limit)
+          .map((t) => fromModel[t]!)
+          .filter((t) => t >= 0)),
+    scoreCandidates:
+      scoreCandidates &&
+      ((history, wanted, out) => {
+        const known = wanted.filter((t) => toModel[t]! >= 0);
+        if (candidateScores.length < known.length) candidateScores = new Float32Array(known.length);
+        const moments = scoreCandidates(
+          intoModel(history),
+          known.map((t) => toModel[t]!),
+          candidateScores,
+        );
+        for (let k = 0, j = 0; k < wanted.length; k++) out[k] = toModel[wanted[k]!]! >= 0 ? candidateScores[j++]! : Number.NEGATIVE_INFINITY;
+        return moments;
+      }),
     scoreHistory: (history: History, out: Float32Array) => {
       model.scoreHistory(intoModel(history), scores);
       out.fill(Number.NEGATIVE_INFINITY);

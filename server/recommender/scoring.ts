@@ -3,6 +3,8 @@ import { pipeline } from "node:stream/promises";
 import { from as copyFrom } from "pg-copy-streams";
 import type { Database } from "../db/client";
 import { copyField } from "../ingestion/load";
+import { env } from "../config/env";
+import { retrieve, scoreOn, type Scoring } from "./candidates";
 import type { Csr } from "./csr";
 import { historyOf } from "./evaluate";
 import { standardise } from "./families/hybrid";
@@ -93,6 +95,67 @@ export function userScores(
   for (let t = 0; t < out.length; t++) out[t]! += scratch[t]!;
 }
 
+/** A listener's scores: of every track (`tracks` null, `scores[t]` is track t's), or of candidates (`scores[k]` is `tracks[k]`'s). */
+export interface ListenerScores {
+  tracks: Int32Array | null;
+  scores: Float32Array;
+}
+
+/** Catalogue-sized buffers one listener at a time is scored in (scoring is synchronous). */
+export interface ScoringBuffers {
+  scores: Float32Array;
+  scratch: Float32Array;
+}
+
+/**
+ * `userScores` over the listener's candidates only (`retrieve`), or over the whole catalogue when
+ * `scoring` says so, the model cannot retrieve, or the history is light (under LIGHT_HISTORY tracks:
+ * its blend with genre popularity is standardised over every track, so it is ranked as before).
+ */
+export function listenerScores(
+  model: Model,
+  catalogue: GenreCatalogue,
+  popularity: Float32Array,
+  history: History,
+  favourite: readonly string[],
+  buffers: ScoringBuffers,
+  scoring: Scoring,
+): ListenerScores {
+  const tracks = scoring === "candidates" && history.items.length >= LIGHT_HISTORY ? retrieve(model, catalogue, popularity, history, favourite) : null;
+  if (!tracks) {
+    userScores(model, catalogue, popularity, history, favourite, buffers.scores, buffers.scratch);
+    return { tracks: null, scores: buffers.scores };
+  }
+  const scores = buffers.scores.subarray(0, tracks.length);
+  // The moments only serve a blend's standardising: a blend's own answer here is its scores.
+  if (!model.scoreCandidates) scoreOn(model, history, tracks, scores, buffers.scratch);
+  else model.scoreCandidates(history, tracks, scores);
+  return { tracks, scores };
+}
+
+/** Sets the listener's heard tracks to −∞ in `scored`. */
+export function excludeHeard(scored: ListenerScores, history: History): void {
+  const { tracks, scores } = scored;
+  if (!tracks) {
+    for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
+    return;
+  }
+  // Candidates are ascending: a binary search per heard track.
+  for (const item of history.items) {
+    let low: number = 0;
+    let high: number = tracks.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      if (tracks[mid] === item) {
+        scores[mid] = Number.NEGATIVE_INFINITY;
+        break;
+      }
+      if (tracks[mid]! < item) low = mid + 1;
+      else high = mid - 1;
+    }
+  }
+}
+
 /** COPY lines of `recommendations` for users [from, to) of the snapshot: top 100 unheard tracks, scores, the first 20 reasons. */
 export async function* scoredLines(
   versionId: number,
@@ -101,20 +164,21 @@ export async function* scoredLines(
   matrix: Csr,
   [from, to]: readonly [number, number],
   pace: Pacer,
+  scoring: Scoring = env().SCORING,
 ): AsyncGenerator<string> {
   const popularity = trackPopularity(snapshot);
-  const scores = new Float32Array(snapshot.trackIds.length);
-  const scratch = new Float32Array(snapshot.trackIds.length);
+  const buffers = { scores: new Float32Array(snapshot.trackIds.length), scratch: new Float32Array(snapshot.trackIds.length) };
   const catalogue = { trackIds: snapshot.trackIds, genres: snapshot.tracks.genres };
   for (let user = from; user < to; user++) {
     await pace.breathe();
     const history = historyOf(matrix, user);
     const favourite = snapshot.users.favoriteGenres[user]!;
-    userScores(model, catalogue, popularity, history, favourite, scores, scratch);
-    for (const item of history.items) scores[item] = Number.NEGATIVE_INFINITY;
-    const top = topK(scores, TOP_PER_USER);
+    const scored = listenerScores(model, catalogue, popularity, history, favourite, buffers, scoring);
+    excludeHeard(scored, history);
+    const best = topK(scored.scores, TOP_PER_USER);
+    const top = scored.tracks ? best.map((p) => scored.tracks![p]!) : best;
     const ids = Array.from(top, (t) => snapshot.trackIds[t]!);
-    const values = Array.from(top, (t) => Math.fround(scores[t]!));
+    const values = Array.from(best, (p) => Math.fround(scored.scores[p]!));
     const reasons = Array.from(top.subarray(0, REASONS_PER_USER), (t) => reasonFor(model, catalogue, history, t, favourite));
     yield `${versionId}\t${snapshot.userIds[user]}\t{${ids.join(",")}}\t{${values.join(",")}}\t${copyField(JSON.stringify(reasons))}\n`;
   }

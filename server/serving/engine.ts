@@ -2,6 +2,7 @@ import { DomainError } from "../domain/errors";
 import type { Database } from "../db/client";
 import { endIncident, raiseIncident, type AlertPolicy } from "../pipeline/alerts";
 import { loadArtefact } from "../recommender/artefacts";
+import type { Scoring } from "../recommender/candidates";
 import { inCatalogue } from "../recommender/catalogue";
 import type { Model } from "../recommender/families/types";
 import { PrunedArtefactError, UnknownVersionError } from "../recommender/registry";
@@ -38,6 +39,8 @@ export interface ServingState {
   failure: string | null;
   /** running experiments left out because a variant's model cannot be read, with why: their users get the champion */
   unservable: Map<string, string>;
+  /** how answers computed at request time rank (SCORING) */
+  scoring: Scoring;
   /** scratch for scoring one request at a time (scoring is synchronous) */
   scores: Float32Array;
   scratch: Float32Array;
@@ -70,6 +73,8 @@ export interface EngineOptions {
   /** where model artefacts are read from */
   store: ObjectStore;
   policy: AlertPolicy;
+  /** how answers computed at request time rank; candidates when not said */
+  scoring?: Scoring;
 }
 
 export class ServingEngine {
@@ -148,6 +153,7 @@ export class ServingEngine {
       experiments: loaded,
       failure,
       unservable,
+      scoring: this.options.scoring ?? "candidates",
       scores: new Float32Array(catalogue.trackIds.length),
       scratch: new Float32Array(catalogue.trackIds.length),
       similar: new Map(),
@@ -211,7 +217,10 @@ export class ServingEngine {
         if (!version) throw new UnknownVersionError(versionId);
         if (!version.artefactPath) throw new PrunedArtefactError(versionId);
         try {
-          return { family: version.family, model: await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest }) };
+          const model = await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest });
+          // Retrieval's index is built with the model, not while a listener waits for an answer.
+          if ((this.options.scoring ?? "candidates") === "candidates") model.prepare?.();
+          return { family: version.family, model };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);
         }

@@ -1,7 +1,8 @@
 import type { z } from "zod";
-import type { History } from "../recommender/families/types";
+import type { Scoring } from "../recommender/candidates";
+import type { History, Model } from "../recommender/families/types";
 import { reasonFor, type Reason } from "../recommender/reasons";
-import { genrePopularity, userScores } from "../recommender/scoring";
+import { genrePopularity, listenerScores } from "../recommender/scoring";
 import { topK } from "../recommender/topk";
 import type { ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
@@ -102,10 +103,25 @@ export function recommend(
       }
       if (genre !== undefined) for (let i = 0; i < scores.length; i++) if (!catalogue.genreKeys[i]!.includes(genre)) scores[i] = Number.NEGATIVE_INFINITY;
     };
-    if (served) userScores(served.model, catalogue, catalogue.popularity, history, listener.favouriteGenres, scores, scratch);
-    else genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
-    mask();
-    picked = Array.from(topK(scores, request.k), (i) => ({ index: i, score: scores[i]! }));
+    const buffers = { scores, scratch };
+    const score = (model: Model, scoring: Scoring) =>
+      listenerScores(model, catalogue, catalogue.popularity, history, listener.favouriteGenres, buffers, scoring);
+    const scored = served ? score(served.model, state.scoring) : null;
+    if (served && scored?.tracks) {
+      const { tracks } = scored;
+      for (let p = 0; p < tracks.length; p++) if (!allowed(tracks[p]!)) scored.scores[p] = Number.NEGATIVE_INFINITY;
+      picked = Array.from(topK(scored.scores, request.k), (p) => ({ index: tracks[p]!, score: scored.scores[p]! }));
+      // Too few candidates pass the filters (a genre the listener seldom hears): every track is ranked instead.
+      if (picked.length < request.k) {
+        picked = [];
+        score(served.model, "exhaustive");
+      }
+    }
+    if (picked.length === 0) {
+      if (!served) genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
+      mask();
+      picked = Array.from(topK(scores, request.k), (i) => ({ index: i, score: scores[i]! }));
+    }
     if (picked.length < request.k) {
       // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
       scores.set(catalogue.popularity);

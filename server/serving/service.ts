@@ -14,7 +14,7 @@ import { storeOf } from "../storage/open";
 export const engineFor = (database: Database): ServingEngine =>
   servingEngine(database, () => {
     const e = env();
-    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e) };
+    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e), scoring: e.SCORING };
   });
 
 interface Placement {

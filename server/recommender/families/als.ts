@@ -1,9 +1,11 @@
 import { Random } from "../../lib/random";
+import { InnerProductIndex } from "../ann";
 import { transpose, type Csr } from "../csr";
 import { checkFinite } from "../fit-check";
 import { cholesky, solveCholesky } from "../linalg";
 import type { Pacer } from "../pacer";
-import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
+import { largest } from "../topk";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type ScoreMoments, type TrainingData } from "./types";
 
 /**
  * Implicit-feedback matrix factorisation (Hu, Koren & Volinsky 2008): preference p = 1 for a
@@ -236,9 +238,36 @@ export function factorScores(x: Float64Array, items: Float32Array, f: number, ou
   }
 }
 
-export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[]): Model {
+/**
+ * The moments of x·y_i over every track without computing them: Σ_i x·y_i = x·Σ_i y_i and
+ * Σ_i (x·y_i)² = xᵀ(YᵀY)x. Scores are never −∞, so `min` is not needed (NaN).
+ */
+export function factorMoments(x: Float64Array, itemSum: Float64Array, itemGram: Float64Array, tracks: number): ScoreMoments {
+  const f = x.length;
+  let sum = 0;
+  let sumSq = 0;
+  for (let a = 0; a < f; a++) {
+    sum += x[a]! * itemSum[a]!;
+    let s = 0;
+    for (let b = 0; b < f; b++) s += itemGram[a * f + b]! * x[b]!;
+    sumSq += x[a]! * s;
+  }
+  return { finite: tracks, sum, sumSq, min: Number.NaN };
+}
+
+/** The seed of the nearest-neighbour index: the graph, and so the candidates, are the same in every process. */
+const INDEX_SEED = 42;
+/**
+ * Below this many tracks ALS retrieves by an exact scan of x·y: cheaper there than the graph's
+ * search with a beam of a few hundred (bench:candidates, 50,000 tracks), and no index to build.
+ */
+export const ANN_MIN_TRACKS = 100_000;
+
+/** `annMinTracks`: from how many tracks retrieval searches the graph (tests set it low). */
+export function alsModel(trackIds: Int32Array, items: Float32Array, params: Params, curve?: number[], annMinTracks = ANN_MIN_TRACKS): Model {
   const f = params.factors!;
-  const yty = gram(items, trackIds.length, f, params.regularization!);
+  const tracks = trackIds.length;
+  const yty = gram(items, tracks, f, params.regularization!);
   // Scoring a user and explaining their top tracks share one fold-in (histories are not changed once made).
   const solved = new WeakMap<History, FoldedIn>();
   const folded = (history: History) => {
@@ -246,6 +275,11 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
     if (!user) solved.set(history, (user = foldIn(items, yty, f, params.alpha!, history)));
     return user;
   };
+  // Built on first retrieval: training and evaluation rank exhaustively and never need them.
+  let index: InnerProductIndex | undefined;
+  let scanned: Float32Array | undefined;
+  let moments: { itemSum: Float64Array; itemGram: Float64Array } | undefined;
+  const zero: ScoreMoments = { finite: tracks, sum: 0, sumSq: 0, min: Number.NaN };
   return {
     family: "als",
     params,
@@ -254,6 +288,40 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
     scoreHistory: (history, out) => {
       if (history.items.length === 0) return void out.fill(0);
       factorScores(folded(history).x, items, f, out);
+    },
+    prepare: () => {
+      if (tracks >= annMinTracks) index ??= new InnerProductIndex(items, f, INDEX_SEED);
+    },
+    // The tracks with the largest inner product with the listener's folded-in vector.
+    candidates: (history, limit) => {
+      if (history.items.length === 0) return new Int32Array();
+      const { x } = folded(history);
+      if (tracks < annMinTracks) {
+        scanned ??= new Float32Array(tracks);
+        factorScores(x, items, f, scanned);
+        return largest(scanned, limit);
+      }
+      index ??= new InnerProductIndex(items, f, INDEX_SEED);
+      return index.search(x, limit);
+    },
+    scoreCandidates: (history, candidates, out) => {
+      if (history.items.length === 0) {
+        out.fill(0, 0, candidates.length);
+        return zero;
+      }
+      const { x } = folded(history);
+      for (let k = 0; k < candidates.length; k++) {
+        const o = candidates[k]! * f;
+        let s = 0;
+        for (let a = 0; a < f; a++) s += x[a]! * items[o + a]!;
+        out[k] = s;
+      }
+      if (!moments) {
+        const itemSum = new Float64Array(f);
+        for (let i = 0; i < tracks; i++) for (let a = 0; a < f; a++) itemSum[a]! += items[i * f + a]!;
+        moments = { itemSum, itemGram: gram(items, tracks, f, 0) };
+      }
+      return factorMoments(x, moments.itemSum, moments.itemGram, tracks);
     },
     because: (history, item, limit) => strongest(history, contributions(items, f, params.alpha!, history, folded(history), item), limit),
     artefact: () => ({ meta: {}, arrays: { items } }),

@@ -1,6 +1,7 @@
 import type { Csr } from "../csr";
 import { invertSpd } from "../linalg";
-import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
+import { largest } from "../topk";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type ScoreMoments, type TrainingData } from "./types";
 
 export interface EaseWeights {
   /** the tracks EASE covers (the most listened), by track index */
@@ -46,18 +47,24 @@ function positions(tracks: number, w: EaseWeights): Int32Array {
   return position;
 }
 
+/** Σ over the history's covered tracks i of B[i][·], by position in B, into `row`. */
+function easeRow(w: EaseWeights, position: Int32Array, history: History, row: Float32Array): void {
+  const n = w.items.length;
+  row.fill(0);
+  for (const item of history.items) {
+    const i = position[item]!;
+    if (i < 0) continue;
+    const o = i * n;
+    for (let j = 0; j < n; j++) row[j]! += w.b[o + j]!;
+  }
+}
+
 /** Scores from a history: Σ over its covered tracks i of B[i][·]; tracks EASE does not cover get −∞. */
 export function easeScorer(tracks: number, w: EaseWeights, position = positions(tracks, w)) {
   const n = w.items.length;
   const row = new Float32Array(n);
   return (history: History, out: Float32Array) => {
-    row.fill(0);
-    for (const item of history.items) {
-      const i = position[item]!;
-      if (i < 0) continue;
-      const o = i * n;
-      for (let j = 0; j < n; j++) row[j]! += w.b[o + j]!;
-    }
+    easeRow(w, position, history, row);
     out.fill(Number.NEGATIVE_INFINITY);
     for (let j = 0; j < n; j++) out[w.items[j]!] = row[j]!;
   };
@@ -66,11 +73,36 @@ export function easeScorer(tracks: number, w: EaseWeights, position = positions(
 export function easeModel(trackIds: Int32Array, w: EaseWeights, params: Params): Model {
   const n = w.items.length;
   const position = positions(trackIds.length, w);
+  const row = new Float32Array(n);
+  // The last history's row stays until another comes: retrieving and then scoring its candidates sums it once.
+  let rowOf: History | null = null;
+  const rowFor = (history: History) => {
+    if (rowOf !== history) easeRow(w, position, history, row);
+    rowOf = history;
+    return row;
+  };
   return {
     family: "ease",
     params,
     trackIds,
     scoreHistory: easeScorer(trackIds.length, w, position),
+    // Its own columns: every track it scores is one of the n it covers, so its best `limit` are exact.
+    candidates: (history, limit) => largest(rowFor(history), limit).map((j) => w.items[j]!),
+    scoreCandidates: (history, candidates, out): ScoreMoments => {
+      rowFor(history);
+      for (let k = 0; k < candidates.length; k++) {
+        const j = position[candidates[k]!]!;
+        out[k] = j < 0 ? Number.NEGATIVE_INFINITY : row[j]!;
+      }
+      let [sum, sumSq, min] = [0, 0, Number.POSITIVE_INFINITY];
+      for (let j = 0; j < n; j++) {
+        const v = row[j]!;
+        sum += v;
+        sumSq += v * v;
+        if (v < min) min = v;
+      }
+      return { finite: n, sum, sumSq, min };
+    },
     // Each covered history track's share of the item's score: B[i][item].
     because: (history, item, limit) => {
       const j = position[item]!;

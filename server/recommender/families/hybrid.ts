@@ -1,29 +1,10 @@
+import { momentsOf, scoreOn, union, zScale } from "../candidates";
 import { historyOf } from "../evaluate";
 import type { Csr } from "../csr";
 import type { Pacer } from "../pacer";
 import { atK } from "../ranking-metrics";
 import { topK } from "../topk";
 import type { History, Model, Params, TypedArrays } from "./types";
-
-/** Mean, 1/sd and the standardised value given to −∞, over the finite scores. */
-function zScale(scores: Float32Array): { mean: number; scale: number; floor: number } {
-  let n = 0;
-  let sum = 0;
-  let sumSq = 0;
-  let min = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (s === Number.NEGATIVE_INFINITY) continue;
-    n++;
-    sum += s;
-    sumSq += s * s;
-    if (s < min) min = s;
-  }
-  const mean = n ? sum / n : 0;
-  const sd = n ? Math.sqrt(Math.max(0, sumSq / n - mean * mean)) : 0;
-  const scale = sd > 0 ? 1 / sd : 0;
-  return { mean, scale, floor: n ? (min - mean) * scale : 0 };
-}
 
 /**
  * Standardises scores in place over the finite ones (z-scores), so families on different scales can
@@ -35,7 +16,7 @@ export function standardise(scores: Float32Array): void {
 
 /** out += weight · standardised(scores) in one pass (`weight` 0: out = standardised, in place allowed). */
 function addStandardised(scores: Float32Array, weight: number, out: Float32Array): void {
-  const { mean, scale, floor } = zScale(scores);
+  const { mean, scale, floor } = zScale(momentsOf(scores));
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i]!;
     const z = s === Number.NEGATIVE_INFINITY ? floor : (s - mean) * scale;
@@ -53,7 +34,10 @@ export function hybridModel(components: Component[]): Model {
   const used = components.filter((c) => c.weight > 0);
   const tracks = used[0]!.model.trackIds.length;
   const buffer = new Float32Array(tracks);
+  let candidateScores = new Float32Array();
   const params: Params = Object.fromEntries(components.map((c) => [`weight.${c.model.family}`, c.weight]));
+  // The union of its families' candidates, when each of them retrieves.
+  const retrieving = used.every((c) => c.model.candidates);
   return {
     family: "hybrid",
     params,
@@ -64,6 +48,23 @@ export function hybridModel(components: Component[]): Model {
         c.model.scoreHistory(history, buffer);
         addStandardised(buffer, c.weight, out);
       }
+    },
+    prepare: () => {
+      for (const c of used) c.model.prepare?.();
+    },
+    ...(retrieving && { candidates: (history: History, limit: number) => union(used.map((c) => c.model.candidates!(history, limit))) }),
+    // Each family standardised by the moments of all its scores, so the blend equals `scoreHistory`'s on the candidates.
+    scoreCandidates: (history, candidates, out) => {
+      if (candidateScores.length < candidates.length) candidateScores = new Float32Array(candidates.length);
+      out.fill(0, 0, candidates.length);
+      for (const c of used) {
+        const { mean, scale, floor } = zScale(scoreOn(c.model, history, candidates, candidateScores, buffer));
+        for (let k = 0; k < candidates.length; k++) {
+          const s = candidateScores[k]!;
+          out[k]! += c.weight * (s === Number.NEGATIVE_INFINITY ? floor : (s - mean) * scale);
+        }
+      }
+      return null;
     },
     // The heaviest component that draws on the history explains the blend.
     because: (history, item, limit) => {

@@ -1,6 +1,7 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { strongest, type FamilyDefinition, type History, type Model, type Params, type TrainingData } from "./types";
+import { largest } from "../topk";
+import { strongest, type FamilyDefinition, type History, type Model, type Params, type ScoreMoments, type TrainingData } from "./types";
 
 /** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1] (best first as made; a model keeps them by track index). */
 export interface Neighbours {
@@ -79,6 +80,66 @@ export function neighbourScores(n: Neighbours, history: History, out: Float32Arr
   }
 }
 
+/**
+ * The same scores as `neighbourScores`, on the tracks they reach only: `acc` (zero elsewhere)
+ * gathers them, `touched` lists the tracks reached. The last history's stay until another comes,
+ * so retrieving and then scoring its candidates gathers once.
+ */
+class SparseScores {
+  readonly acc: Float32Array;
+  readonly touched: Int32Array;
+  private readonly reached: Uint8Array;
+  private owner: History | null = null;
+  size = 0;
+
+  constructor(tracks: number) {
+    this.acc = new Float32Array(tracks);
+    this.touched = new Int32Array(tracks);
+    this.reached = new Uint8Array(tracks);
+  }
+
+  gather(n: Neighbours, history: History): void {
+    if (this.owner === history) return;
+    this.clear();
+    this.owner = history;
+    for (let p = 0; p < history.items.length; p++) {
+      const i = history.items[p]!;
+      const w = Math.log1p(history.counts[p]!);
+      for (let q = n.indptr[i]!; q < n.indptr[i + 1]!; q++) {
+        const j = n.indices[q]!;
+        if (this.reached[j] === 0) {
+          this.reached[j] = 1;
+          this.touched[this.size++] = j;
+        }
+        this.acc[j]! += w * n.similarity[q]!;
+      }
+    }
+  }
+
+  /** Moments over the whole catalogue: the tracks not reached score 0. */
+  moments(): ScoreMoments {
+    let sum = 0;
+    let sumSq = 0;
+    let min = this.size < this.acc.length ? 0 : Number.POSITIVE_INFINITY;
+    for (let t = 0; t < this.size; t++) {
+      const v = this.acc[this.touched[t]!]!;
+      sum += v;
+      sumSq += v * v;
+      if (v < min) min = v;
+    }
+    return { finite: this.acc.length, sum, sumSq, min };
+  }
+
+  private clear(): void {
+    for (let t = 0; t < this.size; t++) {
+      const j = this.touched[t]!;
+      this.acc[j] = 0;
+      this.reached[j] = 0;
+    }
+    this.size = 0;
+  }
+}
+
 /** Sorts each track's neighbours by track index in place (a no-op for sorted rows), so `because` can binary-search them. */
 function byTrackIndex(n: Neighbours): Neighbours {
   for (let i = 0; i + 1 < n.indptr.length; i++) {
@@ -109,11 +170,29 @@ function similarityOf(n: Neighbours, i: number, item: number): number {
 
 export function itemKnnModel(trackIds: Int32Array, neighbours: Neighbours, params: Params): Model {
   const n = byTrackIndex(neighbours);
+  let sparse: SparseScores | undefined;
+  const gathered = (history: History) => {
+    sparse ??= new SparseScores(trackIds.length);
+    sparse.gather(n, history);
+    return sparse;
+  };
   return {
     family: "item_knn",
     params,
     trackIds,
     scoreHistory: (history, out) => neighbourScores(n, history, out),
+    // The neighbours of the history's tracks (every track scoring above 0), the best `limit` of them.
+    candidates: (history, limit) => {
+      const s = gathered(history);
+      const values = new Float32Array(s.size);
+      for (let t = 0; t < s.size; t++) values[t] = s.acc[s.touched[t]!]!;
+      return largest(values, limit).map((t) => s.touched[t]!);
+    },
+    scoreCandidates: (history, candidates, out) => {
+      const s = gathered(history);
+      for (let k = 0; k < candidates.length; k++) out[k] = s.acc[candidates[k]!]!;
+      return s.moments();
+    },
     // Each history track's share of the item's score: log(1 + listens)·sim.
     because: (history, item, limit) =>
       strongest(

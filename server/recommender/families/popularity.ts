@@ -1,4 +1,5 @@
-import type { FamilyDefinition, Model, Params, TrainingData } from "./types";
+import { topK } from "../topk";
+import type { FamilyDefinition, Model, Params, ScoreMoments, TrainingData } from "./types";
 
 const DAY_MS = 86_400_000;
 
@@ -16,11 +17,32 @@ export function popularityScores(data: TrainingData, halfLifeDays: number): Floa
 }
 
 export function popularityModel(trackIds: Int32Array, scores: Float32Array, params: Params): Model {
+  // The same for every listener: ranked and summed once, when first asked.
+  let ranked: Int32Array = new Int32Array();
+  let moments: ScoreMoments | undefined;
   return {
     family: "popularity",
     params,
     trackIds,
     scoreHistory: (_history, out) => out.set(scores),
+    candidates: (_history, limit) => {
+      const wanted = Math.min(limit, scores.length);
+      if (ranked.length < wanted) ranked = topK(scores, wanted);
+      return ranked.slice(0, wanted);
+    },
+    scoreCandidates: (_history, candidates, out) => {
+      for (let k = 0; k < candidates.length; k++) out[k] = scores[candidates[k]!]!;
+      if (!moments) {
+        let [sum, sumSq, min] = [0, 0, Number.POSITIVE_INFINITY];
+        for (const v of scores) {
+          sum += v;
+          sumSq += v * v;
+          if (v < min) min = v;
+        }
+        moments = { finite: scores.length, sum, sumSq, min };
+      }
+      return moments;
+    },
     because: () => new Int32Array(),
     artefact: () => ({ meta: {}, arrays: { scores } }),
   };

@@ -37,6 +37,19 @@ export interface Model {
   trackIds: Int32Array;
   scoreHistory(history: History, out: Float32Array): void;
   /**
+   * Retrieval: at most about `limit` tracks (model indices, no duplicates) among which its best
+   * scores lie, found without scoring the catalogue. Absent: the family ranks exhaustively.
+   */
+  candidates?(history: History, limit: number): Int32Array;
+  /**
+   * `out[k]` = the score `scoreHistory` gives `candidates[k]`, without scoring the rest; returns the
+   * moments of the whole score vector, which a blend standardises by (null: not known without scoring
+   * every track, as for a blend). Absent: `scoreOn` (candidates.ts) falls back to `scoreHistory`.
+   */
+  scoreCandidates?(history: History, candidates: Int32Array, out: Float32Array): ScoreMoments | null;
+  /** Builds now what retrieval keeps (ALS's nearest-neighbour index) instead of on the first listener. */
+  prepare?(): void;
+  /**
    * The tracks of the history (model indices) that raise `item`'s score most, best first, at most
    * `limit`; empty when its score does not come from the history (popularity).
    */
@@ -45,6 +58,15 @@ export interface Model {
   curve?: number[];
   /** what to store so any process can load it again */
   artefact(): { meta: Record<string, unknown>; arrays: TypedArrays };
+}
+
+/** Count, sum and sum of squares of a history's finite scores over the whole catalogue, and the lowest (−∞ scores excluded). */
+export interface ScoreMoments {
+  finite: number;
+  sum: number;
+  sumSq: number;
+  /** only read when some scores are −∞ */
+  min: number;
 }
 
 /** One family of a blend: what it was fitted with and its weight. */

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import type { Scoring } from "../recommender/candidates";
+import { itemKnnModel } from "../recommender/families/item-knn";
+import type { ServingCatalogue } from "./catalogue";
+import type { ServedModel, ServingState } from "./engine";
+import type { ListenerData } from "./listener";
+import { recommend } from "./recommend";
+
+// 40 tracks, ids 1000 + index: Rock (index % 4 = 0), Pop (1), Jazz (2), Folk (3); popularity = index.
+const TRACKS = 40;
+const genreOf = (i: number) => ["Rock", "Pop", "Jazz", "Folk"][i % 4]!;
+
+function catalogue(): ServingCatalogue {
+  const trackIds = Int32Array.from({ length: TRACKS }, (_, i) => 1000 + i);
+  const genres = Array.from({ length: TRACKS }, (_, i) => [genreOf(i)]);
+  return {
+    trackIds,
+    names: Array.from({ length: TRACKS }, (_, i) => `track ${i}`),
+    artists: Array.from({ length: TRACKS }, () => "someone"),
+    genres,
+    genreKeys: genres.map((g) => g.map((name) => name.toLowerCase())),
+    index: new Map(Array.from(trackIds, (id, i) => [id, i])),
+    popularity: Float32Array.from({ length: TRACKS }, (_, i) => i),
+  };
+}
+
+/** Item-kNN where each track's neighbours are the Rock and Pop tracks among the next twelve (never Jazz). */
+function served(): ServedModel {
+  const indptr = new Int32Array(TRACKS + 1);
+  const indices: number[] = [];
+  const similarity: number[] = [];
+  for (let i = 0; i < TRACKS; i++) {
+    for (let step = 1; step <= 12; step++) {
+      const j = (i + step) % TRACKS;
+      if (j % 4 < 2) {
+        indices.push(j);
+        similarity.push(1 / step);
+      }
+    }
+    indptr[i + 1] = indices.length;
+  }
+  const trackIds = Int32Array.from({ length: TRACKS }, (_, i) => 1000 + i);
+  return {
+    version: { id: 1, family: "item_knn" },
+    model: itemKnnModel(trackIds, { indptr, indices: Int32Array.from(indices), similarity: Float32Array.from(similarity) }, {}),
+  };
+}
+
+function state(scoring: Scoring, champion: ServedModel): ServingState {
+  return {
+    catalogue: catalogue(),
+    champion,
+    experiments: [],
+    failure: null,
+    unservable: new Map(),
+    scoring,
+    scores: new Float32Array(TRACKS),
+    scratch: new Float32Array(TRACKS),
+    similar: new Map(),
+  };
+}
+
+const listener: ListenerData = {
+  known: true,
+  favouriteGenres: ["Folk"],
+  heard: { trackIds: [1000, 1001, 1004, 1005], counts: [3, 1, 2, 1] },
+  disliked: [1008],
+  batch: null,
+  exposures: new Map(),
+};
+
+describe("answers computed at request time from candidates", () => {
+  const champion = served();
+  const answer = (scoring: Scoring, genre?: string, k = 5) =>
+    recommend(state(scoring, champion), champion, listener, { userId: 7, k, ...(genre && { genre }) }, "request").items.map((item) => ({
+      trackId: item.trackId,
+      score: item.score,
+    }));
+
+  it("are the exhaustive answer: the same tracks, scores and order, heard and disliked ones left out", () => {
+    const fromCandidates = answer("candidates");
+    expect(fromCandidates).toEqual(answer("exhaustive"));
+    expect(fromCandidates).toHaveLength(5);
+    for (const { trackId } of fromCandidates) expect([1000, 1001, 1004, 1005, 1008]).not.toContain(trackId);
+  });
+
+  it("with a genre filter the candidates satisfy, are the exhaustive answer", () => {
+    // The Pop tracks the history reaches: 1009, 1013, 1017 (1001 and 1005 heard).
+    const pop = answer("candidates", "pop", 3);
+    expect(pop).toEqual(answer("exhaustive", "pop", 3));
+    expect(pop.map((t) => t.trackId)).toEqual([1009, 1013, 1017]);
+  });
+
+  it("with a genre filter that leaves fewer than k candidates (Jazz: no neighbour, not a favourite), rank every track as before", () => {
+    const jazz = answer("candidates", "jazz");
+    expect(jazz).toEqual(answer("exhaustive", "jazz"));
+    expect(jazz.map((t) => t.trackId)).toEqual([1002, 1006, 1010, 1014, 1018]);
+  });
+});
