@@ -2,10 +2,11 @@ import os from "node:os";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { createDatabase } from "../db/client";
-import { ConfigError, parseEnv } from "../config/env";
+import { parseEnv } from "../config/env";
 import { openDatabase } from "../runtime/database";
 import { createApiKey, listApiKeys, revokeApiKey } from "../serving/api-keys";
 import { newApiKeyInput } from "../trpc/routers/api-keys";
+import { runCommand, UsageError } from "./command";
 
 const USAGE = `npm run apikey -- create --name <name> --scopes recommendations:read,events:write [--rate <per second>] [--burst <n>]
 npm run apikey -- list
@@ -57,10 +58,4 @@ async function main() {
   }
 }
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`${error.message}\n\nUsage:\n${USAGE}`);
-  else console.error(error instanceof ConfigError ? error.message : `[encore] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runCommand(main, USAGE);

@@ -1,10 +1,11 @@
 import { parseArgs } from "node:util";
-import { ConfigError, parseEnv } from "../config/env";
+import { parseEnv } from "../config/env";
 import { createDatabase } from "../db/client";
 import { trainConfig } from "../recommender/config";
 import { FactorsRejectedError, importFactors } from "../recommender/exchange/import";
 import { exchangeLocation } from "../recommender/exchange/location";
 import { openDatabase } from "../runtime/database";
+import { runCommand, UsageError } from "./command";
 
 const USAGE = `npm run model:import -- --from <prefix in the store, folder or s3:// URL>
   reads manifest.json, item_factors.parquet, test/item_factors.parquet (and user factors, when there) from there`;
@@ -31,11 +32,4 @@ async function main() {
   }
 }
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`${error.message}\n\nUsage:\n${USAGE}`);
-  else if (error instanceof FactorsRejectedError) console.error(`Refused, nothing registered: ${error.message}`);
-  else console.error(error instanceof ConfigError ? error.message : `[encore] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runCommand(main, USAGE, (error) => (error instanceof FactorsRejectedError ? `Refused, nothing registered: ${error.message}` : undefined));

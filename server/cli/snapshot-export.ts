@@ -1,12 +1,13 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { ConfigError, parseEnv } from "../config/env";
+import { parseEnv } from "../config/env";
 import { createDatabase } from "../db/client";
 import { trainConfig } from "../recommender/config";
 import { exportPrefix } from "../recommender/exchange/contract";
 import { exportSnapshot, keyIn } from "../recommender/exchange/export";
 import { exchangeLocation } from "../recommender/exchange/location";
 import { openDatabase } from "../runtime/database";
+import { runCommand, UsageError } from "./command";
 
 const USAGE = `npm run snapshot:export -- --snapshot <id> [--out <prefix in the store, folder or s3:// URL>] [--seed <split seed>]
   writes listens.parquet, tracks.parquet, users.parquet and manifest.json (default: exports/snapshot-<id>/ in the store)`;
@@ -39,10 +40,4 @@ async function main() {
   }
 }
 
-class UsageError extends Error {}
-
-main().catch((error: unknown) => {
-  if (error instanceof UsageError) console.error(`${error.message}\n\nUsage:\n${USAGE}`);
-  else console.error(error instanceof ConfigError ? error.message : `[encore] ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
-});
+runCommand(main, USAGE);

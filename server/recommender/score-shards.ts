@@ -1,7 +1,4 @@
 import os from "node:os";
-import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { from as copyFrom } from "pg-copy-streams";
 import { z } from "zod";
 import type { Database } from "../db/client";
 import { openStore } from "../storage/open";
@@ -10,7 +7,7 @@ import { inCatalogue } from "./catalogue";
 import type { Csr } from "./csr";
 import type { Model } from "./families/types";
 import { unpaced } from "./pacer";
-import { scoredLines } from "./scoring";
+import { replaceRecommendations, scoredLines } from "./scoring";
 import { readSnapshotFile, type Snapshot } from "./snapshot";
 import { countMatrix, listensOf } from "./split";
 
@@ -86,20 +83,6 @@ export async function runScoreShard(database: Database, shard: ScoreShard): Prom
   const { snapshot, matrix, model } = await inputsOf(shard);
   if (shard.users[1] > snapshot.userIds.length || shard.users[0] > shard.users[1])
     throw new Error(`shard users ${shard.users.join("–")} are not in the snapshot`);
-  const client = await database.pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("DELETE FROM recommendations WHERE version_id = $1 AND user_id BETWEEN $2 AND $3", [shard.versionId, ...shard.ids]);
-    await pipeline(
-      Readable.from(scoredLines(shard.versionId, model, snapshot, matrix, shard.users, unpaced())),
-      client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")),
-    );
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  await replaceRecommendations(database, shard.versionId, shard.ids, scoredLines(shard.versionId, model, snapshot, matrix, shard.users, unpaced()));
   return { users: shard.users[1] - shard.users[0], host: os.hostname(), pid: process.pid, seconds: (performance.now() - started) / 1000 };
 }

@@ -240,21 +240,35 @@ export async function batchScore(
       yield chunk;
     }
   }
+  try {
+    await replaceRecommendations(database, versionId, null, counted(lines()));
+  } finally {
+    await settled;
+  }
+  return { users, perUser: TOP_PER_USER };
+}
+
+/**
+ * Replaces the version's rows (of the user ids in `ids`, inclusive; all of them when null) with
+ * `lines` (COPY text), in one transaction: readers see the old rows or the new, never a mix.
+ */
+export async function replaceRecommendations(
+  database: Database,
+  versionId: number,
+  ids: readonly [number, number] | null,
+  lines: AsyncIterable<string>,
+): Promise<void> {
   const client = await database.pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
-    await pipeline(
-      Readable.from(counted(lines())),
-      client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")),
-    );
+    if (ids) await client.query("DELETE FROM recommendations WHERE version_id = $1 AND user_id BETWEEN $2 AND $3", [versionId, ...ids]);
+    else await client.query("DELETE FROM recommendations WHERE version_id = $1", [versionId]);
+    await pipeline(Readable.from(lines), client.query(copyFrom("COPY recommendations (version_id, user_id, track_ids, scores, reasons) FROM STDIN")));
     await client.query("COMMIT");
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
     client.release();
-    await settled;
   }
-  return { users, perUser: TOP_PER_USER };
 }
