@@ -36,6 +36,7 @@ function smallSnapshot(): Snapshot {
 const DIVERGING: Record<Exclude<Family, "hybrid">, Params> = {
   popularity: { halfLifeDays: -1e-9 },
   item_knn: { neighbours: 5, shrink: Number.NaN },
+  rp3beta: { alpha: 1, beta: Number.NaN, neighbours: 5 },
   // Confidences near float32's limit: the user factors overflow while the stored item factors stay finite.
   als: { factors: 2, regularization: 1e-30, alpha: 1e38, iterations: 3, cgSteps: 3 },
   ease: { lambda: Number.NaN, maxItems: 5 },
