@@ -97,7 +97,7 @@ export interface BlendUser {
  * Each validation user's candidates (the union of the components' top 100, the user's training
  * tracks excluded) with every component's standardised scores of them, computed once.
  */
-export async function blendUsers(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<BlendUser[]> {
+async function blendUsers(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<BlendUser[]> {
   const buffers = models.map(() => new Float32Array(train.cols));
   const users: BlendUser[] = [];
   for (let user = 0; user < validation.rows && users.length < maxUsers; user++) {
