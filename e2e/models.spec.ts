@@ -49,7 +49,7 @@ test("an operator trains from the console, sees the versions and the champion, p
   await expect(page.getByTestId("duration-bars").getByRole("link", { name: new RegExp(`^run ${runId}: success, `) })).toBeVisible();
   const row = page.getByRole("table", { name: "Runs" }).locator("tr", { has: page.getByRole("link", { name: `#${runId}`, exact: true }) });
   await expect(row).toContainText(/v\d+, v\d+, v\d+, v\d+, v\d+/);
-  await expect(row).toContainText(/0\.\d{4} \((hybrid|item_knn|ease|als)\)/);
+  await expect(row).toContainText(/0\.\d{4} \((hybrid|item_knn|rp3beta|ease|als)\)/);
   await expect(row).toContainText(/promoted to champion|is challenger/);
 
   // The same data, code and seed again: nothing new, nothing registered.
@@ -63,10 +63,10 @@ test("an operator trains from the console, sees the versions and the champion, p
 
   await page.goto("/models");
   const versions = page.getByRole("table", { name: "Model versions" });
-  expect((await trpcData<{ total: number }>(page.request, "models.list", { page: 1, pageSize: 25 })).total).toBe(before + 5);
-  await expect(versions.locator("tbody tr")).toHaveCount(Math.min(before + 5, 25));
+  expect((await trpcData<{ total: number }>(page.request, "models.list", { page: 1, pageSize: 25 })).total).toBe(before + FAMILIES.length);
+  await expect(versions.locator("tbody tr")).toHaveCount(Math.min(before + FAMILIES.length, 25));
   const champion = page.getByTestId("champion");
-  await expect(champion).toContainText(/v\d+ · (hybrid|item_knn|ease|als)/);
+  await expect(champion).toContainText(/v\d+ · (hybrid|item_knn|rp3beta|ease|als)/);
   const championId = Number(/v(\d+)/.exec((await champion.textContent())!)![1]);
   await expect(page.getByTestId(`version-${championId}`)).toContainText("champion");
 

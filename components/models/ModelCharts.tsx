@@ -2,6 +2,7 @@
 
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { ChartPanel } from "@/components/charts/ChartPanel";
+import type { Family } from "@/server/recommender/families/types";
 
 export interface QualityPoint {
   id: number;
@@ -10,9 +11,16 @@ export interface QualityPoint {
   recall20: number;
 }
 
-/** A colour per family, the same on every chart. */
-const FAMILY_COLOURS: Record<string, string> = { popularity: "#888888", item_knn: "#2e9e62", als: "#5b3cc4", ease: "#c4572e", hybrid: "#1f77b4" };
-const OTHER_COLOURS = ["#b8860b", "#8b1c62", "#2f4f4f"];
+/** A colour per family, the same on every chart (a new family makes the compiler ask for its own). */
+const FAMILY_COLOURS: Record<Family, string> = {
+  popularity: "#888888",
+  item_knn: "#2e9e62",
+  als: "#5b3cc4",
+  ease: "#c4572e",
+  rp3beta: "#b8860b",
+  hybrid: "#1f77b4",
+};
+const OTHER_COLOURS = ["#8b1c62", "#2f4f4f"];
 
 /**
  * NDCG@10 of each version on its run's test split, in the order they were trained: one series per
@@ -41,7 +49,7 @@ export function QualityChart({ data }: { data: QualityPoint[] }) {
               key={family}
               dataKey={family}
               name={family}
-              stroke={FAMILY_COLOURS[family] ?? OTHER_COLOURS[k % OTHER_COLOURS.length]}
+              stroke={FAMILY_COLOURS[family as Family] ?? OTHER_COLOURS[k % OTHER_COLOURS.length]}
               dot={{ r: 3 }}
               connectNulls
               isAnimationActive={false}

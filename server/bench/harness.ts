@@ -41,6 +41,14 @@ export function peakRss(pid: number): number {
   }
 }
 
+/** CPU seconds a process has used; with `reaped`, also its ended children's (PostgreSQL's backends). */
+export function cpuSeconds(pid: number | undefined, reaped = false): number {
+  if (pid === undefined) return Number.NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
+  return ticks / 100;
+}
+
 /** CPU seconds the whole machine has spent busy since boot (/proc/stat, in USER_HZ = 100 ticks a second). */
 export function machineBusySeconds(): number {
   const ticks = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -48,8 +56,11 @@ export function machineBusySeconds(): number {
   return (ticks.reduce((sum, t) => sum + t, 0) - idle) / 100;
 }
 
-/** `npm run job -- <job>` exactly as the package script runs it, node flags included; wall time and peak RSS. */
-export function runJob(job: string, env: Record<string, string>): Promise<{ code: number; seconds: number; peakRssBytes: number; output: string }> {
+/** `npm run job -- <job>` exactly as the package script runs it, node flags included; wall time, CPU seconds and peak RSS. */
+export function runJob(
+  job: string,
+  env: Record<string, string>,
+): Promise<{ code: number; seconds: number; cpuSeconds: number; peakRssBytes: number; output: string }> {
   const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
   const [, ...args] = scripts.job!.split(/\s+/);
   const started = performance.now();
@@ -58,11 +69,20 @@ export function runJob(job: string, env: Record<string, string>): Promise<{ code
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));
   let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, peakRss(child.pid!))), 50);
+  // Sampled while it runs (a process that ended has no /proc entry): its worker threads included, up to the last 50 ms.
+  let cpu = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, peakRss(child.pid!));
+    try {
+      cpu = cpuSeconds(child.pid);
+    } catch {
+      // ended between two samples: the last one stands
+    }
+  }, 50);
   return new Promise((resolve) =>
     child.once("exit", (code) => {
       clearInterval(timer);
-      resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, peakRssBytes: peak, output });
+      resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, cpuSeconds: cpu, peakRssBytes: peak, output });
     }),
   );
 }

@@ -11,6 +11,7 @@ import { startEmbeddedPostgres } from "../db/embedded";
 import { migrate } from "../db/migrations";
 import { freePort } from "../runtime/ports";
 import { median } from "../lib/percentiles";
+import { cpuSeconds } from "./harness";
 
 // `npm run bench:ingest [-- --runs N] [-- --size N,M]`: the simulator and the pipeline each in a process
 // of their own, as in production; each scenario N times (default 3), with the median. `--size` runs,
@@ -76,14 +77,6 @@ function watchPeakRss(pid: number): () => number {
     clearInterval(timer);
     return peak;
   };
-}
-
-/** CPU seconds a process has used; with `reaped`, also its ended children's (PostgreSQL's backends). */
-function cpuSeconds(pid: number | undefined, reaped = false): number {
-  if (pid === undefined) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
-  return ticks / 100;
 }
 
 async function runScenario(adminUrl: string, postmasterPid: number | undefined, scenario: Scenario, index: number) {

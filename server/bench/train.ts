@@ -74,6 +74,8 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     process.stderr.write(`(${scenario.label}) ingesting ${scenario.name}…\n`);
     await ingest(database, simulator, lakeDir);
     process.stderr.write(`(${scenario.label}) training…\n`);
+    // The machine's 1-minute load average as training starts: on a shared machine, what the wall times mean.
+    const load = os.loadavg()[0]!.toFixed(1);
     const job = await runJob("train", { DATABASE_URL: url, DATA_LAKE_DIR: lakeDir, DATA_DIR: path.join(root, "data"), TRAIN_SEED: String(SEED) });
     if (job.code !== 0) throw new Error(`the train job failed:\n${job.output.slice(-2000)}`);
     const run = await database.db.pipelineRun.findFirstOrThrow({ where: { pipeline: "train" }, orderBy: { id: "desc" }, include: { tasks: true } });
@@ -104,7 +106,7 @@ async function runScenario(scenario: Scenario, adminUrl: string, root: string) {
     console.table(rows);
     const runSeconds = run.startedAt && run.finishedAt ? (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000 : Number.NaN;
     console.log(
-      `train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB); target: ${scenario.target}`,
+      `train run ${runSeconds.toFixed(1)} s (job process ${job.seconds.toFixed(1)} s, ${job.cpuSeconds.toFixed(1)} CPU s, peak RSS ${Math.round(job.peakRssBytes / 2 ** 20)} MB; load average ${load}); target: ${scenario.target}`,
     );
     console.log(`tasks (s): ${tasks}`);
     if (scenario.oracle) {

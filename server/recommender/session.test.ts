@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { TrainSnapshot } from "../db/generated/client";
 import { BASE_FAMILIES } from "./families/index";
-import type { Family, Params } from "./families/types";
+import { popularity } from "./families/popularity";
+import type { Family, FamilyDefinition, Params } from "./families/types";
 import { ModelFitError } from "./fit-check";
 import { unpaced } from "./pacer";
 import { TrainSession } from "./session";
+import { trainFamily } from "./train-family";
 import type { Snapshot } from "./snapshot";
 
 const DAY_MS = 86_400_000;
@@ -36,6 +38,7 @@ function smallSnapshot(): Snapshot {
 const DIVERGING: Record<Exclude<Family, "hybrid">, Params> = {
   popularity: { halfLifeDays: -1e-9 },
   item_knn: { neighbours: 5, shrink: Number.NaN },
+  rp3beta: { alpha: 1, beta: Number.NaN, neighbours: 5 },
   // Confidences near float32's limit: the user factors overflow while the stored item factors stay finite.
   als: { factors: 2, regularization: 1e-30, alpha: 1e38, iterations: 3, cgSteps: 3 },
   ease: { lambda: Number.NaN, maxItems: 5 },
@@ -51,4 +54,26 @@ describe("a train session keeps only finite fits", () => {
       await expect(session.fit(definition, definition.grid[0]!, "final")).resolves.toMatchObject({ family: definition.family });
     },
   );
+});
+
+describe("tuning a family", () => {
+  it("keeps only the chosen candidate fitted: the others are fitted again when asked for", async () => {
+    const fitted: number[] = [];
+    const counted: FamilyDefinition = {
+      ...popularity,
+      fit: (data, params, options) => {
+        fitted.push(params.halfLifeDays!);
+        return popularity.fit(data, params, options);
+      },
+    };
+    const session = new TrainSession({} as TrainSnapshot, smallSnapshot(), 7, unpaced());
+    const trained = await trainFamily(session, counted, { tune: 10, evaluate: 10 });
+    // Every candidate ties here (no user has enough tracks to hold out): the first is chosen.
+    expect(trained.params).toEqual(popularity.grid[0]);
+    expect(fitted).toEqual([30, 7, 0, 30, 30]);
+    await session.fit(counted, trained.params, "validation");
+    expect(fitted).toHaveLength(5);
+    await session.fit(counted, popularity.grid[1]!, "validation");
+    expect(fitted).toEqual([30, 7, 0, 30, 30, 7]);
+  });
 });

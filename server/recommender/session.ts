@@ -60,6 +60,11 @@ export class TrainSession {
     return model;
   }
 
+  /** Drops a fit no task needs any more (a candidate tuning did not choose), so it holds no memory. */
+  forget(definition: FamilyDefinition, params: Params, stage: FitStage): void {
+    this.models.delete(this.key(definition, params, stage));
+  }
+
   /** A model fitted elsewhere (a worker thread) with `params` at `stage`, for the run's other tasks. */
   adopt(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final", model: Model): void {
     this.models.set(this.key(definition, params, stage), Promise.resolve(checkedFit(model)));

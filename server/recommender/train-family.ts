@@ -46,11 +46,17 @@ export async function trainFamily(
     return value;
   }
   const tuning: FamilyTraining["tuning"] = [];
+  let best: FamilyTraining["tuning"][number] | undefined;
   for (const params of definition.grid) {
     const model = await part(fitSteps(definition, params, "validation"), (onIteration) => session.fit(definition, params, "validation", onIteration));
-    tuning.push({ params, ndcg10: (await part(1, () => session.evaluate(model, "validation", users.tune))).overall["ndcg@10"] });
+    const tried = { params, ndcg10: (await part(1, () => session.evaluate(model, "validation", users.tune))).overall["ndcg@10"] };
+    tuning.push(tried);
+    // Only the best candidate so far stays fitted (the first of equals): the others would hold their arrays until the run ends.
+    const beaten = best && tried.ndcg10 <= best.ndcg10 ? tried : best;
+    if (beaten) session.forget(definition, beaten.params, "validation");
+    if (beaten !== tried) best = tried;
   }
-  const best = tuning.reduce((a, b) => (b.ndcg10 > a.ndcg10 ? b : a));
+  if (!best) throw new Error(`${definition.family} has no hyperparameters to try`);
   total = trainingSteps(definition, best.params);
   const validation = await session.fit(definition, best.params, "validation");
   const testModel = await part(fitSteps(definition, best.params, "test"), (onIteration) => session.fit(definition, best.params, "test", onIteration));

@@ -67,7 +67,7 @@ describe("the train pipeline", () => {
     expect(run.error).toBeNull();
     expect(run.status).toBe("success");
     const versions = await database.db.modelVersion.findMany({ orderBy: { id: "asc" } });
-    expect(versions.map((v) => v.family).sort()).toEqual(["als", "ease", "hybrid", "item_knn", "popularity"]);
+    expect(versions.map((v) => v.family).sort()).toEqual(["als", "ease", "hybrid", "item_knn", "popularity", "rp3beta"]);
     const champion = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" }, include: { version: true } });
     const popularity = versions.find((v) => v.family === "popularity")!;
     expect(ndcg(champion.version.metrics)).toBe(Math.max(...versions.map((v) => ndcg(v.metrics))));
@@ -206,9 +206,9 @@ describe("promotion and the registry", () => {
     expect(run.status).toBe("failed");
     expect(run.error).toBe("als: als broke");
     const families = (await database.db.modelVersion.findMany({ where: { runId: run.id } })).map((v) => v.family).sort();
-    expect(families).toEqual(["ease", "hybrid", "item_knn", "popularity"]);
+    expect(families).toEqual(["ease", "hybrid", "item_knn", "popularity", "rp3beta"]);
     const hybrid = await database.db.modelVersion.findFirstOrThrow({ where: { runId: run.id, family: "hybrid" } });
-    expect(Object.keys(hybrid.params as object).sort()).toEqual(["weight.ease", "weight.item_knn", "weight.popularity"]);
+    expect(Object.keys(hybrid.params as object).sort()).toEqual(["weight.ease", "weight.item_knn", "weight.popularity", "weight.rp3beta"]);
     // A failed run changes nothing served; retrying its failed task publishes its decision.
     expect(await database.db.modelAlias.count()).toBe(0);
   }, 120_000);

@@ -4,7 +4,8 @@ import { invertSpd } from "../linalg";
 import { alsLoss, alsModel, contributions, fitAls, foldIn, gram, solveRows } from "./als";
 import { fitEase } from "./ease";
 import { itemKnnModel, itemNeighbours, neighbourScores } from "./item-knn";
-import { standardise } from "./hybrid";
+import { blendNdcg, searchWeights, standardise, type BlendUser } from "./hybrid";
+import { rp3betaModel, walkNeighbours } from "./rp3beta";
 import { unpaced } from "../pacer";
 
 /** users × tracks counts from rows of [track, count] pairs */
@@ -251,5 +252,149 @@ describe("hybrid", () => {
     standardise(s);
     const sd = Math.sqrt(2 / 3);
     expect(Array.from(s)).toEqual([-1 / sd, 0, 1 / sd, -1 / sd].map((v) => Math.fround(v)));
+  });
+
+  /** A user of the blend search: candidates 0..n−1, each component's scores of them, the held-out ones. */
+  const user = (z: number[][], relevant: number[]): BlendUser => ({
+    candidates: Int32Array.from(z[0]!, (_, i) => i),
+    z: z.map((scores) => Float32Array.from(scores)),
+    relevant: new Set(relevant),
+  });
+
+  it("finds an interior weight where neither component alone nor an even blend is best", async () => {
+    // With weights (w, 1 − w): user 1's held-out track 2 (0.8 from both) leads only for w in (0.2, 0.8);
+    // user 2's held-out track 0 beats track 1 (1.5 from B) only for w > 0.6. Both are first only for w in (0.6, 0.8).
+    const users = [
+      user(
+        [
+          [1, 0, 0.8],
+          [0, 1, 0.8],
+        ],
+        [2],
+      ),
+      user(
+        [
+          [1, 0],
+          [0, 1.5],
+        ],
+        [0],
+      ),
+    ];
+    const second = 1 / Math.log2(3);
+    expect(blendNdcg(users, [1, 0])).toBeCloseTo((second + 1) / 2, 12);
+    expect(blendNdcg(users, [0, 1])).toBeCloseTo(second, 12);
+    expect(blendNdcg(users, [0.5, 0.5])).toBeCloseTo((1 + second) / 2, 12);
+    const { weights, ndcg } = await searchWeights(users, 2, unpaced());
+    expect(ndcg).toBe(1);
+    expect(weights[0]).toBeGreaterThan(0.6);
+    expect(weights[0]).toBeLessThan(0.8);
+    expect(weights[0]! + weights[1]!).toBeCloseTo(1, 12);
+  });
+
+  it("never ends below the best single component, and the same users give the same weights", async () => {
+    // A seeded generator: 200 users, 4 components of which the first two carry some signal.
+    let state = 12345;
+    const random = () => {
+      state = (state * 1103515245 + 12345) % 2 ** 31;
+      return state / 2 ** 31;
+    };
+    const users = Array.from({ length: 200 }, () => {
+      const relevant = [0, 1, 2].filter(() => random() < 0.5);
+      const z = [0.8, 0.4, 0, 0].map((signal) => Array.from({ length: 30 }, (_, i) => random() + (i < 3 ? signal * random() : 0)));
+      return user(z, relevant);
+    });
+    const singles = [0, 1, 2, 3].map((k) =>
+      blendNdcg(
+        users,
+        [0, 1, 2, 3].map((c) => (c === k ? 1 : 0)),
+      ),
+    );
+    const found = await searchWeights(users, 4, unpaced());
+    expect(found.ndcg).toBeGreaterThanOrEqual(Math.max(...singles));
+    expect(found.ndcg).toBeCloseTo(blendNdcg(users, found.weights), 12);
+    expect(await searchWeights(users, 4, unpaced())).toEqual(found);
+  });
+});
+
+describe("rp3beta", () => {
+  // 4 listeners × 4 tracks, listens: listener 0 heard track 0 twice and track 1 once, and so on.
+  const walk = matrix(
+    [
+      [
+        [0, 2],
+        [1, 1],
+      ],
+      [
+        [1, 1],
+        [2, 1],
+        [3, 2],
+      ],
+      [
+        [0, 1],
+        [2, 3],
+      ],
+      [[1, 1]],
+    ],
+    4,
+  );
+  const [alpha, beta] = [0.5, 0.5];
+
+  /** W_ij = Σ_u (1/listeners_i)^α · (listens_uj / listens_u)^α / listeners_j^β on the dense matrix, i ≠ j. */
+  function dense(): number[][] {
+    const listens = [
+      [2, 1, 0, 0],
+      [0, 1, 1, 2],
+      [1, 0, 3, 0],
+      [0, 1, 0, 0],
+    ];
+    const listeners = [0, 1, 2, 3].map((j) => listens.filter((row) => row[j]! > 0).length);
+    const totals = listens.map((row) => row.reduce((a, b) => a + b, 0));
+    return [0, 1, 2, 3].map((i) =>
+      [0, 1, 2, 3].map((j) => {
+        if (i === j) return 0;
+        let w = 0;
+        listens.forEach((row, u) => {
+          if (row[i]! > 0) w += (1 / listeners[i]!) ** alpha * (row[j]! / totals[u]!) ** alpha;
+        });
+        return w / listeners[j]! ** beta;
+      }),
+    );
+  }
+
+  it("the walk's weights match a hand computation", async () => {
+    const n = await walkNeighbours(walk, { alpha, beta, neighbours: 3 }, unpaced());
+    const w = dense();
+    // By hand: track 0 → listener 0 (½ of track 0's 2 listeners) → track 1 (1 of listener 0's 3 listens), penalised by track 1's 3 listeners;
+    // track 0 → listener 2 → track 2 (3 of 4 listens), track 2 has 2 listeners.
+    expect(w[0]![1]).toBeCloseTo((Math.sqrt(1 / 2) * Math.sqrt(1 / 3)) / Math.sqrt(3), 12);
+    expect(w[0]![2]).toBeCloseTo((Math.sqrt(1 / 2) * Math.sqrt(3 / 4)) / Math.sqrt(2), 12);
+    for (let i = 0; i < 4; i++) {
+      const row = Array.from(n.indices.subarray(n.indptr[i]!, n.indptr[i + 1]!));
+      for (let j = 0; j < 4; j++) {
+        const at = row.indexOf(j);
+        expect(at >= 0 ? n.similarity[n.indptr[i]! + at]! : 0).toBeCloseTo(w[i]![j]!, 6);
+      }
+    }
+    // Track 3 was heard only by listener 1, with tracks 1 and 2.
+    expect(Array.from(n.indices.subarray(n.indptr[3]!, n.indptr[4]!)).sort()).toEqual([1, 2]);
+  });
+
+  it("keeps the strongest neighbours, scores a history by the walk from it, and explains by each track's share", async () => {
+    const n = await walkNeighbours(walk, { alpha, beta, neighbours: 1 }, unpaced());
+    const w = dense();
+    // Track 1 reaches 0, 2 and 3: only the strongest stays.
+    const strongest = [0, 2, 3].reduce((a, b) => (w[1]![b]! > w[1]![a]! ? b : a));
+    expect(Array.from(n.indices.subarray(n.indptr[1]!, n.indptr[2]!))).toEqual([strongest]);
+    const full = await walkNeighbours(walk, { alpha, beta, neighbours: 3 }, unpaced());
+    const model = rp3betaModel(Int32Array.from([10, 11, 12, 13]), full, { alpha, beta, neighbours: 3 });
+    // Heard track 0 three times and track 1 once: P(0|u) = ¾, P(1|u) = ¼.
+    const history = { items: Int32Array.from([0, 1]), counts: Float32Array.from([3, 1]) };
+    const out = new Float32Array(4);
+    model.scoreHistory(history, out);
+    for (const j of [2, 3]) expect(out[j]).toBeCloseTo(Math.sqrt(3 / 4) * w[0]![j]! + Math.sqrt(1 / 4) * w[1]![j]!, 6);
+    // Track 3 is reached only through track 1; track 2 through both, more through track 0 (¾ of the listens, the larger weight).
+    expect(w[0]![2]! * Math.sqrt(3 / 4)).toBeGreaterThan(w[1]![2]! * Math.sqrt(1 / 4));
+    expect(Array.from(model.because(history, 3, 2))).toEqual([1]);
+    expect(Array.from(model.because(history, 2, 2))).toEqual([0, 1]);
   });
 });

@@ -83,18 +83,24 @@ export function hybridModel(components: Component[]): Model {
   };
 }
 
-const WEIGHTS = [0, 0.5, 1];
 const CANDIDATES = 100;
+/** Rounds of refinement after the first; each halves the step a weight moves by. */
+const REFINEMENTS = 4;
+
+/** One validation user as the blend search sees them: candidate tracks, each component's standardised scores of them, the held-out tracks. */
+export interface BlendUser {
+  candidates: Int32Array;
+  z: Float32Array[];
+  relevant: Set<number>;
+}
 
 /**
- * Chooses the blend's weights on the validation split: each component's standardised scores are
- * computed once per user over the union of the components' top 100, then every weight combination
- * (0, 0.5 or 1 each) is ranked there and judged by NDCG@10.
+ * Each validation user's candidates (the union of the components' top 100, the user's training
+ * tracks excluded) with every component's standardised scores of them, computed once.
  */
-export async function tuneWeights(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<{ weights: number[]; ndcg: number }> {
-  const tracks = train.cols;
-  const buffers = models.map(() => new Float32Array(tracks));
-  const users: { candidates: Int32Array; z: Float32Array[]; relevant: Set<number> }[] = [];
+async function blendUsers(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<BlendUser[]> {
+  const buffers = models.map(() => new Float32Array(train.cols));
+  const users: BlendUser[] = [];
   for (let user = 0; user < validation.rows && users.length < maxUsers; user++) {
     if (validation.indptr[user] === validation.indptr[user + 1]) continue;
     await pace.breathe();
@@ -114,35 +120,72 @@ export async function tuneWeights(models: Model[], train: Csr, validation: Csr, 
       relevant: new Set(validation.indices.subarray(validation.indptr[user]!, validation.indptr[user + 1]!)),
     });
   }
-  let best = { weights: models.map(() => 1), ndcg: -1 };
-  const combination = models.map(() => 0);
-  const blended = new Float32Array(models.length * CANDIDATES);
-  const visit = (m: number) => {
-    if (m === models.length) {
-      if (combination.every((w) => w === 0)) return;
-      let sum = 0;
-      for (const u of users) {
-        const scores = blended.subarray(0, u.candidates.length);
-        scores.fill(0);
-        u.z.forEach((z, k) => {
-          const w = combination[k]!;
-          if (w) for (let i = 0; i < z.length; i++) scores[i]! += w * z[i]!;
-        });
-        sum += atK(
-          Array.from(topK(scores, 10), (i) => u.candidates[i]!),
-          u.relevant,
-          10,
-        ).ndcg;
-      }
-      const ndcg = users.length ? sum / users.length : 0;
-      if (ndcg > best.ndcg) best = { weights: [...combination], ndcg };
-      return;
+  return users;
+}
+
+/** Mean NDCG@10 over the users of the blend with these weights, ranked among their candidates. */
+export function blendNdcg(users: BlendUser[], weights: readonly number[]): number {
+  let longest = 0;
+  for (const u of users) longest = Math.max(longest, u.candidates.length);
+  const blended = new Float32Array(longest);
+  let sum = 0;
+  for (const u of users) {
+    const scores = blended.subarray(0, u.candidates.length);
+    scores.fill(0);
+    for (let k = 0; k < u.z.length; k++) {
+      const [z, w] = [u.z[k]!, weights[k]!];
+      if (w) for (let i = 0; i < z.length; i++) scores[i]! += w * z[i]!;
     }
-    for (const w of WEIGHTS) {
-      combination[m] = w;
-      visit(m + 1);
-    }
+    sum += atK(
+      Array.from(topK(scores, 10), (i) => u.candidates[i]!),
+      u.relevant,
+      10,
+    ).ndcg;
+  }
+  return users.length ? sum / users.length : 0;
+}
+
+/**
+ * The blend's weights that rank the users' held-out tracks best (NDCG@10), as shares summing to 1.
+ * Starts from the best of each component alone and all of them equal, then coordinate ascent: one
+ * component's weight up or down by a step while that gains, the step halved each round. Only strict
+ * gains move it, so it never ends below the best single component, and the same users give the
+ * same weights.
+ */
+export async function searchWeights(users: BlendUser[], components: number, pace: Pacer): Promise<{ weights: number[]; ndcg: number }> {
+  // Weights are counted in whole steps (2 for a component alone or all equal); doubling them all halves the step.
+  let best = { parts: [] as number[], ndcg: Number.NEGATIVE_INFINITY };
+  const consider = async (parts: number[]) => {
+    if (parts.every((p) => p === 0)) return false;
+    await pace.breathe();
+    const total = parts.reduce((a, b) => a + b, 0);
+    const ndcg = blendNdcg(
+      users,
+      parts.map((p) => p / total),
+    );
+    if (ndcg <= best.ndcg) return false;
+    best = { parts: [...parts], ndcg };
+    return true;
   };
-  visit(0);
-  return best;
+  for (let k = 0; k < components; k++) await consider(Array.from({ length: components }, (_, c) => (c === k ? 2 : 0)));
+  await consider(Array.from({ length: components }, () => 2));
+  for (let round = 0; round <= REFINEMENTS; round++) {
+    if (round > 0) best.parts = best.parts.map((p) => p * 2);
+    for (let moved = true; moved; ) {
+      moved = false;
+      for (let k = 0; k < components; k++)
+        for (const delta of [1, -1]) {
+          const parts = [...best.parts];
+          parts[k]! += delta;
+          if (parts[k]! >= 0 && (await consider(parts))) moved = true;
+        }
+    }
+  }
+  const total = best.parts.reduce((a, b) => a + b, 0);
+  return { weights: best.parts.map((p) => p / total), ndcg: best.ndcg };
+}
+
+/** Chooses the blend's weights on the validation split (see `searchWeights`), over at most `maxUsers` users. */
+export async function tuneWeights(models: Model[], train: Csr, validation: Csr, maxUsers: number, pace: Pacer): Promise<{ weights: number[]; ndcg: number }> {
+  return searchWeights(await blendUsers(models, train, validation, maxUsers, pace), models.length, pace);
 }

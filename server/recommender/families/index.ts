@@ -2,6 +2,7 @@ import { als } from "./als";
 import { ease } from "./ease";
 import { itemKnn } from "./item-knn";
 import { popularity } from "./popularity";
+import { rp3beta } from "./rp3beta";
 import type { Family, FamilyDefinition } from "./types";
 
 /**
@@ -9,7 +10,7 @@ import type { Family, FamilyDefinition } from "./types";
  * file and its line here; its name in FAMILIES (types.ts) makes the compiler ask for this line.
  * The longest first: they take the two worker threads in this order.
  */
-const DEFINITIONS: Record<Exclude<Family, "hybrid">, FamilyDefinition> = { als, ease, item_knn: itemKnn, popularity };
+const DEFINITIONS: Record<Exclude<Family, "hybrid">, FamilyDefinition> = { als, ease, item_knn: itemKnn, rp3beta, popularity };
 
 export const BASE_FAMILIES: FamilyDefinition[] = Object.values(DEFINITIONS);
 

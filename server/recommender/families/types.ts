@@ -3,7 +3,7 @@ import type { Pacer } from "../pacer";
 import type { Listens } from "../split";
 import type { Snapshot } from "../snapshot";
 
-export const FAMILIES = ["popularity", "item_knn", "als", "ease", "hybrid"] as const;
+export const FAMILIES = ["popularity", "item_knn", "als", "ease", "rp3beta", "hybrid"] as const;
 export type Family = (typeof FAMILIES)[number];
 
 export type Params = Record<string, number>;
