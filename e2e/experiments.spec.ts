@@ -106,7 +106,7 @@ test("a data scientist designs an experiment with the power calculator, starts i
     await page.goto(`/listeners/${someone!.id}`);
     await expect(page.getByRole("region", { name: "Recommended now" })).toContainText(
       new RegExp(
-        `From experiment ${key}’s variant (control|treatment) \\(version \\d+, [a-z_]+\\), not the champion; shown here without recording an exposure`,
+        `From experiment ${key}’s variant (control|treatment) \\(version \\d+, [a-z0-9_]+\\), not the champion; shown here without recording an exposure`,
       ),
       { timeout: 2_000 },
     );

@@ -24,6 +24,9 @@ export interface EdgeOptions {
   next(req: IncomingMessage, res: ServerResponse): Promise<unknown>;
 }
 
+/** How long a connection refused for its body keeps dropping what the client still sends. */
+const LINGER_MS = 500;
+
 /** A refusal of this layer, in the API's error shape, on a connection that ends with it. */
 function refuse(res: ServerResponse, status: 400 | 413, code: string, message: string): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", connection: "close" });
@@ -70,7 +73,12 @@ function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number):
         };
         if (res.headersSent) end();
         else {
-          res.once("finish", end);
+          // Closed at once, a socket the client still writes to sends a reset, which can discard the
+          // 413 before the client reads it: half-close after the answer and drop what still comes, briefly.
+          res.once("finish", () => {
+            req.socket.end();
+            setTimeout(end, LINGER_MS).unref();
+          });
           refuse(res, 413, "PAYLOAD_TOO_LARGE", `Request bodies here are limited to ${maxBytes} bytes.`);
         }
         return true;
