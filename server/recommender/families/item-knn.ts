@@ -1,6 +1,6 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { NeighbourRows, neighbourModel, weightedNeighbourScores, type Neighbours } from "./neighbours";
+import { NeighbourRows, neighbourModel, storedNeighbours, weightedNeighbourScores, type Neighbours } from "./neighbours";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 /**
@@ -55,12 +55,7 @@ export function itemKnnModel(trackIds: Int32Array, neighbours: Neighbours, param
 
 export const itemKnn: FamilyDefinition = {
   family: "item_knn",
-  restore: (trackIds, arrays, params) =>
-    itemKnnModel(
-      trackIds,
-      { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array },
-      params,
-    ),
+  restore: (trackIds, arrays, params) => itemKnnModel(trackIds, storedNeighbours(arrays), params),
   grid: [
     { neighbours: 100, shrink: 10 },
     { neighbours: 200, shrink: 0 },

@@ -1,5 +1,5 @@
 import { largest } from "../topk";
-import { strongest, type History, type Model, type Params, type ScoreMoments } from "./types";
+import { strongest, type History, type Model, type Params, type ScoreMoments, type TypedArrays } from "./types";
 
 /** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1] (best first as made; a model keeps them by track index). */
 export interface Neighbours {
@@ -7,6 +7,13 @@ export interface Neighbours {
   indices: Int32Array;
   similarity: Float32Array;
 }
+
+/** Neighbours again from the arrays a neighbour model's `artefact()` stored. */
+export const storedNeighbours = (arrays: TypedArrays): Neighbours => ({
+  indptr: arrays.indptr as Int32Array,
+  indices: arrays.indices as Int32Array,
+  similarity: arrays.similarity as Float32Array,
+});
 
 /**
  * Builds Neighbours a track at a time, keeping the `k` largest similarities offered for each

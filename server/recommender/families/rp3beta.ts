@@ -1,6 +1,6 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { NeighbourRows, neighbourModel, type Neighbours } from "./neighbours";
+import { NeighbourRows, neighbourModel, storedNeighbours, type Neighbours } from "./neighbours";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 export interface WalkParams {
@@ -78,12 +78,7 @@ export function rp3betaModel(trackIds: Int32Array, neighbours: Neighbours, param
 
 export const rp3beta: FamilyDefinition = {
   family: "rp3beta",
-  restore: (trackIds, arrays, params) =>
-    rp3betaModel(
-      trackIds,
-      { indptr: arrays.indptr as Int32Array, indices: arrays.indices as Int32Array, similarity: arrays.similarity as Float32Array },
-      params,
-    ),
+  restore: (trackIds, arrays, params) => rp3betaModel(trackIds, storedNeighbours(arrays), params),
   // At most 100 neighbours: 200 ranked no better on the benches and doubles what each stored model holds.
   grid: [
     { alpha: 0.8, beta: 0.3, neighbours: 100 },
