@@ -32,11 +32,8 @@ export async function trpcData<T>(request: APIRequestContext, path: string, inpu
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
-/** A champion to serve: ingests and trains through the API (as the console's buttons do) when there is none yet. */
-export async function ensureChampion(request: APIRequestContext): Promise<number> {
-  type Summary = { champion: { id: number } | null };
-  const current = await trpcData<Summary>(request, "models.champion");
-  if (current.champion) return current.champion.id;
+/** Triggers an ingestion through the API and waits for it to succeed; the id of the run that ended. */
+export async function ingestToSuccess(request: APIRequestContext, timeout = 60_000): Promise<number> {
   type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
   await trpcMutation(request, "ingestion.trigger", {});
   await expect
@@ -45,9 +42,18 @@ export async function ensureChampion(request: APIRequestContext): Promise<number
         const { running, lastEnded } = await trpcData<Status>(request, "ingestion.status");
         return running === null ? lastEnded?.status : "running";
       },
-      { timeout: 60_000 },
+      { timeout },
     )
     .toBe("success");
+  return (await trpcData<Status>(request, "ingestion.status")).lastEnded!.id;
+}
+
+/** A champion to serve: ingests and trains through the API (as the console's buttons do) when there is none yet. */
+export async function ensureChampion(request: APIRequestContext): Promise<number> {
+  type Summary = { champion: { id: number } | null };
+  const current = await trpcData<Summary>(request, "models.champion");
+  if (current.champion) return current.champion.id;
+  await ingestToSuccess(request);
   expect((await trpcMutation(request, "models.train", {})).status()).toBe(200);
   await expect.poll(async () => (await trpcData<Summary>(request, "models.champion")).champion?.id ?? null, { timeout: 180_000 }).not.toBeNull();
   return (await trpcData<Summary>(request, "models.champion")).champion!.id;

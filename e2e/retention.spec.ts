@@ -1,12 +1,11 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { ensureChampion, signInFresh, trpcData, trpcMutation } from "./helpers";
+import { ensureChampion, ingestToSuccess, signInFresh, trpcData } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 300_000 });
 test.use({ viewport: { width: 390, height: 844 } });
 
-type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
 type Try<T> = { runId: number; status: string; output: T | null };
 type Report = {
   lake: {
@@ -25,17 +24,7 @@ test("the Data page's retention tab shows the policy and what the last retention
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   // A champion means a train run's retention ran; then an ingestion of its own, so the lake-retention shown last is this run's.
   await ensureChampion(page.request);
-  await trpcMutation(page.request, "ingestion.trigger", {});
-  await expect
-    .poll(
-      async () => {
-        const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
-        return running === null ? lastEnded?.status : "running";
-      },
-      { timeout: 60_000 },
-    )
-    .toBe("success");
-  const ingestRun = (await trpcData<Status>(page.request, "ingestion.status")).lastEnded!.id;
+  const ingestRun = await ingestToSuccess(page.request);
   const report = await trpcData<Report>(page.request, "data.retention");
   const lake = report.lake.task.last!;
   const train = report.train.task.last!;
