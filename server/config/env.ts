@@ -323,6 +323,19 @@ export const envSchema = z
             "Each listener's most recent listens a train run reads (older ones are left out, and counted on the snapshot): training cost follows activity rather than all of history. Every listener is kept, however quiet lately.",
         }),
       ),
+    TRAIN_TUNING_LISTENERS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(100_000_000)
+      .default(50_000)
+      .meta(
+        doc({
+          group: "Models",
+          description:
+            "Listeners whose listens the tuning fits (every candidate of every family, on the validation split) learn from, at most: past it, a sample drawn with the seed. The chosen parameters are then fitted on every listener, so a train run's cost grows with listeners at the rate of the chosen parameters' fits alone.",
+        }),
+      ),
     SCORE_SHARD_USERS: z.coerce
       .number()
       .int()

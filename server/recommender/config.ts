@@ -13,6 +13,7 @@ export function trainConfig(env: Env): TrainConfig {
     keepArtefacts: env.MODEL_ARTEFACTS_KEEP,
     keepSnapshotDays: env.LAKE_KEEP_DAYS,
     listensPerUser: env.TRAIN_LISTENS_PER_USER,
+    tuningListeners: env.TRAIN_TUNING_LISTENERS,
   };
 }
 

@@ -28,7 +28,7 @@ import { pruneBatchScores, pruneSnapshots, servableVersions } from "./retention"
 import { batchScore, TOP_PER_USER, type ScoreHelper } from "./scoring";
 import { shardsOf, type ShardRunner } from "./score-shards";
 import { BASE_FAMILIES, familyDefinition } from "./families/index";
-import { TrainSession } from "./session";
+import { DEFAULT_TUNING_LISTENERS, TrainSession } from "./session";
 import { Pacer } from "./pacer";
 import { loadSnapshot, takeSnapshot } from "./snapshot";
 import { SNAPSHOT_CHECKS, snapshotFacts } from "./checks";
@@ -54,6 +54,8 @@ export interface TrainConfig {
   keepSnapshotDays: number;
   /** each listener's most recent listens a snapshot reads */
   listensPerUser: number;
+  /** listeners the tuning fits learn from, at most (a sample drawn with the seed when there are more) */
+  tuningListeners: number;
   /** batch scoring in shards of this many users, shared by the queue's workers (JOB_QUEUE=on); in this process without it */
   shards?: { runner: ShardRunner; users: number };
 }
@@ -67,6 +69,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
   keepArtefacts: 20,
   keepSnapshotDays: 30,
   listensPerUser: 5000,
+  tuningListeners: DEFAULT_TUNING_LISTENERS,
 };
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
@@ -145,7 +148,7 @@ const trainSession = (config: TrainConfig): RunResource<TrainSession> => ({
   name: "train session",
   async create(ctx) {
     const { row, snapshot } = await loadSnapshot(ctx.database, config.store, await snapshotIdOf(ctx));
-    return new TrainSession(row, snapshot, config.seed, new Pacer(ctx.signal));
+    return TrainSession.onSharedMemory(row, snapshot, config.seed, new Pacer(ctx.signal), config.tuningListeners);
   },
 });
 
@@ -182,12 +185,10 @@ async function familyTask(ctx: TaskContext, config: TrainConfig, sessionResource
   const session = await ctx.resource(sessionResource);
   const users = { tune: config.tuneUsers, evaluate: config.evalUsers };
   const { value, seconds, cpuSeconds } = await measured(async (): Promise<FamilyTraining> => {
-    const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
     const onStep = (done: number, total: number) => ctx.progress(done, total);
     ctx.progress(0, trainingSteps(definition));
-    const threaded = await trainFamilyInWorker({ family: definition.family, store: config.store.url, snapshot, seed: config.seed, users }, ctx.signal, (step) =>
-      onStep(step.done, step.total),
-    );
+    const job = { family: definition.family, snapshot: session.snapshot, splits: session.splits, seed: config.seed, users };
+    const threaded = await trainFamilyInWorker(job, ctx.signal, (step) => onStep(step.done, step.total));
     if ("unavailable" in threaded) {
       ctx.log(`training on the job's own thread: no worker thread here (${threaded.unavailable.slice(0, 120)})`);
       return trainFamily(session, definition, users, onStep);

@@ -5,7 +5,7 @@ import { popularity } from "./families/popularity";
 import type { Family, FamilyDefinition, Params } from "./families/types";
 import { ModelFitError } from "./fit-check";
 import { unpaced } from "./pacer";
-import { TrainSession } from "./session";
+import { splitsOf, TrainSession, tuningSample } from "./session";
 import { trainFamily } from "./train-family";
 import type { Snapshot } from "./snapshot";
 
@@ -75,5 +75,59 @@ describe("tuning a family", () => {
     expect(fitted).toHaveLength(5);
     await session.fit(counted, popularity.grid[1]!, "validation");
     expect(fitted).toEqual([30, 7, 0, 30, 30, 7]);
+  });
+});
+
+describe("the splits of a train session", () => {
+  /** `users` listeners with 10 tracks each, one listen a day. */
+  function snapshotOf(users: number): Snapshot {
+    const listens = Array.from({ length: users * 10 }, (_, k) => [Math.floor(k / 10), (k * 7) % 50] as const);
+    return {
+      userIds: Int32Array.from({ length: users }, (_, u) => u + 1),
+      trackIds: Int32Array.from({ length: 50 }, (_, t) => t + 100),
+      listenUser: Int32Array.from(listens, ([user]) => user),
+      listenTrack: Int32Array.from(listens, ([, track]) => track),
+      listenTime: Float64Array.from(listens, (_, k) => Date.UTC(2026, 0, 1) + (k % 10) * DAY_MS),
+      tracks: { name: Array(50).fill("t"), artist: Array(50).fill("a"), genres: Array.from({ length: 50 }, () => ["Rock"]) },
+      users: { favoriteGenres: Array.from({ length: users }, () => ["Rock"]) },
+    };
+  }
+  const usersIn = (listens: { user: Int32Array }) => new Set(listens.user);
+
+  it("tunes on every listener up to the sample's size, and on a sample of that size drawn with the seed past it", () => {
+    const snapshot = snapshotOf(40);
+    const whole = splitsOf(snapshot, 7, 40);
+    expect(usersIn(whole.validation.listens).size).toBe(40);
+    const sampled = splitsOf(snapshot, 7, 15);
+    const tuned = usersIn(sampled.validation.listens);
+    expect(tuned.size).toBe(15);
+    // Only the sample's listeners have held-out tracks to tune against.
+    for (let u = 0; u < 40; u++) expect(sampled.validation.heldOut!.indptr[u + 1]! > sampled.validation.heldOut!.indptr[u]!).toBe(tuned.has(u));
+    // The test and final stages keep everyone, as without a sample.
+    expect(sampled.test.matrix).toEqual(whole.test.matrix);
+    expect(sampled.final.matrix).toEqual(whole.final.matrix);
+    expect(usersIn(splitsOf(snapshot, 7, 15).validation.listens)).toEqual(tuned);
+    expect(usersIn(splitsOf(snapshot, 8, 15).validation.listens)).not.toEqual(tuned);
+  });
+
+  it("a sample is the first steps of a shuffle: `size` distinct listeners, each as likely", () => {
+    expect(tuningSample(10, 10, 1)).toBeNull();
+    const picked = new Float64Array(20);
+    for (let seed = 0; seed < 4000; seed++) {
+      const sample = tuningSample(20, 5, seed)!;
+      expect(sample.reduce((a, b) => a + b, 0)).toBe(5);
+      sample.forEach((chosen, u) => (picked[u]! += chosen));
+    }
+    // Each listener is picked with probability 5/20: 1,000 of 4,000 draws, ± 4 standard deviations (√(4000·¼·¾) ≈ 27).
+    for (const count of picked) expect(Math.abs(count - 1000)).toBeLessThan(110);
+  });
+
+  it("on shared memory, a session's splits are the same arrays a session builds for itself", () => {
+    const snapshot = snapshotOf(40);
+    const shared = TrainSession.onSharedMemory({} as TrainSnapshot, snapshot, 7, unpaced(), 15);
+    expect(shared.splits.test.matrix.indices.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.snapshot.listenTime.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(shared.snapshot.tracks).toEqual(snapshot.tracks);
+    expect(shared.splits).toEqual(splitsOf(snapshot, 7, 15));
   });
 });

@@ -6,6 +6,8 @@ import { checkedFit } from "./fit-check";
 import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
+import { Random } from "../lib/random";
+import { onSharedMemory } from "../lib/shared-memory";
 
 /** Data of one stage: what is fitted on, and what it is judged against. */
 interface Stage {
@@ -14,10 +16,75 @@ interface Stage {
   heldOut: Csr | null;
 }
 
+/** A stage's arrays: the listens fitted on, their count matrix, the held-out tracks (none for the final stage). */
+interface StageArrays {
+  listens: Listens;
+  matrix: Csr;
+  heldOut: Csr | null;
+}
+
+/** Listeners the tuning fits learn from, at most (see `tuningSample`). */
+export const DEFAULT_TUNING_LISTENERS = 50_000;
+
+/** The arrays of a run's three stages, from the snapshot and seed alone. */
+export interface Splits {
+  validation: StageArrays;
+  test: StageArrays;
+  final: StageArrays;
+}
+
+/**
+ * The splits of a snapshot: `test` holds out each listener's latest tracks, `validation` holds out
+ * the latest of what remains, for listeners of the tuning sample only (see `tuningSample`).
+ */
+export function splitsOf(snapshot: Snapshot, seed: number, tuningListeners: number): Splits {
+  const users = snapshot.userIds.length;
+  const tracks = snapshot.trackIds.length;
+  const all = listensOf(snapshot);
+  const test = holdOut(all, users, tracks, seed);
+  const sample = tuningSample(users, tuningListeners, seed);
+  const validation = holdOut(sample ? listensOfUsers(test.train, sample) : test.train, users, tracks, seed + 1);
+  const stage = (listens: Listens, heldOut: Csr | null): StageArrays => ({ listens, matrix: countMatrix(listens, users, tracks), heldOut });
+  return { validation: stage(validation.train, validation.test), test: stage(test.train, test.test), final: stage(all, null) };
+}
+
+/**
+ * At most `size` of `users` listeners, drawn with the seed (null: all of them). Tuning tries every
+ * candidate of every family, so at scale it learns from a sample; the chosen parameters are then
+ * fitted on everyone.
+ */
+export function tuningSample(users: number, size: number, seed: number): Uint8Array | null {
+  if (users <= size) return null;
+  const order = Int32Array.from({ length: users }, (_, u) => u);
+  const random = new Random(seed + 2);
+  const chosen = new Uint8Array(users);
+  // The first `size` steps of a Fisher–Yates shuffle.
+  for (let k = 0; k < size; k++) {
+    const pick = k + Math.floor(random.next() * (users - k));
+    [order[k], order[pick]] = [order[pick]!, order[k]!];
+    chosen[order[k]!] = 1;
+  }
+  return chosen;
+}
+
+/** The listens of the users marked in `keep`. */
+function listensOfUsers(listens: Listens, keep: Uint8Array): Listens {
+  let count = 0;
+  for (let i = 0; i < listens.user.length; i++) count += keep[listens.user[i]!]!;
+  const out = { user: new Int32Array(count), track: new Int32Array(count), time: new Float64Array(count) };
+  for (let i = 0, n = 0; i < listens.user.length; i++)
+    if (keep[listens.user[i]!]) {
+      out.user[n] = listens.user[i]!;
+      out.track[n] = listens.track[i]!;
+      out.time[n++] = listens.time[i]!;
+    }
+  return out;
+}
+
 /**
  * Everything a train run's tasks share: the snapshot and its splits, built the same way from the
- * same snapshot and seed in any process. `validation` tunes, `test` reports, `final` is fitted on
- * all the data for serving.
+ * same snapshot and seed in any process (or handed over on shared memory to its threads).
+ * `validation` tunes, `test` reports, `final` is fitted on all the data for serving.
  */
 export class TrainSession {
   readonly validation: Stage;
@@ -31,19 +98,18 @@ export class TrainSession {
     readonly seed: number,
     /** lets signals and the ledger through during the long loops, and stops them when the run is stopped */
     readonly pace: Pacer,
+    readonly splits: Splits = splitsOf(snapshot, seed, DEFAULT_TUNING_LISTENERS),
   ) {
-    const users = snapshot.userIds.length;
-    const tracks = snapshot.trackIds.length;
-    const all = listensOf(snapshot);
-    const test = holdOut(all, users, tracks, seed);
-    const validation = holdOut(test.train, users, tracks, seed + 1);
-    const stage = (listens: Listens, heldOut: Csr | null): Stage => ({
-      data: { matrix: countMatrix(listens, users, tracks), listens, snapshot, seed },
-      heldOut,
-    });
-    this.validation = stage(validation.train, validation.test);
-    this.test = stage(test.train, test.test);
-    this.final = stage(all, null);
+    const stage = ({ listens, matrix, heldOut }: StageArrays): Stage => ({ data: { matrix, listens, snapshot, seed }, heldOut });
+    this.validation = stage(splits.validation);
+    this.test = stage(splits.test);
+    this.final = stage(splits.final);
+  }
+
+  /** A session whose snapshot and splits are on shared memory, so the run's threads are handed them instead of building their own. */
+  static onSharedMemory(row: TrainSnapshot, snapshot: Snapshot, seed: number, pace: Pacer, tuningListeners: number): TrainSession {
+    const shared = onSharedMemory(snapshot);
+    return new TrainSession(row, shared, seed, pace, onSharedMemory(splitsOf(shared, seed, tuningListeners)));
   }
 
   /** A family fitted with `params` at a stage; kept for the run's other tasks (the blend reuses them). */

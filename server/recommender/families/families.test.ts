@@ -5,6 +5,7 @@ import { alsLoss, alsModel, contributions, fitAls, foldIn, gram, solveRows } fro
 import { fitEase } from "./ease";
 import { itemKnnModel, itemNeighbours, neighbourScores } from "./item-knn";
 import { blendNdcg, searchWeights, standardise, type BlendUser } from "./hybrid";
+import { NeighbourRows, popularityOrder } from "./neighbours";
 import { rp3betaModel, walkNeighbours } from "./rp3beta";
 import { unpaced } from "../pacer";
 
@@ -107,6 +108,52 @@ describe("item_knn", () => {
       .map(([i]) => i);
     expect(Array.from(model.because(history, 2, 2))).toEqual(expected);
     expect(Array.from(model.because(history, 4, 2))).toEqual([]);
+  });
+});
+
+describe("neighbour rows", () => {
+  it("keep the k best of a track's offers, ties to the lower index, in whatever order they are offered", () => {
+    const offers: [number, number][] = [
+      [5, 0.5],
+      [3, 0.9],
+      [8, 0.5],
+      [1, 0.5],
+      [9, 0.7],
+      [2, 0.1],
+    ];
+    // By hand: 0.9 (track 3), 0.7 (track 9), then the tie at 0.5 goes to track 1 over 5 and 8.
+    const expected = { indices: [3, 9, 1], similarity: [0.9, 0.7, 0.5] };
+    for (const order of [offers, [...offers].reverse(), [offers[2]!, offers[0]!, offers[3]!, offers[5]!, offers[4]!, offers[1]!]]) {
+      const rows = new NeighbourRows(1, 3);
+      for (const [track, sim] of order) rows.offer(track, sim);
+      rows.endRow();
+      const n = rows.result();
+      expect({ indices: Array.from(n.indices), similarity: Array.from(n.similarity, (v) => Number(v.toFixed(6))) }).toEqual(expected);
+    }
+  });
+
+  it("popularity order ranks tracks by listeners (ties: the lower index) and relabels the matrix's columns", () => {
+    const m = matrix(
+      [
+        [
+          [0, 1],
+          [2, 1],
+        ],
+        [
+          [2, 1],
+          [3, 1],
+        ],
+        [
+          [2, 4],
+          [3, 1],
+        ],
+      ],
+      4,
+    );
+    const order = popularityOrder(m, transpose(m));
+    expect(Array.from(order.track)).toEqual([2, 3, 0, 1]);
+    expect(Array.from(order.rank)).toEqual([2, 3, 0, 1]);
+    expect(Array.from(order.columns)).toEqual(Array.from(m.indices, (j) => order.rank[j]!));
   });
 });
 

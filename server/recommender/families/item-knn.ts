@@ -1,6 +1,6 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { NeighbourRows, neighbourModel, storedNeighbours, weightedNeighbourScores, type Neighbours } from "./neighbours";
+import { NeighbourRows, neighbourModel, popularityOrder, storedNeighbours, weightedNeighbourScores, type Neighbours } from "./neighbours";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 /**
@@ -17,25 +17,29 @@ export async function itemNeighbours(matrix: Csr, neighbours: number, shrink: nu
     for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) sum += byItem.data[p]! ** 2;
     norms[i] = Math.sqrt(sum);
   }
+  // Accumulated by popularity rank (see PopularityOrder), offered by track.
+  const { rank, track, columns } = popularityOrder(weights, byItem);
+  const normAt = Float64Array.from(track, (t) => norms[t]!);
   const acc = new Float64Array(byItem.rows);
   const touched = new Int32Array(byItem.rows);
   const rows = new NeighbourRows(byItem.rows, neighbours);
   for (let i = 0; i < byItem.rows; i++) {
     if ((i & 255) === 0) await pace.breathe();
+    const self = rank[i]!;
     let nTouched = 0;
     for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) {
       const user = byItem.indices[p]!;
       const wi = byItem.data[p]!;
       for (let q = weights.indptr[user]!; q < weights.indptr[user + 1]!; q++) {
-        const j = weights.indices[q]!;
-        if (j === i) continue;
+        const j = columns[q]!;
+        if (j === self) continue;
         if (acc[j] === 0) touched[nTouched++] = j;
         acc[j]! += wi * weights.data[q]!;
       }
     }
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t]!;
-      rows.offer(j, acc[j]! / (norms[i]! * norms[j]! + shrink));
+      rows.offer(track[j]!, acc[j]! / (norms[i]! * normAt[j]! + shrink));
       acc[j] = 0;
     }
     rows.endRow();

@@ -1,6 +1,6 @@
 import { transpose, type Csr } from "../csr";
 import type { Pacer } from "../pacer";
-import { NeighbourRows, neighbourModel, storedNeighbours, type Neighbours } from "./neighbours";
+import { NeighbourRows, neighbourModel, popularityOrder, storedNeighbours, type Neighbours } from "./neighbours";
 import type { FamilyDefinition, History, Model, Params, TrainingData } from "./types";
 
 export interface WalkParams {
@@ -26,6 +26,9 @@ export async function walkNeighbours(matrix: Csr, { alpha, beta, neighbours }: W
     const listeners = byItem.indptr[j + 1]! - byItem.indptr[j]!;
     penalty[j] = listeners ? listeners ** -beta : 0;
   }
+  // Accumulated by popularity rank (see PopularityOrder), offered by track.
+  const { rank, track, columns } = popularityOrder(matrix, byItem);
+  const penaltyAt = Float64Array.from(track, (t) => penalty[t]!);
   const acc = new Float64Array(tracks);
   const touched = new Int32Array(tracks);
   const rows = new NeighbourRows(tracks, neighbours);
@@ -33,19 +36,20 @@ export async function walkNeighbours(matrix: Csr, { alpha, beta, neighbours }: W
     if ((i & 255) === 0) await pace.breathe();
     const listeners = byItem.indptr[i + 1]! - byItem.indptr[i]!;
     const toUser = listeners ? (1 / listeners) ** alpha : 0;
+    const self = rank[i]!;
     let nTouched = 0;
     for (let p = byItem.indptr[i]!; p < byItem.indptr[i + 1]!; p++) {
       const user = byItem.indices[p]!;
       for (let q = matrix.indptr[user]!; q < matrix.indptr[user + 1]!; q++) {
-        const j = matrix.indices[q]!;
-        if (j === i) continue;
+        const j = columns[q]!;
+        if (j === self) continue;
         if (acc[j] === 0) touched[nTouched++] = j;
         acc[j]! += toTrack[q]!;
       }
     }
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t]!;
-      rows.offer(j, toUser * acc[j]! * penalty[j]!);
+      rows.offer(track[j]!, toUser * acc[j]! * penaltyAt[j]!);
       acc[j] = 0;
     }
     rows.endRow();
