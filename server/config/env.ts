@@ -336,6 +336,19 @@ export const envSchema = z
             "Listeners whose listens the tuning fits (every candidate of every family, on the validation split) learn from, at most: past it, a sample drawn with the seed. The chosen parameters are then fitted on every listener, so a train run's cost grows with listeners at the rate of the chosen parameters' fits alone.",
         }),
       ),
+    SCORE_RECENT_DAYS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(3650)
+      .default(30)
+      .meta(
+        doc({
+          group: "Models",
+          description:
+            "A train run stores batch recommendations only for listeners whose latest listen is at most this many days before the snapshot's latest (0: every listener); the others are answered from scratch when they ask, so batch scoring grows with activity rather than with every listener ever seen.",
+        }),
+      ),
     SCORE_SHARD_USERS: z.coerce
       .number()
       .int()

@@ -38,6 +38,7 @@ beforeAll(async () => {
     store: openStore(encore.lake.dir).url,
     snapshot: { path: snapshot.path, digest: snapshot.digest },
     artefact: { path: champion.artefactPath!, digest: champion.artefactDigest },
+    recentDays: 0,
   };
   const { rows } = await encore.database.pool.query<{ id: number }>("SELECT DISTINCT user_id AS id FROM recommendations WHERE version_id = $1 ORDER BY 1", [
     champion.id,
@@ -94,7 +95,12 @@ describe("batch scores in shards through the queue", () => {
   }, 120_000);
 
   it("a train run with shards stores its scores through them", async () => {
-    const pipeline = trainPipeline({ ...DEFAULT_TRAIN, store: openStore(encore.lake.dir), shards: { runner: queueShardRunner({ pollMs: 100 }), users: 10 } });
+    const pipeline = trainPipeline({
+      ...DEFAULT_TRAIN,
+      store: openStore(encore.lake.dir),
+      scoreRecentDays: 0,
+      shards: { runner: queueShardRunner({ pollMs: 100 }), users: 10 },
+    });
     const started = await startRun(encore.database, pipeline, { trigger: "cli", params: { force: true } });
     if (started.deduped) throw new Error("a run was already going");
     const run = await started.finished;

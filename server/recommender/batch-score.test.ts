@@ -6,7 +6,7 @@ import type { Csr } from "./csr";
 import { itemKnnModel, itemNeighbours } from "./families/item-knn";
 import type { Model } from "./families/types";
 import { unpaced } from "./pacer";
-import { batchScore, scoredLines, type ScoreHelper } from "./scoring";
+import { batchScore, recentListeners, scoredLines, type ScoreHelper } from "./scoring";
 import { takeSnapshot, type Snapshot } from "./snapshot";
 import { countMatrix, listensOf } from "./split";
 import { openStore } from "../storage/open";
@@ -48,34 +48,59 @@ const stored = async () =>
     reasons: r.reasons,
   }));
 
-/** Scores its range here, in batches that arrive a little later, as a worker thread's would. */
-const helperInProcess: ScoreHelper = async (range, onLines) => {
-  let batch: string[] = [];
-  for await (const line of scoredLines(versionId, model, snapshot, matrix, range, unpaced())) {
-    batch.push(line);
-    if (batch.length === 17) {
-      const lines = batch.join("");
-      setImmediate(() => onLines(lines));
-      batch = [];
+/** Scores its range here (the listeners of the last `recentDays`), in batches that arrive a little later, as a worker thread's would. */
+const helperInProcess =
+  (recentDays: number): ScoreHelper =>
+  async (range, onLines) => {
+    let batch: string[] = [];
+    for await (const line of scoredLines(versionId, model, snapshot, matrix, range, unpaced(), recentListeners(snapshot, recentDays))) {
+      batch.push(line);
+      if (batch.length === 17) {
+        const lines = batch.join("");
+        setImmediate(() => onLines(lines));
+        batch = [];
+      }
     }
-  }
-  const rest = batch.join("");
-  await new Promise((resolve) => setImmediate(resolve));
-  if (rest) onLines(rest);
-  return true;
-};
+    const rest = batch.join("");
+    await new Promise((resolve) => setImmediate(resolve));
+    if (rest) onLines(rest);
+    return true;
+  };
 
 describe("batch scores", () => {
   it("are the same whether a helper scores half of the users, declines, or none is asked", async () => {
-    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced())).toEqual({ users: snapshot.userIds.length, perUser: 100 });
+    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0 })).toEqual({
+      users: snapshot.userIds.length,
+      perUser: 100,
+    });
     const alone = await stored();
     expect(alone).toHaveLength(snapshot.userIds.length);
     expect(alone.every((r) => r.trackIds.length > 0 && r.scores.length === r.trackIds.length)).toBe(true);
 
-    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), helperInProcess);
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: helperInProcess(0) });
     expect(await stored()).toEqual(alone);
-    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), async () => false);
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: async () => false });
     expect(await stored()).toEqual(alone);
+  });
+
+  it("of recent listeners only: those whose latest listen is within the days of the snapshot's latest, the same with a helper", async () => {
+    const DAY_MS = 86_400_000;
+    let latest = 0;
+    for (const t of snapshot.listenTime) latest = Math.max(latest, t);
+    const recent = new Set<number>();
+    snapshot.listenTime.forEach((t, i) => t >= latest - 20 * DAY_MS && recent.add(snapshot.userIds[snapshot.listenUser[i]!]!));
+    expect(recent.size).toBeGreaterThan(0);
+    expect(recent.size).toBeLessThan(snapshot.userIds.length);
+    const all = await stored();
+    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 20, helper: helperInProcess(20) })).toEqual({
+      users: recent.size,
+      perUser: 100,
+    });
+    const kept = await stored();
+    expect(new Set(kept.map((r) => r.userId))).toEqual(recent);
+    // A listener's row is the one scoring everyone gives them.
+    expect(kept).toEqual(all.filter((r) => recent.has(r.userId)));
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0 });
   });
 
   it("keeps the stored scores when the helper fails midway", async () => {
@@ -85,7 +110,7 @@ describe("batch scores", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw new Error("the scoring thread ran out of memory");
     };
-    await expect(batchScore(database, versionId, model, snapshot, matrix, unpaced(), failing)).rejects.toThrow("ran out of memory");
+    await expect(batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: failing })).rejects.toThrow("ran out of memory");
     expect(await stored()).toEqual(before);
   });
 });

@@ -14,6 +14,7 @@ export function trainConfig(env: Env): TrainConfig {
     keepSnapshotDays: env.LAKE_KEEP_DAYS,
     listensPerUser: env.TRAIN_LISTENS_PER_USER,
     tuningListeners: env.TRAIN_TUNING_LISTENERS,
+    scoreRecentDays: env.SCORE_RECENT_DAYS,
   };
 }
 

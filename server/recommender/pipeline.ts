@@ -25,7 +25,7 @@ import { hybridModel, tuneWeights } from "./families/hybrid";
 import { FAMILIES, type Family, type FamilyDefinition, type Model, type Params } from "./families/types";
 import { championOf, codeVersion, pruneArtefacts, setAlias } from "./registry";
 import { pruneBatchScores, pruneSnapshots, servableVersions } from "./retention";
-import { batchScore, TOP_PER_USER, type ScoreHelper } from "./scoring";
+import { batchScore, countScored, recentListeners, TOP_PER_USER, type ScoreHelper } from "./scoring";
 import { shardsOf, type ShardRunner } from "./score-shards";
 import { BASE_FAMILIES, familyDefinition } from "./families/index";
 import { DEFAULT_TUNING_LISTENERS, TrainSession } from "./session";
@@ -56,6 +56,8 @@ export interface TrainConfig {
   listensPerUser: number;
   /** listeners the tuning fits learn from, at most (a sample drawn with the seed when there are more) */
   tuningListeners: number;
+  /** batch scores only for listeners whose latest listen is at most this many days before the snapshot's latest (0: all) */
+  scoreRecentDays: number;
   /** batch scoring in shards of this many users, shared by the queue's workers (JOB_QUEUE=on); in this process without it */
   shards?: { runner: ShardRunner; users: number };
 }
@@ -70,6 +72,7 @@ export const DEFAULT_TRAIN: Omit<TrainConfig, "store"> = {
   keepSnapshotDays: 30,
   listensPerUser: 5000,
   tuningListeners: DEFAULT_TUNING_LISTENERS,
+  scoreRecentDays: 30,
 };
 
 /** `force`: train even when this snapshot was already trained with the same code and seed (the versions would repeat the last ones). */
@@ -354,7 +357,8 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
 
 /**
  * The top 100 of the version that will serve (the candidate to be promoted, else the champion) for
- * every user of the snapshot, stored before anything serves it; half of the users on a worker thread.
+ * the snapshot's recent listeners, stored before anything serves it; half of the users on a worker
+ * thread, or in shards shared by the queue's workers.
  */
 async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource: RunResource<TrainSession>) {
   const { best, promoted } = await readOutput(ctx.database.db, ctx.run.id, promoteOutput);
@@ -363,10 +367,13 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   const session = await ctx.resource(sessionResource);
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
-  const users = session.snapshot.userIds.length;
+  const recentDays = config.scoreRecentDays;
+  const users = countScored(recentListeners(session.snapshot, recentDays), [0, session.snapshot.userIds.length]);
+  const whom = recentDays ? `the ${users} listeners of the last ${recentDays} days (of ${session.snapshot.userIds.length})` : `${users} users`;
   if (config.shards) {
-    const shards = shardsOf({ versionId: version.id, store: config.store.url, snapshot, artefact }, session.snapshot.userIds, config.shards.users);
-    ctx.log(`scoring ${users} users in ${shards.length} shards of up to ${config.shards.users}, shared by the queue's workers`);
+    const job = { versionId: version.id, store: config.store.url, snapshot, artefact, recentDays };
+    const shards = shardsOf(job, session.snapshot.userIds, config.shards.users);
+    ctx.log(`scoring ${whom} in ${shards.length} shards of up to ${config.shards.users}, shared by the queue's workers`);
     let done = 0;
     const reports = await config.shards.runner(ctx.database, shards, ctx.signal, (report) => ctx.progress((done += report.users), users));
     const processes = new Set(reports.map((r) => `${r.host} pid ${r.pid}`));
@@ -377,13 +384,16 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   }
   const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
   const helper: ScoreHelper = async (range, onLines) => {
-    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, users: range }, ctx.signal, onLines);
+    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, recentDays, users: range }, ctx.signal, onLines);
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };
-  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, helper, (done, total) =>
-    ctx.progress(done, total),
-  );
+  ctx.log(`scoring ${whom}`);
+  const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, {
+    recentDays,
+    helper,
+    onProgress: (done, total) => ctx.progress(done, total),
+  });
   ctx.log(`stored the top ${stored.perUser} of version ${version.id} for ${stored.users} users`);
   writeOutput(ctx, scoreOutput, { scoredVersion: version.id, users: stored.users });
 }

@@ -7,7 +7,7 @@ import { inCatalogue } from "./catalogue";
 import type { Csr } from "./csr";
 import type { Model } from "./families/types";
 import { unpaced } from "./pacer";
-import { replaceRecommendations, scoredLines } from "./scoring";
+import { countScored, recentListeners, replaceRecommendations, scoredLines } from "./scoring";
 import { readSnapshotFile, type Snapshot } from "./snapshot";
 import { countMatrix, listensOf } from "./split";
 
@@ -26,6 +26,8 @@ export const scoreShard = z.object({
   snapshot: stored,
   artefact: stored,
   users: z.tuple([z.number().int().min(0), z.number().int().min(0)]),
+  /** only listeners whose latest listen is this many days before the snapshot's latest, at most (0: all) */
+  recentDays: z.number().int().min(0),
   ids: z.tuple([z.number().int().min(INT4.min), z.number().int().max(INT4.max)]),
 });
 export type ScoreShard = z.infer<typeof scoreShard>;
@@ -52,21 +54,24 @@ export interface ScoringInputs {
   snapshot: Snapshot;
   matrix: Csr;
   model: Model;
+  /** the listeners to store rows for (null: all) */
+  recent: Uint8Array | null;
 }
 
 /** What scoring needs, from the store: the same files give the same matrix and model in any process. */
-export async function loadScoringInputs(job: Pick<ScoreShard, "store" | "snapshot" | "artefact">): Promise<ScoringInputs> {
+export async function loadScoringInputs(job: Pick<ScoreShard, "store" | "snapshot" | "artefact" | "recentDays">): Promise<ScoringInputs> {
   const store = openStore(job.store);
   const snapshot = await readSnapshotFile(store, job.snapshot);
   const matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
-  return { snapshot, matrix, model: inCatalogue(await loadArtefact(store, job.artefact), snapshot.trackIds) };
+  const model = inCatalogue(await loadArtefact(store, job.artefact), snapshot.trackIds);
+  return { snapshot, matrix, model, recent: recentListeners(snapshot, job.recentDays) };
 }
 
 /** The last inputs loaded, kept: a worker takes shard after shard of the same scoring. */
 let cached: { key: string; inputs: Promise<ScoringInputs> } | undefined;
 
 function inputsOf(shard: ScoreShard): Promise<ScoringInputs> {
-  const key = `${shard.store}|${shard.snapshot.digest}|${shard.artefact.digest}`;
+  const key = `${shard.store}|${shard.snapshot.digest}|${shard.artefact.digest}|${shard.recentDays}`;
   if (cached?.key !== key) {
     const inputs = loadScoringInputs(shard);
     cached = { key, inputs };
@@ -80,9 +85,9 @@ function inputsOf(shard: ScoreShard): Promise<ScoringInputs> {
 /** Scores one shard and replaces the version's rows of its id range in one transaction: taking it again redoes it whole. */
 export async function runScoreShard(database: Database, shard: ScoreShard): Promise<ShardReport> {
   const started = performance.now();
-  const { snapshot, matrix, model } = await inputsOf(shard);
+  const { snapshot, matrix, model, recent } = await inputsOf(shard);
   if (shard.users[1] > snapshot.userIds.length || shard.users[0] > shard.users[1])
     throw new Error(`shard users ${shard.users.join("–")} are not in the snapshot`);
-  await replaceRecommendations(database, shard.versionId, shard.ids, scoredLines(shard.versionId, model, snapshot, matrix, shard.users, unpaced()));
-  return { users: shard.users[1] - shard.users[0], host: os.hostname(), pid: process.pid, seconds: (performance.now() - started) / 1000 };
+  await replaceRecommendations(database, shard.versionId, shard.ids, scoredLines(shard.versionId, model, snapshot, matrix, shard.users, unpaced(), recent));
+  return { users: countScored(recent, shard.users), host: os.hostname(), pid: process.pid, seconds: (performance.now() - started) / 1000 };
 }

@@ -1,10 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { unpaced } from "./pacer";
 import { loadScoringInputs, type ScoreShard } from "./score-shards";
-import { scoredLines } from "./scoring";
+import { recentListeners, scoredLines } from "./scoring";
 
 /** What the main thread asks of a scoring worker (see in-worker.ts). */
-export type ScoreJob = Pick<ScoreShard, "versionId" | "store" | "snapshot" | "artefact"> & { users: readonly [number, number] };
+export type ScoreJob = Pick<ScoreShard, "versionId" | "store" | "snapshot" | "artefact" | "recentDays"> & { users: readonly [number, number] };
 
 /** Lines per message: few messages, little held at once. */
 const BATCH = 200;
@@ -13,7 +13,7 @@ parentPort!.postMessage({ ready: true });
 const job = workerData as ScoreJob;
 const { snapshot, matrix, model } = await loadScoringInputs(job);
 let batch: string[] = [];
-for await (const line of scoredLines(job.versionId, model, snapshot, matrix, job.users, unpaced())) {
+for await (const line of scoredLines(job.versionId, model, snapshot, matrix, job.users, unpaced(), recentListeners(snapshot, job.recentDays))) {
   batch.push(line);
   if (batch.length === BATCH) {
     parentPort!.postMessage({ progress: batch.join("") });

@@ -156,7 +156,34 @@ export function excludeHeard(scored: ListenerScores, history: History): void {
   }
 }
 
-/** COPY lines of `recommendations` for users [from, to) of the snapshot: top 100 unheard tracks, scores, the first 20 reasons. */
+const DAY_MS = 86_400_000;
+
+/**
+ * The listeners batch scoring stores rows for: those whose latest listen is at most `days` before the
+ * snapshot's latest (null: every listener, `days` 0). The others are answered when they ask.
+ */
+export function recentListeners(snapshot: Snapshot, days: number): Uint8Array | null {
+  if (days === 0) return null;
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const t of snapshot.listenTime) if (t > latest) latest = t;
+  const since = latest - days * DAY_MS;
+  const recent = new Uint8Array(snapshot.userIds.length);
+  for (let i = 0; i < snapshot.listenUser.length; i++) if (snapshot.listenTime[i]! >= since) recent[snapshot.listenUser[i]!] = 1;
+  return recent;
+}
+
+/** How many of the users [from, to) batch scoring stores rows for. */
+export function countScored(recent: Uint8Array | null, [from, to]: readonly [number, number]): number {
+  if (!recent) return to - from;
+  let count = 0;
+  for (let user = from; user < to; user++) count += recent[user]!;
+  return count;
+}
+
+/**
+ * COPY lines of `recommendations` for users [from, to) of the snapshot (those of them in `recent`,
+ * when given): top 100 unheard tracks, scores, the first 20 reasons.
+ */
 export async function* scoredLines(
   versionId: number,
   model: Model,
@@ -164,12 +191,14 @@ export async function* scoredLines(
   matrix: Csr,
   [from, to]: readonly [number, number],
   pace: Pacer,
+  recent: Uint8Array | null,
   scoring: Scoring = env().SCORING,
 ): AsyncGenerator<string> {
   const popularity = trackPopularity(snapshot);
   const buffers = { scores: new Float32Array(snapshot.trackIds.length), scratch: new Float32Array(snapshot.trackIds.length) };
   const catalogue = { trackIds: snapshot.trackIds, genres: snapshot.tracks.genres };
   for (let user = from; user < to; user++) {
+    if (recent && !recent[user]) continue;
     await pace.breathe();
     const history = historyOf(matrix, user);
     const favourite = snapshot.users.favoriteGenres[user]!;
@@ -187,9 +216,17 @@ export async function* scoredLines(
 /** Scores users [from, to) elsewhere (a worker thread), handing their lines to `onLines`; false when it cannot run here. */
 export type ScoreHelper = (range: readonly [number, number], onLines: (lines: string) => void) => Promise<boolean>;
 
+export interface BatchScoring {
+  /** listeners whose latest listen is this many days before the snapshot's latest, at most (0: all) */
+  recentDays: number;
+  /** scores the second half of the users elsewhere */
+  helper?: ScoreHelper;
+  onProgress?: (usersScored: number, users: number) => void;
+}
+
 /**
- * The version's top 100 unheard tracks for every user of the snapshot (the model must see the
- * snapshot's catalogue: `inCatalogue`), replacing what it had stored, in one transaction. With a
+ * The version's top 100 unheard tracks for the snapshot's recent listeners (the model must see the
+ * snapshot's catalogue: `inCatalogue`), replacing everything it had stored, in one transaction. With a
  * `helper`, the second half of the users is scored there while this thread scores the first.
  * Lines go to COPY as they are made, so memory holds at most the helper's lines not yet written.
  */
@@ -200,18 +237,19 @@ export async function batchScore(
   snapshot: Snapshot,
   matrix: Csr,
   pace: Pacer,
-  helper?: ScoreHelper,
-  onProgress: (usersScored: number, users: number) => void = () => undefined,
+  { recentDays, helper, onProgress = () => undefined }: BatchScoring,
 ): Promise<{ users: number; perUser: number }> {
-  const users = snapshot.userIds.length;
-  const half = helper ? Math.floor(users / 2) : users;
+  const recent = recentListeners(snapshot, recentDays);
+  const all = snapshot.userIds.length;
+  const users = countScored(recent, [0, all]);
+  const half = helper ? Math.floor(all / 2) : all;
   const helped: string[] = [];
   let wake: (() => void) | undefined;
   const arrived = (lines: string) => {
     helped.push(lines);
     wake?.();
   };
-  const helping = half < users ? helper!([half, users], arrived) : Promise.resolve(true);
+  const helping = half < all ? helper!([half, all], arrived) : Promise.resolve(true);
   // A failure of the helper surfaces below, where its lines are awaited.
   let helperDone = false;
   const ignore = () => undefined;
@@ -220,7 +258,7 @@ export async function batchScore(
     wake?.();
   });
   async function* lines() {
-    for await (const line of scoredLines(versionId, model, snapshot, matrix, [0, half], pace)) {
+    for await (const line of scoredLines(versionId, model, snapshot, matrix, [0, half], pace, recent)) {
       yield line;
       while (helped.length) yield helped.shift()!;
     }
@@ -229,7 +267,7 @@ export async function batchScore(
       else await new Promise<void>((resolve) => (wake = resolve));
     }
     // The helper could not run here: its half on this thread.
-    if (!(await helping)) yield* scoredLines(versionId, model, snapshot, matrix, [half, users], pace);
+    if (!(await helping)) yield* scoredLines(versionId, model, snapshot, matrix, [half, all], pace, recent);
   }
   // One line per user (COPY escapes the newlines inside a field): users scored so far, for the progress bar.
   async function* counted(source: AsyncGenerator<string>) {

@@ -23,7 +23,7 @@ export async function trainedEncore(seed: number, sizes: Partial<CatalogueOption
   const database = await createTestDatabase();
   const simulator = await startTestSimulator("realistic", seed, {}, sizes);
   expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, store: openStore(lake.dir) }), { trigger: "cli" });
+  const started = await startRun(database, trainPipeline({ ...DEFAULT_TRAIN, store: openStore(lake.dir), scoreRecentDays: 0 }), { trigger: "cli" });
   expect((started.deduped ? await waitForRun(database, started.run.id) : await started.finished).status).toBe("success");
   const server = await listenRest(database);
   return {
