@@ -48,14 +48,16 @@ export interface SnapshotBounds {
 
 /**
  * The histories as COPY rows (user, ms since the epoch, items as "1,2,3", how many of its items to
- * keep): each listener's records newest first until `listensPerUser` items, the boundary record cut
- * to its last items, sent oldest first. Items as text: parsing int[] values costs more than split(",").
+ * keep, the listener's listens in all): each listener's records newest first until `listensPerUser`
+ * items, the boundary record cut to its last items, sent oldest first. Items as text: parsing int[]
+ * values costs more than split(","). One scan of the table, the listens left out counted from it.
  */
 function boundedHistories(listensPerUser: number): string {
   const limit = Math.trunc(listensPerUser);
-  return `SELECT user_id, at, items, keep FROM (
+  return `SELECT user_id, at, items, keep, listens FROM (
       SELECT user_id, created_at, (extract(epoch FROM created_at) * 1000)::float8 AS at, array_to_string(items, ',') AS items,
-             ${limit} - (sum(cardinality(items)) OVER newest - cardinality(items)) AS keep
+             ${limit} - (sum(cardinality(items)) OVER newest - cardinality(items)) AS keep,
+             sum(cardinality(items)) OVER (PARTITION BY user_id) AS listens
         FROM listen_history t WHERE ${present("listen_history")} AND cardinality(items) > 0
       WINDOW newest AS (PARTITION BY user_id ORDER BY created_at DESC ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
     ) h WHERE keep > 0 ORDER BY user_id, created_at`;
@@ -64,12 +66,11 @@ function boundedHistories(listensPerUser: number): string {
 /** Reads the tables into a snapshot (no file yet), the histories streamed; and how many listens the bound left out. */
 export async function readSnapshot(database: Database, bounds: SnapshotBounds): Promise<{ snapshot: Snapshot; leftOut: number }> {
   const { pool } = database;
-  const [tracks, users, all] = await Promise.all([
+  const [tracks, users] = await Promise.all([
     pool.query<{ id: number; name: string; artist: string; genres: string }>(
       `SELECT id, name, artist, genres FROM tracks t WHERE ${present("tracks")} ORDER BY id`,
     ),
     pool.query<{ id: number; favorite_genres: string }>(`SELECT id, favorite_genres FROM users t WHERE ${present("users")} ORDER BY id`),
-    pool.query<{ listens: string | null }>(`SELECT sum(cardinality(items))::text AS listens FROM listen_history t WHERE ${present("listen_history")}`),
   ]);
   const trackIds = Int32Array.from(tracks.rows, (r) => r.id);
   const userIds = Int32Array.from(users.rows, (r) => r.id);
@@ -82,7 +83,14 @@ export async function readSnapshot(database: Database, bounds: SnapshotBounds): 
   const listenTrack = new Growable((n) => new Int32Array(n));
   const listenTime = new Growable((n) => new Float64Array(n));
   let read = 0;
-  await copyOut(database, boundedHistories(bounds.listensPerUser), ([userId, at, text, keep]) => {
+  let listens = 0;
+  let lastUser: string | null = null;
+  await copyOut(database, boundedHistories(bounds.listensPerUser), ([userId, at, text, keep, userListens]) => {
+    // Every listener's newest record is sent: their listens in all are counted at their first row.
+    if (userId !== lastUser) {
+      listens += Number(userListens);
+      lastUser = userId!;
+    }
     const items = text!.split(",");
     const from = Math.max(0, items.length - Number(keep));
     read += items.length - from;
@@ -105,7 +113,7 @@ export async function readSnapshot(database: Database, bounds: SnapshotBounds): 
     tracks: { name: tracks.rows.map((t) => t.name), artist: tracks.rows.map((t) => t.artist), genres: tracks.rows.map((t) => genreList(t.genres)) },
     users: { favoriteGenres: users.rows.map((u) => genreList(u.favorite_genres)) },
   };
-  return { snapshot, leftOut: Number(all.rows[0]?.listens ?? 0) - read };
+  return { snapshot, leftOut: listens - read };
 }
 
 export function encodeSnapshot(s: Snapshot): EncodedBinary {
