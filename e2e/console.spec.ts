@@ -1,23 +1,10 @@
 import { expect, test, type Page } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
-import { signIn, signInFresh, trpcData, trpcMutation, uniqueEmail } from "./helpers";
+import { ingestTo, signIn, signInFresh, trpcData, trpcMutation, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 180_000 });
 
-type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
-
-async function ingest(page: Page, expected: "success" | "failed") {
-  expect((await trpcMutation(page.request, "ingestion.trigger", {})).status()).toBe(200);
-  await expect
-    .poll(
-      async () => {
-        const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
-        return running === null ? lastEnded?.status : "running";
-      },
-      { timeout: 90_000 },
-    )
-    .toBe(expected);
-}
+const ingest = (page: Page, expected: "success" | "failed") => ingestTo(page.request, expected, 90_000);
 
 test("the frame: a skip link, the API docs and the open alerts in the sidebar", async ({ page }) => {
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password, "/settings");

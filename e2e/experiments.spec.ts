@@ -1,10 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN, E2E_SIMULATOR_URL } from "../playwright.config";
-import { ensureChampion, signInFresh, trpcData, trpcMutation, uniqueEmail } from "./helpers";
+import { ensureChampion, ingestToSuccess, signInFresh, trpcData, trpcMutation, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 300_000 });
-
-type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
 
 test("a data scientist designs an experiment with the power calculator, starts it, reads the results and ships the winner", async ({ page }) => {
   // Every confirmation is accepted and kept, except a promotion: its message is read, then it is dismissed.
@@ -117,16 +115,7 @@ test("a data scientist designs an experiment with the power calculator, starts i
 
   // A simulated day: the built-in simulator's listeners ask this console for recommendations (exposures) and play some.
   expect((await page.request.post(`${E2E_SIMULATOR_URL}/admin/round`, { data: {} })).status()).toBe(200);
-  await trpcMutation(page.request, "ingestion.trigger", {});
-  await expect
-    .poll(
-      async () => {
-        const { running, lastEnded } = await trpcData<Status>(page.request, "ingestion.status");
-        return running === null ? lastEnded?.status : "running";
-      },
-      { timeout: 90_000 },
-    )
-    .toBe("success");
+  await ingestToSuccess(page.request, 90_000);
   // An operator analyses now: the analyze job's run opens.
   await page.getByRole("button", { name: "Analyze now" }).click();
   await expect(page).toHaveURL(/\/runs\/\d+$/, { timeout: 60_000 });

@@ -32,10 +32,10 @@ export async function trpcData<T>(request: APIRequestContext, path: string, inpu
   return ((await response.json()) as { result: { data: { json: T } } }).result.data.json;
 }
 
-/** Triggers an ingestion through the API and waits for it to succeed; the id of the run that ended. */
-export async function ingestToSuccess(request: APIRequestContext, timeout = 60_000): Promise<number> {
+/** Triggers an ingestion through the API and waits for it to end as `expected`; the id of the run that ended. */
+export async function ingestTo(request: APIRequestContext, expected: "success" | "failed", timeout = 60_000): Promise<number> {
   type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
-  await trpcMutation(request, "ingestion.trigger", {});
+  expect((await trpcMutation(request, "ingestion.trigger", {})).status()).toBe(200);
   await expect
     .poll(
       async () => {
@@ -44,9 +44,11 @@ export async function ingestToSuccess(request: APIRequestContext, timeout = 60_0
       },
       { timeout },
     )
-    .toBe("success");
+    .toBe(expected);
   return (await trpcData<Status>(request, "ingestion.status")).lastEnded!.id;
 }
+
+export const ingestToSuccess = (request: APIRequestContext, timeout?: number) => ingestTo(request, "success", timeout);
 
 /** A champion to serve: ingests and trains through the API (as the console's buttons do) when there is none yet. */
 export async function ensureChampion(request: APIRequestContext): Promise<number> {

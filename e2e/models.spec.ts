@@ -1,27 +1,15 @@
 import { expect, test } from "@playwright/test";
 import { E2E_ADMIN } from "../playwright.config";
 import { FAMILIES } from "../server/recommender/families/types";
-import { signInFresh, trpcData, trpcMutation, trpcQuery, uniqueEmail } from "./helpers";
+import { ingestToSuccess, signInFresh, trpcData, trpcMutation, trpcQuery, uniqueEmail } from "./helpers";
 
 test.describe.configure({ mode: "serial", timeout: 240_000 });
-
-type Status = { running: { id: number } | null; lastEnded: { id: number; status: string } | null };
 
 test("an operator trains from the console, sees the versions and the champion, promotes another and rolls back", async ({ page }) => {
   page.on("dialog", (dialog) => void dialog.accept());
   await signInFresh(page, E2E_ADMIN.email, E2E_ADMIN.password);
   // The data gate wants a successful ingestion first.
-  await trpcMutation(page.request, "ingestion.trigger", {});
-  await expect
-    .poll(
-      async () => {
-        const { running, lastEnded } = ((await (await trpcQuery(page.request, "ingestion.status")).json()) as { result: { data: { json: Status } } }).result
-          .data.json;
-        return running === null ? lastEnded?.status : "running";
-      },
-      { timeout: 60_000 },
-    )
-    .toBe("success");
+  await ingestToSuccess(page.request);
   // Other specs may have trained on the same data already: forced, this run adds one version per family.
   const before = (await trpcData<{ total: number }>(page.request, "models.list", { page: 1, pageSize: 25 })).total;
   await page.goto("/models");
