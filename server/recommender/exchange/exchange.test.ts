@@ -14,6 +14,7 @@ import { als, foldIn, gram } from "../families/als";
 import type { Model } from "../families/types";
 import { unpaced } from "../pacer";
 import { DEFAULT_TRAIN } from "../pipeline";
+import { versionDetail } from "../queries";
 import { TrainSession } from "../session";
 import { encodeSnapshot, type Snapshot } from "../snapshot";
 import { topK } from "../topk";
@@ -211,6 +212,8 @@ describe("factors handed back", () => {
       },
     });
     expect(await database.db.modelAlias.count()).toBe(0);
+    // What the console's version page shows of it.
+    expect((await versionDetail(database.db, imported.versionId))!.training.imported).toMatchObject({ trainer: { name: "encore-als-as-outsider" } });
 
     const served = await loadArtefact(store, { path: version.artefactPath!, digest: version.artefactDigest });
     for (let u = 0; u < snapshot.userIds.length; u++) {

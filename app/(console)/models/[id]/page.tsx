@@ -78,6 +78,16 @@ export default async function VersionPage({ params }: { params: Promise<{ id: st
             <dd>
               {v.training.seconds.toFixed(1)} s, {v.training.cpuSeconds.toFixed(1)} CPU s, peak {formatBytes(v.training.peakRssBytes)}
             </dd>
+            {v.training.imported && (
+              <>
+                <dt>Trained outside Encore</dt>
+                <dd>
+                  by {v.training.imported.trainer.name}
+                  {v.training.imported.trainer.version ? ` ${v.training.imported.trainer.version}` : ""}, imported from <code>{v.training.imported.from}</code>
+                  {v.training.imported.tracksWithoutFactors > 0 && ` · ${v.training.imported.tracksWithoutFactors} tracks without factors (scored 0)`}
+                </dd>
+              </>
+            )}
           </dl>
         </section>
         <section className="panel" aria-label="Hyperparameters">
