@@ -68,6 +68,23 @@ describe("candidate sources, by hand", () => {
     expect(Array.from(new InnerProductIndex(vectors, f, 42).search(query, 20))).toEqual(Array.from(found));
   });
 
+  it("ANN: the graph built on a worker thread is the one built here, and the event loop stays free meanwhile", async () => {
+    let state = 11;
+    const next = () => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const f = 16;
+    const vectors = Float32Array.from({ length: 5_000 * f }, next);
+    const query = Array.from({ length: f }, next);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    const background = await InnerProductIndex.inBackground(vectors, f, 42);
+    clearInterval(timer);
+    const elapsed = performance.now() - started;
+    // A build on this thread would let no timer fire until it ended.
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+    expect(Array.from(background.search(query, 100))).toEqual(Array.from(new InnerProductIndex(vectors, f, 42).search(query, 100)));
+  });
+
   it("ALS: the tracks of largest inner product with the folded-in vector, by the graph or by a scan alike", async () => {
     const x = smallMatrix();
     const params = { factors: 3, regularization: 0.1, alpha: 2, iterations: 5, cgSteps: 3 };

@@ -219,7 +219,7 @@ export class ServingEngine {
         try {
           const model = await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest });
           // Retrieval's index is built with the model, not while a listener waits for an answer.
-          if ((this.options.scoring ?? "candidates") === "candidates") model.prepare?.();
+          if ((this.options.scoring ?? "candidates") === "candidates") await model.prepare?.();
           return { family: version.family, model };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);
