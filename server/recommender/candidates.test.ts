@@ -145,6 +145,10 @@ describe("largest", () => {
     expect(sorted(largest(scores, 3))).toEqual([0, 3, 5]);
     expect(sorted(largest(scores, 4))).toEqual([0, 3, 4, 5]);
     expect(sorted(largest(scores, 20))).toEqual([0, 1, 3, 4, 5, 6, 7, 8]);
+    // By the heap (k at most an eighth of the tracks): the best, then ties at the k-th to the lower index, NaN never.
+    expect(Array.from(largest(scores, 1))).toEqual([5]);
+    const tied = Float32Array.from({ length: 16 }, (_, i) => (i === 9 ? 5 : i === 4 ? Number.NaN : 3));
+    expect(Array.from(largest(tied, 2))).toEqual([0, 9]);
     let state = 11;
     for (let round = 0; round < 50; round++) {
       const random = Float32Array.from({ length: 500 }, () => ((state = (state * 16807) % 2147483647) % 97) / 7);
