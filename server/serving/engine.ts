@@ -9,6 +9,7 @@ import { PrunedArtefactError, UnknownVersionError } from "../recommender/registr
 import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
+import { warmUp } from "./recommend";
 import { servingMetrics } from "./request-metrics";
 import type { ObjectStore } from "../storage/store";
 
@@ -158,6 +159,7 @@ export class ServingEngine {
       scratch: new Float32Array(catalogue.trackIds.length),
       similar: new Map(),
     };
+    warmUp(state);
     this.state = state;
     this.stamp = stamp;
     servingMetrics().servedVersion.set(champion?.version.id ?? 0);

@@ -4,7 +4,7 @@ import { itemKnnModel } from "../recommender/families/item-knn";
 import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
-import { recommend } from "./recommend";
+import { recommend, warmUp } from "./recommend";
 
 // 40 tracks, ids 1000 + index: Rock (index % 4 = 0), Pop (1), Jazz (2), Folk (3); popularity = index.
 const TRACKS = 40;
@@ -110,5 +110,32 @@ describe("a genre's tracks", () => {
     expect(Array.from(tracksOfGenre(catalogue, "rock"))).toEqual([0, 2]);
     expect(Array.from(tracksOfGenre(catalogue, "pop"))).toEqual([1, 2]);
     expect(tracksOfGenre(catalogue, "jazz")).toHaveLength(0);
+  });
+});
+
+describe("warming a state up", () => {
+  it("leaves its answers as a cold state gives them, with a model, without one, and on an empty catalogue", () => {
+    const champion = served();
+    for (const model of [champion, null]) {
+      const cold = state("candidates", champion);
+      const warm = state("candidates", champion);
+      warmUp(warm);
+      for (const genre of [undefined, "jazz", "pop"]) {
+        const request = { userId: 7, k: 5, ...(genre && { genre }) };
+        expect(recommend(warm, model, listener, request, "r")).toEqual(recommend(cold, model, listener, request, "r"));
+      }
+    }
+    const empty = { ...state("candidates", champion), champion: null, scores: new Float32Array(), scratch: new Float32Array() };
+    empty.catalogue = {
+      ...catalogue(),
+      trackIds: new Int32Array(),
+      names: [],
+      artists: [],
+      genres: [],
+      genreKeys: [],
+      index: new Map(),
+      popularity: new Float32Array(),
+    };
+    expect(() => warmUp(empty)).not.toThrow();
   });
 });
