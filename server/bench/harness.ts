@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import type { Database } from "../db/client";
 import { migrate } from "../db/migrations";
@@ -85,4 +85,29 @@ export function runJob(
       resolve({ code: code ?? 1, seconds: (performance.now() - started) / 1000, cpuSeconds: cpu, peakRssBytes: peak, output });
     }),
   );
+}
+
+/** The running processes below `pid` (children, their children…) whose command line contains `needle`. */
+export function descendantsRunning(pid: number, needle: string): number[] {
+  const parent = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parent.set(Number(entry), Number(readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ")[1]));
+    } catch {
+      // ended while listed
+    }
+  }
+  const below = (p: number): boolean => {
+    for (let up = parent.get(p); up !== undefined && up > 1; up = parent.get(up)) if (up === pid) return true;
+    return false;
+  };
+  return [...parent.keys()].filter((p) => {
+    if (!below(p)) return false;
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, "utf8").includes(needle);
+    } catch {
+      return false;
+    }
+  });
 }

@@ -17,7 +17,7 @@ import { assignVariant, designOf } from "../experiments/assignment";
 import { startRedis, type TestRedis } from "../testing/redis";
 import { alternatingLoad } from "./alternating-load";
 import { openLoop } from "./open-loop";
-import { freshDatabase, ingest, runJob } from "./harness";
+import { cpuSeconds, descendantsRunning, freshDatabase, ingest, peakRss, runJob } from "./harness";
 import { quantileDifference } from "./latency-histogram";
 
 // `npm run bench:serve [-- --scale 10]`: ingests and trains the realistic simulator at 20,000 users × 50,000 tracks (times `scale`),
@@ -213,6 +213,15 @@ async function main() {
     // The first answers computed from scratch in a process stalled it for 330–680 ms (what they build on first use): warmed up apart.
     await openLoop(base, { authorization: `Bearer ${key}` }, kinds, 500, 5);
     const mix = await openLoop(base, { authorization: `Bearer ${key}` }, kinds, 500, seconds);
+    // CPU per request of each kind alone (the web process's, whatever else the machine runs), at a rate any machine keeps up with.
+    const [web] = server.pid ? descendantsRunning(server.pid, "server/cli/serve.ts") : [];
+    const alone = [];
+    for (const kind of kinds) {
+      const before = cpuSeconds(web);
+      const [r] = await openLoop(base, { authorization: `Bearer ${key}` }, [{ ...kind, share: 1 }], 100, 10);
+      alone.push({ kind: kind.kind, requests: r!.requests, "web CPU ms/request": Number((((cpuSeconds(web) - before) * 1000) / r!.requests).toFixed(2)) });
+    }
+    const webPeakMb = web ? Math.round(peakRss(web) / 1e6) : Number.NaN;
 
     const results = [];
     // Ten keep-alive connections, as an app backend's HTTP pool would hold.
@@ -280,6 +289,14 @@ async function main() {
     );
     console.log(`open loop, 500 req/s evenly spaced for ${seconds} s, latency from each request's intended start (target p99 ≤ 20 ms for every kind):`);
     console.table(mix.map((m) => ({ ...m, p50: Number(m.p50.toFixed(1)), p99: Number(m.p99.toFixed(1)), max: Number(m.max.toFixed(1)) })));
+    console.log(`each kind alone at 100 requests/s for 10 s (web process ${web ?? "not found"}, peak RSS so far ${webPeakMb} MB):`);
+    console.table(alone);
+    console.log(
+      `load average (1, 5, 15 min) at the end: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(", ")}`,
+    );
     const ms = (v: number) => `${v >= 0 ? "+" : ""}${v.toFixed(1)}`;
     const p99 = quantileDifference(
       runs.map((r) => r.pairs),

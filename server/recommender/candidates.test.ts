@@ -68,6 +68,23 @@ describe("candidate sources, by hand", () => {
     expect(Array.from(new InnerProductIndex(vectors, f, 42).search(query, 20))).toEqual(Array.from(found));
   });
 
+  it("ANN: the graph built on a worker thread is the one built here, and the event loop stays free meanwhile", async () => {
+    let state = 11;
+    const next = () => ((state = (state * 16807) % 2147483647) / 2147483647) * 2 - 1;
+    const f = 16;
+    const vectors = Float32Array.from({ length: 5_000 * f }, next);
+    const query = Array.from({ length: f }, next);
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    const background = await InnerProductIndex.inBackground(vectors, f, 42);
+    clearInterval(timer);
+    const elapsed = performance.now() - started;
+    // A build on this thread would let no timer fire until it ended.
+    expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+    expect(Array.from(background.search(query, 100))).toEqual(Array.from(new InnerProductIndex(vectors, f, 42).search(query, 100)));
+  });
+
   it("ALS: the tracks of largest inner product with the folded-in vector, by the graph or by a scan alike", async () => {
     const x = smallMatrix();
     const params = { factors: 3, regularization: 0.1, alpha: 2, iterations: 5, cgSteps: 3 };
@@ -128,6 +145,10 @@ describe("largest", () => {
     expect(sorted(largest(scores, 3))).toEqual([0, 3, 5]);
     expect(sorted(largest(scores, 4))).toEqual([0, 3, 4, 5]);
     expect(sorted(largest(scores, 20))).toEqual([0, 1, 3, 4, 5, 6, 7, 8]);
+    // By the heap (k at most an eighth of the tracks): the best, then ties at the k-th to the lower index, NaN never.
+    expect(Array.from(largest(scores, 1))).toEqual([5]);
+    const tied = Float32Array.from({ length: 16 }, (_, i) => (i === 9 ? 5 : i === 4 ? Number.NaN : 3));
+    expect(Array.from(largest(tied, 2))).toEqual([0, 9]);
     let state = 11;
     for (let round = 0; round < 50; round++) {
       const random = Float32Array.from({ length: 500 }, () => ((state = (state * 16807) % 2147483647) % 97) / 7);

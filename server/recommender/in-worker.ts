@@ -4,6 +4,7 @@ import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { Evaluation } from "./evaluate";
 import type { FamilyJob } from "./family-worker";
+import type { GraphJob } from "./ann-worker";
 import type { ScoreJob } from "./score-worker";
 import type { Params, TypedArrays } from "./families/types";
 
@@ -105,3 +106,6 @@ export const trainFamilyInWorker = (job: FamilyJob, signal: AbortSignal, onStep:
 /** Batch-scores a range of users on a worker thread; their COPY lines come to `onLines` in batches. */
 export const scoreInWorker = (job: ScoreJob, signal: AbortSignal, onLines: (lines: string) => void) =>
   onThread<{ users: number }, string>("./score-worker.ts", job, signal, "the scoring thread", onLines);
+
+/** Builds an HNSW graph on a worker thread and writes it to `job.file` (ann.ts reads it back). */
+export const buildGraphInWorker = (job: GraphJob, signal: AbortSignal) => onThread<{ written: true }>("./ann-worker.ts", job, signal, "the graph thread");

@@ -44,3 +44,23 @@ export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
     popularity,
   };
 }
+
+const byGenre = new WeakMap<string[][], Map<string, Int32Array>>();
+
+/** The indices of the tracks of `genre` (lower-cased), ascending; made once per catalogue, so a genre filter costs the genre's size, not the catalogue's. */
+export function tracksOfGenre(catalogue: Pick<ServingCatalogue, "genreKeys">, genre: string): Int32Array {
+  let lists = byGenre.get(catalogue.genreKeys);
+  if (!lists) {
+    const members = new Map<string, number[]>();
+    catalogue.genreKeys.forEach((keys, t) => {
+      for (const key of keys) {
+        let list = members.get(key);
+        if (!list) members.set(key, (list = []));
+        if (list.at(-1) !== t) list.push(t);
+      }
+    });
+    lists = new Map([...members].map(([key, list]) => [key, Int32Array.from(list)]));
+    byGenre.set(catalogue.genreKeys, lists);
+  }
+  return lists.get(genre) ?? new Int32Array();
+}

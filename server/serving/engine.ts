@@ -9,6 +9,7 @@ import { PrunedArtefactError, UnknownVersionError } from "../recommender/registr
 import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
+import { warmUp } from "./recommend";
 import { servingMetrics } from "./request-metrics";
 import type { ObjectStore } from "../storage/store";
 
@@ -158,6 +159,7 @@ export class ServingEngine {
       scratch: new Float32Array(catalogue.trackIds.length),
       similar: new Map(),
     };
+    warmUp(state);
     this.state = state;
     this.stamp = stamp;
     servingMetrics().servedVersion.set(champion?.version.id ?? 0);
@@ -219,7 +221,7 @@ export class ServingEngine {
         try {
           const model = await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest });
           // Retrieval's index is built with the model, not while a listener waits for an answer.
-          if ((this.options.scoring ?? "candidates") === "candidates") model.prepare?.();
+          if ((this.options.scoring ?? "candidates") === "candidates") await model.prepare?.();
           return { family: version.family, model };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Scoring } from "../recommender/candidates";
 import { itemKnnModel } from "../recommender/families/item-knn";
-import type { ServingCatalogue } from "./catalogue";
+import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
-import { recommend } from "./recommend";
+import { recommend, warmUp } from "./recommend";
 
 // 40 tracks, ids 1000 + index: Rock (index % 4 = 0), Pop (1), Jazz (2), Folk (3); popularity = index.
 const TRACKS = 40;
@@ -95,5 +95,47 @@ describe("answers computed at request time from candidates", () => {
     const jazz = answer("candidates", "jazz");
     expect(jazz).toEqual(answer("exhaustive", "jazz"));
     expect(jazz.map((t) => t.trackId)).toEqual([1002, 1006, 1010, 1014, 1018]);
+  });
+
+  it("with a genre of fewer unheard tracks than k (Folk: 10), every one of them, ranked as over every track", () => {
+    const folk = answer("candidates", "folk", 12);
+    expect(folk).toEqual(answer("exhaustive", "folk", 12));
+    expect(folk.map((t) => t.trackId)).toEqual(Array.from({ length: 10 }, (_, j) => 1003 + 4 * j));
+  });
+});
+
+describe("a genre's tracks", () => {
+  it("are the catalogue indices listing it, ascending, each once; none for a genre no track has", () => {
+    const catalogue = { genreKeys: [["rock", "rock"], ["pop"], ["rock", "pop"]] };
+    expect(Array.from(tracksOfGenre(catalogue, "rock"))).toEqual([0, 2]);
+    expect(Array.from(tracksOfGenre(catalogue, "pop"))).toEqual([1, 2]);
+    expect(tracksOfGenre(catalogue, "jazz")).toHaveLength(0);
+  });
+});
+
+describe("warming a state up", () => {
+  it("leaves its answers as a cold state gives them, with a model, without one, and on an empty catalogue", () => {
+    const champion = served();
+    for (const model of [champion, null]) {
+      const cold = state("candidates", champion);
+      const warm = state("candidates", champion);
+      warmUp(warm);
+      for (const genre of [undefined, "jazz", "pop"]) {
+        const request = { userId: 7, k: 5, ...(genre && { genre }) };
+        expect(recommend(warm, model, listener, request, "r")).toEqual(recommend(cold, model, listener, request, "r"));
+      }
+    }
+    const empty = { ...state("candidates", champion), champion: null, scores: new Float32Array(), scratch: new Float32Array() };
+    empty.catalogue = {
+      ...catalogue(),
+      trackIds: new Int32Array(),
+      names: [],
+      artists: [],
+      genres: [],
+      genreKeys: [],
+      index: new Map(),
+      popularity: new Float32Array(),
+    };
+    expect(() => warmUp(empty)).not.toThrow();
   });
 });

@@ -2,9 +2,10 @@ import type { z } from "zod";
 import type { Scoring } from "../recommender/candidates";
 import type { History, Model } from "../recommender/families/types";
 import { reasonFor, type Reason } from "../recommender/reasons";
-import { genrePopularity, listenerScores } from "../recommender/scoring";
+import { scoreOn } from "../recommender/candidates";
+import { genrePopularity, LIGHT_HISTORY, listenerScores, userScores } from "../recommender/scoring";
 import { topK } from "../recommender/topk";
-import type { ServingCatalogue } from "./catalogue";
+import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { MAX_K, type recommendationsSchema, type similarSchema } from "./schemas";
@@ -66,6 +67,78 @@ const track = (catalogue: ServingCatalogue, i: number) => ({
   genres: catalogue.genres[i]!,
 });
 
+/** Sets the blocked tracks' scores to −∞ (scores by catalogue index). */
+function mask(catalogue: ServingCatalogue, scores: Float32Array, blocked: ReadonlySet<number>): void {
+  for (const id of blocked) {
+    const i = catalogue.index.get(id);
+    if (i !== undefined) scores[i] = Number.NEGATIVE_INFINITY;
+  }
+}
+
+/** The position of `item` in the ascending `tracks`, or −1. */
+function positionIn(tracks: Int32Array, item: number): number {
+  let [low, high] = [0, tracks.length - 1];
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    if (tracks[mid] === item) return mid;
+    if (tracks[mid]! < item) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * The top `k` of the genre's tracks, as ranking every track and masking the others would give (the
+ * genre's tracks are ascending, so ties still go to the lower index), at the cost of the genre's
+ * size: a model that scores candidates scores just them (`candidates`, the listener's own, were
+ * already retrieved: their scores are the blend's on any tracks), else every track is scored once and
+ * the genre's read. Backfilled with the genre's most listened tracks.
+ */
+function rankGenre(
+  state: ServingState,
+  served: ServedModel | null,
+  listener: ListenerData,
+  history: History,
+  blocked: ReadonlySet<number>,
+  genre: string,
+  k: number,
+  candidates: Int32Array | null,
+): { index: number; score: number }[] {
+  const { catalogue, scores, scratch } = state;
+  const members = tracksOfGenre(catalogue, genre);
+  const values = scratch.subarray(0, members.length);
+  if (served && candidates) {
+    // A blend's scoreCandidates returns no moments, which scoreOn would take for "cannot": called itself.
+    if (served.model.scoreCandidates) served.model.scoreCandidates(history, members, values);
+    else scoreOn(served.model, history, members, values, scores);
+  } else {
+    if (served) userScores(served.model, catalogue, catalogue.popularity, history, listener.favouriteGenres, scores, scratch);
+    else genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
+    for (let p = 0; p < members.length; p++) values[p] = scores[members[p]!]!;
+  }
+  const drop = (index: number) => {
+    const p = positionIn(members, index);
+    if (p >= 0) values[p] = Number.NEGATIVE_INFINITY;
+  };
+  const dropBlocked = () => {
+    for (const id of blocked) {
+      const i = catalogue.index.get(id);
+      if (i !== undefined) drop(i);
+    }
+  };
+  dropBlocked();
+  const picked = Array.from(topK(values, k), (p) => ({ index: members[p]!, score: values[p]! }));
+  if (picked.length < k) {
+    // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
+    for (let p = 0; p < members.length; p++) values[p] = catalogue.popularity[members[p]!]!;
+    dropBlocked();
+    for (const { index } of picked) drop(index);
+    const floor = picked.at(-1)?.score ?? 0;
+    topK(values, k - picked.length).forEach((p, j) => picked.push({ index: members[p]!, score: floor - (j + 1) }));
+  }
+  return picked;
+}
+
 /**
  * The top `k` for a listener from `served` (null: popularity, the fallback). Taken from the version's
  * batch scores when enough of them survive the filters, else scored now from all their listening.
@@ -96,13 +169,6 @@ export function recommend(
   }
   if (picked.length === 0) {
     const { scores, scratch } = state;
-    const mask = () => {
-      for (const id of blocked) {
-        const i = catalogue.index.get(id);
-        if (i !== undefined) scores[i] = Number.NEGATIVE_INFINITY;
-      }
-      if (genre !== undefined) for (let i = 0; i < scores.length; i++) if (!catalogue.genreKeys[i]!.includes(genre)) scores[i] = Number.NEGATIVE_INFINITY;
-    };
     const buffers = { scores, scratch };
     const score = (model: Model, scoring: Scoring) =>
       listenerScores(model, catalogue, catalogue.popularity, history, listener.favouriteGenres, buffers, scoring);
@@ -111,22 +177,21 @@ export function recommend(
       const { tracks } = scored;
       for (let p = 0; p < tracks.length; p++) if (!allowed(tracks[p]!)) scored.scores[p] = Number.NEGATIVE_INFINITY;
       picked = Array.from(topK(scored.scores, request.k), (p) => ({ index: tracks[p]!, score: scored.scores[p]! }));
-      // Too few candidates pass the filters (a genre the listener seldom hears): every track is ranked instead.
-      if (picked.length < request.k) {
-        picked = [];
-        score(served.model, "exhaustive");
-      }
+      // Too few candidates pass the filters (a genre the listener seldom hears): every track (of the genre) is ranked instead.
+      if (picked.length < request.k) picked = [];
     }
-    if (picked.length === 0) {
+    if (picked.length === 0 && genre !== undefined) picked = rankGenre(state, served, listener, history, blocked, genre, request.k, scored?.tracks ?? null);
+    else if (picked.length === 0) {
+      if (served && scored?.tracks) score(served.model, "exhaustive");
       if (!served) genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
-      mask();
+      mask(catalogue, scores, blocked);
       picked = Array.from(topK(scores, request.k), (i) => ({ index: i, score: scores[i]! }));
-    }
-    if (picked.length < request.k) {
-      // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
-      scores.set(catalogue.popularity);
-      mask();
-      backfill(scores, picked, request.k);
+      if (picked.length < request.k) {
+        // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
+        scores.set(catalogue.popularity);
+        mask(catalogue, scores, blocked);
+        backfill(scores, picked, request.k);
+      }
     }
   }
   return {
@@ -143,6 +208,31 @@ export function recommend(
       reason: reasonText(p.reason ?? reasonFor(served?.model ?? null, catalogue, history, p.index, listener.favouriteGenres), catalogue),
     })),
   };
+}
+
+/**
+ * Answers a made-up listener (the three most listened tracks heard) with each model the state
+ * serves, with and without a genre filter: what answers build on first use (genre lists and
+ * candidates, ALS's moments, scratch arrays) is then built before the state serves, not inside
+ * a listener's request (the first ones stalled a process 330–680 ms at 50,000 tracks).
+ */
+export function warmUp(state: ServingState): void {
+  const { catalogue } = state;
+  tracksOfGenre(catalogue, "");
+  const top = topK(catalogue.popularity, LIGHT_HISTORY);
+  const trackIds = Array.from(top, (i) => catalogue.trackIds[i]!);
+  const genre = top.length ? catalogue.genres[top[0]!]![0] : undefined;
+  const listener: ListenerData = {
+    known: true,
+    favouriteGenres: genre ? [genre] : [],
+    heard: { trackIds, counts: trackIds.map(() => 1) },
+    disliked: [],
+    batch: null,
+    exposures: new Map(),
+  };
+  const served = new Set([state.champion, ...state.experiments.flatMap((e) => e.variants.map((v) => v.served))]);
+  // The most k allows with a genre: too many for the candidates, so every track of the genre is ranked too.
+  for (const model of served) for (const request of [{ k: 20 }, { k: MAX_K, genre }]) recommend(state, model, listener, { userId: 0, ...request }, "warm-up");
 }
 
 /** Tracks whose similar tracks are kept per state (about 800 bytes each). */

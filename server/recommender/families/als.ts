@@ -289,8 +289,8 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
       if (history.items.length === 0) return void out.fill(0);
       factorScores(folded(history).x, items, f, out);
     },
-    prepare: () => {
-      if (tracks >= annMinTracks) index ??= new InnerProductIndex(items, f, INDEX_SEED);
+    prepare: async () => {
+      if (tracks >= annMinTracks) index ??= await InnerProductIndex.inBackground(items, f, INDEX_SEED);
     },
     // The tracks with the largest inner product with the listener's folded-in vector.
     candidates: (history, limit) => {

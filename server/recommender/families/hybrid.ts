@@ -49,8 +49,8 @@ export function hybridModel(components: Component[]): Model {
         addStandardised(buffer, c.weight, out);
       }
     },
-    prepare: () => {
-      for (const c of used) c.model.prepare?.();
+    prepare: async () => {
+      for (const c of used) await c.model.prepare?.();
     },
     ...(retrieving && { candidates: (history: History, limit: number) => union(used.map((c) => c.model.candidates!(history, limit))) }),
     // Each family standardised by the moments of all its scores, so the blend equals `scoreHistory`'s on the candidates.

@@ -47,8 +47,8 @@ export interface Model {
    * every track, as for a blend). Absent: `scoreOn` (candidates.ts) falls back to `scoreHistory`.
    */
   scoreCandidates?(history: History, candidates: Int32Array, out: Float32Array): ScoreMoments | null;
-  /** Builds now what retrieval keeps (ALS's nearest-neighbour index) instead of on the first listener. */
-  prepare?(): void;
+  /** Builds now what retrieval keeps (ALS's nearest-neighbour index, off the event loop) instead of on the first listener. */
+  prepare?(): Promise<void>;
   /**
    * The tracks of the history (model indices) that raise `item`'s score most, best first, at most
    * `limit`; empty when its score does not come from the history (popularity).
