@@ -43,7 +43,7 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "store"> = {
   checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 },
   pageSize: 100,
   concurrency: 8,
-  batchSize: 5000,
+  batchSize: 50_000,
   fetchPolicy: DEFAULT_FETCH_POLICY,
   taskRetries: 2,
   taskRetryDelayMs: 30_000,
