@@ -426,7 +426,7 @@ export const envSchema = z
         doc({
           group: "Ingestion",
           description:
-            "Records loaded per transaction (COPY into staging, one merge). Larger batches cost PostgreSQL less per record (listen counts are upserted once per track a batch names); each batch in flight is held in memory as COPY text (about 12 MB at 50,000 histories).",
+            "Records loaded per transaction (COPY into staging, one merge). Larger batches cost PostgreSQL less per record (listen counts are upserted once per track a batch names); a batch streams into the database as it is read, so its size costs no memory.",
         }),
       ),
     INGEST_TIMEOUT_MS: z.coerce

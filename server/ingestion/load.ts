@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -148,35 +148,104 @@ export async function quarantine(client: pg.ClientBase, runId: number, dataset: 
 }
 
 /**
- * Loads one batch in one transaction: the valid records (`copyLine`s, in chunks of any size) are COPYed into a staging table and merged
- * from there; the rejected ones are quarantined; with `read`, the valid records' keys are recorded.
- * All of it commits together or not at all, so a crash never leaves half a batch.
+ * One batch, loaded as it is read: with its first valid records a transaction opens and COPY into
+ * the staging table starts, each page's COPY text streams into it as it comes, and `commit` merges
+ * the staged records, quarantines the rejected ones and (with `read`) records the valid records'
+ * keys, all in that one transaction: a crash never leaves half a batch. What the batch holds in
+ * memory is what the connection has not yet taken, however large the batch.
  */
-export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[], read?: ReadOf): Promise<BatchResult> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    let counted: Counted = { inserted: "0", updated: "0", backwards: "0" };
-    let staged = 0;
-    if (copyText.length > 0) {
-      // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
-      if (dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
-      await client.query(STAGING[dataset]);
-      const copy = copyFrom(`COPY stage_${dataset} FROM STDIN`);
-      await pipeline(Readable.from(copyText), client.query(copy));
-      staged = copy.rowCount;
-      counted = (await client.query<Counted>(MERGES[dataset])).rows[0]!;
-    }
-    await quarantine(client, runId, dataset, rejected);
-    if (read) await recordReadKeys(client, runId, dataset, read, copyText.length > 0, rejected);
-    await client.query("COMMIT");
-    const inserted = Number(counted.inserted);
-    const updated = Number(counted.updated);
-    return { inserted, updated, unchanged: staged - inserted - updated, backwards: Number(counted.backwards), quarantined: rejected.length };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+export class OpenBatch {
+  private readonly copyText = new PassThrough();
+  private copied: Promise<{ client: pg.PoolClient; staged: number }> | undefined;
+  private failure: unknown;
+  private readonly rejected: Rejected[] = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly dataset: Dataset,
+  ) {
+    // A failed COPY is reported by commit (and the next write); the stream's own error event would end the process.
+    this.copyText.on("error", () => undefined);
   }
+
+  /** Records quarantined with this batch. */
+  reject(record: Rejected): void {
+    this.rejected.push(record);
+  }
+
+  /** Streams valid records' COPY lines; false when the connection is behind, as a stream's write. */
+  write(lines: Buffer): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    this.copied ??= this.copy();
+    return this.copyText.write(lines);
+  }
+
+  /** Resolves when the connection has taken what was written, or the batch ended (committed or failed: commit tells). */
+  drained(): Promise<void> {
+    const text = this.copyText;
+    return new Promise((resolve) => {
+      if (this.failure !== undefined || !text.writableNeedDrain || text.writableEnded) return resolve();
+      // An ended stream emits no drain: its end is awaited instead.
+      const done = () => {
+        for (const event of ["drain", "finish", "close"]) text.off(event, done);
+        resolve();
+      };
+      for (const event of ["drain", "finish", "close"]) text.once(event, done);
+      this.copied?.catch(done);
+    });
+  }
+
+  private async copy(): Promise<{ client: pg.PoolClient; staged: number }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
+      if (this.dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
+      await client.query(STAGING[this.dataset]);
+      const copy = copyFrom(`COPY stage_${this.dataset} FROM STDIN`);
+      await pipeline(this.copyText, client.query(copy));
+      return { client, staged: copy.rowCount };
+    } catch (error) {
+      this.failure ??= error;
+      // The connection may be mid-COPY: closed rather than handed back to the pool.
+      client.release(true);
+      throw error;
+    }
+  }
+
+  async commit(runId: number, read?: ReadOf): Promise<BatchResult> {
+    this.copyText.end();
+    const started = this.copied !== undefined;
+    const { client, staged } = started ? await this.copied! : { client: await this.pool.connect(), staged: 0 };
+    try {
+      if (!started) await client.query("BEGIN");
+      const counted: Counted = started ? (await client.query<Counted>(MERGES[this.dataset])).rows[0]! : { inserted: "0", updated: "0", backwards: "0" };
+      await quarantine(client, runId, this.dataset, this.rejected);
+      if (read) await recordReadKeys(client, runId, this.dataset, read, started, this.rejected);
+      await client.query("COMMIT");
+      client.release();
+      const inserted = Number(counted.inserted);
+      const updated = Number(counted.updated);
+      return { inserted, updated, unchanged: staged - inserted - updated, backwards: Number(counted.backwards), quarantined: this.rejected.length };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      client.release(true);
+      throw error;
+    }
+  }
+
+  /** Gives the batch up (its read failed): its transaction rolls back and its connection closes. */
+  async abandon(): Promise<void> {
+    this.failure ??= new Error("batch abandoned");
+    this.copyText.destroy();
+    await this.copied?.then(({ client }) => client.release(true)).catch(() => undefined);
+  }
+}
+
+/** Loads one batch whose COPY text (`copyLine`s, in chunks of any size) is at hand, as OpenBatch does. */
+export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[], read?: ReadOf): Promise<BatchResult> {
+  const batch = new OpenBatch(pool, dataset);
+  for (const chunk of copyText) batch.write(chunk);
+  for (const record of rejected) batch.reject(record);
+  return batch.commit(runId, read);
 }
