@@ -37,8 +37,12 @@ export const FUTURE_HORIZON_MS = 24 * 3_600_000;
 /** A source timestamp (zone-less ones are UTC) in ms since the epoch. */
 const epochMs = (value: string) => Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(value) ? value : `${value}Z`);
 
-/** `YYYY-MM-DDTHH:MM:SS` of a time, in UTC. */
-const isoSeconds = (ms: number) => new Date(ms).toISOString().slice(0, 19);
+/** `YYYY-MM-DDTHH:MM:SS` of a time, in UTC; the last one kept, since a whole read asks for the same time. */
+let lastIsoSeconds = { ms: Number.NaN, text: "" };
+const isoSeconds = (ms: number) => {
+  if (lastIsoSeconds.ms !== ms) lastIsoSeconds = { ms, text: new Date(ms).toISOString().slice(0, 19) };
+  return lastIsoSeconds.text;
+};
 
 /** A valid source timestamp without a zone: it ends neither in Z nor in ±HH:MM. */
 const zoneLess = (value: string) => {
