@@ -56,15 +56,19 @@ export function machineBusySeconds(): number {
   return (ticks.reduce((sum, t) => sum + t, 0) - idle) / 100;
 }
 
-/** `npm run job -- <job>` exactly as the package script runs it, node flags included; wall time, CPU seconds and peak RSS. */
+/**
+ * `npm run job -- <job>` exactly as the package script runs it, node flags included (and `extraNodeFlags`, such as
+ * --cpu-prof); wall time, CPU seconds and peak RSS.
+ */
 export function runJob(
   job: string,
   env: Record<string, string>,
+  extraNodeFlags: string[] = [],
 ): Promise<{ code: number; seconds: number; cpuSeconds: number; peakRssBytes: number; output: string }> {
   const scripts = (JSON.parse(readFileSync("package.json", "utf8")) as { scripts: Record<string, string> }).scripts;
   const [, ...args] = scripts.job!.split(/\s+/);
   const started = performance.now();
-  const child = spawn(process.execPath, [...args, job], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...extraNodeFlags, ...args, job], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout.on("data", (c: Buffer) => (output += c.toString()));
   child.stderr.on("data", (c: Buffer) => (output += c.toString()));

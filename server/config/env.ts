@@ -442,6 +442,19 @@ export const envSchema = z
       .max(100)
       .default(100)
       .meta(doc({ group: "Ingestion", description: "Page size asked of the source." })),
+    INGEST_BATCH_SIZE: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(50_000)
+      .meta(
+        doc({
+          group: "Ingestion",
+          description:
+            "Records loaded per transaction (COPY into staging, one merge). Larger batches cost PostgreSQL less per record (listen counts are upserted once per track a batch names); a batch streams into the database as it is read, so its size costs no memory.",
+        }),
+      ),
     INGEST_TIMEOUT_MS: z.coerce
       .number()
       .int()

@@ -10,6 +10,7 @@ export function ingestionConfig(env: Env): IngestionConfig {
     store: storeOf(env),
     pageSize: env.INGEST_PAGE_SIZE,
     concurrency: env.INGEST_CONCURRENCY,
+    batchSize: env.INGEST_BATCH_SIZE,
     taskRetries: env.INGEST_TASK_RETRIES,
     lakeKeepDays: env.LAKE_KEEP_DAYS,
     fetchPolicy: {

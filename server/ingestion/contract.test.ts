@@ -103,3 +103,63 @@ describe("record validation", () => {
     expect(history).toMatchObject({ ok: false, reason: "items: item 1: 0 is not a track id" });
   });
 });
+
+describe("the contract's fast path", () => {
+  const readStartedMs = Date.parse("2026-01-01T12:00:00.500Z");
+  const history = (created_at: string, extra: object = {}) => ({ user_id: 1, items: [1, 2], created_at, updated_at: "2025-01-01T00:00:00", ...extra });
+
+  it.each([
+    ["2026-01-02T12:00:00", true],
+    ["2026-01-02T12:00:00.5", true],
+    ["2026-01-02T12:00:00.501", false],
+    ["2026-01-02T11:59:59.999999", true],
+    ["2026-01-02T12:00:01", false],
+    ["2026-01-02T12:00:00Z", true],
+    ["2026-01-02T12:00:01Z", false],
+    ["2026-01-02T07:00:00-05:00", true],
+    ["2026-01-02T07:00:01-05:00", false],
+    ["2026-01-02T13:00:01+01:00", false],
+    ["2026-01-02T13:00:00.5+01:00", true],
+    ["2026-01-02T11:00:00.9-01:00", false],
+  ])("a history created at %s is %s within a day of the read (exactly as Date.parse tells)", (createdAt, accepted) => {
+    expect(validateRecord("listen_history", history(createdAt), readStartedMs).ok).toBe(accepted);
+  });
+
+  it("outputs what zod outputs: known fields only, each record's reasons from zod", () => {
+    const valid = validateRecord("listen_history", history("2025-01-01T00:00:00", { extra: 1 }), readStartedMs);
+    expect(valid).toEqual({
+      ok: true,
+      record: { user_id: 1, items: [1, 2], created_at: "2025-01-01T00:00:00", updated_at: "2025-01-01T00:00:00" },
+      key: "1@2025-01-01T00:00:00",
+      unknownFields: ["extra"],
+    });
+    const track = {
+      id: 1,
+      name: "a",
+      artist: "b",
+      songwriters: "c",
+      duration: "03:00",
+      genres: "g",
+      album: "d",
+      created_at: "2025-01-01T00:00:00",
+      updated_at: "2025-01-01T00:00:00",
+    };
+    const withExtra = validateRecord("tracks", { ...track, bpm: 120 });
+    expect(withExtra.ok && withExtra.record).toEqual(track);
+    for (const wrong of [
+      { id: 1.5 },
+      { id: "1" },
+      { name: 1 },
+      { duration: "3:0" },
+      { album: "x\u0000" },
+      { created_at: "2025-02-30T00:00:00" },
+      { updated_at: null },
+    ]) {
+      const result = validateRecord("tracks", { ...track, ...wrong });
+      expect(result.ok).toBe(false);
+    }
+    for (const items of [[1, 1.5], [1, "2"], [0], [2_147_483_648], "1,2", Array.from({ length: 10_001 }, () => 1)]) {
+      expect(validateRecord("listen_history", { ...history("2025-01-01T00:00:00"), items }).ok).toBe(false);
+    }
+  });
+});

@@ -2,8 +2,10 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Simulator } from "../simulator/server";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
-import { DEFAULT_INGESTION } from "./pipeline";
 import { expectedCounts, ingest, startTestSimulator, tableCounts, tempLake, testConfig } from "../testing/ingestion";
+
+/** Tracks span several batches of this size. */
+const BATCH = 5000;
 
 let database: TestDatabase;
 let simulator: Simulator;
@@ -23,7 +25,14 @@ afterAll(async () => {
 
 it("a job process killed in the middle of a load leaves the database consistent; the next run completes the data", async () => {
   const job = spawn(process.execPath, ["--import", "tsx", "cron/cli.ts", "ingest"], {
-    env: { ...process.env, DATABASE_URL: database.url, MOOVITAMIX_URL: simulator.url, DATA_LAKE_DIR: lake.dir, INGEST_CONCURRENCY: "2" },
+    env: {
+      ...process.env,
+      DATABASE_URL: database.url,
+      MOOVITAMIX_URL: simulator.url,
+      DATA_LAKE_DIR: lake.dir,
+      INGEST_CONCURRENCY: "2",
+      INGEST_BATCH_SIZE: String(BATCH),
+    },
     stdio: "ignore",
   });
   const exited = new Promise<string | null>((resolve) => job.once("exit", (_code, signal) => resolve(signal)));
@@ -38,10 +47,10 @@ it("a job process killed in the middle of a load leaves the database consistent;
   expect(await exited).toBe("SIGKILL");
   const killed = await database.db.pipelineRun.findFirstOrThrow({ orderBy: { id: "desc" } });
   expect(killed.status).toBe("running");
-  // Batches commit whole: what is in is whole batches of DEFAULT_INGESTION.batchSize, never part of one.
+  // Batches commit whole: what is in is whole batches, never part of one.
   const atKill = (await tableCounts(database)).tracks;
   expect(atKill).toBeLessThan(expected.tracks);
-  expect(atKill % DEFAULT_INGESTION.batchSize).toBe(0);
+  expect(atKill % BATCH).toBe(0);
 
   simulator.setFaults({ latencyMs: 0 });
   const next = await ingest(database, testConfig(simulator.url, lake.dir));

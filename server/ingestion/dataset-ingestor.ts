@@ -2,7 +2,7 @@ import type { TaskContext } from "../pipeline/types";
 import { writeOutput } from "../pipeline/outputs";
 import { datasetOutputs, datasetReads } from "./outputs";
 import type { IdSet } from "./id-set";
-import { copyLine, loadBatch, type Rejected } from "./load";
+import { copyLine, OpenBatch } from "./load";
 import type { Dataset, ListenHistoryRecord } from "./records";
 import { validateRecord } from "./validate";
 
@@ -15,19 +15,16 @@ export interface KnownIds {
 }
 
 /**
- * Validates the records of incoming pages and loads them in batches of `batchSize`, at most WRITERS
- * at once, so memory stays bounded however large the source is: the keys read go to the database
- * with their batch (`ingest_read_keys`), where reconciliation counts them.
+ * Validates the records of incoming pages and loads them in batches of `batchSize`, streamed into
+ * the database as they are read (OpenBatch) and merged at most WRITERS at once, so memory stays
+ * bounded however large the source or the batch is: the keys read go to the database with their
+ * batch (`ingest_read_keys`), where reconciliation counts them.
  */
 export class DatasetIngestor {
-  /**
-   * Valid records as COPY text, one buffer per page: made as the page is read, so the strings that
-   * build it die young and garbage collection never copies them.
-   */
-  private valid: Buffer[] = [];
-  /** records read since the last flush, valid or not */
+  /** the batch the next pages go to */
+  private batch: OpenBatch | undefined;
+  /** records read into it, valid or not */
   private buffered = 0;
-  private rejected: Rejected[] = [];
   private readonly writing = new Set<Promise<void>>();
   private readonly unknownFields = new Map<string, number>();
   /** items of the loaded histories, and those naming a track not in `tracks` */
@@ -57,7 +54,10 @@ export class DatasetIngestor {
 
   async addPage(items: unknown[]): Promise<void> {
     const known = this.known;
-    let copyText = "";
+    this.batch ??= new OpenBatch(this.ctx.database.pool, this.dataset);
+    const batch = this.batch;
+    // Joined once: a string grown by += is a rope that Buffer.from must flatten, which cost more than making the lines.
+    const lines: string[] = [];
     for (const raw of items) {
       const result = validateRecord(this.dataset, raw, this.readStartedMs);
       for (const field of result.unknownFields) this.unknownFields.set(field, (this.unknownFields.get(field) ?? 0) + 1);
@@ -65,24 +65,25 @@ export class DatasetIngestor {
         if (known) {
           const history = result.record as ListenHistoryRecord;
           if (!known.users.has(history.user_id)) {
-            this.rejected.push({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
+            batch.reject({ reasonCode: "unknown_user", reason: `user ${history.user_id} is not in users (yet)`, key: result.key, payload: history });
             this.waitingForUser++;
             continue;
           }
           this.items += history.items.length;
           for (const item of history.items) if (!known.tracks.has(item)) this.orphanItems++;
         }
-        copyText += copyLine(this.dataset, result.record);
+        lines.push(copyLine(this.dataset, result.record));
       } else {
-        this.rejected.push({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
+        batch.reject({ reasonCode: "invalid", reason: result.reason, key: result.key, payload: raw });
         this.invalid++;
       }
     }
-    if (copyText !== "") this.valid.push(Buffer.from(copyText));
+    const taken = lines.length === 0 || batch.write(Buffer.from(lines.join("")));
     this.buffered += items.length;
     this.fetched += items.length;
     this.ctx.count({ rowsFetched: items.length });
     if (this.buffered >= this.batchSize) await this.flush();
+    else if (!taken) await batch.drained();
   }
 
   /**
@@ -105,14 +106,12 @@ export class DatasetIngestor {
    */
   async flush(): Promise<void> {
     const read = { tryNumber: this.ctx.tryNumber, pass: this.pass };
-    const valid = this.valid;
-    const rejected = this.rejected;
-    this.valid = [];
-    this.rejected = [];
+    const batch = this.batch;
+    this.batch = undefined;
     this.buffered = 0;
-    if (valid.length === 0 && rejected.length === 0) return;
+    if (batch === undefined) return;
     while (this.writing.size >= WRITERS) await Promise.race(this.writing);
-    const write = loadBatch(this.ctx.database.pool, this.ctx.run.id, this.dataset, valid, rejected, read).then((result) => {
+    const write = batch.commit(this.ctx.run.id, read).then((result) => {
       this.ctx.count({ rowsInserted: result.inserted, rowsUpdated: result.updated, rowsUnchanged: result.unchanged, rowsRejected: result.quarantined });
       this.backwards += result.backwards;
     });
@@ -122,6 +121,13 @@ export class DatasetIngestor {
     } finally {
       this.writing.delete(write);
     }
+  }
+
+  /** The read failed: the open batch rolls back, and the batches being merged end either way before the task does. */
+  async abandon(): Promise<void> {
+    const batch = this.batch;
+    this.batch = undefined;
+    await Promise.allSettled([batch?.abandon(), ...this.writing]);
   }
 
   async finish(): Promise<void> {

@@ -28,3 +28,20 @@ describe("IdSet", () => {
     expect(set.has(1)).toBe(false);
   });
 });
+
+describe("IdSet at size", () => {
+  it("holds every id of a large table and no other, through its growth", async () => {
+    // Ids with a common stride collide most under a poor hash; 0 and the extremes are kept apart.
+    const ids = [0, -2_147_483_648, 2_147_483_647, ...Array.from({ length: 50_000 }, (_, i) => (i + 1) * 1024)];
+    await database.pool.query(
+      `INSERT INTO users (id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at)
+       SELECT id, 'f', 'l', 'e', 'g', 'fg', now(), now() FROM unnest($1::int[]) AS id`,
+      [ids],
+    );
+    const set = await IdSet.of(database.pool, "users", 4096);
+    for (const id of ids) expect(set.has(id)).toBe(true);
+    for (let i = 1; i <= 50_000; i++) expect(set.has(i * 1024 + 1)).toBe(false);
+    expect(set.has(-1)).toBe(false);
+    await database.pool.query("DELETE FROM users");
+  });
+});

@@ -3,45 +3,80 @@ import type pg from "pg";
 /** Ids read from the database per query: what one result holds at a time. */
 const PAGE = 100_000;
 
+/** Marks an empty slot; the id 0 itself is kept apart. */
+const EMPTY = 0;
+
 /**
- * The ids of a table, sorted in an Int32Array: 4 bytes an id where a Set<number> takes about 20 and
- * the rows of one query result more again, so listen_history's task stays small however large the
- * catalogue. Read in pages of PAGE ids by keyset.
+ * The ids of a table in an open-addressing hash table on an Int32Array (linear probing, at most half
+ * full): 8 bytes an id where a Set<number> takes about 20, so listen_history's task stays small
+ * however large the catalogue, and a lookup is one or two cache misses where a binary search over
+ * 500,000 sorted ids took twenty (4% of the job's CPU at 10 × bench (c)). Read in pages of PAGE ids by keyset.
  */
 export class IdSet {
-  private constructor(private readonly ids: Int32Array) {}
+  private slots: Int32Array;
+  private mask: number;
+  private shift: number;
+  private size = 0;
+  private hasZero = false;
+
+  private constructor(capacityBits: number) {
+    this.slots = new Int32Array(1 << capacityBits);
+    this.mask = (1 << capacityBits) - 1;
+    this.shift = 32 - capacityBits;
+  }
 
   static async of(pool: pg.Pool, table: "tracks" | "users", page = PAGE): Promise<IdSet> {
-    let ids = new Int32Array(page);
-    let size = 0;
+    const set = new IdSet(10);
     for (let after: number | null = null; ; ) {
       const result: pg.QueryResult<{ ids: number[] }> = await pool.query(
         `SELECT coalesce(array_agg(id ORDER BY id), '{}') AS ids FROM (SELECT id FROM ${table} WHERE $1::int IS NULL OR id > $1 ORDER BY id LIMIT $2) p`,
         [after, page],
       );
       const got = result.rows[0]!.ids;
-      if (size + got.length > ids.length) {
-        const grown = new Int32Array(Math.max(ids.length * 2, size + got.length));
-        grown.set(ids.subarray(0, size));
-        ids = grown;
-      }
-      ids.set(got, size);
-      size += got.length;
-      if (got.length < page) return new IdSet(ids.slice(0, size));
+      for (const id of got) set.add(id);
+      if (got.length < page) return set;
       after = got[got.length - 1]!;
     }
   }
 
-  has(id: number): boolean {
-    let low = 0;
-    let high = this.ids.length - 1;
-    while (low <= high) {
-      const middle = (low + high) >>> 1;
-      const value = this.ids[middle]!;
-      if (value === id) return true;
-      if (value < id) low = middle + 1;
-      else high = middle - 1;
+  /** Fibonacci hashing: the multiplication spreads neighbouring ids over the table. */
+  private slotOf(id: number): number {
+    return Math.imul(id, 0x9e3779b1) >>> this.shift;
+  }
+
+  private add(id: number): void {
+    if (id === EMPTY) {
+      this.hasZero = true;
+      return;
     }
-    return false;
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    for (let slot = this.slotOf(id); ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]!;
+      if (held === id) return;
+      if (held === EMPTY) {
+        this.slots[slot] = id;
+        this.size++;
+        return;
+      }
+    }
+  }
+
+  private grow(): void {
+    const old = this.slots;
+    const bits = 33 - this.shift;
+    this.slots = new Int32Array(1 << bits);
+    this.mask = (1 << bits) - 1;
+    this.shift = 32 - bits;
+    this.size = 0;
+    for (const id of old) if (id !== EMPTY) this.add(id);
+  }
+
+  has(id: number): boolean {
+    if (id === EMPTY) return this.hasZero;
+    for (let slot = this.slotOf(id); ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]!;
+      if (held === id) return true;
+      if (held === EMPTY) return false;
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { seedRun } from "../testing/ledger";
-import { copyLine, loadBatch } from "./load";
+import { copyLine, loadBatch, OpenBatch } from "./load";
 import type { Dataset, LoadedRecord } from "./records";
 
 let database: TestDatabase;
@@ -60,5 +60,35 @@ describe("loading a batch", () => {
     const after = await database.pool.query("SELECT count(*)::int AS n FROM tracks");
     expect(after.rows[0].n).toBe(before.rows[0].n);
     expect(await database.db.quarantinedRecord.count({ where: { runId, reasonCode: "invalid" } })).toBe(0);
+  });
+
+  it("streams a batch page by page into one transaction: committed whole, or given up leaving nothing and no connection held", async () => {
+    const count = async () => (await database.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM tracks WHERE id BETWEEN 100 AND 199")).rows[0]!.n;
+    const held = () => database.pool.totalCount - database.pool.idleCount;
+    const pages = [0, 1, 2, 3].map(
+      (p) =>
+        copyText(
+          "tracks",
+          Array.from({ length: 10 }, (_, i) => track(100 + p * 10 + i, "2025-01-01T00:00:00")),
+        )[0]!,
+    );
+    const given = new OpenBatch(database.pool, "tracks");
+    for (const page of pages.slice(0, 2)) given.write(page);
+    await given.drained();
+    await given.abandon();
+    expect(await count()).toBe(0);
+    expect(held()).toBe(0);
+
+    const batch = new OpenBatch(database.pool, "tracks");
+    for (const page of pages) {
+      batch.write(page);
+      await batch.drained();
+      // Nothing is visible before the batch commits.
+      expect(await count()).toBe(0);
+    }
+    batch.reject({ reasonCode: "invalid", reason: "streamed", key: "x", payload: {} });
+    expect(await batch.commit(runId)).toEqual({ inserted: 40, updated: 0, unchanged: 0, backwards: 0, quarantined: 1 });
+    expect(await count()).toBe(40);
+    expect(held()).toBe(0);
   });
 });

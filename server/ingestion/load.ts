@@ -1,4 +1,4 @@
-import { Readable } from "node:stream";
+import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -62,10 +62,17 @@ const STAGING: Record<Dataset, string> = {
   listen_history: `CREATE TEMP TABLE IF NOT EXISTS stage_listen_history (user_id int, items int[], created_at timestamptz, updated_at timestamptz) ON COMMIT DELETE ROWS`,
 };
 
-const COUNT_UPSERTED = "count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated";
-/** The statement's snapshot predates its own writes, so this compares with the stored versions. */
-const countBackwards = (table: string, matches: string) =>
-  `(SELECT count(*) FROM input i JOIN ${table} t ON ${matches} WHERE t.updated_at > i.updated_at) AS backwards`;
+/**
+ * Inserted and updated rows, and records older than the stored version of their key. The last is
+ * counted only when some distinct record was neither inserted nor updated: a first load (every
+ * record new) skips that join, which cost about a tenth of the merge. The statement's snapshot
+ * predates its own writes, so the join compares with the stored versions.
+ */
+const mergeCounts = (table: string, matches: string) => `
+SELECT c.inserted, c.updated,
+       CASE WHEN c.inserted + c.updated < (SELECT count(*) FROM input)
+            THEN (SELECT count(*) FROM input i JOIN ${table} t ON ${matches} WHERE t.updated_at > i.updated_at) ELSE 0 END AS backwards
+  FROM (SELECT count(*) FILTER (WHERE inserted) AS inserted, count(*) FILTER (WHERE NOT inserted) AS updated FROM upserted) c`;
 
 // The same key can come twice in one batch (a record repeated across pages): DISTINCT ON keeps the
 // newest, and its sort makes batches written at once lock rows in the same order (no deadlock).
@@ -84,7 +91,7 @@ WITH input AS (
   WHERE t.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED}, ${countBackwards("tracks", "t.id = i.id")} FROM upserted`,
+${mergeCounts("tracks", "t.id = i.id")}`,
   users: `
 WITH input AS (
   SELECT DISTINCT ON (id) id, first_name, last_name, email, gender, favorite_genres, created_at, updated_at
@@ -98,7 +105,7 @@ WITH input AS (
   WHERE u.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED}, ${countBackwards("users", "t.id = i.id")} FROM upserted`,
+${mergeCounts("users", "t.id = i.id")}`,
   // Histories reach this point only when their user is known (see DatasetIngestor); the foreign key makes sure.
   listen_history: `
 WITH input AS (
@@ -111,7 +118,7 @@ WITH input AS (
   WHERE h.updated_at < EXCLUDED.updated_at
   RETURNING (xmax = 0) AS inserted
 )
-SELECT ${COUNT_UPSERTED}, ${countBackwards("listen_history", "t.user_id = i.user_id AND t.created_at = i.created_at")} FROM upserted`,
+${mergeCounts("listen_history", "t.user_id = i.user_id AND t.created_at = i.created_at")}`,
 };
 
 /** The staged records' keys, as arrays in one `ingest_read_keys` row. */
@@ -148,35 +155,104 @@ export async function quarantine(client: pg.ClientBase, runId: number, dataset: 
 }
 
 /**
- * Loads one batch in one transaction: the valid records (`copyLine`s, in chunks of any size) are COPYed into a staging table and merged
- * from there; the rejected ones are quarantined; with `read`, the valid records' keys are recorded.
- * All of it commits together or not at all, so a crash never leaves half a batch.
+ * One batch, loaded as it is read: with its first valid records a transaction opens and COPY into
+ * the staging table starts, each page's COPY text streams into it as it comes, and `commit` merges
+ * the staged records, quarantines the rejected ones and (with `read`) records the valid records'
+ * keys, all in that one transaction: a crash never leaves half a batch. What the batch holds in
+ * memory is what the connection has not yet taken, however large the batch.
  */
-export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[], read?: ReadOf): Promise<BatchResult> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
-    let counted: Counted = { inserted: "0", updated: "0", backwards: "0" };
-    let staged = 0;
-    if (copyText.length > 0) {
-      // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
-      if (dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
-      await client.query(STAGING[dataset]);
-      const copy = copyFrom(`COPY stage_${dataset} FROM STDIN`);
-      await pipeline(Readable.from(copyText), client.query(copy));
-      staged = copy.rowCount;
-      counted = (await client.query<Counted>(MERGES[dataset])).rows[0]!;
-    }
-    await quarantine(client, runId, dataset, rejected);
-    if (read) await recordReadKeys(client, runId, dataset, read, copyText.length > 0, rejected);
-    await client.query("COMMIT");
-    const inserted = Number(counted.inserted);
-    const updated = Number(counted.updated);
-    return { inserted, updated, unchanged: staged - inserted - updated, backwards: Number(counted.backwards), quarantined: rejected.length };
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+export class OpenBatch {
+  private readonly copyText = new PassThrough();
+  private copied: Promise<{ client: pg.PoolClient; staged: number }> | undefined;
+  private failure: unknown;
+  private readonly rejected: Rejected[] = [];
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly dataset: Dataset,
+  ) {
+    // A failed COPY is reported by commit (and the next write); the stream's own error event would end the process.
+    this.copyText.on("error", () => undefined);
   }
+
+  /** Records quarantined with this batch. */
+  reject(record: Rejected): void {
+    this.rejected.push(record);
+  }
+
+  /** Streams valid records' COPY lines; false when the connection is behind, as a stream's write. */
+  write(lines: Buffer): boolean {
+    if (this.failure !== undefined) throw this.failure;
+    this.copied ??= this.copy();
+    return this.copyText.write(lines);
+  }
+
+  /** Resolves when the connection has taken what was written, or the batch ended (committed or failed: commit tells). */
+  drained(): Promise<void> {
+    const text = this.copyText;
+    return new Promise((resolve) => {
+      if (this.failure !== undefined || !text.writableNeedDrain || text.writableEnded) return resolve();
+      // An ended stream emits no drain: its end is awaited instead.
+      const done = () => {
+        for (const event of ["drain", "finish", "close"]) text.off(event, done);
+        resolve();
+      };
+      for (const event of ["drain", "finish", "close"]) text.once(event, done);
+      this.copied?.catch(done);
+    });
+  }
+
+  private async copy(): Promise<{ client: pg.PoolClient; staged: number }> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
+      if (this.dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
+      await client.query(STAGING[this.dataset]);
+      const copy = copyFrom(`COPY stage_${this.dataset} FROM STDIN`);
+      await pipeline(this.copyText, client.query(copy));
+      return { client, staged: copy.rowCount };
+    } catch (error) {
+      this.failure ??= error;
+      // The connection may be mid-COPY: closed rather than handed back to the pool.
+      client.release(true);
+      throw error;
+    }
+  }
+
+  async commit(runId: number, read?: ReadOf): Promise<BatchResult> {
+    this.copyText.end();
+    const started = this.copied !== undefined;
+    const { client, staged } = started ? await this.copied! : { client: await this.pool.connect(), staged: 0 };
+    try {
+      if (!started) await client.query("BEGIN");
+      const counted: Counted = started ? (await client.query<Counted>(MERGES[this.dataset])).rows[0]! : { inserted: "0", updated: "0", backwards: "0" };
+      await quarantine(client, runId, this.dataset, this.rejected);
+      if (read) await recordReadKeys(client, runId, this.dataset, read, started, this.rejected);
+      await client.query("COMMIT");
+      client.release();
+      const inserted = Number(counted.inserted);
+      const updated = Number(counted.updated);
+      return { inserted, updated, unchanged: staged - inserted - updated, backwards: Number(counted.backwards), quarantined: this.rejected.length };
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      client.release(true);
+      throw error;
+    }
+  }
+
+  /** Gives the batch up (its read failed): its transaction rolls back and its connection closes. */
+  async abandon(): Promise<void> {
+    this.failure ??= new Error("batch abandoned");
+    this.copyText.destroy();
+    await this.copied?.then(({ client }) => client.release(true)).catch(() => undefined);
+  }
+}
+
+/** Loads one batch whose COPY text (`copyLine`s, in chunks of any size) is at hand, as OpenBatch does. */
+export async function loadBatch(pool: pg.Pool, runId: number, dataset: Dataset, copyText: Buffer[], rejected: Rejected[], read?: ReadOf): Promise<BatchResult> {
+  const batch = new OpenBatch(pool, dataset);
+  for (const chunk of copyText) batch.write(chunk);
+  for (const record of rejected) batch.reject(record);
+  return batch.commit(runId, read);
 }

@@ -43,7 +43,7 @@ export const DEFAULT_INGESTION: Omit<IngestionConfig, "sourceUrl" | "store"> = {
   checkPolicy: { freshnessWarnHours: 36, freshnessErrorHours: 72, vanishedWarnShare: 0.01, vanishedErrorShare: 0.2 },
   pageSize: 100,
   concurrency: 8,
-  batchSize: 5000,
+  batchSize: 50_000,
   fetchPolicy: DEFAULT_FETCH_POLICY,
   taskRetries: 2,
   taskRetryDelayMs: 30_000,
@@ -76,19 +76,24 @@ async function ingestDataset(ctx: TaskContext, dataset: Dataset, config: Ingesti
   if (ctx.tryNumber > 1) await ctx.database.pool.query(`DELETE FROM quarantine WHERE run_id = $1 AND dataset = $2`, [ctx.run.id, dataset]);
   await forgetEarlierReads(ctx, dataset);
   const { replayOf } = paramsOf(ctx);
-  if (replayOf !== undefined) {
-    await extractFromLake(ctx, dataset, config.store, replayOf, ingestor);
-  } else {
-    if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
-    // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
-    const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
-    await extractFromSource(
-      ctx,
-      dataset,
-      { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy },
-      folder,
-      ingestor,
-    );
+  try {
+    if (replayOf !== undefined) {
+      await extractFromLake(ctx, dataset, config.store, replayOf, ingestor);
+    } else {
+      if (!config.sourceUrl) throw new Error("no source: set MOOVITAMIX_URL, or start Encore with npm start for the built-in simulator");
+      // Credentials travel in a header, never in a URL that could reach a log, the ledger or an alert.
+      const endpoint = splitCredentials(config.sourceUrl, config.sourceToken);
+      await extractFromSource(
+        ctx,
+        dataset,
+        { endpoint, pageSize: config.pageSize, concurrency: config.concurrency, policy: config.fetchPolicy },
+        folder,
+        ingestor,
+      );
+    }
+  } catch (error) {
+    await ingestor.abandon();
+    throw error;
   }
   await ingestor.finish();
 }
