@@ -20,7 +20,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => database.drop());
-beforeEach(() => database.pool.query("TRUNCATE listen_history, heard_tracks, discoveries, watermarks"));
+beforeEach(() => database.pool.query("TRUNCATE listen_history, discoveries, watermarks"));
 
 const day = (d: number) => new Date(Date.UTC(2026, 0, d));
 
@@ -37,7 +37,7 @@ const load = (userId: number, d: number, items: number[]) =>
 
 async function derived() {
   const { rows: heard } = await database.pool.query<{ user_id: number; track_id: number; day: number }>(
-    "SELECT user_id, track_id, extract(day FROM first_heard_at)::int AS day FROM heard_tracks ORDER BY 1, 2",
+    "SELECT user_id, track_id, extract(day FROM heard_on)::int AS day FROM discoveries, unnest(track_ids) AS track_id ORDER BY 1, 2",
   );
   const { rows: found } = await database.pool.query<{ user_id: number; day: number; track_ids: number[] }>(
     "SELECT user_id, extract(day FROM heard_on)::int AS day, track_ids FROM discoveries ORDER BY 1, 2",
