@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import pg from "pg";
 import type { Database } from "../db/client";
 import { migrate } from "../db/migrations";
@@ -47,6 +47,21 @@ export function cpuSeconds(pid: number | undefined, reaped = false): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]) + (reaped ? Number(fields[13]) + Number(fields[14]) : 0);
   return ticks / 100;
+}
+
+/** CPU seconds a PostgreSQL server has used: the postmaster, its live backends and those that ended. */
+export function databaseCpuSeconds(postmasterPid: number): number {
+  let seconds = cpuSeconds(postmasterPid, true);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ");
+      if (Number(fields[1]) === postmasterPid) seconds += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // ended while listed: its time is in the postmaster's reaped children now
+    }
+  }
+  return seconds;
 }
 
 /** CPU seconds the whole machine has spent busy since boot (/proc/stat, in USER_HZ = 100 ticks a second). */

@@ -85,7 +85,7 @@ export class BinaryRow {
  * what the rows made, say) after each chunk; the number of rows.
  */
 export async function readBinaryCopy(
-  stream: AsyncIterable<Buffer>,
+  stream: AsyncIterable<Buffer> | Iterable<Buffer>,
   onRow: (row: BinaryRow) => void,
   afterChunk: () => Promise<void> = async () => {},
 ): Promise<number> {
