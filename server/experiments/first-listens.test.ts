@@ -54,4 +54,17 @@ describe("ListenerFirstListens", () => {
     expect(changes(listener)).toEqual([{ day: 9, tracks: fresh, existed: false }]);
     expect(listener.added).toBe(fresh.length);
   });
+
+  it("gives each day of a first run over a long history once, in order, with the tracks first heard on it", () => {
+    const listener = new ListenerFirstListens();
+    listener.reset();
+    // Day d (given latest first) plays tracks d and d + 1: day 1 discovers 1 and 2, each later day d + 1 alone.
+    for (let d = 400; d >= 1; d--) listener.addLoaded(d * 86_400e6, [d + 1, d]);
+    const days = changes(listener);
+    expect(days.map((c) => c.day)).toEqual(Array.from({ length: 400 }, (_, i) => (i + 1) * 86_400e6));
+    expect(days[0]).toEqual({ day: 86_400e6, tracks: [1, 2], existed: false });
+    expect(days[1]).toEqual({ day: 2 * 86_400e6, tracks: [3], existed: false });
+    expect(days[399]).toEqual({ day: 400 * 86_400e6, tracks: [401], existed: false });
+    expect(listener.added).toBe(401);
+  });
 });

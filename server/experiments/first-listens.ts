@@ -20,7 +20,7 @@ export class ListenerFirstListens {
   private knownDays = new Float64Array(16);
   private knownDayCount = 0;
 
-  /** (listener, track) pairs first heard in the loaded rows, and pairs the loaded rows moved earlier. */
+  /** As `changes` counts them: (listener, track) pairs first heard in the loaded rows, and pairs the loaded rows moved earlier. */
   added = 0;
   moved = 0;
 
@@ -76,7 +76,11 @@ export class ListenerFirstListens {
       days = this.markDay(days, loaded);
     }
     if (days === 0) return;
-    const changed = this.changedDays.subarray(0, days).sort();
+    // Marked once per track: sorted, then each day once (a first run over a long history changes hundreds).
+    const marked = this.changedDays.subarray(0, days).sort();
+    days = 0;
+    for (let d = 0; d < marked.length; d++) if (d === 0 || marked[d] !== marked[d - 1]) marked[days++] = marked[d]!;
+    const changed = marked.subarray(0, days);
     // Each track of a changed day as one sortable number: the day's rank, then the track.
     let n = 0;
     for (let u = 0; u < this.usedCount; u++) {
@@ -102,7 +106,6 @@ export class ListenerFirstListens {
   }
 
   private markDay(days: number, day: number): number {
-    for (let d = 0; d < days; d++) if (this.changedDays[d] === day) return days;
     if (days === this.changedDays.length) this.changedDays = grown(this.changedDays, days * 2);
     this.changedDays[days] = day;
     return days + 1;
