@@ -48,7 +48,7 @@ export async function refreshDiscoveries(pool: pg.Pool): Promise<DiscoveriesRefr
       [WATERMARK],
     );
     const { from, next } = marks[0]!;
-    // The night's rows sorted by listener in memory rather than in temporary files.
+    // Room for the hash of the night's listeners and the sort by listener (the default 4 MB sends both to disk).
     await client.query("SET LOCAL work_mem = '256MB'");
     const files = { added: path.join(folder, "added.copy"), replaced: path.join(folder, "replaced.copy") };
     // The night's rows, with statistics of their own: those of listen_history predate the load, and
