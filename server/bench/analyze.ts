@@ -1,4 +1,4 @@
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -8,7 +8,7 @@ import { analyzeExperiment } from "../experiments/analysis";
 import { refreshDiscoveries } from "../experiments/discoveries";
 import { METRIC_KEYS } from "../experiments/metrics";
 import { freePort } from "../runtime/ports";
-import { freshDatabase, peakRss } from "./harness";
+import { databaseCpuSeconds, freshDatabase, peakRss } from "./harness";
 
 // `npm run bench:analyze [-- --users 1000000]`: an experiment with that many exposed listeners, their
 // listening before and after exposure and their feedback, generated set-based in PostgreSQL; then
@@ -24,19 +24,20 @@ async function main() {
     const url = await freshDatabase(pg.url, "bench_analyze");
     const database = createDatabase(url, 4);
     const t0 = Date.parse("2026-06-01T00:00:00Z");
-    const timed = async <T>(what: string, work: () => Promise<T>): Promise<{ result: T; seconds: number }> => {
-      const started = performance.now();
+    const postmaster = Number((await readFile(path.join(root, "pg", "postmaster.pid"), "utf8")).split("\n")[0]);
+    // Wall seconds, and CPU seconds of PostgreSQL (every backend) and of this process: the machine may be shared.
+    const timed = async <T>(what: string, work: () => Promise<T>): Promise<{ result: T; seconds: number; cpu: string }> => {
+      const started = { wall: performance.now(), database: databaseCpuSeconds(postmaster), node: process.cpuUsage() };
       const result = await work();
-      const seconds = (performance.now() - started) / 1000;
-      process.stderr.write(`${what}: ${seconds.toFixed(1)} s\n`);
-      return { result, seconds };
+      const seconds = (performance.now() - started.wall) / 1000;
+      const node = process.cpuUsage(started.node);
+      const cpu = `CPU ${(databaseCpuSeconds(postmaster) - started.database).toFixed(1)} s PostgreSQL + ${((node.user + node.system) / 1e6).toFixed(1)} s Node`;
+      process.stderr.write(`${what}: ${seconds.toFixed(1)} s (${cpu})\n`);
+      return { result, seconds, cpu };
     };
     const generate = (what: string, sql: string, params: unknown[] = [users, new Date(t0)]) => timed(what, () => database.pool.query(sql, params));
     await generate("tracks", `INSERT INTO tracks SELECT g, 't' || g, 'a', 's', '03:00', 'Rock', 'x', now(), now() FROM generate_series(1, 5000) g`, []);
     await generate("users", `INSERT INTO users SELECT g, 'f', 'l', g || '@x', 'x', 'Rock', now(), now() FROM generate_series(1, $1::int) g`, [users]);
-    // Per listener: a day of listening before exposure and two after. How much they listen is theirs
-    // (2 to 6 tracks, so the day before predicts the days after: CUPED's covariate), plus noise;
-    // the treatment (odd ids) listens one track more on a third of its days.
     // Per listener: a day of listening before exposure and two after. How much they listen is theirs
     // (2 to 6 tracks, so the day before predicts the days after: CUPED's covariate), plus noise;
     // the treatment (odd ids) listens one track more on a third of its days.
@@ -71,25 +72,27 @@ async function main() {
       { experimentId: experiment.id, key: "control", position: 0, versionId: 0, weight: 0.5 },
       { experimentId: experiment.id, key: "treatment", position: 1, versionId: 0, weight: 0.5 },
     ];
-    const { result: results, seconds } = await timed("analysis", () =>
-      analyzeExperiment(database, { ...experiment, variants }, { deadlineUtc: "06:00", now: new Date(t0 + 5 * 86_400_000) }),
-    );
+    const {
+      result: results,
+      seconds,
+      cpu: analysisCpu,
+    } = await timed("analysis", () => analyzeExperiment(database, { ...experiment, variants }, { deadlineUtc: "06:00", now: new Date(t0 + 5 * 86_400_000) }));
     const treatment = results.variants[1]!;
     console.log(
       `\n${users.toLocaleString("en")} exposed listeners (${results.variants.map((v) => `${v.key} ${v.users}`).join(", ")}), ${METRIC_KEYS.length} metrics with CUPED, delta method, sequential intervals, Holm and SRM`,
     );
     console.log(
-      `analysis: ${seconds.toFixed(1)} s; this process's peak RSS ${Math.round(peakRss(process.pid) / 2 ** 20)} MB (the aggregation runs in PostgreSQL)`,
+      `analysis: ${seconds.toFixed(1)} s (${analysisCpu}); this process's peak RSS ${Math.round(peakRss(process.pid) / 2 ** 20)} MB (the aggregation runs in PostgreSQL)`,
     );
     const firstListens = (r: { rows: number; firstListens: number }) =>
       `${r.rows.toLocaleString("en")} history rows, ${r.firstListens.toLocaleString("en")} first listens`;
     console.log(
-      `discoveries (the analyze pipeline's first task): once over the history ${backfill.seconds.toFixed(1)} s (${firstListens(backfill.result)}); following one more day ${nightly.seconds.toFixed(1)} s (${firstListens(nightly.result)})`,
+      `discoveries (the analyze pipeline's first task): once over the history ${backfill.seconds.toFixed(1)} s (${backfill.cpu}; ${firstListens(backfill.result)}); following one more day ${nightly.seconds.toFixed(1)} s (${nightly.cpu}; ${firstListens(nightly.result)})`,
     );
     console.log(
       `listens_per_day: control ${results.variants[0]!.metrics.listens_per_day!.mean.toFixed(3)}, treatment ${treatment.metrics.listens_per_day!.mean.toFixed(3)}; uplift ${(treatment.metrics.listens_per_day!.uplift!.relative * 100).toFixed(2)}%, CUPED variance reduction ${((treatment.metrics.listens_per_day!.varianceReduction ?? 0) * 100).toFixed(0)}%`,
     );
-    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, node ${process.version}`);
+    console.log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? "?"}, load average ${os.loadavg()[0]!.toFixed(1)}, node ${process.version}`);
     await database.close();
   } finally {
     await pg.stop();

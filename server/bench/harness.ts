@@ -49,6 +49,21 @@ export function cpuSeconds(pid: number | undefined, reaped = false): number {
   return ticks / 100;
 }
 
+/** CPU seconds a PostgreSQL server has used: the postmaster, its live backends and those that ended. */
+export function databaseCpuSeconds(postmasterPid: number): number {
+  let seconds = cpuSeconds(postmasterPid, true);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]!.split(" ");
+      if (Number(fields[1]) === postmasterPid) seconds += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // ended while listed: its time is in the postmaster's reaped children now
+    }
+  }
+  return seconds;
+}
+
 /** CPU seconds the whole machine has spent busy since boot (/proc/stat, in USER_HZ = 100 ticks a second). */
 export function machineBusySeconds(): number {
   const ticks = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);

@@ -1,4 +1,8 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { MIGRATIONS_DIR, migrate } from "../db/migrations";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { refreshDiscoveries } from "./discoveries";
 
@@ -20,7 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(() => database.drop());
-beforeEach(() => database.pool.query("TRUNCATE listen_history, heard_tracks, discoveries, watermarks"));
+beforeEach(() => database.pool.query("TRUNCATE listen_history, discoveries, watermarks"));
 
 const day = (d: number) => new Date(Date.UTC(2026, 0, d));
 
@@ -37,7 +41,7 @@ const load = (userId: number, d: number, items: number[]) =>
 
 async function derived() {
   const { rows: heard } = await database.pool.query<{ user_id: number; track_id: number; day: number }>(
-    "SELECT user_id, track_id, extract(day FROM first_heard_at)::int AS day FROM heard_tracks ORDER BY 1, 2",
+    "SELECT user_id, track_id, extract(day FROM heard_on)::int AS day FROM discoveries, unnest(track_ids) AS track_id ORDER BY 1, 2",
   );
   const { rows: found } = await database.pool.query<{ user_id: number; day: number; track_ids: number[] }>(
     "SELECT user_id, extract(day FROM heard_on)::int AS day, track_ids FROM discoveries ORDER BY 1, 2",
@@ -126,5 +130,51 @@ describe("discoveries: first listens followed from the load", () => {
     const expected = await fromScratch();
     expect(expected.heard.length).toBeGreaterThan(100);
     expect(await derived()).toEqual(expected);
+  });
+});
+
+describe("migration 20261202163000_discoveries_alone", () => {
+  it("keeps the discoveries followed with heard_tracks, and the refresh goes on from them", async () => {
+    const older = await createTestDatabase({ migrated: false });
+    const before = await mkdtemp(path.join(os.tmpdir(), "encore-migrations-"));
+    try {
+      await cp(MIGRATIONS_DIR, before, { recursive: true });
+      await rm(path.join(before, "20261202163000_discoveries_alone"), { recursive: true });
+      await migrate(older.url, before);
+      // What the refresh kept before: both tables derived from the history, the watermark past it.
+      await older.pool.query("INSERT INTO users SELECT g, 'f', 'l', g || '@x', 'x', 'Rock', now(), now() FROM generate_series(1, 3) g");
+      await older.pool.query(
+        `INSERT INTO listen_history (user_id, items, created_at, updated_at)
+         VALUES (1, '{1,2}', $1, $1), (1, '{2,3}', $2, $2), (2, '{4}', $2, $2)`,
+        [day(3), day(5)],
+      );
+      await older.pool.query(
+        `INSERT INTO heard_tracks SELECT h.user_id, item, min(h.created_at) FROM listen_history h, unnest(h.items) AS item GROUP BY 1, 2;
+         INSERT INTO discoveries SELECT user_id, first_heard_at, array_agg(track_id ORDER BY track_id) FROM heard_tracks GROUP BY 1, 2;
+         INSERT INTO watermarks VALUES ('discoveries', now()), ('newest_listen', '2026-01-05')`,
+      );
+      await migrate(older.url);
+      const { rows: tables } = await older.pool.query("SELECT to_regclass('heard_tracks') AS heard_tracks");
+      expect(tables).toEqual([{ heard_tracks: null }]);
+      // A late day moves track 2 earlier for listener 1; listener 3 is new.
+      await older.pool.query(`INSERT INTO listen_history (user_id, items, created_at, updated_at) VALUES (1, '{2,5}', $1, $1), (3, '{1}', $2, $2)`, [
+        day(1),
+        day(6),
+      ]);
+      expect(await refreshDiscoveries(older.pool)).toMatchObject({ rows: 2, firstListens: 3, newestListen: day(6) });
+      const { rows: found } = await older.pool.query<{ user_id: number; day: number; track_ids: number[] }>(
+        "SELECT user_id, extract(day FROM heard_on)::int AS day, track_ids FROM discoveries ORDER BY 1, 2",
+      );
+      expect(found).toEqual([
+        { user_id: 1, day: 1, track_ids: [2, 5] },
+        { user_id: 1, day: 3, track_ids: [1] },
+        { user_id: 1, day: 5, track_ids: [3] },
+        { user_id: 2, day: 5, track_ids: [4] },
+        { user_id: 3, day: 6, track_ids: [1] },
+      ]);
+    } finally {
+      await rm(before, { recursive: true, force: true });
+      await older.drop();
+    }
   });
 });
