@@ -244,6 +244,8 @@ async function hybridTask(ctx: TaskContext, config: TrainConfig, sessionResource
       config.tuneUsers,
       session.pace,
     );
+    // The validation fits served tuning only: their memory goes back before the blend is evaluated and scored.
+    session.forgetStage("validation");
     ctx.progress(1, 3);
     const blend = async (s: "test" | "final") => hybridModel((await stage(s)).map((model, k) => ({ model, weight: weights[k]! })));
     const test = await session.evaluate(await blend("test"), "test", config.evalUsers);
@@ -384,7 +386,12 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   }
   const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
   const helper: ScoreHelper = async (range, onLines) => {
-    const scored = await scoreInWorker({ versionId: version.id, store: config.store.url, snapshot, artefact, recentDays, users: range }, ctx.signal, onLines);
+    const shared = { snapshot: session.snapshot, matrix: session.final.data.matrix };
+    const scored = await scoreInWorker(
+      { versionId: version.id, store: config.store.url, snapshot, artefact, recentDays, users: range, shared },
+      ctx.signal,
+      onLines,
+    );
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };

@@ -58,13 +58,15 @@ export interface ScoringInputs {
   recent: Uint8Array | null;
 }
 
+/** The version's model over the snapshot's catalogue, from the store. */
+export const loadScoringModel = async (job: Pick<ScoreShard, "store" | "artefact">, snapshot: Snapshot): Promise<Model> =>
+  inCatalogue(await loadArtefact(openStore(job.store), job.artefact), snapshot.trackIds);
+
 /** What scoring needs, from the store: the same files give the same matrix and model in any process. */
 export async function loadScoringInputs(job: Pick<ScoreShard, "store" | "snapshot" | "artefact" | "recentDays">): Promise<ScoringInputs> {
-  const store = openStore(job.store);
-  const snapshot = await readSnapshotFile(store, job.snapshot);
+  const snapshot = await readSnapshotFile(openStore(job.store), job.snapshot);
   const matrix = countMatrix(listensOf(snapshot), snapshot.userIds.length, snapshot.trackIds.length);
-  const model = inCatalogue(await loadArtefact(store, job.artefact), snapshot.trackIds);
-  return { snapshot, matrix, model, recent: recentListeners(snapshot, job.recentDays) };
+  return { snapshot, matrix, model: await loadScoringModel(job, snapshot), recent: recentListeners(snapshot, job.recentDays) };
 }
 
 /** The last inputs loaded, kept: a worker takes shard after shard of the same scoring. */

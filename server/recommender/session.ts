@@ -131,6 +131,11 @@ export class TrainSession {
     this.models.delete(this.key(definition, params, stage));
   }
 
+  /** Drops every fit of a stage no task needs any more (validation once the blend is tuned): a later ask fits again. */
+  forgetStage(stage: FitStage): void {
+    for (const key of this.models.keys()) if (key.endsWith(`:${stage}`)) this.models.delete(key);
+  }
+
   /** A model fitted elsewhere (a worker thread) with `params` at `stage`, for the run's other tasks. */
   adopt(definition: FamilyDefinition, params: Params, stage: "validation" | "test" | "final", model: Model): void {
     this.models.set(this.key(definition, params, stage), Promise.resolve(checkedFit(model)));
