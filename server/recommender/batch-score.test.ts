@@ -69,7 +69,7 @@ const helperInProcess =
 
 describe("batch scores", () => {
   it("are the same whether a helper scores half of the users, declines, or none is asked", async () => {
-    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0 })).toEqual({
+    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: null })).toEqual({
       users: snapshot.userIds.length,
       perUser: 100,
     });
@@ -77,9 +77,9 @@ describe("batch scores", () => {
     expect(alone).toHaveLength(snapshot.userIds.length);
     expect(alone.every((r) => r.trackIds.length > 0 && r.scores.length === r.trackIds.length)).toBe(true);
 
-    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: helperInProcess(0) });
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: null, helper: helperInProcess(0) });
     expect(await stored()).toEqual(alone);
-    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: async () => false });
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: null, helper: async () => false });
     expect(await stored()).toEqual(alone);
   });
 
@@ -92,7 +92,9 @@ describe("batch scores", () => {
     expect(recent.size).toBeGreaterThan(0);
     expect(recent.size).toBeLessThan(snapshot.userIds.length);
     const all = await stored();
-    expect(await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 20, helper: helperInProcess(20) })).toEqual({
+    expect(
+      await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: recentListeners(snapshot, 20), helper: helperInProcess(20) }),
+    ).toEqual({
       users: recent.size,
       perUser: 100,
     });
@@ -100,7 +102,7 @@ describe("batch scores", () => {
     expect(new Set(kept.map((r) => r.userId))).toEqual(recent);
     // A listener's row is the one scoring everyone gives them.
     expect(kept).toEqual(all.filter((r) => recent.has(r.userId)));
-    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0 });
+    await batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: null });
   });
 
   it("keeps the stored scores when the helper fails midway", async () => {
@@ -110,7 +112,7 @@ describe("batch scores", () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw new Error("the scoring thread ran out of memory");
     };
-    await expect(batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recentDays: 0, helper: failing })).rejects.toThrow("ran out of memory");
+    await expect(batchScore(database, versionId, model, snapshot, matrix, unpaced(), { recent: null, helper: failing })).rejects.toThrow("ran out of memory");
     expect(await stored()).toEqual(before);
   });
 });

@@ -370,7 +370,8 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   const artefact = { path: version.artefactPath!, digest: version.artefactDigest };
   const snapshot = { path: session.snapshotRow.path, digest: session.snapshotRow.digest };
   const recentDays = config.scoreRecentDays;
-  const users = countScored(recentListeners(session.snapshot, recentDays), [0, session.snapshot.userIds.length]);
+  const recent = recentListeners(session.snapshot, recentDays);
+  const users = countScored(recent, [0, session.snapshot.userIds.length]);
   const whom = recentDays ? `the ${users} listeners of the last ${recentDays} days (of ${session.snapshot.userIds.length})` : `${users} users`;
   if (config.shards) {
     const job = { versionId: version.id, store: config.store.url, snapshot, artefact, recentDays };
@@ -386,18 +387,22 @@ async function scoreTask(ctx: TaskContext, config: TrainConfig, sessionResource:
   }
   const model = inCatalogue(await loadArtefact(config.store, artefact), session.snapshot.trackIds);
   const helper: ScoreHelper = async (range, onLines) => {
-    const shared = { snapshot: session.snapshot, matrix: session.final.data.matrix };
-    const scored = await scoreInWorker(
-      { versionId: version.id, store: config.store.url, snapshot, artefact, recentDays, users: range, shared },
-      ctx.signal,
-      onLines,
-    );
+    const job = {
+      versionId: version.id,
+      store: config.store.url,
+      artefact,
+      users: range,
+      snapshot: session.snapshot,
+      matrix: session.final.data.matrix,
+      recent,
+    };
+    const scored = await scoreInWorker(job, ctx.signal, onLines);
     if ("unavailable" in scored) ctx.log(`scoring on the job's own thread only: no worker thread here (${scored.unavailable.slice(0, 120)})`);
     return !("unavailable" in scored);
   };
   ctx.log(`scoring ${whom}`);
   const stored = await batchScore(ctx.database, version.id, model, session.snapshot, session.final.data.matrix, session.pace, {
-    recentDays,
+    recent,
     helper,
     onProgress: (done, total) => ctx.progress(done, total),
   });

@@ -1,15 +1,20 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { unpaced } from "./pacer";
 import type { Csr } from "./csr";
-import { loadScoringInputs, loadScoringModel, type ScoreShard } from "./score-shards";
+import { loadScoringModel, type ScoreShard } from "./score-shards";
 import type { Snapshot } from "./snapshot";
-import { recentListeners, scoredLines } from "./scoring";
+import { scoredLines } from "./scoring";
 
-/** What the main thread asks of a scoring worker (see in-worker.ts). */
-export type ScoreJob = Pick<ScoreShard, "versionId" | "store" | "snapshot" | "artefact" | "recentDays"> & {
+/**
+ * What the main thread asks of a scoring worker (see in-worker.ts): the run's snapshot and count
+ * matrix on shared memory (TrainSession.onSharedMemory), read rather than loaded again, and the
+ * listeners to store rows for; only the model comes from the store.
+ */
+export type ScoreJob = Pick<ScoreShard, "versionId" | "store" | "artefact"> & {
   users: readonly [number, number];
-  /** the run's snapshot and count matrix on shared memory (TrainSession.onSharedMemory): read, not loaded again */
-  shared?: { snapshot: Snapshot; matrix: Csr };
+  snapshot: Snapshot;
+  matrix: Csr;
+  recent: Uint8Array | null;
 };
 
 /** Lines per message: few messages, little held at once. */
@@ -17,9 +22,10 @@ const BATCH = 200;
 
 parentPort!.postMessage({ ready: true });
 const job = workerData as ScoreJob;
-const { snapshot, matrix, model } = job.shared ? { ...job.shared, model: await loadScoringModel(job, job.shared.snapshot) } : await loadScoringInputs(job);
+const { snapshot, matrix, recent } = job;
+const model = await loadScoringModel(job, snapshot);
 let batch: string[] = [];
-for await (const line of scoredLines(job.versionId, model, snapshot, matrix, job.users, unpaced(), recentListeners(snapshot, job.recentDays))) {
+for await (const line of scoredLines(job.versionId, model, snapshot, matrix, job.users, unpaced(), recent)) {
   batch.push(line);
   if (batch.length === BATCH) {
     parentPort!.postMessage({ progress: batch.join("") });

@@ -217,8 +217,8 @@ export async function* scoredLines(
 export type ScoreHelper = (range: readonly [number, number], onLines: (lines: string) => void) => Promise<boolean>;
 
 export interface BatchScoring {
-  /** listeners whose latest listen is this many days before the snapshot's latest, at most (0: all) */
-  recentDays: number;
+  /** the listeners to store rows for (`recentListeners`; null: all) */
+  recent: Uint8Array | null;
   /** scores the second half of the users elsewhere */
   helper?: ScoreHelper;
   onProgress?: (usersScored: number, users: number) => void;
@@ -237,9 +237,8 @@ export async function batchScore(
   snapshot: Snapshot,
   matrix: Csr,
   pace: Pacer,
-  { recentDays, helper, onProgress = () => undefined }: BatchScoring,
+  { recent, helper, onProgress = () => undefined }: BatchScoring,
 ): Promise<{ users: number; perUser: number }> {
-  const recent = recentListeners(snapshot, recentDays);
   const all = snapshot.userIds.length;
   const users = countScored(recent, [0, all]);
   const half = helper ? Math.floor(all / 2) : all;
