@@ -91,4 +91,26 @@ describe("loading a batch", () => {
     expect(await count()).toBe(40);
     expect(held()).toBe(0);
   });
+
+  it("lets many pages wait on a batch the connection is behind on, with one set of listeners on its stream", async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    try {
+      const batch = new OpenBatch(database.pool, "tracks");
+      const page = Buffer.concat(
+        copyText(
+          "tracks",
+          Array.from({ length: 2000 }, (_, i) => track(1000 + i, "2025-01-01T00:00:00")),
+        ),
+      );
+      expect(batch.write(page)).toBe(false);
+      await Promise.all(Array.from({ length: 20 }, () => batch.drained()));
+      await batch.abandon();
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off("warning", onWarning);
+    }
+    expect(warnings).not.toContain("MaxListenersExceededWarning");
+  });
 });

@@ -165,6 +165,7 @@ export class OpenBatch {
   private readonly copyText = new PassThrough();
   private copied: Promise<{ client: pg.PoolClient; staged: number }> | undefined;
   private failure: unknown;
+  private draining: Promise<void> | undefined;
   private readonly rejected: Rejected[] = [];
 
   constructor(
@@ -187,19 +188,27 @@ export class OpenBatch {
     return this.copyText.write(lines);
   }
 
-  /** Resolves when the connection has taken what was written, or the batch ended (committed or failed: commit tells). */
+  /**
+   * Resolves when the connection has taken what was written, or the batch ended (committed or failed:
+   * commit tells). Pages waiting at once share one wait, so the stream holds one set of listeners.
+   */
   drained(): Promise<void> {
     const text = this.copyText;
-    return new Promise((resolve) => {
-      if (this.failure !== undefined || !text.writableNeedDrain || text.writableEnded) return resolve();
+    if (this.failure !== undefined || !text.writableNeedDrain || text.writableEnded) return Promise.resolve();
+    this.draining ??= new Promise<void>((resolve) => {
       // An ended stream emits no drain: its end is awaited instead.
+      let waiting = true;
       const done = () => {
+        if (!waiting) return;
+        waiting = false;
         for (const event of ["drain", "finish", "close"]) text.off(event, done);
+        this.draining = undefined;
         resolve();
       };
       for (const event of ["drain", "finish", "close"]) text.once(event, done);
       this.copied?.catch(done);
     });
+    return this.draining;
   }
 
   private async copy(): Promise<{ client: pg.PoolClient; staged: number }> {
