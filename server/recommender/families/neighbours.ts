@@ -99,7 +99,7 @@ export function byTrackIndex(n: Neighbours): Neighbours {
 /**
  * Tracks relabelled most listened first (ties: the lower index), for the similarity loops: the
  * tracks most histories hold then sit together at the front of the loops' per-track arrays, which
- * stay in cache (the loops ran 1.8 times faster so at 500,000 tracks).
+ * stay in cache (at 500,000 tracks the accumulation alone ran 1.8 times faster, a whole item-kNN fit 1.2 times).
  */
 export interface PopularityOrder {
   /** each track's rank */
