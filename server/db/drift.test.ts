@@ -35,6 +35,7 @@ describe("schema.prisma against the migrated database", () => {
     ["another nullability", `ALTER TABLE users ALTER COLUMN email DROP NOT NULL`, /User.email .* schema says NOT NULL, database has nullable/],
     ["a table the schema lacks", `CREATE TABLE stray (id int)`, /table "stray" has no model/],
     ["a missing table", `DROP TABLE sign_in_attempts`, /model SignInAttempt: table "sign_in_attempts" is missing/],
+    ["a missing table of an @@ignore model", `DROP TABLE track_listen_count_deltas`, /table "track_listen_count_deltas" \(an @@ignore model's\) is missing/],
     [
       "another enum",
       `ALTER TYPE operator_role ADD VALUE 'owner'`,

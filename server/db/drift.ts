@@ -84,7 +84,8 @@ function expectedPrecision(field: DmmfField): number | null {
  * empty when they agree. Stands in for `prisma migrate diff`, whose engine this environment cannot fetch.
  */
 export async function schemaDrift(connectionString: string, schemaPath = path.join(process.cwd(), "prisma", "schema.prisma")): Promise<string[]> {
-  const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: await readFile(schemaPath, "utf8") }))) as {
+  const schema = await readFile(schemaPath, "utf8");
+  const dmmf = JSON.parse(get_dmmf(JSON.stringify({ prismaSchema: schema }))) as {
     datamodel: { models: DmmfModel[]; enums: DmmfEnum[] };
   };
   const client = new pg.Client({ connectionString });
@@ -99,13 +100,28 @@ export async function schemaDrift(connectionString: string, schemaPath = path.jo
       SELECT t.typname AS name, e.enumlabel AS value
         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace
        WHERE n.nspname = current_schema() ORDER BY t.typname, e.enumsortorder`);
-    return compare(dmmf.datamodel, columns, enumRows);
+    return compare(dmmf.datamodel, ignoredTables(schema), columns, enumRows);
   } finally {
     await client.end();
   }
 }
 
-function compare(datamodel: { models: DmmfModel[]; enums: DmmfEnum[] }, columns: ColumnRow[], enumRows: { name: string; value: string }[]): string[] {
+/**
+ * Tables of `@@ignore` models (one without a key, which Prisma Client cannot write), which the DMMF
+ * leaves out: each must exist; its columns are not compared.
+ */
+function ignoredTables(schema: string): string[] {
+  return [...schema.matchAll(/^model\s+(\w+)\s*\{([^}]*)\}/gm)]
+    .filter(([, , body]) => /^\s*@@ignore\b/m.test(body!))
+    .map(([, name, body]) => /^\s*@@map\("([^"]+)"\)/m.exec(body!)?.[1] ?? name!);
+}
+
+function compare(
+  datamodel: { models: DmmfModel[]; enums: DmmfEnum[] },
+  ignored: string[],
+  columns: ColumnRow[],
+  enumRows: { name: string; value: string }[],
+): string[] {
   const problems: string[] = [];
   const enumDbNames = new Map(datamodel.enums.map((e) => [e.name, e.dbName ?? e.name]));
   const dbTables = new Map<string, Map<string, ColumnRow>>();
@@ -147,6 +163,9 @@ function compare(datamodel: { models: DmmfModel[]; enums: DmmfEnum[] }, columns:
       if (!expected.has(name)) problems.push(`table "${table}": column "${name}" is not in model ${model.name}`);
     }
     dbTables.delete(table);
+  }
+  for (const table of ignored) {
+    if (!dbTables.delete(table)) problems.push(`table "${table}" (an @@ignore model's) is missing from the database`);
   }
   for (const table of dbTables.keys()) problems.push(`table "${table}" has no model in schema.prisma`);
 

@@ -27,6 +27,17 @@ async function rowVersions(db: TestDatabase) {
   return rows[0]!.v;
 }
 
+/** Tracks whose kept listen count differs from a recount of listen_history, and deltas not yet folded. */
+async function listenCountErrors(db: TestDatabase) {
+  const { rows } = await db.pool.query<{ wrong: string; pending: string }>(
+    `SELECT (SELECT count(*) FROM (SELECT item, count(*) AS n FROM listen_history h, unnest(h.items) AS item GROUP BY item) r
+               FULL JOIN track_listen_counts c ON c.track_id = r.item
+              WHERE coalesce(r.n, 0) <> coalesce(c.listens, 0)) AS wrong,
+            (SELECT count(*) FROM track_listen_count_deltas) AS pending`,
+  );
+  return { wrong: Number(rows[0]!.wrong), pending: Number(rows[0]!.pending) };
+}
+
 describe("ingestion of the realistic simulator", () => {
   it("loads exact counts, and a second run inserts and rewrites nothing", async () => {
     database = await createTestDatabase();
@@ -68,7 +79,10 @@ describe("ingestion of the realistic simulator", () => {
     expect(run.status).toBe("success");
     const tasks = await taskRows(database, run.id);
     expect(tasks.tracks).toMatchObject({ rowsInserted: added, rowsUpdated: edited });
+    expect(tasks.listen_history!.rowsInserted + tasks.listen_history!.rowsUpdated).toBeGreaterThan(0);
     expect(await tableCounts(database)).toEqual(expectedCounts(simulator.catalogue));
+    // The batches' deltas were folded at the end of their task.
+    expect(await listenCountErrors(database)).toEqual({ wrong: 0, pending: 0 });
   });
 
   it("replays a run from the data lake without the source", async () => {

@@ -2,6 +2,7 @@ import { PassThrough } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
+import { deferListenCounts } from "../db/listen-counts";
 import type { Dataset, ListenHistoryRecord, LoadedRecord, TrackRecord, UserRecord } from "./records";
 
 interface RejectedFields {
@@ -215,8 +216,14 @@ export class OpenBatch {
     const client = await this.pool.connect();
     try {
       await client.query("BEGIN");
-      // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
-      if (this.dataset === "listen_history") await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
+      if (this.dataset === "listen_history") {
+        // Index entries of `items` queue in GIN's pending list, merged in bulk later (autovacuum): about 2x faster loads.
+        await client.query("SET LOCAL gin_pending_list_limit = '256MB'");
+        // A batch that finds the list full merges it, sorting in work_mem: 9 s instead of 13-16 s at 20 M listens.
+        await client.query("SET LOCAL work_mem = '256MB'");
+        // Listens per track are folded once the task's batches are in (see the listen_history task).
+        await deferListenCounts(client);
+      }
       await client.query(STAGING[this.dataset]);
       const copy = copyFrom(`COPY stage_${this.dataset} FROM STDIN`);
       await pipeline(this.copyText, client.query(copy));

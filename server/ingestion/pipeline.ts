@@ -15,6 +15,7 @@ import { writeOutput } from "../pipeline/outputs";
 import { publishVanished } from "./vanished";
 import { splitCredentials } from "../lib/redact";
 import { loadHistoriesWhoseUserArrived } from "./waiting";
+import { foldListenCounts } from "../db/listen-counts";
 import type { ObjectStore } from "../storage/store";
 
 export const INGEST_PIPELINE = "ingest";
@@ -135,6 +136,8 @@ export function ingestionPipeline(config: IngestionConfig): PipelineDefinition {
         run: async (ctx) => {
           await ingestDataset(ctx, "listen_history", config);
           await loadHistoriesWhoseUserArrived(ctx);
+          // Also what an interrupted try or run left: its committed batches' deltas wait for a fold.
+          ctx.log(`listens per track: ${await foldListenCounts(ctx.database.pool)} tracks changed`);
         },
       },
       {

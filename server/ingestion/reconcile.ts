@@ -1,4 +1,5 @@
 import type pg from "pg";
+import { queryByHashJoins } from "../db/hash-joins";
 import { readOutput, writeOutput } from "../pipeline/outputs";
 import type { TaskContext } from "../pipeline/types";
 import { DATASETS, type Dataset } from "./records";
@@ -42,7 +43,15 @@ interface KeyCounts {
  * first of any that are neither. The process holds none of them.
  */
 async function countKeys(pool: pg.Pool, dataset: Dataset, runId: number, tryNumber: number): Promise<KeyCounts> {
-  const { rows } = await pool.query<{ read: string; distinct: string; source_repeats: string; in_table: string; waiting: string; missing: string[] | null }>(
+  const { rows } = await queryByHashJoins<{
+    read: string;
+    distinct: string;
+    source_repeats: string;
+    in_table: string;
+    waiting: string;
+    missing: string[] | null;
+  }>(
+    pool,
     `WITH per_read AS (
        SELECT pass, id, created_at, count(*) AS n FROM (${READ_KEYS}) r GROUP BY pass, id, created_at),
      -- Keys are unique in the table, so each key read joins at most one row.

@@ -38,7 +38,10 @@ export async function markVanished(pool: pg.Pool, dataset: Dataset, run: { id: n
      pending_gone AS (SELECT p.record_key, p.first_missed_run_id, p.first_missed_at FROM source_vanished_pending p WHERE p.dataset = $1 AND NOT p.returned),
      gone_before AS (SELECT record_key FROM listed UNION SELECT record_key FROM pending_gone),
      -- A join, not EXISTS per row: past work_mem the latter scans \`seen\` once for every row (hours at 400,000 rows).
-     stored AS MATERIALIZED (SELECT ${key} AS record_key, k.id IS NOT NULL AS held FROM ${dataset} t LEFT JOIN seen k ON ${HELD[dataset]}),
+     -- A held row's key is only compared with rows gone before, mostly none: writing it was 1.4 s of 2.4 at 1 M histories.
+     stored AS MATERIALIZED (
+       SELECT CASE WHEN k.id IS NULL OR (SELECT EXISTS (SELECT 1 FROM gone_before)) THEN ${key} END AS record_key, k.id IS NOT NULL AS held
+         FROM ${dataset} t LEFT JOIN seen k ON ${HELD[dataset]}),
      missed AS (
        SELECT r.record_key FROM stored r
         WHERE NOT r.held
