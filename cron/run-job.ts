@@ -1,14 +1,14 @@
 import os from "node:os";
-import { parseArgs } from "node:util";
 import { createDatabase, type Database } from "../server/db/client";
 import { ConfigError, parseEnv, type Env } from "../server/config/env";
-import { onStopRequest } from "../server/cli/stop-signals";
+import { onJobStopRequest } from "../server/cli/heap-bounded";
 import { stopLocalRuns, waitForRun } from "../server/pipeline/runner";
 import { runSummary } from "../server/pipeline/summary";
 import { RunInProgressError } from "../server/pipeline/types";
 import { openDatabase } from "../server/runtime/database";
 import { startBuiltInSimulator } from "../server/simulator/built-in";
 import { findJob, JOBS } from "../server/jobs/registry";
+import { parseCommand } from "./command";
 import { progressReporter } from "./progress";
 
 const USAGE = `usage: npm run job -- <${Object.keys(JOBS).join("|")}> [--replay <runId> (ingest)] [--snapshot <snapshotId> (train)] [--force (train: even when this snapshot was trained with the same code and seed)]`;
@@ -21,20 +21,8 @@ const positiveId = (flag: string, value: string | undefined): number | undefined
   return null;
 };
 
-// `npm run job -- <name> [--replay <runId>] [--snapshot <id>] [--force]`: runs a job in this process; exit code 0 only on success.
-// --trigger, --by and --key are for the web server, which starts heavy jobs in a process like this one.
 async function main(): Promise<number> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: {
-      replay: { type: "string" },
-      snapshot: { type: "string" },
-      force: { type: "boolean" },
-      trigger: { type: "string" },
-      by: { type: "string" },
-      key: { type: "string" },
-    },
-  });
+  const { positionals, values } = parseCommand();
   const name = positionals[0];
   const job = name ? findJob(name) : undefined;
   if (!job) {
@@ -49,7 +37,7 @@ async function main(): Promise<number> {
   const cleanups: (() => Promise<void>)[] = [];
   let running = false;
   // SIGTERM/SIGINT (or npm exiting on one): the run stops at its next page and is recorded as ended, then the database closes.
-  onStopRequest((signal) => {
+  onJobStopRequest((signal) => {
     console.error(`${signal}: stopping…`);
     setTimeout(() => process.exit(1), 9500).unref();
     if (running) void stopLocalRuns(`stopped: the job received ${signal}`);
@@ -98,10 +86,10 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
+/** `npm run job`'s work, in whichever thread cli.ts chose: its exit code, 0 only on success. */
+export function runJobCommand(): Promise<number> {
+  return main().catch((error: unknown) => {
     console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+    return 1;
+  });
+}

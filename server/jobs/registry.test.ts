@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "../config/env";
+import { JOB_HEAP_MB } from "./heap-limits";
 import { JOBS } from "./registry";
 
 describe("the job registry", () => {
@@ -13,8 +14,9 @@ describe("the job registry", () => {
     expect(vercel.crons).toEqual(scheduled);
   });
 
-  it("every job that follows another exists, and every job's pipeline is its own", () => {
+  it("every job that follows another exists, every capped job exists, and every job's pipeline is its own", () => {
     for (const job of Object.values(JOBS)) for (const next of job.followedBy ?? []) expect(Object.keys(JOBS)).toContain(next);
+    for (const capped of Object.keys(JOB_HEAP_MB)) expect(Object.keys(JOBS)).toContain(capped);
     const pipelines = Object.values(JOBS).map((job) => job.pipeline);
     expect(new Set(pipelines).size).toBe(pipelines.length);
   });

@@ -1,7 +1,5 @@
-import { createRequire } from "node:module";
-import path from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { threadExecArgv, typescriptWorkerSource } from "../lib/typescript-worker";
 import type { Evaluation } from "./evaluate";
 import type { FamilyJob } from "./family-worker";
 import type { GraphJob } from "./ann-worker";
@@ -13,17 +11,6 @@ export interface WorkerTraining {
   tuning: { params: Params; ndcg10: number }[];
   test: Evaluation;
   stages: { stage: "validation" | "test" | "final"; meta: Record<string, unknown>; arrays: TypedArrays; curve?: number[] }[];
-}
-
-/**
- * The worker's first module: Node's worker threads do not inherit tsx's loader, so the thread
- * registers it itself, then loads the TypeScript entry.
- */
-function bootstrap(entry: string): string {
-  const tsxApi = createRequire(path.join(process.cwd(), "package.json"))
-    .resolve("tsx/esm/api")
-    .replace(/\.cjs$/, ".mjs");
-  return `import(${JSON.stringify(pathToFileURL(tsxApi).href)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
 }
 
 /** Two threads at a time: the machines have two cores, and each thread holds the run's splits. */
@@ -63,9 +50,7 @@ async function onThread<Result, Progress = never>(
       let ready = false;
       let worker: Worker;
       try {
-        // The job's V8 heap flags do not apply to threads: each sizes its own heap.
-        const execArgv = process.execArgv.filter((flag) => !flag.startsWith("--max-"));
-        worker = new Worker(bootstrap(new URL(entry, import.meta.url).href), { eval: true, workerData, execArgv });
+        worker = new Worker(typescriptWorkerSource(new URL(entry, import.meta.url).href), { eval: true, workerData, execArgv: threadExecArgv() });
       } catch (error) {
         return resolve({ unavailable: error instanceof Error ? error.message : String(error) });
       }
