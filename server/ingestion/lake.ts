@@ -78,8 +78,10 @@ export class LandingFile {
     const ok = this.gzip.write(NEWLINE);
     // Pages in flight wait for the same drain (one listener, not one per page); a store that failed ends the wait.
     if (!ok) {
-      const drain = new Promise<void>((resolve) => this.gzip.once("drain", resolve));
-      await (this.drained ??= Promise.race([drain, this.stored.then(() => undefined)]).finally(() => (this.drained = null)));
+      this.drained ??= Promise.race([new Promise<void>((resolve) => this.gzip.once("drain", resolve)), this.stored.then(() => undefined)]).finally(
+        () => (this.drained = null),
+      );
+      await this.drained;
     }
   }
 
