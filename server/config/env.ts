@@ -452,7 +452,7 @@ export const envSchema = z
         doc({
           group: "Ingestion",
           description:
-            "Records loaded per transaction (COPY into staging, one merge). Larger batches cost PostgreSQL less per record (listen counts are upserted once per track a batch names); a batch streams into the database as it is read, so its size costs no memory.",
+            "Records loaded per transaction (COPY into staging, one merge). Larger batches cost PostgreSQL less per record (a batch appends one change of listens per track it names, folded once per task); a batch streams into the database as it is read, so its size costs no memory.",
         }),
       ),
     INGEST_TIMEOUT_MS: z.coerce
