@@ -42,9 +42,9 @@ function build(env: NodeJS.ProcessEnv): ChildProcess {
   return child;
 }
 
-/** The console's server (serve.ts), in a process of its own. */
-function serve(env: NodeJS.ProcessEnv): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", serveScript], { stdio: "inherit", env });
+/** The console's server (serve.ts), in a process of its own whose heap is capped (its cluster's processes inherit the flag). */
+function serve(env: NodeJS.ProcessEnv, heapMb: number): ChildProcess {
+  return spawn(process.execPath, [`--max-old-space-size=${heapMb}`, "--import", "tsx", serveScript], { stdio: "inherit", env });
 }
 
 /** WORKERS=M: `npm run worker` processes beside the web server, on the same database and source. */
@@ -124,16 +124,19 @@ async function main() {
   const workerCount = oneWorkerByDefault ? 1 : env.WORKERS;
   // With workers, every run goes through the queue to them, whoever triggers it.
   const jobQueue = workerCount > 0 || env.WEB_PROCESSES > 1 ? "on" : env.JOB_QUEUE;
-  const next = serve({
-    ...process.env,
-    NODE_ENV: "production",
-    DATABASE_URL: runtime.url,
-    MOOVITAMIX_URL: sourceUrl,
-    NEXTAUTH_SECRET: runtime.nextauthSecret,
-    NEXTAUTH_URL: publicUrl,
-    ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
-    JOB_QUEUE: jobQueue,
-  });
+  const next = serve(
+    {
+      ...process.env,
+      NODE_ENV: "production",
+      DATABASE_URL: runtime.url,
+      MOOVITAMIX_URL: sourceUrl,
+      NEXTAUTH_SECRET: runtime.nextauthSecret,
+      NEXTAUTH_URL: publicUrl,
+      ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
+      JOB_QUEUE: jobQueue,
+    },
+    env.WEB_HEAP_MB,
+  );
 
   let scheduler: Scheduler | undefined;
   let sweeper: { stop(): void } | undefined;

@@ -249,6 +249,19 @@ export const envSchema = z
             "`on`: the console, cron routes and scheduler queue each run in PostgreSQL (pg-boss) for `npm run worker` processes on any machine, instead of running it in the process that started it. `npm run web` turns it on.",
         }),
       ),
+    WEB_HEAP_MB: z.coerce
+      .number()
+      .int()
+      .min(256)
+      .max(65_536)
+      .default(1024)
+      .meta(
+        doc({
+          group: "Scheduling",
+          description:
+            "`npm start`'s web processes cap their JavaScript heap (V8's old space) at this many MB. Uncapped, V8 let one serving 500,000 tracks grow to 2.4 GB, 1.3 GB of it heap mostly awaiting collection; capped at 1,024 it peaked at 1.7 GB (heap 330–520 MB, the models' arrays, outside the cap, 730–780 MB). Raise it for a catalogue whose heap nears it. `npm run web` takes NODE_OPTIONS=--max-old-space-size=N instead.",
+        }),
+      ),
     WEB_PROCESSES: z.coerce
       .number()
       .int()
