@@ -124,19 +124,16 @@ async function main() {
   const workerCount = oneWorkerByDefault ? 1 : env.WORKERS;
   // With workers, every run goes through the queue to them, whoever triggers it.
   const jobQueue = workerCount > 0 || env.WEB_PROCESSES > 1 ? "on" : env.JOB_QUEUE;
-  const next = serve(
-    {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: runtime.url,
-      MOOVITAMIX_URL: sourceUrl,
-      NEXTAUTH_SECRET: runtime.nextauthSecret,
-      NEXTAUTH_URL: publicUrl,
-      ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}),
-      JOB_QUEUE: jobQueue,
-    },
-    env.WEB_HEAP_MB,
-  );
+  // What the web server and the workers share: the database, the source and the session secret this start settled on.
+  const runtimeEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: "production",
+    DATABASE_URL: runtime.url,
+    MOOVITAMIX_URL: sourceUrl,
+    NEXTAUTH_SECRET: runtime.nextauthSecret,
+    NEXTAUTH_URL: publicUrl,
+  };
+  const next = serve({ ...runtimeEnv, ...(runtime.cronSecret ? { CRON_SECRET: runtime.cronSecret } : {}), JOB_QUEUE: jobQueue }, env.WEB_HEAP_MB);
 
   let scheduler: Scheduler | undefined;
   let sweeper: { stop(): void } | undefined;
@@ -200,20 +197,7 @@ async function main() {
   const ledger = jobsDatabase;
   if (jobQueue === "on") {
     // Workers sweep dead runs themselves, and queue them again.
-    workers = startWorkers(
-      workerCount,
-      {
-        ...process.env,
-        NODE_ENV: "production",
-        DATABASE_URL: runtime.url,
-        MOOVITAMIX_URL: sourceUrl,
-        NEXTAUTH_SECRET: runtime.nextauthSecret,
-        NEXTAUTH_URL: publicUrl,
-        JOB_QUEUE: "on",
-        SCHEDULER: "off",
-      },
-      () => stopping,
-    );
+    workers = startWorkers(workerCount, { ...runtimeEnv, JOB_QUEUE: "on", SCHEDULER: "off" }, () => stopping);
     log(
       `Runs go through the queue (JOB_QUEUE=on)${workers.length ? ` to ${workers.length} worker process(es)` : ": start npm run worker where they should run"}.`,
     );
