@@ -140,6 +140,28 @@ describe("request bodies are bounded while they are read, on every route", () =>
     expect(seen).toBeNull();
   });
 
+  it("a client still sending after the 413 is not reset for a while, so it can read the answer (lingering close)", async () => {
+    // Half-open, as a client that has not finished its request is: the server's FIN does not end its sending.
+    const socket = net.connect({ port, host: "127.0.0.1", allowHalfOpen: true });
+    const errors: string[] = [];
+    socket.on("error", (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+    const answered = new Promise<Buffer>((resolve) => socket.once("data", resolve));
+    socket.write("POST /runs HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n");
+    const frame = `10000\r\n${"a".repeat(0x10000)}\r\n`;
+    for (let i = 0; i < 4; i++) socket.write(frame);
+    expect(statusOf((await answered).toString("utf8"))).toBe(413);
+    // A client busy elsewhere goes on writing a little later; a reset now would have discarded the answer.
+    for (let i = 0; i < 5; i++) {
+      await sleep(40);
+      socket.write(frame);
+    }
+    await sleep(50);
+    expect(errors).toEqual([]);
+    // The server has half-closed: the answer is complete, and the connection ends with the client's end.
+    expect(socket.readableEnded).toBe(true);
+    await new Promise<void>((resolve) => socket.end(() => resolve()));
+  });
+
   it("REST events over 1 MB, chunked, get 413", async () => {
     const { key } = await createApiKey(database.db, { name: "edge test", scopes: ["events:write"] }, { email: "admin@test" });
     const { status, response } = await chunkedUpload("/api/v1/events", 5 * 1024 * 1024, { contentType: "application/json", authorization: `Bearer ${key}` });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { CLIENT_IP_HEADER, resolveClientAddress, type TrustProxy } from "../auth/client-ip";
 import type { Database } from "../db/client";
 import { isRestPath, serveRest } from "../serving/node-http";
@@ -51,6 +52,22 @@ function malformed(req: IncomingMessage): string | null {
 }
 
 /**
+ * Closed at once, a socket the client still writes to sends a reset, which can discard the 413
+ * before the client reads it. Node closes a `Connection: close` answer's socket that way as soon as
+ * the answer is written (`destroySoon`), so this socket half-closes instead and drops what still
+ * comes for LINGER_MS (nginx's lingering_close).
+ */
+function lingerOnClose(socket: Socket, close: () => void): void {
+  let lingering = false;
+  socket.destroySoon = () => {
+    if (lingering) return;
+    lingering = true;
+    socket.end();
+    setTimeout(close, LINGER_MS).unref();
+  };
+}
+
+/**
  * Bounds the body while the HTTP parser delivers it, whoever reads it and however it is framed
  * (Content-Length or chunked): past `maxBytes` the rest is dropped unread, the consumer never sees
  * the body end, the client gets 413 (unless an answer has begun) and the connection is closed.
@@ -73,12 +90,7 @@ function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number):
         };
         if (res.headersSent) end();
         else {
-          // Closed at once, a socket the client still writes to sends a reset, which can discard the
-          // 413 before the client reads it: half-close after the answer and drop what still comes, briefly.
-          res.once("finish", () => {
-            req.socket.end();
-            setTimeout(end, LINGER_MS).unref();
-          });
+          lingerOnClose(req.socket, end);
           refuse(res, 413, "PAYLOAD_TOO_LARGE", `Request bodies here are limited to ${maxBytes} bytes.`);
         }
         return true;
