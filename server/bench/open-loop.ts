@@ -23,10 +23,18 @@ export interface KindLatency {
 /**
  * Open-loop load at a constant arrival rate (wrk2's method): requests evenly spaced, each kind drawn
  * by its share, each latency counted from the request's intended start, so a stalled server is not
- * hidden by a load generator waiting for it. Keep-alive sockets, as an app backend's HTTP pool.
+ * hidden by a load generator waiting for it. Keep-alive sockets, as an app backend's HTTP pool: pass
+ * a warm-up's agent as `warm` to measure with its sockets already open (the caller destroys it).
  */
-export async function openLoop(base: string, headers: Record<string, string>, kinds: RequestKind[], rate: number, seconds: number): Promise<KindLatency[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+export async function openLoop(
+  base: string,
+  headers: Record<string, string>,
+  kinds: RequestKind[],
+  rate: number,
+  seconds: number,
+  warm?: http.Agent,
+): Promise<KindLatency[]> {
+  const agent = warm ?? new http.Agent({ keepAlive: true, maxSockets: 256 });
   const url = new URL(base);
   const total = Math.round(rate * seconds);
   const latencies = kinds.map(() => [] as number[]);
@@ -64,7 +72,7 @@ export async function openLoop(base: string, headers: Record<string, string>, ki
     void sent.then(() => pending.delete(sent));
   }
   await Promise.all(pending);
-  agent.destroy();
+  if (!warm) agent.destroy();
   return kinds.map((kind, k) => {
     const answered = latencies[k]!;
     const q = (p: number) => (answered.length ? percentile(answered, p) : Number.NaN);
