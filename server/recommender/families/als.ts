@@ -209,22 +209,28 @@ export function contributions(items: Float32Array, f: number, alpha: number, his
   });
 }
 
-/** x·y_i for every track, four tracks per pass so each value of x loaded serves four products. */
-export function factorScores(x: Float64Array, items: Float32Array, f: number, out: Float32Array): void {
-  const n = out.length;
+/**
+ * x·y_i for every track (`rows` null) or for the tracks `rows` lists (out[k] = x·y_rows[k]), four
+ * tracks per pass: each value of x loaded serves four products, and four rows are read at once.
+ */
+export function factorScores(x: Float64Array, items: Float32Array, f: number, out: Float32Array, rows: Int32Array | null = null): void {
+  const n = rows ? rows.length : out.length;
   let i = 0;
   for (; i + 3 < n; i += 4) {
-    const a = i * f;
+    const a0 = (rows === null ? i : rows[i]!) * f;
+    const a1 = (rows === null ? i + 1 : rows[i + 1]!) * f;
+    const a2 = (rows === null ? i + 2 : rows[i + 2]!) * f;
+    const a3 = (rows === null ? i + 3 : rows[i + 3]!) * f;
     let s0 = 0,
       s1 = 0,
       s2 = 0,
       s3 = 0;
     for (let k = 0; k < f; k++) {
       const xk = x[k]!;
-      s0 += xk * items[a + k]!;
-      s1 += xk * items[a + f + k]!;
-      s2 += xk * items[a + 2 * f + k]!;
-      s3 += xk * items[a + 3 * f + k]!;
+      s0 += xk * items[a0 + k]!;
+      s1 += xk * items[a1 + k]!;
+      s2 += xk * items[a2 + k]!;
+      s3 += xk * items[a3 + k]!;
     }
     out[i] = s0;
     out[i + 1] = s1;
@@ -232,8 +238,9 @@ export function factorScores(x: Float64Array, items: Float32Array, f: number, ou
     out[i + 3] = s3;
   }
   for (; i < n; i++) {
+    const a = (rows === null ? i : rows[i]!) * f;
     let s = 0;
-    for (let k = 0; k < f; k++) s += x[k]! * items[i * f + k]!;
+    for (let k = 0; k < f; k++) s += x[k]! * items[a + k]!;
     out[i] = s;
   }
 }
@@ -310,12 +317,7 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
         return zero;
       }
       const { x } = folded(history);
-      for (let k = 0; k < candidates.length; k++) {
-        const o = candidates[k]! * f;
-        let s = 0;
-        for (let a = 0; a < f; a++) s += x[a]! * items[o + a]!;
-        out[k] = s;
-      }
+      factorScores(x, items, f, out, candidates);
       if (!moments) {
         const itemSum = new Float64Array(f);
         for (let i = 0; i < tracks; i++) for (let a = 0; a < f; a++) itemSum[a]! += items[i * f + a]!;
