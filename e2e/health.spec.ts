@@ -130,8 +130,8 @@ test("a viewer sees everything but no trigger or retry button, and the server re
   await other.close();
 });
 
-test("readiness lists pending migrations only when it could read them: none here", async ({ request }) => {
+test("readiness lists pending migrations only when it could read them (none here) and says the serving state is loaded", async ({ request }) => {
   const response = await request.get("/api/health/ready");
   expect(response.status()).toBe(200);
-  expect(await response.json()).toEqual({ ready: true, database: "reachable", pendingMigrations: [] });
+  expect(await response.json()).toEqual({ ready: true, database: "reachable", pendingMigrations: [], serving: "loaded" });
 });

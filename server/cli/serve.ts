@@ -6,6 +6,7 @@ import { drainOnStop, superviseWebProcesses } from "./web-processes";
 import { securityHeaders } from "../http/security-headers";
 import { edgeHandler } from "../http/edge";
 import { database } from "../db/client";
+import { engineFor } from "../serving/service";
 
 /**
  * The console's HTTP server: Next.js (and the REST API) behind Encore's edge (server/http/edge.ts),
@@ -24,6 +25,8 @@ async function main() {
 
   const server = http.createServer(edgeHandler({ trust, headers: securityHeaders(env.NEXTAUTH_URL), database, next: (req, res) => handle(req, res) }));
   server.listen(env.PORT, env.HOSTNAME);
+  // Loaded now rather than on the first listener's request; readiness says ready once it is.
+  engineFor(database).warm();
 
   // start.ts killed outright: this server does not outlive it either. In-flight requests get a few seconds; start.ts waits longer.
   drainOnStop(server, () => app.close());

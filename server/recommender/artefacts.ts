@@ -18,8 +18,8 @@ export interface StoredArtefact {
 
 /** Writes a model's artefact (with its catalogue's track ids) under `models/` in the store, content-addressed. */
 export async function saveArtefact(store: ObjectStore, model: Model): Promise<StoredArtefact> {
-  const { meta, arrays } = model.artefact();
-  const encoded = encodeBinary<ArtefactMeta>({ ...meta, family: model.family, params: model.params }, { trackIds: model.trackIds, ...arrays });
+  const { meta, trackIds, arrays } = partsOf(model);
+  const encoded = encodeBinary<ArtefactMeta>(meta, { trackIds, ...arrays });
   const { location, digest, bytes } = await writeContentAddressed(store, "models", "model", encoded);
   return { path: location, digest, bytes };
 }
@@ -40,9 +40,30 @@ export function modelFromArrays(family: Family, params: Params, trackIds: Int32A
   );
 }
 
+/** What a model is restored from: its artefact's header and arrays. */
+export interface ArtefactParts {
+  meta: ArtefactMeta;
+  trackIds: Int32Array;
+  arrays: TypedArrays;
+}
+
+/** Reads a stored model's parts, refusing an artefact whose checksum does not match; `shared`: in SharedArrayBuffers. */
+export async function readArtefact(store: ObjectStore, artefact: { path: string; digest: string }, { shared = false } = {}): Promise<ArtefactParts> {
+  const { meta, arrays } = await readVerified<ArtefactMeta>(store, artefact, { shared });
+  const { trackIds, ...rest } = arrays;
+  return { meta, trackIds: trackIds as Int32Array, arrays: rest };
+}
+
+/** What a model's artefact holds. */
+export function partsOf(model: Model): ArtefactParts {
+  const { meta, arrays } = model.artefact();
+  return { meta: { ...meta, family: model.family, params: model.params }, trackIds: model.trackIds, arrays };
+}
+
+export const modelFromParts = ({ meta, trackIds, arrays }: ArtefactParts): Model =>
+  modelFromArrays(meta.family, meta.params, trackIds, arrays, meta.components);
+
 /** Loads a stored model, refusing an artefact whose checksum does not match. */
 export async function loadArtefact(store: ObjectStore, artefact: { path: string; digest: string }): Promise<Model> {
-  const { meta, arrays } = await readVerified<ArtefactMeta>(store, artefact);
-  const { trackIds, ...rest } = arrays;
-  return modelFromArrays(meta.family, meta.params, trackIds as Int32Array, rest, meta.components);
+  return modelFromParts(await readArtefact(store, artefact));
 }

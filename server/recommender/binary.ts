@@ -62,8 +62,16 @@ export function encodeBinary<Meta>(meta: Meta, arrays: Arrays): EncodedBinary {
   };
 }
 
+function sharedArray(kind: Kind, length: number): Float32Array | Float64Array | Int32Array {
+  const buffer = new SharedArrayBuffer(length * KINDS[kind].BYTES_PER_ELEMENT);
+  if (kind === "Float32Array") return new Float32Array(buffer);
+  return kind === "Float64Array" ? new Float64Array(buffer) : new Int32Array(buffer);
+}
+
 /** Takes a file's bytes as they come and fills each array in place, so the arrays are the only copy. */
 class BinaryReader<Meta> {
+  /** arrays in SharedArrayBuffers, which worker threads read without a copy */
+  constructor(private readonly shared = false) {}
   private head: Buffer[] = [];
   private headBytes = 0;
   private position = 0;
@@ -109,7 +117,7 @@ class BinaryReader<Meta> {
     const headerLength = head.readUInt32LE(MAGIC.length);
     this.header = JSON.parse(head.subarray(MAGIC.length + 4, MAGIC.length + 4 + headerLength).toString("utf8")) as Header<Meta>;
     for (const entry of this.header.arrays) {
-      const array = new KINDS[entry.kind](entry.length);
+      const array = this.shared ? sharedArray(entry.kind, entry.length) : new KINDS[entry.kind](entry.length);
       this.arrays[entry.name] = array;
       this.targets.push({ start: this.dataStart + entry.offset, bytes: new Uint8Array(array.buffer) });
     }
@@ -125,9 +133,9 @@ class BinaryReader<Meta> {
 }
 
 /** Reads an Encore binary file from a stream, refusing one whose bytes do not match `digest` (SHA-256). */
-export async function decodeBinary<Meta>(stream: Readable, digest: string, what: string): Promise<{ meta: Meta; arrays: Arrays }> {
+export async function decodeBinary<Meta>(stream: Readable, digest: string, what: string, shared = false): Promise<{ meta: Meta; arrays: Arrays }> {
   const hash = createHash("sha256");
-  const reader = new BinaryReader<Meta>();
+  const reader = new BinaryReader<Meta>(shared);
   for await (const chunk of stream) {
     hash.update(chunk as Uint8Array);
     reader.take(chunk as Uint8Array);
@@ -158,6 +166,10 @@ export async function writeContentAddressed(
 }
 
 /** Reads a content-addressed object back from its recorded location, refusing one whose bytes no longer match its digest. */
-export async function readVerified<Meta>(store: ObjectStore, stored: { path: string; digest: string }): Promise<{ meta: Meta; arrays: Arrays }> {
-  return decodeBinary<Meta>(await store.get(store.keyOf(stored.path)), stored.digest, stored.path);
+export async function readVerified<Meta>(
+  store: ObjectStore,
+  stored: { path: string; digest: string },
+  { shared = false } = {},
+): Promise<{ meta: Meta; arrays: Arrays }> {
+  return decodeBinary<Meta>(await store.get(store.keyOf(stored.path)), stored.digest, stored.path, shared);
 }

@@ -17,6 +17,43 @@ export interface ServingCatalogue extends GenreCatalogue {
   popularity: Float32Array;
 }
 
+/** What ranking from scratch needs of the catalogue (no names). */
+export type RankingCatalogue = Pick<ServingCatalogue, "trackIds" | "genres" | "genreKeys" | "popularity">;
+
+/** The ranking parts in a few arrays, to post to a thread: cloning 500,000 genre lists one by one would stall the event loop. */
+export interface PackedCatalogue {
+  trackIds: Int32Array;
+  popularity: Float32Array;
+  genreNames: string[];
+  /** track t's genres are genreNames[genreIds[genreIndptr[t]…genreIndptr[t+1]]] */
+  genreIndptr: Int32Array;
+  genreIds: Int32Array;
+}
+
+export function packCatalogue({ trackIds, popularity, genres }: RankingCatalogue): PackedCatalogue {
+  const ids = new Map<string, number>();
+  const genreIndptr = new Int32Array(genres.length + 1);
+  const list: number[] = [];
+  genres.forEach((names, t) => {
+    for (const name of names) {
+      let id = ids.get(name);
+      if (id === undefined) ids.set(name, (id = ids.size));
+      list.push(id);
+    }
+    genreIndptr[t + 1] = list.length;
+  });
+  return { trackIds, popularity, genreNames: [...ids.keys()], genreIndptr, genreIds: Int32Array.from(list) };
+}
+
+export function unpackCatalogue({ trackIds, popularity, genreNames, genreIndptr, genreIds }: PackedCatalogue): RankingCatalogue {
+  const lists = new Interned<string[]>();
+  const genres = Array.from(trackIds, (_, t) => {
+    const of = genreIds.subarray(genreIndptr[t]!, genreIndptr[t + 1]!);
+    return lists.get(of.join(), () => Array.from(of, (g) => genreNames[g]!));
+  });
+  return { trackIds, popularity, genres, genreKeys: keysOf(genres) };
+}
+
 export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
   const [tracks, listens] = await Promise.all([
     pool.query<{ id: number; name: string; artist: string; genres: string }>(
@@ -33,16 +70,40 @@ export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
     const i = index.get(row.id);
     if (i !== undefined) popularity[i] = row.n;
   }
-  const genres = tracks.rows.map((t) => genreList(t.genres));
+  const [lists, artists] = [new Interned<string[]>(), new Interned<string>()];
+  const genres = tracks.rows.map((t) => lists.get(t.genres, () => genreList(t.genres)));
   return {
     trackIds,
     names: tracks.rows.map((t) => t.name),
-    artists: tracks.rows.map((t) => t.artist),
+    artists: tracks.rows.map((t) => artists.get(t.artist, () => t.artist)),
     genres,
-    genreKeys: genres.map((g) => g.map((name) => name.toLowerCase())),
+    genreKeys: keysOf(genres),
     index,
     popularity,
   };
+}
+
+/**
+ * One object per distinct value: 500,000 tracks share a few hundred genre lists (and artists their
+ * names), and a few hundred arrays instead of a million keep each full garbage collection short.
+ */
+class Interned<T> {
+  private readonly values = new Map<string, T>();
+  get(key: string, make: () => T): T {
+    let value = this.values.get(key);
+    if (value === undefined) this.values.set(key, (value = make()));
+    return value;
+  }
+}
+
+/** Each (interned) genre list lower-cased, the same list for the same genres. */
+function keysOf(genres: string[][]): string[][] {
+  const keys = new Map<string[], string[]>();
+  return genres.map((list) => {
+    let lower = keys.get(list);
+    if (!lower) keys.set(list, (lower = list.map((name) => name.toLowerCase())));
+    return lower;
+  });
 }
 
 const byGenre = new WeakMap<string[][], Map<string, Int32Array>>();

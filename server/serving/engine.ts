@@ -1,7 +1,7 @@
 import { DomainError } from "../domain/errors";
 import type { Database } from "../db/client";
 import { endIncident, raiseIncident, type AlertPolicy } from "../pipeline/alerts";
-import { loadArtefact } from "../recommender/artefacts";
+import { modelFromParts, readArtefact, type ArtefactParts } from "../recommender/artefacts";
 import type { Scoring } from "../recommender/candidates";
 import { inCatalogue } from "../recommender/catalogue";
 import type { Model } from "../recommender/families/types";
@@ -9,7 +9,8 @@ import { PrunedArtefactError, UnknownVersionError } from "../recommender/registr
 import { designOf, type AssignmentDesign } from "../experiments/assignment";
 import { ExposureRecorder } from "../experiments/exposures";
 import { loadCatalogue, type ServingCatalogue } from "./catalogue";
-import { warmUp } from "./recommend";
+import type { Picked, ScratchRequest } from "./recommend";
+import { startRanker, type Ranker } from "./ranker";
 import { servingMetrics } from "./request-metrics";
 import type { ObjectStore } from "../storage/store";
 
@@ -42,7 +43,7 @@ export interface ServingState {
   unservable: Map<string, string>;
   /** how answers computed at request time rank (SCORING) */
   scoring: Scoring;
-  /** scratch for scoring one request at a time (scoring is synchronous) */
+  /** scratch for scoring one request at a time on the event loop (scoring is synchronous) */
   scores: Float32Array;
   scratch: Float32Array;
   /** similar tracks by track index, computed once per state */
@@ -84,14 +85,21 @@ export class ServingEngine {
   private refreshing: Promise<ServingState> | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** loaded artefacts by version id, most recently used last */
-  private readonly models = new Map<number, Promise<{ family: string; model: Model }>>();
+  private readonly models = new Map<number, Promise<LoadedVersion>>();
   readonly exposures: ExposureRecorder;
+  private readonly ranker: Promise<Ranker>;
 
   constructor(
     private readonly database: Database,
     private readonly options: EngineOptions,
   ) {
     this.exposures = new ExposureRecorder(database.pool);
+    this.ranker = startRanker(options.scoring ?? "candidates");
+  }
+
+  /** The top `k` from scratch for a listener of `state` (its batch row would not do), off the event loop where a thread can run. */
+  async rank(state: ServingState, served: ServedModel | null, request: ScratchRequest): Promise<Picked[]> {
+    return (await this.ranker).rank(state, served, request);
   }
 
   /** The state to answer from; the first call loads it, later ones never wait for a refresh. */
@@ -104,9 +112,15 @@ export class ServingEngine {
     return this.refresh();
   }
 
-  /** The state answers come from now, without loading one: null until this process has served. */
+  /** The state answers come from now, without loading one: null until this process has served (or `warm` finished). */
   peek(): ServingState | null {
     return this.state;
+  }
+
+  /** Starts loading the state, if nothing has yet, so the first listener does not wait for the models (minutes' worth at 500,000 tracks). */
+  warm(): void {
+    if (this.state || this.refreshing) return;
+    this.current().catch((error: unknown) => console.error("[encore] loading the serving state failed:", error instanceof Error ? error.message : error));
   }
 
   /** Reloads what changed since the last look: the champion alias, or the catalogue after an ingestion. */
@@ -118,15 +132,17 @@ export class ServingEngine {
   /** Any registry version seen through the current catalogue (the console compares versions with it). */
   async version(versionId: number): Promise<ServedModel> {
     const state = await this.current();
-    const { family, model } = await this.loadModel(versionId);
+    const { family, model, parts } = await this.loadModel(versionId);
+    await (await this.ranker).prepare(versionId, model, parts);
     return { version: { id: versionId, family }, model: inCatalogue(model, state.catalogue.trackIds) };
   }
 
-  /** Stops refreshing and writes the exposures still pending. */
-  stop(): Promise<void> {
+  /** Stops refreshing, writes the exposures still pending and ends the ranking thread. */
+  async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    return this.exposures.flush();
+    await this.exposures.flush();
+    await (await this.ranker).close();
   }
 
   private async rebuild(): Promise<ServingState> {
@@ -159,7 +175,11 @@ export class ServingEngine {
       scratch: new Float32Array(catalogue.trackIds.length),
       similar: new Map(),
     };
-    warmUp(state);
+    const versions = new Map<number, ArtefactParts>();
+    for (const { version } of [champion, ...loaded.flatMap((e) => e.variants.map((v) => v.served))].filter((s) => s !== null))
+      versions.set(version.id, (await this.loadModel(version.id)).parts);
+    // Swapped in once its models are ready to rank (ALS's graph built), so no listener waits for them.
+    await (await this.ranker).load(state, versions);
     this.state = state;
     this.stamp = stamp;
     servingMetrics().servedVersion.set(champion?.version.id ?? 0);
@@ -207,7 +227,7 @@ export class ServingEngine {
     return { loaded, unservable };
   }
 
-  private loadModel(versionId: number): Promise<{ family: string; model: Model }> {
+  private loadModel(versionId: number): Promise<LoadedVersion> {
     let loading = this.models.get(versionId);
     if (loading) this.models.delete(versionId);
     else {
@@ -219,10 +239,9 @@ export class ServingEngine {
         if (!version) throw new UnknownVersionError(versionId);
         if (!version.artefactPath) throw new PrunedArtefactError(versionId);
         try {
-          const model = await loadArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest });
-          // Retrieval's index is built with the model, not while a listener waits for an answer.
-          if ((this.options.scoring ?? "candidates") === "candidates") await model.prepare?.();
-          return { family: version.family, model };
+          // Shared, so the ranking thread reads the same arrays.
+          const parts = await readArtefact(this.options.store, { path: version.artefactPath, digest: version.artefactDigest }, { shared: true });
+          return { family: version.family, model: modelFromParts(parts), parts };
         } catch (error) {
           throw new UnreadableArtefactError(versionId, error);
         }
@@ -231,7 +250,11 @@ export class ServingEngine {
       loading.catch(() => this.models.delete(versionId));
     }
     this.models.set(versionId, loading);
-    while (this.models.size > MODELS_KEPT) this.models.delete(this.models.keys().next().value!);
+    while (this.models.size > MODELS_KEPT) {
+      const oldest = this.models.keys().next().value!;
+      this.models.delete(oldest);
+      void this.ranker.then((ranker) => ranker.forget(oldest));
+    }
     return loading;
   }
 
@@ -280,6 +303,12 @@ export class ServingEngine {
       this.options.policy,
     );
   }
+}
+
+interface LoadedVersion {
+  family: string;
+  model: Model;
+  parts: ArtefactParts;
 }
 
 export const unservableIncident = (experimentKey: string) => `${UNSERVABLE_KIND}:serve:${experimentKey}`;

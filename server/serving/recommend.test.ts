@@ -1,10 +1,12 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { partsOf } from "../recommender/artefacts";
 import type { Scoring } from "../recommender/candidates";
 import { itemKnnModel } from "../recommender/families/item-knn";
 import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
-import { recommend, warmUp } from "./recommend";
+import { ThreadRanker } from "./ranker";
+import { fromScratch, recommend, scratchRequest, servedModels, warmUp } from "./recommend";
 
 // 40 tracks, ids 1000 + index: Rock (index % 4 = 0), Pop (1), Jazz (2), Folk (3); popularity = index.
 const TRACKS = 40;
@@ -119,7 +121,7 @@ describe("warming a state up", () => {
     for (const model of [champion, null]) {
       const cold = state("candidates", champion);
       const warm = state("candidates", champion);
-      warmUp(warm);
+      warmUp(warm, servedModels(warm));
       for (const genre of [undefined, "jazz", "pop"]) {
         const request = { userId: 7, k: 5, ...(genre && { genre }) };
         expect(recommend(warm, model, listener, request, "r")).toEqual(recommend(cold, model, listener, request, "r"));
@@ -136,6 +138,33 @@ describe("warming a state up", () => {
       index: new Map(),
       popularity: new Float32Array(),
     };
-    expect(() => warmUp(empty)).not.toThrow();
+    expect(() => warmUp(empty, servedModels(empty))).not.toThrow();
   });
+});
+
+describe("ranking on a thread", () => {
+  it("gives the event loop's answers, heard and disliked tracks left out, and survives the thread's death", async () => {
+    const champion = served();
+    const loaded = state("candidates", champion);
+    const started = await ThreadRanker.create("candidates");
+    if ("unavailable" in started) throw new Error(started.unavailable);
+    const ranker = started;
+    try {
+      await ranker.load(loaded, new Map([[champion.version.id, partsOf(champion.model)]]));
+      const requests = [undefined, "jazz", "pop", "folk"].flatMap((genre) =>
+        [5, 12].map((k) => scratchRequest(loaded.catalogue, listener, { userId: 7, k, ...(genre && { genre }) })),
+      );
+      const here = state("candidates", champion);
+      const expected = requests.map((request) => [fromScratch(here, champion.model, request), fromScratch(here, null, request)]);
+      const onThread = () => Promise.all(requests.map((request) => Promise.all([ranker.rank(loaded, champion, request), ranker.rank(loaded, null, request)])));
+      expect(await onThread()).toEqual(expected);
+      expect(expected[0]![0]!.map((p) => loaded.catalogue.trackIds[p.index])).not.toContain(1008);
+
+      // The thread dies: a new one is started with the same catalogue and models.
+      await ranker["worker"].terminate();
+      await vi.waitFor(async () => expect(await onThread()).toEqual(expected), { timeout: 20_000 });
+    } finally {
+      await ranker.close();
+    }
+  }, 30_000);
 });

@@ -5,7 +5,7 @@ import { reasonFor, type Reason } from "../recommender/reasons";
 import { scoreOn } from "../recommender/candidates";
 import { genrePopularity, LIGHT_HISTORY, listenerScores, userScores } from "../recommender/scoring";
 import { topK } from "../recommender/topk";
-import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
+import { tracksOfGenre, type RankingCatalogue, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { MAX_K, type recommendationsSchema, type similarSchema } from "./schemas";
@@ -17,6 +17,34 @@ export interface RecommendRequest {
   userId: number;
   k: number;
   genre?: string;
+}
+
+/** What ranking from scratch reads: the catalogue's ranking parts and scratch arrays (a ranking thread holds just these). */
+export interface RankingState {
+  catalogue: RankingCatalogue;
+  /** how answers computed at request time rank (SCORING) */
+  scoring: Scoring;
+  /** scratch for scoring one request at a time (scoring is synchronous) */
+  scores: Float32Array;
+  scratch: Float32Array;
+}
+
+/** A listener as ranking from scratch sees them, in catalogue indices. */
+export interface ScratchRequest {
+  history: History;
+  favouriteGenres: string[];
+  /** tracks never recommended (heard or disliked) */
+  blocked: Int32Array;
+  /** lower-cased */
+  genre?: string;
+  k: number;
+}
+
+/** A track chosen for an answer; from scratch, with why (a batch row's stored reasons cover its first tracks). */
+export interface Picked {
+  index: number;
+  score: number;
+  reason?: Reason;
 }
 
 /** A listener's listening in catalogue indices (tracks no longer served drop out). */
@@ -68,11 +96,8 @@ const track = (catalogue: ServingCatalogue, i: number) => ({
 });
 
 /** Sets the blocked tracks' scores to −∞ (scores by catalogue index). */
-function mask(catalogue: ServingCatalogue, scores: Float32Array, blocked: ReadonlySet<number>): void {
-  for (const id of blocked) {
-    const i = catalogue.index.get(id);
-    if (i !== undefined) scores[i] = Number.NEGATIVE_INFINITY;
-  }
+function mask(scores: Float32Array, blocked: Int32Array): void {
+  for (const i of blocked) scores[i] = Number.NEGATIVE_INFINITY;
 }
 
 /** The position of `item` in the ascending `tracks`, or −1. */
@@ -90,30 +115,27 @@ function positionIn(tracks: Int32Array, item: number): number {
 /**
  * The top `k` of the genre's tracks, as ranking every track and masking the others would give (the
  * genre's tracks are ascending, so ties still go to the lower index), at the cost of the genre's
- * size: a model that scores candidates scores just them (`candidates`, the listener's own, were
- * already retrieved: their scores are the blend's on any tracks), else every track is scored once and
- * the genre's read. Backfilled with the genre's most listened tracks.
+ * size: a model that scores candidates scores just them (`scoreMembers`: the blend's scores of any
+ * tracks are its scores over the whole catalogue), else every track is scored once and the genre's
+ * read. Backfilled with the genre's most listened tracks.
  */
 function rankGenre(
-  state: ServingState,
-  served: ServedModel | null,
-  listener: ListenerData,
-  history: History,
-  blocked: ReadonlySet<number>,
+  state: RankingState,
+  model: Model | null,
+  { history, favouriteGenres, blocked, k }: ScratchRequest,
   genre: string,
-  k: number,
-  candidates: Int32Array | null,
-): { index: number; score: number }[] {
+  scoreMembers: boolean,
+): Picked[] {
   const { catalogue, scores, scratch } = state;
   const members = tracksOfGenre(catalogue, genre);
   const values = scratch.subarray(0, members.length);
-  if (served && candidates) {
+  if (model && scoreMembers) {
     // A blend's scoreCandidates returns no moments, which scoreOn would take for "cannot": called itself.
-    if (served.model.scoreCandidates) served.model.scoreCandidates(history, members, values);
-    else scoreOn(served.model, history, members, values, scores);
+    if (model.scoreCandidates) model.scoreCandidates(history, members, values);
+    else scoreOn(model, history, members, values, scores);
   } else {
-    if (served) userScores(served.model, catalogue, catalogue.popularity, history, listener.favouriteGenres, scores, scratch);
-    else genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
+    if (model) userScores(model, catalogue, catalogue.popularity, history, favouriteGenres, scores, scratch);
+    else genrePopularity(catalogue, catalogue.popularity, favouriteGenres, scores);
     for (let p = 0; p < members.length; p++) values[p] = scores[members[p]!]!;
   }
   const drop = (index: number) => {
@@ -121,10 +143,7 @@ function rankGenre(
     if (p >= 0) values[p] = Number.NEGATIVE_INFINITY;
   };
   const dropBlocked = () => {
-    for (const id of blocked) {
-      const i = catalogue.index.get(id);
-      if (i !== undefined) drop(i);
-    }
+    for (const i of blocked) drop(i);
   };
   dropBlocked();
   const picked = Array.from(topK(values, k), (p) => ({ index: members[p]!, score: values[p]! }));
@@ -139,61 +158,92 @@ function rankGenre(
   return picked;
 }
 
+/** A listener's listening and what they must never be offered, in catalogue indices. */
+export function scratchRequest(catalogue: ServingCatalogue, listener: ListenerData, request: RecommendRequest): ScratchRequest {
+  const blocked = new Set<number>();
+  for (const id of [...listener.heard.trackIds, ...listener.disliked]) {
+    const i = catalogue.index.get(id);
+    if (i !== undefined) blocked.add(i);
+  }
+  return {
+    history: historyIn(catalogue, listener.heard),
+    favouriteGenres: listener.favouriteGenres,
+    blocked: Int32Array.from(blocked),
+    ...(request.genre !== undefined && { genre: request.genre.toLowerCase() }),
+    k: request.k,
+  };
+}
+
+const inGenre = (catalogue: RankingCatalogue, i: number, genre: string | undefined) => genre === undefined || catalogue.genreKeys[i]!.includes(genre);
+
+/** The top `k` from the listener's batch row of `served`, or null when too few of it survive the filters. */
+export function fromBatch(state: ServingState, served: ServedModel | null, listener: ListenerData, request: ScratchRequest): Picked[] | null {
+  if (!served || !listener.batch) return null;
+  const { catalogue } = state;
+  const { batch } = listener;
+  const blocked = new Set(request.blocked);
+  const picked: Picked[] = [];
+  for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
+    const i = catalogue.index.get(batch.trackIds[p]!);
+    if (i !== undefined && !blocked.has(i) && inGenre(catalogue, i, request.genre))
+      picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
+  }
+  return picked.length < request.k ? null : picked;
+}
+
 /**
- * The top `k` for a listener from `served` (null: popularity, the fallback). Taken from the version's
- * batch scores when enough of them survive the filters, else scored now from all their listening.
- * Never a track they heard (however recently), disliked, or that is no longer in the catalogue.
+ * The top `k` scored now by `model` (null: popularity, the fallback) from all the listener's
+ * listening, each with why. Synchronous and catalogue-sized: a ranking thread runs it off the event loop.
  */
-export function recommend(
+export function fromScratch(state: RankingState, model: Model | null, request: ScratchRequest): Picked[] {
+  const { catalogue, scores, scratch } = state;
+  const { history, favouriteGenres, blocked, genre, k } = request;
+  const blockedSet = new Set(blocked);
+  const allowed = (i: number) => !blockedSet.has(i) && inGenre(catalogue, i, genre);
+  let picked: Picked[] = [];
+  const buffers = { scores, scratch };
+  const score = (m: Model, scoring: Scoring) => listenerScores(m, catalogue, catalogue.popularity, history, favouriteGenres, buffers, scoring);
+  // A genre filter leaves too few of a listener's candidates more often than not (60% of the time at
+  // 500,000 tracks: they span the genres the listener hears): the genre's tracks are ranked at once.
+  const byMembers =
+    genre !== undefined && model !== null && state.scoring === "candidates" && history.items.length >= LIGHT_HISTORY && model.candidates !== undefined;
+  const scored = model && !byMembers ? score(model, state.scoring) : null;
+  if (scored?.tracks) {
+    const { tracks } = scored;
+    for (let p = 0; p < tracks.length; p++) if (!allowed(tracks[p]!)) scored.scores[p] = Number.NEGATIVE_INFINITY;
+    picked = Array.from(topK(scored.scores, k), (p) => ({ index: tracks[p]!, score: scored.scores[p]! }));
+    // Too few candidates pass the filters (a genre the listener seldom hears): every track (of the genre) is ranked instead.
+    if (picked.length < k) picked = [];
+  }
+  if (picked.length === 0 && genre !== undefined) picked = rankGenre(state, model, request, genre, byMembers || (scored?.tracks ?? null) !== null);
+  else if (picked.length === 0) {
+    if (model && scored?.tracks) score(model, "exhaustive");
+    if (!model) genrePopularity(catalogue, catalogue.popularity, favouriteGenres, scores);
+    mask(scores, blocked);
+    picked = Array.from(topK(scores, k), (i) => ({ index: i, score: scores[i]! }));
+    if (picked.length < k) {
+      // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
+      scores.set(catalogue.popularity);
+      mask(scores, blocked);
+      backfill(scores, picked, k);
+    }
+  }
+  for (const p of picked) p.reason = reasonFor(model, catalogue, history, p.index, favouriteGenres);
+  return picked;
+}
+
+/** The answer made of `picked` (tracks by catalogue index) for this listener. */
+export function answerOf(
   state: ServingState,
   served: ServedModel | null,
   listener: ListenerData,
   request: RecommendRequest,
+  scratch: ScratchRequest,
+  picked: Picked[],
   requestId: string,
 ): Recommendations {
   const { catalogue } = state;
-  const history = historyIn(catalogue, listener.heard);
-  const blocked = new Set([...listener.heard.trackIds, ...listener.disliked]);
-  const genre = request.genre?.toLowerCase();
-  const allowed = (i: number) => !blocked.has(catalogue.trackIds[i]!) && (genre === undefined || catalogue.genreKeys[i]!.includes(genre));
-
-  let picked: { index: number; score: number; reason?: Reason }[] = [];
-  if (served && listener.batch) {
-    const { batch } = listener;
-    for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
-      const i = catalogue.index.get(batch.trackIds[p]!);
-      if (i !== undefined && allowed(i)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
-    }
-    // Too few left after the filters: rank the whole catalogue instead.
-    if (picked.length < request.k) picked = [];
-  }
-  if (picked.length === 0) {
-    const { scores, scratch } = state;
-    const buffers = { scores, scratch };
-    const score = (model: Model, scoring: Scoring) =>
-      listenerScores(model, catalogue, catalogue.popularity, history, listener.favouriteGenres, buffers, scoring);
-    const scored = served ? score(served.model, state.scoring) : null;
-    if (served && scored?.tracks) {
-      const { tracks } = scored;
-      for (let p = 0; p < tracks.length; p++) if (!allowed(tracks[p]!)) scored.scores[p] = Number.NEGATIVE_INFINITY;
-      picked = Array.from(topK(scored.scores, request.k), (p) => ({ index: tracks[p]!, score: scored.scores[p]! }));
-      // Too few candidates pass the filters (a genre the listener seldom hears): every track (of the genre) is ranked instead.
-      if (picked.length < request.k) picked = [];
-    }
-    if (picked.length === 0 && genre !== undefined) picked = rankGenre(state, served, listener, history, blocked, genre, request.k, scored?.tracks ?? null);
-    else if (picked.length === 0) {
-      if (served && scored?.tracks) score(served.model, "exhaustive");
-      if (!served) genrePopularity(catalogue, catalogue.popularity, listener.favouriteGenres, scores);
-      mask(catalogue, scores, blocked);
-      picked = Array.from(topK(scores, request.k), (i) => ({ index: i, score: scores[i]! }));
-      if (picked.length < request.k) {
-        // The model or the favourite genres rank fewer than k: the most listened of the rest follow.
-        scores.set(catalogue.popularity);
-        mask(catalogue, scores, blocked);
-        backfill(scores, picked, request.k);
-      }
-    }
-  }
+  const { history } = scratch;
   return {
     userId: request.userId,
     requestId,
@@ -211,29 +261,47 @@ export function recommend(
 }
 
 /**
+ * The top `k` for a listener from `served` (null: popularity, the fallback), on this thread. Taken
+ * from the version's batch scores when enough of them survive the filters, else scored now from all
+ * their listening. Never a track they heard (however recently), disliked, or that is no longer in the catalogue.
+ */
+export function recommend(
+  state: ServingState,
+  served: ServedModel | null,
+  listener: ListenerData,
+  request: RecommendRequest,
+  requestId: string,
+): Recommendations {
+  const scratch = scratchRequest(state.catalogue, listener, request);
+  const picked = fromBatch(state, served, listener, scratch) ?? fromScratch(state, served?.model ?? null, scratch);
+  return answerOf(state, served, listener, request, scratch, picked, requestId);
+}
+
+/**
  * Answers a made-up listener (the three most listened tracks heard) with each model the state
  * serves, with and without a genre filter: what answers build on first use (genre lists and
  * candidates, ALS's moments, scratch arrays) is then built before the state serves, not inside
  * a listener's request (the first ones stalled a process 330–680 ms at 50,000 tracks).
  */
-export function warmUp(state: ServingState): void {
+export function warmUp(state: RankingState, models: Iterable<Model | null>): void {
   const { catalogue } = state;
   tracksOfGenre(catalogue, "");
   const top = topK(catalogue.popularity, LIGHT_HISTORY);
-  const trackIds = Array.from(top, (i) => catalogue.trackIds[i]!);
-  const genre = top.length ? catalogue.genres[top[0]!]![0] : undefined;
-  const listener: ListenerData = {
-    known: true,
-    favouriteGenres: genre ? [genre] : [],
-    heard: { trackIds, counts: trackIds.map(() => 1) },
-    disliked: [],
-    batch: null,
-    exposures: new Map(),
+  const first = top.length ? catalogue.genres[top[0]!]![0] : undefined;
+  const request: ScratchRequest = {
+    history: { items: top, counts: new Float32Array(top.length).fill(1) },
+    favouriteGenres: first ? [first] : [],
+    blocked: top,
+    k: 20,
   };
-  const served = new Set([state.champion, ...state.experiments.flatMap((e) => e.variants.map((v) => v.served))]);
   // The most k allows with a genre: too many for the candidates, so every track of the genre is ranked too.
-  for (const model of served) for (const request of [{ k: 20 }, { k: MAX_K, genre }]) recommend(state, model, listener, { userId: 0, ...request }, "warm-up");
+  const genre = first?.toLowerCase();
+  for (const model of models) for (const r of [request, { ...request, k: MAX_K, ...(genre && { genre }) }]) fromScratch(state, model, r);
 }
+
+/** Every model a state answers with (null: popularity, when there is no champion). */
+export const servedModels = (state: ServingState): Set<Model | null> =>
+  new Set([state.champion, ...state.experiments.flatMap((e) => e.variants.map((v) => v.served))].map((s) => s?.model ?? null));
 
 /** Tracks whose similar tracks are kept per state (about 800 bytes each). */
 const SIMILAR_CACHED = 20_000;

@@ -6,7 +6,9 @@ import { assignVariant } from "../experiments/assignment";
 import { servingEngine, type RunningExperiment, type ServingEngine, type ServingState } from "./engine";
 import { readListener } from "./listener";
 import { servingMetrics } from "./request-metrics";
-import { recommend, similarTracks, type RecommendRequest, type Recommendations, type SimilarTracks } from "./recommend";
+import { answerOf, fromBatch, scratchRequest, similarTracks, type RecommendRequest, type Recommendations, type SimilarTracks } from "./recommend";
+import type { ListenerData } from "./listener";
+import type { ServedModel } from "./engine";
 import { storeOf } from "../storage/open";
 
 // What the REST routes, the tRPC procedures and the console call: one engine per process.
@@ -16,6 +18,13 @@ export const engineFor = (database: Database): ServingEngine =>
     const e = env();
     return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e), scoring: e.SCORING };
   });
+
+/** From the listener's batch row, else ranked from scratch by the engine's ranker (off the event loop). */
+async function answer(engine: ServingEngine, state: ServingState, served: ServedModel | null, listener: ListenerData, request: RecommendRequest) {
+  const scratch = scratchRequest(state.catalogue, listener, request);
+  const picked = fromBatch(state, served, listener, scratch) ?? (await engine.rank(state, served, scratch));
+  return answerOf(state, served, listener, request, scratch, picked, randomUUID());
+}
 
 interface Placement {
   experiment: RunningExperiment;
@@ -54,19 +63,19 @@ export async function recommendationsFor(database: Database, request: RecommendR
   const served = placement?.variant.served ?? state.champion;
   // Rare: a stored variant other than the hash's (weights changed since), or an unknown listener the hash placed: read that version's batch instead.
   if (served !== (guess?.variant.served ?? state.champion)) listener = await readListener(database.pool, request.userId, served?.version.id ?? null);
-  const answer = recommend(state, served, listener, request, randomUUID());
+  const answered = await answer(engine, state, served, listener, request);
   if (placement) {
-    answer.experiment = { key: placement.experiment.key, variant: placement.variant.key };
+    answered.experiment = { key: placement.experiment.key, variant: placement.variant.key };
     if (expose)
       engine.exposures.record(
         placement.experiment.id,
         request.userId,
         placement.variant.key,
-        answer.items.map((i) => i.trackId),
+        answered.items.map((i) => i.trackId),
       );
   }
-  if (answer.fallback) servingMetrics().fallbacks.inc({ route });
-  return answer;
+  if (answered.fallback) servingMetrics().fallbacks.inc({ route });
+  return answered;
 }
 
 /**
@@ -77,12 +86,22 @@ export function unservableExperiments(database: Database): ReadonlyMap<string, s
   return engineFor(database).peek()?.unservable ?? new Map();
 }
 
+/**
+ * Whether this process answers recommendations without first loading its models; asking starts the
+ * load. Readiness includes it, so a load balancer sends listeners only to processes that answer at once.
+ */
+export function servingLoaded(database: Database): boolean {
+  const engine = engineFor(database);
+  engine.warm();
+  return engine.peek() !== null;
+}
+
 /** What registry version `versionId` would answer now (the console compares versions with it). */
 export async function recommendationsOfVersion(database: Database, versionId: number, request: RecommendRequest): Promise<Recommendations> {
   const engine = engineFor(database);
   const [state, served] = await Promise.all([engine.current(), engine.version(versionId)]);
   const listener = await readListener(database.pool, request.userId, versionId);
-  return recommend(state, served, listener, request, randomUUID());
+  return answer(engine, state, served, listener, request);
 }
 
 /** Null for a track the catalogue does not hold. */

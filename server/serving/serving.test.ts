@@ -19,6 +19,7 @@ import type { Scope } from "./scopes";
 import { FALLBACK_INCIDENT } from "./engine";
 import { servingMetrics } from "./request-metrics";
 import type { Recommendations, SimilarTracks } from "./recommend";
+import { processReadiness } from "./readiness";
 import { engineFor, recommendationsOfVersion } from "./service";
 import { handleRest } from "./rest";
 import { createDatabase } from "../db/client";
@@ -523,6 +524,19 @@ describe("the served version", () => {
     await load;
     for (const versions of seen.values()) expect(versions).toEqual([a, b, a]);
   }, 60_000);
+
+  it("is not ready until a process has loaded what it serves: readiness starts the load and says so meanwhile", async () => {
+    // Another Database is another engine, as in a process just started.
+    const fresh = createDatabase(database.url, 2);
+    try {
+      expect(await processReadiness(fresh)).toEqual({ ready: false, database: "reachable", pendingMigrations: [], serving: "loading" });
+      await vi.waitFor(async () => expect(await processReadiness(fresh)).toMatchObject({ ready: true, serving: "loaded" }), { timeout: 30_000, interval: 50 });
+      expect(engineFor(fresh).peek()?.champion?.version.id).toBe(await champion());
+    } finally {
+      await engineFor(fresh).stop();
+      await fresh.close();
+    }
+  });
 
   it("falls back to popularity (fallback: true, counted, an incident) while the champion cannot be read, and recovers", async () => {
     const a = await champion();

@@ -1,6 +1,6 @@
-import { checkReadiness } from "../../db/readiness";
+import { processReadiness } from "../../serving/readiness";
 import { createTRPCRouter, publicProcedure } from "../init";
 
 export const healthRouter = createTRPCRouter({
-  ready: publicProcedure.query(({ ctx }) => checkReadiness(ctx.db)),
+  ready: publicProcedure.query(({ ctx }) => processReadiness(ctx.database)),
 });
