@@ -257,9 +257,11 @@ async function main() {
     // listeners are split in halves by a namespace, and each half is inside in one run, so a
     // difference between the halves themselves falls on both conditions alike.
     const actor = { email: "bench" };
+    // Keys of this run: a kept database holds the last run's.
+    const run = Date.now().toString(36);
     const halves = [
-      { key: "bench-aa-first-half", namespace: { name: "bench", start: 0, end: 0.5 } },
-      { key: "bench-aa-second-half", namespace: { name: "bench", start: 0.5, end: 1 } },
+      { key: `bench-aa-first-half-${run}`, namespace: { name: "bench", start: 0, end: 0.5 } },
+      { key: `bench-aa-second-half-${run}`, namespace: { name: "bench", start: 0.5, end: 1 } },
     ];
     const runs: Awaited<ReturnType<typeof alternatingLoad>>[] = [];
     for (const [h, half] of halves.entries()) {

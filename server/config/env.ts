@@ -612,6 +612,19 @@ export const envSchema = z
             "How batch scoring and answers computed at request time rank a listener's tracks: `candidates` scores only a few hundred retrieved per listener (item-kNN neighbours of their listening, the nearest tracks to their ALS vector, EASE's best, popular in their favourite genres); `exhaustive` scores the whole catalogue, as before. See docs/serving.md.",
         }),
       ),
+    RANKING_THREADS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(1)
+      .meta(
+        doc({
+          group: "Serving",
+          description:
+            "Worker threads per web process that rank answers not taken from a batch row (a genre filter, a listener without a row), off the event loop. Each holds its own copy of ALS's graph and catalogue (about 240 MB at 500,000 tracks); the models' arrays are shared. On 2 cores one is faster than two (docs/benchmarks.md); more help only with cores to spare.",
+        }),
+      ),
     SERVING_REFRESH_MS: z.coerce
       .number()
       .int()

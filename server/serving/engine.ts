@@ -77,6 +77,8 @@ export interface EngineOptions {
   policy: AlertPolicy;
   /** how answers computed at request time rank; candidates when not said */
   scoring?: Scoring;
+  /** threads ranking answers from scratch (RANKING_THREADS); 1 when not said */
+  rankingThreads?: number;
 }
 
 export class ServingEngine {
@@ -94,7 +96,7 @@ export class ServingEngine {
     private readonly options: EngineOptions,
   ) {
     this.exposures = new ExposureRecorder(database.pool);
-    this.ranker = startRanker(options.scoring ?? "candidates");
+    this.ranker = startRanker(options.scoring ?? "candidates", options.rankingThreads ?? 1);
   }
 
   /** The top `k` from scratch for a listener of `state` (its batch row would not do), off the event loop where a thread can run. */

@@ -61,42 +61,25 @@ export type RankerMessage =
 
 export type RankerReply = { call: number; picked?: Picked[]; error?: string };
 
-/** Catalogues the thread keeps: the one served and the one before it (requests under way may still use it). */
+/** Catalogues the threads keep: the one served and the one before it (requests under way may still use it). */
 const CATALOGUES_KEPT = 2;
 
-/**
- * Ranks on one worker thread (`ranker-thread.ts`) holding the served versions' models: their arrays
- * are SharedArrayBuffers (read with `shared`), so the thread reads the same memory and the models are
- * not held twice; ALS's graph is built there only. A thread that dies is started again and given
- * back what it held; the requests it was ranking fail.
- */
-export class ThreadRanker implements Ranker {
+/** One worker thread running `ranker-thread.ts`, answering each message by its `call`; started again when it dies. */
+class RankingThread {
   private worker!: Worker;
-  private calls = new Map<number, { resolve(reply: RankerReply): void; reject(error: Error): void }>();
+  private readonly calls = new Map<number, { resolve(reply: RankerReply): void; reject(error: Error): void }>();
   private nextCall = 0;
-  private nextCatalogue = 0;
-  private readonly catalogueIds = new WeakMap<ServingCatalogue, number>();
-  /** what the thread holds, to give a new thread after a crash */
-  private readonly catalogues = new Map<number, Extract<RankerMessage, { type: "catalogue" }>>();
-  private readonly versions = new Map<number, ArtefactParts>();
-  /** versions the last loaded state serves: kept whatever the engine's cache evicts */
-  private served = new Set<number | null>();
-  private started: Promise<void>;
   private closed = false;
+  started: Promise<void>;
 
-  private constructor(private readonly scoring: Scoring) {
+  /** `replay` gives a thread started again what the one before held. */
+  constructor(private readonly replay: (thread: RankingThread) => Promise<void>) {
     this.started = this.start();
   }
 
-  /** A ranker on its own thread, or why this process cannot start one. */
-  static async create(scoring: Scoring): Promise<ThreadRanker | { unavailable: string }> {
-    const ranker = new ThreadRanker(scoring);
-    try {
-      await ranker.started;
-      return ranker;
-    } catch (error) {
-      return { unavailable: error instanceof Error ? error.message : String(error) };
-    }
+  /** Calls waiting for an answer: where the next request is ranked soonest. */
+  get pending(): number {
+    return this.calls.size;
   }
 
   private start(): Promise<void> {
@@ -124,28 +107,21 @@ export class ThreadRanker implements Ranker {
       });
       worker.on("error", (error) => {
         if (!ready) reject(error);
-        else console.error("[encore] the ranking thread failed:", error);
+        else console.error("[encore] a ranking thread failed:", error);
       });
       worker.on("exit", (code) => {
         if (!ready) return reject(new Error(`the ranking thread exited (code ${code}) before it started`));
         for (const call of this.calls.values()) call.reject(new Error(`the ranking thread exited (code ${code})`));
         this.calls.clear();
         if (this.closed) return;
-        this.started = this.restart();
-        this.started.catch((error: unknown) => console.error("[encore] the ranking thread could not be started again:", error));
+        console.error("[encore] a ranking thread stopped; starting another");
+        this.started = this.start().then(() => this.replay(this));
+        this.started.catch((error: unknown) => console.error("[encore] a ranking thread could not be started again:", error));
       });
     });
   }
 
-  /** A new thread, given the catalogues and versions the last one held. */
-  private async restart(): Promise<void> {
-    console.error("[encore] the ranking thread stopped; starting another");
-    await this.start();
-    for (const message of this.catalogues.values()) await this.call(message);
-    for (const [versionId, parts] of this.versions) await this.call(this.versionMessage(versionId, parts));
-  }
-
-  private async call(message: RankerMessage): Promise<RankerReply> {
+  call(message: RankerMessage): Promise<RankerReply> {
     const call = this.nextCall++;
     const reply = new Promise<RankerReply>((resolve, reject) => this.calls.set(call, { resolve, reject }));
     this.worker.ref();
@@ -153,40 +129,93 @@ export class ThreadRanker implements Ranker {
     return reply;
   }
 
+  terminate(): Promise<number> {
+    this.closed = true;
+    // Undefined when the thread could not even be created.
+    return this.worker?.terminate() ?? Promise.resolve(0);
+  }
+}
+
+/**
+ * Ranks on worker threads (`ranker-thread.ts`, RANKING_THREADS of them) holding the served versions'
+ * models: their arrays are SharedArrayBuffers (read with `shared`), so each thread reads the same
+ * memory and the models are not held again; ALS's graph is built in each thread. A request goes to
+ * the thread with the fewest waiting. A thread that dies is started again and given back what it
+ * held; the requests it was ranking fail.
+ */
+export class ThreadRanker implements Ranker {
+  private readonly threads: RankingThread[];
+  private nextCatalogue = 0;
+  private readonly catalogueIds = new WeakMap<ServingCatalogue, number>();
+  /** what the threads hold, to give a thread started again */
+  private readonly catalogues = new Map<number, Extract<RankerMessage, { type: "catalogue" }>>();
+  private readonly versions = new Map<number, ArtefactParts>();
+  /** versions the last loaded state serves: kept whatever the engine's cache evicts */
+  private served = new Set<number | null>();
+
+  private constructor(
+    private readonly scoring: Scoring,
+    threads: number,
+  ) {
+    this.threads = Array.from({ length: threads }, () => new RankingThread((thread) => this.replay(thread)));
+  }
+
+  /** A ranker on `threads` threads of its own, or why this process cannot start them. */
+  static async create(scoring: Scoring, threads: number): Promise<ThreadRanker | { unavailable: string }> {
+    const ranker = new ThreadRanker(scoring, threads);
+    try {
+      await Promise.all(ranker.threads.map((t) => t.started));
+      return ranker;
+    } catch (error) {
+      await ranker.close();
+      return { unavailable: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  private async replay(thread: RankingThread): Promise<void> {
+    for (const message of this.catalogues.values()) await thread.call(message);
+    for (const [versionId, parts] of this.versions) await thread.call(this.versionMessage(versionId, parts));
+  }
+
+  /** The same message to every thread, once each has started. */
+  private async everywhere(message: RankerMessage): Promise<void> {
+    await Promise.all(this.threads.map(async (thread) => thread.call(message)));
+  }
+
   private catalogueOf(state: ServingState): number {
     const id = this.catalogueIds.get(state.catalogue);
-    if (id === undefined) throw new Error("this state was never loaded into the ranking thread");
+    if (id === undefined) throw new Error("this state was never loaded into the ranking threads");
     return id;
   }
 
   async load(state: ServingState, versions: ReadonlyMap<number, ArtefactParts>): Promise<void> {
-    await this.started;
+    await Promise.all(this.threads.map((t) => t.started));
     let catalogue = this.catalogueIds.get(state.catalogue);
     if (catalogue === undefined) {
       catalogue = this.nextCatalogue++;
       const message = { type: "catalogue", catalogue, packed: packCatalogue(state.catalogue), scoring: this.scoring } as const;
-      await this.call(message);
+      await this.everywhere(message);
       this.catalogueIds.set(state.catalogue, catalogue);
       this.catalogues.set(catalogue, message);
       for (const old of [...this.catalogues.keys()].slice(0, -CATALOGUES_KEPT)) {
         this.catalogues.delete(old);
-        void this.call({ type: "forget-catalogue", catalogue: old });
+        void this.everywhere({ type: "forget-catalogue", catalogue: old }).catch(() => {});
       }
     }
     for (const [versionId, parts] of versions) await this.send(versionId, parts);
     const served = new Set([state.champion, ...state.experiments.flatMap((e) => e.variants.map((v) => v.served))].map((s) => s?.version.id ?? null));
-    await this.call({ type: "warm", catalogue, versions: [...served] });
+    await this.everywhere({ type: "warm", catalogue, versions: [...served] });
     this.served = served;
   }
 
   async prepare(versionId: number, _model: Model, parts: ArtefactParts): Promise<void> {
-    await this.started;
+    await Promise.all(this.threads.map((t) => t.started));
     await this.send(versionId, parts);
   }
 
   private async send(versionId: number, parts: ArtefactParts): Promise<void> {
     if (this.versions.get(versionId) === parts) return;
-    await this.call(this.versionMessage(versionId, parts));
+    await this.everywhere(this.versionMessage(versionId, parts));
     this.versions.set(versionId, parts);
   }
 
@@ -197,24 +226,24 @@ export class ThreadRanker implements Ranker {
 
   forget(versionId: number): void {
     if (this.served.has(versionId) || !this.versions.delete(versionId)) return;
-    void this.started.then(() => this.call({ type: "forget-version", versionId })).catch(() => {});
+    void this.everywhere({ type: "forget-version", versionId }).catch(() => {});
   }
 
   async rank(state: ServingState, served: ServedModel | null, request: ScratchRequest): Promise<Picked[]> {
-    await this.started;
-    const reply = await this.call({ type: "rank", catalogue: this.catalogueOf(state), versionId: served?.version.id ?? null, request });
+    const thread = this.threads.reduce((best, t) => (t.pending < best.pending ? t : best));
+    await thread.started;
+    const reply = await thread.call({ type: "rank", catalogue: this.catalogueOf(state), versionId: served?.version.id ?? null, request });
     return reply.picked!;
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    await this.worker.terminate();
+    await Promise.all(this.threads.map((t) => t.terminate().catch(() => 0)));
   }
 }
 
 /** The thread ranker, or the event loop's where no thread can start (said once, in the log). */
-export async function startRanker(scoring: Scoring): Promise<Ranker> {
-  const ranker = await ThreadRanker.create(scoring);
+export async function startRanker(scoring: Scoring, threads: number): Promise<Ranker> {
+  const ranker = await ThreadRanker.create(scoring, threads);
   if (!("unavailable" in ranker)) return ranker;
   console.error(`[encore] answers from scratch are ranked on the event loop: the ranking thread could not start (${ranker.unavailable})`);
   return new InProcessRanker(scoring);

@@ -146,7 +146,7 @@ describe("ranking on a thread", () => {
   it("gives the event loop's answers, heard and disliked tracks left out, and survives the thread's death", async () => {
     const champion = served();
     const loaded = state("candidates", champion);
-    const started = await ThreadRanker.create("candidates");
+    const started = await ThreadRanker.create("candidates", 2);
     if ("unavailable" in started) throw new Error(started.unavailable);
     const ranker = started;
     try {
@@ -160,8 +160,8 @@ describe("ranking on a thread", () => {
       expect(await onThread()).toEqual(expected);
       expect(expected[0]![0]!.map((p) => loaded.catalogue.trackIds[p.index])).not.toContain(1008);
 
-      // The thread dies: a new one is started with the same catalogue and models.
-      await ranker["worker"].terminate();
+      // A thread dies: a new one is started with the same catalogue and models.
+      await ranker["threads"][0]!["worker"].terminate();
       await vi.waitFor(async () => expect(await onThread()).toEqual(expected), { timeout: 20_000 });
     } finally {
       await ranker.close();

@@ -16,7 +16,7 @@ import { storeOf } from "../storage/open";
 export const engineFor = (database: Database): ServingEngine =>
   servingEngine(database, () => {
     const e = env();
-    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e), scoring: e.SCORING };
+    return { refreshMs: e.SERVING_REFRESH_MS, policy: alertPolicy(e), store: storeOf(e), scoring: e.SCORING, rankingThreads: e.RANKING_THREADS };
   });
 
 /** From the listener's batch row, else ranked from scratch by the engine's ranker (off the event loop). */
