@@ -16,6 +16,7 @@ type Report = {
     task: { last: Try<{ batchScores: { keptVersions: number[]; rows: number }; snapshots: { kept: number; deleted: number } }> | null };
     batchScores: { versionId: number; rows: number }[];
   };
+  feedback: { partitions: { name: string; month: string | null }[] };
 };
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
@@ -32,7 +33,7 @@ test("the Data page's retention tab shows the policy and what the last retention
   expect(train.status).toBe("success");
 
   await page.goto("/data?tab=retention");
-  const section = page.getByRole("region", { name: "Retention" });
+  const section = page.getByRole("region", { name: "Retention", exact: true });
   // The policy: LAKE_KEEP_DAYS's default, for raw pages and snapshots.
   const cards = section.getByRole("group", { name: "Kept now" });
   await expect(cards.locator(".card", { hasText: "Raw pages kept for" })).toContainText("30 days");
@@ -56,6 +57,14 @@ test("the Data page's retention tab shows the policy and what the last retention
 
   const byVersion = section.getByRole("table", { name: "Batch scores by version" });
   await expect(byVersion.locator("tbody tr")).toHaveCount(report.train.batchScores.length);
+
+  // Feedback events by month, newest first, the default partition (months without their own) last.
+  const months = section.getByRole("table", { name: "Feedback events by month" });
+  const { partitions } = report.feedback;
+  await expect(months.locator("tbody tr")).toHaveCount(partitions.length);
+  await expect(months.locator("tbody tr").first()).toContainText(partitions.filter((p) => p.month !== null).at(-1)!.month!);
+  await expect(months.locator("tbody tr").last()).toContainText("default");
+  await expect(section).toContainText("Feedback events are kept 400 days (FEEDBACK_KEEP_DAYS)");
 
   // On a 390 px phone the page does not get wider than the screen, and it is axe-clean.
   expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);

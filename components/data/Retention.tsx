@@ -10,6 +10,7 @@ import type { RouterOutputs } from "@/server/trpc/root";
 type Report = RouterOutputs["data"]["retention"];
 type LakeOutput = NonNullable<Report["lake"]["task"]["last"]>["output"] & {};
 type TrainOutput = NonNullable<Report["train"]["task"]["last"]>["output"] & {};
+type FeedbackOutput = NonNullable<Report["feedback"]["task"]["last"]>["output"] & {};
 
 const plural = (n: number, word: string) => `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
 const RUNS_LISTED = 12;
@@ -151,6 +152,31 @@ function TrainFigures({ output }: { output: TrainOutput }) {
   );
 }
 
+/** The months newest first, then the default partition. */
+const newestFirst = <T extends { month: string | null }>(partitions: T[]) => [
+  ...partitions.filter((p) => p.month !== null).reverse(),
+  ...partitions.filter((p) => p.month === null),
+];
+
+function FeedbackFigures({ output }: { output: FeedbackOutput }) {
+  const names = (list: string[]) => (list.length ? list.map((name) => name.replace("feedback_events_", "").replace("_", "-")).join(", ") : "none");
+  return (
+    <dl className="facts">
+      <dt>Cutoff</dt>
+      <dd>
+        events before <Time value={new Date(output.cutoff)} />
+        {output.heldBy && <> (held back by experiment {output.heldBy}, not yet decided)</>}
+      </dd>
+      <dt>Months dropped</dt>
+      <dd>{names(output.dropped)}</dd>
+      <dt>From the default partition</dt>
+      <dd>{plural(output.deletedFromDefault, "event")} deleted</dd>
+      <dt>Months made</dt>
+      <dd>{names(output.created)}</dd>
+    </dl>
+  );
+}
+
 function Card({ label, value, sub }: { label: string; value: ReactNode; sub?: ReactNode }) {
   return (
     <div className="card">
@@ -163,7 +189,7 @@ function Card({ label, value, sub }: { label: string; value: ReactNode; sub?: Re
 
 /** The Data page's retention section: the policy, the last tries of the two retention tasks, and what is stored now. */
 export function Retention({ report }: { report: Report }) {
-  const { policy, lake, train } = report;
+  const { policy, lake, train, feedback } = report;
   const scoreRows = train.batchScores.reduce((n, v) => n + v.rows, 0);
   return (
     <section aria-labelledby="retention-heading">
@@ -173,7 +199,9 @@ export function Retention({ report }: { report: Report }) {
       <p className="muted">
         Raw pages are kept {plural(policy.lakeKeepDays, "day")} and training snapshot files {plural(policy.snapshotKeepDays, "day")} (
         <code>LAKE_KEEP_DAYS</code>); older ones are deleted by the ingest run's <code>lake-retention</code> task and the train run's <code>retention</code>{" "}
-        task, except what a kept replay, version or experiment still needs. Batch scores are kept for the versions that can still be served or judged.
+        task, except what a kept replay, version or experiment still needs. Batch scores are kept for the versions that can still be served or judged. Feedback
+        events are kept {plural(policy.feedbackKeepDays, "day")} (<code>FEEDBACK_KEEP_DAYS</code>), a partition per month dropped whole by the analyze run's{" "}
+        <code>feedback-partitions</code> task, never a month an experiment not yet decided reads; dislikes never expire.
       </p>
 
       <div className="cards" role="group" aria-label="Kept now">
@@ -291,6 +319,39 @@ export function Retention({ report }: { report: Report }) {
               </table>
             </ScrollRegion>
           )}
+        </section>
+      </div>
+
+      <div className="grid-2">
+        <section className="panel" aria-label="Feedback events: feedback-partitions">
+          <h3 style={{ marginTop: 0 }}>
+            Feedback events: <code>feedback-partitions</code>
+          </h3>
+          <TaskState task="feedback-partitions" pipeline="analyze" report={feedback.task} figures={(output) => <FeedbackFigures output={output} />} />
+        </section>
+        <section className="panel" aria-label="Feedback events by month">
+          <h3 style={{ marginTop: 0 }}>Feedback events by month</h3>
+          <ScrollRegion label="Feedback events by month">
+            <table aria-label="Feedback events by month">
+              <thead>
+                <tr>
+                  <th>Month</th>
+                  <th>Events (estimate)</th>
+                  <th>Size</th>
+                </tr>
+              </thead>
+              <tbody>
+                {newestFirst(feedback.partitions).map((p) => (
+                  <tr key={p.name}>
+                    <td style={{ whiteSpace: "nowrap" }}>{p.month ?? "default (months without a partition)"}</td>
+                    <td>{p.rowsEstimate.toLocaleString("en")}</td>
+                    <td>{formatSize(p.bytes)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </ScrollRegion>
+          <p className="muted">Estimates are PostgreSQL's, as of its last analyze of each month.</p>
         </section>
       </div>
     </section>

@@ -229,6 +229,19 @@ export const envSchema = z
             "Days of raw pages and training snapshots kept; older ones are deleted by the ingest run's `lake-retention` and the train run's `retention` tasks, except the pages a kept run's replay or a kept version's lineage needs and the snapshots of versions whose artefacts are kept. See docs/operations.md.",
         }),
       ),
+    FEEDBACK_KEEP_DAYS: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(36500)
+      .default(400)
+      .meta(
+        doc({
+          group: "Database and files",
+          description:
+            "Days of feedback events kept (they are partitioned by month); the analyze run's `feedback-partitions` task drops the months wholly older, never one an experiment not yet decided may read. Dislikes are kept apart and never expire. See docs/operations.md.",
+        }),
+      ),
     SCHEDULER: z
       .enum(["on", "off"])
       .default("on")

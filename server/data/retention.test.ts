@@ -16,7 +16,7 @@ const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const daysAgo = (days: number) => new Date(Date.now() - days * DAY);
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
-const POLICY = { lakeKeepDays: 30, snapshotKeepDays: 30 };
+const POLICY = { lakeKeepDays: 30, snapshotKeepDays: 30, feedbackKeepDays: 400 };
 
 let database: TestDatabase;
 let lake: Awaited<ReturnType<typeof tempLake>>;
@@ -52,6 +52,15 @@ describe("the retention report", () => {
     expect(report.lake.stored).toEqual({ ok: true, value: { files: 0, bytes: 0, days: [], oldestDay: null } });
     expect(report.train.snapshots).toEqual({ ok: true, value: { files: 0, bytes: 0, oldestTakenAt: null } });
     expect(report.train.batchScores).toEqual([]);
+    expect(report.feedback.task).toEqual({ last: null, lastSuccess: null, notStarted: null });
+    // The migration made this month's partition and the next two's; the default one comes last.
+    const month = (ahead: number) => new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + ahead, 1)).toISOString().slice(0, 7);
+    expect(report.feedback.partitions.map((p) => [p.month, p.rowsEstimate])).toEqual([
+      [month(0), 0],
+      [month(1), 0],
+      [month(2), 0],
+      [null, 0],
+    ]);
   });
 
   it("shows what a real ingest's lake-retention deleted and the lake it left; a later failure is the last try, the success is kept apart", async () => {

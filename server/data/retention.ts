@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { Database } from "../db/client";
 import type { RunStatus, TaskStatus } from "../db/generated/client";
+import { feedbackPartitionsOutput } from "../experiments/outputs";
+import { ANALYZE_PIPELINE } from "../experiments/pipeline";
 import { lakeRetentionOutput } from "../ingestion/outputs";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { DATASETS } from "../ingestion/records";
@@ -10,10 +12,11 @@ import { retentionOutput } from "../recommender/outputs";
 import { TRAIN_PIPELINE } from "../recommender/pipeline";
 import type { ObjectStore, StoredObject } from "../storage/store";
 
-/** Days kept, as configured (LAKE_KEEP_DAYS for both today). */
+/** Days kept, as configured (LAKE_KEEP_DAYS for both today; FEEDBACK_KEEP_DAYS). */
 export interface RetentionPolicy {
   lakeKeepDays: number;
   snapshotKeepDays: number;
+  feedbackKeepDays: number;
 }
 
 /** One try of a retention task, with what it recorded when it succeeded. */
@@ -64,6 +67,19 @@ export interface RetentionReport {
     snapshots: Stored<{ files: number; bytes: number; oldestTakenAt: Date | null }>;
     batchScores: { versionId: number; family: string; rows: number; aliases: string[] }[];
   };
+  feedback: {
+    task: RetentionTaskReport<z.output<typeof feedbackPartitionsOutput.schema>>;
+    partitions: FeedbackPartition[];
+  };
+}
+
+/** A partition of feedback_events: a month (`YYYY-MM`), or the default one (`month` null). */
+export interface FeedbackPartition {
+  name: string;
+  month: string | null;
+  /** PostgreSQL's estimate (as of its last analyze): counting billions of rows for a page is not worth it */
+  rowsEstimate: number;
+  bytes: number;
 }
 
 type TryRow = { runId: number; tryNumber: number; status: TaskStatus; startedAt: Date | null; finishedAt: Date | null; error: string | null; details: unknown };
@@ -187,21 +203,41 @@ async function batchScores(database: Database) {
   }));
 }
 
+/** The partitions of feedback_events, oldest month first, the default one last. */
+async function feedbackPartitions(database: Database): Promise<FeedbackPartition[]> {
+  const { rows } = await database.pool.query<{ name: string; rows: string; bytes: string }>(
+    `SELECT c.relname AS name, greatest(c.reltuples, 0)::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'feedback_events'::regclass ORDER BY c.relname`,
+  );
+  const partitions = rows.map((r) => {
+    const month = /_(\d{4})_(\d{2})$/.exec(r.name);
+    return { name: r.name, month: month ? `${month[1]}-${month[2]}` : null, rowsEstimate: Number(r.rows), bytes: Number(r.bytes) };
+  });
+  return [...partitions.filter((p) => p.month !== null), ...partitions.filter((p) => p.month === null)];
+}
+
 const settled = async <T>(read: Promise<T>): Promise<Stored<T>> =>
   read.then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error: messageOf(error) }),
   );
 
-/** What retention keeps and deletes, as the console's Data page shows it: the policy, the tasks' last tries, and what is stored now. */
+/** What retention keeps and deletes, as the console's Data page shows it: the policy, the tasks' last tries, and what is stored now (feedback months included). */
 export async function retentionReport(database: Database, store: ObjectStore, policy: RetentionPolicy): Promise<RetentionReport> {
-  const [lakeTask, trainTask, lake, snapshots, scores] = await Promise.all([
+  const [lakeTask, trainTask, feedbackTask, lake, snapshots, scores, partitions] = await Promise.all([
     retentionTaskReport(database, INGEST_PIPELINE, lakeRetentionOutput),
     retentionTaskReport(database, TRAIN_PIPELINE, retentionOutput),
+    retentionTaskReport(database, ANALYZE_PIPELINE, feedbackPartitionsOutput),
     // A store that cannot be read (S3 unreachable) says so instead of failing the page.
     settled(lakeContents(store)),
     settled(snapshotContents(database, store)),
     batchScores(database),
+    feedbackPartitions(database),
   ]);
-  return { policy, lake: { task: lakeTask, stored: lake }, train: { task: trainTask, snapshots, batchScores: scores } };
+  return {
+    policy,
+    lake: { task: lakeTask, stored: lake },
+    train: { task: trainTask, snapshots, batchScores: scores },
+    feedback: { task: feedbackTask, partitions },
+  };
 }

@@ -95,7 +95,9 @@ export async function schemaDrift(connectionString: string, schemaPath = path.jo
       SELECT c.table_name, c.column_name, c.udt_name, c.is_nullable, c.datetime_precision
         FROM information_schema.columns c
         JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-       WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name <> '_prisma_migrations'`);
+       WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name <> '_prisma_migrations'
+         -- A partition is its partitioned table's, which the model describes.
+         AND NOT (SELECT relispartition FROM pg_class WHERE oid = format('%I.%I', c.table_schema, c.table_name)::regclass)`);
     const { rows: enumRows } = await client.query<{ name: string; value: string }>(`
       SELECT t.typname AS name, e.enumlabel AS value
         FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid JOIN pg_namespace n ON n.oid = t.typnamespace

@@ -36,7 +36,9 @@ afterAll(() => encore?.close());
 describe("the demo experiment (the console's button)", () => {
   it("runs the champion against popularity round by round in real time, then leaves the console as it found it", async () => {
     const championBefore = await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } });
-    const ended = await run(demoPipeline({ ingestion: testConfig(simulator.url, lake.dir), deadlineUtc: "23:59", days: 2 }));
+    const ended = await run(
+      demoPipeline({ ingestion: testConfig(simulator.url, lake.dir), analysis: { deadlineUtc: "23:59", feedbackKeepDays: 400 }, days: 2 }),
+    );
     expect(ended.error).toBeNull();
     expect(ended.status).toBe("success");
     const experiment = await database.db.experiment.findUniqueOrThrow({ where: { key: `demo-${ended.id}` }, include: { variants: true, results: true } });
@@ -61,7 +63,9 @@ describe("the demo experiment (the console's button)", () => {
   }, 120_000);
 
   it("is skipped with the reason when the source is not a simulator", async () => {
-    const ended = await run(demoPipeline({ ingestion: testConfig("http://127.0.0.1:9", lake.dir), deadlineUtc: "23:59", days: 1 }));
+    const ended = await run(
+      demoPipeline({ ingestion: testConfig("http://127.0.0.1:9", lake.dir), analysis: { deadlineUtc: "23:59", feedbackKeepDays: 400 }, days: 1 }),
+    );
     expect(ended.status).toBe("skipped");
     expect(ended.error).toMatch(/built-in simulator/);
   });

@@ -7,14 +7,14 @@ import { SkipRunError, type PipelineDefinition } from "../pipeline/types";
 import type { ResultsDocument } from "./analysis";
 import { createExperiment, decideExperiment, getExperiment, startExperiment } from "./experiments";
 import { demoExperimentOutput } from "./outputs";
-import { analyzePipeline } from "./pipeline";
+import { analyzePipeline, type AnalyzeConfig } from "./pipeline";
 import { readResults } from "./results-schema";
 
 export const DEMO_PIPELINE = "demo";
 
 export interface DemoConfig {
   ingestion: IngestionConfig;
-  deadlineUtc: string;
+  analysis: AnalyzeConfig;
   days: number;
 }
 
@@ -110,7 +110,7 @@ export function demoPipeline(config: DemoConfig): PipelineDefinition {
             if (ctx.signal.aborted) throw new Error("cancelled");
             await playRound(sourceUrl);
             await runToEnd(ctx.database, ingestionPipeline(config.ingestion));
-            await runToEnd(ctx.database, analyzePipeline({ deadlineUtc: config.deadlineUtc }));
+            await runToEnd(ctx.database, analyzePipeline(config.analysis));
             rounds = day;
             ctx.progress(day, config.days);
             ctx.log(`day ${day}: listeners asked and played, ingested and analysed`);

@@ -5,13 +5,24 @@ import { writeOutput } from "../pipeline/outputs";
 import type { PipelineDefinition } from "../pipeline/types";
 import { refreshDiscoveries } from "./discoveries";
 import { analyzeExperiment } from "./analysis";
-import { analyzeOutput, discoveriesOutput } from "./outputs";
+import { maintainFeedbackPartitions } from "./feedback-partitions";
+import { analyzeOutput, discoveriesOutput, feedbackPartitionsOutput } from "./outputs";
 import { readResults, resultsSchema } from "./results-schema";
 
 export const ANALYZE_PIPELINE = "analyze";
 
-/** The `analyze` pipeline: every running experiment's results from the data as it stands, one snapshot per data day. */
-export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefinition {
+export interface AnalyzeConfig {
+  /** ALERT_DEADLINE_UTC: a day's data is complete once it passed */
+  deadlineUtc: string;
+  /** FEEDBACK_KEEP_DAYS */
+  feedbackKeepDays: number;
+}
+
+/**
+ * The `analyze` pipeline: every running experiment's results from the data as it stands, one snapshot
+ * per data day; and the feedback events' months, made ahead and dropped past FEEDBACK_KEEP_DAYS.
+ */
+export function analyzePipeline(options: AnalyzeConfig): PipelineDefinition {
   return {
     name: ANALYZE_PIPELINE,
     tasks: [
@@ -47,6 +58,19 @@ export function analyzePipeline(options: { deadlineUtc: string }): PipelineDefin
             );
           }
           writeOutput(ctx, analyzeOutput, { experiments: running.length });
+        },
+      },
+      {
+        // After the analysis: an experiment decided meanwhile no longer holds its months back.
+        name: "feedback-partitions",
+        needs: ["analyze"],
+        async run(ctx) {
+          const kept = await maintainFeedbackPartitions(ctx.database.pool, options.feedbackKeepDays);
+          const held = kept.heldBy ? ` (held back by experiment ${kept.heldBy})` : "";
+          ctx.log(
+            `feedback events before ${kept.cutoff.toISOString()}${held} removed: ${kept.dropped.length} months dropped, ${kept.deletedFromDefault} from the default partition; ${kept.created.length} months made`,
+          );
+          writeOutput(ctx, feedbackPartitionsOutput, { ...kept, cutoff: kept.cutoff.toISOString() });
         },
       },
     ],

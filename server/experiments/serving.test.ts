@@ -187,7 +187,7 @@ describe("experiments in serving", () => {
     // Outcomes need listening dated after the exposures: a round passes (dated up to now) and is ingested.
     await simulator.playRound();
     expect((await ingest(database, testConfig(simulator.url, lake.dir))).status).toBe("success");
-    const run = await startRun(database, analyzePipeline({ deadlineUtc: "06:00" }), { trigger: "cli" });
+    const run = await startRun(database, analyzePipeline({ deadlineUtc: "06:00", feedbackKeepDays: 400 }), { trigger: "cli" });
     expect((run.deduped ? await waitForRun(database, run.run.id) : await run.finished).status).toBe("success");
     const stored = await database.db.experimentResult.findMany();
     expect(stored.length).toBe(1);

@@ -11,6 +11,7 @@ import { modelAlertPolicy, trainConfig } from "../recommender/config";
 import { queueShardRunner } from "../queue/score-queue";
 import { TRAIN_PIPELINE, trainPipeline } from "../recommender/pipeline";
 import { ANALYZE_PIPELINE, analyzePipeline, experimentConditions } from "../experiments/pipeline";
+import { analyzeConfig } from "../experiments/config";
 import { DEMO_PIPELINE, demoPipeline } from "../experiments/demo";
 import type { Job, JobContext } from "./types";
 
@@ -54,7 +55,7 @@ const DECLARED = {
   analyze: {
     description: "Recompute every running experiment's results and keep the day's snapshot",
     pipeline: ANALYZE_PIPELINE,
-    definition: (env) => analyzePipeline({ deadlineUtc: env.ALERT_DEADLINE_UTC }),
+    definition: (env) => analyzePipeline(analyzeConfig(env)),
     schedule: "ANALYZE_SCHEDULE",
     ownProcess: true,
     conditions: () => experimentConditions,
@@ -63,7 +64,7 @@ const DECLARED = {
     description:
       "Run the champion against popularity for 7 rounds of the built-in simulator in real time, whose listeners answer the recommendations; the experiment ends decided, nothing shipped",
     pipeline: DEMO_PIPELINE,
-    definition: (env) => demoPipeline({ ingestion: ingestionConfig(env), deadlineUtc: env.ALERT_DEADLINE_UTC, days: 7 }),
+    definition: (env) => demoPipeline({ ingestion: ingestionConfig(env), analysis: analyzeConfig(env), days: 7 }),
     ownProcess: true,
   },
 } satisfies Record<string, JobDeclaration>;

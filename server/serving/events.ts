@@ -5,16 +5,20 @@ export type EventsOutcome = { accepted: number; duplicates: number } | { refused
 
 /**
  * Stores a batch in one statement; an id this sender (API key, 0 for a console session) stored
- * before, or sent twice in the batch, is kept as it was. A batch naming a track the catalogue does
+ * before, or sent twice in the batch, is kept as it was (its first). The events are partitioned by
+ * month, so the id is looked up in every month (its key holds `at`: the same new id sent twice at the same
+ * moment with different times would be kept twice). A batch naming a track the catalogue does
  * not hold is refused whole: events about nothing would only grow the listener's dislikes.
  */
 export async function recordEvents(pool: pg.Pool, events: FeedbackEventInput[], keyId: number | null): Promise<EventsOutcome> {
   const { rows } = await pool.query<{ accepted: number; unknown: number[] | null }>(
     `WITH e AS (SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::feedback_type[], $5::timestamptz[], $6::text[]) WITH ORDINALITY AS e(id, user_id, track_id, type, at, request_id, n)),
           unknown AS (SELECT e.n FROM e WHERE NOT EXISTS (SELECT 1 FROM tracks t WHERE t.id = e.track_id)),
+          fresh AS (SELECT DISTINCT ON (e.id) e.* FROM e
+                     WHERE NOT EXISTS (SELECT 1 FROM feedback_events f WHERE f.sender = $7::int AND f.id = e.id) ORDER BY e.id, e.n),
           stored AS (INSERT INTO feedback_events (sender, id, user_id, track_id, type, at, request_id, key_id)
-                     SELECT $7::int, e.id, e.user_id, e.track_id, e.type, e.at, e.request_id, nullif($7::int, 0) FROM e WHERE NOT EXISTS (SELECT 1 FROM unknown)
-                     ON CONFLICT (sender, id) DO NOTHING RETURNING 1)
+                     SELECT $7::int, f.id, f.user_id, f.track_id, f.type, f.at, f.request_id, nullif($7::int, 0) FROM fresh f WHERE NOT EXISTS (SELECT 1 FROM unknown)
+                     ON CONFLICT DO NOTHING RETURNING 1)
      SELECT (SELECT count(*)::int FROM stored) AS accepted, (SELECT array_agg(n::int ORDER BY n) FROM unknown) AS unknown`,
     [
       events.map((e) => e.id),

@@ -32,18 +32,11 @@ export async function readListener(pool: pg.Pool, userId: number, versionId: num
   // (+0.25 ms of its CPU a request, seen in bench:serve once exposures had statistics).
   const { rows } = await pool.query<Row>({
     name: "serving.listener",
-    // Disliked tracks skip through the (user, type, track) index, one probe per distinct track, so
-    // repeated dislikes cost nothing however many there are.
-    text: `WITH RECURSIVE heard AS (SELECT item, count(*)::int AS n FROM listen_history h, unnest(h.items) AS item WHERE h.user_id = $1 GROUP BY item),
-          disliked(track_id) AS (
-            (SELECT track_id FROM feedback_events WHERE user_id = $1 AND type = 'dislike' ORDER BY track_id LIMIT 1)
-            UNION ALL
-            SELECT (SELECT f.track_id FROM feedback_events f WHERE f.user_id = $1 AND f.type = 'dislike' AND f.track_id > d.track_id ORDER BY f.track_id LIMIT 1)
-              FROM disliked d WHERE d.track_id IS NOT NULL)
+    text: `WITH heard AS (SELECT item, count(*)::int AS n FROM listen_history h, unnest(h.items) AS item WHERE h.user_id = $1 GROUP BY item)
      SELECT (SELECT favorite_genres FROM users WHERE id = $1) AS favorite_genres,
             (SELECT string_agg(item::text, ',' ORDER BY item) FROM heard) AS heard,
             (SELECT string_agg(n::text, ',' ORDER BY item) FROM heard) AS counts,
-            (SELECT string_agg(track_id::text, ',') FROM disliked WHERE track_id IS NOT NULL) AS disliked,
+            (SELECT string_agg(track_id::text, ',') FROM listener_dislikes WHERE user_id = $1) AS disliked,
             array_to_string(r.track_ids, ',') AS track_ids, array_to_string(r.scores, ',') AS scores, r.reasons,
             (SELECT json_agg(json_build_object('e', x.experiment_id, 'v', x.variant)) FROM experiment_exposures x WHERE x.user_id = $1) AS exposures
        FROM (SELECT 1) AS one LEFT JOIN recommendations r ON r.version_id = $2 AND r.user_id = $1`,

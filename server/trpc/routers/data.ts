@@ -19,12 +19,13 @@ export const dataRouter = createTRPCRouter({
   vanished: signedInProcedure
     .input(z.object({ dataset: z.enum(DATASETS).optional(), ...paging }))
     .query(({ ctx, input }) => browseVanished(ctx.db, input, input)),
-  /** The policy, what the retention tasks did last, and what the lake, the snapshots and the batch scores hold now. */
+  /** The policy, what the retention tasks did last, and what the lake, the snapshots, the batch scores and the feedback months hold now. */
   retention: signedInProcedure.query(({ ctx }) => {
     const ingestion = ingestionConfig(env());
     return retentionReport(ctx.database, ingestion.store, {
       lakeKeepDays: ingestion.lakeKeepDays,
       snapshotKeepDays: trainConfig(env()).keepSnapshotDays,
+      feedbackKeepDays: env().FEEDBACK_KEEP_DAYS,
     });
   }),
 });
