@@ -309,6 +309,20 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
 }
 
 /** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
+/** JSON with every object's keys sorted: parameters read back from jsonb come in another key order. */
+const sortedJson = (value: unknown): string =>
+  JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
+  );
+
+/** What refitting a version on a split depends on: its family, parameters, and a blend's parts and weights. */
+function configurationOf(version: ModelVersion): string | null {
+  const training = readJson("model_versions.training", versionTrainingSchema, version.training);
+  // Factors fitted outside Encore are not refitted from parameters.
+  if (training.imported) return null;
+  return sortedJson({ family: version.family, params: version.params, components: training.components ?? null });
+}
+
 async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
   if (version.family !== "hybrid") return session.fit(familyDefinition(version.family), version.params as Params, "test");
   const components = readJson("model_versions.training", versionTrainingSchema, version.training).components ?? [];
@@ -335,9 +349,13 @@ async function promoteTask(ctx: TaskContext, config: TrainConfig, sessionResourc
     promote = true;
     decision = `first champion: NDCG@10 ${metrics.overall["ndcg@10"].toFixed(4)}`;
   } else {
-    const session = await ctx.resource(sessionResource);
     // The champion's own artefact has seen this split's held-out listens: its configuration is refitted on this run's training split instead.
-    const current = await session.evaluate(await refitOnTestSplit(session, champion.version), "test", config.evalUsers);
+    // When it is the best candidate's (a daily retrain that chose the same), that refit is the candidate's own test fit, already evaluated.
+    const configuration = configurationOf(champion.version);
+    const same = configuration !== null && configuration === configurationOf(best);
+    const session = same ? null : await ctx.resource(sessionResource);
+    const current = session ? await session.evaluate(await refitOnTestSplit(session, champion.version), "test", config.evalUsers) : metrics;
+    if (same) ctx.log(`version ${champion.versionId} has the configuration of ${best.family} (version ${best.id}): its evaluation on this split is that one's`);
     const [mine, theirs] = [metrics.overall["ndcg@10"], current.overall["ndcg@10"]];
     const drops = [
       ["coverage", metrics.coverage, current.coverage],

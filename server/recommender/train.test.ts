@@ -178,6 +178,9 @@ describe("the train pipeline", () => {
     // The same model cannot beat itself by the margin: the first run's champion stays.
     expect((await database.db.modelAlias.findUniqueOrThrow({ where: { alias: "champion" } })).versionId).toBe(firstChampion);
     expect(Object.values(b).find((v) => v.decision)?.decision).toMatch(new RegExp(`^kept version ${firstChampion}: NDCG@10`));
+    // The champion's configuration is the best candidate's: the candidate's evaluation stands for it, not a refit.
+    const promoteLogs = (await taskRows(database, again.id)).promote!.logs;
+    expect(promoteLogs.some((l) => l.includes(`version ${firstChampion} has the configuration of`))).toBe(true);
   }, 180_000);
 
   it("the data gate skips the run with the reason when the latest ingestion failed, and the champion stays", async () => {
