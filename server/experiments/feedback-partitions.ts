@@ -18,8 +18,8 @@ export interface FeedbackPartitioning {
 }
 
 /** The month partitions of feedback_events, by name, with the first moment after each. */
-async function monthPartitions(client: pg.PoolClient | pg.Pool): Promise<Map<string, Date>> {
-  const { rows } = await client.query<{ name: string }>(
+async function monthPartitions(pool: pg.Pool): Promise<Map<string, Date>> {
+  const { rows } = await pool.query<{ name: string }>(
     `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'feedback_events'::regclass`,
   );
   const months = new Map<string, Date>();

@@ -308,7 +308,6 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
   writeOutput(ctx, registerOutput, { versions });
 }
 
-/** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
 /** JSON with every object's keys sorted: parameters read back from jsonb come in another key order. */
 const sortedJson = (value: unknown): string =>
   JSON.stringify(value, (_, v: unknown) =>
@@ -323,6 +322,7 @@ function configurationOf(version: ModelVersion): string | null {
   return sortedJson({ family: version.family, params: version.params, components: training.components ?? null });
 }
 
+/** A version's configuration (family and parameters; a blend's components) fitted on this run's test-split training data. */
 async function refitOnTestSplit(session: TrainSession, version: ModelVersion): Promise<Model> {
   if (version.family !== "hybrid") return session.fit(familyDefinition(version.family), version.params as Params, "test");
   const components = readJson("model_versions.training", versionTrainingSchema, version.training).components ?? [];

@@ -4,11 +4,11 @@ import type { FeedbackEventInput } from "./schemas";
 export type EventsOutcome = { accepted: number; duplicates: number } | { refused: { message: string; fields: Record<string, string[]> } };
 
 /**
- * Stores a batch in one statement; an id this sender (API key, 0 for a console session) stored
- * before, or sent twice in the batch, is kept as it was (its first). The events are partitioned by
- * month, so the id is looked up in every month (its key holds `at`: the same new id sent twice at the same
- * moment with different times would be kept twice). A batch naming a track the catalogue does
- * not hold is refused whole: events about nothing would only grow the listener's dislikes.
+ * Stores a batch in one statement. An id this sender (API key, 0 for a console session) stored
+ * before, in any month, or sent twice in the batch, is stored once (its first). The table's key holds
+ * `at` (it is partitioned by month), so two requests sending the same new id at once with different
+ * times would both be kept. A batch naming a track the catalogue does not hold is refused whole:
+ * events about nothing would only grow the listener's dislikes.
  */
 export async function recordEvents(pool: pg.Pool, events: FeedbackEventInput[], keyId: number | null): Promise<EventsOutcome> {
   const { rows } = await pool.query<{ accepted: number; unknown: number[] | null }>(
