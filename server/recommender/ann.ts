@@ -8,7 +8,9 @@ import { buildGraphInWorker } from "./in-worker";
 const LINKS = 16;
 const BUILD_EF = 100;
 /** The search beam, as a multiple of the answer's size: 4 keeps recall near 1 at a few hundred (bench:candidates). */
-const SEARCH_EF_FACTOR = 4;
+export const SEARCH_BEAM = 4;
+/** As one source of a blend's candidates, whose other families find most of what a narrower beam misses (bench:candidates (d)). */
+export const BLEND_BEAM = 2;
 
 /** The graph over `vectors` (`dims` each), inserted in index order with `seed`: the same vectors give the same graph. */
 export function buildGraph(vectors: Float32Array, dims: number, seed: number): hnswlib.HierarchicalNSW {
@@ -68,12 +70,12 @@ export class InnerProductIndex {
     }
   }
 
-  /** The `k` indexed vectors with the largest inner product with `x` (approximately), best first. */
-  search(x: ArrayLike<number>, k: number): Int32Array {
+  /** The `k` indexed vectors with the largest inner product with `x` (approximately), best first; a beam of `beam` × k. */
+  search(x: ArrayLike<number>, k: number, beam = SEARCH_BEAM): Int32Array {
     const wanted = Math.min(k, this.index.getCurrentCount());
     if (wanted === 0) return new Int32Array();
     for (let d = 0; d < this.dims; d++) this.query[d] = x[d]!;
-    this.index.setEf(Math.max(SEARCH_EF_FACTOR * wanted, 50));
+    this.index.setEf(Math.max(beam * wanted, 50));
     return Int32Array.from(this.index.searchKnn(this.query, wanted).neighbors);
   }
 }

@@ -137,6 +137,15 @@ describe("candidate sources, by hand", () => {
     expect(Array.from(blend.candidates!(history([0]), 1))).toEqual([2, 3]);
     expect(Array.from(union([Int32Array.from([3, 1]), Int32Array.from([1, 0])]))).toEqual([0, 1, 3]);
   });
+
+  it("a family retrieves for a blend as one source of several (ALS's graph then searches a narrower beam)", () => {
+    const pop = popularityModel(Int32Array.from([1, 2, 3, 4]), Float32Array.from([1, 2, 3, 4]), {});
+    const asked: (boolean | undefined)[] = [];
+    const spy: Model = { ...pop, candidates: (h, limit, inBlend) => (asked.push(inBlend), pop.candidates!(h, limit)) };
+    spy.candidates!(history([0]), 2);
+    hybridModel([{ model: spy, weight: 1 }]).candidates!(history([0]), 2);
+    expect(asked).toEqual([undefined, true]);
+  });
 });
 
 describe("largest", () => {

@@ -1,5 +1,5 @@
 import { Random } from "../../lib/random";
-import { InnerProductIndex } from "../ann";
+import { BLEND_BEAM, InnerProductIndex, SEARCH_BEAM } from "../ann";
 import { transpose, type Csr } from "../csr";
 import { checkFinite } from "../fit-check";
 import { cholesky, solveCholesky } from "../linalg";
@@ -300,7 +300,7 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
       if (tracks >= annMinTracks) index ??= await InnerProductIndex.inBackground(items, f, INDEX_SEED);
     },
     // The tracks with the largest inner product with the listener's folded-in vector.
-    candidates: (history, limit) => {
+    candidates: (history, limit, inBlend = false) => {
       if (history.items.length === 0) return new Int32Array();
       const { x } = folded(history);
       if (tracks < annMinTracks) {
@@ -309,7 +309,7 @@ export function alsModel(trackIds: Int32Array, items: Float32Array, params: Para
         return largest(scanned, limit);
       }
       index ??= new InnerProductIndex(items, f, INDEX_SEED);
-      return index.search(x, limit);
+      return index.search(x, limit, inBlend ? BLEND_BEAM : SEARCH_BEAM);
     },
     scoreCandidates: (history, candidates, out) => {
       if (history.items.length === 0) {

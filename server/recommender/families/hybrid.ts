@@ -52,7 +52,7 @@ export function hybridModel(components: Component[]): Model {
     prepare: async () => {
       for (const c of used) await c.model.prepare?.();
     },
-    ...(retrieving && { candidates: (history: History, limit: number) => union(used.map((c) => c.model.candidates!(history, limit))) }),
+    ...(retrieving && { candidates: (history: History, limit: number) => union(used.map((c) => c.model.candidates!(history, limit, true))) }),
     // Each family standardised by the moments of all its scores, so the blend equals `scoreHistory`'s on the candidates.
     scoreCandidates: (history, candidates, out) => {
       if (candidateScores.length < candidates.length) candidateScores = new Float32Array(candidates.length);

@@ -39,8 +39,10 @@ export interface Model {
   /**
    * Retrieval: at most about `limit` tracks (model indices, no duplicates) among which its best
    * scores lie, found without scoring the catalogue. Absent: the family ranks exhaustively.
+   * `inBlend`: one source among a blend's, whose other sources hold most of what it would miss (an
+   * approximate search may then look less far).
    */
-  candidates?(history: History, limit: number): Int32Array;
+  candidates?(history: History, limit: number, inBlend?: boolean): Int32Array;
   /**
    * `out[k]` = the score `scoreHistory` gives `candidates[k]`, without scoring the rest; returns the
    * moments of the whole score vector, which a blend standardises by (null: not known without scoring
