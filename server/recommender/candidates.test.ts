@@ -141,7 +141,13 @@ describe("candidate sources, by hand", () => {
   it("a family retrieves for a blend as one source of several (ALS's graph then searches a narrower beam)", () => {
     const pop = popularityModel(Int32Array.from([1, 2, 3, 4]), Float32Array.from([1, 2, 3, 4]), {});
     const asked: (boolean | undefined)[] = [];
-    const spy: Model = { ...pop, candidates: (h, limit, inBlend) => (asked.push(inBlend), pop.candidates!(h, limit)) };
+    const spy: Model = {
+      ...pop,
+      candidates: (h, limit, inBlend) => {
+        asked.push(inBlend);
+        return pop.candidates!(h, limit);
+      },
+    };
     spy.candidates!(history([0]), 2);
     hybridModel([{ model: spy, weight: 1 }]).candidates!(history([0]), 2);
     expect(asked).toEqual([undefined, true]);
