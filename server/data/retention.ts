@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Database } from "../db/client";
 import type { RunStatus, TaskStatus } from "../db/generated/client";
+import { feedbackPartitions, type FeedbackPartition } from "../experiments/feedback-partitions";
 import { feedbackPartitionsOutput } from "../experiments/outputs";
 import { ANALYZE_PIPELINE } from "../experiments/pipeline";
 import { lakeRetentionOutput } from "../ingestion/outputs";
@@ -71,15 +72,6 @@ export interface RetentionReport {
     task: RetentionTaskReport<z.output<typeof feedbackPartitionsOutput.schema>>;
     partitions: FeedbackPartition[];
   };
-}
-
-/** A partition of feedback_events: a month (`YYYY-MM`), or the default one (`month` null). */
-export interface FeedbackPartition {
-  name: string;
-  month: string | null;
-  /** PostgreSQL's estimate (as of its last analyze): counting billions of rows for a page is not worth it */
-  rowsEstimate: number;
-  bytes: number;
 }
 
 type TryRow = { runId: number; tryNumber: number; status: TaskStatus; startedAt: Date | null; finishedAt: Date | null; error: string | null; details: unknown };
@@ -203,19 +195,6 @@ async function batchScores(database: Database) {
   }));
 }
 
-/** The partitions of feedback_events, oldest month first, the default one last. */
-async function feedbackPartitions(database: Database): Promise<FeedbackPartition[]> {
-  const { rows } = await database.pool.query<{ name: string; rows: string; bytes: string }>(
-    `SELECT c.relname AS name, greatest(c.reltuples, 0)::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
-       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'feedback_events'::regclass ORDER BY c.relname`,
-  );
-  const partitions = rows.map((r) => {
-    const month = /_(\d{4})_(\d{2})$/.exec(r.name);
-    return { name: r.name, month: month ? `${month[1]}-${month[2]}` : null, rowsEstimate: Number(r.rows), bytes: Number(r.bytes) };
-  });
-  return [...partitions.filter((p) => p.month !== null), ...partitions.filter((p) => p.month === null)];
-}
-
 const settled = async <T>(read: Promise<T>): Promise<Stored<T>> =>
   read.then(
     (value) => ({ ok: true as const, value }),
@@ -232,7 +211,7 @@ export async function retentionReport(database: Database, store: ObjectStore, po
     settled(lakeContents(store)),
     settled(snapshotContents(database, store)),
     batchScores(database),
-    feedbackPartitions(database),
+    feedbackPartitions(database.pool),
   ]);
   return {
     policy,

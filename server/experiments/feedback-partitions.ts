@@ -17,15 +17,33 @@ export interface FeedbackPartitioning {
   deletedFromDefault: number;
 }
 
-/** The month partitions of feedback_events, by name, with the first moment after each. */
-async function monthPartitions(pool: pg.Pool): Promise<Map<string, Date>> {
-  const { rows } = await pool.query<{ name: string }>(
-    `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'feedback_events'::regclass`,
+/** A partition of feedback_events: a month (`YYYY-MM`), or the default one (`month` null). */
+export interface FeedbackPartition {
+  name: string;
+  month: string | null;
+  /** PostgreSQL's estimate (as of its last analyze): counting billions of rows is not worth it */
+  rowsEstimate: number;
+  bytes: number;
+}
+
+/** The partitions of feedback_events, oldest month first, the default one last. */
+export async function feedbackPartitions(pool: pg.Pool): Promise<FeedbackPartition[]> {
+  const { rows } = await pool.query<{ name: string; rows: string; bytes: string }>(
+    `SELECT c.relname AS name, greatest(c.reltuples, 0)::bigint AS rows, pg_total_relation_size(c.oid) AS bytes
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'feedback_events'::regclass ORDER BY c.relname`,
   );
+  const partitions = rows.map((r) => {
+    const month = MONTH_PARTITION.exec(r.name);
+    return { name: r.name, month: month ? `${month[1]}-${month[2]}` : null, rowsEstimate: Number(r.rows), bytes: Number(r.bytes) };
+  });
+  return [...partitions.filter((p) => p.month !== null), ...partitions.filter((p) => p.month === null)];
+}
+
+/** The month partitions by name, with the first moment after each. */
+async function monthPartitions(pool: pg.Pool): Promise<Map<string, Date>> {
   const months = new Map<string, Date>();
-  for (const { name } of rows) {
-    const month = MONTH_PARTITION.exec(name);
-    if (month) months.set(name, new Date(Date.UTC(Number(month[1]), Number(month[2]), 1)));
+  for (const { name, month } of await feedbackPartitions(pool)) {
+    if (month) months.set(name, new Date(Date.UTC(Number(month.slice(0, 4)), Number(month.slice(5, 7)), 1)));
   }
   return months;
 }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { Database } from "../db/client";
 import type { ModelVersion } from "../db/generated/client";
 import { readJson, writeJson } from "../db/json";
+import { sortedJson } from "../lib/sorted-json";
 import { INGEST_PIPELINE } from "../ingestion/pipeline";
 import { MissingOutputError, readOutput, writeOutput } from "../pipeline/outputs";
 import {
@@ -307,12 +308,6 @@ async function registerTask(ctx: TaskContext, config: TrainConfig) {
   );
   writeOutput(ctx, registerOutput, { versions });
 }
-
-/** JSON with every object's keys sorted: parameters read back from jsonb come in another key order. */
-const sortedJson = (value: unknown): string =>
-  JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v,
-  );
 
 /** What refitting a version on a split depends on: its family, parameters, and a blend's parts and weights. */
 function configurationOf(version: ModelVersion): string | null {

@@ -8,6 +8,7 @@ import type { Snapshot } from "./snapshot";
 import { countMatrix, holdOut, listensOf, type Listens } from "./split";
 import { Random } from "../lib/random";
 import { onSharedMemory } from "../lib/shared-memory";
+import { sortedJson } from "../lib/sorted-json";
 
 /** Data of one stage: what is fitted on, and what it is judged against. */
 interface Stage {
@@ -142,8 +143,7 @@ export class TrainSession {
   }
 
   private key(definition: FamilyDefinition, params: Params, stage: string): string {
-    // Sorted keys: parameters read back from the ledger (jsonb) come in another key order.
-    return `${definition.family}:${JSON.stringify(Object.entries(params).sort(([a], [b]) => a.localeCompare(b)))}:${stage}`;
+    return `${definition.family}:${sortedJson(params)}:${stage}`;
   }
 
   evaluate(model: Model, stage: "validation" | "test", maxUsers: number): Promise<Evaluation> {

@@ -177,9 +177,14 @@ export class ThreadRanker implements Ranker {
     for (const [versionId, parts] of this.versions) await thread.call(this.versionMessage(versionId, parts));
   }
 
-  /** The same message to every thread, once each has started. */
+  /** The same message to every thread, once each has started (or started again and been given back what it held). */
   private async everywhere(message: RankerMessage): Promise<void> {
-    await Promise.all(this.threads.map(async (thread) => thread.call(message)));
+    await Promise.all(
+      this.threads.map(async (thread) => {
+        await thread.started;
+        await thread.call(message);
+      }),
+    );
   }
 
   private catalogueOf(state: ServingState): number {
@@ -189,7 +194,6 @@ export class ThreadRanker implements Ranker {
   }
 
   async load(state: ServingState, versions: ReadonlyMap<number, ArtefactParts>): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.started));
     let catalogue = this.catalogueIds.get(state.catalogue);
     if (catalogue === undefined) {
       catalogue = this.nextCatalogue++;
@@ -209,7 +213,6 @@ export class ThreadRanker implements Ranker {
   }
 
   async prepare(versionId: number, _model: Model, parts: ArtefactParts): Promise<void> {
-    await Promise.all(this.threads.map((t) => t.started));
     await this.send(versionId, parts);
   }
 

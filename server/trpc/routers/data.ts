@@ -2,6 +2,7 @@ import { z } from "zod";
 import { env } from "../../config/env";
 import { browseHistories, browseTracks, browseUsers, browseVanished } from "../../data/browse";
 import { retentionReport } from "../../data/retention";
+import { analyzeConfig } from "../../experiments/config";
 import { ingestionConfig } from "../../ingestion/config";
 import { trainConfig } from "../../recommender/config";
 import { DATASETS } from "../../ingestion/records";
@@ -25,7 +26,7 @@ export const dataRouter = createTRPCRouter({
     return retentionReport(ctx.database, ingestion.store, {
       lakeKeepDays: ingestion.lakeKeepDays,
       snapshotKeepDays: trainConfig(env()).keepSnapshotDays,
-      feedbackKeepDays: env().FEEDBACK_KEEP_DAYS,
+      feedbackKeepDays: analyzeConfig(env()).feedbackKeepDays,
     });
   }),
 });
