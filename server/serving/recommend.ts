@@ -176,17 +176,22 @@ export function scratchRequest(catalogue: ServingCatalogue, listener: ListenerDa
 
 const inGenre = (catalogue: RankingCatalogue, i: number, genre: string | undefined) => genre === undefined || catalogue.genreKeys[i]!.includes(genre);
 
-/** The top `k` from the listener's batch row of `served`, or null when too few of it survive the filters. */
-export function fromBatch(state: ServingState, served: ServedModel | null, listener: ListenerData, request: ScratchRequest): Picked[] | null {
+/**
+ * The top `k` from the listener's batch row of `served`, or null when too few of it survive the
+ * filters. Read straight from the listener's track ids: most answers are this one, and building the
+ * listener's history in catalogue indices would cost more than the answer.
+ */
+export function fromBatch(state: ServingState, served: ServedModel | null, listener: ListenerData, request: RecommendRequest): Picked[] | null {
   if (!served || !listener.batch) return null;
   const { catalogue } = state;
   const { batch } = listener;
-  const blocked = new Set(request.blocked);
+  const blocked = new Set([...listener.heard.trackIds, ...listener.disliked]);
+  const genre = request.genre?.toLowerCase();
   const picked: Picked[] = [];
   for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
-    const i = catalogue.index.get(batch.trackIds[p]!);
-    if (i !== undefined && !blocked.has(i) && inGenre(catalogue, i, request.genre))
-      picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
+    const trackId = batch.trackIds[p]!;
+    const i = blocked.has(trackId) ? undefined : catalogue.index.get(trackId);
+    if (i !== undefined && inGenre(catalogue, i, genre)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
   }
   return picked.length < request.k ? null : picked;
 }
@@ -232,30 +237,32 @@ export function fromScratch(state: RankingState, model: Model | null, request: S
   return picked;
 }
 
-/** The answer made of `picked` (tracks by catalogue index) for this listener. */
+/** The answer made of `picked` (tracks by catalogue index) for this listener; `history` when the caller built it. */
 export function answerOf(
   state: ServingState,
   served: ServedModel | null,
   listener: ListenerData,
   request: RecommendRequest,
-  scratch: ScratchRequest,
   picked: Picked[],
   requestId: string,
+  history?: History,
 ): Recommendations {
   const { catalogue } = state;
-  const { history } = scratch;
+  // Built only for a track without a stored reason (past the batch row's first ones).
+  const historyNow = () => (history ??= historyIn(catalogue, listener.heard));
   return {
     userId: request.userId,
     requestId,
     model: served ? { version: served.version.id, family: served.version.family } : null,
-    coldStart: history.items.length === 0,
+    // No track of the listener's in the catalogue: what their history in catalogue indices would say.
+    coldStart: !listener.heard.trackIds.some((id) => catalogue.index.has(id)),
     fallback: served === null,
     experiment: null,
     items: picked.map((p, rank) => ({
       ...track(catalogue, p.index),
       rank: rank + 1,
       score: p.score,
-      reason: reasonText(p.reason ?? reasonFor(served?.model ?? null, catalogue, history, p.index, listener.favouriteGenres), catalogue),
+      reason: reasonText(p.reason ?? reasonFor(served?.model ?? null, catalogue, historyNow(), p.index, listener.favouriteGenres), catalogue),
     })),
   };
 }
@@ -272,9 +279,10 @@ export function recommend(
   request: RecommendRequest,
   requestId: string,
 ): Recommendations {
+  const picked = fromBatch(state, served, listener, request);
+  if (picked) return answerOf(state, served, listener, request, picked, requestId);
   const scratch = scratchRequest(state.catalogue, listener, request);
-  const picked = fromBatch(state, served, listener, scratch) ?? fromScratch(state, served?.model ?? null, scratch);
-  return answerOf(state, served, listener, request, scratch, picked, requestId);
+  return answerOf(state, served, listener, request, fromScratch(state, served?.model ?? null, scratch), requestId, scratch.history);
 }
 
 /**

@@ -21,9 +21,10 @@ export const engineFor = (database: Database): ServingEngine =>
 
 /** From the listener's batch row, else ranked from scratch by the engine's ranker (off the event loop). */
 async function answer(engine: ServingEngine, state: ServingState, served: ServedModel | null, listener: ListenerData, request: RecommendRequest) {
+  const picked = fromBatch(state, served, listener, request);
+  if (picked) return answerOf(state, served, listener, request, picked, randomUUID());
   const scratch = scratchRequest(state.catalogue, listener, request);
-  const picked = fromBatch(state, served, listener, scratch) ?? (await engine.rank(state, served, scratch));
-  return answerOf(state, served, listener, request, scratch, picked, randomUUID());
+  return answerOf(state, served, listener, request, await engine.rank(state, served, scratch), randomUUID(), scratch.history);
 }
 
 interface Placement {
