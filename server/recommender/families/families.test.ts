@@ -8,6 +8,8 @@ import { blendNdcg, searchWeights, standardise, type BlendUser } from "./hybrid"
 import { NeighbourRows, popularityOrder } from "./neighbours";
 import { rp3betaModel, walkNeighbours } from "./rp3beta";
 import { unpaced } from "../pacer";
+import { Random } from "../../lib/random";
+import { strongest } from "./types";
 
 /** users × tracks counts from rows of [track, count] pairs */
 function matrix(rows: [number, number][][], tracks: number) {
@@ -71,6 +73,26 @@ const X = matrix(
   ],
   5,
 );
+
+describe("strongest", () => {
+  it("is the first `limit` of the positive contributions sorted best first, ties to the lower track", () => {
+    const random = new Random(3);
+    for (let round = 0; round < 200; round++) {
+      const size = Math.floor(random.next() * 40);
+      // Few distinct values, so ties are common; some zero, negative or NaN (never a reason).
+      const values = Array.from({ length: size }, () => [Math.floor(random.next() * 6) - 1, Number.NaN][random.next() < 0.1 ? 1 : 0]!);
+      const items = Int32Array.from({ length: size }, () => Math.floor(random.next() * 1000));
+      const limit = Math.floor(random.next() * 5);
+      const sorted = values
+        .map((v, p) => ({ v, item: items[p]! }))
+        .filter((c) => c.v > 0)
+        .sort((a, b) => b.v - a.v || a.item - b.item)
+        .slice(0, limit)
+        .map((c) => c.item);
+      expect(Array.from(strongest({ items, counts: new Float32Array(size) }, values, limit))).toEqual(sorted);
+    }
+  });
+});
 
 describe("item_knn", () => {
   it("cosine with shrinkage on log(1 + listens) matches a hand computation", async () => {
