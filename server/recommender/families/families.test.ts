@@ -282,6 +282,31 @@ describe("als", () => {
     expect(Array.from(model.because(history, 2, 2))).toEqual([0, 1]);
   });
 
+  it("scores a long candidate list (a genre's tracks) as it scores every track, also when its rows were gathered before", () => {
+    const random = new Random(5);
+    const [tracks, f] = [20_000, 3];
+    const items = Float32Array.from({ length: tracks * f }, () => random.next() - 0.5);
+    // Retrieval is never asked: no graph (annMinTracks ∞).
+    const model = alsModel(
+      Int32Array.from({ length: tracks }, (_, i) => i),
+      items,
+      { factors: f, regularization: 0.1, alpha: 2 },
+      undefined,
+      Infinity,
+    );
+    const history = { items: Int32Array.from([3, 17, 900]), counts: Float32Array.from([4, 1, 2]) };
+    const all = new Float32Array(tracks);
+    model.scoreHistory(history, all);
+    const members = Int32Array.from({ length: tracks }, (_, i) => i).filter((i) => i % 3 === 1);
+    for (const round of [1, 2]) {
+      // Longer than the list, as the blend's buffer is: nothing past the list is written.
+      const out = new Float32Array(members.length + 5).fill(-7);
+      model.scoreCandidates!(history, members, out);
+      expect(Array.from(out.subarray(0, members.length)), `round ${round}`).toEqual(Array.from(members, (i) => all[i]!));
+      expect(Array.from(out.subarray(members.length))).toEqual([-7, -7, -7, -7, -7]);
+    }
+  });
+
   it("explains a fitted model's scores exactly: the shares sum to the fold-in's score and rank as the dense W^u computes them", async () => {
     const f = 3;
     const { items } = await fitAls(X, params, 7, unpaced());
