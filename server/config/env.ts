@@ -635,7 +635,7 @@ export const envSchema = z
         doc({
           group: "Serving",
           description:
-            "Worker threads per web process that rank answers not taken from a batch row (a genre filter, a listener without a row), off the event loop. Each holds its own copy of ALS's graph and catalogue (about 240 MB at 500,000 tracks); the models' arrays are shared. On 2 cores one is faster than two (docs/benchmarks.md); more help only with cores to spare.",
+            "Worker threads per web process that rank answers not taken from a batch row (a genre filter, a listener without a row), off the event loop. Each holds its own copy of ALS's graph and catalogue, and ALS's factors of each genre's tracks gathered in order (about 290 MB at 500,000 tracks); the models' arrays are shared. On 2 cores one is faster than two (docs/benchmarks.md); more help only with cores to spare.",
         }),
       ),
     SERVING_REFRESH_MS: z.coerce
