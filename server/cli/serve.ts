@@ -7,6 +7,7 @@ import { securityHeaders } from "../http/security-headers";
 import { edgeHandler } from "../http/edge";
 import { database } from "../db/client";
 import { engineFor } from "../serving/service";
+import { cacheApiKeysAsConfigured } from "../serving/api-keys";
 
 /**
  * The console's HTTP server: Next.js (and the REST API) behind Encore's edge (server/http/edge.ts),
@@ -27,9 +28,10 @@ async function main() {
   server.listen(env.PORT, env.HOSTNAME);
   // Loaded now rather than on the first listener's request; readiness says ready once it is.
   engineFor(database).warm();
+  const stopCachingKeys = cacheApiKeysAsConfigured(database.pool);
 
   // start.ts killed outright: this server does not outlive it either. In-flight requests get a few seconds; start.ts waits longer.
-  drainOnStop(server, () => app.close());
+  drainOnStop(server, () => Promise.all([app.close(), stopCachingKeys()]));
 }
 
 main().catch((error: unknown) => {

@@ -662,6 +662,19 @@ export const envSchema = z
           description: "Requests with a missing or unknown API key one address may make per second (burst 10×) before 429; valid keys from it still pass.",
         }),
       ),
+    API_KEY_CACHE_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(300)
+      .default(10)
+      .meta(
+        doc({
+          group: "Serving",
+          description:
+            "How long a web process may keep a valid API key in memory instead of looking it up for each request. It keeps keys only while it hears every change to them (LISTEN on a connection of its own, told by a trigger at commit), so a revocation holds within milliseconds; this bounds it should that connection die unnoticed. 0: look the key up on every request (a pooler in transaction mode, where LISTEN is not heard).",
+        }),
+      ),
     REDIS_URL: optionalString
       .refine((v) => v === undefined || (/^rediss?:\/\//.test(v) && URL.canParse(v)), "must be a redis:// or rediss:// URL")
       .meta(

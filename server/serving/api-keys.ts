@@ -1,8 +1,11 @@
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { recordAudit } from "../audit/log";
+import { env } from "../config/env";
 import type { Db } from "../db/client";
 import type { ApiKey } from "../db/generated/client";
+import { ApiKeyCache, type KeyCacheOptions } from "./api-key-cache";
+import { servingMetrics } from "./request-metrics";
 import { DEFAULT_BURST, DEFAULT_RATE_PER_SECOND, type Scope } from "./scopes";
 
 const KEY_PREFIX = "ek_";
@@ -80,14 +83,39 @@ export const listApiKeys = (db: Db) =>
     },
   });
 
-/** Revokes a key (false when it is unknown or already revoked); the next request with it is refused. */
+// REST (the HTTP server's copy of this module) and tRPC (Next.js's copy) share one cache per pool.
+const cacheHolder = globalThis as unknown as { encoreApiKeyCaches?: Map<pg.Pool, ApiKeyCache<ApiKeyPrincipal>> };
+const caches = () => (cacheHolder.encoreApiKeyCaches ??= new Map());
+
+/** Keeps `pool`'s valid keys in memory while every change to them is heard (`ApiKeyCache`); returns how to stop. */
+export function cacheApiKeys(pool: pg.Pool, options?: KeyCacheOptions): () => Promise<void> {
+  const cache = new ApiKeyCache<ApiKeyPrincipal>(pool.options.connectionString ?? "", options);
+  caches().set(pool, cache);
+  return async () => {
+    if (caches().get(pool) === cache) caches().delete(pool);
+    await cache.close();
+  };
+}
+
+/** As API_KEY_CACHE_SECONDS says: `pool`'s keys cached, or not at all (0). Returns how to stop. */
+export function cacheApiKeysAsConfigured(pool: pg.Pool): () => Promise<void> {
+  const seconds = env().API_KEY_CACHE_SECONDS;
+  return seconds > 0 ? cacheApiKeys(pool, { entryMs: seconds * 1000 }) : async () => undefined;
+}
+
+/**
+ * Revokes a key (false when it is unknown or already revoked); this process refuses it from the
+ * next request, other processes once they hear the change (milliseconds).
+ */
 export async function revokeApiKey(db: Db, id: number, actor: Actor): Promise<boolean> {
-  return db.$transaction(async (tx) => {
+  const revoked = await db.$transaction(async (tx) => {
     const done = await tx.apiKey.updateMany({ where: { id, revokedAt: null }, data: { revokedAt: new Date(), revokedBy: actor.email } });
     if (done.count === 0) return false;
     await recordAudit(tx, { action: "apikey.revoke", actorId: actor.id ?? null, actorEmail: actor.email, ip: actor.ip ?? null, target: `api key ${id}` });
     return true;
   });
+  if (revoked) for (const cache of caches().values()) cache.invalidate();
+  return revoked;
 }
 
 /** The key in `Authorization: Bearer ek_…`, or null when the header holds none. */
@@ -126,24 +154,34 @@ export async function mayBeLiveKey(pool: pg.Pool, key: string): Promise<boolean>
 const LAST_USED_EVERY_MS = 60_000;
 const lastUsedWritten = new Map<number, number>();
 
-/**
- * The live key with this value, or null. Looked up by its hash on every request, so a revocation
- * holds from the next request on; `last_used_at` is written at most once a minute per key.
- */
-export async function authenticateKey(pool: pg.Pool, key: string): Promise<ApiKeyPrincipal | null> {
-  const { rows } = await pool.query<{ id: number; name: string; scopes: string[] | null; rate_per_second: number; burst: number }>({
+type KeyRow = { id: number; name: string; scopes: string[] | null; rate_per_second: number; burst: number };
+
+async function lookUp(pool: pg.Pool, hash: string): Promise<ApiKeyPrincipal | null> {
+  const { rows } = await pool.query<KeyRow>({
     name: "serving.api-key",
     text: "SELECT id, name, scopes, rate_per_second, burst FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL",
-    values: [tokenHash(key)],
+    values: [hash],
   });
   const row = rows[0];
-  if (!row) return null;
+  return row ? { id: row.id, name: row.name, scopes: row.scopes ?? [], ratePerSecond: row.rate_per_second, burst: row.burst } : null;
+}
+
+/**
+ * The live key with this value, or null: from the pool's cache when it keeps one (`cacheApiKeys`),
+ * else looked up by its hash. `last_used_at` is written at most once a minute per key.
+ */
+export async function authenticateKey(pool: pg.Pool, key: string): Promise<ApiKeyPrincipal | null> {
+  const hash = tokenHash(key);
+  const cache = caches().get(pool);
+  const { value: principal, cached } = cache ? await cache.get(hash, () => lookUp(pool, hash)) : { value: await lookUp(pool, hash), cached: false };
+  servingMetrics().keyLookups.inc({ from: cached ? "memory" : "database" });
+  if (!principal) return null;
   const now = Date.now();
-  if (now - (lastUsedWritten.get(row.id) ?? 0) > LAST_USED_EVERY_MS) {
-    lastUsedWritten.set(row.id, now);
+  if (now - (lastUsedWritten.get(principal.id) ?? 0) > LAST_USED_EVERY_MS) {
+    lastUsedWritten.set(principal.id, now);
     pool
-      .query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [row.id])
+      .query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [principal.id])
       .catch((error: unknown) => console.error("[encore] could not record an API key's last use:", error));
   }
-  return { id: row.id, name: row.name, scopes: row.scopes ?? [], ratePerSecond: row.rate_per_second, burst: row.burst };
+  return principal;
 }

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { CLIENT_IP_HEADER } from "../auth/client-ip";
 import type { Database } from "../db/client";
 import { BODY_OVER_LIMIT } from "../http/body";
+import { cacheApiKeysAsConfigured } from "./api-keys";
 import { ClientGoneError, handleRest } from "./rest";
 
 export const isRestPath = (url: string) => url === "/api/v1" || url.startsWith("/api/v1/") || url.startsWith("/api/v1?");
@@ -64,13 +65,16 @@ export async function listenRest(database: Database, port = 0): Promise<RestServ
     req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
     void serveRest(req, res, database);
   });
+  const stopCachingKeys = cacheApiKeysAsConfigured(database.pool);
   await new Promise<void>((resolve) => server.listen(port, "127.0.0.1", resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
-      }),
+      });
+      await stopCachingKeys();
+    },
   };
 }

@@ -6,6 +6,7 @@ export interface ServingMetrics {
   requests: Histogram<"route" | "method" | "status">;
   fallbacks: Counter<"route">;
   servedVersion: Gauge;
+  keyLookups: Counter<"from">;
 }
 
 function create(): ServingMetrics {
@@ -26,6 +27,12 @@ function create(): ServingMetrics {
       registers: [registry],
     }),
     servedVersion: new Gauge({ name: "encore_serving_model_version", help: "The registry version this process serves (0: none).", registers: [registry] }),
+    keyLookups: new Counter({
+      name: "encore_api_key_lookups_total",
+      help: "API keys checked, from memory (API_KEY_CACHE_SECONDS) or the database.",
+      labelNames: ["from"],
+      registers: [registry],
+    }),
   };
 }
 

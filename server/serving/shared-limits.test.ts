@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../runtime/ports";
 import { createTestDatabase, type TestDatabase } from "../testing/database";
 import { startRedis, type TestRedis } from "../testing/redis";
-import { createApiKey } from "./api-keys";
+import { createApiKey, revokeApiKey } from "./api-keys";
 import type { TokenBuckets } from "./rate-limit";
 import { RedisTokenBuckets } from "./redis-token-buckets";
 
@@ -20,9 +20,9 @@ interface RestProcess {
 
 const started: RestProcess[] = [];
 
-async function startRestProcess(database: TestDatabase, redisUrl: string): Promise<RestProcess> {
+async function startRestProcess(database: TestDatabase, redisUrl: string, env: Record<string, string> = {}): Promise<RestProcess> {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", "server/testing/rest-process.ts"], {
-    env: { ...process.env, DATABASE_URL: database.url, REDIS_URL: redisUrl, API_AUTH_FAILURES_PER_SECOND: String(FAILURES_PER_SECOND) },
+    env: { ...process.env, DATABASE_URL: database.url, REDIS_URL: redisUrl, API_AUTH_FAILURES_PER_SECOND: String(FAILURES_PER_SECOND), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stderr = "";
@@ -175,5 +175,24 @@ describe("a web process whose Redis cannot be reached", () => {
     const after = await Promise.all(Array.from({ length: 10 }, call));
     expect(after.filter((s) => s !== 400 && s !== 429)).toEqual([]);
     expect(outages()).toBe(2);
+  });
+});
+
+describe("a key revoked while web processes keep it in memory", () => {
+  it("is refused by every process within moments, though each may keep a key 300 s", async () => {
+    const servers = await Promise.all([0, 1].map(() => startRestProcess(database, redis.url, { API_KEY_CACHE_SECONDS: "300" })));
+    const admin = { email: "admin@test" };
+    const { key, record } = await createApiKey(database.db, { name: "revoked soon", scopes: ["recommendations:read"] }, admin);
+    const call = async (url: string) => (await fetch(`${url}/api/v1/tracks/x/similar`, { headers: { authorization: `Bearer ${key}` } })).status;
+    for (const { url } of servers) for (let i = 0; i < 3; i++) expect(await call(url)).toBe(400);
+
+    await revokeApiKey(database.db, record.id, admin);
+    const revokedAt = performance.now();
+    for (const { url } of servers) {
+      let status = await call(url);
+      while (status !== 401 && performance.now() - revokedAt < 3000) status = await call(url);
+      expect(status).toBe(401);
+    }
+    expect(performance.now() - revokedAt).toBeLessThan(3000);
   });
 });
