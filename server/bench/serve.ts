@@ -21,6 +21,7 @@ import { alternatingLoad } from "./alternating-load";
 import { openLoop, type KindLatency } from "./open-loop";
 import { cpuSeconds, descendantsRunning, freshDatabase, ingest, peakRss, runJob } from "./harness";
 import { quantileDifference } from "./latency-histogram";
+import { median } from "../lib/percentiles";
 
 // `npm run bench:serve [-- --scale 10]`: ingests and trains the realistic simulator at 20,000 users × 50,000 tracks (times `scale`),
 // starts the production server (`npm start`) on that database, and loads it with autocannon.
@@ -322,7 +323,6 @@ async function main() {
       `open loop, ${openLoopRuns} run(s) of 500 req/s evenly spaced for ${seconds} s, latency from each request's intended start (target p99 ≤ 20 ms for every kind):`,
     );
     const oneDecimal = (v: number) => Number(v.toFixed(1));
-    const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor((v.length - 1) / 2)]!;
     console.table(
       kinds.map((kind, k) => {
         const runs = mixes.map((mix) => mix[k]!);
