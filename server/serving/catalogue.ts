@@ -1,18 +1,20 @@
 import type pg from "pg";
 import type { GenreCatalogue } from "../recommender/reasons";
 import { genreList, present } from "../recommender/snapshot";
+import { TextColumn } from "../lib/text-column";
 
-/** The tracks that may be served (in `tracks` and not vanished from the source), by index, with what an answer shows of them. */
+/**
+ * The tracks that may be served (in `tracks` and not vanished from the source), by index, with what
+ * an answer shows of them. Few objects: each full collection of the web process traces all of it.
+ */
 export interface ServingCatalogue extends GenreCatalogue {
-  /** sorted */
+  /** ascending: a track's index is found by binary search (`indexOf`) */
   trackIds: Int32Array;
-  names: string[];
-  artists: string[];
+  names: TextColumn;
+  artists: TextColumn;
   genres: string[][];
   /** lower-cased genres, for request filters */
   genreKeys: string[][];
-  /** track id → index */
-  index: Map<number, number>;
   /** listens per track over all listening: what "popular" means when no model answers */
   popularity: Float32Array;
 }
@@ -63,29 +65,38 @@ export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
     pool.query<{ id: number; n: number }>("SELECT track_id AS id, listens::float8 AS n FROM track_listen_counts WHERE listens > 0"),
   ]);
   const trackIds = Int32Array.from(tracks.rows, (t) => t.id);
-  const index = new Map<number, number>();
-  trackIds.forEach((trackId, i) => index.set(trackId, i));
   const popularity = new Float32Array(trackIds.length);
   for (const row of listens.rows) {
-    const i = index.get(row.id);
-    if (i !== undefined) popularity[i] = row.n;
+    const i = indexOf(trackIds, row.id);
+    if (i >= 0) popularity[i] = row.n;
   }
-  const [lists, artists] = [new Interned<string[]>(), new Interned<string>()];
+  const lists = new Interned<string[]>();
   const genres = tracks.rows.map((t) => lists.get(t.genres, () => genreList(t.genres)));
   return {
     trackIds,
-    names: tracks.rows.map((t) => t.name),
-    artists: tracks.rows.map((t) => artists.get(t.artist, () => t.artist)),
+    names: TextColumn.of(tracks.rows.map((t) => t.name)),
+    artists: TextColumn.of(tracks.rows.map((t) => t.artist)),
     genres,
     genreKeys: keysOf(genres),
-    index,
     popularity,
   };
 }
 
+/** The position of `id` in the ascending `ids` (a track's catalogue index), or −1. */
+export function indexOf(ids: Int32Array, id: number): number {
+  let [low, high] = [0, ids.length - 1];
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    if (ids[mid] === id) return mid;
+    if (ids[mid]! < id) low = mid + 1;
+    else high = mid - 1;
+  }
+  return -1;
+}
+
 /**
- * One object per distinct value: 500,000 tracks share a few hundred genre lists (and artists their
- * names), and a few hundred arrays instead of a million keep each full garbage collection short.
+ * One object per distinct value: 500,000 tracks share a few hundred genre lists, and a few hundred
+ * arrays instead of a million keep each full garbage collection short.
  */
 class Interned<T> {
   private readonly values = new Map<string, T>();

@@ -3,6 +3,7 @@ import { partsOf } from "../recommender/artefacts";
 import type { Scoring } from "../recommender/candidates";
 import { itemKnnModel } from "../recommender/families/item-knn";
 import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
+import { TextColumn } from "../lib/text-column";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { ThreadRanker } from "./ranker";
@@ -17,11 +18,10 @@ function catalogue(): ServingCatalogue {
   const genres = Array.from({ length: TRACKS }, (_, i) => [genreOf(i)]);
   return {
     trackIds,
-    names: Array.from({ length: TRACKS }, (_, i) => `track ${i}`),
-    artists: Array.from({ length: TRACKS }, () => "someone"),
+    names: TextColumn.of(Array.from({ length: TRACKS }, (_, i) => `track ${i}`)),
+    artists: TextColumn.of(Array.from({ length: TRACKS }, () => "someone")),
     genres,
     genreKeys: genres.map((g) => g.map((name) => name.toLowerCase())),
-    index: new Map(Array.from(trackIds, (id, i) => [id, i])),
     popularity: Float32Array.from({ length: TRACKS }, (_, i) => i),
   };
 }
@@ -131,11 +131,10 @@ describe("warming a state up", () => {
     empty.catalogue = {
       ...catalogue(),
       trackIds: new Int32Array(),
-      names: [],
-      artists: [],
+      names: TextColumn.of([]),
+      artists: TextColumn.of([]),
       genres: [],
       genreKeys: [],
-      index: new Map(),
       popularity: new Float32Array(),
     };
     expect(() => warmUp(empty, servedModels(empty))).not.toThrow();

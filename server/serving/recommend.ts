@@ -5,7 +5,7 @@ import { reasonFor, type Reason } from "../recommender/reasons";
 import { scoreOn } from "../recommender/candidates";
 import { genrePopularity, LIGHT_HISTORY, listenerScores, userScores } from "../recommender/scoring";
 import { topK } from "../recommender/topk";
-import { tracksOfGenre, type RankingCatalogue, type ServingCatalogue } from "./catalogue";
+import { indexOf, tracksOfGenre, type RankingCatalogue, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { MAX_K, type recommendationsSchema, type similarSchema } from "./schemas";
@@ -52,8 +52,8 @@ function historyIn(catalogue: ServingCatalogue, heard: ListenerData["heard"]): H
   const items: number[] = [];
   const counts: number[] = [];
   heard.trackIds.forEach((trackId, p) => {
-    const i = catalogue.index.get(trackId);
-    if (i !== undefined) {
+    const i = indexOf(catalogue.trackIds, trackId);
+    if (i >= 0) {
       items.push(i);
       counts.push(heard.counts[p]!);
     }
@@ -65,8 +65,8 @@ function reasonText(reason: Reason, catalogue: ServingCatalogue) {
   switch (reason.kind) {
     case "history": {
       const names = reason.trackIds.flatMap((id) => {
-        const i = catalogue.index.get(id);
-        return i === undefined ? [] : [`“${catalogue.names[i]}”`];
+        const i = indexOf(catalogue.trackIds, id);
+        return i < 0 ? [] : [`“${catalogue.names.at(i)}”`];
       });
       return {
         kind: reason.kind,
@@ -90,26 +90,14 @@ function backfill(scores: Float32Array, picked: { index: number; score: number }
 
 const track = (catalogue: ServingCatalogue, i: number) => ({
   trackId: catalogue.trackIds[i]!,
-  name: catalogue.names[i]!,
-  artist: catalogue.artists[i]!,
+  name: catalogue.names.at(i)!,
+  artist: catalogue.artists.at(i)!,
   genres: catalogue.genres[i]!,
 });
 
 /** Sets the blocked tracks' scores to −∞ (scores by catalogue index). */
 function mask(scores: Float32Array, blocked: Int32Array): void {
   for (const i of blocked) scores[i] = Number.NEGATIVE_INFINITY;
-}
-
-/** The position of `item` in the ascending `tracks`, or −1. */
-function positionIn(tracks: Int32Array, item: number): number {
-  let [low, high] = [0, tracks.length - 1];
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    if (tracks[mid] === item) return mid;
-    if (tracks[mid]! < item) low = mid + 1;
-    else high = mid - 1;
-  }
-  return -1;
 }
 
 /**
@@ -139,7 +127,7 @@ function rankGenre(
     for (let p = 0; p < members.length; p++) values[p] = scores[members[p]!]!;
   }
   const drop = (index: number) => {
-    const p = positionIn(members, index);
+    const p = indexOf(members, index);
     if (p >= 0) values[p] = Number.NEGATIVE_INFINITY;
   };
   const dropBlocked = () => {
@@ -162,8 +150,8 @@ function rankGenre(
 export function scratchRequest(catalogue: ServingCatalogue, listener: ListenerData, request: RecommendRequest): ScratchRequest {
   const blocked = new Set<number>();
   for (const id of [...listener.heard.trackIds, ...listener.disliked]) {
-    const i = catalogue.index.get(id);
-    if (i !== undefined) blocked.add(i);
+    const i = indexOf(catalogue.trackIds, id);
+    if (i >= 0) blocked.add(i);
   }
   return {
     history: historyIn(catalogue, listener.heard),
@@ -190,8 +178,8 @@ export function fromBatch(state: ServingState, served: ServedModel | null, liste
   const picked: Picked[] = [];
   for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
     const trackId = batch.trackIds[p]!;
-    const i = blocked.has(trackId) ? undefined : catalogue.index.get(trackId);
-    if (i !== undefined && inGenre(catalogue, i, genre)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
+    const i = blocked.has(trackId) ? -1 : indexOf(catalogue.trackIds, trackId);
+    if (i >= 0 && inGenre(catalogue, i, genre)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
   }
   return picked.length < request.k ? null : picked;
 }
@@ -255,7 +243,7 @@ export function answerOf(
     requestId,
     model: served ? { version: served.version.id, family: served.version.family } : null,
     // No track of the listener's in the catalogue: what their history in catalogue indices would say.
-    coldStart: !listener.heard.trackIds.some((id) => catalogue.index.has(id)),
+    coldStart: !listener.heard.trackIds.some((id) => indexOf(catalogue.trackIds, id) >= 0),
     fallback: served === null,
     experiment: null,
     items: picked.map((p, rank) => ({
@@ -317,8 +305,8 @@ const SIMILAR_CACHED = 20_000;
 /** "More like this": the tracks `served` scores highest for someone who heard only this one; null for a track not in the catalogue. */
 export function similarTracks(state: ServingState, served: ServedModel | null, trackId: number, k: number, requestId: string): SimilarTracks | null {
   const { catalogue } = state;
-  const index = catalogue.index.get(trackId);
-  if (index === undefined) return null;
+  const index = indexOf(catalogue.trackIds, trackId);
+  if (index < 0) return null;
   const useCache = served === state.champion;
   let ranked = useCache ? state.similar.get(index) : undefined;
   if (!ranked) {
