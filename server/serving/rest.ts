@@ -163,12 +163,14 @@ function operation<P extends z.ZodObject, Q extends z.ZodType, B extends z.ZodTy
     pattern: patternOf(op.path),
     async run({ params: segments, query, body, ...rest }) {
       const raw = Object.fromEntries(names.map((name, i) => [name, op.decodeParams ? decodedSegment(segments[i]!) : segments[i]!]));
-      return op.handle({
-        ...rest,
-        body: (op.body ? parse(op.body, await jsonBody(body), 422, op.name) : undefined) as z.output<B>,
-        params: (op.params ? parse(op.params, raw, 400, op.paramsLabel ?? "path") : raw) as z.output<P>,
-        query: (op.query ? parse(op.query, query, 400, "query") : query) as z.output<Q>,
-      });
+      // Assigned to the rest, not spread with more properties: see trackItem in recommend.ts.
+      return op.handle(
+        Object.assign(rest, {
+          body: (op.body ? parse(op.body, await jsonBody(body), 422, op.name) : undefined) as z.output<B>,
+          params: (op.params ? parse(op.params, raw, 400, op.paramsLabel ?? "path") : raw) as z.output<P>,
+          query: (op.query ? parse(op.query, query, 400, "query") : query) as z.output<Q>,
+        }),
+      );
     },
   };
 }
