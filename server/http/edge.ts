@@ -77,7 +77,7 @@ const NO_BODY = { over: false } as const;
 function boundBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): { readonly over: boolean } {
   // Without either header a request has no body (RFC 9112 §6.3): nothing to bound. The hook below
   // is not left on such requests: kept on them, it held each answer long enough to be promoted to the
-  // old generation (a quarter of what filled it at 500 requests/s, docs/benchmarks.md).
+  // old generation (a sixth of what filled it at 500 requests/s, docs/benchmarks.md).
   if (req.headers["content-length"] === undefined && req.headers["transfer-encoding"] === undefined) return NO_BODY;
   let size = 0;
   let over = false;

@@ -1,7 +1,7 @@
 /**
  * Many strings in one UTF-8 buffer, read back one at a time. A full garbage collection traces one
- * object instead of one per string: the serving catalogue's 500,000 track names as strings took
- * about a third of each full collection of the web process.
+ * object instead of one per string: the serving catalogue's 500,000 track names as strings added
+ * about 17 ms to each full collection (measured alone; the web process's took 70–110 ms).
  */
 export class TextColumn {
   private constructor(
