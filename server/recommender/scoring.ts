@@ -13,6 +13,7 @@ import type { Pacer } from "./pacer";
 import type { Snapshot } from "./snapshot";
 import { reasonFor, REASONS_PER_USER, type GenreCatalogue } from "./reasons";
 import { topK } from "./topk";
+import { positionIn } from "../lib/sorted-search";
 
 export const TOP_PER_USER = 100;
 /** Users with fewer tracks than this get the model blended with what is popular in their favourite genres. */
@@ -142,17 +143,8 @@ export function excludeHeard(scored: ListenerScores, history: History): void {
   }
   // Candidates are ascending: a binary search per heard track.
   for (const item of history.items) {
-    let low: number = 0;
-    let high: number = tracks.length - 1;
-    while (low <= high) {
-      const mid = (low + high) >>> 1;
-      if (tracks[mid] === item) {
-        scores[mid] = Number.NEGATIVE_INFINITY;
-        break;
-      }
-      if (tracks[mid]! < item) low = mid + 1;
-      else high = mid - 1;
-    }
+    const p = positionIn(tracks, item);
+    if (p >= 0) scores[p] = Number.NEGATIVE_INFINITY;
   }
 }
 

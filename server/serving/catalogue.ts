@@ -1,6 +1,7 @@
 import type pg from "pg";
 import type { GenreCatalogue } from "../recommender/reasons";
 import { genreList, present } from "../recommender/snapshot";
+import { positionIn } from "../lib/sorted-search";
 import { TextColumn } from "../lib/text-column";
 
 /**
@@ -8,7 +9,7 @@ import { TextColumn } from "../lib/text-column";
  * an answer shows of them. Few objects: each full collection of the web process traces all of it.
  */
 export interface ServingCatalogue extends GenreCatalogue {
-  /** ascending: a track's index is found by binary search (`indexOf`) */
+  /** ascending: a track's index is found by binary search (`positionIn`) */
   trackIds: Int32Array;
   names: TextColumn;
   artists: TextColumn;
@@ -67,7 +68,7 @@ export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
   const trackIds = Int32Array.from(tracks.rows, (t) => t.id);
   const popularity = new Float32Array(trackIds.length);
   for (const row of listens.rows) {
-    const i = indexOf(trackIds, row.id);
+    const i = positionIn(trackIds, row.id);
     if (i >= 0) popularity[i] = row.n;
   }
   const lists = new Interned<string[]>();
@@ -80,18 +81,6 @@ export async function loadCatalogue(pool: pg.Pool): Promise<ServingCatalogue> {
     genreKeys: keysOf(genres),
     popularity,
   };
-}
-
-/** The position of `id` in the ascending `ids` (a track's catalogue index), or −1. */
-export function indexOf(ids: Int32Array, id: number): number {
-  let [low, high] = [0, ids.length - 1];
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    if (ids[mid] === id) return mid;
-    if (ids[mid]! < id) low = mid + 1;
-    else high = mid - 1;
-  }
-  return -1;
 }
 
 /**

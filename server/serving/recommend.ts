@@ -5,7 +5,8 @@ import { reasonFor, type Reason } from "../recommender/reasons";
 import { scoreOn } from "../recommender/candidates";
 import { genrePopularity, LIGHT_HISTORY, listenerScores, userScores } from "../recommender/scoring";
 import { topK } from "../recommender/topk";
-import { indexOf, tracksOfGenre, type RankingCatalogue, type ServingCatalogue } from "./catalogue";
+import { positionIn } from "../lib/sorted-search";
+import { tracksOfGenre, type RankingCatalogue, type ServingCatalogue } from "./catalogue";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { MAX_K, type recommendationsSchema, type similarSchema } from "./schemas";
@@ -52,7 +53,7 @@ function historyIn(catalogue: ServingCatalogue, heard: ListenerData["heard"]): H
   const items: number[] = [];
   const counts: number[] = [];
   heard.trackIds.forEach((trackId, p) => {
-    const i = indexOf(catalogue.trackIds, trackId);
+    const i = positionIn(catalogue.trackIds, trackId);
     if (i >= 0) {
       items.push(i);
       counts.push(heard.counts[p]!);
@@ -65,7 +66,7 @@ function reasonText(reason: Reason, catalogue: ServingCatalogue) {
   switch (reason.kind) {
     case "history": {
       const names = reason.trackIds.flatMap((id) => {
-        const i = indexOf(catalogue.trackIds, id);
+        const i = positionIn(catalogue.trackIds, id);
         return i < 0 ? [] : [`“${catalogue.names.at(i)}”`];
       });
       return {
@@ -134,7 +135,7 @@ function rankGenre(
     for (let p = 0; p < members.length; p++) values[p] = scores[members[p]!]!;
   }
   const drop = (index: number) => {
-    const p = indexOf(members, index);
+    const p = positionIn(members, index);
     if (p >= 0) values[p] = Number.NEGATIVE_INFINITY;
   };
   const dropBlocked = () => {
@@ -157,7 +158,7 @@ function rankGenre(
 export function scratchRequest(catalogue: ServingCatalogue, listener: ListenerData, request: RecommendRequest): ScratchRequest {
   const blocked = new Set<number>();
   for (const id of [...listener.heard.trackIds, ...listener.disliked]) {
-    const i = indexOf(catalogue.trackIds, id);
+    const i = positionIn(catalogue.trackIds, id);
     if (i >= 0) blocked.add(i);
   }
   return {
@@ -185,7 +186,7 @@ export function fromBatch(state: ServingState, served: ServedModel | null, liste
   const picked: Picked[] = [];
   for (let p = 0; p < batch.trackIds.length && picked.length < request.k; p++) {
     const trackId = batch.trackIds[p]!;
-    const i = blocked.has(trackId) ? -1 : indexOf(catalogue.trackIds, trackId);
+    const i = blocked.has(trackId) ? -1 : positionIn(catalogue.trackIds, trackId);
     if (i >= 0 && inGenre(catalogue, i, genre)) picked.push({ index: i, score: batch.scores[p]!, reason: batch.reasons[p] });
   }
   return picked.length < request.k ? null : picked;
@@ -250,7 +251,7 @@ export function answerOf(
     requestId,
     model: served ? { version: served.version.id, family: served.version.family } : null,
     // No track of the listener's in the catalogue: what their history in catalogue indices would say.
-    coldStart: !listener.heard.trackIds.some((id) => indexOf(catalogue.trackIds, id) >= 0),
+    coldStart: !listener.heard.trackIds.some((id) => positionIn(catalogue.trackIds, id) >= 0),
     fallback: served === null,
     experiment: null,
     items: picked.map((p, rank) =>
@@ -311,7 +312,7 @@ const SIMILAR_CACHED = 20_000;
 /** "More like this": the tracks `served` scores highest for someone who heard only this one; null for a track not in the catalogue. */
 export function similarTracks(state: ServingState, served: ServedModel | null, trackId: number, k: number, requestId: string): SimilarTracks | null {
   const { catalogue } = state;
-  const index = indexOf(catalogue.trackIds, trackId);
+  const index = positionIn(catalogue.trackIds, trackId);
   if (index < 0) return null;
   const useCache = served === state.champion;
   let ranked = useCache ? state.similar.get(index) : undefined;

@@ -1,5 +1,6 @@
 import type { Csr } from "../csr";
 import { largest } from "../topk";
+import { positionIn } from "../../lib/sorted-search";
 import { strongest, type History, type Model, type Params, type ScoreMoments, type TypedArrays } from "./types";
 
 /** Each track's nearest tracks: neighbours of track i at indptr[i]..indptr[i+1] (best first as made; a model keeps them by track index). */
@@ -120,15 +121,8 @@ export function popularityOrder(byUser: Csr, byItem: Csr): PopularityOrder {
 
 /** sim(i, item) when `item` is among i's neighbours, else 0 (rows sorted by track index). */
 export function similarityOf(n: Neighbours, i: number, item: number): number {
-  let [low, high] = [n.indptr[i]!, n.indptr[i + 1]! - 1];
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const j = n.indices[mid]!;
-    if (j === item) return n.similarity[mid]!;
-    if (j < item) low = mid + 1;
-    else high = mid - 1;
-  }
-  return 0;
+  const p = positionIn(n.indices, item, n.indptr[i]!, n.indptr[i + 1]!);
+  return p < 0 ? 0 : n.similarity[p]!;
 }
 
 /** Scores every track from a history: Σ over its tracks i of weight_i·sim(i, j). */
