@@ -18,11 +18,12 @@ describe("readListener", () => {
       await database.db.user.create({
         data: { id, firstName: "f", lastName: "l", email: `${id}@x`, gender: "x", favoriteGenres: "Rock, Jazz", createdAt: stamp, updatedAt: stamp },
       });
-    // Listens over several rows (as the source sends them: one history a session), a track heard in more than one.
+    // Listens over several rows (as the source sends them: one history a session), a track heard in more than one, an empty row.
     await database.db.listenHistory.createMany({
       data: [
         { userId: 1, items: [5, 3, 5], createdAt: stamp, updatedAt: stamp },
         { userId: 1, items: [9, 3], createdAt: new Date("2026-11-02T00:00:00Z"), updatedAt: stamp },
+        { userId: 1, items: [], createdAt: new Date("2026-11-02T12:00:00Z"), updatedAt: stamp },
         { userId: 1, items: [3], createdAt: new Date("2026-11-03T00:00:00Z"), updatedAt: stamp },
         { userId: 2, items: [], createdAt: stamp, updatedAt: stamp },
       ],
