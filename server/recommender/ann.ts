@@ -9,8 +9,8 @@ const LINKS = 16;
 const BUILD_EF = 100;
 /** The search beam, as a multiple of the answer's size: 4 keeps recall near 1 at a few hundred (bench:candidates). */
 export const SEARCH_BEAM = 4;
-/** As one source of a blend's candidates, whose other families find most of what a narrower beam misses (bench:candidates (d)). */
-export const BLEND_BEAM = 2;
+/** As one source of a blend's candidates, whose other families find what a beam the size of the answer misses (bench:candidates (d): recall@100 1). */
+export const BLEND_BEAM = 1;
 
 /** The graph over `vectors` (`dims` each), inserted in index order with `seed`: the same vectors give the same graph. */
 export function buildGraph(vectors: Float32Array, dims: number, seed: number): hnswlib.HierarchicalNSW {
