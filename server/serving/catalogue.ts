@@ -108,8 +108,8 @@ function keysOf(genres: string[][]): string[][] {
 
 const byGenre = new WeakMap<string[][], Map<string, Int32Array>>();
 
-/** The indices of the tracks of `genre` (lower-cased), ascending; made once per catalogue, so a genre filter costs the genre's size, not the catalogue's. */
-export function tracksOfGenre(catalogue: Pick<ServingCatalogue, "genreKeys">, genre: string): Int32Array {
+/** Each genre's tracks (keyed lower-cased), ascending; made once per catalogue, so a genre filter costs the genre's size, not the catalogue's. */
+export function genreMembers(catalogue: Pick<ServingCatalogue, "genreKeys">): ReadonlyMap<string, Int32Array> {
   let lists = byGenre.get(catalogue.genreKeys);
   if (!lists) {
     const members = new Map<string, number[]>();
@@ -123,5 +123,9 @@ export function tracksOfGenre(catalogue: Pick<ServingCatalogue, "genreKeys">, ge
     lists = new Map([...members].map(([key, list]) => [key, Int32Array.from(list)]));
     byGenre.set(catalogue.genreKeys, lists);
   }
-  return lists.get(genre) ?? new Int32Array();
+  return lists;
 }
+
+/** The indices of the tracks of `genre` (lower-cased), ascending. */
+export const tracksOfGenre = (catalogue: Pick<ServingCatalogue, "genreKeys">, genre: string): Int32Array =>
+  genreMembers(catalogue).get(genre) ?? new Int32Array();
