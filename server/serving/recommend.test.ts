@@ -1,13 +1,14 @@
 import { describe, expect, it, vi } from "vitest";
 import { partsOf } from "../recommender/artefacts";
 import type { Scoring } from "../recommender/candidates";
+import { GATHERED_FROM } from "../recommender/families/als";
 import { itemKnnModel } from "../recommender/families/item-knn";
 import { tracksOfGenre, type ServingCatalogue } from "./catalogue";
 import { TextColumn } from "../lib/text-column";
 import type { ServedModel, ServingState } from "./engine";
 import type { ListenerData } from "./listener";
 import { ThreadRanker } from "./ranker";
-import { fromScratch, recommend, scratchRequest, servedModels, warmUp } from "./recommend";
+import { fromScratch, genresToWarm, recommend, scratchRequest, servedModels, warmUp } from "./recommend";
 
 // 40 tracks, ids 1000 + index: Rock (index % 4 = 0), Pop (1), Jazz (2), Folk (3); popularity = index.
 const TRACKS = 40;
@@ -138,6 +139,19 @@ describe("warming a state up", () => {
       popularity: new Float32Array(),
     };
     expect(() => warmUp(empty, servedModels(empty))).not.toThrow();
+  });
+});
+
+describe("the genres warmed", () => {
+  it("are the first and those large enough to be gathered, however many small genres there are", () => {
+    const tracks = 2 * GATHERED_FROM + 5_000;
+    // Two large genres, 5,000 of one track each; the last large one shares its tracks with "pop".
+    const genreKeys = Array.from({ length: tracks }, (_, t) =>
+      t < GATHERED_FROM ? ["rock"] : t < 2 * GATHERED_FROM ? ["jazz", t === 2 * GATHERED_FROM - 1 ? "pop" : "jazz"] : [`tag${t}`],
+    );
+    expect(genresToWarm({ genreKeys }, "tag9000")).toEqual(["tag9000", "rock", "jazz"]);
+    expect(genresToWarm({ genreKeys }, "rock")).toEqual(["rock", "jazz"]);
+    expect(genresToWarm({ genreKeys: genreKeys.slice(0, GATHERED_FROM - 1) }, undefined)).toEqual([]);
   });
 });
 

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Scoring } from "../recommender/candidates";
+import { GATHERED_FROM } from "../recommender/families/als";
 import type { History, Model } from "../recommender/families/types";
 import { reasonFor, type Reason } from "../recommender/reasons";
 import { scoreOn } from "../recommender/candidates";
@@ -283,13 +284,12 @@ export function recommend(
 
 /**
  * Answers a made-up listener (the three most listened tracks heard) with each model the state
- * serves, without a genre filter and with each genre: what answers build on first use (genre lists and
+ * serves, without a genre filter and with its genres: what answers build on first use (genre lists and
  * candidates, ALS's moments, scratch arrays) is then built before the state serves, not inside
  * a listener's request (the first ones stalled a process 330–680 ms at 50,000 tracks).
  */
 export function warmUp(state: RankingState, models: Iterable<Model | null>): void {
   const { catalogue } = state;
-  const genres = genreMembers(catalogue);
   const top = topK(catalogue.popularity, LIGHT_HISTORY);
   const first = top.length ? catalogue.genres[top[0]!]![0] : undefined;
   const request: ScratchRequest = {
@@ -298,12 +298,22 @@ export function warmUp(state: RankingState, models: Iterable<Model | null>): voi
     blocked: top,
     k: 20,
   };
-  // Each genre with the most k allows: too many for the candidates, so every track of the genre is
-  // ranked, and what a genre's first answer gathers (ALS's rows of it: 15–30 ms at 500,000 tracks) is ready.
+  // With the most k allows: too many for the candidates, so every track of the genre is ranked.
+  const genres = genresToWarm(catalogue, first?.toLowerCase());
   for (const model of models) {
     fromScratch(state, model, request);
-    for (const genre of genres.keys()) fromScratch(state, model, { ...request, k: MAX_K, genre });
+    for (const genre of genres) fromScratch(state, model, { ...request, k: MAX_K, genre });
   }
+}
+
+/**
+ * `first`, and every genre whose first answer gathers its tracks' rows (ALS, from GATHERED_FROM
+ * tracks: 15–30 ms at 500,000 tracks): at most tracks / GATHERED_FROM of them, however many genres
+ * the catalogue names. A smaller genre's first answer costs what any other does.
+ */
+export function genresToWarm(catalogue: Pick<ServingCatalogue, "genreKeys">, first: string | undefined): string[] {
+  const large = [...genreMembers(catalogue)].filter(([genre, members]) => members.length >= GATHERED_FROM && genre !== first);
+  return [...(first === undefined ? [] : [first]), ...large.map(([genre]) => genre)];
 }
 
 /** Every model a state answers with (null: popularity, when there is no champion). */

@@ -275,7 +275,7 @@ export const ANN_MIN_TRACKS = 100_000;
  * its rows gathered once and read in order: scattered over the catalogue, reading them was half
  * the cost of a genre answer at 500,000 tracks (memory stalls, not arithmetic).
  */
-const GATHERED_FROM = 4096;
+export const GATHERED_FROM = 4096;
 
 /** The rows of `items` at `rows`, one after another. */
 function gatherRows(items: Float32Array, f: number, rows: Int32Array): Float32Array {
