@@ -145,7 +145,7 @@ describe("warming a state up", () => {
 describe("the genres warmed", () => {
   it("are the first and those large enough to be gathered, however many small genres there are", () => {
     const tracks = 2 * GATHERED_FROM + 5_000;
-    // Two large genres, 5,000 of one track each; the last large one shares its tracks with "pop".
+    // Two large genres ("jazz" listed twice on its tracks, and once with "pop"), then 5,000 of one track each.
     const genreKeys = Array.from({ length: tracks }, (_, t) =>
       t < GATHERED_FROM ? ["rock"] : t < 2 * GATHERED_FROM ? ["jazz", t === 2 * GATHERED_FROM - 1 ? "pop" : "jazz"] : [`tag${t}`],
     );

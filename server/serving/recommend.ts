@@ -298,12 +298,10 @@ export function warmUp(state: RankingState, models: Iterable<Model | null>): voi
     blocked: top,
     k: 20,
   };
-  // With the most k allows: too many for the candidates, so every track of the genre is ranked.
-  const genres = genresToWarm(catalogue, first?.toLowerCase());
-  for (const model of models) {
-    fromScratch(state, model, request);
-    for (const genre of genres) fromScratch(state, model, { ...request, k: MAX_K, genre });
-  }
+  // With the most k allows: too many for the candidates, so every track of the genre (or, without one, of the catalogue) is ranked.
+  const genres = genresToWarm(catalogue, first ? first.toLowerCase() : undefined);
+  const widest = genres.length ? genres.map((genre) => ({ ...request, k: MAX_K, genre })) : [{ ...request, k: MAX_K }];
+  for (const model of models) for (const r of [request, ...widest]) fromScratch(state, model, r);
 }
 
 /**
