@@ -27,6 +27,10 @@ import { median } from "../lib/percentiles";
 // starts the production server (`npm start`) on that database, and loads it with autocannon.
 
 const SEED = 42;
+/** The issue's serving target, for every kind of request in the mix at 500 requests/s. */
+const P99_TARGET_MS = 20;
+/** Rates tried when 500 requests/s misses the target, to print the highest that meets it. */
+const SLOWER_RATES = [400, 300, 250, 200, 150, 100];
 const SIZES = { users: 20000, tracks: 50000, histories: 100000, itemsPerHistory: 20 };
 /** SIZES times `scale` (bench:scale's shapes), items per history unchanged. */
 const scaled = (scale: number) => ({ ...SIZES, users: SIZES.users * scale, tracks: SIZES.tracks * scale, histories: SIZES.histories * scale });
@@ -242,6 +246,14 @@ async function main() {
     // Several runs, each printed with their median: on a shared 2-core machine one run's tail moves by 2× or more (docs/benchmarks.md).
     const mixes: KindLatency[][] = [];
     for (let run = 0; run < openLoopRuns; run++) mixes.push(await openLoop(base, { authorization: `Bearer ${key}` }, kinds, 500, seconds, pool));
+    // What this machine sustains at the target: the same mix at lower rates, highest first, until every kind's p99 is ≤ 20 ms.
+    const slower: { rate: number; p99s: number[] }[] = [];
+    if (kinds.some((_, k) => !(median(mixes.map((mix) => mix[k]!.p99)) <= P99_TARGET_MS)))
+      for (const rate of SLOWER_RATES) {
+        const mix = await openLoop(base, { authorization: `Bearer ${key}` }, kinds, rate, seconds, pool);
+        slower.push({ rate, p99s: mix.map((kind) => kind.p99) });
+        if (mix.every((kind) => kind.p99 <= P99_TARGET_MS)) break;
+      }
     pool.destroy();
     // CPU per request of each kind alone (the web process's, whatever else the machine runs), at a rate any machine keeps up with.
     const [web] = server.pid ? descendantsRunning(server.pid, "server/cli/serve.ts") : [];
@@ -317,10 +329,10 @@ async function main() {
     );
     console.table(results);
     console.log(
-      `at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ 20 ms); rate limits ${redis ? "shared through Redis" : "in the process's memory"}`,
+      `at 500 req/s: p50 ${fixed.latency.p50} ms, p99 ${fixed.latency.p99} ms (target p99 ≤ ${P99_TARGET_MS} ms); rate limits ${redis ? "shared through Redis" : "in the process's memory"}`,
     );
     console.log(
-      `open loop, ${openLoopRuns} run(s) of 500 req/s evenly spaced for ${seconds} s, latency from each request's intended start (target p99 ≤ 20 ms for every kind):`,
+      `open loop, ${openLoopRuns} run(s) of 500 req/s evenly spaced for ${seconds} s, latency from each request's intended start (target p99 ≤ ${P99_TARGET_MS} ms for every kind):`,
     );
     const oneDecimal = (v: number) => Number(v.toFixed(1));
     console.table(
@@ -337,6 +349,12 @@ async function main() {
         };
       }),
     );
+    if (slower.length) {
+      console.log(`the same mix at lower rates, one ${seconds} s run each, until every kind's p99 is ≤ ${P99_TARGET_MS} ms:`);
+      console.table(
+        slower.map(({ rate, p99s }) => ({ "req/s": rate, ...Object.fromEntries(kinds.map((kind, k) => [`${kind.kind} p99`, oneDecimal(p99s[k]!)])) })),
+      );
+    }
     console.log(`each kind alone at 100 requests/s for 10 s (web process ${web ?? "not found"}, peak RSS so far ${webPeakMb} MB):`);
     console.table(alone);
     console.log(
